@@ -1,0 +1,56 @@
+# Tightrope: `make run` (dashboard on a seeded demo fleet) and `make test` (every test tier).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run seed migrate test check fmt bench clean help
+
+help:
+	@echo "make run    - install, migrate, seed the demo fleet if empty, start the dashboard on :$(PORT)"
+	@echo "make test   - install dev requirements and run every test tier"
+	@echo "make check  - ruff format --check, ruff, mypy, lint-imports"
+	@echo "make seed   - seed the demo fleet into an empty database"
+	@echo "make bench  - run the benchmarks in bench/"
+
+$(VENV)/bin/python:
+	@$(PYTHON) -m venv $(VENV) || { echo "python3 -m venv failed: on Debian run 'apt-get install python3-venv'"; exit 1; }
+
+$(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+migrate: $(VENV)/.runtime
+	$(PY) -m data migrate
+
+seed: $(VENV)/.runtime
+	$(PY) -m data bootstrap
+
+run: $(VENV)/.runtime
+	$(PY) -m data bootstrap
+	exec $(PY) -m streamlit run dashboard/streamlit_app.py --server.port $(PORT)
+
+test: $(VENV)/.dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+check: $(VENV)/.dev
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+fmt: $(VENV)/.dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: $(VENV)/.dev
+	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+clean:
+	rm -rf var artifacts .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Tightrope's edge: database, repositories, migrations, connectors, catalog and settings."""

@@ -1,0 +1,88 @@
+"""Operator CLI: `python -m data migrate | seed | bootstrap` (migrations and the demo fleet)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from datetime import UTC, datetime
+
+from data.catalog import load_catalog_for
+from data.db import make_engine, make_sessions
+from data.errors import DataError
+from data.logs import configure_logging
+from data.migrate import upgrade
+from data.settings import Settings
+
+log = logging.getLogger("tightrope.cli")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings()
+    configure_logging(settings)
+    try:
+        return int(args.handler(settings, args))
+    except DataError as error:
+        log.error("%s", error)
+        return 2
+
+
+def migrate(settings: Settings, _args: argparse.Namespace) -> int:
+    engine = make_engine(settings)
+    upgrade(engine)
+    engine.dispose()
+    log.info("database schema is at head")
+    return 0
+
+
+def seed(settings: Settings, args: argparse.Namespace) -> int:
+    """Seed the demo fleet; with --if-empty an existing fleet is left alone."""
+    from data.connectors.demo import seed_demo_fleet, seed_if_empty
+
+    engine = make_engine(settings)
+    sessions = make_sessions(engine)
+    catalog = load_catalog_for(settings)
+    seeder = seed_if_empty if args.if_empty else seed_demo_fleet
+    report = seeder(
+        sessions,
+        catalog,
+        seed=settings.demo_seed,
+        n_services=settings.demo_services,
+        days=settings.demo_days,
+        end=_this_hour(),
+    )
+    engine.dispose()
+    if report is None:
+        log.info("database already holds services: demo seed skipped")
+    else:
+        log.info("seeded demo fleet: %s", report)
+    return 0
+
+
+def bootstrap(settings: Settings, args: argparse.Namespace) -> int:
+    """What `make run` does before starting processes: migrate, then seed if empty."""
+    migrate(settings, args)
+    args.if_empty = True
+    return seed(settings, args)
+
+
+def _this_hour() -> datetime:
+    return datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m data", description=__doc__)
+    commands = parser.add_subparsers(required=True)
+    commands.add_parser("migrate", help="upgrade the schema to head").set_defaults(handler=migrate)
+    seed_parser = commands.add_parser("seed", help="write the deterministic demo fleet")
+    seed_parser.add_argument("--if-empty", action="store_true", help="skip if services exist")
+    seed_parser.set_defaults(handler=seed)
+    commands.add_parser("bootstrap", help="migrate, then seed if empty").set_defaults(
+        handler=bootstrap
+    )
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

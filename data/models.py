@@ -1,0 +1,300 @@
+"""The schema: typed SQLAlchemy 2.0 rows (`...Row`) with a stable constraint naming convention."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from data.types import Money, PortableJSON, UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+Json = dict[str, Any]
+
+
+class Base(DeclarativeBase):
+    """Declarative base carrying the naming convention Alembic relies on."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), Decimal: Money, Json: PortableJSON}
+
+
+class ServiceRow(Base):
+    """A service in the catalog: ownership, placement, SLA, telemetry and billing mapping."""
+
+    __tablename__ = "service"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    team: Mapped[str] = mapped_column(String(80), index=True)
+    owner: Mapped[str] = mapped_column(String(200))
+    environment: Mapped[str] = mapped_column(String(20), index=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    provider: Mapped[str] = mapped_column(String(20))
+    region: Mapped[str] = mapped_column(String(40))
+    policy_class: Mapped[str] = mapped_column(String(30))
+    latency_p95_target_ms: Mapped[float] = mapped_column(Float)
+    availability_target_pct: Mapped[float] = mapped_column(Float)
+    max_error_rate_pct: Mapped[float] = mapped_column(Float)
+    telemetry_selector: Mapped[Json] = mapped_column(default=dict)
+    allocation_rule: Mapped[Json] = mapped_column(default=dict)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    created_at: Mapped[datetime]
+
+
+class CapacityConfigRow(Base):
+    """One version of a service's capacity; exactly one row per service is current."""
+
+    __tablename__ = "capacity_config"
+    __table_args__ = (
+        UniqueConstraint("service_id", "version"),
+        Index("ix_capacity_config_current", "service_id", "is_current"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    is_current: Mapped[bool] = mapped_column(Boolean)
+    replicas: Mapped[int] = mapped_column(Integer)
+    min_replicas: Mapped[int] = mapped_column(Integer)
+    zones: Mapped[int] = mapped_column(Integer)
+    instance_type: Mapped[str | None] = mapped_column(String(40))
+    cpu_request_cores: Mapped[float | None] = mapped_column(Float)
+    memory_request_gib: Mapped[float | None] = mapped_column(Float)
+    # Per-replica capacity resolved when the config is written (catalog for VMs, requests for
+    # pods), so utilization queries can divide in SQL.
+    vcpu_per_replica: Mapped[float] = mapped_column(Float)
+    memory_gib_per_replica: Mapped[float] = mapped_column(Float)
+    commitment_coverage_pct: Mapped[float] = mapped_column(Float, default=0.0)
+    spot_pct: Mapped[float] = mapped_column(Float, default=0.0)
+    schedule: Mapped[str] = mapped_column(String(80), default="always")
+    valid_from: Mapped[datetime]
+    valid_to: Mapped[datetime | None]
+    created_by: Mapped[str] = mapped_column(String(120))
+
+
+class UsageHourlyRow(Base):
+    """Service-level usage for one hour (all replicas together)."""
+
+    __tablename__ = "usage_hourly"
+
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), primary_key=True
+    )
+    hour_start: Mapped[datetime] = mapped_column(primary_key=True, index=True)
+    cpu_used_mean_cores: Mapped[float] = mapped_column(Float)
+    cpu_used_p95_cores: Mapped[float] = mapped_column(Float)
+    memory_used_max_gib: Mapped[float] = mapped_column(Float)
+    requests_per_s: Mapped[float] = mapped_column(Float)
+    latency_p95_ms: Mapped[float | None] = mapped_column(Float)
+    error_rate_pct: Mapped[float | None] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(40))
+
+
+class CostDailyRow(Base):
+    """Daily cost of one service (NULL = unallocated) and FOCUS service category, per currency."""
+
+    __tablename__ = "cost_daily"
+    __table_args__ = (
+        Index("ix_cost_daily_service_date", "service_id", "charge_date"),
+        Index("ix_cost_daily_date", "charge_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id", ondelete="SET NULL"))
+    charge_date: Mapped[date] = mapped_column(Date)
+    service_category: Mapped[str] = mapped_column(String(40))
+    billing_currency: Mapped[str] = mapped_column(String(3))
+    billed_cost: Mapped[Decimal]
+    effective_cost: Mapped[Decimal]
+    list_cost: Mapped[Decimal]
+    provider: Mapped[str] = mapped_column(String(40))
+    sub_account_id: Mapped[str | None] = mapped_column(String(120))
+    ingested_file_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ingested_file.id", ondelete="CASCADE"), index=True
+    )
+
+
+class RecommendationRow(Base):
+    """A proposed change with its dollars, risk, SLA verdict and workflow state."""
+
+    __tablename__ = "recommendation"
+    __table_args__ = (
+        Index("ix_recommendation_status_savings", "status", "monthly_savings_usd"),
+        Index("ix_recommendation_service_status", "service_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"))
+    scope: Mapped[str] = mapped_column(String(120), default="service")
+    kind: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    current_config: Mapped[Json]
+    proposed_config: Mapped[Json]
+    monthly_cost_current_list_usd: Mapped[Decimal]
+    monthly_cost_current_effective_usd: Mapped[Decimal]
+    monthly_cost_proposed_list_usd: Mapped[Decimal]
+    monthly_cost_proposed_effective_usd: Mapped[Decimal]
+    monthly_savings_usd: Mapped[Decimal]
+    savings_pct: Mapped[float] = mapped_column(Float)
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    risk_score: Mapped[int] = mapped_column(Integer)
+    sla_verdict: Mapped[Json] = mapped_column(default=dict)
+    explanation: Mapped[Json] = mapped_column(default=dict)
+    confidence: Mapped[Json] = mapped_column(default=dict)
+    effort: Mapped[str] = mapped_column(String(20), default="low")
+    restart_needed: Mapped[bool] = mapped_column(Boolean, default=False)
+    rollback_possible: Mapped[bool] = mapped_column(Boolean, default=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    postponed_until: Mapped[datetime | None]
+    suppressed_until: Mapped[datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(String(120))
+    decided_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    # Optimistic concurrency: the second of two conflicting decisions sees a stale version.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class SimulationRow(Base):
+    """A saved what-if scenario and the summary of its result."""
+
+    __tablename__ = "simulation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int | None] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), index=True
+    )
+    team: Mapped[str | None] = mapped_column(String(80))
+    name: Mapped[str] = mapped_column(String(200))
+    scenario: Mapped[Json]
+    summary: Mapped[Json]
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime]
+
+
+class ConfigChangeRow(Base):
+    """An applied capacity change with before/after, who, when, and its rollback."""
+
+    __tablename__ = "config_change"
+    __table_args__ = (Index("ix_config_change_service_applied", "service_id", "applied_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"))
+    recommendation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("recommendation.id", ondelete="SET NULL")
+    )
+    before: Mapped[Json]
+    after: Mapped[Json]
+    status: Mapped[str] = mapped_column(String(20), default="applied")
+    actor: Mapped[str] = mapped_column(String(120))
+    reason: Mapped[str | None] = mapped_column(Text)
+    applied_at: Mapped[datetime]
+    rolled_back_at: Mapped[datetime | None]
+    rolled_back_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class AuditEventRow(Base):
+    """Append-only audit trail of every mutating action."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_target", "target_type", "target_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(40))
+    target_type: Mapped[str] = mapped_column(String(40))
+    target_id: Mapped[str] = mapped_column(String(120))
+    before: Mapped[Json | None]
+    after: Mapped[Json | None]
+    detail: Mapped[Json] = mapped_column(default=dict)
+
+
+class BudgetRow(Base):
+    """A monthly budget for a team or a service, in one currency."""
+
+    __tablename__ = "budget"
+    __table_args__ = (UniqueConstraint("scope_type", "scope_key", "month", "currency"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope_type: Mapped[str] = mapped_column(String(20))
+    scope_key: Mapped[str] = mapped_column(String(120))
+    month: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(String(3))
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class IngestedFileRow(Base):
+    """One billing delivery (file or API pull): identity, period, counts, totals and findings."""
+
+    __tablename__ = "ingested_file"
+    __table_args__ = (
+        Index("ix_ingested_file_period", "source", "billing_account_id", "billing_period_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(80))
+    file_name: Mapped[str] = mapped_column(String(400))
+    content_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    focus_version: Mapped[str | None] = mapped_column(String(10))
+    billing_account_id: Mapped[str | None] = mapped_column(String(120))
+    billing_period_start: Mapped[datetime | None]
+    billing_period_end: Mapped[datetime | None]
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    rows_loaded: Mapped[int] = mapped_column(Integer, default=0)
+    totals: Mapped[Json] = mapped_column(default=dict)
+    warnings: Mapped[Json] = mapped_column(default=dict)
+    errors: Mapped[Json] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(20))
+    ingested_at: Mapped[datetime]
+    superseded_at: Mapped[datetime | None]
+
+
+class JobRunRow(Base):
+    """One run of a sidecar job: window, outcome, counts and timing."""
+
+    __tablename__ = "job_run"
+    __table_args__ = (Index("ix_job_run_job_started", "job", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(60))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20))
+    window_start: Mapped[datetime | None]
+    window_end: Mapped[datetime | None]
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,1 @@
+"""Repositories: functions taking a session first, returning engine values, never committing."""

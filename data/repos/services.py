@@ -1,0 +1,178 @@
+"""Services and their versioned capacity configs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from data.errors import NotFound
+from data.models import CapacityConfigRow, ServiceRow
+from engine.capacity import CapacityConfig
+from engine.service import Environment, Platform, PolicyClass, Service, Sla
+
+
+@dataclass(frozen=True, slots=True)
+class NewService:
+    """A service to catalogue, before it has a database id."""
+
+    slug: str
+    name: str
+    team: str
+    owner: str
+    environment: Environment
+    platform: Platform
+    provider: str
+    region: str
+    policy_class: PolicyClass
+    sla: Sla
+    telemetry_selector: dict[str, Any] = field(default_factory=dict)
+    allocation_rule: dict[str, Any] = field(default_factory=dict)
+
+
+def add_services(session: Session, drafts: Sequence[NewService], *, now: datetime) -> list[Service]:
+    """Insert services and return them with their ids, in the order given."""
+    rows = [_to_row(draft, now) for draft in drafts]
+    session.add_all(rows)
+    session.flush()
+    return [to_service(row) for row in rows]
+
+
+def list_services(session: Session) -> list[Service]:
+    """Every active service, ordered by slug."""
+    rows = session.scalars(select(ServiceRow).where(ServiceRow.active).order_by(ServiceRow.slug))
+    return [to_service(row) for row in rows]
+
+
+def get_service(session: Session, service_id: int) -> Service:
+    row = session.get(ServiceRow, service_id)
+    if row is None:
+        raise NotFound(f"service {service_id} does not exist")
+    return to_service(row)
+
+
+def count_services(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(ServiceRow)) or 0
+
+
+def set_capacity(
+    session: Session, service_id: int, config: CapacityConfig, *, actor: str, now: datetime
+) -> int:
+    """Make `config` the current capacity of a service; returns its version number."""
+    latest = session.scalar(
+        select(func.max(CapacityConfigRow.version)).where(
+            CapacityConfigRow.service_id == service_id
+        )
+    )
+    session.execute(
+        update(CapacityConfigRow)
+        .where(CapacityConfigRow.service_id == service_id, CapacityConfigRow.is_current)
+        .values(is_current=False, valid_to=now)
+    )
+    version = (latest or 0) + 1
+    session.add(_config_row(service_id, config, version=version, actor=actor, now=now))
+    session.flush()
+    return version
+
+
+def current_config(session: Session, service_id: int) -> CapacityConfig:
+    row = session.scalar(
+        select(CapacityConfigRow).where(
+            CapacityConfigRow.service_id == service_id, CapacityConfigRow.is_current
+        )
+    )
+    if row is None:
+        raise NotFound(f"service {service_id} has no capacity config")
+    return to_config(row)
+
+
+def current_configs(session: Session) -> dict[int, CapacityConfig]:
+    """Current config of every service that has one, keyed by service id."""
+    rows = session.scalars(select(CapacityConfigRow).where(CapacityConfigRow.is_current))
+    return {row.service_id: to_config(row) for row in rows}
+
+
+def to_service(row: ServiceRow) -> Service:
+    return Service(
+        id=row.id,
+        slug=row.slug,
+        name=row.name,
+        team=row.team,
+        owner=row.owner,
+        environment=cast(Environment, row.environment),
+        platform=cast(Platform, row.platform),
+        provider=row.provider,
+        region=row.region,
+        policy_class=cast(PolicyClass, row.policy_class),
+        sla=Sla(
+            latency_p95_target_ms=row.latency_p95_target_ms,
+            availability_target_pct=row.availability_target_pct,
+            max_error_rate_pct=row.max_error_rate_pct,
+        ),
+    )
+
+
+def to_config(row: CapacityConfigRow) -> CapacityConfig:
+    return CapacityConfig(
+        platform="vm" if row.instance_type else "kubernetes",
+        replicas=row.replicas,
+        min_replicas=row.min_replicas,
+        zones=row.zones,
+        vcpu_per_replica=row.vcpu_per_replica,
+        memory_gib_per_replica=row.memory_gib_per_replica,
+        instance_type=row.instance_type,
+        cpu_request_cores=row.cpu_request_cores,
+        memory_request_gib=row.memory_request_gib,
+        commitment_coverage_pct=row.commitment_coverage_pct,
+        spot_pct=row.spot_pct,
+        schedule=row.schedule,
+    )
+
+
+def _to_row(draft: NewService, now: datetime) -> ServiceRow:
+    return ServiceRow(
+        slug=draft.slug,
+        name=draft.name,
+        team=draft.team,
+        owner=draft.owner,
+        environment=draft.environment,
+        platform=draft.platform,
+        provider=draft.provider,
+        region=draft.region,
+        policy_class=draft.policy_class,
+        latency_p95_target_ms=draft.sla.latency_p95_target_ms,
+        availability_target_pct=draft.sla.availability_target_pct,
+        max_error_rate_pct=draft.sla.max_error_rate_pct,
+        telemetry_selector=draft.telemetry_selector,
+        allocation_rule=draft.allocation_rule,
+        active=True,
+        created_at=now,
+    )
+
+
+def _config_row(
+    service_id: int, config: CapacityConfig, *, version: int, actor: str, now: datetime
+) -> CapacityConfigRow:
+    return CapacityConfigRow(
+        service_id=service_id,
+        version=version,
+        is_current=True,
+        replicas=config.replicas,
+        min_replicas=config.min_replicas,
+        zones=config.zones,
+        instance_type=config.instance_type,
+        cpu_request_cores=config.cpu_request_cores,
+        memory_request_gib=config.memory_request_gib,
+        vcpu_per_replica=config.vcpu_per_replica,
+        memory_gib_per_replica=config.memory_gib_per_replica,
+        commitment_coverage_pct=config.commitment_coverage_pct,
+        spot_pct=config.spot_pct,
+        schedule=config.schedule,
+        valid_from=now,
+        valid_to=None,
+        created_by=actor,
+    )

@@ -1,0 +1,89 @@
+"""Hourly usage: bulk writes and windows read back as engine `UsageWindow`s."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from data.models import UsageHourlyRow
+from engine.usage import UsageWindow
+
+_METRICS = (
+    "cpu_used_mean_cores",
+    "cpu_used_p95_cores",
+    "memory_used_max_gib",
+    "requests_per_s",
+    "latency_p95_ms",
+    "error_rate_pct",
+)
+
+
+def insert_usage(session: Session, window: UsageWindow, *, source: str) -> int:
+    """Append a service's hourly usage (hours must not exist yet); returns rows written."""
+    hours = to_datetimes(window.hour_start)
+    columns = {name: getattr(window, name).tolist() for name in _METRICS}
+    rows = [
+        {
+            "service_id": window.service_id,
+            "hour_start": hour,
+            "source": source,
+            **{name: _none_if_nan(columns[name][i]) for name in _METRICS},
+        }
+        for i, hour in enumerate(hours)
+    ]
+    if rows:
+        session.execute(insert(UsageHourlyRow), rows)
+    return len(rows)
+
+
+def load_usage(session: Session, service_id: int, *, start: datetime, end: datetime) -> UsageWindow:
+    """Usage of one service for hours in [start, end), oldest first; NULL SLIs become NaN."""
+    result = session.execute(
+        select(UsageHourlyRow.hour_start, *(getattr(UsageHourlyRow, m) for m in _METRICS))
+        .where(
+            UsageHourlyRow.service_id == service_id,
+            UsageHourlyRow.hour_start >= start,
+            UsageHourlyRow.hour_start < end,
+        )
+        .order_by(UsageHourlyRow.hour_start)
+    ).all()
+    hours = np.array([to_datetime64(row[0]) for row in result], dtype="datetime64[s]")
+    values = np.array([row[1:] for row in result], dtype=np.float64).reshape(len(result), 6)
+    return UsageWindow(
+        service_id=service_id,
+        hour_start=hours,
+        **{name: values[:, i].copy() for i, name in enumerate(_METRICS)},
+    )
+
+
+def latest_usage_hour(session: Session, service_id: int | None = None) -> datetime | None:
+    """Newest stored hour for one service, or across the fleet."""
+    query = select(func.max(UsageHourlyRow.hour_start))
+    if service_id is not None:
+        query = query.where(UsageHourlyRow.service_id == service_id)
+    value = session.scalar(query)
+    if value is None:
+        return None
+    # max() bypasses the column type on SQLite and comes back as text.
+    return value if isinstance(value, datetime) else _parse_sqlite_datetime(str(value))
+
+
+def to_datetimes(hours: np.ndarray) -> list[datetime]:
+    """numpy datetime64 (UTC) → aware Python datetimes."""
+    return [h.replace(tzinfo=UTC) for h in hours.astype("datetime64[us]").tolist()]
+
+
+def to_datetime64(moment: datetime) -> np.datetime64:
+    """Aware datetime → naive UTC datetime64[s] (numpy has no time zones)."""
+    return np.datetime64(moment.astimezone(UTC).replace(tzinfo=None), "s")
+
+
+def _parse_sqlite_datetime(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def _none_if_nan(value: float) -> float | None:
+    return None if value != value else value  # NaN is the only value unequal to itself

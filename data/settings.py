@@ -1,0 +1,61 @@
+"""The one Settings object: built once per entrypoint from TIGHTROPE_* env and .env."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SQLITE_PATH = Path("var") / "tightrope.db"
+
+
+class Settings(BaseSettings):
+    """Every knob Tightrope reads from its environment; see README "Configuration"."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TIGHTROPE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = Field(
+        default=f"sqlite:///{DEFAULT_SQLITE_PATH}",
+        description="SQLAlchemy URL; postgresql+psycopg2://user@host:port/db in production.",
+    )
+    database_echo: bool = Field(default=False, description="Log every SQL statement.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_json: bool = Field(default=False, description="One JSON object per log line.")
+    local_actor: str = Field(
+        default="local-admin",
+        min_length=1,
+        max_length=120,
+        description="Actor recorded in the audit trail until login exists.",
+    )
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    k8s_price_series: str = Field(
+        default="e2", description="GCP machine series whose per-core / per-GiB prices price pods."
+    )
+    commitment_one_year_discount_pct: float = Field(default=37.0, ge=0, lt=100)
+    commitment_three_year_discount_pct: float = Field(default=55.0, ge=0, lt=100)
+    spot_discount_pct: float = Field(default=70.0, ge=0, lt=100)
+    demo_seed: int = Field(default=42, description="Seed of the deterministic demo fleet.")
+    demo_services: int = Field(default=150, ge=1, le=20_000)
+    demo_days: int = Field(default=90, ge=2, le=400)
+    prometheus_url: str | None = None
+    prometheus_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    billing_directory: Path | None = None
+    billing_api_url: str | None = None
+    billing_api_key: SecretStr | None = None
+    refresh_interval_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    query_cache_ttl_s: int = Field(default=300, ge=0, le=24 * 3600)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_dialect(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("only sqlite:/// and postgresql+psycopg2:// URLs are supported")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

@@ -1,0 +1,1 @@
+"""Tightrope's pure core: costs, recommendations, SLA and simulation engines (numpy, no I/O)."""

@@ -1,0 +1,241 @@
+"""The pricing catalog: instance types, on-demand prices by region, Kubernetes prices, discounts."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, fields
+
+import numpy as np
+from numpy.typing import NDArray
+
+from engine.errors import UnknownInstanceType, UnknownRegion
+
+ARCHITECTURES = ("x86_64", "arm64")
+# Accelerated types carry a gpu count only for GPUs; Inferentia, Trainium, FPGA and video
+# transcoding types have none, yet are just as wrong a home for a general workload.
+ACCELERATED_CATEGORIES = (
+    "GPU instance",
+    "FPGA Instances",
+    "Machine Learning ASIC Instances",
+    "Media Accelerator Instances",
+)
+
+Names = Sequence[str] | NDArray[np.str_]
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceSpec:
+    """One instance type's shape: what a workload can count on when placed on it."""
+
+    name: str
+    vcpu: float
+    memory_gib: float
+    family: str
+    generation: int
+    architecture: str
+    category: str
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceTypes:
+    """Every instance type as parallel arrays, sorted by name ascending so lookups can bisect."""
+
+    name: NDArray[np.str_]
+    vcpu: NDArray[np.float64]
+    memory_gib: NDArray[np.float64]
+    family: NDArray[np.str_]
+    generation: NDArray[np.int64]
+    architecture: NDArray[np.str_]
+    category: NDArray[np.str_]
+    current_generation: NDArray[np.bool_]
+    has_gpu: NDArray[np.bool_]
+
+    def __post_init__(self) -> None:
+        """Reject unaligned columns, unsorted or duplicate names, and unknown architectures."""
+        lengths = {getattr(self, field.name).shape for field in fields(self)}
+        if len(lengths) != 1 or len(self.name) == 0:
+            raise ValueError(
+                f"instance type columns must be non-empty and aligned, got shapes {lengths}"
+            )
+        if not np.all(self.name[1:] > self.name[:-1]):
+            raise ValueError("instance type names must be unique and sorted ascending")
+        if not np.all(np.isin(self.architecture, ARCHITECTURES)):
+            raise ValueError(f"architecture must be one of {ARCHITECTURES}")
+        for field in fields(self):
+            _lock(getattr(self, field.name))
+
+    def __len__(self) -> int:
+        return len(self.name)
+
+    def spec_at(self, index: int) -> InstanceSpec:
+        """The spec of the type at a row index."""
+        return InstanceSpec(
+            name=str(self.name[index]),
+            vcpu=float(self.vcpu[index]),
+            memory_gib=float(self.memory_gib[index]),
+            family=str(self.family[index]),
+            generation=int(self.generation[index]),
+            architecture=str(self.architecture[index]),
+            category=str(self.category[index]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CommitmentDiscounts:
+    """Discounts off on-demand, in percent (37.0 means pay 63 %); each must be in [0, 100)."""
+
+    one_year_pct: float
+    three_year_pct: float
+    spot_pct: float
+
+    def __post_init__(self) -> None:
+        """A discount of 100 % or more would make capacity free; below 0 it is a surcharge."""
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if not 0.0 <= value < 100.0:
+                raise ValueError(f"{field.name} must be in [0, 100), got {value}")
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """Prices known for every instance type and region; NaN means no price is known, never free.
+
+    `on_demand_usd_per_hour_grid` has one row per instance type (same order as `instance_types`)
+    and one column per EC2 region (same order as `regions`):
+
+                    eu-west-1  us-east-1
+        m5.large    0.107      0.096
+        p5e.48xl    NaN        NaN      <- no price known: not offered
+    """
+
+    instance_types: InstanceTypes
+    regions: tuple[str, ...]
+    on_demand_usd_per_hour_grid: NDArray[np.float64]
+    k8s_regions: tuple[str, ...]
+    k8s_cpu_usd_per_core_hour: NDArray[np.float64]
+    k8s_memory_usd_per_gib_hour: NDArray[np.float64]
+    k8s_series: str
+    discounts: CommitmentDiscounts
+
+    def __post_init__(self) -> None:
+        """Reject unsorted region lists and price arrays that do not line up with them."""
+        _require_sorted_unique(self.regions, "regions")
+        _require_sorted_unique(self.k8s_regions, "k8s_regions")
+        grid_shape = (len(self.instance_types), len(self.regions))
+        if self.on_demand_usd_per_hour_grid.shape != grid_shape:
+            raise ValueError(f"on-demand grid must have shape {grid_shape}")
+        k8s_shape = (len(self.k8s_regions),)
+        if (
+            self.k8s_cpu_usd_per_core_hour.shape != k8s_shape
+            or self.k8s_memory_usd_per_gib_hour.shape != k8s_shape
+        ):
+            raise ValueError(f"Kubernetes price arrays must have shape {k8s_shape}")
+        for prices in (
+            self.on_demand_usd_per_hour_grid,
+            self.k8s_cpu_usd_per_core_hour,
+            self.k8s_memory_usd_per_gib_hour,
+        ):
+            _lock(prices)
+
+    def type_index(self, names: Names) -> NDArray[np.int64]:
+        """Row index of each name, shaped like `names`; UnknownInstanceType lists any not found."""
+        wanted = np.asarray(names, dtype=np.str_)
+        known = self.instance_types.name
+        index = np.minimum(np.searchsorted(known, wanted), len(known) - 1)
+        found = known[index] == wanted
+        if not np.all(found):
+            unknown = ", ".join(sorted(set(np.atleast_1d(wanted[~found]).tolist())))
+            raise UnknownInstanceType(f"not in the pricing catalog: {unknown}")
+        return index.astype(np.int64)
+
+    def spec(self, name: str) -> InstanceSpec:
+        """The spec of one instance type; UnknownInstanceType if it is not in the catalog."""
+        return self.instance_types.spec_at(int(self.type_index([name])[0]))
+
+    def on_demand_usd_per_hour(self, names: Names, region: str) -> NDArray[np.float64]:
+        """On-demand USD/hour of each type in a region; NaN where the type is not offered there."""
+        rows = self.type_index(names)
+        prices: NDArray[np.float64] = self.on_demand_usd_per_hour_grid[
+            rows, self._region_column(region)
+        ]
+        return prices
+
+    def offered_mask(self, region: str) -> NDArray[np.bool_]:
+        """True for each type (in catalog order) with a known on-demand price in the region."""
+        return ~np.isnan(self.on_demand_usd_per_hour_grid[:, self._region_column(region)])
+
+    def k8s_usd_per_hour(self, region: str) -> tuple[float, float]:
+        """Kubernetes request prices in a region: (USD per core-hour, USD per GiB-hour)."""
+        column = _position(self.k8s_regions, region)
+        if column is None:
+            raise UnknownRegion(f"no Kubernetes ({self.k8s_series}) prices for region {region!r}")
+        return float(self.k8s_cpu_usd_per_core_hour[column]), float(
+            self.k8s_memory_usd_per_gib_hour[column]
+        )
+
+    def cheapest_fitting(
+        self,
+        region: str,
+        *,
+        min_vcpu: float,
+        min_memory_gib: float,
+        architecture: str | None = None,
+        families: Collection[str] | None = None,
+    ) -> InstanceSpec | None:
+        """The cheapest type offered in the region, with at least the vCPUs and memory asked for.
+
+        Types with a GPU or in an accelerated category (ACCELERATED_CATEGORIES) never qualify.
+        Optionally restricted to one architecture and to a set of families. Equal prices go to the
+        name that sorts first, so the answer is deterministic. None when nothing fits.
+        """
+        prices = self.on_demand_usd_per_hour_grid[:, self._region_column(region)]
+        candidates = np.flatnonzero(
+            self._fits(min_vcpu, min_memory_gib, architecture, families) & ~np.isnan(prices)
+        )
+        if len(candidates) == 0:
+            return None
+        # argmin returns the first minimum and rows are sorted by name: ties go to the first name.
+        return self.instance_types.spec_at(int(candidates[np.argmin(prices[candidates])]))
+
+    def _fits(
+        self,
+        min_vcpu: float,
+        min_memory_gib: float,
+        architecture: str | None,
+        families: Collection[str] | None,
+    ) -> NDArray[np.bool_]:
+        types = self.instance_types
+        general = ~types.has_gpu & ~np.isin(types.category, ACCELERATED_CATEGORIES)
+        mask = general & (types.vcpu >= min_vcpu) & (types.memory_gib >= min_memory_gib)
+        if architecture is not None:
+            if architecture not in ARCHITECTURES:
+                raise ValueError(
+                    f"architecture must be one of {ARCHITECTURES}, got {architecture!r}"
+                )
+            mask &= types.architecture == architecture
+        if families is not None:
+            mask &= np.isin(types.family, list(families))
+        return mask
+
+    def _region_column(self, region: str) -> int:
+        column = _position(self.regions, region)
+        if column is None:
+            raise UnknownRegion(f"no EC2 prices for region {region!r}")
+        return column
+
+
+def _position(sorted_items: tuple[str, ...], item: str) -> int | None:
+    """Index of `item` in a sorted tuple, or None if absent."""
+    index = bisect.bisect_left(sorted_items, item)
+    return index if index < len(sorted_items) and sorted_items[index] == item else None
+
+
+def _require_sorted_unique(items: tuple[str, ...], label: str) -> None:
+    if list(items) != sorted(set(items)):
+        raise ValueError(f"{label} must be unique and sorted ascending")
+
+
+def _lock(array: NDArray[np.generic]) -> None:
+    """Make an array read-only: a frozen catalog is shared between callers and cached."""
+    array.flags.writeable = False

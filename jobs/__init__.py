@@ -1,0 +1,1 @@
+"""The APScheduler sidecar's jobs: refresh costs and usage, recompute, check budgets."""

@@ -1,0 +1,130 @@
+"""Shared fixtures: settings, databases (SQLite and a throwaway PostgreSQL), migrated engines."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from data.db import make_engine, make_sessions
+from data.migrate import upgrade
+from data.settings import Settings
+from tests.support.postgres import postgres_bin_dir, throwaway_cluster
+from tests.support.tiers import unavailable
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """A PostgreSQL server: TIGHTROPE_TEST_DATABASE_URL's, else one we start from the binaries."""
+    given = os.environ.get("TIGHTROPE_TEST_DATABASE_URL")
+    if given:
+        yield given.rsplit("/", 1)[0]
+        return
+    bin_dir = postgres_bin_dir()
+    if bin_dir is None or shutil.which("runuser") is None:
+        unavailable("PostgreSQL binaries (/usr/lib/postgresql/*/bin) are not installed")
+    assert bin_dir is not None
+    with throwaway_cluster(bin_dir) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server_url: str) -> Iterator[str]:
+    """A database migrated to head once per session, cloned for each test."""
+    name = f"tightrope_tpl_{uuid.uuid4().hex[:8]}"
+    _admin_execute(postgres_server_url, f'CREATE DATABASE "{name}"')
+    engine = make_engine(Settings(database_url=f"{postgres_server_url}/{name}"))
+    upgrade(engine)
+    engine.dispose()
+    yield name
+    _admin_execute(postgres_server_url, f'DROP DATABASE IF EXISTS "{name}"')
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("tpl") / "template.db"
+    engine = make_engine(Settings(database_url=f"sqlite:///{path}"))
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh migrated database per test, on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "tightrope.db"
+        shutil.copyfile(template, path)
+        yield f"sqlite:///{path}"
+        return
+    server = request.getfixturevalue("postgres_server_url")
+    template_name = request.getfixturevalue("postgres_template")
+    name = f"tightrope_t_{uuid.uuid4().hex[:10]}"
+    _admin_execute(server, f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"')
+    yield f"{server}/{name}"
+    _admin_execute(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, _env_file=None)
+
+
+@pytest.fixture
+def db_engine(settings: Settings) -> Iterator[Engine]:
+    engine = make_engine(settings)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(db_engine: Engine) -> sessionmaker[Session]:
+    return make_sessions(db_engine)
+
+
+def _admin_execute(server_url: str, statement: str) -> None:
+    url = make_url(f"{server_url}/postgres")
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(statement))
+    admin.dispose()
+
+
+TIERS = ("postgres", "browser", "prometheus")
+_tier_outcomes: dict[str, dict[str, int]] = {tier: {} for tier in TIERS}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests parametrized onto PostgreSQL carry the `postgres` marker (for -m and the summary)."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("database_url") == "postgresql":
+            item.add_marker(pytest.mark.postgres)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when != "call" and not (report.when == "setup" and report.outcome != "passed"):
+        return
+    for tier in TIERS:
+        if tier in report.keywords:
+            counts = _tier_outcomes[tier]
+            counts[report.outcome] = counts.get(report.outcome, 0) + 1
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Show how many tests of each real-server tier ran, so CI logs prove they were not skipped."""
+    terminalreporter.section("tiers that need real servers")
+    for tier in TIERS:
+        counts = _tier_outcomes[tier]
+        summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "none ran"
+        terminalreporter.write_line(f"{tier}: {summary}")
