@@ -10,6 +10,7 @@ from pythonjsonlogger.json import JsonFormatter
 from data.settings import Settings
 
 _TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+_HANDLER_NAME = "tightrope"
 _JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
@@ -20,8 +21,10 @@ def configure_logging(settings: Settings) -> None:
         handler.setFormatter(JsonFormatter(_JSON_FIELDS, rename_fields={"levelname": "level"}))
     else:
         handler.setFormatter(logging.Formatter(_TEXT_FORMAT))
+    handler.set_name(_HANDLER_NAME)
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    # Replace only our own handler: a host (pytest, Streamlit) may have attached its own.
+    root.handlers[:] = [h for h in root.handlers if h.get_name() != _HANDLER_NAME] + [handler]
     root.setLevel(settings.log_level)
     # SQLAlchemy logs at INFO through its own switch (database_echo); keep it quiet otherwise.
     logging.getLogger("sqlalchemy").setLevel(logging.WARNING)

@@ -55,4 +55,4 @@ def test_json_logging_writes_one_object_per_line(capsys: pytest.CaptureFixture[s
     record = json.loads(line)
     assert record["message"] == "refreshed 3 rows"
     assert record["level"] == "WARNING"
-    logging.getLogger().handlers.clear()
+    logging.getLogger().removeHandler(logging.getLogger().handlers[-1])

@@ -1,0 +1,1 @@
+"""The Streamlit dashboard: routing, pages, cached reads and reusable components."""

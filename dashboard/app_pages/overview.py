@@ -1,0 +1,244 @@
+"""Overview: what the fleet costs per month, where the money goes, and who misses the SLA."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import streamlit as st
+
+from dashboard import deps, queries
+from dashboard.components import charts, filters, formats, kpis, states, tables, theme
+from data.repos import fleet
+from data.repos.fleet import CurrencyRunRate, FleetKpis, FleetStatus
+
+st.caption(
+    "What the fleet costs per month, where the money goes, and which services miss their "
+    "latency SLA."
+)
+sessions = deps.sessions()
+status = queries.status(sessions)
+if not states.ready(status) or status.today is None:
+    states.empty_state(status)
+    st.stop()
+today = status.today
+states.stale_banner(
+    status,
+    refresh_interval_minutes=deps.settings().refresh_interval_minutes,
+    now=datetime.now(UTC),
+)
+options = queries.filter_options(sessions)
+selection = filters.sidebar(options, today=today, first_day=status.first_cost_date, with_dates=True)
+chosen = selection.filters
+fleet_kpis = queries.kpis(sessions, chosen, today, status.usage_end)
+filters.active_hint(selection, shown=fleet_kpis.services, total=status.services)
+team_colors = theme.stable_colors(options.teams)
+
+
+def _sparkline(currency: str) -> tuple[float, ...]:
+    daily = queries.daily_cost_by_team(sessions, chosen, today - timedelta(days=29), today)
+    mine = daily[daily["billing_currency"] == currency]
+    return tuple(mine.groupby("charge_date")["effective_cost"].sum().tolist())
+
+
+def _kpi_cards(result: FleetKpis, rate: CurrencyRunRate | None) -> list[kpis.Kpi]:
+    breach_share = (
+        f"{result.services_breaching_sla_7d / result.services * 100:.1f} % of services"
+        if result.services
+        else None
+    )
+    cards: list[kpis.Kpi] = []
+    if rate is None:
+        cards.append(kpis.Kpi("Monthly run-rate (effective)", "—", help="No cost in 30 days."))
+        cards.append(kpis.Kpi("30-day change", "—"))
+    else:
+        change = rate.change_30d_pct
+        currency = rate.billing_currency
+        delta_money = rate.effective_cost_last_30d - rate.effective_cost_prev_30d
+        cards.append(
+            kpis.Kpi(
+                "Monthly run-rate (effective)",
+                f"{formats.money_compact(rate.monthly_run_rate, currency)} /mo",
+                delta=None if change is None else f"{formats.signed_pct(change)} vs prior 30 d",
+                delta_color="inverse",
+                help=(
+                    f"Effective (amortized, after discounts) cost of the last "
+                    f"{rate.days_in_window} days × 730 h / ({rate.days_in_window} × 24 h), in "
+                    f"{currency}, for the filtered services. Fewer than 30 days only while the "
+                    "cost history is younger than that."
+                ),
+                chart_data=_sparkline(currency),
+            )
+        )
+        cards.append(
+            kpis.Kpi(
+                "30-day change",
+                "—" if change is None else formats.signed_pct(change),
+                delta=(
+                    _no_baseline(rate)
+                    if change is None
+                    else f"{'+' if delta_money >= 0 else '-'}"
+                    f"{formats.money_compact(abs(delta_money), currency)} vs prior 30 d"
+                ),
+                delta_color="off" if change is None else "inverse",
+                delta_arrow="off" if change is None else "auto",
+                help="Effective cost of the last 30 days against the 30 days before them.",
+            )
+        )
+    cards.append(
+        kpis.Kpi(
+            "Services",
+            f"{result.services:,}",
+            help="Active services matching the filters.",
+        )
+    )
+    cards.append(
+        kpis.Kpi(
+            "Services breaching SLA (7 d)",
+            f"{result.services_breaching_sla_7d:,}",
+            delta=breach_share,
+            delta_color="off",
+            delta_arrow="off",
+            help="p95 latency above the service's target in more than 1 % of hours, last 7 days.",
+        )
+    )
+    return cards
+
+
+def _no_baseline(rate: CurrencyRunRate) -> str:
+    if not rate.previous_window_complete:
+        return f"needs 60 d of history, has {rate.days_in_window} d"
+    return "no cost in the prior 30 d"
+
+
+def _other_currencies(result: FleetKpis) -> None:
+    others = [
+        f"{formats.money(r.monthly_run_rate, r.billing_currency)} /mo" for r in result.run_rates[1:]
+    ]
+    if others:
+        st.caption(
+            "Also billed in other currencies (shown separately, never summed): "
+            + ", ".join(others)
+            + ". Charts show the main currency only."
+        )
+
+
+def _trend(currency: str) -> None:
+    title = "Daily effective cost by team"
+    frame = queries.daily_cost_by_team(sessions, chosen, selection.start, selection.end)
+    frame = frame[frame["billing_currency"] == currency]
+    if frame.empty:
+        charts.no_data(title, "No cost was charged to the filtered services in these dates.")
+        return
+    fig = charts.stacked_area(
+        frame,
+        x="charge_date",
+        y="effective_cost",
+        group="team",
+        colors=team_colors,
+        title=title,
+        subtitle=f"{currency} per day, stacked; {_days_label()}",
+        x_title="Charge date (UTC)",
+        y_title=formats.money_axis(currency, "day"),
+        hover_value=formats.money_hover(currency),
+    )
+    charts.show(fig, key="ov_trend")
+
+
+def _top_services(currency: str) -> None:
+    title = "Top 10 services by effective cost"
+    frame = queries.top_services(sessions, chosen, selection.start, selection.end, 10)
+    frame = frame[frame["billing_currency"] == currency]
+    if frame.empty:
+        charts.no_data(title, "No service has cost in these dates.")
+        return
+    fig = charts.ranked_bars(
+        frame,
+        label="name",
+        value="effective_cost",
+        group="team",
+        colors=team_colors,
+        title=title,
+        subtitle=f"{currency}, {_days_label()}, coloured by team",
+        value_title=f"Effective cost ({currency})",
+        hover_value=formats.money_hover(currency, axis="x"),
+    )
+    charts.show(fig, key="ov_top")
+
+
+def _cost_by(dimension: fleet.Dimension, currency: str) -> None:
+    label = "environment" if dimension == "environment" else "platform"
+    title = f"Cost by {label}"
+    frame = queries.cost_by(sessions, dimension, chosen, selection.start, selection.end)
+    frame = frame[frame["billing_currency"] == currency]
+    if frame.empty:
+        charts.no_data(title, "No cost in these dates.")
+        return
+    fig = charts.bars(
+        frame,
+        x=dimension,
+        y="effective_cost",
+        title=title,
+        subtitle=f"{currency}, {_days_label()}",
+        x_title="",
+        y_title=f"Effective cost ({currency})",
+        hover_value=formats.money_hover(currency, axis="x"),
+        colors={fleet.UNALLOCATED: theme.NEUTRAL},
+    )
+    charts.show(fig, key=f"ov_by_{dimension}")
+
+
+def _breaching_table(state: FleetStatus) -> None:
+    breaching = queries.breaching_services(sessions, chosen, today, state.usage_end)
+    st.markdown("**Services breaching their latency SLA (last 7 days)**")
+    if breaching.empty:
+        st.success("No filtered service missed its p95 latency target in more than 1 % of hours.")
+        return
+    st.dataframe(
+        breaching,
+        column_order=[
+            "name",
+            "team",
+            "environment",
+            "latency_p95_target_ms",
+            "breach_share_pct",
+            "sla_breach_hours_7d",
+            "monthly_effective_cost",
+        ],
+        hide_index=True,
+        key="ov_breaching",
+        column_config={
+            "name": st.column_config.TextColumn("Service"),
+            "team": st.column_config.TextColumn("Team"),
+            "environment": st.column_config.TextColumn("Env"),
+            "latency_p95_target_ms": st.column_config.NumberColumn("p95 target", format="%.0f ms"),
+            "breach_share_pct": st.column_config.NumberColumn(
+                "Hours over target", format="%.1f %%"
+            ),
+            "sla_breach_hours_7d": st.column_config.NumberColumn("Breach hours", format="%d h"),
+            "monthly_effective_cost": st.column_config.NumberColumn(
+                "Monthly cost", format=tables.money_format(breaching["billing_currency"])
+            ),
+        },
+    )
+    st.caption("Worst first. Open the Services page to drill into one of them.")
+
+
+def _days_label() -> str:
+    return f"{selection.start:%b %d} – {selection.end:%b %d}"
+
+
+main_rate = fleet_kpis.run_rates[0] if fleet_kpis.run_rates else None
+kpis.kpi_row(_kpi_cards(fleet_kpis, main_rate))
+_other_currencies(fleet_kpis)
+main_currency = main_rate.billing_currency if main_rate else deps.settings().currency
+_trend(main_currency)
+left, middle, right = st.columns([2, 1, 1])
+with left:
+    _top_services(main_currency)
+with middle:
+    _cost_by("environment", main_currency)
+with right:
+    _cost_by("platform", main_currency)
+_breaching_table(status)
+st.divider()
+states.freshness_line(status)

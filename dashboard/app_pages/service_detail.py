@@ -1,0 +1,315 @@
+"""Service detail: one service's cost per day, usage against capacity, and SLA compliance."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import deps, queries
+from dashboard.components import (
+    charts,
+    filters,
+    formats,
+    kpis,
+    selection,
+    states,
+    tables,
+    theme,
+)
+from dashboard.components.charts import Line
+from data.repos.fleet import Filters
+from engine.capacity import CapacityConfig
+from engine.service import Service
+
+st.caption(
+    "One service: what it costs per day, how much of its capacity it uses, and whether it "
+    "keeps its SLA."
+)
+sessions = deps.sessions()
+status = queries.status(sessions)
+if not states.ready(status) or status.today is None:
+    states.empty_state(status)
+    st.stop()
+today = status.today
+states.stale_banner(
+    status,
+    refresh_interval_minutes=deps.settings().refresh_interval_minutes,
+    now=datetime.now(UTC),
+)
+options = queries.filter_options(sessions)
+chosen = filters.sidebar(options, today=today, first_day=status.first_cost_date, with_dates=True)
+everyone = queries.services_table(sessions, Filters(), today, status.usage_end)
+matching = queries.services_table(sessions, chosen.filters, today, status.usage_end)
+filters.active_hint(chosen, shown=matching["service_id"].nunique(), total=status.services)
+
+
+def _pick_service() -> int:
+    """The picker lists services matching the filters, plus the one already selected."""
+    known = [int(v) for v in everyone.sort_values("name")["service_id"].unique()]
+    ids = [int(v) for v in matching.sort_values("name")["service_id"].unique()] or known
+    wanted = selection.selected_service()
+    if wanted is None or wanted not in known:
+        wanted = ids[0]
+    elif wanted not in ids:
+        ids.insert(0, wanted)
+    labels = {
+        int(sid): f"{name} · {team} · {env}"
+        for sid, name, team, env in everyone[
+            ["service_id", "name", "team", "environment"]
+        ].itertuples(index=False, name=None)
+    }
+    if st.session_state.get("detail_service") != wanted:
+        st.session_state["detail_service"] = wanted
+    picked: int = st.selectbox(
+        "Service",
+        ids,
+        format_func=lambda sid: labels[sid],
+        key="detail_service",
+        on_change=_remember,
+    )
+    return int(picked)
+
+
+def _remember() -> None:
+    st.session_state[selection.SELECTED_SERVICE] = st.session_state["detail_service"]
+
+
+def _kpi_cards(row: pd.Series, costs: pd.DataFrame, currency: str | None) -> list[kpis.Kpi]:
+    daily = costs[costs["billing_currency"] == currency].groupby("charge_date")["effective_cost"]
+    monthly = row["monthly_effective_cost"]
+    hours = row["latency_hours_7d"]
+    breach = row["sla_breach_hours_7d"]
+    over = f"{int(breach)} of {int(hours)} h" if pd.notna(hours) and hours else "no latency data"
+    return [
+        kpis.Kpi(
+            "Monthly run-rate (effective)",
+            "—"
+            if currency is None or pd.isna(monthly)
+            else f"{formats.money(float(monthly), currency)} /mo",
+            help="Effective cost of the last 30 days × 730 h / 720 h.",
+            chart_data=tuple(daily.sum().tolist()) or None,
+        ),
+        kpis.Kpi(
+            "CPU p95 utilization (7 d)",
+            formats.pct(_float(row["cpu_p95_utilization_pct"])),
+            help="95th percentile of hourly mean CPU used ÷ current CPU capacity.",
+        ),
+        kpis.Kpi(
+            "Hours over p95 target (7 d)",
+            over,
+            delta=(
+                f"{breach / hours * 100:.1f} % of hours (limit 1 %)"
+                if pd.notna(hours) and hours
+                else None
+            ),
+            delta_color="off",
+            delta_arrow="off",
+            help="Hours whose p95 latency exceeded the SLA target.",
+        ),
+        kpis.Kpi("Latency SLA (7 d)", tables.SLA_LABELS[str(row["sla_status"])]),
+    ]
+
+
+def _config_card(service: Service, config: CapacityConfig | None) -> None:
+    with st.container(border=True):
+        st.markdown("**Current configuration**")
+        if config is None:
+            st.info("This service has no capacity configuration yet.", icon=":material/info:")
+            return
+        if config.platform == "vm":
+            size = f"{config.instance_type} ({config.vcpu_per_replica:g} vCPU, "
+            size += f"{formats.gib(config.memory_gib_per_replica)})"
+        else:
+            size = (
+                f"{formats.cores(config.cpu_request_cores)} CPU / "
+                f"{formats.gib(config.memory_request_gib)} per pod"
+            )
+        on_demand = 100 - config.commitment_coverage_pct - config.spot_pct
+        fields = {
+            "Platform": f"{service.platform} · {service.provider} · {service.region}",
+            "Instance type" if config.platform == "vm" else "Requests": size,
+            "Replicas": (
+                f"{config.replicas} (min {config.min_replicas}) across {config.zones} zones"
+            ),
+            "Capacity": (
+                f"{formats.cores(config.cpu_capacity_cores)} CPU, "
+                f"{formats.gib(config.memory_capacity_gib)} memory"
+            ),
+            "Pricing mix": (
+                f"{on_demand:.0f} % on-demand · {config.commitment_coverage_pct:.0f} % "
+                f"committed · {config.spot_pct:.0f} % spot"
+            ),
+            "Schedule": "always on" if config.schedule == "always" else config.schedule,
+            "SLA targets": (
+                f"p95 ≤ {service.sla.latency_p95_target_ms:,.0f} ms · availability "
+                f"{service.sla.availability_target_pct:g} % · errors ≤ "
+                f"{service.sla.max_error_rate_pct:g} %"
+            ),
+            "Owner": f"{service.team} ({service.owner}) · {service.policy_class}",
+        }
+        columns = st.columns(4)
+        for i, (label, value) in enumerate(fields.items()):
+            with columns[i % 4]:
+                st.caption(label)
+                st.markdown(formats.escape_markdown(value))
+
+
+def _cost_chart(costs: pd.DataFrame, currency: str | None) -> None:
+    title = "Cost per day by category"
+    frame = costs[costs["billing_currency"] == currency]
+    if frame.empty or currency is None:
+        charts.no_data(title, f"No cost was allocated to this service from {_range_text()}.")
+        return
+    fig = charts.stacked_bars(
+        frame,
+        x="charge_date",
+        y="effective_cost",
+        group="service_category",
+        colors=theme.category_colors(frame["service_category"]),
+        title=title,
+        subtitle=f"Effective cost in {currency}, stacked by FOCUS service category",
+        x_title="Charge date (UTC)",
+        y_title=formats.money_axis(currency, "day"),
+        hover_value=formats.money_hover(currency, decimals=2),
+    )
+    charts.show(fig, key="detail_cost")
+
+
+def _usage_chart(
+    usage: pd.DataFrame,
+    *,
+    key: str,
+    title: str,
+    y_title: str,
+    hover_value: str,
+    series: list[Line],
+    missing: str,
+) -> None:
+    measured = [line for line in series if not line.reference]
+    if usage.empty or all(usage[line.column].isna().all() for line in measured):
+        charts.no_data(title, missing)
+        return
+    drawn = [line for line in series if not usage[line.column].isna().all()]
+    fig = charts.lines(
+        usage,
+        x="hour_start",
+        series=drawn,
+        title=title,
+        x_title="Hour (UTC)",
+        y_title=y_title,
+        hover_value=hover_value,
+    )
+    charts.show(fig, key=key)
+
+
+def _usage_charts(usage: pd.DataFrame, service: Service) -> None:
+    usage = usage.assign(
+        latency_target_ms=service.sla.latency_p95_target_ms,
+        error_rate_max_pct=service.sla.max_error_rate_pct,
+    )
+    none = f"No usage samples for this service from {_range_text()}."
+    cpu, memory, traffic = st.columns(3)
+    with cpu:
+        _usage_chart(
+            usage,
+            key="detail_cpu",
+            title="CPU used vs capacity",
+            y_title="CPU (cores)",
+            hover_value="%{y:,.2f} cores",
+            series=[
+                Line("cpu_used_mean_cores", "Used (mean)"),
+                Line("cpu_used_p95_cores", "Used (p95 in hour)", color=theme.PALETTE[1]),
+                Line("cpu_capacity_cores", "Capacity (current config)", reference=True),
+            ],
+            missing=none,
+        )
+    with memory:
+        _usage_chart(
+            usage,
+            key="detail_memory",
+            title="Memory used vs capacity",
+            y_title="Memory (GiB)",
+            hover_value="%{y:,.2f} GiB",
+            series=[
+                Line("memory_used_max_gib", "Used (max in hour)"),
+                Line("memory_capacity_gib", "Capacity (current config)", reference=True),
+            ],
+            missing=none,
+        )
+    with traffic:
+        _usage_chart(
+            usage,
+            key="detail_requests",
+            title="Requests per second",
+            y_title="Requests (req/s)",
+            hover_value="%{y:,.3~r} req/s",
+            series=[Line("requests_per_s", "Requests (mean in hour)")],
+            missing=none,
+        )
+    latency, errors = st.columns([2, 1])
+    with latency:
+        _usage_chart(
+            usage,
+            key="detail_latency",
+            title="p95 latency vs SLA target",
+            y_title="p95 latency (ms)",
+            hover_value="%{y:,.0f} ms",
+            series=[
+                Line("latency_p95_ms", "p95 latency"),
+                Line("latency_target_ms", "SLA target (p95)", color=theme.TARGET, reference=True),
+            ],
+            missing=none if usage.empty else _no_sli("latency"),
+        )
+    with errors:
+        _usage_chart(
+            usage,
+            key="detail_errors",
+            title="Error rate vs SLA maximum",
+            y_title="Error rate (%)",
+            hover_value="%{y:,.2f} %",
+            series=[
+                Line("error_rate_pct", "Error rate"),
+                Line("error_rate_max_pct", "SLA maximum", color=theme.TARGET, reference=True),
+            ],
+            missing=none if usage.empty else _no_sli("error-rate"),
+        )
+
+
+def _no_sli(kind: str) -> str:
+    return (
+        f"No {kind} samples from {_range_text()}: the service's telemetry does not export "
+        "request metrics (http_request_duration_seconds / request counters by status)."
+    )
+
+
+def _range_text() -> str:
+    return f"{chosen.start:%Y-%m-%d} to {chosen.end:%Y-%m-%d} (UTC)"
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+service_id = _pick_service()
+service, config = queries.service_profile(sessions, service_id)
+row = everyone[everyone["service_id"] == service_id].iloc[0]
+costs = queries.service_daily_costs(sessions, service_id, chosen.start, chosen.end)
+currency = row["billing_currency"] if pd.notna(row["billing_currency"]) else None
+if currency is None and not costs.empty:
+    currency = str(costs["billing_currency"].mode().iloc[0])
+kpis.kpi_row(_kpi_cards(row, costs, currency))
+_config_card(service, config)
+_cost_chart(costs, currency)
+usage = queries.service_usage(
+    sessions, service_id, _midnight(chosen.start), _midnight(chosen.end + timedelta(days=1))
+)
+_usage_charts(usage, service)
+st.divider()
+states.freshness_line(status)

@@ -1,0 +1,1 @@
+"""Reusable page parts: theme, charts, KPI rows, filters, tables, CSV export."""

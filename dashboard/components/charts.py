@@ -1,0 +1,221 @@
+"""Parametrised plotly chart builders (pure: frame in, figure out) and their rendering."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard.components import theme
+
+_PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One series of a line chart; `reference` lines (capacity, SLA target) are dashed."""
+
+    column: str
+    label: str
+    color: str | None = None
+    reference: bool = False
+
+
+def stacked_area(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    group: str,
+    colors: Mapping[str, str],
+    title: str,
+    subtitle: str | None = None,
+    x_title: str,
+    y_title: str,
+    hover_value: str,
+) -> go.Figure:
+    """One filled, stacked series per group; the largest group sits at the bottom."""
+    fig = go.Figure()
+    wide = _wide(frame, x=x, y=y, group=group)
+    for name in wide.columns:
+        fig.add_trace(
+            go.Scatter(
+                x=wide.index,
+                y=wide[name],
+                name=str(name),
+                mode="lines",
+                stackgroup="total",
+                showlegend=True,
+                line={"width": 0.5, "color": colors.get(str(name))},
+                fillcolor=_translucent(colors.get(str(name))),
+                hovertemplate=f"{name}: {hover_value}<extra></extra>",
+            )
+        )
+    fig.update_layout(legend_traceorder="normal")
+    return theme.style(fig, title=title, subtitle=subtitle, x_title=x_title, y_title=y_title)
+
+
+def stacked_bars(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    group: str,
+    colors: Mapping[str, str],
+    title: str,
+    subtitle: str | None = None,
+    x_title: str,
+    y_title: str,
+    hover_value: str,
+) -> go.Figure:
+    """Bars per x stacked by group (e.g. cost per day by FOCUS service category)."""
+    fig = go.Figure()
+    wide = _wide(frame, x=x, y=y, group=group)
+    for name in wide.columns:
+        fig.add_trace(
+            go.Bar(
+                x=wide.index,
+                y=wide[name],
+                name=str(name),
+                marker_color=colors.get(str(name)),
+                hovertemplate=f"{name}: {hover_value}<extra></extra>",
+            )
+        )
+    fig.update_layout(barmode="stack", bargap=0.15, legend_traceorder="normal")
+    return theme.style(fig, title=title, subtitle=subtitle, x_title=x_title, y_title=y_title)
+
+
+def ranked_bars(
+    frame: pd.DataFrame,
+    *,
+    label: str,
+    value: str,
+    group: str,
+    colors: Mapping[str, str],
+    title: str,
+    subtitle: str | None = None,
+    value_title: str,
+    hover_value: str,
+) -> go.Figure:
+    """Horizontal bars, largest on top, coloured (and legended) by group."""
+    fig = go.Figure()
+    order = frame.sort_values(value, ascending=True)[label].tolist()
+    for name, part in frame.groupby(group, sort=True):
+        fig.add_trace(
+            go.Bar(
+                x=part[value],
+                y=part[label],
+                name=str(name),
+                orientation="h",
+                marker_color=colors.get(str(name)),
+                hovertemplate=f"%{{y}} ({name}): {hover_value}<extra></extra>",
+            )
+        )
+    fig.update_layout(barmode="stack", yaxis={"categoryorder": "array", "categoryarray": order})
+    fig.update_xaxes(rangemode="tozero")
+    return theme.style(
+        fig,
+        title=title,
+        subtitle=subtitle,
+        x_title=value_title,
+        y_title="",
+        hovermode="closest",
+        height=400,
+    )
+
+
+def bars(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    title: str,
+    subtitle: str | None = None,
+    x_title: str,
+    y_title: str,
+    hover_value: str,
+    colors: Mapping[str, str] | None = None,
+) -> go.Figure:
+    """Horizontal bars, one per row of `frame`, largest on top; `x` labels, `y` values."""
+    ordered = frame.sort_values(y, ascending=True)
+    keys = [str(v) for v in ordered[x]]
+    palette = colors or {}
+    fig = go.Figure(
+        go.Bar(
+            x=ordered[y],
+            y=keys,
+            orientation="h",
+            marker_color=[palette.get(key, theme.PALETTE[0]) for key in keys],
+            hovertemplate=f"%{{y}}: {hover_value}<extra></extra>",
+            showlegend=False,
+        )
+    )
+    fig.update_xaxes(rangemode="tozero")
+    return theme.style(
+        fig,
+        title=title,
+        subtitle=subtitle,
+        x_title=y_title,
+        y_title=x_title,
+        hovermode="closest",
+        height=400,
+    )
+
+
+def lines(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    series: Sequence[Line],
+    title: str,
+    subtitle: str | None = None,
+    x_title: str,
+    y_title: str,
+    hover_value: str,
+) -> go.Figure:
+    """Measured series as solid lines and references (capacity, targets) as dashed lines."""
+    fig = go.Figure()
+    for i, line in enumerate(series):
+        color = line.color or (theme.NEUTRAL if line.reference else theme.PALETTE[i])
+        fig.add_trace(
+            go.Scatter(
+                x=frame[x],
+                y=frame[line.column],
+                name=line.label,
+                mode="lines",
+                line={"color": color, "width": 2, "dash": "dash" if line.reference else "solid"},
+                hovertemplate=f"{line.label}: {hover_value}<extra></extra>",
+                connectgaps=False,
+            )
+        )
+    return theme.style(
+        fig, title=title, subtitle=subtitle, x_title=x_title, y_title=y_title, height=320
+    )
+
+
+def show(fig: go.Figure, *, key: str) -> None:
+    st.plotly_chart(fig, key=key, config=_PLOTLY_CONFIG)
+
+
+def no_data(title: str, reason: str) -> None:
+    """Keep the chart's place and say, in words, why there is nothing to draw."""
+    with st.container(border=True):
+        st.markdown(f"**{title}**")
+        st.info(reason, icon=":material/info:")
+
+
+def _translucent(color: str | None, alpha: float = 0.85) -> str | None:
+    """`#RRGGBB` → rgba with `alpha`: stacked areas stay saturated yet show their edges."""
+    if color is None or not color.startswith("#") or len(color) != 7:
+        return None
+    red, green, blue = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
+def _wide(frame: pd.DataFrame, *, x: str, y: str, group: str) -> pd.DataFrame:
+    wide = frame.pivot_table(index=x, columns=group, values=y, aggfunc="sum", fill_value=0.0)
+    totals = wide.sum().sort_values(ascending=False)
+    return wide[totals.index]

@@ -1,0 +1,19 @@
+"""The service a user is looking at, kept in a non-widget key so it survives page switches."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+SELECTED_SERVICE = "selected_service_id"
+DETAIL_PAGE = "app_pages/service_detail.py"
+
+
+def open_service(service_id: int) -> None:
+    """Remember the service and go to its detail page (ends this script run)."""
+    st.session_state[SELECTED_SERVICE] = service_id
+    st.switch_page(DETAIL_PAGE)
+
+
+def selected_service() -> int | None:
+    value = st.session_state.get(SELECTED_SERVICE)
+    return int(value) if value is not None else None

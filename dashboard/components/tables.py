@@ -1,0 +1,114 @@
+"""Table layouts: which columns a table shows, their labels, units and formats."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.components import formats
+
+SERVICE_COLUMNS = (
+    "name",
+    "team",
+    "environment",
+    "platform",
+    "region",
+    "config_summary",
+    "replicas",
+    "monthly_effective_cost",
+    "billing_currency",
+    "cpu_p95_utilization_pct",
+    "sla_label",
+    "latency_p95_target_ms",
+)
+# Icon + words (colour is never the only signal); glyphs every common UI font carries.
+SLA_LABELS = {
+    "breaching": "⚠ Breaching",
+    "within": "✓ Within SLA",
+    "no_data": "○ No latency data",
+}
+# Mid-tone red/green that keep their contrast on the light and the dark theme.
+_SLA_STYLES = {
+    SLA_LABELS["breaching"]: "color: #D93F3F; font-weight: 600",
+    SLA_LABELS["within"]: "color: #2E9E5B",
+}
+_EXPORT_LABELS = {
+    "slug": "Service slug",
+    "name": "Service",
+    "team": "Team",
+    "environment": "Environment",
+    "platform": "Platform",
+    "region": "Region",
+    "config_summary": "Instance type / requests per replica",
+    "replicas": "Replicas",
+    "monthly_effective_cost": "Monthly effective cost (run-rate)",
+    "billing_currency": "Currency",
+    "cpu_p95_utilization_pct": "CPU p95 utilization 7d (%)",
+    "sla_label": "Latency SLA 7d",
+    "sla_breach_hours_7d": "Hours over p95 target 7d",
+    "latency_hours_7d": "Hours with latency data 7d",
+    "latency_p95_target_ms": "p95 latency target (ms)",
+}
+
+
+def money_format(currencies: pd.Series) -> str:
+    """printf money format for a column: `$1,234` when one known-symbol currency, else plain."""
+    present = set(currencies.dropna().unique())
+    if len(present) == 1:
+        prefix = formats.symbol(str(next(iter(present))))
+        if prefix:
+            return f"{prefix}%,.0f"
+    return "%,.0f"
+
+
+def services_column_config(frame: pd.DataFrame) -> dict[str, Any]:
+    return {
+        "name": st.column_config.TextColumn("Service"),
+        "team": st.column_config.TextColumn("Team"),
+        "environment": st.column_config.TextColumn("Env"),
+        "platform": st.column_config.TextColumn("Platform"),
+        "region": st.column_config.TextColumn("Region"),
+        "config_summary": st.column_config.TextColumn(
+            "Instance / requests", help="VM instance type, or CPU / memory request per pod"
+        ),
+        "replicas": st.column_config.NumberColumn("Replicas", format="%d"),
+        "monthly_effective_cost": st.column_config.NumberColumn(
+            "Monthly cost",
+            format=money_format(frame["billing_currency"]),
+            help="Effective cost of the last 30 days scaled to a 730-hour month.",
+        ),
+        "billing_currency": st.column_config.TextColumn("Currency"),
+        "cpu_p95_utilization_pct": st.column_config.ProgressColumn(
+            "CPU p95 (7 d)",
+            format="%.1f %%",
+            min_value=0,
+            max_value=100,
+            help="95th percentile of hourly mean CPU used ÷ current CPU capacity, last 7 days.",
+        ),
+        "sla_label": st.column_config.TextColumn(
+            "Latency SLA (7 d)",
+            help="Breaching: p95 latency above target in more than 1 % of hours, last 7 days.",
+        ),
+        "latency_p95_target_ms": st.column_config.NumberColumn("p95 target", format="%.0f ms"),
+    }
+
+
+def with_sla_labels(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add `sla_label`, the displayed form of the `sla_status` code."""
+    return frame.assign(sla_label=frame["sla_status"].map(SLA_LABELS))
+
+
+def styled(frame: pd.DataFrame) -> Any:
+    """A Styler that colours the SLA label (the words and icon carry the meaning)."""
+    return frame.style.map(lambda v: _SLA_STYLES.get(v, ""), subset=["sla_label"])
+
+
+def services_export(frame: pd.DataFrame) -> pd.DataFrame:
+    """The services table with readable, unit-bearing headers for CSV export."""
+    columns = [c for c in _EXPORT_LABELS if c in frame.columns]
+    exported = frame[columns].rename(columns=_EXPORT_LABELS)
+    money_column = _EXPORT_LABELS["monthly_effective_cost"]
+    exported[money_column] = exported[money_column].round(2)
+    return exported

@@ -1,0 +1,93 @@
+"""The one chart template and colourway; team and category colours stable across pages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import plotly.graph_objects as go
+
+from data.repos.fleet import UNALLOCATED
+
+# Tableau 10: distinguishable for the common colour-vision deficiencies, readable on light
+# and dark backgrounds. Keep in sync with theme.chartCategoricalColors in .streamlit/config.toml.
+PALETTE = (
+    "#4E79A7",
+    "#F28E2B",
+    "#59A14F",
+    "#B07AA1",
+    "#76B7B2",
+    "#EDC948",
+    "#9C755F",
+    "#FF9DA7",
+    "#E15759",
+    "#BAB0AC",
+)
+NEUTRAL = "#8A94A3"  # unallocated cost, capacity lines
+TARGET = "#D1364A"  # SLA targets and limits (always dashed, always labelled)
+# FOCUS ServiceCategory values first, so Compute is blue everywhere.
+CATEGORIES = ("Compute", "Storage", "Networking", "Databases", "Other")
+
+LAYOUT: dict[str, Any] = {
+    "colorway": list(PALETTE),
+    "hovermode": "x unified",
+    "legend": {
+        "orientation": "h",
+        "yanchor": "bottom",
+        "y": 1.02,
+        "xanchor": "left",
+        "x": 0,
+        "title": {"text": ""},
+    },
+    "margin": {"l": 8, "r": 8, "t": 84, "b": 8},
+    "title": {"x": 0, "xanchor": "left", "y": 0.98, "yanchor": "top", "font": {"size": 16}},
+    "xaxis": {"automargin": True},
+    "yaxis": {"automargin": True, "rangemode": "tozero"},
+}
+TEMPLATE = go.layout.Template(layout=LAYOUT)
+
+
+def stable_colors(keys: Iterable[str]) -> dict[str, str]:
+    """Colour per key by its rank in the full sorted list, so a filter never recolours a team."""
+    ordered = sorted(set(keys) - {UNALLOCATED})
+    colors = {key: PALETTE[i % len(PALETTE)] for i, key in enumerate(ordered)}
+    colors[UNALLOCATED] = NEUTRAL
+    return colors
+
+
+def category_colors(categories: Iterable[str]) -> dict[str, str]:
+    known = {name: PALETTE[i] for i, name in enumerate(CATEGORIES)}
+    extra = sorted(set(categories) - set(known))
+    known.update(
+        {name: PALETTE[(len(CATEGORIES) + i) % len(PALETTE)] for i, name in enumerate(extra)}
+    )
+    return known
+
+
+def style(
+    fig: go.Figure,
+    *,
+    title: str,
+    x_title: str,
+    y_title: str,
+    hovermode: str = "x unified",
+    height: int = 360,
+    subtitle: str | None = None,
+) -> go.Figure:
+    """Apply the template and the chart's own titles (units belong in the axis titles).
+
+    The layout is also set explicitly: Streamlit's chart theme swaps the template for its own
+    (light/dark aware) one, and the explicit values survive that swap.
+    """
+    fig.update_layout(
+        template=TEMPLATE,
+        **LAYOUT,
+        height=height,
+    )
+    fig.update_layout(
+        title={"text": title, "subtitle": {"text": subtitle or ""}},
+        hovermode=hovermode,
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+    )
+    return fig

@@ -1,0 +1,114 @@
+"""Cached reads for the pages (the only st.cache_data): thin wrappers over data.repos.fleet.
+
+`_sessions` is excluded from the cache key (leading underscore); every other argument is
+hashed, so two filter sets never share an entry. The TTL is the configured query cache TTL,
+which must not exceed the sidecar's refresh interval.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.orm import Session, sessionmaker
+
+from dashboard import deps
+from data.errors import NotFound
+from data.repos import fleet, services
+from data.repos.fleet import FilterOptions, Filters, FleetKpis, FleetStatus
+from engine.capacity import CapacityConfig
+from engine.service import Service
+
+Sessions = sessionmaker[Session]
+_TTL_S = deps.settings().query_cache_ttl_s
+
+
+@st.cache_data(ttl=_TTL_S, show_spinner=False)
+def status(_sessions: Sessions) -> FleetStatus:
+    with _sessions() as session:
+        return fleet.fleet_status(session)
+
+
+@st.cache_data(ttl=_TTL_S, show_spinner=False)
+def filter_options(_sessions: Sessions) -> FilterOptions:
+    with _sessions() as session:
+        return fleet.filter_options(session)
+
+
+@st.cache_data(ttl=_TTL_S, show_spinner=False)
+def kpis(
+    _sessions: Sessions, filters: Filters, today: date, usage_end: datetime | None
+) -> FleetKpis:
+    with _sessions() as session:
+        return fleet.fleet_kpis(session, filters=filters, today=today, usage_end=usage_end)
+
+
+@st.cache_data(ttl=_TTL_S, show_spinner=False)
+def daily_cost_by_team(
+    _sessions: Sessions, filters: Filters, start: date, end: date
+) -> pd.DataFrame:
+    with _sessions() as session:
+        return fleet.daily_cost_by_team(session, filters=filters, start=start, end=end)
+
+
+@st.cache_data(ttl=_TTL_S, show_spinner=False)
+def top_services(
+    _sessions: Sessions, filters: Filters, start: date, end: date, limit: int = 10
+) -> pd.DataFrame:
+    with _sessions() as session:
+        return fleet.top_services_by_cost(
+            session, filters=filters, start=start, end=end, limit=limit
+        )
+
+
+@st.cache_data(ttl=_TTL_S, show_spinner=False)
+def cost_by(
+    _sessions: Sessions, dimension: fleet.Dimension, filters: Filters, start: date, end: date
+) -> pd.DataFrame:
+    with _sessions() as session:
+        return fleet.cost_by(session, dimension, filters=filters, start=start, end=end)
+
+
+@st.cache_data(ttl=_TTL_S, show_spinner=False)
+def services_table(
+    _sessions: Sessions, filters: Filters, today: date, usage_end: datetime | None
+) -> pd.DataFrame:
+    with _sessions() as session:
+        return fleet.services_table(session, filters=filters, today=today, usage_end=usage_end)
+
+
+@st.cache_data(ttl=_TTL_S, show_spinner=False)
+def breaching_services(
+    _sessions: Sessions, filters: Filters, today: date, usage_end: datetime | None
+) -> pd.DataFrame:
+    with _sessions() as session:
+        return fleet.breaching_services(session, filters=filters, today=today, usage_end=usage_end)
+
+
+@st.cache_data(ttl=_TTL_S, show_spinner=False)
+def service_profile(_sessions: Sessions, service_id: int) -> tuple[Service, CapacityConfig | None]:
+    """A service and its current capacity config (None when it has none yet)."""
+    with _sessions() as session:
+        service = services.get_service(session, service_id)
+        try:
+            config: CapacityConfig | None = services.current_config(session, service_id)
+        except NotFound:
+            config = None
+        return service, config
+
+
+@st.cache_data(ttl=_TTL_S, show_spinner=False)
+def service_daily_costs(
+    _sessions: Sessions, service_id: int, start: date, end: date
+) -> pd.DataFrame:
+    with _sessions() as session:
+        return fleet.service_daily_costs(session, service_id, start, end)
+
+
+@st.cache_data(ttl=_TTL_S, show_spinner=False)
+def service_usage(
+    _sessions: Sessions, service_id: int, start: datetime, end: datetime
+) -> pd.DataFrame:
+    with _sessions() as session:
+        return fleet.service_usage(session, service_id, start, end)

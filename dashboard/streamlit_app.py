@@ -1,0 +1,27 @@
+"""Tightrope dashboard entry point: page config and routing, nothing else.
+
+Run from the repository root: `python -m streamlit run dashboard/streamlit_app.py`.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+st.set_page_config(page_title="Tightrope", page_icon=":material/balance:", layout="wide")
+
+page = st.navigation(
+    [
+        st.Page(
+            "app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True
+        ),
+        st.Page("app_pages/services.py", title="Services", icon=":material/view_list:"),
+        st.Page(
+            "app_pages/service_detail.py",
+            title="Service detail",
+            icon=":material/monitoring:",
+            url_path="service",
+        ),
+    ]
+)
+st.title(page.title, anchor=False)
+page.run()

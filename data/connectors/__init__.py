@@ -1,0 +1,1 @@
+"""Connectors: where costs and usage come from (billing exports, telemetry, the demo fleet)."""

@@ -1,0 +1,116 @@
+"""Daily costs of demo services, priced from their config and the catalog, in FOCUS vocabulary."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+
+import numpy as np
+
+from data.connectors.demo.fleet import DemoService
+from data.repos.costs import DailyCost
+from engine.catalog import Catalog
+from engine.cost import running_cost, running_mask
+from engine.units import HOURS_PER_MONTH
+from engine.usage import FloatArray, UsageWindow
+
+CURRENCY = "USD"
+PROVIDERS = {"vm": "AWS", "kubernetes": "Google Cloud"}
+CATEGORIES = ("Compute", "Storage", "Networking", "Other")
+STORAGE_USD_PER_GIB_MONTH = 0.08  # gp3 block storage list price, us-east-1
+# Monitoring, public IPs, log ingestion...: a small share of compute plus a flat daily floor.
+_OTHER_SHARE_OF_COMPUTE = 0.02
+_OTHER_USD_PER_DAY = 0.05
+# Charges nobody's tag claims, as a share of a provider's allocated monthly spend.
+# (category, share): a support plan, and shared NAT gateways and transit.
+_UNALLOCATED = (("Other", 0.03), ("Networking", 0.015))
+_SHARED_SUB_ACCOUNT = "shared-services"
+
+
+def service_daily_costs(
+    service: DemoService, usage: UsageWindow, *, catalog: Catalog
+) -> list[DailyCost]:
+    """One row per category per day of the usage window (partial days prorated).
+
+    Compute: running list/effective USD per hour (engine.cost) × the hours the schedule runs that
+    day. Storage: `storage_gib` × $0.08 per GiB-month, prorated per hour. Networking: that day's
+    requests × the service's USD per million requests. Other: 2 % of compute list + $0.05 a day.
+    Billed cost equals effective cost (commitments are amortized into the day).
+    """
+    config, draft = service.config, service.draft
+    running = running_cost(config, region=draft.region, catalog=catalog)
+    days, running_hours, window_hours, requests = _daily_totals(usage, config.schedule)
+    compute_list = running.list_usd_per_hour * running_hours
+    compute_effective = running.effective_usd_per_hour * running_hours
+    storage = service.storage_gib * STORAGE_USD_PER_GIB_MONTH * window_hours / HOURS_PER_MONTH
+    network = requests / 1e6 * service.network_usd_per_million_requests
+    other = _OTHER_SHARE_OF_COMPUTE * compute_list + _OTHER_USD_PER_DAY * window_hours / 24
+    by_category = {
+        "Compute": (compute_list, compute_effective),
+        "Storage": (storage, storage),
+        "Networking": (network, network),
+        "Other": (other, other),
+    }
+    provider, account = PROVIDERS[draft.platform], service.sub_account_id
+    return [
+        _cost(usage.service_id, day, category, lists[i], effectives[i], provider, account)
+        for i, day in enumerate(days)
+        for category, (lists, effectives) in by_category.items()
+    ]
+
+
+def unallocated_costs(allocated: Sequence[DailyCost]) -> list[DailyCost]:
+    """Charges no service claims, per provider and month, dated the month's first charged day.
+
+    A support plan (3 % of the provider's allocated effective cost that month) and shared
+    networking (1.5 %), both with no service, so the unallocated bucket is never empty.
+    """
+    spend: dict[tuple[str, date], float] = defaultdict(float)
+    first_day: dict[tuple[str, date], date] = {}
+    for cost in allocated:
+        key = (cost.provider, cost.charge_date.replace(day=1))
+        spend[key] += cost.effective_cost
+        first_day[key] = min(first_day.get(key, cost.charge_date), cost.charge_date)
+    return [
+        _cost(None, first_day[key], category, usd, usd, key[0], _SHARED_SUB_ACCOUNT)
+        for key in sorted(spend)
+        for category, share in _UNALLOCATED
+        for usd in (share * spend[key],)
+    ]
+
+
+def _daily_totals(
+    usage: UsageWindow, schedule: str
+) -> tuple[list[date], FloatArray, FloatArray, FloatArray]:
+    """Per UTC day: the day, hours the schedule runs, hours in the window, requests served."""
+    days, day_index = np.unique(usage.hour_start.astype("datetime64[D]"), return_inverse=True)
+    running = running_mask(schedule, usage.hour_start).astype(np.float64)
+    served = np.nan_to_num(usage.requests_per_s) * 3600.0
+    running_hours, window_hours, requests = (
+        np.bincount(day_index, weights=weights, minlength=len(days)).astype(np.float64)
+        for weights in (running, np.ones(len(day_index)), served)
+    )
+    return days.tolist(), running_hours, window_hours, requests
+
+
+def _cost(
+    service_id: int | None,
+    day: date,
+    category: str,
+    list_usd: float,
+    effective_usd: float,
+    provider: str,
+    sub_account_id: str,
+) -> DailyCost:
+    return DailyCost(
+        service_id=service_id,
+        charge_date=day,
+        service_category=category,
+        billing_currency=CURRENCY,
+        billed_cost=float(effective_usd),
+        effective_cost=float(effective_usd),
+        list_cost=float(list_usd),
+        provider=provider,
+        sub_account_id=sub_account_id,
+    )

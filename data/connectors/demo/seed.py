@@ -1,0 +1,154 @@
+"""Write the demo fleet (services, configs, usage, costs) via the repositories, all or nothing."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from data.connectors.demo.costs import service_daily_costs, unallocated_costs
+from data.connectors.demo.fleet import DemoService, build_fleet
+from data.connectors.demo.shapes import usage_window
+from data.errors import SeedError
+from data.repos.costs import DailyCost, insert_daily_costs
+from data.repos.services import add_services, count_services, set_capacity
+from data.repos.usage import insert_usage
+from engine.catalog import Catalog
+from engine.usage import UsageWindow
+
+log = logging.getLogger(__name__)
+
+USAGE_SOURCE = "demo"
+
+
+@dataclass(frozen=True, slots=True)
+class SeedReport:
+    """What a seed wrote and how long it took; generation is the time spent outside the database."""
+
+    services: int
+    usage_rows: int
+    cost_rows: int
+    seconds: float
+    generation_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Generated:
+    fleet: tuple[DemoService, ...]
+    usage: tuple[UsageWindow, ...]
+    costs: tuple[tuple[DailyCost, ...], ...]
+    unallocated: tuple[DailyCost, ...]
+
+
+def seed_demo_fleet(
+    sessions: sessionmaker[Session],
+    catalog: Catalog,
+    *,
+    seed: int,
+    n_services: int,
+    days: int,
+    end: datetime,
+    actor: str = "demo-seed",
+) -> SeedReport:
+    """Seed `n_services` services with `days` of hourly usage and daily costs ending before `end`.
+
+    One transaction: either everything is written or nothing is. Refuses with SeedError when the
+    database already holds services (the caller decides whether to wipe or to keep them).
+    """
+    report = _seed(
+        sessions, catalog, seed=seed, n_services=n_services, days=days, end=end, actor=actor
+    )
+    if report is None:
+        raise SeedError("the database already holds services: refusing to seed the demo fleet")
+    return report
+
+
+def seed_if_empty(
+    sessions: sessionmaker[Session],
+    catalog: Catalog,
+    *,
+    seed: int,
+    n_services: int,
+    days: int,
+    end: datetime,
+    actor: str = "demo-seed",
+) -> SeedReport | None:
+    """Like `seed_demo_fleet`, but a database that already holds services is left alone (None)."""
+    return _seed(
+        sessions, catalog, seed=seed, n_services=n_services, days=days, end=end, actor=actor
+    )
+
+
+def _seed(
+    sessions: sessionmaker[Session],
+    catalog: Catalog,
+    *,
+    seed: int,
+    n_services: int,
+    days: int,
+    end: datetime,
+    actor: str,
+) -> SeedReport | None:
+    started = time.perf_counter()
+    if _has_services(sessions):  # fail fast, before generating anything
+        return None
+    generated = _generate(catalog, seed=seed, n_services=n_services, days=days, end=end)
+    generation_seconds = time.perf_counter() - started
+    try:
+        with sessions.begin() as session:
+            if count_services(session) > 0:  # the authoritative check, inside the transaction
+                return None
+            start = end - timedelta(days=days)
+            usage_rows, cost_rows = _write(session, generated, start=start, actor=actor)
+    except IntegrityError as error:
+        # A concurrent seed won the race for the unique slugs; ours rolled back whole.
+        raise SeedError(f"demo seed rolled back: {error.orig}") from error
+    report = SeedReport(
+        services=len(generated.fleet),
+        usage_rows=usage_rows,
+        cost_rows=cost_rows,
+        seconds=time.perf_counter() - started,
+        generation_seconds=generation_seconds,
+    )
+    log.debug("seeded demo fleet: %s", report)  # the caller logs the report at INFO
+    return report
+
+
+def _has_services(sessions: sessionmaker[Session]) -> bool:
+    with sessions() as session:
+        return count_services(session) > 0
+
+
+def _generate(
+    catalog: Catalog, *, seed: int, n_services: int, days: int, end: datetime
+) -> _Generated:
+    """Everything to write, computed before the transaction opens (ids are filled in later)."""
+    fleet = build_fleet(catalog, seed=seed, n_services=n_services)
+    usage = tuple(usage_window(service, service_id=0, end=end, days=days) for service in fleet)
+    costs = tuple(
+        tuple(service_daily_costs(service, window, catalog=catalog))
+        for service, window in zip(fleet, usage, strict=True)
+    )
+    unallocated = unallocated_costs([cost for service_costs in costs for cost in service_costs])
+    return _Generated(fleet, usage, costs, tuple(unallocated))
+
+
+def _write(
+    session: Session, generated: _Generated, *, start: datetime, actor: str
+) -> tuple[int, int]:
+    """Services, their configs (valid since the window starts), usage and costs; row counts."""
+    services = add_services(session, [service.draft for service in generated.fleet], now=start)
+    usage_rows = 0
+    costs = list(generated.unallocated)
+    for added, demo, window, service_costs in zip(
+        services, generated.fleet, generated.usage, generated.costs, strict=True
+    ):
+        set_capacity(session, added.id, demo.config, actor=actor, now=start)
+        window = replace(window, service_id=added.id)
+        usage_rows += insert_usage(session, window, source=USAGE_SOURCE)
+        costs.extend(replace(cost, service_id=added.id) for cost in service_costs)
+    return usage_rows, insert_daily_costs(session, costs)

@@ -1,0 +1,339 @@
+"""The SLA engine: would a candidate capacity config have kept the SLA over the usage history?
+
+Rules as in docs product.md "SLA engine": latency from the calibrated M/M/c projection
+(engine/sla_latency.py), saturation and error risk from hourly CPU, memory, availability and N+1;
+risk 0–4 from engine/risk.py. Every candidate is judged over the whole window at once,
+vectorized over candidates × hours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from engine import risk
+from engine.capacity import CapacityConfig
+from engine.errors import InsufficientData
+from engine.risk import RISK_LABELS, RiskScores
+from engine.service import PolicyClass, Sla
+from engine.sla_latency import (
+    HourlyShare,
+    ProjectedLatency,
+    baseline_latency_ms,
+    cpu_seconds_per_request,
+    hourly_share,
+    project_latency,
+)
+from engine.sla_verdict import SlaVerdict, verdict_at
+from engine.usage import UsageWindow
+
+__all__ = [
+    "RISK_LABELS",
+    "CandidateVerdicts",
+    "Candidates",
+    "SlaPolicy",
+    "SlaVerdict",
+    "baseline_latency_ms",
+    "cpu_seconds_per_request",
+    "evaluate",
+    "evaluate_candidates",
+    "policy_for",
+]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+REDUNDANT_AVAILABILITY_PCT = 99.9  # ≥ 2 replicas across ≥ 2 zones, and N+1 must hold
+TRIPLE_AVAILABILITY_PCT = 99.99  # ≥ 3 replicas across ≥ 2 zones
+SATURATION_LIMITS: Mapping[PolicyClass, float] = {
+    "latency-critical": 0.65,
+    "standard": 0.75,
+    "batch": 0.90,
+    "dev": 0.90,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SlaPolicy:
+    """Tolerances of a policy class: how strictly a candidate must keep the SLA.
+
+    latency_hours_pct: projected p95 ≤ target in at least this share of hours (also used, with
+    the target × n_plus_one_latency_factor, for N+1). saturation_limit: peak CPU utilization
+    ceiling. error_risk_utilization: utilization from which errors are expected.
+    """
+
+    saturation_limit: float = 0.75
+    latency_hours_pct: float = 99.0
+    error_risk_utilization: float = 0.95
+    n_plus_one_latency_factor: float = 1.5
+
+    def __post_init__(self) -> None:
+        if not 0 < self.saturation_limit <= 1:
+            raise ValueError("saturation_limit must lie within (0, 1]")
+        if not 0 < self.latency_hours_pct <= 100:
+            raise ValueError("latency_hours_pct must lie within (0, 100]")
+        if not 0 < self.error_risk_utilization <= 1:
+            raise ValueError("error_risk_utilization must lie within (0, 1]")
+        if self.n_plus_one_latency_factor < 1:
+            raise ValueError("n_plus_one_latency_factor must be >= 1")
+
+    @property
+    def allowed_breach_pct(self) -> float:
+        return 100.0 - self.latency_hours_pct
+
+
+def policy_for(policy_class: PolicyClass) -> SlaPolicy:
+    """The default policy of a class: saturation limit 0.65 / 0.75 / 0.90 / 0.90."""
+    return SlaPolicy(saturation_limit=SATURATION_LIMITS[policy_class])
+
+
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    """Candidate configs as parallel 1-D arrays, one element per candidate."""
+
+    replicas: IntArray
+    vcpu_per_replica: FloatArray
+    memory_gib_per_replica: FloatArray
+    zones: IntArray
+
+    def __post_init__(self) -> None:
+        shapes = {np.shape(getattr(self, name)) for name in self.__slots__}
+        if len(shapes) != 1 or len(next(iter(shapes))) != 1:
+            raise ValueError(f"candidate arrays must be 1-D and aligned, got shapes {shapes}")
+        if np.any(self.replicas < 0) or np.any(self.zones < 1):
+            raise ValueError("replicas must be >= 0 and zones >= 1")
+        if np.any(self.vcpu_per_replica < 0) or np.any(self.memory_gib_per_replica < 0):
+            raise ValueError("per-replica vCPU and memory must be >= 0")
+
+    @classmethod
+    def of(cls, *configs: CapacityConfig) -> Candidates:
+        """The candidates of some capacity configs, in order."""
+        return cls(
+            replicas=np.array([c.replicas for c in configs], dtype=np.int64),
+            vcpu_per_replica=np.array([c.vcpu_per_replica for c in configs], dtype=np.float64),
+            memory_gib_per_replica=np.array(
+                [c.memory_gib_per_replica for c in configs], dtype=np.float64
+            ),
+            zones=np.array([c.zones for c in configs], dtype=np.int64),
+        )
+
+    def __len__(self) -> int:
+        return len(self.replicas)
+
+    @property
+    def cpu_capacity_cores(self) -> FloatArray:
+        return self.replicas * self.vcpu_per_replica
+
+    @property
+    def n_plus_one_cpu_capacity_cores(self) -> FloatArray:
+        """CPU left after losing one replica."""
+        return np.maximum(self.replicas - 1, 0) * self.vcpu_per_replica
+
+    @property
+    def memory_capacity_gib(self) -> FloatArray:
+        return self.replicas * self.memory_gib_per_replica
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateVerdicts:
+    """The SLA engine's verdict on each candidate (arrays of len(candidates)).
+
+    `passes` = latency_ok & saturation_ok & ~error_risk & memory_ok & availability_ok
+    & (n_plus_one_ok | ~n_plus_one_required). Percent shares count modelled hours only.
+    `projected_latency_ms` / `projected_utilization` are candidates × hours, for charts.
+    """
+
+    passes: BoolArray
+    latency_ok: BoolArray
+    saturation_ok: BoolArray
+    error_risk: BoolArray
+    memory_ok: BoolArray
+    availability_ok: BoolArray
+    n_plus_one_ok: BoolArray
+    n_plus_one_required: bool
+    replicas_needed: int
+    latency_modelled: bool
+    latency_note: str
+    cpu_seconds_per_request: float
+    hours_within_target_pct: FloatArray
+    breach_hours: IntArray
+    p95_of_projected_latency_ms: FloatArray
+    peak_utilization: FloatArray
+    memory_peak_utilization: FloatArray
+    n_plus_one_peak_utilization: FloatArray
+    n_plus_one_hours_within_pct: FloatArray
+    risk_score: IntArray
+    sub_scores: RiskScores
+    projected_latency_ms: FloatArray
+    projected_utilization: FloatArray
+
+
+def evaluate_candidates(
+    usage: UsageWindow,
+    current: CapacityConfig,
+    candidates: Candidates,
+    *,
+    sla: Sla,
+    policy: SlaPolicy,
+    demand_scale: float | FloatArray = 1.0,
+) -> CandidateVerdicts:
+    """Judge every candidate over the usage window against the SLA (see CandidateVerdicts).
+
+    Rules: latency — projected p95 ≤ target in ≥ latency_hours_pct of hours (skipped, and
+    passing, without traffic or latency observations); saturation — peak utilization (hourly
+    p95 CPU / capacity) ≤ limit, no CPU samples fail; error risk — utilization ≥ 0.95 in any hour;
+    memory — peak memory ≤ capacity, no samples pass unchecked; availability — ≥ 2 replicas in
+    ≥ 2 zones from 99.9 %, ≥ 3 from 99.99 %; N+1 (required from 99.9 %) — one replica lost
+    leaves ≥ 1 replica, peak utilization < 1 and p95 ≤ target × 1.5 in ≥ latency_hours_pct of
+    hours. `demand_scale` (scalar or per hour) multiplies λ and CPU, not memory.
+    """
+    if usage.points == 0:
+        raise InsufficientData("the usage window has no hours to evaluate")
+    scale = np.broadcast_to(np.asarray(demand_scale, dtype=np.float64), (usage.points,))
+    if not np.all(scale >= 0):
+        raise ValueError("demand_scale must be >= 0")
+    n = len(candidates)
+    servers = np.concatenate(
+        [candidates.cpu_capacity_cores, candidates.n_plus_one_cpu_capacity_cores]
+    )
+    latency = project_latency(usage, current, servers, scale)
+    n1_target_ms = sla.latency_p95_target_ms * policy.n_plus_one_latency_factor
+    cpu_cores = usage.cpu_used_p95_cores * scale
+    peak_cpu_cores = np.fmax.reduce(cpu_cores)
+    checks = _Checks(
+        latency=latency,
+        latency_share=hourly_share(latency.projected_ms[:n], sla.latency_p95_target_ms),
+        n_plus_one_share=hourly_share(latency.projected_ms[n:], n1_target_ms),
+        peak_utilization=_ratio(peak_cpu_cores, candidates.cpu_capacity_cores),
+        n_plus_one_peak=_ratio(peak_cpu_cores, candidates.n_plus_one_cpu_capacity_cores),
+        memory_peak=_ratio(
+            np.fmax.reduce(usage.memory_used_max_gib), candidates.memory_capacity_gib
+        ),
+    )
+    utilization = _ratio(cpu_cores[None, :], candidates.cpu_capacity_cores[:, None])
+    return _verdicts(checks, candidates, utilization, sla=sla, policy=policy)
+
+
+def evaluate(
+    usage: UsageWindow,
+    current: CapacityConfig,
+    candidate: CapacityConfig,
+    *,
+    sla: Sla,
+    policy: SlaPolicy,
+    demand_scale: float | FloatArray = 1.0,
+) -> SlaVerdict:
+    """The verdict on one candidate config, with reasons; the rules of evaluate_candidates."""
+    candidates = Candidates.of(candidate)
+    verdicts = evaluate_candidates(
+        usage, current, candidates, sla=sla, policy=policy, demand_scale=demand_scale
+    )
+    return verdict_at(verdicts, 0, candidates, sla=sla, policy=policy)
+
+
+@dataclass(frozen=True, slots=True)
+class _Checks:
+    latency: ProjectedLatency
+    latency_share: HourlyShare
+    n_plus_one_share: HourlyShare
+    peak_utilization: FloatArray
+    n_plus_one_peak: FloatArray
+    memory_peak: FloatArray
+
+
+def _ratio(used: FloatArray | np.float64, capacity: FloatArray) -> FloatArray:
+    """used / capacity with x/0 → inf for x > 0 and 0/0 → 0; NaN stays NaN."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.asarray(used / capacity, dtype=np.float64)
+    return np.where((capacity == 0) & (used == 0), 0.0, ratio)
+
+
+def _verdicts(
+    checks: _Checks,
+    candidates: Candidates,
+    utilization: FloatArray,
+    *,
+    sla: Sla,
+    policy: SlaPolicy,
+) -> CandidateVerdicts:
+    latency, share, n1_share = checks.latency, checks.latency_share, checks.n_plus_one_share
+    latency_ok = (not latency.modelled) | (share.within_pct >= policy.latency_hours_pct)
+    saturation_ok = checks.peak_utilization <= policy.saturation_limit
+    error_risk = ~(checks.peak_utilization < policy.error_risk_utilization)  # NaN → at risk
+    memory_ok = np.isnan(checks.memory_peak) | (checks.memory_peak <= 1.0)
+    needed = replicas_needed(sla.availability_target_pct)
+    availability_ok = _availability_ok(candidates, needed)
+    n1_latency_ok = (not latency.modelled) | (n1_share.within_pct >= policy.latency_hours_pct)
+    n_plus_one_ok = (candidates.replicas >= 2) & (checks.n_plus_one_peak < 1.0) & n1_latency_ok
+    required = sla.availability_target_pct >= REDUNDANT_AVAILABILITY_PCT
+    passes = latency_ok & saturation_ok & ~error_risk & memory_ok & availability_ok
+    passes &= n_plus_one_ok | (not required)
+    scores = _scores(checks, availability_ok, n_plus_one_ok, required=required, policy=policy)
+    return CandidateVerdicts(
+        passes=passes,
+        latency_ok=latency_ok,
+        saturation_ok=saturation_ok,
+        error_risk=error_risk,
+        memory_ok=memory_ok,
+        availability_ok=availability_ok,
+        n_plus_one_ok=n_plus_one_ok,
+        n_plus_one_required=required,
+        replicas_needed=needed,
+        latency_modelled=latency.modelled,
+        latency_note=latency.note,
+        cpu_seconds_per_request=latency.cpu_seconds_per_request,
+        hours_within_target_pct=share.within_pct,
+        breach_hours=share.breach_hours,
+        p95_of_projected_latency_ms=share.p95_ms,
+        peak_utilization=checks.peak_utilization,
+        memory_peak_utilization=checks.memory_peak,
+        n_plus_one_peak_utilization=checks.n_plus_one_peak,
+        n_plus_one_hours_within_pct=n1_share.within_pct,
+        risk_score=scores.total,
+        sub_scores=scores,
+        projected_latency_ms=latency.projected_ms[: len(candidates)],
+        projected_utilization=utilization,
+    )
+
+
+def replicas_needed(availability_target_pct: float) -> int:
+    """Replicas an availability target needs: 3 from 99.99 %, 2 from 99.9 %, else 1."""
+    if availability_target_pct >= TRIPLE_AVAILABILITY_PCT:
+        return 3
+    return 2 if availability_target_pct >= REDUNDANT_AVAILABILITY_PCT else 1
+
+
+def _availability_ok(candidates: Candidates, needed: int) -> BoolArray:
+    """Enough replicas, spread across ≥ 2 zones once more than one is needed."""
+    return (candidates.replicas >= needed) & ((candidates.zones >= 2) | (needed < 2))
+
+
+def _scores(
+    checks: _Checks,
+    availability_ok: BoolArray,
+    n_plus_one_ok: BoolArray,
+    *,
+    required: bool,
+    policy: SlaPolicy,
+) -> RiskScores:
+    return RiskScores(
+        cpu_headroom=risk.cpu_headroom_score(
+            checks.peak_utilization,
+            saturation_limit=policy.saturation_limit,
+            error_risk_utilization=policy.error_risk_utilization,
+        ),
+        memory=risk.memory_score(checks.memory_peak),
+        latency=risk.latency_score(
+            100.0 - checks.latency_share.within_pct,
+            allowed_pct=policy.allowed_breach_pct,
+            modelled=checks.latency.modelled,
+        ),
+        error_saturation=risk.error_saturation_score(checks.peak_utilization),
+        availability=risk.availability_score(
+            availability_ok, n_plus_one_ok, n_plus_one_required=required
+        ),
+    )

@@ -1,0 +1,136 @@
+"""Dashboard fixtures: fresh Streamlit caches per test and small SQLite databases to render."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+import streamlit as st
+from sqlalchemy.orm import Session, sessionmaker
+
+from data.db import make_engine, make_sessions
+from data.repos import costs, services, usage
+from data.repos.costs import DailyCost
+from data.settings import Settings
+from engine.service import Sla
+from tests.factories import make_k8s_config, make_new_service, make_usage, make_vm_config
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+APP_PATH = str(REPO_ROOT / "dashboard" / "streamlit_app.py")
+TODAY = date(2026, 11, 30)
+USAGE_END = datetime(2026, 12, 1, tzinfo=UTC)
+USAGE_DAYS = 14
+
+
+@pytest.fixture(autouse=True)
+def _fresh_streamlit_caches() -> Iterator[None]:
+    # st.cache_data / st.cache_resource outlive AppTest instances within one process.
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def empty_database(tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A migrated, empty SQLite file that deps.settings() picks up through the environment."""
+    path = tmp_path / "dashboard.db"
+    shutil.copyfile(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv("TIGHTROPE_DATABASE_URL", url)
+    return url
+
+
+@pytest.fixture
+def seeded_database(empty_database: str) -> str:
+    engine = make_engine(Settings(database_url=empty_database, _env_file=None))
+    seed_small_fleet(make_sessions(engine))
+    engine.dispose()
+    return empty_database
+
+
+def seed_small_fleet(sessions: sessionmaker[Session]) -> dict[str, int]:
+    """Three services with round numbers the page tests can check by hand.
+
+    Effective cost per day, last 30 days / the 30 before: checkout (payments, prod, vm) 10 / 8,
+    search (search, prod, kubernetes) 5 / 5, etl (data, dev, vm) 2 / 2. Fleet run-rate:
+    510 × 730 / 720 = $517 /mo, +13.3 %; payments alone: $304 /mo, +25.0 %.
+    Two weeks of usage: checkout is over its 250 ms target 5 % of the time; etl has no latency.
+    """
+    start = USAGE_END - timedelta(days=USAGE_DAYS)
+    hours = USAGE_DAYS * 24
+    last = [TODAY - timedelta(days=i) for i in range(30)]
+    prev = [TODAY - timedelta(days=30 + i) for i in range(30)]
+    with sessions.begin() as session:
+        checkout, search, etl = services.add_services(
+            session,
+            [
+                make_new_service("checkout", name="Checkout API", team="payments"),
+                make_new_service(
+                    "search",
+                    name="Search API",
+                    team="search",
+                    platform="kubernetes",
+                    provider="gcp",
+                    sla=Sla(
+                        latency_p95_target_ms=100.0,
+                        availability_target_pct=99.9,
+                        max_error_rate_pct=0.5,
+                    ),
+                ),
+                make_new_service("etl", name="Nightly ETL", team="data", environment="dev"),
+            ],
+            now=start,
+        )
+        services.set_capacity(session, checkout.id, make_vm_config(), actor="t", now=start)
+        services.set_capacity(session, search.id, make_k8s_config(), actor="t", now=start)
+        services.set_capacity(session, etl.id, make_vm_config(replicas=1), actor="t", now=start)
+        daily = [
+            *(_cost(checkout.id, d, 8.0, "Compute") for d in last + prev),
+            *(_cost(checkout.id, d, 2.0, "Storage") for d in last),
+            *(_cost(search.id, d, 5.0, "Compute") for d in last + prev),
+            *(_cost(etl.id, d, 2.0, "Compute") for d in last + prev),
+        ]
+        costs.insert_daily_costs(session, daily)
+        latency = np.full(hours, 180.0)
+        latency[::20] = 400.0  # 5 % of hours over 250 ms
+        usage.insert_usage(
+            session,
+            make_usage(checkout.id, hours=hours, start=start, latency_p95_ms=latency),
+            source="test",
+        )
+        usage.insert_usage(
+            session,
+            make_usage(search.id, hours=hours, start=start, latency_p95_ms=np.full(hours, 60.0)),
+            source="test",
+        )
+        usage.insert_usage(
+            session,
+            make_usage(
+                etl.id,
+                hours=hours,
+                start=start,
+                latency_p95_ms=np.full(hours, np.nan),
+                error_rate_pct=np.full(hours, np.nan),
+            ),
+            source="test",
+        )
+    return {"checkout": checkout.id, "search": search.id, "etl": etl.id}
+
+
+def _cost(service_id: int, day: date, amount: float, category: str) -> DailyCost:
+    return DailyCost(
+        service_id=service_id,
+        charge_date=day,
+        service_category=category,
+        billing_currency="USD",
+        billed_cost=amount,
+        effective_cost=amount,
+        list_cost=amount * 1.2,
+        provider="aws",
+    )

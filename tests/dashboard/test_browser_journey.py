@@ -1,0 +1,206 @@
+"""Journeys 1–2 in a real browser: Overview → team filter → Services → one service's detail.
+
+Runs `streamlit run` on a free loopback port against a demo fleet (30 services × 14 days,
+fixed end) and drives Debian Chromium with Playwright. Screenshots go to
+artifacts/screenshots/ (git-ignored) for a human to look at.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import re
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dashboard.components import formats
+from data.catalog import load_catalog
+from data.connectors.demo import seed_demo_fleet
+from data.db import make_engine, make_sessions
+from data.repos import fleet
+from data.repos.fleet import Filters
+from data.settings import Settings
+from tests.support.browser import chromium
+from tests.support.streamlit_server import REPO_ROOT, streamlit_server
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOTS = REPO_ROOT / "artifacts" / "screenshots"
+DEMO_END = datetime(2026, 11, 26, tzinfo=UTC)
+TEAM = "payments"
+VIEWPORT = {"width": 1600, "height": 2000}
+TIMEOUT_MS = 30_000
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture(scope="module")
+def demo_database(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> str:
+    path = tmp_path_factory.mktemp("browser") / "demo.db"
+    shutil.copyfile(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    engine = make_engine(Settings(database_url=url, _env_file=None))
+    seed_demo_fleet(
+        make_sessions(engine), load_catalog(), seed=42, n_services=30, days=14, end=DEMO_END
+    )
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="module")
+def dashboard_url(
+    browser: Any, demo_database: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    log_path = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
+    with streamlit_server(demo_database, log_path=log_path) as url:
+        yield url
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    from playwright.sync_api import expect
+
+    # A cold first render takes 3–5 s on a 2-core box; expect()'s own default is 5 s.
+    expect.set_options(timeout=TIMEOUT_MS)
+    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    opened = context.new_page()
+    opened.set_default_timeout(TIMEOUT_MS)
+    yield opened
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def expected(demo_database: str) -> dict[str, Any]:
+    """The numbers the pages must show, computed from the same database by the read models."""
+    engine = make_engine(Settings(database_url=demo_database, _env_file=None))
+    with make_sessions(engine)() as session:
+        status = fleet.fleet_status(session)
+        assert status.today is not None
+        whole = fleet.fleet_kpis(session, filters=Filters(), today=status.today)
+        team = fleet.fleet_kpis(session, filters=Filters(teams=(TEAM,)), today=status.today)
+        table = fleet.services_table(
+            session, filters=Filters(teams=(TEAM,)), today=status.today, usage_end=status.usage_end
+        )
+    engine.dispose()
+    return {
+        "run_rate": _run_rate_text(whole),
+        "team_run_rate": _run_rate_text(team),
+        "services": str(whole.services),
+        "team_services": str(team.services),
+        "team_names": table["name"].tolist(),
+    }
+
+
+def test_analyst_drills_from_overview_to_one_service(
+    page: Any, dashboard_url: str, expected: dict[str, Any]
+) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(dashboard_url)
+    _wait_for_chart(page, "Daily effective cost by team")
+    expect(page.locator("[data-testid=stMetric]")).to_have_count(4)
+    expect(_metric_value(page, "Monthly run-rate (effective)")).to_have_text(expected["run_rate"])
+    expect(_metric_value(page, "Services")).to_have_text(expected["services"])
+    _screenshot(page, "01-overview")
+
+    _pick_in_multiselect(page, "Team", TEAM)
+    expect(_metric_value(page, "Services")).to_have_text(expected["team_services"])
+    expect(_metric_value(page, "Monthly run-rate (effective)")).to_have_text(
+        expected["team_run_rate"]
+    )
+    assert expected["team_run_rate"] != expected["run_rate"]
+    _wait_for_chart(page, "Daily effective cost by team")
+    _screenshot(page, "02-overview-team-filter")
+
+    page.locator("[data-testid=stSidebarNavLink]").filter(has_text="Services").click()
+    grid = page.locator("[data-testid=stDataFrame]").first
+    grid.wait_for()
+    expect(_metric_value(page, "Services")).to_have_text(expected["team_services"])
+    _settle(page)
+    _screenshot(page, "03-services")
+
+    _click_grid_row(page, grid, row=2)
+    _wait_for_chart(page, "p95 latency vs SLA target")
+    picker = page.get_by_role("combobox", name="Service", exact=True)
+    expect(picker).to_have_value(re.compile(f"^{re.escape(expected['team_names'][2])} · "))
+    for title in ("CPU used vs capacity", "Memory used vs capacity", "Cost per day by category"):
+        _wait_for_chart(page, title)
+    expect(page.get_by_text("SLA target (p95)").first).to_be_visible()
+    _screenshot(page, "04-service-detail")
+    expect(page.locator("[data-testid=stException]")).to_have_count(0)
+
+
+def test_services_csv_export_downloads_every_listed_service(
+    page: Any, dashboard_url: str, expected: dict[str, Any]
+) -> None:
+    page.goto(dashboard_url)
+    _wait_for_chart(page, "Daily effective cost by team")
+    page.locator("[data-testid=stSidebarNavLink]").filter(has_text="Services").click()
+    page.locator("[data-testid=stDataFrame]").first.wait_for()
+    _settle(page)
+
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Export CSV").click()
+    data = Path(download_info.value.path()).read_bytes()
+
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert data.startswith(b'\xef\xbb\xbf"Service slug"')
+    assert len(rows) == 1 + int(expected["services"])
+    assert rows[0][:3] == ["Service slug", "Service", "Team"]
+
+
+def _run_rate_text(kpis: fleet.FleetKpis) -> str:
+    rate = kpis.run_rates[0]
+    return f"{formats.money_compact(rate.monthly_run_rate, rate.billing_currency)} /mo"
+
+
+def _metric_value(page: Any, label: str) -> Any:
+    label_locator = page.locator("[data-testid=stMetricLabel]").get_by_text(label, exact=True)
+    card = page.locator("[data-testid=stMetric]").filter(has=label_locator)
+    return card.locator("[data-testid=stMetricValue]")
+
+
+def _pick_in_multiselect(page: Any, label: str, option: str) -> None:
+    page.locator("[data-testid=stMultiSelect]").filter(has_text=label).click()
+    page.get_by_role("option", name=option, exact=True).click()
+    page.keyboard.press("Escape")
+    _settle(page)
+
+
+def _click_grid_row(page: Any, grid: Any, *, row: int) -> None:
+    # The grid is a canvas: click the selection checkbox cell of data row `row` (0-based).
+    box = grid.bounding_box()
+    row_height_px = 35
+    page.mouse.click(box["x"] + 14, box["y"] + row_height_px * (row + 1) + row_height_px / 2)
+
+
+def _wait_for_chart(page: Any, title: str) -> None:
+    """Wait until exactly one chart carries `title` (old and new charts overlap in a rerun)."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("text.gtitle").filter(has_text=title)).to_have_count(1)
+    _settle(page)
+
+
+def _settle(page: Any) -> None:
+    """Let a rerun start and finish: the status widget shows while the script runs."""
+    status = page.locator("[data-testid=stStatusWidget]")
+    with contextlib.suppress(Exception):  # a fast rerun may never show it
+        status.wait_for(state="visible", timeout=500)
+    status.wait_for(state="detached")
+
+
+def _screenshot(page: Any, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(300)  # let plotly finish its transitions
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))

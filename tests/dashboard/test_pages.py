@@ -1,0 +1,204 @@
+"""Every page renders with AppTest: titles, KPI values, charts, filters and empty states."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.dashboard.conftest import APP_PATH
+
+PAGES = ("app_pages/overview.py", "app_pages/services.py", "app_pages/service_detail.py")
+
+
+def _app() -> AppTest:
+    return AppTest.from_file(APP_PATH, default_timeout=60)
+
+
+def _open(page: str | None = None) -> AppTest:
+    at = _app().run()
+    if page is not None:
+        at.switch_page(page).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def _metrics(at: AppTest) -> dict[str, tuple[str, str]]:
+    return {m.label: (m.value, m.delta) for m in at.metric}
+
+
+def _chart_titles(at: AppTest) -> list[str]:
+    return [_figure(el)["layout"]["title"]["text"] for el in at.get("plotly_chart")]
+
+
+def _figure(element: Any) -> dict[str, Any]:
+    figure: dict[str, Any] = json.loads(element.proto.spec)
+    return figure
+
+
+def _texts(at: AppTest) -> str:
+    parts = [e.value for kind in ("markdown", "caption", "info", "warning", "success")
+             for e in getattr(at, kind)]  # fmt: skip
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.mark.usefixtures("seeded_database")
+def test_overview_shows_title_kpis_and_charts() -> None:
+    at = _open()
+
+    assert at.title[0].value == "Overview"
+    metrics = _metrics(at)
+    assert metrics["Monthly run-rate (effective)"] == ("$517 /mo", "+13.3 % vs prior 30 d")
+    assert metrics["30-day change"][0] == "+13.3 %"
+    assert metrics["Services"][0] == "3"
+    assert metrics["Services breaching SLA (7 d)"] == ("1", "33.3 % of services")
+    assert _chart_titles(at) == [
+        "Daily effective cost by team",
+        "Top 10 services by effective cost",
+        "Cost by environment",
+        "Cost by platform",
+    ]
+    top = _figure(at.get("plotly_chart")[1])
+    assert top["layout"]["title"]["subtitle"]["text"].startswith("USD, Nov 01 – Nov 30")
+    assert "Costs as of 2026-11-30, usage as of 2026-11-30 23:00 UTC" in _texts(at)
+
+
+@pytest.mark.usefixtures("seeded_database")
+def test_overview_trend_is_a_stacked_area_per_team_with_unified_hover() -> None:
+    at = _open()
+
+    trend = _figure(at.get("plotly_chart")[0])
+
+    assert {trace["name"] for trace in trend["data"]} == {"payments", "search", "data"}
+    assert all(trace["stackgroup"] == "total" for trace in trend["data"])
+    assert trend["layout"]["hovermode"] == "x unified"
+    assert trend["layout"]["yaxis"]["title"]["text"] == "Effective cost (USD/day)"
+    assert trend["layout"]["legend"]["orientation"] == "h"
+
+
+@pytest.mark.usefixtures("seeded_database")
+def test_team_filter_changes_the_overview_numbers() -> None:
+    at = _open()
+
+    at.multiselect(key="flt_teams").select("payments").run()
+
+    metrics = _metrics(at)
+    assert metrics["Monthly run-rate (effective)"] == ("$304 /mo", "+25.0 % vs prior 30 d")
+    assert metrics["Services"][0] == "1"
+    assert "showing 1 of 3 services" in " ".join(i.value for i in at.sidebar.info)
+
+
+@pytest.mark.usefixtures("seeded_database")
+def test_filters_are_remembered_across_pages() -> None:
+    at = _open()
+    at.multiselect(key="flt_teams").select("payments").run()
+
+    at.switch_page("app_pages/services.py").run()
+
+    assert at.multiselect(key="flt_teams").value == ["payments"]
+    assert at.dataframe[0].value["name"].tolist() == ["Checkout API"]
+
+
+@pytest.mark.usefixtures("seeded_database")
+def test_clear_filters_shows_the_whole_fleet_again() -> None:
+    at = _open()
+    at.multiselect(key="flt_teams").select("payments").run()
+
+    at.button(key="flt_clear").click().run()
+
+    assert _metrics(at)["Services"][0] == "3"
+
+
+@pytest.mark.usefixtures("seeded_database")
+def test_services_table_is_sorted_by_monthly_cost() -> None:
+    at = _open("app_pages/services.py")
+
+    table = at.dataframe[0].value
+
+    assert at.title[0].value == "Services"
+    assert table["name"].tolist() == ["Checkout API", "Search API", "Nightly ETL"]
+    assert table["sla_label"].tolist() == ["⚠ Breaching", "✓ Within SLA", "○ No latency data"]
+    assert _metrics(at)["Monthly run-rate (USD)"][0] == "$517 /mo"
+    assert at.get("download_button")
+
+
+@pytest.mark.usefixtures("seeded_database")
+def test_services_search_narrows_the_table() -> None:
+    at = _open("app_pages/services.py")
+
+    at.text_input(key="svc_search").input("search").run()
+
+    assert at.dataframe[0].value["name"].tolist() == ["Search API"]
+
+
+@pytest.mark.usefixtures("seeded_database")
+def test_choosing_a_service_opens_its_detail_page() -> None:
+    at = _open("app_pages/services.py")
+    table = at.dataframe[0].value
+    search_id = int(table.loc[table["name"] == "Search API", "service_id"].iloc[0])
+
+    at.selectbox(key="svc_open").set_value(search_id).run()
+
+    assert not at.exception
+    assert at.title[0].value == "Service detail"
+    assert at.selectbox(key="detail_service").value == search_id
+    assert _metrics(at)["Monthly run-rate (effective)"][0] == "$152 /mo"
+
+
+@pytest.mark.usefixtures("seeded_database")
+def test_service_detail_draws_usage_against_capacity_and_sla() -> None:
+    at = _open("app_pages/service_detail.py")
+
+    titles = _chart_titles(at)
+
+    assert at.selectbox(key="detail_service").value is not None
+    assert titles == [
+        "Cost per day by category",
+        "CPU used vs capacity",
+        "Memory used vs capacity",
+        "Requests per second",
+        "p95 latency vs SLA target",
+        "Error rate vs SLA maximum",
+    ]
+    latency = _figure(at.get("plotly_chart")[4])
+    assert [t["name"] for t in latency["data"]] == ["p95 latency", "SLA target (p95)"]
+    assert latency["layout"]["yaxis"]["title"]["text"] == "p95 latency (ms)"
+    assert "Current configuration" in _texts(at)
+
+
+@pytest.mark.usefixtures("seeded_database")
+def test_service_detail_explains_a_chart_without_data() -> None:
+    at = _open("app_pages/service_detail.py")
+    labels = at.selectbox(key="detail_service").options
+    etl = next(i for i, label in enumerate(labels) if label.startswith("Nightly ETL"))
+
+    at.selectbox(key="detail_service").select_index(etl).run()
+
+    assert "p95 latency vs SLA target" not in _chart_titles(at)
+    assert "No latency samples" in _texts(at)
+    assert _metrics(at)["Latency SLA (7 d)"][0] == "○ No latency data"
+
+
+@pytest.mark.usefixtures("empty_database")
+@pytest.mark.parametrize("page", PAGES)
+def test_empty_database_explains_how_to_load_data(page: str) -> None:
+    at = _open(page if page != PAGES[0] else None)
+
+    text = _texts(at)
+    assert "make run" in text
+    assert "make seed" in text
+    assert not at.metric
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_unmigrated_database_explains_how_to_migrate(
+    page: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TIGHTROPE_DATABASE_URL", f"sqlite:///{tmp_path / 'blank.db'}")
+
+    at = _open(page if page != PAGES[0] else None)
+
+    assert "no Tightrope tables" in _texts(at)
+    assert "make run" in _texts(at)
