@@ -50,7 +50,7 @@ def seed(settings: Settings, args: argparse.Namespace) -> int:
         seed=settings.demo_seed,
         n_services=settings.demo_services,
         days=settings.demo_days,
-        end=_this_hour(),
+        end=_start_of_today(),
     )
     engine.dispose()
     if report is None:
@@ -67,8 +67,10 @@ def bootstrap(settings: Settings, args: argparse.Namespace) -> int:
     return seed(settings, args)
 
 
-def _this_hour() -> datetime:
-    return datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+def _start_of_today() -> datetime:
+    # The demo ends at midnight UTC so every day it holds is complete: a partial last day
+    # would show as a cost drop in every daily chart and skew the run-rate.
+    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -116,7 +116,7 @@ def ranked_bars(
         )
     fig.update_layout(barmode="stack", yaxis={"categoryorder": "array", "categoryarray": order})
     fig.update_xaxes(rangemode="tozero")
-    return theme.style(
+    styled = theme.style(
         fig,
         title=title,
         subtitle=subtitle,
@@ -125,6 +125,9 @@ def ranked_bars(
         hovermode="closest",
         height=400,
     )
+    # In a narrow column a horizontal legend wraps onto the subtitle: stack it on the right.
+    styled.update_layout(legend={"orientation": "v", "x": 1.0, "xanchor": "left", "y": 1.0})
+    return styled
 
 
 def bars(
