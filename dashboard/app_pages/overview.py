@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import streamlit as st
 
 from dashboard import deps, queries
-from dashboard.components import charts, filters, formats, kpis, states, tables, theme
+from dashboard.components import charts, filters, formats, kpis, page, states, tables, theme
 from data.repos import fleet
 from data.repos.fleet import CurrencyRunRate, FleetKpis, FleetStatus
 
-st.caption(
+start = page.begin(
     "What the fleet costs per month, where the money goes, and which services miss their "
     "latency SLA."
 )
-sessions = deps.sessions()
-status = queries.status(sessions)
-if not states.ready(status) or status.today is None:
-    states.empty_state(status)
-    st.stop()
-today = status.today
-states.stale_banner(
-    status,
-    refresh_interval_minutes=deps.settings().refresh_interval_minutes,
-    now=datetime.now(UTC),
-)
+sessions, status, today = start.sessions, start.status, start.today
 options = queries.filter_options(sessions)
 selection = filters.sidebar(options, today=today, first_day=status.first_cost_date, with_dates=True)
 chosen = selection.filters

@@ -8,12 +8,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import deps, queries
+from dashboard import queries
 from dashboard.components import (
     charts,
     filters,
     formats,
     kpis,
+    page,
     selection,
     states,
     tables,
@@ -24,21 +25,11 @@ from data.repos.fleet import Filters
 from engine.capacity import CapacityConfig
 from engine.service import Service
 
-st.caption(
+start = page.begin(
     "One service: what it costs per day, how much of its capacity it uses, and whether it "
     "keeps its SLA."
 )
-sessions = deps.sessions()
-status = queries.status(sessions)
-if not states.ready(status) or status.today is None:
-    states.empty_state(status)
-    st.stop()
-today = status.today
-states.stale_banner(
-    status,
-    refresh_interval_minutes=deps.settings().refresh_interval_minutes,
-    now=datetime.now(UTC),
-)
+sessions, status, today = start.sessions, start.status, start.today
 options = queries.filter_options(sessions)
 chosen = filters.sidebar(options, today=today, first_day=status.first_cost_date, with_dates=True)
 everyone = queries.services_table(sessions, Filters(), today, status.usage_end)

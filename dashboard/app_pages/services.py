@@ -2,37 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pandas as pd
 import streamlit as st
 
-from dashboard import deps, queries
-from dashboard.components import export, filters, formats, kpis, selection, states, tables
+from dashboard import queries
+from dashboard.components import export, filters, formats, kpis, page, selection, states, tables
 from data.repos.fleet import FleetStatus
 
 SLA_CHOICES = tuple(tables.SLA_LABELS.values())
 
-st.caption(
+start = page.begin(
     "Which services cost the most, how hard they use what they pay for, and whether they keep "
     "their latency SLA. Select a row to open the service."
 )
-sessions = deps.sessions()
-status = queries.status(sessions)
-if not states.ready(status) or status.today is None:
-    states.empty_state(status)
-    st.stop()
-states.stale_banner(
-    status,
-    refresh_interval_minutes=deps.settings().refresh_interval_minutes,
-    now=datetime.now(UTC),
-)
+sessions, status, today = start.sessions, start.status, start.today
 options = queries.filter_options(sessions)
-chosen = filters.sidebar(
-    options, today=status.today, first_day=status.first_cost_date, with_dates=False
-)
+chosen = filters.sidebar(options, today=today, first_day=status.first_cost_date, with_dates=False)
 table = tables.with_sla_labels(
-    queries.services_table(sessions, chosen.filters, status.today, status.usage_end)
+    queries.services_table(sessions, chosen.filters, today, status.usage_end)
 )
 filters.active_hint(chosen, shown=table["service_id"].nunique(), total=status.services)
 

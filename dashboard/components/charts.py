@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -38,23 +39,21 @@ def stacked_area(
     hover_value: str,
 ) -> go.Figure:
     """One filled, stacked series per group; the largest group sits at the bottom."""
-    fig = go.Figure()
-    wide = _wide(frame, x=x, y=y, group=group)
-    for name in wide.columns:
-        fig.add_trace(
-            go.Scatter(
-                x=wide.index,
-                y=wide[name],
-                name=str(name),
-                mode="lines",
-                stackgroup="total",
-                showlegend=True,
-                line={"width": 0.5, "color": colors.get(str(name))},
-                fillcolor=_translucent(colors.get(str(name))),
-                hovertemplate=f"{name}: {hover_value}<extra></extra>",
-            )
+
+    def trace(name: str, xs: pd.Index, ys: pd.Series) -> go.Scatter:
+        return go.Scatter(
+            x=xs,
+            y=ys,
+            name=name,
+            mode="lines",
+            stackgroup="total",
+            showlegend=True,
+            line={"width": 0.5, "color": colors.get(name)},
+            fillcolor=_translucent(colors.get(name)),
+            hovertemplate=f"{name}: {hover_value}<extra></extra>",
         )
-    fig.update_layout(legend_traceorder="normal")
+
+    fig = _stacked(_wide(frame, x=x, y=y, group=group), trace)
     return theme.style(fig, title=title, subtitle=subtitle, x_title=x_title, y_title=y_title)
 
 
@@ -72,20 +71,26 @@ def stacked_bars(
     hover_value: str,
 ) -> go.Figure:
     """Bars per x stacked by group (e.g. cost per day by FOCUS service category)."""
-    fig = go.Figure()
-    wide = _wide(frame, x=x, y=y, group=group)
-    for name in wide.columns:
-        fig.add_trace(
-            go.Bar(
-                x=wide.index,
-                y=wide[name],
-                name=str(name),
-                marker_color=colors.get(str(name)),
-                hovertemplate=f"{name}: {hover_value}<extra></extra>",
-            )
+
+    def trace(name: str, xs: pd.Index, ys: pd.Series) -> go.Bar:
+        return go.Bar(
+            x=xs,
+            y=ys,
+            name=name,
+            marker_color=colors.get(name),
+            hovertemplate=f"{name}: {hover_value}<extra></extra>",
         )
-    fig.update_layout(barmode="stack", bargap=0.15, legend_traceorder="normal")
+
+    fig = _stacked(_wide(frame, x=x, y=y, group=group), trace)
+    fig.update_layout(barmode="stack", bargap=0.15)
     return theme.style(fig, title=title, subtitle=subtitle, x_title=x_title, y_title=y_title)
+
+
+def _stacked(wide: pd.DataFrame, trace: Callable[[str, pd.Index, pd.Series], Any]) -> go.Figure:
+    """One trace per column of a wide frame, in column order (legend in the same order)."""
+    fig = go.Figure([trace(str(name), wide.index, wide[name]) for name in wide.columns])
+    fig.update_layout(legend_traceorder="normal")
+    return fig
 
 
 def ranked_bars(

@@ -1,0 +1,38 @@
+"""The opening every page shares: caption, data readiness, stale banner."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import streamlit as st
+from sqlalchemy.orm import Session, sessionmaker
+
+from dashboard import deps, queries
+from dashboard.components import states
+from data.repos.fleet import FleetStatus
+
+
+@dataclass(frozen=True, slots=True)
+class PageStart:
+    """What a page needs once the database is known to hold a fleet."""
+
+    sessions: sessionmaker[Session]
+    status: FleetStatus
+    today: date
+
+
+def begin(caption: str) -> PageStart:
+    """Show the caption; stop with the empty state if there is no data; warn when stale."""
+    st.caption(caption)
+    sessions = deps.sessions()
+    status = queries.status(sessions)
+    if not states.ready(status) or status.today is None:
+        states.empty_state(status)
+        st.stop()
+    states.stale_banner(
+        status,
+        refresh_interval_minutes=deps.settings().refresh_interval_minutes,
+        now=datetime.now(UTC),
+    )
+    return PageStart(sessions=sessions, status=status, today=status.today)
