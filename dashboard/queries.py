@@ -1,4 +1,7 @@
-"""Cached reads for the pages (the only st.cache_data): thin wrappers over data.repos.fleet.
+"""Cached reads for the pages (the only st.cache_data): thin wrappers over the read models.
+
+The read models are `data.repos.fleet` (fleet aggregates) and `data.repos.service_views`
+(per-service tables).
 
 `_sessions` is excluded from the cache key (leading underscore); every other argument is
 hashed, so two filter sets never share an entry. The TTL is the configured query cache TTL,
@@ -15,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard import deps
 from data.errors import NotFound
-from data.repos import fleet, services
+from data.repos import fleet, service_views, services
 from data.repos.fleet import FilterOptions, Filters, FleetKpis, FleetStatus
 from engine.capacity import CapacityConfig
 from engine.service import Service
@@ -75,7 +78,9 @@ def services_table(
     _sessions: Sessions, filters: Filters, today: date, usage_end: datetime | None
 ) -> pd.DataFrame:
     with _sessions() as session:
-        return fleet.services_table(session, filters=filters, today=today, usage_end=usage_end)
+        return service_views.services_table(
+            session, filters=filters, today=today, usage_end=usage_end
+        )
 
 
 @st.cache_data(ttl=_TTL_S, show_spinner=False)
@@ -83,7 +88,9 @@ def breaching_services(
     _sessions: Sessions, filters: Filters, today: date, usage_end: datetime | None
 ) -> pd.DataFrame:
     with _sessions() as session:
-        return fleet.breaching_services(session, filters=filters, today=today, usage_end=usage_end)
+        return service_views.breaching_services(
+            session, filters=filters, today=today, usage_end=usage_end
+        )
 
 
 @st.cache_data(ttl=_TTL_S, show_spinner=False)
@@ -103,7 +110,7 @@ def service_daily_costs(
     _sessions: Sessions, service_id: int, start: date, end: date
 ) -> pd.DataFrame:
     with _sessions() as session:
-        return fleet.service_daily_costs(session, service_id, start, end)
+        return service_views.service_daily_costs(session, service_id, start, end)
 
 
 @st.cache_data(ttl=_TTL_S, show_spinner=False)
@@ -111,4 +118,4 @@ def service_usage(
     _sessions: Sessions, service_id: int, start: datetime, end: datetime
 ) -> pd.DataFrame:
     with _sessions() as session:
-        return fleet.service_usage(session, service_id, start, end)
+        return service_views.service_usage(session, service_id, start, end)

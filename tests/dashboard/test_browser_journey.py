@@ -23,7 +23,7 @@ from dashboard.components import formats
 from data.catalog import load_catalog
 from data.connectors.demo import seed_demo_fleet
 from data.db import make_engine, make_sessions
-from data.repos import fleet
+from data.repos import fleet, service_views
 from data.repos.fleet import Filters
 from data.settings import Settings
 from tests.support.browser import chromium
@@ -88,7 +88,7 @@ def expected(demo_database: str) -> dict[str, Any]:
         assert status.today is not None
         whole = fleet.fleet_kpis(session, filters=Filters(), today=status.today)
         team = fleet.fleet_kpis(session, filters=Filters(teams=(TEAM,)), today=status.today)
-        table = fleet.services_table(
+        table = service_views.services_table(
             session, filters=Filters(teams=(TEAM,)), today=status.today, usage_end=status.usage_end
         )
     engine.dispose()
