@@ -6,13 +6,14 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run seed migrate test check fmt bench clean help
+.PHONY: run seed migrate recompute test check fmt bench clean help
 
 help:
 	@echo "make run    - install, migrate, seed the demo fleet if empty, start the dashboard on :$(PORT)"
 	@echo "make test   - install dev requirements and run every test tier"
 	@echo "make check  - ruff format --check, ruff, mypy, lint-imports"
-	@echo "make seed   - seed the demo fleet into an empty database"
+	@echo "make seed   - seed the demo fleet into an empty database, then recompute recommendations"
+	@echo "make recompute - recompute recommendations for the whole fleet"
 	@echo "make bench  - run the benchmarks in bench/"
 
 $(VENV)/bin/python:
@@ -31,9 +32,14 @@ migrate: $(VENV)/.runtime
 
 seed: $(VENV)/.runtime
 	$(PY) -m data bootstrap
+	$(PY) -m jobs recompute
+
+recompute: $(VENV)/.runtime
+	$(PY) -m jobs recompute
 
 run: $(VENV)/.runtime
 	$(PY) -m data bootstrap
+	$(PY) -m jobs recompute
 	exec $(PY) -m streamlit run dashboard/streamlit_app.py --server.port $(PORT)
 
 test: $(VENV)/.dev

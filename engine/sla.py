@@ -143,11 +143,15 @@ class CandidateVerdicts:
     """The SLA engine's verdict on each candidate (arrays of len(candidates)).
 
     `passes` = latency_ok & saturation_ok & ~error_risk & memory_ok & availability_ok
-    & (n_plus_one_ok | ~n_plus_one_required). Percent shares count modelled hours only.
+    & (n_plus_one_ok | ~n_plus_one_required). `sizing_ok` is the same test with the hours no
+    capacity can fix (latency floor above target) allowed on top of the tolerance: what sizing
+    rules search on, while `passes` stays the plain truth about the SLA. Percent shares count
+    modelled hours only.
     `projected_latency_ms` / `projected_utilization` are candidates × hours, for charts.
     """
 
     passes: BoolArray
+    sizing_ok: BoolArray
     latency_ok: BoolArray
     saturation_ok: BoolArray
     error_risk: BoolArray
@@ -261,20 +265,32 @@ def _verdicts(
     policy: SlaPolicy,
 ) -> CandidateVerdicts:
     latency, share, n1_share = checks.latency, checks.latency_share, checks.n_plus_one_share
+    # Hours that even unlimited capacity would breach are allowed on top of the tolerance:
+    # no resize can fix them, so they must not block every candidate (they stay in `reasons`).
+    needed_pct = policy.latency_hours_pct - latency.irreducible_breach_pct(
+        sla.latency_p95_target_ms
+    )
+    n1_target_ms = sla.latency_p95_target_ms * policy.n_plus_one_latency_factor
+    n1_needed_pct = policy.latency_hours_pct - latency.irreducible_breach_pct(n1_target_ms)
     latency_ok = (not latency.modelled) | (share.within_pct >= policy.latency_hours_pct)
+    latency_sizing_ok = (not latency.modelled) | (share.within_pct >= needed_pct)
     saturation_ok = checks.peak_utilization <= policy.saturation_limit
     error_risk = ~(checks.peak_utilization < policy.error_risk_utilization)  # NaN → at risk
     memory_ok = np.isnan(checks.memory_peak) | (checks.memory_peak <= 1.0)
     needed = replicas_needed(sla.availability_target_pct)
     availability_ok = _availability_ok(candidates, needed)
     n1_latency_ok = (not latency.modelled) | (n1_share.within_pct >= policy.latency_hours_pct)
+    n1_sizing_ok = (not latency.modelled) | (n1_share.within_pct >= n1_needed_pct)
     n_plus_one_ok = (candidates.replicas >= 2) & (checks.n_plus_one_peak < 1.0) & n1_latency_ok
+    n1_capacity_ok = (candidates.replicas >= 2) & (checks.n_plus_one_peak < 1.0) & n1_sizing_ok
     required = sla.availability_target_pct >= REDUNDANT_AVAILABILITY_PCT
-    passes = latency_ok & saturation_ok & ~error_risk & memory_ok & availability_ok
-    passes &= n_plus_one_ok | (not required)
+    capacity_checks = saturation_ok & ~error_risk & memory_ok & availability_ok
+    passes = latency_ok & capacity_checks & (n_plus_one_ok | (not required))
+    sizing_ok = latency_sizing_ok & capacity_checks & (n1_capacity_ok | (not required))
     scores = _scores(checks, availability_ok, n_plus_one_ok, required=required, policy=policy)
     return CandidateVerdicts(
         passes=passes,
+        sizing_ok=sizing_ok,
         latency_ok=latency_ok,
         saturation_ok=saturation_ok,
         error_risk=error_risk,

@@ -24,6 +24,7 @@ class SlaVerdict:
     """
 
     passes: bool
+    sizing_ok: bool  # passes, forgiving hours that no capacity could fix (see CandidateVerdicts)
     latency_ok: bool
     latency_modelled: bool
     saturation_ok: bool
@@ -71,6 +72,7 @@ def verdict_at(
     score = int(verdicts.risk_score[index])
     return SlaVerdict(
         passes=case.flag("passes"),
+        sizing_ok=case.flag("sizing_ok"),
         latency_ok=case.flag("latency_ok"),
         latency_modelled=verdicts.latency_modelled,
         saturation_ok=case.flag("saturation_ok"),

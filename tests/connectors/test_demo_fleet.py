@@ -141,6 +141,8 @@ def test_sla_targets_follow_the_policy_class(fleet: Fleet) -> None:
             "batch": (target_ms == 2000, 99.0),
             "dev": (target_ms == 1000, 99.0),
         }[draft.policy_class]
+        if draft.environment != "prod":  # staging promises no production availability
+            expected = (expected[0], min(expected[1], 99.0))
         assert expected == (True, availability_pct)
         assert (draft.policy_class == "dev") == (draft.environment == "dev")
 

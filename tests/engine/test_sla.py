@@ -25,6 +25,7 @@ from engine.sla import (
     evaluate_candidates,
     policy_for,
 )
+from engine.sla_latency import project_latency
 from engine.usage import UsageWindow
 from tests.factories import make_k8s_config, make_usage, make_vm_config
 
@@ -539,3 +540,25 @@ def test_calibration_reproduces_the_observed_latency(
         verdict.projected_latency_ms[fits], usage.latency_p95_ms[fits], rtol=1e-12
     )
     np.testing.assert_allclose(verdict.projected_latency_ms[~fits], model[~fits], rtol=1e-12)
+
+
+def test_latency_spikes_no_capacity_can_fix_fail_the_sla_but_not_sizing() -> None:
+    latency = np.full(100, 100.0)
+    latency[:3] = 400.0  # a dependency outage: CPU and traffic stay flat
+
+    verdict = evaluate(
+        flat_usage(latency_p95_ms=latency), vm(3), vm(3), sla=make_sla(), policy=STANDARD
+    )
+
+    assert not verdict.passes
+    assert verdict.sizing_ok
+
+
+def test_queueing_breaches_are_not_irreducible() -> None:
+    usage = flat_usage(cpu_cores=1.0, rps=100.0, latency_ms=100.0)  # 10 ms of CPU per request
+
+    projected = project_latency(usage, vm(2), np.array([1.05]), np.ones(usage.points))
+
+    assert projected.irreducible_breach_pct(250.0) == 0.0  # floor ≈ 70 + 30 ms
+    assert np.all(projected.projected_ms > 250.0)  # ρ ≈ 0.95 on 1.05 servers
+    assert projected.irreducible_breach_pct(50.0) == 100.0

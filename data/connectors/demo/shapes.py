@@ -22,6 +22,7 @@ Mask = npt.NDArray[np.bool_]
 TEXTURE_DIRECTORY = Path(__file__).with_name("shapes")
 _TEXTURE_HOURS = 14 * HOURS_PER_DAY
 _USAGE_STREAM = 1  # the fleet draws from stream 0 of each service's seed
+_SERVICE_TIME_STREAM = 2
 # Latency p95 grows like a queue's waiting time, base × (1 + k·u / (1 − u)), and is capped there.
 _QUEUEING_K = 0.4
 _MAX_UTILIZATION_FOR_LATENCY = 0.97
@@ -62,7 +63,8 @@ def usage_window(service: DemoService, *, service_id: int, end: datetime, days: 
     cpu_p95 = np.minimum(np.where(saturated, capacity_cores, cpu_p95), capacity_cores)
     cpu_mean = np.minimum(cpu_mean, cpu_p95)
     utilization = cpu_mean / capacity_cores if capacity_cores > 0 else np.zeros(len(hours))
-    requests = service.load.peak_requests_per_s * load * rng.lognormal(0.0, 0.03, len(hours))
+    noise = rng.lognormal(0.0, 0.03, len(hours))
+    requests = _requests_per_s(service, cpu_mean, load) * noise
     latency = _latency(service, utilization, rng) * latency_factor
     errors = _error_rate(utilization, rng) + error_add_pct
     return UsageWindow(
@@ -135,6 +137,9 @@ def _burst_ratio(service: DemoService, n: int, rng: np.random.Generator) -> Floa
     return np.asarray(1 + np.clip(strength * pattern, 0.0, 0.8), dtype=np.float64)
 
 
+_SATURATING = frozenset({"under-provisioned", "bursty"})
+
+
 def _incidents(
     service: DemoService, n: int, rng: np.random.Generator
 ) -> tuple[FloatArray, FloatArray, Mask]:
@@ -148,7 +153,11 @@ def _incidents(
         window = slice(start, start + length)
         latency_factor[window] = rng.uniform(2.0, 5.0)
         error_add_pct[window] = rng.uniform(1.0, 15.0)
-        saturated[window] = rng.random() < 0.4
+        # Only services that already run hot saturate their CPU in an incident; elsewhere an
+        # incident is a dependency outage (latency and errors), so a well-sized service's
+        # capacity verdict is not decided by a few outage hours. The draw is kept either way
+        # so the rest of the fleet's random stream does not shift.
+        saturated[window] = (rng.random() < 0.4) and service.archetype in _SATURATING
     return latency_factor, error_add_pct, saturated
 
 
@@ -157,6 +166,23 @@ def _latency(service: DemoService, utilization: FloatArray, rng: np.random.Gener
     queueing = 1 + _QUEUEING_K * u / (1 - u)
     base_ms = service.load.base_latency_ms
     return np.asarray(base_ms * queueing * rng.lognormal(0.0, 0.05, len(u)), dtype=np.float64)
+
+
+def _requests_per_s(service: DemoService, cpu_mean: FloatArray, load: FloatArray) -> FloatArray:
+    """Traffic consistent with CPU: requests/s = CPU cores used / CPU-seconds per request.
+
+    Each service's CPU time per request is drawn so that its service-time p95 (s · ln 20) is
+    15–40 % of its base latency, the rest being I/O and downstream calls; that is what lets
+    the SLA engine's M/M/c model calibrate on demo services. Idle services keep their
+    near-zero request rate (their CPU is housekeeping, not traffic).
+    """
+    if service.archetype == "idle":
+        return np.asarray(service.load.peak_requests_per_s * load, dtype=np.float64)
+    share = np.random.default_rng([service.seed, service.index, _SERVICE_TIME_STREAM]).uniform(
+        0.15, 0.40
+    )
+    cpu_s_per_request = service.load.base_latency_ms / 1000.0 * share / np.log(20.0)
+    return np.asarray(cpu_mean / cpu_s_per_request, dtype=np.float64)
 
 
 def _error_rate(utilization: FloatArray, rng: np.random.Generator) -> FloatArray:

@@ -1,0 +1,125 @@
+"""Benchmark: fleet recompute — `recommend` on N synthetic services × 90 days hourly.
+
+Usage: python bench/bench_recompute.py [N] [--profile] [--lookback-14]   (N defaults to 1,000)
+
+Rules size on the whole 90 days (profile lookback 90); --lookback-14 keeps the balanced default.
+
+Prints wall time, peak RSS and the ratio against the numpy lower bound of the same data pass:
+one `np.percentile` over the (N × hours) CPU matrix.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import pstats
+import resource
+import sys
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+# Run directly: put the repository root on the import path.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from data.catalog.loader import load_catalog
+from engine.capacity import CapacityConfig
+from engine.catalog import Catalog
+from engine.context import ServiceContext
+from engine.profiles import PROFILES, SizingProfile
+from engine.rules import recommend
+from engine.service import Service, Sla
+from engine.sla import policy_for
+from engine.usage import UsageWindow
+
+DAYS = 90
+HOURS = DAYS * 24
+SEED = 42
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
+VM_TYPES = ("m5.large", "m5.xlarge", "m6i.xlarge", "c5.2xlarge", "r5.large")
+PROFILE_90 = replace(PROFILES["balanced"], lookback_days=DAYS)
+
+
+def cpu_matrix(n: int, rng: np.random.Generator) -> np.ndarray:
+    """(n × hours) p95 CPU as a fraction of capacity: daily wave × per-service level × noise."""
+    t = np.arange(HOURS, dtype=np.float64)
+    wave = 0.6 + 0.4 * np.sin(2 * np.pi * (t[None, :] / 24 + rng.uniform(0, 1, (n, 1))))
+    level = rng.uniform(0.05, 0.8, (n, 1))
+    return level * wave * rng.uniform(0.9, 1.2, (n, HOURS))
+
+
+def context(
+    index: int,
+    fraction: np.ndarray,
+    catalog: Catalog,
+    rng: np.random.Generator,
+    profile: SizingProfile,
+) -> ServiceContext:
+    """Service `index`: a VM (even) or pods (odd), 2–8 replicas, prod 99.9 % SLA."""
+    replicas = int(rng.integers(2, 9))
+    if index % 2 == 0:
+        spec = catalog.spec(VM_TYPES[index % len(VM_TYPES)])
+        config = CapacityConfig("vm", replicas, 2, 2, spec.vcpu, spec.memory_gib, spec.name)
+        region = "us-east-1"
+    else:
+        config = CapacityConfig("kubernetes", replicas, 2, 2, 1.0, 2.0, None, 1.0, 2.0)
+        region = "us-central1"
+    capacity = config.cpu_capacity_cores
+    cpu = fraction * capacity
+    requests = cpu / 0.01
+    service = Service(
+        index, f"svc-{index}", f"Service {index}", "team", "owner", "prod", config.platform,
+        "aws", region, "standard", Sla(300.0, 99.9, 1.0),
+    )  # fmt: skip
+    usage = UsageWindow(
+        service_id=index,
+        hour_start=np.datetime64("2026-08-03T00:00:00") + np.arange(HOURS) * np.timedelta64(1, "h"),
+        cpu_used_mean_cores=cpu * 0.8,
+        cpu_used_p95_cores=cpu,
+        memory_used_max_gib=np.full(HOURS, 0.4 * config.memory_capacity_gib),
+        requests_per_s=requests,
+        latency_p95_ms=80.0 + 40.0 * fraction,
+        error_rate_pct=np.full(HOURS, 0.1),
+    )
+    return ServiceContext(service, config, usage, catalog, profile, policy_for("standard"), NOW)
+
+
+def run(n: int, profile: SizingProfile) -> tuple[float, float, dict[str, int]]:
+    """(recompute seconds, numpy lower-bound seconds, outcome counts)."""
+    rng = np.random.default_rng(SEED)
+    catalog = load_catalog()
+    fractions = cpu_matrix(n, rng)
+    contexts = [context(i, fractions[i], catalog, rng, profile) for i in range(n)]
+    start = time.perf_counter()
+    np.percentile(fractions, 90, axis=1)
+    bound_s = time.perf_counter() - start
+    counts: dict[str, int] = {}
+    start = time.perf_counter()
+    for ctx in contexts:
+        for rec in recommend(ctx):
+            counts[rec.outcome] = counts.get(rec.outcome, 0) + 1
+    return time.perf_counter() - start, bound_s, counts
+
+
+def main(argv: list[str]) -> None:
+    n = int(argv[0]) if argv and argv[0].isdigit() else 1_000
+    profiler = cProfile.Profile() if "--profile" in argv else None
+    if profiler:
+        profiler.enable()
+    profile = PROFILES["balanced"] if "--lookback-14" in argv else PROFILE_90
+    wall_s, bound_s, counts = run(n, profile)
+    if profiler:
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+    rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"services: {n:,} × {HOURS:,} hours, lookback {profile.lookback_days} days")
+    print(f"outcomes: {counts}")
+    print(f"recompute wall time: {wall_s:.2f} s   ({1000 * wall_s / n:.2f} ms/service)")
+    print(f"numpy lower bound (one percentile over {n:,} × {HOURS:,}): {bound_s:.3f} s")
+    print(f"ratio to the bound: {wall_s / bound_s:,.0f}×   peak RSS: {rss_mib:,.0f} MiB")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,345 @@
+"""Recommendations: upsert by stable key, supersede stale ones, respect suppression; read views."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, cast
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from data.models import RecommendationRow
+from engine.capacity import CapacityConfig
+from engine.recommendation import (
+    Confidence,
+    Money,
+    Recommendation,
+    RecommendationKind,
+    Risk,
+    SlaSummary,
+)
+
+OPEN = "open"
+SUPERSEDED = "superseded"
+# Rows a recompute may refresh or supersede: nobody has decided on them for good yet.
+LIVE_STATUSES = (OPEN, "postponed")
+# A human said no (or undid it): the same proposal stays away until `suppressed_until`.
+SUPPRESSING_STATUSES = ("rejected", "rolled_back")
+MONEY_TOLERANCE = Decimal("1e-8")
+
+# (service_id, scope, kind): the slot one rule fills for one scope.
+Slot = tuple[int | None, str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class SaveReport:
+    """What `save_recommendations` did, in rows."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    superseded: int = 0
+    suppressed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRecommendation:
+    """A stored recommendation as pages read it: engine values plus workflow state."""
+
+    id: int
+    key: str
+    status: str
+    version: int
+    service_id: int | None
+    scope: str
+    kind: RecommendationKind
+    current: CapacityConfig | None
+    proposed: CapacityConfig | None
+    cost_current: Money
+    cost_proposed: Money
+    monthly_savings_usd: float
+    savings_pct: float
+    currency: str
+    risk: Risk
+    sla: SlaSummary | None
+    confidence: Confidence | None
+    reason: str
+    explanation: dict[str, Any]
+    effort: str
+    restart_needed: bool
+    rollback_possible: bool
+    created_at: datetime
+    updated_at: datetime
+    suppressed_until: datetime | None
+    postponed_until: datetime | None
+    decision_reason: str | None
+
+
+def save_recommendations(
+    session: Session, recs: Sequence[Recommendation], *, now: datetime
+) -> SaveReport:
+    """Upsert the outcome of one recompute; never commits.
+
+    Rules:
+    - only outcome "recommend" is stored; other outcomes only mark their slot as evaluated;
+    - identity is `Recommendation.key` (→ `fingerprint`): a live (open/postponed) row with the
+      same key is updated in place, its status kept, and only if a value changed (so a repeated
+      recompute bumps no version and cannot make a reviewer's open page stale);
+    - live rows of an evaluated (service, scope, kind) slot whose key is not proposed any more
+      become "superseded";
+    - a key whose latest row is rejected / rolled back with `suppressed_until > now` is not
+      re-proposed (counted as suppressed).
+    """
+    evaluated = {_slot(rec) for rec in recs}
+    proposals = {rec.key: rec for rec in recs if rec.outcome == "recommend"}
+    suppressed = _suppressed_keys(session, now=now) & proposals.keys()
+    live = {row.fingerprint: row for row in _live_rows(session)}
+    created = updated = unchanged = 0
+    for key, rec in proposals.items():
+        if key in suppressed:
+            continue
+        row = live.get(key)
+        if row is None:
+            session.add(_new_row(rec, now=now))
+            created += 1
+        elif _refresh(row, rec, now=now):
+            updated += 1
+        else:
+            unchanged += 1
+    superseded = _supersede(live.values(), evaluated, keep=proposals.keys(), now=now)
+    session.flush()
+    return SaveReport(created, updated, unchanged, superseded, len(suppressed))
+
+
+def list_recommendations(
+    session: Session, *, status: str | None = None, service_id: int | None = None
+) -> list[StoredRecommendation]:
+    """Stored recommendations, biggest monthly savings first (ties: oldest first)."""
+    query = select(RecommendationRow).order_by(
+        RecommendationRow.monthly_savings_usd.desc(), RecommendationRow.id
+    )
+    if status is not None:
+        query = query.where(RecommendationRow.status == status)
+    if service_id is not None:
+        query = query.where(RecommendationRow.service_id == service_id)
+    return [to_stored(row) for row in session.scalars(query)]
+
+
+def to_stored(row: RecommendationRow) -> StoredRecommendation:
+    """ORM row → engine-valued view (JSON nulls for NaN come back as NaN)."""
+    verdict = dict(row.sla_verdict)
+    sub_scores = verdict.pop("risk_sub_scores", {})
+    explanation = dict(row.explanation)
+    return StoredRecommendation(
+        id=row.id,
+        key=row.fingerprint,
+        status=row.status,
+        version=row.version,
+        service_id=row.service_id,
+        scope=row.scope,
+        kind=cast(RecommendationKind, row.kind),
+        current=_config(row.current_config),
+        proposed=_config(row.proposed_config),
+        cost_current=Money(
+            float(row.monthly_cost_current_list_usd), float(row.monthly_cost_current_effective_usd)
+        ),
+        cost_proposed=Money(
+            float(row.monthly_cost_proposed_list_usd),
+            float(row.monthly_cost_proposed_effective_usd),
+        ),
+        monthly_savings_usd=float(row.monthly_savings_usd),
+        savings_pct=row.savings_pct,
+        currency=row.currency,
+        risk=Risk(row.risk_score, {str(k): int(v) for k, v in sub_scores.items()}),
+        sla=_sla(verdict),
+        confidence=_confidence(row.confidence),
+        reason=str(explanation.pop("reason", "")),
+        explanation=dict(explanation.get("details", {})),
+        effort=row.effort,
+        restart_needed=row.restart_needed,
+        rollback_possible=row.rollback_possible,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        suppressed_until=row.suppressed_until,
+        postponed_until=row.postponed_until,
+        decision_reason=row.decision_reason,
+    )
+
+
+def to_json(value: Any) -> Any:
+    """Plain JSON value: dataclasses → dicts, numpy → Python, tuples → lists, NaN/±inf → None.
+
+    PostgreSQL JSONB rejects NaN and Infinity, so non-finite numbers become null everywhere.
+    """
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return to_json(dataclasses.asdict(value))
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset | np.ndarray):
+        return [to_json(v) for v in value]
+    if isinstance(value, np.generic):
+        return to_json(value.item())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def to_money(usd: float) -> Decimal:
+    """Exact decimal for a float amount (same rule as the cost repository); NaN is refused."""
+    if not math.isfinite(usd):
+        raise ValueError(f"money must be finite, got {usd!r}")
+    # repr() keeps the float's shortest exact decimal form; Decimal(float) would not.
+    return Decimal(repr(float(usd))).quantize(Decimal("1e-10"))
+
+
+def _slot(rec: Recommendation) -> Slot:
+    return (rec.service_id, rec.scope, rec.kind)
+
+
+def _live_rows(session: Session) -> list[RecommendationRow]:
+    query = select(RecommendationRow).where(RecommendationRow.status.in_(LIVE_STATUSES))
+    return list(session.scalars(query.order_by(RecommendationRow.id)))
+
+
+def _suppressed_keys(session: Session, *, now: datetime) -> set[str]:
+    """Keys whose latest row is a rejection or rollback still in its cool-down."""
+    cooling = (
+        select(RecommendationRow.fingerprint)
+        .where(
+            RecommendationRow.status.in_(SUPPRESSING_STATUSES),
+            RecommendationRow.suppressed_until > now,
+        )
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(
+            RecommendationRow.fingerprint,
+            RecommendationRow.status,
+            RecommendationRow.suppressed_until,
+        )
+        .where(RecommendationRow.fingerprint.in_(cooling))
+        .order_by(RecommendationRow.id)
+    ).all()
+    latest = {fingerprint: (status, until) for fingerprint, status, until in rows}
+    return {
+        key
+        for key, (status, until) in latest.items()
+        if status in SUPPRESSING_STATUSES and until is not None and until > now
+    }
+
+
+def _supersede(
+    live: Iterable[RecommendationRow], evaluated: set[Slot], *, keep: Iterable[str], now: datetime
+) -> int:
+    kept = set(keep)
+    stale = [
+        row
+        for row in live
+        if row.fingerprint not in kept and (row.service_id, row.scope, row.kind) in evaluated
+    ]
+    for row in stale:
+        row.status = SUPERSEDED
+        row.updated_at = now
+    return len(stale)
+
+
+def _new_row(rec: Recommendation, *, now: datetime) -> RecommendationRow:
+    return RecommendationRow(
+        service_id=rec.service_id,
+        scope=rec.scope,
+        kind=rec.kind,
+        status=OPEN,
+        fingerprint=rec.key,
+        created_at=now,
+        updated_at=now,
+        **_values(rec),
+    )
+
+
+def _refresh(row: RecommendationRow, rec: Recommendation, *, now: datetime) -> bool:
+    """Write the values that changed; True if any did."""
+    changed = {
+        name: value for name, value in _values(rec).items() if not _same(getattr(row, name), value)
+    }
+    for name, value in changed.items():
+        setattr(row, name, value)
+    if changed:
+        row.updated_at = now
+    return bool(changed)
+
+
+def _same(stored: Any, value: Any) -> bool:
+    if isinstance(stored, Decimal) and isinstance(value, Decimal):
+        # SQLite keeps NUMERIC as a double, so the 10th decimal may come back off by one unit.
+        return abs(stored - value) <= MONEY_TOLERANCE
+    return bool(stored == value)
+
+
+def _values(rec: Recommendation) -> dict[str, Any]:
+    """The columns a recompute owns (everything but identity and workflow state)."""
+    current = rec.cost_current or Money(0.0, 0.0)
+    proposed = rec.cost_proposed or Money(0.0, 0.0)
+    savings_pct = rec.savings_pct
+    return {
+        "current_config": to_json(rec.current) or {},
+        "proposed_config": to_json(rec.proposed) or {},
+        "monthly_cost_current_list_usd": to_money(current.list_usd),
+        "monthly_cost_current_effective_usd": to_money(current.effective_usd),
+        "monthly_cost_proposed_list_usd": to_money(proposed.list_usd),
+        "monthly_cost_proposed_effective_usd": to_money(proposed.effective_usd),
+        "monthly_savings_usd": to_money(rec.monthly_savings_usd),
+        "savings_pct": savings_pct if math.isfinite(savings_pct) else 0.0,
+        "currency": rec.currency,
+        "risk_score": rec.risk.score,
+        "sla_verdict": {
+            **(to_json(rec.sla) or {}),
+            "risk_sub_scores": to_json(rec.risk.sub_scores),
+        },
+        "explanation": {"reason": rec.reason, "details": to_json(rec.explanation)},
+        "confidence": to_json(rec.confidence) or {},
+        "effort": rec.effort,
+        "restart_needed": rec.restart_needed,
+        "rollback_possible": rec.rollback_possible,
+    }
+
+
+def _config(stored: dict[str, Any]) -> CapacityConfig | None:
+    return CapacityConfig(**stored) if stored else None
+
+
+def _sla(stored: dict[str, Any]) -> SlaSummary | None:
+    if not stored:
+        return None
+    return SlaSummary(
+        passes=bool(stored["passes"]),
+        projected_p95_ms=_float(stored["projected_p95_ms"]),
+        hours_within_target_pct=_float(stored["hours_within_target_pct"]),
+        peak_utilization=_float(stored["peak_utilization"]),
+        n_plus_one_ok=bool(stored["n_plus_one_ok"]),
+        availability_ok=bool(stored["availability_ok"]),
+        reasons=tuple(stored.get("reasons", ())),
+    )
+
+
+def _confidence(stored: dict[str, Any]) -> Confidence | None:
+    if not stored:
+        return None
+    return Confidence(
+        points=int(stored["points"]),
+        days=_float(stored["days"]),
+        lower=stored.get("lower"),
+        upper=stored.get("upper"),
+        unit=str(stored.get("unit", "")),
+    )
+
+
+def _float(value: float | None) -> float:
+    return math.nan if value is None else float(value)

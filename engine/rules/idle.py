@@ -1,0 +1,87 @@
+"""Idle: a service that has done nothing for 14 days is a decommission candidate."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from engine.context import ServiceContext
+from engine.cost import config_cost
+from engine.recommendation import Outcome, Recommendation, Risk
+from engine.rules.sizing import Search, confidence, explain, sla_summary, to_money
+from engine.sla import evaluate
+from engine.units import HOURS_PER_DAY
+from engine.usage import UsageWindow
+
+IDLE_DAYS = 14
+IDLE_CPU_P95_UTILIZATION = 0.03  # Azure Advisor: P95 of max CPU < 3 %
+IDLE_REQUESTS_P95_PER_S = 0.1
+# Decommissioning removes the service: prod owners must confirm nobody calls it.
+DECOMMISSION_RISK = {"prod": 2, "staging": 1, "dev": 1}
+
+
+def idle(ctx: ServiceContext) -> Recommendation:
+    """Decommission when, over the last 14 days, the p95 of hourly CPU utilization (p95 cores /
+    capacity) is < 3 % and the p95 of requests/s is < 0.1 (Azure Advisor's idle rule, plus ~no
+    traffic). Proposed: 0 replicas, min_replicas 0; savings = the whole compute cost.
+    """
+    window = _last_days(ctx.usage, IDLE_DAYS)
+    if ctx.config.replicas == 0:
+        return _result(ctx, "not_applicable", "no replicas running: nothing to decommission")
+    if window.days < IDLE_DAYS or window.points < ctx.profile.min_points:
+        return _result(ctx, "not_enough_data", f"not enough data: {window.days:.1f} of 14 days")
+    cpu_p95 = float(np.nanpercentile(window.cpu_used_p95_cores / ctx.config.cpu_capacity_cores, 95))
+    requests_p95 = float(np.nanpercentile(window.requests_per_s, 95))
+    if cpu_p95 >= IDLE_CPU_P95_UTILIZATION or requests_p95 >= IDLE_REQUESTS_P95_PER_S:
+        reason = f"in use: CPU p95 {100 * cpu_p95:.1f} %, requests p95 {requests_p95:.2f}/s"
+        return _result(ctx, "not_applicable", reason)
+    return _decommission(ctx, window, cpu_p95, requests_p95)
+
+
+def _decommission(
+    ctx: ServiceContext, window: UsageWindow, cpu_p95: float, requests_p95: float
+) -> Recommendation:
+    proposed = replace(ctx.config, replicas=0, min_replicas=0)
+    region, catalog = ctx.service.region, ctx.catalog
+    verdict = evaluate(window, ctx.config, proposed, sla=ctx.service.sla, policy=ctx.policy)
+    why = f"idle 14 days: CPU p95 {100 * cpu_p95:.2f} % (< 3 %), requests p95 {requests_p95:.3f}/s"
+    search = Search("idle", (proposed,), restart_needed=True, effort="medium")
+    current = evaluate(window, ctx.config, ctx.config, sla=ctx.service.sla, policy=ctx.policy)
+    score = DECOMMISSION_RISK[ctx.service.environment]
+    return Recommendation(
+        kind="idle",
+        outcome="recommend",
+        reason=f"decommission {ctx.config.describe()}: {why}",
+        service_id=ctx.service.id,
+        current=ctx.config,
+        proposed=proposed,
+        cost_current=to_money(config_cost(ctx.config, region=region, catalog=catalog)),
+        cost_proposed=to_money(config_cost(proposed, region=region, catalog=catalog)),
+        risk=Risk(score, {"decommission": score}),
+        sla=sla_summary(verdict),
+        confidence=confidence(window, ctx.config.replicas, ctx.profile),
+        explanation=explain(ctx, window, search, why=why, current=current),
+        effort="medium",
+        restart_needed=True,
+    )
+
+
+def _last_days(usage: UsageWindow, days: int) -> UsageWindow:
+    keep = slice(max(usage.points - days * HOURS_PER_DAY, 0), usage.points)
+    return UsageWindow(
+        service_id=usage.service_id,
+        hour_start=usage.hour_start[keep],
+        cpu_used_mean_cores=usage.cpu_used_mean_cores[keep],
+        cpu_used_p95_cores=usage.cpu_used_p95_cores[keep],
+        memory_used_max_gib=usage.memory_used_max_gib[keep],
+        requests_per_s=usage.requests_per_s[keep],
+        latency_p95_ms=usage.latency_p95_ms[keep],
+        error_rate_pct=usage.error_rate_pct[keep],
+    )
+
+
+def _result(ctx: ServiceContext, outcome: Outcome, reason: str) -> Recommendation:
+    return Recommendation(
+        kind="idle", outcome=outcome, reason=reason, service_id=ctx.service.id, current=ctx.config
+    )

@@ -1,0 +1,145 @@
+"""Vertical rightsizing: the smallest per-replica size that fits usage and keeps the SLA."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from engine.capacity import CapacityConfig
+from engine.catalog import ACCELERATED_CATEGORIES, Catalog, InstanceSpec
+from engine.context import ServiceContext
+from engine.recommendation import Recommendation
+from engine.rules.sizing import (
+    Needs,
+    Search,
+    decide,
+    lookback,
+    needs,
+    no_data,
+    round_cpu_cores,
+    round_memory_gib,
+    with_requests,
+    with_type,
+)
+
+# Pods: the profile target × these steps, so a target the SLA rejects can step up (bounded).
+K8S_CPU_STEPS = (1.0, 1.1, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0)
+MAX_TYPE_CANDIDATES = 12
+_DIGITS = "0123456789"
+
+
+def rightsize(ctx: ServiceContext) -> Recommendation:
+    """Rightsize vertically at the current replica count.
+
+    Need per replica = CPU percentile × (1 + headroom), memory max × (1 + headroom) (sizing.needs).
+    VM: candidates are the fitting types (cheapest first, ≤ 12) of the allowed families — same
+    family class at the current generation or newer, same architecture. Pods: requests rounded up
+    to 1m / 1 MiB with the profile floors, stepped up ×1.1 … ×3 in case the SLA needs more.
+    The cheapest candidate the SLA engine passes wins (engine.rules.decide).
+    """
+    window = lookback(ctx.usage, ctx.config, ctx.profile)
+    shortfall = no_data("rightsize", ctx, window)
+    if shortfall is not None:
+        return shortfall
+    memory_gib = ctx.config.memory_gib_per_replica
+    need = needs(window, ctx.config.replicas, ctx.profile, no_memory_gib=memory_gib)
+    configs = (
+        _vm_candidates(ctx, need) if ctx.config.platform == "vm" else _pod_candidates(ctx, need)
+    )
+    search = Search(
+        kind="rightsize",
+        configs=configs,
+        restart_needed=True,
+        effort="low" if ctx.config.platform == "kubernetes" else "medium",
+        detail={
+            "cpu_need_cores_per_replica": need.cpu_cores,
+            "memory_need_gib_per_replica": need.memory_gib,
+        },
+    )
+    return decide(ctx, window, search)
+
+
+def _vm_candidates(ctx: ServiceContext, need: Needs) -> tuple[CapacityConfig, ...]:
+    current = ctx.catalog.spec(ctx.config.instance_type or "")
+    specs = fitting_types(
+        ctx.catalog,
+        ctx.service.region,
+        min_vcpu=need.cpu_cores,
+        min_memory_gib=need.memory_gib,
+        architecture=current.architecture,
+        families=allowed_families(ctx.catalog, current),
+    )
+    return tuple(with_type(ctx.config, spec, ctx.config.replicas) for spec in specs)
+
+
+def _pod_candidates(ctx: ServiceContext, need: Needs) -> tuple[CapacityConfig, ...]:
+    profile = ctx.profile
+    memory_gib = round_memory_gib(need.memory_gib, profile.memory_floor_gib)
+    cpu_steps = np.unique(
+        [round_cpu_cores(need.cpu_cores * step, profile.cpu_floor_cores) for step in K8S_CPU_STEPS]
+    )
+    return tuple(
+        with_requests(ctx.config, float(cpu), memory_gib, ctx.config.replicas) for cpu in cpu_steps
+    )
+
+
+def allowed_families(catalog: Catalog, current: InstanceSpec) -> frozenset[str]:
+    """Same family class (leading letters: m, c, r, t …) at the current generation or newer."""
+    types = catalog.instance_types
+    wanted = _family_class(current.family)
+    size = len(wanted)
+    heads = types.family.astype(f"<U{size + 1}")
+    next_char = _char_at(heads, size)
+    mask = (heads.astype(f"<U{size}") == wanted) & np.char.isdigit(next_char)
+    mask &= types.generation >= current.generation
+    return frozenset(types.family[mask].tolist()) | {current.family}
+
+
+def fitting_types(
+    catalog: Catalog,
+    region: str,
+    *,
+    min_vcpu: float,
+    min_memory_gib: float,
+    architecture: str,
+    families: frozenset[str],
+    limit: int = MAX_TYPE_CANDIDATES,
+) -> tuple[InstanceSpec, ...]:
+    """Up to `limit` offered, non-accelerated types that fit, cheapest first (ties by name).
+
+    The first is what `Catalog.cheapest_fitting` returns for the same arguments.
+    """
+    first = catalog.cheapest_fitting(
+        region,
+        min_vcpu=min_vcpu,
+        min_memory_gib=min_memory_gib,
+        architecture=architecture,
+        families=families,
+    )
+    if first is None:
+        return ()
+    types = catalog.instance_types
+    prices = catalog.on_demand_usd_per_hour_grid[:, catalog.regions.index(region)]
+    fits = (types.vcpu >= min_vcpu) & (types.memory_gib >= min_memory_gib) & ~types.has_gpu
+    fits &= (types.architecture == architecture) & np.isin(types.family, list(families))
+    fits &= ~np.isnan(prices) & ~np.isin(types.category, ACCELERATED_CATEGORIES)
+    rows = np.flatnonzero(fits | (types.name == first.name))
+    rows = rows[np.argsort(prices[rows], kind="stable")][:limit]
+    return tuple(types.spec_at(int(row)) for row in rows)
+
+
+def _family_class(family: str) -> str:
+    """'m6i' → 'm', 'c7gn' → 'c', 'r5' → 'r': the letters before the generation digit."""
+    head = family
+    for index, char in enumerate(family):
+        if char in _DIGITS:
+            head = family[:index]
+            break
+    return head
+
+
+def _char_at(names: npt.NDArray[np.str_], index: int) -> npt.NDArray[np.str_]:
+    """The character at `index` of each name ('' when shorter), vectorized."""
+    view = names.astype(f"<U{index + 1}").view("<U1").reshape(len(names), index + 1)
+    column: npt.NDArray[np.str_] = view[:, index]
+    return column
