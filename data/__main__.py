@@ -8,9 +8,8 @@ import sys
 from datetime import UTC, datetime
 
 from data.catalog import load_catalog_for
+from data.cli import run
 from data.db import make_engine, make_sessions
-from data.errors import DataError
-from data.logs import configure_logging
 from data.migrate import upgrade
 from data.settings import Settings
 
@@ -18,14 +17,7 @@ log = logging.getLogger("tightrope.cli")
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    settings = Settings()
-    configure_logging(settings)
-    try:
-        return int(args.handler(settings, args))
-    except DataError as error:
-        log.error("%s", error)
-        return 2
+    return run(_parser(), argv, log)
 
 
 def migrate(settings: Settings, _args: argparse.Namespace) -> int:

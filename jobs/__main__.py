@@ -8,12 +8,10 @@ import sys
 from datetime import datetime, timedelta
 from typing import get_args
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from data.catalog import load_catalog_for
+from data.cli import run
 from data.db import make_engine, make_sessions
-from data.errors import DataError, NotFound
-from data.logs import configure_logging
+from data.errors import NotFound
 from data.repos.usage import latest_usage_hour
 from data.settings import Settings
 from engine.profiles import PROFILES, ProfileName
@@ -23,17 +21,7 @@ log = logging.getLogger("tightrope.jobs")
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    settings = Settings()
-    configure_logging(settings)
-    try:
-        return int(args.handler(settings, args))
-    except DataError as error:
-        log.error("%s", error)
-        return 2
-    except SQLAlchemyError as error:
-        log.error("database error (is the schema migrated? `python -m data migrate`): %s", error)
-        return 2
+    return run(_parser(), argv, log)
 
 
 def run_recompute(settings: Settings, args: argparse.Namespace) -> int:
