@@ -103,8 +103,12 @@ def project_latency(
     blank = np.full((len(servers), usage.points), np.nan)
     if not np.isfinite(service_s):
         return ProjectedLatency(False, "no traffic", service_s, blank)
+    # Checked before calibrating: the calibration's M/M/c pass is the costly part and would be
+    # thrown away (rules screen candidates on a latency-free window first).
+    if np.isnan(usage.latency_p95_ms).all():
+        return ProjectedLatency(False, "no p95 latency observations", service_s, blank)
     baseline = baseline_latency_ms(usage, current, service_s)
-    if np.isnan(baseline).all():
+    if np.isnan(baseline).all():  # observations only in hours the model cannot price
         return ProjectedLatency(False, "no p95 latency observations", service_s, blank)
     distinct, row = np.unique(servers, return_inverse=True)  # one model row per server count
     rate = usage.requests_per_s * demand_scale
