@@ -10,7 +10,8 @@ import numpy as np
 from engine.capacity import CapacityConfig
 from engine.context import ServiceContext
 from engine.recommendation import Recommendation
-from engine.rules.sizing import Search, decide, lookback, no_data
+from engine.rules.decide import Search, decide, no_data
+from engine.rules.sizing import lookback
 from engine.sla import replicas_needed
 
 

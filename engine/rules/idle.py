@@ -9,7 +9,8 @@ import numpy as np
 from engine.context import ServiceContext
 from engine.cost import config_cost
 from engine.recommendation import Outcome, Recommendation, Risk
-from engine.rules.sizing import Search, confidence, explain, sla_summary, to_money
+from engine.rules.decide import Search, explain
+from engine.rules.sizing import confidence, sla_summary, to_money
 from engine.sla import evaluate
 from engine.units import HOURS_PER_DAY
 from engine.usage import UsageWindow

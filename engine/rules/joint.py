@@ -5,15 +5,13 @@ from __future__ import annotations
 from engine.capacity import CapacityConfig
 from engine.context import ServiceContext
 from engine.recommendation import Recommendation
+from engine.rules.decide import Search, decide, no_data
 from engine.rules.horizontal import replica_floor, spread
 from engine.rules.rightsize import allowed_families, fitting_types
 from engine.rules.sizing import (
     Needs,
-    Search,
-    decide,
     lookback,
     needs,
-    no_data,
     round_cpu_cores,
     round_memory_gib,
     with_requests,

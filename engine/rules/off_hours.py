@@ -10,7 +10,8 @@ from engine.capacity import ALWAYS_ON
 from engine.context import ServiceContext
 from engine.cost import config_cost
 from engine.recommendation import Outcome, Recommendation, worth_making
-from engine.rules.sizing import Search, confidence, explain, risk_of, sla_summary, to_money
+from engine.rules.decide import Search, explain
+from engine.rules.sizing import confidence, risk_of, sla_summary, to_money
 from engine.sla import evaluate
 from engine.units import HOURS_PER_DAY, HOURS_PER_WEEK
 from engine.usage import UsageWindow

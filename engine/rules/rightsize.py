@@ -9,13 +9,11 @@ from engine.capacity import CapacityConfig
 from engine.catalog import ACCELERATED_CATEGORIES, Catalog, InstanceSpec
 from engine.context import ServiceContext
 from engine.recommendation import Recommendation
+from engine.rules.decide import Search, decide, no_data
 from engine.rules.sizing import (
     Needs,
-    Search,
-    decide,
     lookback,
     needs,
-    no_data,
     round_cpu_cores,
     round_memory_gib,
     with_requests,

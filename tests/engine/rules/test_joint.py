@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-import engine.rules.sizing as sizing
+import engine.rules.decide as deciding
 from engine import sla
 from engine.rules.joint import joint
 from engine.units import HOURS_PER_MONTH
@@ -43,7 +43,7 @@ def test_joint_screens_every_candidate_in_one_call_then_judges_a_shortlist(
         calls.append(len(args[2]))
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(sizing, "evaluate_candidates", counting)
+    monkeypatch.setattr(deciding, "evaluate_candidates", counting)
     ctx = make_ctx(
         make_vm_config(replicas=4, min_replicas=1, zones=1), flat_usage(cpu_p95_cores=2.0)
     )
@@ -52,7 +52,7 @@ def test_joint_screens_every_candidate_in_one_call_then_judges_a_shortlist(
 
     assert len(calls) == 2
     assert calls[0] > 10  # every candidate, latency-free screen
-    assert calls[1] <= sizing.SHORTLIST + 1  # the cheapest survivors and the current config
+    assert calls[1] <= deciding.SHORTLIST + 1  # the cheapest survivors and the current config
 
 
 def test_joint_for_pods_spreads_the_total_need_over_replicas() -> None:
