@@ -12,18 +12,8 @@ import numpy.typing as npt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from data.models import Base, UsageHourlyRow
+from data.repos.usage import USAGE_METRICS, USAGE_TABLE
 from engine.usage import UsageWindow
-
-_USAGE_TABLE = Base.metadata.tables[UsageHourlyRow.__tablename__]
-_METRICS = (
-    "cpu_used_mean_cores",
-    "cpu_used_p95_cores",
-    "memory_used_max_gib",
-    "requests_per_s",
-    "latency_p95_ms",
-    "error_rate_pct",
-)
 
 
 def load_usage_windows(
@@ -49,16 +39,16 @@ def load_usage_windows(
         windows[service_id] = UsageWindow(
             service_id=service_id,
             hour_start=hours[lo:hi],
-            **{name: metrics[i, lo:hi] for i, name in enumerate(_METRICS)},
+            **{name: metrics[i, lo:hi] for i, name in enumerate(USAGE_METRICS)},
         )
     return windows
 
 
 def _fetch(session: Session, ids: list[int], *, start: datetime, end: datetime) -> Sequence[Any]:
     """(service_id, hour_start, *metrics) rows ordered by service, then hour."""
-    table = _USAGE_TABLE.c
+    table = USAGE_TABLE.c
     query = (
-        select(table.service_id, table.hour_start, *(table[name] for name in _METRICS))
+        select(table.service_id, table.hour_start, *(table[name] for name in USAGE_METRICS))
         .where(table.service_id.in_(ids), table.hour_start >= start, table.hour_start < end)
         .order_by(table.service_id, table.hour_start)
     )
@@ -80,5 +70,5 @@ def _empty(service_id: int) -> UsageWindow:
     return UsageWindow(
         service_id=service_id,
         hour_start=np.empty(0, dtype="datetime64[s]"),
-        **{name: nothing.copy() for name in _METRICS},
+        **{name: nothing.copy() for name in USAGE_METRICS},
     )

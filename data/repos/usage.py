@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from data.models import Base, UsageHourlyRow
 from engine.usage import UsageWindow
 
-_USAGE_TABLE = Base.metadata.tables[UsageHourlyRow.__tablename__]
-_METRICS = (
+USAGE_TABLE = Base.metadata.tables[UsageHourlyRow.__tablename__]
+# The hourly metrics of a UsageWindow, in column order; shared by every usage reader.
+USAGE_METRICS = (
     "cpu_used_mean_cores",
     "cpu_used_p95_cores",
     "memory_used_max_gib",
@@ -25,27 +26,27 @@ _METRICS = (
 def insert_usage(session: Session, window: UsageWindow, *, source: str) -> int:
     """Append a service's hourly usage (hours must not exist yet); returns rows written."""
     hours = to_datetimes(window.hour_start)
-    columns = {name: getattr(window, name).tolist() for name in _METRICS}
+    columns = {name: getattr(window, name).tolist() for name in USAGE_METRICS}
     rows = [
         {
             "service_id": window.service_id,
             "hour_start": hour,
             "source": source,
-            **{name: _none_if_nan(columns[name][i]) for name in _METRICS},
+            **{name: _none_if_nan(columns[name][i]) for name in USAGE_METRICS},
         }
         for i, hour in enumerate(hours)
     ]
     if rows:
         # Core table insert, not the ORM bulk path: the ORM splits batches whenever a row's
         # set of non-NULL keys differs (missing SLIs), which made seeding 3x slower.
-        session.connection().execute(insert(_USAGE_TABLE), rows)
+        session.connection().execute(insert(USAGE_TABLE), rows)
     return len(rows)
 
 
 def load_usage(session: Session, service_id: int, *, start: datetime, end: datetime) -> UsageWindow:
     """Usage of one service for hours in [start, end), oldest first; NULL SLIs become NaN."""
     result = session.execute(
-        select(UsageHourlyRow.hour_start, *(getattr(UsageHourlyRow, m) for m in _METRICS))
+        select(UsageHourlyRow.hour_start, *(getattr(UsageHourlyRow, m) for m in USAGE_METRICS))
         .where(
             UsageHourlyRow.service_id == service_id,
             UsageHourlyRow.hour_start >= start,
@@ -58,7 +59,7 @@ def load_usage(session: Session, service_id: int, *, start: datetime, end: datet
     return UsageWindow(
         service_id=service_id,
         hour_start=hours,
-        **{name: values[:, i].copy() for i, name in enumerate(_METRICS)},
+        **{name: values[:, i].copy() for i, name in enumerate(USAGE_METRICS)},
     )
 
 
