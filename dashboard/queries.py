@@ -10,21 +10,24 @@ which must not exceed the sidecar's refresh interval.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashboard import deps
+from dashboard import deps, projection
+from dashboard.projection import SlaProjection
 from data.errors import NotFound
-from data.repos import fleet, service_views, services
+from data.repos import fleet, fleet_usage, savings_report, service_views, services
 from data.repos.fleet import FilterOptions, Filters, FleetKpis, FleetStatus
+from data.repos.recommendations import StoredRecommendation
 from engine.capacity import CapacityConfig
 from engine.service import Service
 
 Sessions = sessionmaker[Session]
 _TTL_S = deps.settings().query_cache_ttl_s
+HISTORY_DAYS = 14  # chart window when a recommendation does not say which one it judged
 
 
 @st.cache_data(ttl=_TTL_S, show_spinner=False)
@@ -119,3 +122,52 @@ def service_usage(
 ) -> pd.DataFrame:
     with _sessions() as session:
         return service_views.service_usage(session, service_id, start, end)
+
+
+@st.cache_data(ttl=_TTL_S, show_spinner=False)
+def backlog(_sessions: Sessions) -> pd.DataFrame:
+    """Every recommendation with its service, best risk-adjusted savings first."""
+    with _sessions() as session:
+        return savings_report.backlog(session)
+
+
+@st.cache_data(ttl=_TTL_S, show_spinner=False)
+def recommendation(_sessions: Sessions, recommendation_id: int) -> StoredRecommendation:
+    with _sessions() as session:
+        return savings_report.get_recommendation(session, recommendation_id)
+
+
+@st.cache_data(ttl=_TTL_S, show_spinner=False)
+def sla_projection(
+    _sessions: Sessions, recommendation_id: int, version: int, usage_end: datetime | None
+) -> SlaProjection | None:
+    """The SLA engine's replay of current vs proposed over the rule's history window.
+
+    None for recommendations without a service config on both sides (commitments). `version`
+    is part of the key so a refreshed recommendation is replayed again.
+    """
+    with _sessions() as session:
+        rec = savings_report.get_recommendation(session, recommendation_id)
+        if rec.service_id is None or rec.current is None or rec.proposed is None:
+            return None
+        service = services.get_service(session, rec.service_id)
+        start, end = _history_window(rec, usage_end)
+        usage = fleet_usage.load_usage_windows(session, [rec.service_id], start=start, end=end)
+    return projection.project(usage[rec.service_id], service, rec.current, rec.proposed)
+
+
+def _history_window(
+    rec: StoredRecommendation, usage_end: datetime | None
+) -> tuple[datetime, datetime]:
+    """The window the rule judged (from its explanation), else the 14 days to the newest hour."""
+    end = usage_end or datetime.now(UTC)
+    start = end - timedelta(days=HISTORY_DAYS)
+    first, last = rec.explanation.get("window_start"), rec.explanation.get("window_end")
+    if isinstance(first, str) and isinstance(last, str):
+        start = _utc(datetime.fromisoformat(first))
+        end = _utc(datetime.fromisoformat(last)) + timedelta(hours=1)
+    return start, end
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

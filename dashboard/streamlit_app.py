@@ -21,6 +21,18 @@ page = st.navigation(
             icon=":material/monitoring:",
             url_path="service",
         ),
+        st.Page(
+            "app_pages/recommendations.py",
+            title="Recommendations",
+            icon=":material/lightbulb:",
+            url_path="recommendations",
+        ),
+        st.Page(
+            "app_pages/changes.py",
+            title="Changes",
+            icon=":material/history:",
+            url_path="changes",
+        ),
     ]
 )
 st.title(page.title, anchor=False)

@@ -12,11 +12,14 @@ import pytest
 import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
 
+from data.catalog import load_catalog
 from data.db import make_engine, make_sessions
 from data.repos import costs, services, usage
 from data.repos.costs import DailyCost
 from data.settings import Settings
+from engine.profiles import PROFILES
 from engine.service import Sla
+from jobs.recompute import recompute
 from tests.factories import make_k8s_config, make_new_service, make_usage, make_vm_config
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -52,6 +55,15 @@ def seeded_database(empty_database: str) -> str:
     seed_small_fleet(make_sessions(engine))
     engine.dispose()
     return empty_database
+
+
+@pytest.fixture
+def recommended_database(seeded_database: str) -> str:
+    """The small fleet after one recompute (balanced profile, up to the end of its usage)."""
+    engine = make_engine(Settings(database_url=seeded_database, _env_file=None))
+    recompute(make_sessions(engine), load_catalog(), profile=PROFILES["balanced"], now=USAGE_END)
+    engine.dispose()
+    return seeded_database
 
 
 def seed_small_fleet(sessions: sessionmaker[Session]) -> dict[str, int]:

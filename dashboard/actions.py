@@ -1,0 +1,172 @@
+"""Workflow actions from the pages: one call into data.workflow, its outcome kept for the next run.
+
+Buttons call these from their on_click callbacks, which Streamlit runs before the script: the
+dialog that holds the button is gone by then, the caches are cleared, and the page reads the
+outcome (`take_feedback`) at the top of its next run. A second click on the same button (same
+target and expected version) is dropped here, before the service would refuse it as a
+conflict with ourselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+import streamlit as st
+
+from dashboard import deps
+from data.errors import DataError
+from data.workflow import Outcome, Workflow, WorkflowPolicy
+
+_FEEDBACK = "action_feedback"
+_SUBMITTED = "action_submitted"
+
+
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    """What the last action did, for the page to show once."""
+
+    kind: Literal["success", "warning"]
+    message: str
+    change_id: int | None = None
+    recommendation_id: int | None = None  # the page keeps it open after the action
+
+
+def actor() -> str:
+    """Who acts: the configured local actor until login exists."""
+    return deps.settings().local_actor
+
+
+def role() -> str:
+    return _workflow().role_of(actor())
+
+
+def in_flight(token: str) -> bool:
+    """True once an action on `token` (e.g. `apply:12@v3`) has been submitted."""
+    return token in st.session_state.get(_SUBMITTED, set())
+
+
+def apply(recommendation_id: int, version: int) -> None:
+    _run(
+        f"apply:{recommendation_id}@{version}",
+        lambda flow, now: [
+            flow.apply(actor(), recommendation_id, expected_version=version, now=now)
+        ],
+        recommendation_id,
+    )
+
+
+def reject(recommendation_id: int, version: int, reason_key: str) -> None:
+    reason = str(st.session_state.get(reason_key) or "").strip()
+    if not reason:
+        _store(
+            Feedback(
+                "warning",
+                "Say why you reject it: a reason is required for the audit. Nothing was changed.",
+                recommendation_id=recommendation_id,
+            )
+        )
+        return
+    _run(
+        f"reject:{recommendation_id}@{version}",
+        lambda flow, now: [
+            flow.reject(
+                actor(), recommendation_id, expected_version=version, reason=reason, now=now
+            )
+        ],
+        recommendation_id,
+    )
+
+
+def postpone(recommendation_id: int, version: int, until_key: str) -> None:
+    until = st.session_state.get(until_key)
+    if until is None:
+        _store(
+            Feedback(
+                "warning",
+                "Pick the date until which to postpone it. Nothing was changed.",
+                recommendation_id=recommendation_id,
+            )
+        )
+        return
+    moment = datetime.combine(until, datetime.min.time(), tzinfo=UTC)
+    _run(
+        f"postpone:{recommendation_id}@{version}",
+        lambda flow, now: [
+            flow.postpone(
+                actor(), recommendation_id, expected_version=version, until=moment, now=now
+            )
+        ],
+        recommendation_id,
+    )
+
+
+def bulk_apply(versions: Mapping[int, int]) -> None:
+    token = "bulk:" + ",".join(f"{rid}@{v}" for rid, v in sorted(versions.items()))
+    _run(token, lambda flow, now: flow.bulk_apply(actor(), dict(versions), now=now))
+
+
+def rollback(change_id: int, reason_key: str) -> None:
+    reason = str(st.session_state.get(reason_key) or "").strip() or None
+    _run(
+        f"rollback:{change_id}",
+        lambda flow, now: [flow.rollback(actor(), change_id, now=now, reason=reason)],
+    )
+
+
+def take_feedback() -> Feedback | None:
+    """The last action's outcome, once (a toast plus a message the page places)."""
+    feedback: Feedback | None = st.session_state.pop(_FEEDBACK, None)
+    if feedback is not None:
+        st.toast(feedback.message, icon="✅" if feedback.kind == "success" else "⚠️")
+    return feedback
+
+
+def show(feedback: Feedback | None) -> None:
+    if feedback is None:
+        return
+    if feedback.kind == "success":
+        st.success(feedback.message, icon=":material/check_circle:")
+    else:
+        st.warning(feedback.message, icon=":material/warning:")
+
+
+def _run(
+    token: str,
+    call: Callable[[Workflow, datetime], list[Outcome]],
+    focus: int | None = None,
+) -> None:
+    submitted: set[str] = st.session_state.setdefault(_SUBMITTED, set())
+    if token in submitted:
+        return
+    submitted.add(token)
+    try:
+        outcomes = call(_workflow(), datetime.now(UTC))
+    except DataError as error:
+        submitted.discard(token)  # refused: nothing happened, so trying again is allowed
+        message = f"{error}. Nothing was changed.".replace("..", ".")
+        _store(Feedback("warning", message, recommendation_id=focus))
+    else:
+        _store(_summary(outcomes, focus))
+    finally:
+        st.cache_data.clear()
+
+
+def _summary(outcomes: list[Outcome], focus: int | None) -> Feedback:
+    if len(outcomes) == 1:
+        only = outcomes[0]
+        return Feedback("success", only.message, only.change_id, only.recommendation_id or focus)
+    return Feedback(
+        "success",
+        f"{len(outcomes)} recommendations applied: " + " ".join(o.message for o in outcomes),
+    )
+
+
+def _store(feedback: Feedback) -> None:
+    st.session_state[_FEEDBACK] = feedback
+
+
+def _workflow() -> Workflow:
+    return Workflow(deps.sessions(), WorkflowPolicy.from_settings(deps.settings()))

@@ -1,0 +1,743 @@
+"""Recommendations: the ranked backlog, one recommendation's plan and SLA verdict, the decision."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import actions, queries
+from dashboard.components import charts, export, filters, formats, kpis, page, recs, states, theme
+from dashboard.components.charts import Line
+from dashboard.projection import SlaProjection
+from data.repos import savings_report
+from data.repos.fleet import Filters
+from data.repos.recommendations import StoredRecommendation
+from data.workflow.states import DECIDABLE
+
+QUERY_PARAM = "rec"
+TYPE_LABELS = savings_report.ACTION_TYPES
+DEFAULT_STATUSES = ("open",)
+
+start = page.begin(
+    "What to change first. Ranked by risk-adjusted monthly savings = savings × (1 − risk ÷ 5), "
+    "so a safe $100 outranks a risky $400. Pick a recommendation to see its plan, SLA verdict "
+    "and replayed history, then apply, reject or postpone it."
+)
+sessions, status, today = start.sessions, start.status, start.today
+feedback = actions.take_feedback()
+options = queries.filter_options(sessions)
+chosen = filters.sidebar(options, today=today, first_day=status.first_cost_date, with_dates=False)
+board = queries.backlog(sessions)
+
+
+def _page_filters() -> dict[str, Any]:
+    with st.sidebar:
+        st.subheader("Recommendations", anchor=False)
+        kinds = st.multiselect(
+            "Type",
+            list(TYPE_LABELS),
+            format_func=lambda k: TYPE_LABELS[k],
+            key="rec_kind",
+            placeholder="All types",
+        )
+        risks = st.multiselect(
+            "Risk",
+            list(recs.RISK_BADGES),
+            format_func=recs.risk_badge,
+            key="rec_risk",
+            placeholder="Any risk",
+        )
+        statuses = st.multiselect(
+            "Status",
+            list(recs.STATUSES),
+            default=list(DEFAULT_STATUSES),
+            format_func=recs.status_label,
+            key="rec_status",
+            placeholder="Any status",
+        )
+        min_savings = st.number_input(
+            "Min monthly savings",
+            value=None,
+            step=10.0,
+            key="rec_min_savings",
+            placeholder="Any amount",
+            help="Effective monthly savings, in the recommendation's currency. Negative "
+            "savings are changes that cost more to fix an SLA problem.",
+        )
+    return {"kinds": kinds, "risks": risks, "statuses": statuses, "min_savings": min_savings}
+
+
+def _scoped(frame: pd.DataFrame, chosen_filters: Filters) -> pd.DataFrame:
+    """Team / environment / platform filters (team-wide commitments match by team only)."""
+    keep = pd.Series(True, index=frame.index)
+    if chosen_filters.teams:
+        keep &= frame["team"].isin(chosen_filters.teams)
+    if chosen_filters.environments:
+        keep &= frame["environment"].isin(chosen_filters.environments)
+    if chosen_filters.platforms:
+        keep &= frame["platform"].isin(chosen_filters.platforms)
+    return frame[keep]
+
+
+def _narrow(frame: pd.DataFrame, wanted: dict[str, Any]) -> pd.DataFrame:
+    keep = pd.Series(True, index=frame.index)
+    if wanted["kinds"]:
+        keep &= frame["kind"].isin(wanted["kinds"])
+    if wanted["risks"]:
+        keep &= frame["risk_score"].isin(wanted["risks"])
+    if wanted["statuses"]:
+        keep &= frame["status"].isin(wanted["statuses"])
+    if wanted["min_savings"] is not None:
+        keep &= frame["monthly_savings"] >= wanted["min_savings"]
+    return frame[keep].reset_index(drop=True)
+
+
+def _kpi_cards(frame: pd.DataFrame) -> list[kpis.Kpi]:
+    currency = str(frame["currency"].mode().iloc[0]) if not frame.empty else "USD"
+    month_start = datetime.now(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    totals = savings_report.backlog_totals(frame, currency=currency, month_start=month_start)
+    return [
+        kpis.Kpi(
+            "Open savings",
+            f"{formats.money_compact(totals.open_savings, currency)} /mo",
+            delta=f"{formats.money_compact(totals.open_savings_risk_adjusted, currency)} /mo "
+            "risk-adjusted",
+            delta_color="off",
+            delta_arrow="off",
+            help="Effective monthly savings of the open recommendations: for each service the "
+            "best of its alternatives (they exclude each other), plus team commitments. "
+            "Risk-adjusted: savings × (1 − risk ÷ 5).",
+        ),
+        kpis.Kpi(
+            "Applied savings this month",
+            f"{formats.money_compact(totals.applied_savings_this_month, currency)} /mo",
+            delta=f"{totals.applied_this_month} applied since {month_start:%b %d}",
+            delta_color="off",
+            delta_arrow="off",
+            help="Monthly savings of the recommendations applied this calendar month (UTC) and "
+            "not rolled back.",
+        ),
+        kpis.Kpi(
+            "Open recommendations",
+            f"{totals.open_count:,}",
+            help="Open recommendations of the filtered teams, environments and platforms.",
+        ),
+        kpis.Kpi(
+            "At risk (risk ≥ 3)",
+            f"{totals.at_risk_open:,}",
+            delta="open, elevated or high risk",
+            delta_color="off",
+            delta_arrow="off",
+            help="Open recommendations whose SLA risk is 3 (elevated) or 4 (high): read the "
+            "verdict before applying.",
+        ),
+    ]
+
+
+def _table_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(
+        risk_badge=frame["risk_score"].map(recs.risk_badge),
+        status_label=frame["status"].map(recs.status_label),
+        change=frame["current_summary"] + " → " + frame["proposed_summary"],
+    )
+
+
+def _table(frame: pd.DataFrame) -> list[int]:
+    """The backlog grid; returns the selected recommendation ids (several for bulk apply)."""
+    shown = _table_frame(frame)
+    event = st.dataframe(
+        recs.styled_backlog(shown),
+        column_order=[
+            "service",
+            "team",
+            "environment",
+            "action_type",
+            "change",
+            "monthly_savings",
+            "savings_pct",
+            "risk_badge",
+            "risk_adjusted_savings",
+            "status_label",
+            "effort",
+        ],
+        column_config={
+            "service": st.column_config.TextColumn("Service"),
+            "team": st.column_config.TextColumn("Team"),
+            "environment": st.column_config.TextColumn("Env"),
+            "action_type": st.column_config.TextColumn("Type"),
+            "change": st.column_config.TextColumn("Current → proposed", width="large"),
+            "monthly_savings": recs.money_column(
+                "Savings /mo", frame["currency"], help="Effective monthly savings (730 h)."
+            ),
+            "savings_pct": st.column_config.NumberColumn("Savings %", format="%.1f %%"),
+            "risk_badge": st.column_config.TextColumn(
+                "Risk", help="SLA risk 0 (very low) to 4 (high): the worst of five sub-scores."
+            ),
+            "risk_adjusted_savings": recs.money_column(
+                "Risk-adjusted /mo",
+                frame["currency"],
+                help="Savings × (1 − risk ÷ 5): the ranking key.",
+            ),
+            "status_label": st.column_config.TextColumn("Status"),
+            "effort": st.column_config.TextColumn("Effort"),
+        },
+        hide_index=True,
+        key="rec_table",
+        on_select="rerun",
+        selection_mode="multi-row",
+    )
+    rows = event.selection.rows if event is not None else []
+    return [int(frame.iloc[i]["recommendation_id"]) for i in rows]
+
+
+def _follow_table(selected: list[int]) -> None:
+    """A newly ticked row opens that recommendation below (the picker stays authoritative)."""
+    seen: list[int] = st.session_state.get("rec_table_seen", [])
+    added = [rid for rid in selected if rid not in seen]
+    st.session_state["rec_table_seen"] = selected
+    if added:
+        st.session_state["rec_pick"] = added[-1]
+
+
+def _pick(frame: pd.DataFrame) -> int | None:
+    ids = [int(v) for v in frame["recommendation_id"]]
+    known = {int(v) for v in board["recommendation_id"]}
+    wanted = _wanted()
+    if feedback is not None and feedback.recommendation_id is not None:
+        wanted = feedback.recommendation_id  # keep what was just acted on in view
+    if wanted is not None and wanted in known and wanted not in ids:
+        ids.insert(0, wanted)  # a link or an action names it even when the filters hide it
+    if not ids:
+        return None
+    if wanted in ids and st.session_state.get("rec_pick") != wanted:
+        st.session_state["rec_pick"] = wanted
+    if st.session_state.get("rec_pick") not in ids:
+        st.session_state["rec_pick"] = ids[0]
+    labels = _labels()
+    picked = st.selectbox(
+        "Recommendation",
+        ids,
+        format_func=lambda rid: labels.get(rid, f"#{rid}"),
+        key="rec_pick",
+        on_change=_remember,
+        help="Pick one, or tick a row in the table.",
+    )
+    return int(picked)
+
+
+def _wanted() -> int | None:
+    """?rec=ID from a link (Service detail), once; afterwards the picker's own choice."""
+    raw = st.query_params.get(QUERY_PARAM)
+    if raw is not None and raw != st.session_state.get("rec_param_seen"):
+        st.session_state["rec_param_seen"] = raw
+        try:
+            return int(raw)
+        except ValueError:
+            return None
+    return None
+
+
+def _remember() -> None:
+    st.query_params[QUERY_PARAM] = str(st.session_state["rec_pick"])
+    st.session_state["rec_param_seen"] = st.query_params[QUERY_PARAM]
+
+
+def _labels() -> dict[int, str]:
+    columns = ["recommendation_id", "service", "action_type", "monthly_savings", "currency"]
+    return {
+        int(rid): (
+            f"#{rid} · {service} · {action} · {formats.money(float(savings), str(currency))}/mo"
+            f" · {recs.status_label(str(state))}"
+        )
+        for (rid, service, action, savings, currency), state in zip(
+            board[columns].itertuples(index=False, name=None), board["status"], strict=True
+        )
+    }
+
+
+def _toolbar(frame: pd.DataFrame, selected: list[int]) -> None:
+    left, middle, right = st.columns([2, 1, 1], vertical_alignment="bottom")
+    decidable = board[board["recommendation_id"].isin(selected) & board["status"].isin(DECIDABLE)]
+    with left:
+        st.caption(
+            f"{len(frame)} of {len(board)} recommendations shown. Tick rows to apply several at "
+            "once."
+        )
+    middle.button(
+        f"Apply {len(decidable)} selected…" if len(decidable) else "Apply selected…",
+        key="rec_bulk_open",
+        icon=":material/done_all:",
+        disabled=len(decidable) < 2,
+        help="Tick two or more open recommendations in the table.",
+        on_click=_open_bulk,
+        args=(tuple(int(v) for v in decidable["recommendation_id"]),),
+        width="stretch",
+    )
+    right.download_button(
+        "Savings report (CSV)",
+        data=export.to_csv_bytes(savings_report.savings_report(frame)),
+        file_name=f"tightrope-savings-report-{today:%Y-%m-%d}.csv",
+        mime="text/csv",
+        key="rec_report",
+        icon=":material/download:",
+        on_click="ignore",
+        width="stretch",
+        help="One row per recommendation shown, columns modelled on AWS Cost Optimization "
+        "Hub's export.",
+    )
+
+
+def _open_bulk(ids: tuple[int, ...]) -> None:
+    st.session_state["rec_bulk_ids"] = ids
+
+
+def _detail(rec: StoredRecommendation, row: pd.Series) -> None:
+    st.subheader(f"{row['service']} — {row['action_type']}", anchor=False)
+    st.caption(
+        f"Recommendation #{rec.id} · {recs.status_label(rec.status)} · refreshed "
+        f"{rec.updated_at:%Y-%m-%d %H:%M} UTC · team {row['team']}"
+        + (f" · {row['environment']}" if pd.notna(row["environment"]) else "")
+        + _decision_text(row)
+    )
+    kpis.kpi_row(_cost_cards(rec))
+    _configs(rec)
+    _verdict(rec)
+    _projection_charts(rec)
+    _explanation(rec)
+    _decision_buttons(rec, row)
+
+
+def _decision_text(row: pd.Series) -> str:
+    if pd.isna(row["decided_by"]) or row["decided_by"] is None:
+        return ""
+    text = f" · decided by {row['decided_by']}"
+    if isinstance(row["decided_at"], datetime):
+        text += f" at {row['decided_at']:%Y-%m-%d %H:%M} UTC"
+    if isinstance(row["decision_reason"], str) and row["decision_reason"]:
+        text += f" — “{row['decision_reason']}”"
+    return text
+
+
+def _cost_cards(rec: StoredRecommendation) -> list[kpis.Kpi]:
+    money = rec.currency
+    before, after = rec.cost_current, rec.cost_proposed
+    return [
+        kpis.Kpi(
+            "Monthly cost now (effective)",
+            f"{formats.money(before.effective_usd, money)} /mo",
+            delta=f"list {formats.money(before.list_usd, money)} /mo",
+            delta_color="off",
+            delta_arrow="off",
+            help="730-hour month. Effective: after commitment and spot discounts; list: "
+            "on-demand prices.",
+        ),
+        kpis.Kpi(
+            "Monthly cost after (effective)",
+            f"{formats.money(after.effective_usd, money)} /mo",
+            delta=f"list {formats.money(after.list_usd, money)} /mo",
+            delta_color="off",
+            delta_arrow="off",
+        ),
+        kpis.Kpi(
+            "Savings",
+            f"{formats.money(rec.monthly_savings_usd, money)} /mo",
+            delta=f"{formats.signed_pct(-rec.savings_pct)} cost",
+            delta_color="inverse",
+            help="Effective monthly cost now minus after. Negative: the change costs more, "
+            "usually to fix an SLA problem.",
+        ),
+        kpis.Kpi(
+            "SLA risk",
+            recs.risk_badge(rec.risk.score),
+            delta=_verdict_word(rec),
+            delta_color="off",
+            delta_arrow="off",
+            help="0 very low … 4 high: the worst of the sub-scores below.",
+        ),
+    ]
+
+
+def _verdict_word(rec: StoredRecommendation) -> str:
+    if rec.sla is None:
+        return "no SLA check (not a capacity change)"
+    return "✓ keeps the SLA" if rec.sla.passes else "✗ SLA not kept — see reasons"
+
+
+def _configs(rec: StoredRecommendation) -> None:
+    before = _as_dict(rec.current)
+    after = _as_dict(rec.proposed)
+    changed = {c.label for c in recs.changed_fields(before, after)}
+    left, right = st.columns(2)
+    for column, title, fields in (
+        (left, "Current configuration", recs.config_fields(before)),
+        (right, "Proposed configuration", recs.config_fields(after)),
+    ):
+        with column.container(border=True):
+            st.markdown(f"**{title}**")
+            if not fields:
+                st.caption(_no_config_text(rec))
+                continue
+            lines = [
+                f"- {'**' if label in changed else ''}{label}: "
+                f"{formats.escape_markdown(value)}{'** ✎' if label in changed else ''}"
+                for label, value in fields.items()
+            ]
+            st.markdown("\n".join(lines))
+    if changed:
+        st.caption("✎ marks the fields the change touches.")
+
+
+def _as_dict(config: Any) -> dict[str, Any] | None:
+    """A CapacityConfig as the JSON dict the change log stores (same field names)."""
+    if config is None:
+        return None
+    return {name: getattr(config, name) for name in config.__slots__}
+
+
+def _no_config_text(rec: StoredRecommendation) -> str:
+    if rec.kind == "commitment":
+        return formats.escape_markdown(rec.reason)
+    return "No service configuration."
+
+
+def _verdict(rec: StoredRecommendation) -> None:
+    with st.container(border=True):
+        st.markdown("**SLA verdict on the proposed configuration**")
+        if rec.sla is None:
+            st.caption("A commitment changes prices, not capacity: the SLA is not affected.")
+            return
+        sla = rec.sla
+        target = _latency_target(rec)
+        facts = {
+            "Verdict": "✓ keeps the SLA" if sla.passes else "✗ does not keep the SLA",
+            "Projected p95 latency": _ms(sla.projected_p95_ms)
+            + (f" (target {target:,.0f} ms)" if target else ""),
+            "Hours within target": formats.pct(sla.hours_within_target_pct),
+            "Peak CPU utilization": formats.pct(sla.peak_utilization * 100.0),
+            "N+1 (one replica lost)": "✓ holds" if sla.n_plus_one_ok else "✗ fails",
+            "Availability rule": "✓ holds" if sla.availability_ok else "✗ fails",
+        }
+        columns = st.columns(len(facts))
+        for column, (label, value) in zip(columns, facts.items(), strict=True):
+            column.caption(label)
+            column.markdown(formats.escape_markdown(value))
+        st.markdown("**Reasons:** " + "; ".join(formats.escape_markdown(r) for r in sla.reasons))
+        scores = pd.DataFrame(
+            [
+                {"Dimension": recs.SUB_SCORE_LABELS.get(name, name), "Risk": recs.risk_badge(v)}
+                for name, v in rec.risk.sub_scores.items()
+            ]
+        )
+        if not scores.empty:
+            st.dataframe(scores, hide_index=True, key="rec_sub_scores", width="content")
+
+
+def _latency_target(rec: StoredRecommendation) -> float | None:
+    if rec.service_id is None:
+        return None
+    service, _ = queries.service_profile(sessions, rec.service_id)
+    return service.sla.latency_p95_target_ms
+
+
+def _ms(value: float) -> str:
+    return "not modelled" if value != value else f"{value:,.0f} ms"
+
+
+def _projection_charts(rec: StoredRecommendation) -> None:
+    if rec.sla is None:
+        return
+    projection = queries.sla_projection(sessions, rec.id, rec.version, status.usage_end)
+    if projection is None:
+        return
+    latency, utilization = st.columns(2)
+    with latency:
+        _latency_chart(projection)
+    with utilization:
+        _utilization_chart(projection)
+
+
+def _latency_chart(projection: SlaProjection) -> None:
+    title = "Projected p95 latency: current vs proposed"
+    if projection.hourly.empty or not projection.latency_modelled:
+        charts.no_data(
+            title, f"Latency is not modelled for this service: {projection.note or 'no data'}."
+        )
+        return
+    fig = charts.lines(
+        projection.hourly,
+        x="hour_start",
+        series=[
+            Line("latency_current_ms", "Current config"),
+            Line("latency_proposed_ms", "Proposed config", color=theme.PALETTE[1]),
+            Line("latency_target_ms", "SLA target (p95)", color=theme.TARGET, reference=True),
+        ],
+        title=title,
+        subtitle=(
+            f"SLA engine replay of the history; hours over target: "
+            f"{projection.breach_hours_current} now → {projection.breach_hours_proposed} proposed"
+        ),
+        x_title="Hour (UTC)",
+        y_title="p95 latency (ms)",
+        hover_value="%{y:,.0f} ms",
+    )
+    charts.show(fig, key="rec_latency")
+
+
+def _utilization_chart(projection: SlaProjection) -> None:
+    title = "Projected CPU utilization: current vs proposed"
+    if projection.hourly.empty:
+        charts.no_data(title, f"No usage to replay: {projection.note}.")
+        return
+    fig = charts.lines(
+        projection.hourly,
+        x="hour_start",
+        series=[
+            Line("utilization_current_pct", "Current config"),
+            Line("utilization_proposed_pct", "Proposed config", color=theme.PALETTE[1]),
+            Line(
+                "saturation_limit_pct",
+                f"Saturation limit ({projection.saturation_limit_pct:.0f} %)",
+                color=theme.TARGET,
+                reference=True,
+            ),
+        ],
+        title=title,
+        subtitle=(
+            "Hourly p95 CPU ÷ capacity; peak "
+            f"{formats.pct(projection.peak_utilization_current_pct)} now → "
+            f"{formats.pct(projection.peak_utilization_proposed_pct)} proposed"
+        ),
+        x_title="Hour (UTC)",
+        y_title="CPU utilization (%)",
+        hover_value="%{y:,.1f} %",
+    )
+    charts.show(fig, key="rec_utilization")
+
+
+def _explanation(rec: StoredRecommendation) -> None:
+    with st.container(border=True):
+        st.markdown("**Why this recommendation**")
+        st.markdown(formats.escape_markdown(rec.reason))
+        details = rec.explanation
+        parts = []
+        if "why" in details:
+            parts.append(str(details["why"]))
+        if "profile" in details:
+            parts.append(
+                f"{details['profile']} profile: CPU p{details.get('cpu_percentile', 0):g} + "
+                f"{details.get('cpu_headroom_pct', 0):g} % headroom, memory max + "
+                f"{details.get('memory_headroom_pct', 0):g} %"
+            )
+        if rec.confidence is not None:
+            conf = rec.confidence
+            band = ""
+            if conf.lower is not None and conf.upper is not None:
+                band = f"; confidence band {conf.lower:,.2f} – {conf.upper:,.2f} {conf.unit}"
+            parts.append(f"based on {conf.points:,} hourly points over {conf.days:g} days{band}")
+        if "window_start" in details and "window_end" in details:
+            parts.append(f"history {details['window_start']} to {details['window_end']} UTC")
+        if parts:
+            st.caption(formats.escape_markdown(". ".join(parts).capitalize() + "."))
+        st.caption(
+            f"Effort: {rec.effort} · restart needed: {_yes_no(rec.restart_needed)} · rollback "
+            f"possible: {_yes_no(rec.rollback_possible)}"
+        )
+        with st.expander("All details (as computed)"):
+            st.json(details, expanded=False)
+
+
+def _yes_no(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def _decision_buttons(rec: StoredRecommendation, row: pd.Series) -> None:
+    if rec.status not in DECIDABLE:
+        st.info(
+            f"This recommendation is {recs.status_label(rec.status).lower()}: there is nothing "
+            "to decide."
+            + (" Its change is on the Changes page." if rec.status == "applied" else ""),
+            icon=":material/info:",
+        )
+        return
+    busy = actions.in_flight(f"apply:{rec.id}@{rec.version}")
+    apply, reject, postpone, _ = st.columns([1, 1, 1, 3])
+    if apply.button(
+        "Apply…",
+        key="rec_apply",
+        type="primary",
+        icon=":material/check:",
+        disabled=busy,
+        width="stretch",
+    ):
+        _confirm_apply(rec, row)
+    if reject.button("Reject…", key="rec_reject", icon=":material/close:", width="stretch"):
+        _confirm_reject(rec, row)
+    if postpone.button(
+        "Postpone…", key="rec_postpone", icon=":material/schedule:", width="stretch"
+    ):
+        _confirm_postpone(rec, row)
+
+
+@st.dialog("Apply this recommendation?", width="large")
+def _confirm_apply(rec: StoredRecommendation, row: pd.Series) -> None:
+    st.markdown(f"**{formats.escape_markdown(str(row['service']))}** — {row['action_type']}")
+    _plan(rec)
+    st.caption(f"Recorded as {actions.actor()} in the audit trail.")
+    st.button(
+        "Apply now",
+        key="rec_apply_confirm",
+        type="primary",
+        icon=":material/check:",
+        on_click=actions.apply,
+        args=(rec.id, rec.version),
+        disabled=actions.in_flight(f"apply:{rec.id}@{rec.version}"),
+    )
+
+
+def _plan(rec: StoredRecommendation) -> None:
+    before, after = _as_dict(rec.current), _as_dict(rec.proposed)
+    changes = recs.changed_fields(before, after)
+    if changes:
+        st.table(
+            pd.DataFrame(
+                [{"Field": c.label, "Now": c.before, "After": c.after} for c in changes]
+            ).set_index("Field")
+        )
+    money = rec.currency
+    delta = rec.cost_proposed.effective_usd - rec.cost_current.effective_usd
+    facts = [
+        f"Monthly cost: {formats.money(rec.cost_current.effective_usd, money)} → "
+        f"{formats.money(rec.cost_proposed.effective_usd, money)} "
+        f"({'+' if delta >= 0 else '-'}{formats.money(abs(delta), money)} /mo, effective)",
+        f"SLA: {_verdict_word(rec)}; risk {recs.risk_badge(rec.risk.score)}",
+        f"Restart needed: {_yes_no(rec.restart_needed)}",
+        f"Rollback possible: {_yes_no(rec.rollback_possible)}"
+        + (" (from the Changes page)" if rec.rollback_possible else ""),
+    ]
+    st.markdown("\n".join(f"- {formats.escape_markdown(f)}" for f in facts))
+
+
+@st.dialog("Reject this recommendation?")
+def _confirm_reject(rec: StoredRecommendation, row: pd.Series) -> None:
+    st.markdown(f"**{formats.escape_markdown(str(row['service']))}** — {row['action_type']}")
+    st.text_area(
+        "Reason (required)",
+        key="rec_reject_reason",
+        placeholder="Why not: e.g. a launch next week needs the headroom",
+        max_chars=500,
+    )
+    st.caption("A rejected recommendation is not proposed again during the cool-down.")
+    st.button(
+        "Reject",
+        key="rec_reject_confirm",
+        icon=":material/close:",
+        on_click=actions.reject,
+        args=(rec.id, rec.version, "rec_reject_reason"),
+    )
+
+
+@st.dialog("Postpone this recommendation?")
+def _confirm_postpone(rec: StoredRecommendation, row: pd.Series) -> None:
+    st.markdown(f"**{formats.escape_markdown(str(row['service']))}** — {row['action_type']}")
+    st.date_input(
+        "Postpone until (UTC)",
+        value=_today_utc() + timedelta(days=14),
+        min_value=_today_utc() + timedelta(days=1),
+        key="rec_postpone_until",
+    )
+    st.button(
+        "Postpone",
+        key="rec_postpone_confirm",
+        icon=":material/schedule:",
+        on_click=actions.postpone,
+        args=(rec.id, rec.version, "rec_postpone_until"),
+    )
+
+
+@st.dialog("Apply these recommendations together?", width="large")
+def _confirm_bulk(ids: tuple[int, ...]) -> None:
+    chosen_rows = board[board["recommendation_id"].isin(ids)]
+    plan = chosen_rows.assign(
+        change=chosen_rows["current_summary"] + " → " + chosen_rows["proposed_summary"],
+        risk_badge=chosen_rows["risk_score"].map(recs.risk_badge),
+    )
+    st.dataframe(
+        plan,
+        column_order=["service", "action_type", "change", "monthly_savings", "risk_badge"],
+        column_config={
+            "service": "Service",
+            "action_type": "Type",
+            "change": "Current → proposed",
+            "monthly_savings": recs.money_column("Savings /mo", plan["currency"]),
+            "risk_badge": "Risk",
+        },
+        hide_index=True,
+        key="rec_bulk_plan",
+    )
+    total = float(plan["monthly_savings"].sum())
+    currency = str(plan["currency"].iloc[0]) if not plan.empty else "USD"
+    services_touched = plan["service_id"].dropna().nunique()
+    st.markdown(
+        f"{len(plan)} recommendations on {services_touched} services; together "
+        f"{formats.money(total, currency)} /mo. All are applied in one go, or none if any "
+        "fails or the blast-radius limit is exceeded."
+    )
+    versions = {
+        int(rid): int(version)
+        for rid, version in zip(plan["recommendation_id"], plan["version"], strict=True)
+    }
+    st.button(
+        f"Apply {len(plan)} now",
+        key="rec_bulk_confirm",
+        type="primary",
+        icon=":material/done_all:",
+        on_click=actions.bulk_apply,
+        args=(versions,),
+    )
+
+
+def _today_utc() -> date:
+    return datetime.now(UTC).date()
+
+
+wanted_filters = _page_filters()
+scoped = _scoped(board, chosen.filters) if not board.empty else board
+shown = _narrow(scoped, wanted_filters) if not scoped.empty else scoped
+if chosen.filters.active or wanted_filters["kinds"] or wanted_filters["risks"]:
+    st.sidebar.info(
+        f"Filters active — showing {len(shown)} of {len(board)} recommendations.",
+        icon=":material/filter_alt:",
+    )
+actions.show(feedback)
+if board.empty:
+    st.info(
+        "No recommendations yet. Run `make recompute` (or `python -m jobs recompute`) after "
+        "loading usage: it sizes every service and stores what it finds.",
+        icon=":material/lightbulb:",
+    )
+    st.stop()
+kpis.kpi_row(_kpi_cards(scoped))
+if shown.empty:
+    st.info(
+        "No recommendation matches these filters. Widen the status or risk filter, or clear "
+        "the filters.",
+        icon=":material/search_off:",
+    )
+    selected: list[int] = []
+else:
+    selected = _table(shown)
+    _follow_table(selected)
+_toolbar(shown, selected)
+bulk_ids = st.session_state.pop("rec_bulk_ids", None)
+if bulk_ids:
+    _confirm_bulk(tuple(bulk_ids))
+picked = _pick(shown)
+if picked is not None:
+    st.divider()
+    current_row = board[board["recommendation_id"] == picked].iloc[0]
+    _detail(queries.recommendation(sessions, picked), current_row)
+st.divider()
+states.freshness_line(status)

@@ -1,0 +1,125 @@
+"""How recommendations and config changes read: risk badges, status words, config diffs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.components import formats, tables
+from engine.risk import RISK_LABELS
+
+# Icon + words + number: colour is never the only signal.
+_RISK_ICONS = ("✓", "✓", "●", "▲", "⚠")
+RISK_BADGES = {
+    score: f"{_RISK_ICONS[score]} {score} {label}" for score, label in enumerate(RISK_LABELS)
+}
+_RISK_COLORS = ("#2E9E5B", "#2E9E5B", "#C98A00", "#D9622B", "#D93F3F")
+_RISK_STYLES = {
+    RISK_BADGES[score]: f"color: {color}; font-weight: 600"
+    for score, color in enumerate(_RISK_COLORS)
+}
+STATUSES = ("open", "postponed", "applied", "rejected", "rolled_back", "superseded", "expired")
+STATUS_LABELS = {
+    "open": "Open",
+    "postponed": "Postponed",
+    "applied": "Applied",
+    "rejected": "Rejected",
+    "rolled_back": "Rolled back",
+    "superseded": "Superseded",
+    "expired": "Expired",
+}
+SUB_SCORE_LABELS = {
+    "cpu_headroom": "CPU headroom",
+    "memory": "Memory",
+    "latency": "Latency SLA",
+    "error_saturation": "Error / saturation",
+    "availability": "Availability (N+1)",
+}
+# Config fields in reading order, with their labels (JSON keys of engine CapacityConfig).
+_CONFIG_LABELS = {
+    "instance_type": "Instance type",
+    "cpu_request_cores": "CPU request / pod",
+    "memory_request_gib": "Memory request / pod",
+    "replicas": "Replicas",
+    "min_replicas": "Min replicas",
+    "zones": "Zones",
+    "vcpu_per_replica": "vCPU / replica",
+    "memory_gib_per_replica": "Memory / replica",
+    "commitment_coverage_pct": "Committed",
+    "spot_pct": "Spot",
+    "schedule": "Schedule",
+    "platform": "Platform",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    """One config field that differs between two configs, both sides formatted."""
+
+    label: str
+    before: str
+    after: str
+
+
+def risk_badge(score: int) -> str:
+    return RISK_BADGES[int(score)]
+
+
+def status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, status)
+
+
+def styled_backlog(frame: pd.DataFrame) -> Any:
+    """Colour the risk badge (its icon, number and words carry the meaning on their own)."""
+    return frame.style.map(lambda v: _RISK_STYLES.get(v, ""), subset=["risk_badge"])
+
+
+def config_fields(config: Mapping[str, Any] | None) -> dict[str, str]:
+    """A stored config (CapacityConfig as JSON) as label → formatted value; unset fields omitted."""
+    if not config:
+        return {}
+    return {
+        label: _format(key, config[key])
+        for key, label in _CONFIG_LABELS.items()
+        if config.get(key) is not None
+    }
+
+
+def changed_fields(
+    before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
+) -> list[FieldChange]:
+    """Only the fields whose value differs (a field missing on one side shows as —)."""
+    old, new = config_fields(before), config_fields(after)
+    return [
+        FieldChange(label, old.get(label, "—"), new.get(label, "—"))
+        for label in _CONFIG_LABELS.values()
+        if old.get(label) != new.get(label)
+    ]
+
+
+def diff_text(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> str:
+    """`Instance type: m5.large → m5a.large; Replicas: 3 → 2` (plain text, for tables)."""
+    changes = changed_fields(before, after)
+    if not changes:
+        return "no config change"
+    return "; ".join(f"{c.label}: {c.before} → {c.after}" for c in changes)
+
+
+def money_column(label: str, currencies: pd.Series, help: str | None = None) -> Any:
+    return st.column_config.NumberColumn(label, format=tables.money_format(currencies), help=help)
+
+
+def _format(key: str, value: Any) -> str:
+    if key in ("cpu_request_cores", "vcpu_per_replica"):
+        return formats.cores(float(value)) if key == "cpu_request_cores" else f"{value:g}"
+    if key in ("memory_request_gib", "memory_gib_per_replica"):
+        return formats.gib(float(value))
+    if key in ("commitment_coverage_pct", "spot_pct"):
+        return f"{float(value):.0f} %"
+    if key == "schedule" and value == "always":
+        return "always on"
+    return str(value)

@@ -1,0 +1,287 @@
+"""The recommendation backlog as a table, and the savings report built from it (one row each).
+
+The report's columns follow AWS Cost Optimization Hub's CSV export (action type, current and
+recommended resource summary, estimated monthly cost before/after, savings and savings %,
+implementation effort, restart needed, rollback possible, currency, last refresh), plus the
+SLA engine's risk and predicted p95 latency, which COH does not have. Money stays numeric and
+in the recommendation's currency; 730-hour months, effective (after-discount) cost.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from data.errors import NotFound
+from data.models import RecommendationRow, ServiceRow
+from data.repos.recommendations import StoredRecommendation, to_stored
+from engine.capacity import CapacityConfig
+from engine.risk import RISK_LABELS
+
+# risk-adjusted savings = monthly savings × (1 − risk / RISK_DISCOUNT_DIVISOR): risk 0 keeps it
+# all, risk 4 ("high") keeps a fifth, so a safe $100 outranks a risky $400.
+RISK_DISCOUNT_DIVISOR = 5
+AT_RISK_SCORE = 3
+TEAM_SCOPE_PREFIX = "team:"
+ACTION_TYPES = {
+    "rightsize": "Rightsize",
+    "horizontal": "Scale in/out",
+    "joint": "Rightsize and scale",
+    "idle": "Stop (idle)",
+    "off_hours": "Schedule off-hours",
+    "commitment": "Purchase commitment",
+}
+BACKLOG_COLUMNS = (
+    "recommendation_id",
+    "version",
+    "status",
+    "kind",
+    "action_type",
+    "scope",
+    "service_id",
+    "service",
+    "slug",
+    "team",
+    "environment",
+    "platform",
+    "current_summary",
+    "proposed_summary",
+    "currency",
+    "monthly_cost_current_list",
+    "monthly_cost_current_effective",
+    "monthly_cost_proposed_list",
+    "monthly_cost_proposed_effective",
+    "monthly_savings",
+    "savings_pct",
+    "risk_score",
+    "risk_label",
+    "risk_adjusted_savings",
+    "sla_passes",
+    "projected_p95_ms",
+    "peak_utilization_pct",
+    "effort",
+    "restart_needed",
+    "rollback_possible",
+    "reason",
+    "decided_by",
+    "decided_at",
+    "decision_reason",
+    "postponed_until",
+    "updated_at",
+)
+REPORT_COLUMNS = {
+    "recommendation_id": "Recommendation ID",
+    "service": "Service",
+    "slug": "Service slug",
+    "team": "Team",
+    "environment": "Environment",
+    "action_type": "Action type",
+    "current_summary": "Current configuration",
+    "proposed_summary": "Recommended configuration",
+    "currency": "Currency",
+    "monthly_cost_current_effective": "Estimated monthly cost before",
+    "monthly_cost_proposed_effective": "Estimated monthly cost after",
+    "monthly_cost_current_list": "Monthly list cost before",
+    "monthly_cost_proposed_list": "Monthly list cost after",
+    "monthly_savings": "Estimated monthly savings",
+    "savings_pct": "Estimated savings %",
+    "risk_score": "Risk (0-4)",
+    "risk_label": "Risk label",
+    "projected_p95_ms": "Predicted p95 latency (ms)",
+    "effort": "Implementation effort",
+    "restart_needed": "Restart needed",
+    "rollback_possible": "Rollback possible",
+    "status": "Status",
+    "updated_at": "Last refresh timestamp",
+}
+
+
+def risk_adjusted(monthly_savings: float, risk_score: int) -> float:
+    """Savings × (1 − risk / 5): the backlog's ranking key."""
+    return monthly_savings * (1.0 - risk_score / RISK_DISCOUNT_DIVISOR)
+
+
+def backlog(session: Session) -> pd.DataFrame:
+    """Every stored recommendation with its service, best risk-adjusted savings first.
+
+    Team-scope (commitment) recommendations have no service: their team comes from the scope
+    (`team:payments`), their environment and platform stay empty.
+    """
+    query = (
+        select(RecommendationRow, ServiceRow)
+        .outerjoin(ServiceRow, ServiceRow.id == RecommendationRow.service_id)
+        .order_by(RecommendationRow.id)
+    )
+    rows = [_backlog_row(rec, service) for rec, service in session.execute(query).tuples()]
+    frame = pd.DataFrame(rows, columns=list(BACKLOG_COLUMNS))
+    if frame.empty:
+        return frame
+    return frame.sort_values(
+        ["risk_adjusted_savings", "monthly_savings", "recommendation_id"],
+        ascending=[False, False, True],
+        ignore_index=True,
+    )
+
+
+def get_recommendation(session: Session, recommendation_id: int) -> StoredRecommendation:
+    row = session.get(RecommendationRow, recommendation_id)
+    if row is None:
+        raise NotFound(f"recommendation {recommendation_id} does not exist")
+    return to_stored(row)
+
+
+def savings_report(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per recommendation of a backlog frame, COH-style headers, numbers numeric."""
+    report = frame[list(REPORT_COLUMNS)].rename(columns=REPORT_COLUMNS)
+    for column in (
+        "Estimated monthly cost before",
+        "Estimated monthly cost after",
+        "Monthly list cost before",
+        "Monthly list cost after",
+        "Estimated monthly savings",
+    ):
+        report[column] = report[column].astype("float64").round(2)
+    report["Estimated savings %"] = report["Estimated savings %"].astype("float64").round(1)
+    report["Predicted p95 latency (ms)"] = (
+        report["Predicted p95 latency (ms)"].astype("float64").round(0)
+    )
+    report["Restart needed"] = report["Restart needed"].map(_yes_no)
+    report["Rollback possible"] = report["Rollback possible"].map(_yes_no)
+    report["Last refresh timestamp"] = report["Last refresh timestamp"].map(_iso)
+    return report.reset_index(drop=True)
+
+
+def config_summary(config: CapacityConfig | None) -> str:
+    """`3 × m5.large in 2 zones` / `4 × 500m / 1.00 GiB in 3 zones`; '' without a config."""
+    if config is None:
+        return ""
+    text = f"{config.describe()} in {config.zones} zone{'s' if config.zones != 1 else ''}"
+    if config.schedule != "always":
+        text += f", {config.schedule}"
+    if config.commitment_coverage_pct or config.spot_pct:
+        text += f", {config.commitment_coverage_pct:.0f} % committed, {config.spot_pct:.0f} % spot"
+    return text
+
+
+def _backlog_row(row: RecommendationRow, service: ServiceRow | None) -> dict[str, Any]:
+    rec = to_stored(row)
+    team = service.team if service is not None else _scope_team(rec.scope)
+    projected = rec.sla.projected_p95_ms if rec.sla is not None else math.nan
+    peak = rec.sla.peak_utilization if rec.sla is not None else math.nan
+    return {
+        "recommendation_id": rec.id,
+        "version": rec.version,
+        "status": rec.status,
+        "kind": rec.kind,
+        "action_type": ACTION_TYPES.get(rec.kind, rec.kind),
+        "scope": rec.scope,
+        "service_id": rec.service_id,
+        "service": service.name if service is not None else f"Team {team} (all services)",
+        "slug": service.slug if service is not None else rec.scope,
+        "team": team,
+        "environment": service.environment if service is not None else None,
+        "platform": service.platform if service is not None else None,
+        "current_summary": config_summary(rec.current) or _commitment_summary(rec, "current"),
+        "proposed_summary": config_summary(rec.proposed) or _commitment_summary(rec, "proposed"),
+        "currency": rec.currency,
+        "monthly_cost_current_list": rec.cost_current.list_usd,
+        "monthly_cost_current_effective": rec.cost_current.effective_usd,
+        "monthly_cost_proposed_list": rec.cost_proposed.list_usd,
+        "monthly_cost_proposed_effective": rec.cost_proposed.effective_usd,
+        "monthly_savings": rec.monthly_savings_usd,
+        "savings_pct": rec.savings_pct,
+        "risk_score": rec.risk.score,
+        "risk_label": RISK_LABELS[rec.risk.score],
+        "risk_adjusted_savings": risk_adjusted(rec.monthly_savings_usd, rec.risk.score),
+        "sla_passes": rec.sla.passes if rec.sla is not None else None,
+        "projected_p95_ms": projected,
+        "peak_utilization_pct": peak * 100.0,
+        "effort": rec.effort,
+        "restart_needed": rec.restart_needed,
+        "rollback_possible": rec.rollback_possible,
+        "reason": rec.reason,
+        "decided_by": row.decided_by,
+        "decided_at": row.decided_at,
+        "decision_reason": rec.decision_reason,
+        "postponed_until": rec.postponed_until,
+        "updated_at": rec.updated_at,
+    }
+
+
+def _scope_team(scope: str) -> str | None:
+    return scope.removeprefix(TEAM_SCOPE_PREFIX) if scope.startswith(TEAM_SCOPE_PREFIX) else None
+
+
+def _commitment_summary(rec: StoredRecommendation, side: str) -> str:
+    if rec.kind != "commitment":
+        return ""
+    if side == "current":
+        return "on-demand"
+    rate = rec.explanation.get("commitment_usd_per_hour")
+    return f"commit {rate:.2f} {rec.currency}/h (1 year)" if rate is not None else rec.reason
+
+
+def _yes_no(value: Any) -> str:
+    return "Yes" if bool(value) else "No"
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() if isinstance(value, datetime) else ""
+
+
+@dataclass(frozen=True, slots=True)
+class BacklogTotals:
+    """The Recommendations page's KPI figures for one currency.
+
+    open_savings: per service the best open alternative (rightsize, scale and joint proposals
+    for one service exclude each other), plus each team's commitment; only savings > 0 count.
+    """
+
+    currency: str
+    open_count: int
+    open_savings: float
+    open_savings_risk_adjusted: float
+    applied_savings_this_month: float
+    applied_this_month: int
+    at_risk_open: int
+
+
+def backlog_totals(frame: pd.DataFrame, *, currency: str, month_start: datetime) -> BacklogTotals:
+    """Open / applied-this-month / at-risk figures of a backlog frame (see BacklogTotals)."""
+    mine = frame[frame["currency"] == currency] if not frame.empty else frame
+    open_rows = mine[mine["status"] == "open"] if not mine.empty else mine
+    best = _best_per_target(open_rows[open_rows["monthly_savings"] > 0]) if not mine.empty else mine
+    applied = (
+        mine[(mine["status"] == "applied") & (mine["decided_at"].map(_on_or_after(month_start)))]
+        if not mine.empty
+        else mine
+    )
+    return BacklogTotals(
+        currency=currency,
+        open_count=len(open_rows),
+        open_savings=float(best["monthly_savings"].sum()) if len(best) else 0.0,
+        open_savings_risk_adjusted=(
+            float(best["risk_adjusted_savings"].sum()) if len(best) else 0.0
+        ),
+        applied_savings_this_month=float(applied["monthly_savings"].sum()) if len(applied) else 0.0,
+        applied_this_month=len(applied),
+        at_risk_open=int((open_rows["risk_score"] >= AT_RISK_SCORE).sum()) if len(open_rows) else 0,
+    )
+
+
+def _best_per_target(frame: pd.DataFrame) -> pd.DataFrame:
+    target = frame["service_id"].astype("string").fillna(frame["scope"])
+    return frame.loc[frame.groupby(target)["monthly_savings"].idxmax()]
+
+
+def _on_or_after(moment: datetime) -> Any:
+    def check(value: Any) -> bool:
+        return isinstance(value, datetime) and value >= moment
+
+    return check
