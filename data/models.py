@@ -298,3 +298,17 @@ class JobRunRow(Base):
     rows: Mapped[int] = mapped_column(Integer, default=0)
     duration_s: Mapped[float | None] = mapped_column(Float)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class RuleOutcomeRow(Base):
+    """The latest outcome of one rule for one service, also when it proposes nothing (and why)."""
+
+    __tablename__ = "rule_outcome"
+
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(30), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(30))
+    reason: Mapped[str] = mapped_column(Text)
+    evaluated_at: Mapped[datetime]

@@ -9,6 +9,8 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path("var") / "tightrope.db"
+# Workflow roles, weakest first: each may do what the ones before it may.
+Role = Literal["viewer", "analyst", "approver", "admin"]
 
 
 class Settings(BaseSettings):
@@ -30,6 +32,28 @@ class Settings(BaseSettings):
         min_length=1,
         max_length=120,
         description="Actor recorded in the audit trail until login exists.",
+    )
+    roles: dict[str, Role] = Field(
+        default_factory=dict,
+        description=(
+            'Actor name → role, JSON (\'{"ana": "analyst"}\'); unknown names are viewers and '
+            "local_actor is admin unless listed."
+        ),
+    )
+    suppression_cooldown_days: int = Field(
+        default=30,
+        ge=0,
+        le=3650,
+        description="Days a rejected or rolled-back recommendation is not proposed again.",
+    )
+    bulk_apply_max_count: int = Field(
+        default=20, ge=1, le=10_000, description="Most recommendations one bulk apply may change."
+    )
+    bulk_apply_max_fleet_pct: float = Field(
+        default=10.0,
+        gt=0,
+        le=100,
+        description="Most services one bulk apply may change, in % of active services.",
     )
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
     k8s_price_series: str = Field(

@@ -1,0 +1,80 @@
+"""Apply: the proposed config becomes the service's current one, with its change and audit event."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from data.models import ConfigChangeRow
+from data.repos import services
+from data.repos.recommendations import StoredRecommendation, to_json, to_stored
+from data.workflow.audit import record_event
+from data.workflow.decision import flush_decision, load_for_decision, mark_decided
+from data.workflow.drift import check_unchanged, live_config
+from data.workflow.outcome import Outcome
+from data.workflow.states import APPLIED
+
+
+def apply_recommendation(
+    session: Session, recommendation_id: int, *, expected_version: int, actor: str, now: datetime
+) -> Outcome:
+    """Apply one recommendation inside the caller's transaction.
+
+    Service recommendations write a new current config version and a `config_change`; a
+    fleet-scope one (a commitment: no service config) records its status and audit event only.
+    Drifted when the live config is no longer the one the recommendation was computed from.
+    """
+    row = load_for_decision(session, recommendation_id, expected_version=expected_version)
+    left = mark_decided(row, "apply", actor=actor, now=now)
+    row.postponed_until = None
+    flush_decision(session, row)
+    stored = to_stored(row)
+    change = _change_config(session, stored, actor=actor, now=now)
+    record_event(
+        session,
+        actor=actor,
+        action="apply",
+        target=("recommendation", row.id),
+        before={"status": left, "config": change.before if change else None},
+        after={"status": APPLIED, "config": change.after if change else None},
+        detail={
+            "version": row.version,
+            "service_id": stored.service_id,
+            "change_id": change.id if change else None,
+        },
+        now=now,
+    )
+    return Outcome(row.id, change.id if change else None, APPLIED, row.version, _message(stored))
+
+
+def _change_config(
+    session: Session, stored: StoredRecommendation, *, actor: str, now: datetime
+) -> ConfigChangeRow | None:
+    if stored.service_id is None or stored.current is None or stored.proposed is None:
+        return None
+    live = live_config(session, stored.service_id)
+    check_unchanged(live, stored.current, subject=f"recommendation {stored.id}")
+    services.set_capacity(session, stored.service_id, stored.proposed, actor=actor, now=now)
+    change = ConfigChangeRow(
+        service_id=stored.service_id,
+        recommendation_id=stored.id,
+        before=to_json(live),
+        after=to_json(stored.proposed),
+        status=APPLIED,
+        actor=actor,
+        reason=stored.reason or None,
+        applied_at=now,
+    )
+    session.add(change)
+    session.flush()
+    return change
+
+
+def _message(stored: StoredRecommendation) -> str:
+    if stored.current is None or stored.proposed is None:
+        return f"Applied recommendation {stored.id} ({stored.kind}, {stored.scope}): recorded only."
+    return (
+        f"Applied recommendation {stored.id}: "
+        f"{stored.current.describe()} → {stored.proposed.describe()}."
+    )

@@ -1,0 +1,62 @@
+"""Loading a recommendation for a decision and writing its new status under the version check."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from data.errors import Conflict, NotFound
+from data.models import RecommendationRow
+from data.workflow.states import Decision, check_decision
+
+
+class StaleRecommendation(Exception):
+    """A concurrent writer committed first (UPDATE … WHERE version = … matched no row)."""
+
+    def __init__(self, recommendation_id: int) -> None:
+        super().__init__(f"recommendation {recommendation_id} changed under us")
+        self.recommendation_id = recommendation_id
+
+
+def load_for_decision(
+    session: Session, recommendation_id: int, *, expected_version: int
+) -> RecommendationRow:
+    """The row, if it still has the version the reviewer saw; Conflict or NotFound otherwise."""
+    row = session.get(RecommendationRow, recommendation_id)
+    if row is None:
+        raise NotFound(f"recommendation {recommendation_id} does not exist")
+    if row.version != expected_version:
+        raise Conflict(conflict_message(row))
+    return row
+
+
+def mark_decided(row: RecommendationRow, decision: Decision, *, actor: str, now: datetime) -> str:
+    """Move the row to the decision's status (not flushed yet); returns the status it left."""
+    left = row.status
+    row.status = check_decision(row.id, left, decision)
+    row.decided_by = actor
+    row.decided_at = now
+    row.updated_at = now
+    return left
+
+
+def flush_decision(session: Session, row: RecommendationRow) -> None:
+    """Write the row now: the version-checked UPDATE is the transaction's first write.
+
+    Taking the write lock first serializes concurrent actions on SQLite and makes a concurrent
+    PostgreSQL writer wait here, then see the new version and lose.
+    """
+    try:
+        session.flush()
+    except StaleDataError as error:
+        raise StaleRecommendation(row.id) from error
+
+
+def conflict_message(row: RecommendationRow) -> str:
+    who = row.decided_by or "recompute"
+    return (
+        f"recommendation {row.id} was changed by {who} at "
+        f"{row.updated_at:%Y-%m-%d %H:%M UTC}, review again"
+    )
