@@ -41,6 +41,7 @@ __all__ = [
     "evaluate",
     "evaluate_candidates",
     "policy_for",
+    "screen_candidates",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -222,6 +223,46 @@ def evaluate_candidates(
     return _verdicts(checks, candidates, utilization, sla=sla, policy=policy)
 
 
+def screen_candidates(
+    usage: UsageWindow, candidates: Candidates, *, sla: Sla, policy: SlaPolicy
+) -> BoolArray:
+    """evaluate_candidates(...).sizing_ok without the latency model, in O(candidates) work.
+
+    Rule: the capacity checks of evaluate_candidates on the window's peaks — saturation, error
+    risk, memory, availability and, when required, N+1 (≥ 2 replicas, peak utilization < 1 with
+    one replica lost). Latency is not judged: the cheap first pass a sizing rule screens with.
+    """
+    if usage.points == 0:
+        raise InsufficientData("the usage window has no hours to evaluate")
+    peak_cpu_cores = np.fmax.reduce(usage.cpu_used_p95_cores)
+    peak = _ratio(peak_cpu_cores, candidates.cpu_capacity_cores)
+    memory_peak = _ratio(np.fmax.reduce(usage.memory_used_max_gib), candidates.memory_capacity_gib)
+    saturation_ok, error_risk, memory_ok, availability_ok = _capacity_checks(
+        peak, memory_peak, candidates, sla=sla, policy=policy
+    )
+    capacity_ok = saturation_ok & ~error_risk & memory_ok & availability_ok
+    if sla.availability_target_pct < REDUNDANT_AVAILABILITY_PCT:
+        return capacity_ok
+    n1_peak = _ratio(peak_cpu_cores, candidates.n_plus_one_cpu_capacity_cores)
+    return capacity_ok & (candidates.replicas >= 2) & (n1_peak < 1.0)
+
+
+def _capacity_checks(
+    peak: FloatArray,
+    memory_peak: FloatArray,
+    candidates: Candidates,
+    *,
+    sla: Sla,
+    policy: SlaPolicy,
+) -> tuple[BoolArray, BoolArray, BoolArray, BoolArray]:
+    """(saturation_ok, error_risk, memory_ok, availability_ok): the checks without latency/N+1."""
+    saturation_ok = peak <= policy.saturation_limit
+    error_risk = ~(peak < policy.error_risk_utilization)  # NaN → at risk
+    memory_ok = np.isnan(memory_peak) | (memory_peak <= 1.0)
+    availability_ok = _availability_ok(candidates, replicas_needed(sla.availability_target_pct))
+    return saturation_ok, error_risk, memory_ok, availability_ok
+
+
 def evaluate(
     usage: UsageWindow,
     current: CapacityConfig,
@@ -274,11 +315,9 @@ def _verdicts(
     n1_needed_pct = policy.latency_hours_pct - latency.irreducible_breach_pct(n1_target_ms)
     latency_ok = (not latency.modelled) | (share.within_pct >= policy.latency_hours_pct)
     latency_sizing_ok = (not latency.modelled) | (share.within_pct >= needed_pct)
-    saturation_ok = checks.peak_utilization <= policy.saturation_limit
-    error_risk = ~(checks.peak_utilization < policy.error_risk_utilization)  # NaN → at risk
-    memory_ok = np.isnan(checks.memory_peak) | (checks.memory_peak <= 1.0)
-    needed = replicas_needed(sla.availability_target_pct)
-    availability_ok = _availability_ok(candidates, needed)
+    saturation_ok, error_risk, memory_ok, availability_ok = _capacity_checks(
+        checks.peak_utilization, checks.memory_peak, candidates, sla=sla, policy=policy
+    )
     n1_latency_ok = (not latency.modelled) | (n1_share.within_pct >= policy.latency_hours_pct)
     n1_sizing_ok = (not latency.modelled) | (n1_share.within_pct >= n1_needed_pct)
     n_plus_one_ok = (candidates.replicas >= 2) & (checks.n_plus_one_peak < 1.0) & n1_latency_ok
@@ -298,7 +337,7 @@ def _verdicts(
         availability_ok=availability_ok,
         n_plus_one_ok=n_plus_one_ok,
         n_plus_one_required=required,
-        replicas_needed=needed,
+        replicas_needed=replicas_needed(sla.availability_target_pct),
         latency_modelled=latency.modelled,
         latency_note=latency.note,
         cpu_seconds_per_request=latency.cpu_seconds_per_request,

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from engine.capacity import CapacityConfig
-from engine.queueing import response_time_quantile_s
+from engine.queueing_table import response_time_quantile_table_s
 from engine.usage import UsageWindow
 
 FloatArray = npt.NDArray[np.float64]
@@ -118,8 +118,11 @@ def project_latency(
 
 
 def model_p95_ms(rate_per_s: FloatArray, service_s: float, servers: FloatArray) -> FloatArray:
-    """The M/M/c p95 response time (ms) with μ = 1/service_s, broadcast over rate and servers."""
-    return 1000.0 * response_time_quantile_s(LATENCY_QUANTILE, rate_per_s, service_s, servers)
+    """The M/M/c p95 response time (ms) with μ = 1/service_s, broadcast over rate and servers.
+
+    Interpolated from the exact solver's table (engine/queueing_table.py, relative error < 1e-3).
+    """
+    return 1000.0 * response_time_quantile_table_s(LATENCY_QUANTILE, rate_per_s, service_s, servers)
 
 
 def hourly_share(projected_ms: FloatArray, target_ms: float) -> HourlyShare:

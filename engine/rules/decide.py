@@ -3,33 +3,38 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from engine.capacity import CapacityConfig
 from engine.context import ServiceContext
-from engine.cost import (
-    config_cost,
-)
+from engine.cost import config_cost
 from engine.recommendation import (
     Outcome,
     Recommendation,
     RecommendationKind,
     worth_making,
 )
+from engine.rules.grid import CandidateGrid
 from engine.rules.sizing import (
     Effort,
     confidence,
     data_shortfall,
-    monthly_effective_usd,
     risk_of,
     sla_summary,
     to_money,
 )
-from engine.sla import Candidates, SlaVerdict, cpu_seconds_per_request, evaluate_candidates
+from engine.sla import (
+    Candidates,
+    CandidateVerdicts,
+    SlaVerdict,
+    cpu_seconds_per_request,
+    evaluate_candidates,
+    screen_candidates,
+)
 from engine.sla_verdict import verdict_at
 from engine.usage import FloatArray, UsageWindow
 
@@ -42,10 +47,10 @@ UNCALIBRATED = (
 
 @dataclass(frozen=True, slots=True)
 class Search:
-    """A rule's bounded candidate list and what applying the winner involves."""
+    """A rule's bounded candidate grid and what applying the winner involves."""
 
     kind: RecommendationKind
-    configs: tuple[CapacityConfig, ...]
+    grid: CandidateGrid
     restart_needed: bool
     effort: Effort
     detail: dict[str, Any] = field(default_factory=dict)
@@ -61,77 +66,103 @@ def no_data(
     return None if shortfall is None else _result(kind, ctx, "not_enough_data", shortfall)
 
 
-def decide(ctx: ServiceContext, window: UsageWindow, search: Search) -> Recommendation:
-    """The cheapest candidate the SLA engine passes.
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A sizing rule's screened shortlist, waiting for the SLA engine's full verdict."""
 
-    Judging: one evaluate_candidates call over all candidates without the latency model
-    (saturation, error risk, memory, availability, N+1 peak — no queueing maths) screens them;
-    the SHORTLIST cheapest survivors, with the current config as candidate 0, then get the full
-    verdict (M/M/c latency included) in one more call.
+    search: Search  # its grid is the shortlist, cheapest survivors first
+    window: UsageWindow
+    costs_usd: FloatArray  # monthly effective USD of the shortlist
+    all_costs_usd: FloatArray  # … and of every candidate searched
+
+
+def decide(ctx: ServiceContext, window: UsageWindow, search: Search) -> Recommendation:
+    """The cheapest candidate the SLA engine passes: `plan`, then `judge` (rules there)."""
+    return judge(ctx, [plan(ctx, window, search)])[0]
+
+
+def plan(ctx: ServiceContext, window: UsageWindow, search: Search) -> Plan | Recommendation:
+    """Price the grid and screen it: screen_candidates over every candidate (saturation, error
+    risk, memory, availability, N+1 peak — no queueing maths, no per-hour work) keeps the
+    SHORTLIST cheapest survivors (the cheapest overall when none survives, so the reasons can be
+    shown). An empty grid is "already_optimal" at once.
+    """
+    if not len(search.grid):
+        return _result(search.kind, ctx, "already_optimal", "no candidate fits the usage")
+    costs = search.grid.monthly_effective_usd(region=ctx.service.region, catalog=ctx.catalog)
+    order = np.argsort(costs, kind="stable")
+    ok = screen_candidates(window, search.grid.candidates, sla=ctx.service.sla, policy=ctx.policy)
+    survivors = order[ok[order]]
+    keep = (survivors if len(survivors) else order)[:SHORTLIST]
+    detail = {**search.detail, "candidates_searched": len(search.grid)}
+    shortlist = replace(search, grid=search.grid.take(keep), detail=detail)
+    return Plan(shortlist, window, costs[keep], costs)
+
+
+def judge(ctx: ServiceContext, plans: Sequence[Plan | Recommendation]) -> list[Recommendation]:
+    """Judge the shortlists of several plans on one window in ONE evaluate_candidates call
+    (the current config is candidate 0, then each plan's shortlist), then pick per plan.
+
     Rules: when the current config passes, a winner must be cheaper and worth making (≥ 5 % and
     ≥ $10/month), else "already_optimal" / "no_change_worth_making"; when it fails, the cheapest
     passing candidate is recommended even if it costs more (a scale-up) and the current risk is
-    stated. Nothing passing → "already_optimal" (current passes) or "not_applicable".
+    stated. Nothing passing → "already_optimal" (current passes) or "not_applicable". When the
+    M/M/c model cannot describe the service (`_latency_uncalibrated`) latency is not judged.
     """
-    if not search.configs:
-        return _result(search.kind, ctx, "already_optimal", "no candidate fits the usage")
+    pending = [p for p in plans if isinstance(p, Plan)]
+    if not pending:
+        return [p for p in plans if isinstance(p, Recommendation)]
+    window = pending[0].window
     if _latency_uncalibrated(window, cpu_seconds_per_request(window)):
         window = _without_latency(window)
-        search = replace(search, detail={**search.detail, "latency_model": UNCALIBRATED})
-    costs = monthly_effective_usd(search.configs, region=ctx.service.region, catalog=ctx.catalog)
-    keep = _shortlist(ctx, window, search.configs, costs)
-    searched = len(search.configs)
-    search = replace(
-        search,
-        configs=tuple(search.configs[i] for i in keep),
-        detail={**search.detail, "candidates_searched": searched},
+        pending = [_noting(p, {"latency_model": UNCALIBRATED}) for p in pending]
+    candidates = _with_current(ctx.config, *(p.search.grid.candidates for p in pending))
+    sla, policy = ctx.service.sla, ctx.policy
+    verdicts = evaluate_candidates(window, ctx.config, candidates, sla=sla, policy=policy)
+    judged = _Judged(
+        verdicts, candidates, verdict_at(verdicts, 0, candidates, sla=sla, policy=policy)
     )
-    return _pick(ctx, window, search, (costs[keep], costs))
+    picks = iter(_pick(ctx, window, p, judged, offset) for p, offset in _offsets(pending))
+    return [next(picks) if isinstance(p, Plan) else p for p in plans]
 
 
-def _shortlist(
-    ctx: ServiceContext,
-    window: UsageWindow,
-    configs: tuple[CapacityConfig, ...],
-    costs: FloatArray,
-) -> npt.NDArray[np.intp]:
-    """Indices of the SHORTLIST cheapest configs that pass the latency-free screen (the cheapest
-    overall when none survives, so the reasons can be shown)."""
-    order = np.argsort(costs, kind="stable")
-    screen = evaluate_candidates(
-        _without_latency(window),
-        ctx.config,
-        Candidates.of(*configs),
-        sla=ctx.service.sla,
-        policy=ctx.policy,
-    )
-    survivors = order[screen.sizing_ok[order]]
-    return (survivors if len(survivors) else order)[:SHORTLIST]
+@dataclass(frozen=True, slots=True)
+class _Judged:
+    verdicts: CandidateVerdicts
+    candidates: Candidates
+    now: SlaVerdict  # the current config's verdict (candidate 0)
+
+    def at(self, index: int, ctx: ServiceContext) -> SlaVerdict:
+        return verdict_at(
+            self.verdicts, index, self.candidates, sla=ctx.service.sla, policy=ctx.policy
+        )
+
+
+def _offsets(plans: list[Plan]) -> list[tuple[Plan, int]]:
+    """Each plan with the index of its first candidate (after the current config at 0)."""
+    starts = np.cumsum([1] + [len(p.search.grid) for p in plans])[:-1]
+    return [(p, int(start)) for p, start in zip(plans, starts, strict=True)]
+
+
+def _noting(plan: Plan, note: dict[str, Any]) -> Plan:
+    return replace(plan, search=replace(plan.search, detail={**plan.search.detail, **note}))
 
 
 def _pick(
-    ctx: ServiceContext,
-    window: UsageWindow,
-    search: Search,
-    shortlist_and_all_costs: tuple[FloatArray, FloatArray],
+    ctx: ServiceContext, window: UsageWindow, plan: Plan, judged: _Judged, offset: int
 ) -> Recommendation:
-    costs, all_costs = shortlist_and_all_costs
-    candidates = Candidates.of(ctx.config, *search.configs)
-    sla, policy = ctx.service.sla, ctx.policy
-    verdicts = evaluate_candidates(window, ctx.config, candidates, sla=sla, policy=policy)
-    passing = np.flatnonzero(verdicts.sizing_ok[1:])
-    now = verdict_at(verdicts, 0, candidates, sla=sla, policy=policy)
+    search, costs = plan.search, plan.costs_usd
+    passing = np.flatnonzero(judged.verdicts.sizing_ok[offset : offset + len(search.grid)])
     searched = search.detail["candidates_searched"]
     if len(passing) == 0:
-        first = int(np.argmin(costs)) + 1
-        cheapest = verdict_at(verdicts, first, candidates, sla=sla, policy=policy)
-        outcome: Outcome = "already_optimal" if now.sizing_ok else "not_applicable"
+        cheapest = judged.at(offset + int(np.argmin(costs)), ctx)
+        outcome: Outcome = "already_optimal" if judged.now.sizing_ok else "not_applicable"
         why = f"no candidate of {searched} keeps the SLA: {'; '.join(cheapest.reasons)}"
         return _result(search.kind, ctx, outcome, why)
     best = int(passing[np.argmin(costs[passing])])
-    chosen = verdict_at(verdicts, best + 1, candidates, sla=sla, policy=policy)
-    cheaper_failing = int(np.sum(all_costs < costs[best]))
-    return _judge(ctx, window, search, best, (now, chosen, cheaper_failing))
+    chosen = judged.at(offset + best, ctx)
+    cheaper_failing = int(np.sum(plan.all_costs_usd < costs[best]))
+    return _judge(ctx, window, search, best, (judged.now, chosen, cheaper_failing))
 
 
 def _judge(
@@ -142,7 +173,7 @@ def _judge(
     found: tuple[SlaVerdict, SlaVerdict, int],
 ) -> Recommendation:
     now, chosen, cheaper_failing = found
-    proposed = search.configs[best]
+    proposed = search.grid.config_at(best)
     cost_now = to_money(config_cost(ctx.config, region=ctx.service.region, catalog=ctx.catalog))
     cost_new = to_money(config_cost(proposed, region=ctx.service.region, catalog=ctx.catalog))
     if now.sizing_ok and cost_new.effective_usd >= cost_now.effective_usd:
@@ -189,7 +220,7 @@ def explain(
         "window_start": str(window.hour_start[0]) if window.points else None,
         "window_end": str(window.hour_start[-1]) if window.points else None,
         "data_points": int(np.count_nonzero(np.isfinite(window.cpu_used_p95_cores))),
-        "candidates_judged": len(search.configs),  # full SLA verdict (the shortlist)
+        "candidates_judged": len(search.grid),  # full SLA verdict (the shortlist)
         "why": why,
         **search.detail,
     }
@@ -215,6 +246,17 @@ def _latency_uncalibrated(window: UsageWindow, service_s: float) -> bool:
     if len(observed) == 0 or not np.isfinite(service_s):
         return False
     return bool(1000.0 * service_s * math.log(20.0) > np.median(observed))
+
+
+def _with_current(current: CapacityConfig, *shortlists: Candidates) -> Candidates:
+    """The current config as candidate 0, then the shortlists in order."""
+    parts = (Candidates.of(current), *shortlists)
+    return Candidates(
+        *(
+            np.concatenate([getattr(part, name) for part in parts])
+            for name in ("replicas", "vcpu_per_replica", "memory_gib_per_replica", "zones")
+        )
+    )
 
 
 def _without_latency(window: UsageWindow) -> UsageWindow:

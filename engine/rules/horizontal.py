@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 import numpy as np
 
 from engine.capacity import CapacityConfig
 from engine.context import ServiceContext
 from engine.recommendation import Recommendation
-from engine.rules.decide import Search, decide, no_data
+from engine.rules.decide import Plan, Search, judge, no_data, plan
+from engine.rules.grid import same_size, spread_zones
 from engine.rules.sizing import lookback
 from engine.sla import replicas_needed
+from engine.usage import UsageWindow
 
 
 def horizontal(ctx: ServiceContext) -> Recommendation:
@@ -21,25 +22,31 @@ def horizontal(ctx: ServiceContext) -> Recommendation:
     Replicas = ceil(peak hourly p95 CPU / (vCPU per replica × profile.target_utilization)), never
     below max(min_replicas, zones, replicas the availability target needs). If that count fails
     the SLA, the next counts up to max(2 × current + 2, start) are tried in the same batch and the
-    smallest passing one wins (engine.rules.sizing.decide). Zones rise to 2 when the
-    availability target needs redundancy (see `spread`).
+    smallest passing one wins (engine.rules.decide). Zones rise to 2 when the
+    availability target needs redundancy (engine.rules.grid.spread_zones).
     """
     window = lookback(ctx.usage, ctx.config, ctx.profile)
+    return judge(ctx, [plan_horizontal(ctx, window)])[0]
+
+
+def plan_horizontal(ctx: ServiceContext, window: UsageWindow) -> Plan | Recommendation:
+    """`horizontal`'s candidates over `window` (the lookback), priced and screened."""
     shortfall = no_data("horizontal", ctx, window)
     if shortfall is not None:
         return shortfall
     start = target_replicas(ctx, float(np.nanmax(window.cpu_used_p95_cores)))
     stop = max(2 * ctx.config.replicas + 2, start)
     availability_pct = ctx.service.sla.availability_target_pct
-    configs = tuple(spread(ctx.config, r, availability_pct) for r in range(start, stop + 1))
+    replicas = np.arange(start, stop + 1, dtype=np.int64)
+    grid = same_size(ctx.config, replicas, spread_zones(ctx.config, replicas, availability_pct))
     search = Search(
         kind="horizontal",
-        configs=configs,
+        grid=grid,
         restart_needed=False,
         effort="very low",
         detail={"target_utilization": ctx.profile.target_utilization, "start_replicas": start},
     )
-    return decide(ctx, window, search)
+    return plan(ctx, window, search)
 
 
 def target_replicas(ctx: ServiceContext, peak_cpu_cores: float) -> int:
@@ -52,10 +59,3 @@ def target_replicas(ctx: ServiceContext, peak_cpu_cores: float) -> int:
 def replica_floor(config: CapacityConfig, availability_target_pct: float) -> int:
     """max(min_replicas, zones, replicas the availability target needs, 1)."""
     return max(config.min_replicas, config.zones, replicas_needed(availability_target_pct), 1)
-
-
-def spread(config: CapacityConfig, replicas: int, availability_target_pct: float) -> CapacityConfig:
-    """The config at `replicas`, spread over ≥ 2 zones when the availability target needs ≥ 2."""
-    redundant = replicas_needed(availability_target_pct) >= 2 and replicas >= 2
-    zones = max(config.zones, 2) if redundant else config.zones
-    return replace(config, replicas=replicas, zones=zones)

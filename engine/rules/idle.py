@@ -10,6 +10,7 @@ from engine.context import ServiceContext
 from engine.cost import config_cost
 from engine.recommendation import Outcome, Recommendation, Risk
 from engine.rules.decide import Search, explain
+from engine.rules.grid import CandidateGrid
 from engine.rules.sizing import confidence, sla_summary, to_money
 from engine.sla import evaluate
 from engine.units import HOURS_PER_DAY
@@ -47,7 +48,7 @@ def _decommission(
     region, catalog = ctx.service.region, ctx.catalog
     verdict = evaluate(window, ctx.config, proposed, sla=ctx.service.sla, policy=ctx.policy)
     why = f"idle 14 days: CPU p95 {100 * cpu_p95:.2f} % (< 3 %), requests p95 {requests_p95:.3f}/s"
-    search = Search("idle", (proposed,), restart_needed=True, effort="medium")
+    search = Search("idle", CandidateGrid.single(proposed), restart_needed=True, effort="medium")
     current = evaluate(window, ctx.config, ctx.config, sla=ctx.service.sla, policy=ctx.policy)
     score = DECOMMISSION_RISK[ctx.service.environment]
     return Recommendation(

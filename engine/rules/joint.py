@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from engine.capacity import CapacityConfig
+import numpy as np
+
 from engine.context import ServiceContext
 from engine.recommendation import Recommendation
-from engine.rules.decide import Search, decide, no_data
-from engine.rules.horizontal import replica_floor, spread
-from engine.rules.rightsize import allowed_families, fitting_types
-from engine.rules.sizing import (
-    Needs,
-    lookback,
-    needs,
-    round_cpu_cores,
-    round_memory_gib,
-    with_requests,
-    with_type,
-)
+from engine.rules.decide import Plan, Search, judge, no_data, plan
+from engine.rules.grid import CandidateGrid, IntArray, pod_grid, spread_zones, vm_grid
+from engine.rules.horizontal import replica_floor
+from engine.rules.rightsize import allowed_families, fitting_types, spec_columns
+from engine.rules.sizing import MILLICORES_PER_CORE, Needs, lookback, needs, round_memory_gib
+from engine.usage import UsageWindow
 
 # Pods: per-replica CPU = total need / replicas × these steps.
 POD_CPU_STEPS = (1.0, 1.25, 1.5, 2.0)
@@ -30,60 +25,76 @@ def joint(ctx: ServiceContext) -> Recommendation:
     range, cheapest first (≤ 12), plus the current type. Pod sizes: total CPU need / replicas ×
     1, 1.25, 1.5, 2 (rounded up to 1m) plus the current request; memory need / replicas (1 MiB).
     A candidate must hold the profile's total need (percentile × (1 + headroom), memory max ×
-    (1 + headroom)); all are judged in ONE evaluate_candidates call (engine.rules.sizing.decide).
+    (1 + headroom)); all are judged in ONE evaluate_candidates call (engine.rules.decide).
     """
     window = lookback(ctx.usage, ctx.config, ctx.profile)
+    return judge(ctx, [plan_joint(ctx, window)])[0]
+
+
+def plan_joint(ctx: ServiceContext, window: UsageWindow) -> Plan | Recommendation:
+    """`joint`'s candidates over `window` (the lookback), priced and screened."""
     shortfall = no_data("joint", ctx, window)
     if shortfall is not None:
         return shortfall
     total = needs(window, 1, ctx.profile, no_memory_gib=ctx.config.memory_capacity_gib)
     floor = replica_floor(ctx.config, ctx.service.sla.availability_target_pct)
-    replicas = range(floor, max(2 * ctx.config.replicas + 2, floor) + 1)
+    replicas = np.arange(floor, max(2 * ctx.config.replicas + 2, floor) + 1, dtype=np.int64)
     if ctx.config.platform == "vm":
-        configs = _vm_grid(ctx, total, replicas)
+        grid = _vm_grid(ctx, total, replicas)
     else:
-        configs = _pod_grid(ctx, total, replicas)
+        grid = _pod_grid(ctx, total, replicas)
     search = Search(
         kind="joint",
-        configs=configs,
+        grid=grid,
         restart_needed=True,
         effort="medium",
         detail={"cpu_need_cores_total": total.cpu_cores, "memory_need_gib_total": total.memory_gib},
     )
-    return decide(ctx, window, search)
+    return plan(ctx, window, search)
 
 
-def _vm_grid(ctx: ServiceContext, total: Needs, replicas: range) -> tuple[CapacityConfig, ...]:
+def _vm_grid(ctx: ServiceContext, total: Needs, replicas: IntArray) -> CandidateGrid:
     current = ctx.catalog.spec(ctx.config.instance_type or "")
-    availability_pct = ctx.service.sla.availability_target_pct
+    most = int(replicas[-1])
     specs = fitting_types(
         ctx.catalog,
         ctx.service.region,
-        min_vcpu=max(total.cpu_cores / replicas[-1], ctx.profile.cpu_floor_cores),
-        min_memory_gib=total.memory_gib / replicas[-1],
+        min_vcpu=max(total.cpu_cores / most, ctx.profile.cpu_floor_cores),
+        min_memory_gib=total.memory_gib / most,
         architecture=current.architecture,
         families=allowed_families(ctx.catalog, current),
     )
     if current.name not in {spec.name for spec in specs}:
         specs = (*specs, current)  # the current type at other counts: joint ⊇ horizontal
-    return tuple(
-        with_type(spread(ctx.config, r, availability_pct), spec, r)
-        for spec in specs
-        for r in replicas
-        if r * spec.vcpu >= total.cpu_cores and r * spec.memory_gib >= total.memory_gib
-    )
+    names, vcpu, memory_gib = spec_columns(specs)
+    # Type-major grid (every count of the first type, then the next …), kept where it holds
+    # the total need.
+    r = np.tile(replicas, len(specs))
+    type_row = np.repeat(np.arange(len(specs)), len(replicas))
+    holds = (r * vcpu[type_row] >= total.cpu_cores) & (r * memory_gib[type_row] >= total.memory_gib)
+    r, type_row = r[holds], type_row[holds]
+    zones = spread_zones(ctx.config, r, ctx.service.sla.availability_target_pct)
+    return vm_grid(ctx.config, r, zones, (names[type_row], vcpu[type_row], memory_gib[type_row]))
 
 
-def _pod_grid(ctx: ServiceContext, total: Needs, replicas: range) -> tuple[CapacityConfig, ...]:
+def _pod_grid(ctx: ServiceContext, total: Needs, replicas: IntArray) -> CandidateGrid:
+    """Per count: the current request and the need / count × POD_CPU_STEPS (1m, floored)."""
     profile = ctx.profile
-    availability_pct = ctx.service.sla.availability_target_pct
-    configs: list[CapacityConfig] = []
-    for r in replicas:
-        memory_gib = round_memory_gib(total.memory_gib / r, profile.memory_floor_gib)
-        current_cpu = ctx.config.cpu_request_cores or 0.0
-        cpus = {current_cpu} | {
-            round_cpu_cores(total.cpu_cores / r * s, profile.cpu_floor_cores) for s in POD_CPU_STEPS
-        }
-        base = spread(ctx.config, r, availability_pct)
-        configs.extend(with_requests(base, cpu, memory_gib, r) for cpu in sorted(cpus))
-    return tuple(configs)
+    steps = np.asarray(POD_CPU_STEPS)
+    wanted = total.cpu_cores / replicas[:, None] * steps[None, :]
+    millicores = np.ceil(np.round(wanted * MILLICORES_PER_CORE, 6)) / MILLICORES_PER_CORE
+    cpu = np.maximum(millicores, profile.cpu_floor_cores)
+    current_cpu = np.full((len(replicas), 1), ctx.config.cpu_request_cores or 0.0)
+    cpu = np.sort(np.concatenate([current_cpu, cpu], axis=1), axis=1)
+    distinct = np.ones(cpu.shape, dtype=bool)
+    distinct[:, 1:] = cpu[:, 1:] != cpu[:, :-1]
+    r = np.broadcast_to(replicas[:, None], cpu.shape)[distinct]
+    memory_gib = np.array(
+        [
+            round_memory_gib(total.memory_gib / n, profile.memory_floor_gib)
+            for n in replicas.tolist()
+        ]
+    )
+    memory = np.broadcast_to(memory_gib[:, None], cpu.shape)[distinct]
+    zones = spread_zones(ctx.config, r, ctx.service.sla.availability_target_pct)
+    return pod_grid(ctx.config, r, zones, cpu[distinct], memory)

@@ -11,6 +11,7 @@ from engine.context import ServiceContext
 from engine.cost import config_cost
 from engine.recommendation import Outcome, Recommendation, worth_making
 from engine.rules.decide import Search, explain
+from engine.rules.grid import CandidateGrid
 from engine.rules.sizing import confidence, risk_of, sla_summary, to_money
 from engine.sla import evaluate
 from engine.units import HOURS_PER_DAY, HOURS_PER_WEEK
@@ -72,7 +73,7 @@ def _propose(ctx: ServiceContext, schedule: str, idle_hours: int) -> Recommendat
         return _result(ctx, "no_change_worth_making", f"{schedule} saves < 5 % or < $10/month")
     verdict = evaluate(ctx.usage, ctx.config, proposed, sla=ctx.service.sla, policy=ctx.policy)
     why = f"{idle_hours} of 168 hours of the week idle in ≥ 90 % of weeks, weekends included"
-    search = Search("off_hours", (proposed,), restart_needed=True, effort="low")
+    search = Search("off_hours", CandidateGrid.single(proposed), restart_needed=True, effort="low")
     return Recommendation(
         kind="off_hours",
         outcome="recommend",

@@ -5,20 +5,13 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from engine.capacity import CapacityConfig
 from engine.catalog import ACCELERATED_CATEGORIES, Catalog, InstanceSpec
 from engine.context import ServiceContext
 from engine.recommendation import Recommendation
-from engine.rules.decide import Search, decide, no_data
-from engine.rules.sizing import (
-    Needs,
-    lookback,
-    needs,
-    round_cpu_cores,
-    round_memory_gib,
-    with_requests,
-    with_type,
-)
+from engine.rules.decide import Plan, Search, judge, no_data, plan
+from engine.rules.grid import CandidateGrid, pod_grid, vm_grid
+from engine.rules.sizing import Needs, lookback, needs, round_cpu_cores, round_memory_gib
+from engine.usage import UsageWindow
 
 # Pods: the profile target × these steps, so a target the SLA rejects can step up (bounded).
 K8S_CPU_STEPS = (1.0, 1.1, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0)
@@ -36,17 +29,20 @@ def rightsize(ctx: ServiceContext) -> Recommendation:
     The cheapest candidate the SLA engine passes wins (engine.rules.decide).
     """
     window = lookback(ctx.usage, ctx.config, ctx.profile)
+    return judge(ctx, [plan_rightsize(ctx, window)])[0]
+
+
+def plan_rightsize(ctx: ServiceContext, window: UsageWindow) -> Plan | Recommendation:
+    """`rightsize`'s candidates over `window` (the lookback), priced and screened."""
     shortfall = no_data("rightsize", ctx, window)
     if shortfall is not None:
         return shortfall
     memory_gib = ctx.config.memory_gib_per_replica
     need = needs(window, ctx.config.replicas, ctx.profile, no_memory_gib=memory_gib)
-    configs = (
-        _vm_candidates(ctx, need) if ctx.config.platform == "vm" else _pod_candidates(ctx, need)
-    )
+    grid = _vm_candidates(ctx, need) if ctx.config.platform == "vm" else _pod_candidates(ctx, need)
     search = Search(
         kind="rightsize",
-        configs=configs,
+        grid=grid,
         restart_needed=True,
         effort="low" if ctx.config.platform == "kubernetes" else "medium",
         detail={
@@ -54,10 +50,10 @@ def rightsize(ctx: ServiceContext) -> Recommendation:
             "memory_need_gib_per_replica": need.memory_gib,
         },
     )
-    return decide(ctx, window, search)
+    return plan(ctx, window, search)
 
 
-def _vm_candidates(ctx: ServiceContext, need: Needs) -> tuple[CapacityConfig, ...]:
+def _vm_candidates(ctx: ServiceContext, need: Needs) -> CandidateGrid:
     current = ctx.catalog.spec(ctx.config.instance_type or "")
     specs = fitting_types(
         ctx.catalog,
@@ -67,17 +63,39 @@ def _vm_candidates(ctx: ServiceContext, need: Needs) -> tuple[CapacityConfig, ..
         architecture=current.architecture,
         families=allowed_families(ctx.catalog, current),
     )
-    return tuple(with_type(ctx.config, spec, ctx.config.replicas) for spec in specs)
+    count = len(specs)
+    return vm_grid(
+        ctx.config,
+        np.full(count, ctx.config.replicas, dtype=np.int64),
+        np.full(count, ctx.config.zones, dtype=np.int64),
+        spec_columns(specs),
+    )
 
 
-def _pod_candidates(ctx: ServiceContext, need: Needs) -> tuple[CapacityConfig, ...]:
+def _pod_candidates(ctx: ServiceContext, need: Needs) -> CandidateGrid:
     profile = ctx.profile
     memory_gib = round_memory_gib(need.memory_gib, profile.memory_floor_gib)
     cpu_steps = np.unique(
         [round_cpu_cores(need.cpu_cores * step, profile.cpu_floor_cores) for step in K8S_CPU_STEPS]
     )
-    return tuple(
-        with_requests(ctx.config, float(cpu), memory_gib, ctx.config.replicas) for cpu in cpu_steps
+    count = len(cpu_steps)
+    return pod_grid(
+        ctx.config,
+        np.full(count, ctx.config.replicas, dtype=np.int64),
+        np.full(count, ctx.config.zones, dtype=np.int64),
+        cpu_steps.astype(np.float64),
+        np.full(count, memory_gib),
+    )
+
+
+def spec_columns(
+    specs: tuple[InstanceSpec, ...],
+) -> tuple[npt.NDArray[np.str_], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """(names, vCPU, GiB) of some instance specs as aligned arrays."""
+    return (
+        np.array([spec.name for spec in specs], dtype=np.str_),
+        np.array([spec.vcpu for spec in specs], dtype=np.float64),
+        np.array([spec.memory_gib for spec in specs], dtype=np.float64),
     )
 
 

@@ -10,18 +10,15 @@ where factor is the profile's CPU factor (VPA's 1.15 safety margin under `balanc
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
 from engine.capacity import CapacityConfig
-from engine.catalog import Catalog, InstanceSpec
 from engine.cost import (
     ConfigCost,
-    effective_ratio,
     running_mask,
-    scheduled_fraction,
 )
 from engine.profiles import SizingProfile
 from engine.recommendation import (
@@ -31,7 +28,7 @@ from engine.recommendation import (
     SlaSummary,
 )
 from engine.sla import SlaVerdict
-from engine.units import HOURS_PER_DAY, HOURS_PER_MONTH, MIB_PER_GIB
+from engine.units import HOURS_PER_DAY, MIB_PER_GIB
 from engine.usage import FloatArray, UsageWindow
 
 MILLICORES_PER_CORE = 1000
@@ -144,47 +141,3 @@ def sla_summary(verdict: SlaVerdict) -> SlaSummary:
         availability_ok=verdict.availability_ok,
         reasons=verdict.reasons,
     )
-
-
-def with_type(config: CapacityConfig, spec: InstanceSpec, replicas: int) -> CapacityConfig:
-    """The config on another instance type and replica count, pricing mix kept."""
-    return replace(
-        config,
-        instance_type=spec.name,
-        vcpu_per_replica=spec.vcpu,
-        memory_gib_per_replica=spec.memory_gib,
-        replicas=replicas,
-    )
-
-
-def with_requests(
-    config: CapacityConfig, cpu_cores: float, memory_gib: float, replicas: int
-) -> CapacityConfig:
-    """The pod config with new requests and replica count, pricing mix kept."""
-    return replace(
-        config,
-        cpu_request_cores=cpu_cores,
-        memory_request_gib=memory_gib,
-        vcpu_per_replica=cpu_cores,
-        memory_gib_per_replica=memory_gib,
-        replicas=replicas,
-    )
-
-
-def monthly_effective_usd(
-    configs: tuple[CapacityConfig, ...], *, region: str, catalog: Catalog
-) -> FloatArray:
-    """Effective monthly USD of many configs at once (the rules of engine.cost.config_cost)."""
-    replicas = np.array([c.replicas for c in configs], dtype=np.float64)
-    if configs and configs[0].platform == "vm":
-        names = np.array([c.instance_type or "" for c in configs])
-        per_replica = catalog.on_demand_usd_per_hour(names, region)
-    else:
-        cpu_usd, memory_usd = catalog.k8s_usd_per_hour(region)
-        cpu = np.array([c.cpu_request_cores or 0.0 for c in configs])
-        memory = np.array([c.memory_request_gib or 0.0 for c in configs])
-        per_replica = cpu * cpu_usd + memory * memory_usd
-    ratio = np.array([effective_ratio(c, catalog.discounts) for c in configs])
-    fraction = np.array([scheduled_fraction(c.schedule) for c in configs])
-    monthly: FloatArray = per_replica * replicas * ratio * fraction * HOURS_PER_MONTH
-    return monthly

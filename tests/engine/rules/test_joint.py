@@ -36,23 +36,30 @@ def test_joint_finds_the_cheapest_type_and_count_that_keeps_the_sla() -> None:
 def test_joint_screens_every_candidate_in_one_call_then_judges_a_shortlist(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    calls: list[int] = []
-    original = sla.evaluate_candidates
+    screened: list[int] = []
+    judged: list[int] = []
+    original_screen, original_judge = sla.screen_candidates, sla.evaluate_candidates
 
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        calls.append(len(args[2]))
-        return original(*args, **kwargs)
+    def counting_screen(*args: Any, **kwargs: Any) -> Any:
+        screened.append(len(args[1]))
+        return original_screen(*args, **kwargs)
 
-    monkeypatch.setattr(deciding, "evaluate_candidates", counting)
+    def counting_judge(*args: Any, **kwargs: Any) -> Any:
+        judged.append(len(args[2]))
+        return original_judge(*args, **kwargs)
+
+    monkeypatch.setattr(deciding, "screen_candidates", counting_screen)
+    monkeypatch.setattr(deciding, "evaluate_candidates", counting_judge)
     ctx = make_ctx(
         make_vm_config(replicas=4, min_replicas=1, zones=1), flat_usage(cpu_p95_cores=2.0)
     )
 
     joint(ctx)
 
-    assert len(calls) == 2
-    assert calls[0] > 10  # every candidate, latency-free screen
-    assert calls[1] <= deciding.SHORTLIST + 1  # the cheapest survivors and the current config
+    assert len(screened) == 1
+    assert screened[0] > 10  # every candidate, latency-free screen
+    assert len(judged) == 1  # one full verdict call …
+    assert judged[0] <= deciding.SHORTLIST + 1  # … on the cheapest survivors and the current
 
 
 def test_joint_for_pods_spreads_the_total_need_over_replicas() -> None:

@@ -33,6 +33,17 @@ def test_every_rule_answers_in_order() -> None:
     assert len(recs) == len(RULES)
 
 
+def test_shared_judging_gives_the_values_of_each_rule_alone() -> None:
+    catalog = load_catalog()
+    for demo in build_fleet(catalog, seed=11, n_services=12):
+        ctx = _context(demo, catalog)
+
+        together = recommend(ctx)
+        alone = tuple(rule(ctx) for rule in RULES)
+
+        assert repr(together) == repr(alone)  # repr: NaN fields compare equal
+
+
 def test_engine_errors_become_not_applicable_values() -> None:
     ctx = make_ctx(make_vm_config(instance_type="z9.huge"), flat_usage())
 
