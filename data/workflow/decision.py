@@ -48,10 +48,11 @@ def flush_decision(session: Session, row: RecommendationRow) -> None:
     Taking the write lock first serializes concurrent actions on SQLite and makes a concurrent
     PostgreSQL writer wait here, then see the new version and lose.
     """
+    recommendation_id = row.id  # a failed flush expires the row: read it before
     try:
         session.flush()
     except StaleDataError as error:
-        raise StaleRecommendation(row.id) from error
+        raise StaleRecommendation(recommendation_id) from error
 
 
 def conflict_message(row: RecommendationRow) -> str:

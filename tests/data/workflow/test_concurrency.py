@@ -1,0 +1,158 @@
+"""Two writers, one recommendation or one service: exactly one wins, the other gets told why."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from data.db import make_sessions
+from data.errors import Conflict, DataError, Drifted
+from data.models import RecommendationRow
+from data.repos import changes
+from data.repos.recommendations import StoredRecommendation
+from data.workflow import Outcome
+from data.workflow.decision import StaleRecommendation
+from tests.data.workflow.world import NOW, add_open_rec, audit_rows, make_flow, make_rec, store
+
+ROUNDS = 3
+
+
+def _race(*calls: Callable[[], Outcome]) -> list[Outcome | DataError]:
+    """Run the calls in threads released together; each result or its DataError."""
+    start = threading.Barrier(len(calls))
+    results: list[Outcome | DataError] = [DataError("did not run")] * len(calls)
+
+    def run(i: int) -> None:
+        start.wait()
+        try:
+            results[i] = calls[i]()
+        except DataError as error:
+            results[i] = error
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def _after_load(sessions: sessionmaker[Session], winner: Callable[[], object]) -> None:
+    """Run `winner` to completion right after `sessions` loads a recommendation (once)."""
+    fired: list[bool] = []
+
+    @event.listens_for(sessions, "loaded_as_persistent")
+    def interleave(_session: Session, instance: Any) -> None:
+        if isinstance(instance, RecommendationRow) and not fired:
+            fired.append(True)
+            winner()
+
+
+def _second_rec(sessions: sessionmaker[Session], rec: StoredRecommendation) -> StoredRecommendation:
+    """An off-hours recommendation for the same service, computed from the same config."""
+    assert rec.current is not None
+    other = make_rec(rec.service_id, rec.current, schedule="weekdays 07-19 UTC")
+    return store(sessions, replace(other, kind="off_hours"))
+
+
+def test_two_threads_applying_one_recommendation_apply_it_once(
+    sessions: sessionmaker[Session],
+) -> None:
+    recs = [add_open_rec(sessions, f"svc-{i}") for i in range(ROUNDS)]
+    flows = make_flow(sessions), make_flow(sessions)
+
+    rounds = [
+        _race(
+            *(
+                lambda f=f, r=r: f.apply("apu", r.id, expected_version=r.version, now=NOW)
+                for f in flows
+            )
+        )
+        for r in recs
+    ]
+
+    with sessions() as session:
+        applied = changes.list_changes(session)
+    for results in rounds:
+        assert sorted(type(r).__name__ for r in results) == ["Conflict", "Outcome"]
+    assert len(applied) == ROUNDS
+    assert len(audit_rows(sessions)) == ROUNDS
+
+
+def test_a_writer_that_passed_the_version_check_still_loses(
+    sessions: sessionmaker[Session], db_engine: Engine
+) -> None:
+    rec = add_open_rec(sessions)
+    loser_sessions = make_sessions(db_engine)
+    _after_load(
+        loser_sessions,
+        lambda: make_flow(sessions).apply("ada", rec.id, expected_version=rec.version, now=NOW),
+    )
+
+    with pytest.raises(
+        Conflict, match="changed by ada at 2026-11-02 00:00 UTC, review again"
+    ) as lost:
+        make_flow(loser_sessions).apply("apu", rec.id, expected_version=rec.version, now=NOW)
+
+    assert isinstance(lost.value.__cause__, StaleRecommendation)
+    with sessions() as session:
+        assert len(changes.list_changes(session)) == 1
+    assert len(audit_rows(sessions)) == 1
+
+
+def test_second_change_to_one_service_sees_the_first_and_drifts(
+    sessions: sessionmaker[Session], db_engine: Engine
+) -> None:
+    rec = add_open_rec(sessions)
+    other = _second_rec(sessions, rec)
+    loser_sessions = make_sessions(db_engine)
+    _after_load(
+        loser_sessions,
+        lambda: make_flow(sessions).apply("ada", rec.id, expected_version=rec.version, now=NOW),
+    )
+
+    with pytest.raises(Drifted, match="replicas: current=2 expected=3"):
+        make_flow(loser_sessions).apply("apu", other.id, expected_version=other.version, now=NOW)
+
+    with sessions() as session:
+        assert len(changes.list_changes(session)) == 1
+    assert len(audit_rows(sessions)) == 1
+
+
+def test_two_threads_changing_one_service_change_it_once(sessions: sessionmaker[Session]) -> None:
+    rec = add_open_rec(sessions)
+    other = _second_rec(sessions, rec)
+    flow = make_flow(sessions)
+
+    results = _race(
+        lambda: flow.apply("apu", rec.id, expected_version=rec.version, now=NOW),
+        lambda: flow.apply("ada", other.id, expected_version=other.version, now=NOW),
+    )
+
+    assert sorted(type(r).__name__ for r in results) == ["Drifted", "Outcome"]
+    assert len(audit_rows(sessions)) == 1
+
+
+def test_two_threads_rolling_back_one_change_roll_it_back_once(
+    sessions: sessionmaker[Session],
+) -> None:
+    rec = add_open_rec(sessions)
+    flow = make_flow(sessions)
+    applied = flow.apply("apu", rec.id, expected_version=rec.version, now=NOW)
+
+    results = _race(
+        lambda: flow.rollback("apu", applied.change_id or 0, now=NOW),
+        lambda: flow.rollback("ada", applied.change_id or 0, now=NOW),
+    )
+
+    assert sorted(type(r).__name__ for r in results) in (
+        ["Conflict", "Outcome"],
+        ["InvalidTransition", "Outcome"],
+    )
+    assert [e.action for e in audit_rows(sessions)] == ["apply", "rollback"]

@@ -1,0 +1,92 @@
+"""Roles: viewer < analyst < approver < admin, checked in the service; a refusal writes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from data.errors import Forbidden
+from data.settings import Settings
+from data.workflow import WorkflowPolicy
+from tests.data.workflow.world import ADMIN, NOW, add_open_rec, make_flow, make_policy, snapshot
+
+
+def test_viewer_cannot_apply(sessions: sessionmaker[Session]) -> None:
+    rec = add_open_rec(sessions)
+    before = snapshot(sessions)
+
+    with pytest.raises(Forbidden, match="vera is a viewer: apply needs the approver role"):
+        make_flow(sessions).apply("vera", rec.id, expected_version=rec.version, now=NOW)
+
+    assert snapshot(sessions) == before
+
+
+def test_analyst_cannot_apply(sessions: sessionmaker[Session]) -> None:
+    rec = add_open_rec(sessions)
+    before = snapshot(sessions)
+
+    with pytest.raises(Forbidden):
+        make_flow(sessions).apply("ana", rec.id, expected_version=rec.version, now=NOW)
+
+    assert snapshot(sessions) == before
+
+
+def test_analyst_can_reject(sessions: sessionmaker[Session]) -> None:
+    rec = add_open_rec(sessions)
+
+    outcome = make_flow(sessions).reject(
+        "ana", rec.id, expected_version=rec.version, reason="too risky", now=NOW
+    )
+
+    assert outcome.status == "rejected"
+
+
+def test_viewer_cannot_reject(sessions: sessionmaker[Session]) -> None:
+    rec = add_open_rec(sessions)
+
+    with pytest.raises(Forbidden):
+        make_flow(sessions).reject(
+            "vera", rec.id, expected_version=rec.version, reason="x", now=NOW
+        )
+
+
+@pytest.mark.parametrize(
+    ("actor", "role"),
+    [
+        ("vera", "viewer"),
+        ("ana", "analyst"),
+        ("apu", "approver"),
+        (ADMIN, "admin"),
+        ("eve", "viewer"),
+    ],
+)
+def test_role_of(actor: str, role: str) -> None:
+    assert make_policy().role_of(actor) == role
+
+
+def test_local_actor_is_admin_unless_listed() -> None:
+    listed = WorkflowPolicy(roles={"me": "analyst"}, local_actor="me")
+
+    assert (WorkflowPolicy(local_actor="me").role_of("me"), listed.role_of("me")) == (
+        "admin",
+        "analyst",
+    )
+
+
+def test_roles_come_from_json_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TIGHTROPE_ROLES", '{"ana": "analyst", "apu": "approver"}')
+
+    policy = WorkflowPolicy.from_settings(Settings(_env_file=None))
+
+    assert (policy.role_of("ana"), policy.role_of("apu"), policy.role_of("local-admin")) == (
+        "analyst",
+        "approver",
+        "admin",
+    )
+
+
+def test_an_unknown_role_name_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TIGHTROPE_ROLES", '{"ana": "superuser"}')
+
+    with pytest.raises(ValueError, match="superuser"):
+        Settings(_env_file=None)
