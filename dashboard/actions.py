@@ -146,7 +146,8 @@ def _run(
         outcomes = call(_workflow(), datetime.now(UTC))
     except DataError as error:
         submitted.discard(token)  # refused: nothing happened, so trying again is allowed
-        message = f"{error}. Nothing was changed.".replace("..", ".")
+        text = str(error).rstrip(".")
+        message = f"{text[:1].upper()}{text[1:]}. Nothing was changed."
         _store(Feedback("warning", message, recommendation_id=focus))
     else:
         _store(_summary(outcomes, focus))

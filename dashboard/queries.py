@@ -16,10 +16,10 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashboard import deps, projection
+from dashboard import changes_view, deps, projection
 from dashboard.projection import SlaProjection
 from data.errors import NotFound
-from data.repos import fleet, fleet_usage, savings_report, service_views, services
+from data.repos import changes, fleet, fleet_usage, savings_report, service_views, services
 from data.repos.fleet import FilterOptions, Filters, FleetKpis, FleetStatus
 from data.repos.recommendations import StoredRecommendation
 from engine.capacity import CapacityConfig
@@ -27,6 +27,8 @@ from engine.service import Service
 
 Sessions = sessionmaker[Session]
 _TTL_S = deps.settings().query_cache_ttl_s
+CHANGE_LIMIT = 1000
+AUDIT_LIMIT = 2000
 HISTORY_DAYS = 14  # chart window when a recommendation does not say which one it judged
 
 
@@ -171,3 +173,23 @@ def _history_window(
 
 def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+@st.cache_data(ttl=_TTL_S, show_spinner=False)
+def config_changes(_sessions: Sessions) -> pd.DataFrame:
+    """Every applied config change (newest first) with its service, as a frame."""
+    with _sessions() as session:
+        found = changes.list_changes(session, limit=CHANGE_LIMIT)
+        names = {
+            s.id: (s.name, s.team, s.environment, s.platform)
+            for s in services.list_services(session)
+        }
+    return changes_view.changes_frame(found, names)
+
+
+@st.cache_data(ttl=_TTL_S, show_spinner=False)
+def audit_events(_sessions: Sessions) -> pd.DataFrame:
+    """The newest audit events (up to AUDIT_LIMIT), newest first, as a frame."""
+    with _sessions() as session:
+        found = changes.list_audit_events(session, limit=AUDIT_LIMIT)
+    return changes_view.audit_frame(found)

@@ -1,7 +1,316 @@
-"""Changes: every applied config change with before/after, and the audit trail."""
+"""Changes: every applied config change (what, who, when), its rollback, and the audit trail."""
 
 from __future__ import annotations
 
-from dashboard.components import page
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-start = page.begin("Every config change Tightrope applied, who did it and when; roll one back.")
+import pandas as pd
+import streamlit as st
+
+from dashboard import actions, queries
+from dashboard.components import export, filters, formats, kpis, page, recs, states
+from data.repos.fleet import Filters
+
+AUDIT_DAYS = 30
+
+start = page.begin(
+    "Every capacity change Tightrope applied: what it changed, who applied it and when, and "
+    "the recommendation behind it. Roll a change back here; the audit trail below records "
+    "every decision."
+)
+sessions, status, today = start.sessions, start.status, start.today
+feedback = actions.take_feedback()
+options = queries.filter_options(sessions)
+chosen = filters.sidebar(options, today=today, first_day=status.first_cost_date, with_dates=False)
+everything = queries.config_changes(sessions)
+events = queries.audit_events(sessions)
+
+
+def _scoped(frame: pd.DataFrame, wanted: Filters) -> pd.DataFrame:
+    keep = pd.Series(True, index=frame.index)
+    if wanted.teams:
+        keep &= frame["team"].isin(wanted.teams)
+    if wanted.environments:
+        keep &= frame["environment"].isin(wanted.environments)
+    if wanted.platforms:
+        keep &= frame["platform"].isin(wanted.platforms)
+    return frame[keep].reset_index(drop=True)
+
+
+def _kpi_cards(frame: pd.DataFrame, trail: pd.DataFrame) -> list[kpis.Kpi]:
+    live = int((frame["status"] == "applied").sum())
+    rolled = int((frame["status"] == "rolled_back").sum())
+    week_ago = datetime.now(UTC) - timedelta(days=7)
+    recent = int((trail["at"] >= week_ago).sum()) if not trail.empty else 0
+    return [
+        kpis.Kpi("Changes in effect", f"{live:,}", help="Applied and not rolled back."),
+        kpis.Kpi("Rolled back", f"{rolled:,}", help="Changes undone from this page."),
+        kpis.Kpi(
+            "Audit events (7 d)",
+            f"{recent:,}",
+            help="Applies, rejections, postponements and rollbacks recorded in the last 7 days.",
+        ),
+    ]
+
+
+def _changes_table(frame: pd.DataFrame) -> None:
+    st.markdown("**Config changes**, newest first")
+    if frame.empty:
+        st.info(
+            "No config change yet. Apply a recommendation on the Recommendations page and it "
+            "appears here, with its before/after and a rollback.",
+            icon=":material/history:",
+        )
+        return
+    shown = frame.assign(status_label=frame["status"].map(recs.status_label))
+    st.dataframe(
+        shown,
+        column_order=[
+            "applied_at",
+            "service",
+            "team",
+            "changed",
+            "actor",
+            "recommendation_link",
+            "status_label",
+            "rolled_back_at",
+            "rolled_back_by",
+        ],
+        column_config={
+            "applied_at": st.column_config.DatetimeColumn(
+                "Applied (UTC)", format="YYYY-MM-DD HH:mm"
+            ),
+            "service": st.column_config.TextColumn("Service"),
+            "team": st.column_config.TextColumn("Team"),
+            "changed": st.column_config.TextColumn(
+                "What changed (before → after)", width="large", help="Only the fields that differ."
+            ),
+            "actor": st.column_config.TextColumn("Applied by"),
+            "recommendation_link": st.column_config.LinkColumn(
+                "Recommendation", display_text=r"rec=(\d+)$", help="Opens the recommendation."
+            ),
+            "status_label": st.column_config.TextColumn("Status"),
+            "rolled_back_at": st.column_config.DatetimeColumn(
+                "Rolled back (UTC)", format="YYYY-MM-DD HH:mm"
+            ),
+            "rolled_back_by": st.column_config.TextColumn("Rolled back by"),
+        },
+        hide_index=True,
+        key="chg_table",
+    )
+
+
+def _rollback_bar(frame: pd.DataFrame) -> None:
+    live = frame[frame["status"] == "applied"]
+    left, middle, right = st.columns([3, 1, 1], vertical_alignment="bottom")
+    labels = {
+        int(cid): f"#{cid} · {service} · {changed} · {when:%Y-%m-%d %H:%M} UTC"
+        for cid, service, changed, when in live[
+            ["change_id", "service", "changed", "applied_at"]
+        ].itertuples(index=False, name=None)
+    }
+    picked = left.selectbox(
+        "Change to roll back",
+        list(labels),
+        index=0 if labels else None,
+        format_func=lambda cid: labels[cid],
+        key="chg_pick",
+        placeholder="No change in effect",
+        disabled=not labels,
+    )
+    if middle.button(
+        "Roll back…",
+        key="chg_rollback",
+        icon=":material/undo:",
+        disabled=picked is None or actions.in_flight(f"rollback:{picked}"),
+        width="stretch",
+    ):
+        _confirm_rollback(frame[frame["change_id"] == picked].iloc[0])
+    right.download_button(
+        "Export changes (CSV)",
+        data=export.to_csv_bytes(_changes_export(frame)),
+        file_name=f"tightrope-changes-{today:%Y-%m-%d}.csv",
+        mime="text/csv",
+        key="chg_export",
+        icon=":material/download:",
+        on_click="ignore",
+        width="stretch",
+    )
+
+
+@st.dialog("Roll this change back?", width="large")
+def _confirm_rollback(row: pd.Series) -> None:
+    st.markdown(
+        f"**{formats.escape_markdown(str(row['service']))}** — change #{row['change_id']}, "
+        f"applied by {formats.escape_markdown(str(row['actor']))} at "
+        f"{row['applied_at']:%Y-%m-%d %H:%M} UTC"
+    )
+    st.markdown(
+        "\n".join(
+            [
+                f"- Now: {formats.escape_markdown(str(row['after_summary']))}",
+                f"- Restores: {formats.escape_markdown(str(row['before_summary']))}",
+                f"- Fields: {formats.escape_markdown(str(row['changed']))} (reversed)",
+            ]
+        )
+    )
+    st.caption(
+        "Refused, with nothing changed, if the service's config has drifted since this change "
+        "(someone changed it again). The recommendation is not proposed again during the "
+        "cool-down."
+    )
+    st.text_input(
+        "Reason (optional)", key="chg_rollback_reason", placeholder="e.g. latency regression"
+    )
+    st.button(
+        "Roll back now",
+        key="chg_rollback_confirm",
+        type="primary",
+        icon=":material/undo:",
+        on_click=actions.rollback,
+        args=(int(row["change_id"]), "chg_rollback_reason"),
+    )
+
+
+def _changes_export(frame: pd.DataFrame) -> pd.DataFrame:
+    columns = {
+        "change_id": "Change ID",
+        "applied_at": "Applied at (UTC)",
+        "service": "Service",
+        "slug": "Service slug",
+        "team": "Team",
+        "changed": "Changed fields",
+        "before_summary": "Before",
+        "after_summary": "After",
+        "actor": "Applied by",
+        "reason": "Reason",
+        "recommendation_id": "Recommendation ID",
+        "status": "Status",
+        "rolled_back_at": "Rolled back at (UTC)",
+        "rolled_back_by": "Rolled back by",
+    }
+    exported = frame[list(columns)].rename(columns=columns)
+    for column in ("Applied at (UTC)", "Rolled back at (UTC)"):
+        exported[column] = exported[column].map(_iso)
+    exported["Recommendation ID"] = exported["Recommendation ID"].astype("Int64")
+    return exported
+
+
+def _audit_filters(trail: pd.DataFrame) -> dict[str, Any]:
+    st.markdown("**Audit trail**, newest first")
+    a, b, c, d = st.columns(4)
+    low = min((v.date() for v in trail["at"]), default=today)
+    high = max(datetime.now(UTC).date(), max((v.date() for v in trail["at"]), default=today))
+    return {
+        "actors": a.multiselect(
+            "Actor", sorted(trail["actor"].unique()), key="aud_actor", placeholder="Anyone"
+        ),
+        "actions": b.multiselect(
+            "Action", sorted(trail["action"].unique()), key="aud_action", placeholder="Any action"
+        ),
+        "targets": c.multiselect(
+            "Target type",
+            sorted(trail["target_type"].unique()),
+            key="aud_target",
+            placeholder="Any target",
+        ),
+        "dates": d.date_input(
+            "Dates (UTC)",
+            value=(max(low, high - timedelta(days=AUDIT_DAYS)), high),
+            min_value=low,
+            max_value=high,
+            key="aud_dates",
+        ),
+    }
+
+
+def _filter_audit(trail: pd.DataFrame, wanted: dict[str, Any]) -> pd.DataFrame:
+    keep = pd.Series(True, index=trail.index)
+    for column, key in (("actor", "actors"), ("action", "actions"), ("target_type", "targets")):
+        if wanted[key]:
+            keep &= trail[column].isin(wanted[key])
+    dates = [d for d in (wanted["dates"] or ()) if isinstance(d, date)]
+    if dates:
+        first = datetime.combine(dates[0], time(), tzinfo=UTC)
+        last = datetime.combine(dates[-1] + timedelta(days=1), time(), tzinfo=UTC)
+        keep &= (trail["at"] >= first) & (trail["at"] < last)
+    return trail[keep].reset_index(drop=True)
+
+
+def _audit_table(trail: pd.DataFrame, total: int) -> None:
+    if trail.empty:
+        st.info(
+            "No audit event matches these filters."
+            if total
+            else "No audit event yet: decisions on recommendations are recorded here.",
+            icon=":material/manage_search:",
+        )
+    else:
+        st.dataframe(
+            trail,
+            column_order=["at", "actor", "action", "target_type", "target_id", "summary"],
+            column_config={
+                "at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss"),
+                "actor": st.column_config.TextColumn("Actor"),
+                "action": st.column_config.TextColumn("Action"),
+                "target_type": st.column_config.TextColumn("Target"),
+                "target_id": st.column_config.TextColumn("Target ID"),
+                "summary": st.column_config.TextColumn("What happened", width="large"),
+            },
+            hide_index=True,
+            key="aud_table",
+        )
+    left, right = st.columns([4, 1], vertical_alignment="bottom")
+    left.caption(
+        f"{len(trail)} of {total} events shown. The trail is append-only: nothing edits or "
+        "deletes an event."
+    )
+    right.download_button(
+        "Export audit (CSV)",
+        data=export.to_csv_bytes(_audit_export(trail)),
+        file_name=f"tightrope-audit-{today:%Y-%m-%d}.csv",
+        mime="text/csv",
+        key="aud_export",
+        icon=":material/download:",
+        on_click="ignore",
+        width="stretch",
+    )
+
+
+def _audit_export(trail: pd.DataFrame) -> pd.DataFrame:
+    columns = {
+        "event_id": "Event ID",
+        "at": "At (UTC)",
+        "actor": "Actor",
+        "action": "Action",
+        "target_type": "Target type",
+        "target_id": "Target ID",
+        "summary": "Summary",
+        "before": "Before (JSON)",
+        "after": "After (JSON)",
+        "detail": "Detail (JSON)",
+    }
+    exported = trail[list(columns)].rename(columns=columns)
+    exported["At (UTC)"] = exported["At (UTC)"].map(_iso)
+    return exported
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() if isinstance(value, datetime) else ""
+
+
+changes = _scoped(everything, chosen.filters)
+if chosen.filters.active:
+    st.sidebar.info(
+        f"Filters active — showing {len(changes)} of {len(everything)} changes.",
+        icon=":material/filter_alt:",
+    )
+actions.show(feedback)
+kpis.kpi_row(_kpi_cards(changes, events))
+_changes_table(changes)
+_rollback_bar(changes)
+st.divider()
+_audit_table(_filter_audit(events, _audit_filters(events)), len(events))
+st.divider()
+states.freshness_line(status)

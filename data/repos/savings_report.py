@@ -118,7 +118,7 @@ def backlog(session: Session) -> pd.DataFrame:
         .outerjoin(ServiceRow, ServiceRow.id == RecommendationRow.service_id)
         .order_by(RecommendationRow.id)
     )
-    rows = [_backlog_row(rec, service) for rec, service in session.execute(query).tuples()]
+    rows = [_backlog_row(rec, service) for rec, service in session.execute(query)]
     frame = pd.DataFrame(rows, columns=list(BACKLOG_COLUMNS))
     if frame.empty:
         return frame

@@ -10,7 +10,13 @@ from streamlit.testing.v1 import AppTest
 
 from tests.dashboard.conftest import APP_PATH
 
-PAGES = ("app_pages/overview.py", "app_pages/services.py", "app_pages/service_detail.py")
+PAGES = (
+    "app_pages/overview.py",
+    "app_pages/services.py",
+    "app_pages/service_detail.py",
+    "app_pages/recommendations.py",
+    "app_pages/changes.py",
+)
 
 
 def _app() -> AppTest:

@@ -1,0 +1,120 @@
+"""Config changes and audit events as the frames the Changes page shows and exports (pure)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from dashboard.components import recs
+from data.repos.changes import AuditEvent, ConfigChange
+from data.repos.recommendations import to_json
+from data.repos.savings_report import config_summary
+
+CHANGE_COLUMNS = (
+    "change_id",
+    "applied_at",
+    "service_id",
+    "service",
+    "slug",
+    "team",
+    "environment",
+    "platform",
+    "changed",
+    "before_summary",
+    "after_summary",
+    "actor",
+    "reason",
+    "recommendation_id",
+    "recommendation_link",
+    "status",
+    "rolled_back_at",
+    "rolled_back_by",
+)
+AUDIT_COLUMNS = (
+    "event_id",
+    "at",
+    "actor",
+    "action",
+    "target_type",
+    "target_id",
+    "summary",
+    "before",
+    "after",
+    "detail",
+)
+# (service name, team, environment, platform) by service id
+ServiceNames = Mapping[int, tuple[str, str, str, str]]
+
+
+def changes_frame(found: Sequence[ConfigChange], names: ServiceNames) -> pd.DataFrame:
+    """One row per change; `changed` lists only the fields that differ (`Replicas: 3 → 2`)."""
+    rows = [_change_row(change, names) for change in found]
+    return pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
+
+
+def audit_frame(found: Sequence[AuditEvent]) -> pd.DataFrame:
+    rows = [
+        {
+            "event_id": event.id,
+            "at": event.at,
+            "actor": event.actor,
+            "action": event.action,
+            "target_type": event.target_type,
+            "target_id": event.target_id,
+            "summary": _event_summary(event),
+            "before": _compact(event.before),
+            "after": _compact(event.after),
+            "detail": _compact(event.detail),
+        }
+        for event in found
+    ]
+    return pd.DataFrame(rows, columns=list(AUDIT_COLUMNS))
+
+
+def _change_row(change: ConfigChange, names: ServiceNames) -> dict[str, Any]:
+    name, team, environment, platform = names.get(
+        change.service_id, (change.service_slug, "", "", "")
+    )
+    before, after = to_json(change.before), to_json(change.after)
+    rec_id = change.recommendation_id
+    return {
+        "change_id": change.id,
+        "applied_at": change.applied_at,
+        "service_id": change.service_id,
+        "service": name,
+        "slug": change.service_slug,
+        "team": team,
+        "environment": environment,
+        "platform": platform,
+        "changed": recs.diff_text(before, after),
+        "before_summary": config_summary(change.before),
+        "after_summary": config_summary(change.after),
+        "actor": change.actor,
+        "reason": change.reason or "",
+        "recommendation_id": rec_id,
+        "recommendation_link": f"/recommendations?rec={rec_id}" if rec_id is not None else None,
+        "status": change.status,
+        "rolled_back_at": change.rolled_back_at,
+        "rolled_back_by": change.rolled_back_by or "",
+    }
+
+
+def _event_summary(event: AuditEvent) -> str:
+    """What happened in words: status move and config diff, when the event carries them."""
+    before, after = event.before or {}, event.after or {}
+    parts = []
+    if before.get("status") != after.get("status") and after.get("status"):
+        parts.append(f"status {before.get('status') or '—'} → {after['status']}")
+    if isinstance(before.get("config"), dict) and isinstance(after.get("config"), dict):
+        parts.append(recs.diff_text(before["config"], after["config"]))
+    reason = event.detail.get("reason") if isinstance(event.detail, dict) else None
+    if reason:
+        parts.append(f"reason: {reason}")
+    return "; ".join(parts)
+
+
+def _compact(value: Any) -> str:
+    return "" if value is None else json.dumps(value, sort_keys=True, separators=(",", ":"))

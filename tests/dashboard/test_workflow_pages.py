@@ -1,0 +1,300 @@
+"""Recommendations and Changes pages with AppTest: backlog, detail, decisions, rollback, audit."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from streamlit.testing.v1 import AppTest
+
+from data.db import make_engine, make_sessions
+from data.models import ConfigChangeRow, RecommendationRow
+from data.repos.savings_report import backlog
+from data.settings import Settings
+from data.workflow import Workflow, WorkflowPolicy
+from tests.dashboard.conftest import APP_PATH
+
+RECS = "app_pages/recommendations.py"
+CHANGES = "app_pages/changes.py"
+
+
+@pytest.fixture
+def sessions(recommended_database: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(Settings(database_url=recommended_database, _env_file=None))
+    yield make_sessions(engine)
+    engine.dispose()
+
+
+def _open(page: str, **query: str) -> AppTest:
+    at = AppTest.from_file(APP_PATH, default_timeout=60).run()
+    at.query_params.update(query)
+    at.switch_page(page).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def _rec_id(sessions: sessionmaker[Session], service: str, kind: str) -> int:
+    with sessions() as session:
+        frame = backlog(session)
+    match = frame[(frame["service"] == service) & (frame["kind"] == kind)]
+    return int(match["recommendation_id"].iloc[0])
+
+
+def _status(sessions: sessionmaker[Session], rec_id: int) -> str:
+    with sessions() as session:
+        row = session.get(RecommendationRow, rec_id)
+        assert row is not None
+        return row.status
+
+
+def _metrics(at: AppTest) -> dict[str, tuple[str, str]]:
+    return {m.label: (m.value, m.delta) for m in at.metric}
+
+
+def _figures(at: AppTest) -> list[dict[str, Any]]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def _numbers(encoded: Any) -> list[float]:
+    """A plotly array: a plain list, or plotly's typed-array encoding {dtype, bdata}."""
+    if isinstance(encoded, list):
+        return [float(v) for v in encoded]
+    raw = base64.b64decode(encoded["bdata"])
+    return [float(v) for v in np.frombuffer(raw, dtype=encoded["dtype"])]
+
+
+def _pick(at: AppTest, rec_id: int) -> AppTest:
+    at.selectbox(key="rec_pick").set_value(rec_id).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+@pytest.mark.usefixtures("recommended_database")
+def test_backlog_is_ranked_by_risk_adjusted_savings() -> None:
+    at = _open(RECS)
+
+    table = at.dataframe[0].value
+    ranked = table["risk_adjusted_savings"].tolist()
+
+    assert at.title[0].value == "Recommendations"
+    assert ranked == sorted(ranked, reverse=True)
+    assert set(table["status"]) == {"open"}
+    assert table["risk_badge"].iloc[0] == "✓ 0 very low"
+    assert "savings × (1 − risk ÷ 5)" in at.caption[0].value
+
+
+@pytest.mark.usefixtures("recommended_database")
+def test_kpis_count_open_savings_once_per_service_and_the_risky_ones() -> None:
+    at = _open(RECS)
+
+    metrics = _metrics(at)
+
+    # payments commitment 77.79 + data commitment 25.93 + checkout's best cut 21.90
+    assert metrics["Open savings"][0] == "$126 /mo"
+    assert metrics["Open recommendations"][0] == "6"
+    assert metrics["At risk (risk ≥ 3)"][0] == "2"
+    assert metrics["Applied savings this month"][0] == "$0 /mo"
+
+
+@pytest.mark.usefixtures("recommended_database")
+def test_type_and_min_savings_filters_narrow_the_backlog() -> None:
+    at = _open(RECS)
+
+    at.multiselect(key="rec_kind").set_value(["rightsize", "joint"]).run()
+    at.number_input(key="rec_min_savings").set_value(0.0).run()
+
+    table = at.dataframe[0].value
+    assert table["service"].tolist() == ["Checkout API", "Checkout API"]
+    assert "showing 2 of 6 recommendations" in " ".join(i.value for i in at.sidebar.info)
+
+
+def test_detail_replays_current_and_proposed_against_the_sla(
+    sessions: sessionmaker[Session],
+) -> None:
+    rec_id = _rec_id(sessions, "Checkout API", "rightsize")
+
+    at = _pick(_open(RECS), rec_id)
+
+    latency, utilization = _figures(at)
+    assert latency["layout"]["title"]["text"] == "Projected p95 latency: current vs proposed"
+    assert [t["name"] for t in latency["data"]] == [
+        "Current config",
+        "Proposed config",
+        "SLA target (p95)",
+    ]
+    assert set(_numbers(latency["data"][2]["y"])) == {250.0}
+    assert [t["name"] for t in utilization["data"]][2] == "Saturation limit (75 %)"
+    assert len(latency["data"][0]["x"]) == 14 * 24
+    metrics = _metrics(at)
+    assert metrics["Monthly cost now (effective)"][0] == "$210 /mo"
+    assert metrics["SLA risk"] == ("⚠ 4 high", "✗ SLA not kept — see reasons")
+    texts = " ".join(str(m.value) for m in at.markdown)
+    assert "Instance type: m5\\.large" in texts
+    assert "m5a\\.large" in texts
+
+
+def test_a_link_with_rec_opens_that_recommendation(sessions: sessionmaker[Session]) -> None:
+    rec_id = _rec_id(sessions, "Nightly ETL", "horizontal")
+
+    at = _open(RECS, rec=str(rec_id))
+
+    assert at.selectbox(key="rec_pick").value == rec_id
+
+
+def test_apply_through_the_dialog_applies_and_records_the_change(
+    sessions: sessionmaker[Session],
+) -> None:
+    rec_id = _rec_id(sessions, "Checkout API", "rightsize")
+    at = _pick(_open(RECS), rec_id)
+
+    at.button(key="rec_apply").click().run()
+    at.button(key="rec_apply_confirm").click().run()
+
+    assert not at.exception
+    assert _status(sessions, rec_id) == "applied"
+    with sessions() as session:
+        change = session.scalars(select(ConfigChangeRow)).one()
+    assert change.recommendation_id == rec_id
+    assert change.after["instance_type"] == "m5a.large"
+    assert at.success[0].value.startswith(f"Applied recommendation {rec_id}")
+    assert at.selectbox(key="rec_pick").value == rec_id  # still in view after the action
+    assert _metrics(at)["Applied savings this month"][0] == "$22 /mo"
+
+
+def test_a_decision_taken_elsewhere_meanwhile_shows_a_conflict_warning(
+    sessions: sessionmaker[Session],
+) -> None:
+    rec_id = _rec_id(sessions, "Checkout API", "rightsize")
+    at = _pick(_open(RECS), rec_id)
+    at.button(key="rec_apply").click().run()
+    other_tab = Workflow(sessions, WorkflowPolicy())
+    with sessions() as session:
+        version = session.get(RecommendationRow, rec_id).version  # type: ignore[union-attr]
+    other_tab.postpone(
+        "local-admin",
+        rec_id,
+        expected_version=version,
+        until=datetime(2027, 1, 1, tzinfo=UTC),
+        now=datetime.now(UTC),
+    )
+
+    at.button(key="rec_apply_confirm").click().run()
+
+    assert not at.exception
+    assert _status(sessions, rec_id) == "postponed"
+    assert "changed by local-admin" in at.warning[0].value
+    assert at.warning[0].value.endswith("Nothing was changed.")
+
+
+def test_reject_needs_a_reason(sessions: sessionmaker[Session]) -> None:
+    rec_id = _rec_id(sessions, "Nightly ETL", "horizontal")
+    at = _pick(_open(RECS), rec_id)
+    at.button(key="rec_reject").click().run()
+
+    at.button(key="rec_reject_confirm").click().run()
+
+    assert "a reason is required" in at.warning[0].value
+    assert _status(sessions, rec_id) == "open"
+
+
+def test_reject_with_a_reason_records_it(sessions: sessionmaker[Session]) -> None:
+    rec_id = _rec_id(sessions, "Nightly ETL", "horizontal")
+    at = _pick(_open(RECS), rec_id)
+    at.button(key="rec_reject").click().run()
+
+    at.text_area(key="rec_reject_reason").input("batch window moves next week")
+    at.button(key="rec_reject_confirm").click().run()
+
+    assert _status(sessions, rec_id) == "rejected"
+    with sessions() as session:
+        row = session.get(RecommendationRow, rec_id)
+        assert row is not None
+        assert row.decision_reason == "batch window moves next week"
+
+
+def test_postpone_hides_it_from_the_open_backlog(sessions: sessionmaker[Session]) -> None:
+    rec_id = _rec_id(sessions, "Nightly ETL", "joint")
+    at = _pick(_open(RECS), rec_id)
+    at.button(key="rec_postpone").click().run()
+
+    at.button(key="rec_postpone_confirm").click().run()
+
+    assert _status(sessions, rec_id) == "postponed"
+    assert rec_id not in at.dataframe[0].value["recommendation_id"].tolist()
+
+
+def test_viewer_is_refused_with_a_warning(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TIGHTROPE_LOCAL_ACTOR", "visitor")
+    monkeypatch.setenv("TIGHTROPE_ROLES", '{"visitor": "viewer"}')
+    rec_id = _rec_id(sessions, "Checkout API", "rightsize")
+    at = _pick(_open(RECS), rec_id)
+    at.button(key="rec_apply").click().run()
+
+    at.button(key="rec_apply_confirm").click().run()
+
+    assert not at.exception
+    assert "viewer" in at.warning[0].value
+    assert _status(sessions, rec_id) == "open"
+
+
+def test_changes_page_lists_the_change_and_rolls_it_back(
+    sessions: sessionmaker[Session],
+) -> None:
+    rec_id = _rec_id(sessions, "Checkout API", "rightsize")
+    Workflow(sessions, WorkflowPolicy()).apply(
+        "local-admin", rec_id, expected_version=1, now=datetime.now(UTC)
+    )
+    at = _open(CHANGES)
+    changes = at.dataframe[0].value
+    assert changes["changed"].tolist() == ["Instance type: m5.large → m5a.large"]
+    assert changes["recommendation_link"].tolist() == [f"/recommendations?rec={rec_id}"]
+
+    at.button(key="chg_rollback").click().run()
+    at.button(key="chg_rollback_confirm").click().run()
+
+    assert not at.exception
+    assert _status(sessions, rec_id) == "rolled_back"
+    assert at.success[0].value.startswith("Rolled back change")
+    assert at.dataframe[0].value["status"].tolist() == ["rolled_back"]
+    audit = at.dataframe[1].value
+    assert audit["action"].tolist() == ["rollback", "apply"]
+
+
+def test_audit_trail_filters_by_action(sessions: sessionmaker[Session]) -> None:
+    rec_id = _rec_id(sessions, "Checkout API", "rightsize")
+    flow = Workflow(sessions, WorkflowPolicy())
+    outcome = flow.apply("local-admin", rec_id, expected_version=1, now=datetime.now(UTC))
+    assert outcome.change_id is not None
+    flow.rollback("local-admin", outcome.change_id, now=datetime.now(UTC))
+    at = _open(CHANGES)
+
+    at.multiselect(key="aud_action").set_value(["rollback"]).run()
+
+    audit: pd.DataFrame = at.dataframe[1].value
+    assert audit["action"].tolist() == ["rollback"]
+    assert "1 of 2 events shown" in " ".join(c.value for c in at.caption)
+
+
+@pytest.mark.usefixtures("seeded_database")
+def test_recommendations_page_without_a_recompute_says_how_to_run_one() -> None:
+    at = _open(RECS)
+
+    assert "make recompute" in " ".join(i.value for i in at.info)
+    assert not at.dataframe
+
+
+@pytest.mark.usefixtures("seeded_database")
+def test_changes_page_without_changes_explains_where_they_come_from() -> None:
+    at = _open(CHANGES)
+
+    assert "No config change yet" in " ".join(i.value for i in at.info)
