@@ -1,6 +1,7 @@
 """Benchmark: fleet recompute — `recommend` on N synthetic services × 90 days hourly.
 
-Usage: python bench/bench_recompute.py [N] [--profile] [--lookback-14]   (N defaults to 1,000)
+Usage: python bench/bench_recompute.py [N] [--profile] [--lookback-14] [--workers W]
+(N defaults to 1,000; W to 1 — the same jobs.fleet_eval.evaluate the recompute job runs)
 
 Rules size on the whole 90 days (profile lookback 90); --lookback-14 keeps the balanced default.
 
@@ -29,10 +30,10 @@ from engine.capacity import CapacityConfig
 from engine.catalog import Catalog
 from engine.context import ServiceContext
 from engine.profiles import PROFILES, SizingProfile
-from engine.rules import recommend
 from engine.service import Service, Sla
 from engine.sla import policy_for
 from engine.usage import UsageWindow
+from jobs.fleet_eval import evaluate
 
 DAYS = 90
 HOURS = DAYS * 24
@@ -86,7 +87,7 @@ def context(
     return ServiceContext(service, config, usage, catalog, profile, policy_for("standard"), NOW)
 
 
-def run(n: int, profile: SizingProfile) -> tuple[float, float, dict[str, int]]:
+def run(n: int, profile: SizingProfile, workers: int = 1) -> tuple[float, float, dict[str, int]]:
     """(recompute seconds, numpy lower-bound seconds, outcome counts)."""
     rng = np.random.default_rng(SEED)
     catalog = load_catalog()
@@ -97,9 +98,8 @@ def run(n: int, profile: SizingProfile) -> tuple[float, float, dict[str, int]]:
     bound_s = time.perf_counter() - start
     counts: dict[str, int] = {}
     start = time.perf_counter()
-    for ctx in contexts:
-        for rec in recommend(ctx):
-            counts[rec.outcome] = counts.get(rec.outcome, 0) + 1
+    for rec in evaluate(contexts, workers=workers).recs:
+        counts[rec.outcome] = counts.get(rec.outcome, 0) + 1
     return time.perf_counter() - start, bound_s, counts
 
 
@@ -109,16 +109,21 @@ def main(argv: list[str]) -> None:
     if profiler:
         profiler.enable()
     profile = PROFILES["balanced"] if "--lookback-14" in argv else PROFILE_90
-    wall_s, bound_s, counts = run(n, profile)
+    workers = int(argv[argv.index("--workers") + 1]) if "--workers" in argv else 1
+    wall_s, bound_s, counts = run(n, profile, workers)
     if profiler:
         profiler.disable()
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
     rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"services: {n:,} × {HOURS:,} hours, lookback {profile.lookback_days} days")
+    print(f"workers: {workers}")
     print(f"outcomes: {counts}")
     print(f"recompute wall time: {wall_s:.2f} s   ({1000 * wall_s / n:.2f} ms/service)")
     print(f"numpy lower bound (one percentile over {n:,} × {HOURS:,}): {bound_s:.3f} s")
     print(f"ratio to the bound: {wall_s / bound_s:,.0f}×   peak RSS: {rss_mib:,.0f} MiB")
+    if workers > 1:  # copy-on-write pages shared with the parent count in both figures
+        child_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(f"largest worker peak RSS: {child_mib:,.0f} MiB")
 
 
 if __name__ == "__main__":

@@ -70,11 +70,12 @@ def response_time_quantile_table_s(
     with np.errstate(divide="ignore", invalid="ignore"):
         stretch = -np.log1p(-load / c)  # NaN for c = 0 or load > c: routed to the exact solver
     inside = (c >= MIN_SERVERS) & (c <= MAX_SERVERS) & (stretch <= MAX_STRETCH)
+    if inside.all():  # the common case: no masked copies
+        return _interpolate(_table(quantile), np.log(c), stretch) * service_s
     x = np.empty(lam.shape)
     x[inside] = _interpolate(_table(quantile), np.log(c[inside]), stretch[inside])
     outside = ~inside
-    if outside.any():
-        x[outside] = response_time_quantile_s(quantile, load[outside], 1.0, c[outside])
+    x[outside] = response_time_quantile_s(quantile, load[outside], 1.0, c[outside])
     return x * service_s
 
 

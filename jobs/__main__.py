@@ -15,6 +15,7 @@ from data.errors import NotFound
 from data.repos.usage import latest_usage_hour
 from data.settings import Settings
 from engine.profiles import PROFILES, ProfileName
+from jobs.fleet_eval import default_workers
 from jobs.recompute import RecomputeReport, recompute
 
 log = logging.getLogger("tightrope.jobs")
@@ -38,7 +39,9 @@ def run_recompute(settings: Settings, args: argparse.Namespace) -> int:
         # (whose data ends the day it was seeded) still gets a full lookback window whenever
         # it is opened. The scheduler (issue 7) will pass the real clock for live telemetry.
         now = newest + timedelta(hours=1)
-        report = recompute(sessions, catalog, profile=PROFILES[args.profile], now=now)
+        report = recompute(
+            sessions, catalog, profile=PROFILES[args.profile], now=now, workers=args.workers
+        )
     finally:
         engine.dispose()
     _log_report(report, now=now, profile=args.profile)
@@ -73,6 +76,12 @@ def _parser() -> argparse.ArgumentParser:
     recompute_parser = commands.add_parser("recompute", help="recompute every recommendation")
     recompute_parser.add_argument(
         "--profile", choices=get_args(ProfileName), default="balanced", help="sizing profile"
+    )
+    recompute_parser.add_argument(
+        "--workers",
+        type=int,
+        default=default_workers(),
+        help="engine processes (default: one per CPU)",
     )
     recompute_parser.set_defaults(handler=run_recompute)
     return parser

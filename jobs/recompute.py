@@ -25,6 +25,7 @@ from engine.errors import EngineError
 from engine.profiles import SizingProfile
 from engine.recommendation import Recommendation
 from engine.sla import policy_for
+from jobs import fleet_eval
 
 log = logging.getLogger(__name__)
 
@@ -48,28 +49,24 @@ class RecomputeReport:
     no_recommendation: tuple[Recommendation, ...] = field(default=(), repr=False)
 
 
-@dataclass(frozen=True, slots=True)
-class _Evaluation:
-    recs: tuple[Recommendation, ...]
-    failed_services: int
-
-
 def recompute(
     sessions: sessionmaker[Session],
     catalog: Catalog,
     *,
     profile: SizingProfile,
     now: datetime,
+    workers: int = 1,
 ) -> RecomputeReport:
     """Recompute every active service's recommendations and the teams' commitments.
 
     One short read transaction (services, current configs, usage for the profile's lookback
     ending at `now`), the pure engine outside any transaction, then one write transaction that
     upserts by key (see `save_recommendations`). Idempotent for the same data and `now`.
+    `workers` > 1 spreads the engine over that many processes (jobs.fleet_eval).
     """
     started = time.perf_counter()
     contexts = _read_contexts(sessions, catalog, profile=profile, now=now)
-    evaluation = _evaluate(contexts)
+    evaluation = fleet_eval.evaluate(contexts, workers=workers)
     start = now - timedelta(days=profile.lookback_days)
     commitments = _team_commitments(contexts, catalog, start=start, end=now)
     recs = evaluation.recs + commitments
@@ -110,20 +107,6 @@ def _read_contexts(
         )
         for service in services
     ]
-
-
-def _evaluate(contexts: Sequence[ServiceContext]) -> _Evaluation:
-    """Run every rule per service; a service the engine cannot price is skipped, not fatal."""
-    recs: list[Recommendation] = []
-    failed = 0
-    for ctx in contexts:
-        try:
-            recs.extend(rules.recommend(ctx))
-        except EngineError as error:
-            # Its slots stay unevaluated, so its open recommendations are kept as they are.
-            log.warning("recompute skipped service %s: %s", ctx.service.slug, error)
-            failed += 1
-    return _Evaluation(tuple(recs), failed)
 
 
 def _team_commitments(

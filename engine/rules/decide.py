@@ -13,6 +13,7 @@ from engine.capacity import CapacityConfig
 from engine.context import ServiceContext
 from engine.cost import config_cost
 from engine.recommendation import (
+    Confidence,
     Outcome,
     Recommendation,
     RecommendationKind,
@@ -119,9 +120,9 @@ def judge(ctx: ServiceContext, plans: Sequence[Plan | Recommendation]) -> list[R
     candidates = _with_current(ctx.config, *(p.search.grid.candidates for p in pending))
     sla, policy = ctx.service.sla, ctx.policy
     verdicts = evaluate_candidates(window, ctx.config, candidates, sla=sla, policy=policy)
-    judged = _Judged(
-        verdicts, candidates, verdict_at(verdicts, 0, candidates, sla=sla, policy=policy)
-    )
+    now = verdict_at(verdicts, 0, candidates, sla=sla, policy=policy)
+    band = confidence(window, ctx.config.replicas, ctx.profile)  # the same for every plan
+    judged = _Judged(verdicts, candidates, now, band)
     picks = iter(_pick(ctx, window, p, judged, offset) for p, offset in _offsets(pending))
     return [next(picks) if isinstance(p, Plan) else p for p in plans]
 
@@ -131,6 +132,7 @@ class _Judged:
     verdicts: CandidateVerdicts
     candidates: Candidates
     now: SlaVerdict  # the current config's verdict (candidate 0)
+    band: Confidence  # the same window, replicas and profile for every plan
 
     def at(self, index: int, ctx: ServiceContext) -> SlaVerdict:
         return verdict_at(
@@ -162,7 +164,7 @@ def _pick(
     best = int(passing[np.argmin(costs[passing])])
     chosen = judged.at(offset + best, ctx)
     cheaper_failing = int(np.sum(plan.all_costs_usd < costs[best]))
-    return _judge(ctx, window, search, best, (judged.now, chosen, cheaper_failing))
+    return _judge(ctx, window, search, best, (judged, chosen, cheaper_failing))
 
 
 def _judge(
@@ -170,9 +172,10 @@ def _judge(
     window: UsageWindow,
     search: Search,
     best: int,
-    found: tuple[SlaVerdict, SlaVerdict, int],
+    found: tuple[_Judged, SlaVerdict, int],
 ) -> Recommendation:
-    now, chosen, cheaper_failing = found
+    judged, chosen, cheaper_failing = found
+    now = judged.now
     proposed = search.grid.config_at(best)
     cost_now = to_money(config_cost(ctx.config, region=ctx.service.region, catalog=ctx.catalog))
     cost_new = to_money(config_cost(proposed, region=ctx.service.region, catalog=ctx.catalog))
@@ -200,7 +203,7 @@ def _judge(
         cost_proposed=cost_new,
         risk=risk_of(chosen),
         sla=sla_summary(chosen),
-        confidence=confidence(window, ctx.config.replicas, ctx.profile),
+        confidence=judged.band,
         explanation=explanation,
         effort=search.effort,
         restart_needed=search.restart_needed,

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import numpy as np
-
 from engine.context import ServiceContext
 from engine.cost import config_cost
 from engine.recommendation import Outcome, Recommendation, Risk
@@ -13,6 +11,7 @@ from engine.rules.decide import Search, explain
 from engine.rules.grid import CandidateGrid
 from engine.rules.sizing import confidence, sla_summary, to_money
 from engine.sla import evaluate
+from engine.stats import nan_percentile
 from engine.units import HOURS_PER_DAY
 from engine.usage import UsageWindow
 
@@ -33,8 +32,8 @@ def idle(ctx: ServiceContext) -> Recommendation:
         return _result(ctx, "not_applicable", "no replicas running: nothing to decommission")
     if window.days < IDLE_DAYS or window.points < ctx.profile.min_points:
         return _result(ctx, "not_enough_data", f"not enough data: {window.days:.1f} of 14 days")
-    cpu_p95 = float(np.nanpercentile(window.cpu_used_p95_cores / ctx.config.cpu_capacity_cores, 95))
-    requests_p95 = float(np.nanpercentile(window.requests_per_s, 95))
+    cpu_p95 = nan_percentile(window.cpu_used_p95_cores / ctx.config.cpu_capacity_cores, 95.0)
+    requests_p95 = nan_percentile(window.requests_per_s, 95.0)
     if cpu_p95 >= IDLE_CPU_P95_UTILIZATION or requests_p95 >= IDLE_REQUESTS_P95_PER_S:
         reason = f"in use: CPU p95 {100 * cpu_p95:.1f} %, requests p95 {requests_p95:.2f}/s"
         return _result(ctx, "not_applicable", reason)

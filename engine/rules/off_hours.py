@@ -14,6 +14,7 @@ from engine.rules.decide import Search, explain
 from engine.rules.grid import CandidateGrid
 from engine.rules.sizing import confidence, risk_of, sla_summary, to_money
 from engine.sla import evaluate
+from engine.stats import nan_percentile
 from engine.units import HOURS_PER_DAY, HOURS_PER_WEEK
 from engine.usage import UsageWindow
 
@@ -54,7 +55,7 @@ def recurring_idle(usage: UsageWindow, capacity_cores: float) -> np.ndarray:
     hours = usage.hour_start.astype("datetime64[h]").astype(np.int64)
     days = hours // HOURS_PER_DAY
     hour_of_week = ((days + _EPOCH_WEEKDAY) % 7) * HOURS_PER_DAY + hours % HOURS_PER_DAY
-    requests_p95 = float(np.nanpercentile(usage.requests_per_s, 95))
+    requests_p95 = nan_percentile(usage.requests_per_s, 95.0)
     idle = (usage.cpu_used_p95_cores / capacity_cores < IDLE_CPU_UTILIZATION) & (
         usage.requests_per_s <= IDLE_REQUESTS_SHARE * requests_p95
     )

@@ -28,6 +28,7 @@ from engine.recommendation import (
     SlaSummary,
 )
 from engine.sla import SlaVerdict
+from engine.stats import nan_percentile, nan_percentiles
 from engine.units import HOURS_PER_DAY, MIB_PER_GIB
 from engine.usage import FloatArray, UsageWindow
 
@@ -87,7 +88,7 @@ def needs(
     sample the memory max is `no_memory_gib` (callers pass the current size: never shrink blind).
     """
     per_replica = max(replicas, 1)
-    cpu = float(np.nanpercentile(usage.cpu_used_p95_cores / per_replica, profile.cpu_percentile))
+    cpu = nan_percentile(usage.cpu_used_p95_cores / per_replica, profile.cpu_percentile)
     known = np.isfinite(usage.memory_used_max_gib)
     memory = float(np.max(usage.memory_used_max_gib[known])) / per_replica if known.any() else 0.0
     memory = memory if known.any() else no_memory_gib / profile.memory_factor
@@ -114,7 +115,7 @@ def confidence(usage: UsageWindow, replicas: int, profile: SizingProfile) -> Con
     if level <= 0:
         return Confidence(points, days, unit="cores per replica")
     cpu = usage.cpu_used_p95_cores / max(replicas, 1)
-    p50, p95 = (float(np.nanpercentile(cpu, q)) for q in (50.0, 95.0))
+    p50, p95 = nan_percentiles(cpu, (50.0, 95.0))
     lower = p50 * profile.cpu_factor * (1.0 + 0.001 / level) ** -2
     upper = p95 * profile.cpu_factor * (1.0 + 1.0 / level)
     return Confidence(points, days, lower, upper, unit="cores per replica")
