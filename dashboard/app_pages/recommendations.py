@@ -9,7 +9,18 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import actions, queries
-from dashboard.components import charts, export, filters, formats, kpis, page, recs, states, theme
+from dashboard.components import (
+    charts,
+    export,
+    filters,
+    formats,
+    kpis,
+    page,
+    recs,
+    selection,
+    states,
+    theme,
+)
 from dashboard.components.charts import Line
 from dashboard.projection import SlaProjection
 from data.repos import savings_report
@@ -17,7 +28,8 @@ from data.repos.fleet import Filters
 from data.repos.recommendations import StoredRecommendation
 from data.workflow.states import DECIDABLE
 
-QUERY_PARAM = "rec"
+QUERY_PARAM = selection.RECOMMENDATION_PARAM
+SEEN = selection.RECOMMENDATION_SEEN
 TYPE_LABELS = savings_report.ACTION_TYPES
 DEFAULT_STATUSES = ("open",)
 
@@ -231,8 +243,8 @@ def _pick(frame: pd.DataFrame) -> int | None:
 def _wanted() -> int | None:
     """?rec=ID from a link (Service detail), once; afterwards the picker's own choice."""
     raw = st.query_params.get(QUERY_PARAM)
-    if raw is not None and raw != st.session_state.get("rec_param_seen"):
-        st.session_state["rec_param_seen"] = raw
+    if raw is not None and raw != st.session_state.get(SEEN):
+        st.session_state[SEEN] = raw
         try:
             return int(raw)
         except ValueError:
@@ -242,7 +254,7 @@ def _wanted() -> int | None:
 
 def _remember() -> None:
     st.query_params[QUERY_PARAM] = str(st.session_state["rec_pick"])
-    st.session_state["rec_param_seen"] = st.query_params[QUERY_PARAM]
+    st.session_state[SEEN] = st.query_params[QUERY_PARAM]
 
 
 def _labels() -> dict[int, str]:

@@ -17,3 +17,17 @@ def open_service(service_id: int) -> None:
 def selected_service() -> int | None:
     value = st.session_state.get(SELECTED_SERVICE)
     return int(value) if value is not None else None
+
+
+RECOMMENDATIONS_PAGE = "app_pages/recommendations.py"
+RECOMMENDATION_PARAM = "rec"
+# The ?rec= value the Recommendations page has already obeyed (it then follows its picker).
+RECOMMENDATION_SEEN = "rec_param_seen"
+
+
+def open_recommendation(recommendation_id: int) -> None:
+    """Go to the Recommendations page with that recommendation open (ends this script run)."""
+    st.session_state.pop(RECOMMENDATION_SEEN, None)
+    st.switch_page(
+        RECOMMENDATIONS_PAGE, query_params={RECOMMENDATION_PARAM: str(recommendation_id)}
+    )

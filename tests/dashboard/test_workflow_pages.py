@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from streamlit.testing.v1 import AppTest
 
 from data.db import make_engine, make_sessions
-from data.models import ConfigChangeRow, RecommendationRow
+from data.models import ConfigChangeRow, RecommendationRow, RuleOutcomeRow, ServiceRow
 from data.repos.savings_report import backlog
 from data.settings import Settings
 from data.workflow import Workflow, WorkflowPolicy
@@ -298,3 +298,52 @@ def test_changes_page_without_changes_explains_where_they_come_from() -> None:
     at = _open(CHANGES)
 
     assert "No config change yet" in " ".join(i.value for i in at.info)
+
+
+def _open_service(at: AppTest, name: str) -> AppTest:
+    labels = at.selectbox(key="detail_service").options
+    index = next(i for i, label in enumerate(labels) if label.startswith(name))
+    at.selectbox(key="detail_service").select_index(index).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_service_detail_lists_its_recommendations_and_opens_one(
+    sessions: sessionmaker[Session],
+) -> None:
+    rec_id = _rec_id(sessions, "Checkout API", "rightsize")
+    at = _open_service(_open("app_pages/service_detail.py"), "Checkout API")
+    table = at.dataframe[0].value
+    assert sorted(table["kind"]) == ["joint", "rightsize"]
+    assert f"/recommendations?rec={rec_id}" in table["link"].tolist()
+
+    at.selectbox(key="detail_rec_open").set_value(rec_id).run()
+
+    assert not at.exception
+    assert at.title[0].value == "Recommendations"
+    assert at.selectbox(key="rec_pick").value == rec_id
+
+
+def test_service_detail_says_why_a_rule_proposed_nothing(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions() as session:
+        search = session.scalars(select(ServiceRow).where(ServiceRow.slug == "search")).one()
+        search_id = search.id
+    with sessions.begin() as session:
+        session.add(
+            RuleOutcomeRow(
+                service_id=search_id,
+                kind="rightsize",
+                outcome="not_enough_data",
+                reason="not enough data: 41 of 100 points",
+                evaluated_at=datetime(2026, 12, 1, tzinfo=UTC),
+            )
+        )
+
+    at = _open_service(_open("app_pages/service_detail.py"), "Search API")
+
+    assert "No recommendation for this service" in at.info[0].value
+    reasons = at.dataframe[-1].value
+    assert reasons["reason"].tolist() == ["not enough data: 41 of 100 points"]
+    assert reasons["verdict"].tolist() == ["Not enough data"]
