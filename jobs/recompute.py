@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from data.repos.fleet_usage import load_usage_windows
 from data.repos.recommendations import SaveReport, save_recommendations
+from data.repos.rule_outcomes import save_rule_outcomes
 from data.repos.services import current_configs, list_services
 from data.repos.usage import to_datetime64
 from engine import rules
@@ -37,7 +38,8 @@ class RecomputeReport:
     """What one recompute evaluated, proposed and wrote.
 
     `recommendations` counts outcome "recommend" by kind, `outcomes` every rule result by
-    outcome; `no_recommendation` keeps the reason values (not stored: no table holds them).
+    outcome; `no_recommendation` keeps the reason values (also stored per service and rule in
+    `rule_outcome`, which the service page reads).
     """
 
     services: int
@@ -72,6 +74,7 @@ def recompute(
     recs = evaluation.recs + commitments
     with sessions.begin() as session:
         saved = save_recommendations(session, recs, now=now)
+        save_rule_outcomes(session, evaluation.recs, now=now)
     report = RecomputeReport(
         services=len(contexts),
         recommendations=dict(Counter(r.kind for r in recs if r.outcome == "recommend")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -13,12 +14,14 @@ from data.catalog import load_catalog
 from data.connectors.demo import seed_demo_fleet
 from data.models import RecommendationRow
 from data.repos.recommendations import list_recommendations
+from data.repos.rule_outcomes import list_rule_outcomes
 from data.repos.services import list_services
 from engine.capacity import CapacityConfig
 from engine.catalog import Catalog
 from engine.context import ServiceContext
 from engine.cost import running_cost
 from engine.profiles import PROFILES
+from engine.rules import RULES
 from engine.service import Service, Sla
 from engine.sla import policy_for
 from jobs.recompute import RecomputeReport, on_demand_usd_per_hour, recompute
@@ -67,6 +70,37 @@ def test_every_rule_result_is_counted_as_an_outcome(
     reasons = len(report.no_recommendation)
     assert sum(report.outcomes.values()) == reasons + sum(report.recommendations.values())
     assert all(rec.reason for rec in report.no_recommendation)
+
+
+def test_every_service_keeps_each_rules_latest_outcome_and_reason(
+    fleet: sessionmaker[Session], catalog: Catalog
+) -> None:
+    _recompute(fleet, catalog)
+    report = _recompute(fleet, catalog)  # a second run replaces, never duplicates
+
+    with fleet() as session:
+        services = list_services(session)
+        stored = {s.id: list_rule_outcomes(session, s.id) for s in services}
+    assert all(len(outcomes) == len(RULES) for outcomes in stored.values())
+    assert all(o.reason and o.evaluated_at == END for os_ in stored.values() for o in os_)
+    counted = Counter(o.outcome for os_ in stored.values() for o in os_)
+    service_results = Counter(
+        r.outcome for r in report.no_recommendation if r.service_id is not None
+    ) + Counter(
+        {"recommend": sum(n for k, n in report.recommendations.items() if k != "commitment")}
+    )
+    assert counted == service_results
+
+
+def test_parallel_workers_store_what_one_process_stores(
+    fleet: sessionmaker[Session], catalog: Catalog
+) -> None:
+    one = _recompute(fleet, catalog)
+
+    two = recompute(fleet, catalog, profile=PROFILES["balanced"], now=END, workers=2)
+
+    assert (two.outcomes, two.recommendations) == (one.outcomes, one.recommendations)
+    assert (two.saved.created, two.saved.superseded) == (0, 0)
 
 
 def test_each_team_gets_one_commitment_result(

@@ -1,0 +1,64 @@
+"""Every rule's latest outcome per service — kept also when it proposes nothing, with why."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from data.models import RuleOutcomeRow
+from engine.recommendation import Recommendation
+
+
+@dataclass(frozen=True, slots=True)
+class RuleOutcome:
+    """What one rule last concluded for one service: "recommend" or why not."""
+
+    service_id: int
+    kind: str
+    outcome: str
+    reason: str
+    evaluated_at: datetime
+
+
+def save_rule_outcomes(session: Session, recs: Sequence[Recommendation], *, now: datetime) -> int:
+    """Replace the stored outcomes of every (service, rule) in `recs`; never commits.
+
+    Rules: service-scoped results only (fleet/team commitments have no service); the rows of
+    each evaluated service are deleted and re-inserted in bulk, so a rule dropped from the
+    tuple leaves no stale row and 10,000 services cost one DELETE and one executemany.
+    Returns the number of rows written.
+    """
+    rows = {
+        (rec.service_id, rec.kind): {
+            "service_id": rec.service_id,
+            "kind": rec.kind,
+            "outcome": rec.outcome,
+            "reason": rec.reason,
+            "evaluated_at": now,
+        }
+        for rec in recs
+        if rec.service_id is not None
+    }
+    services = sorted({service_id for service_id, _ in rows})
+    if not services:
+        return 0
+    session.execute(delete(RuleOutcomeRow).where(RuleOutcomeRow.service_id.in_(services)))
+    session.execute(insert(RuleOutcomeRow), list(rows.values()))
+    return len(rows)
+
+
+def list_rule_outcomes(session: Session, service_id: int) -> list[RuleOutcome]:
+    """The latest outcome of each rule for one service, by rule name."""
+    query = (
+        select(RuleOutcomeRow)
+        .where(RuleOutcomeRow.service_id == service_id)
+        .order_by(RuleOutcomeRow.kind)
+    )
+    return [
+        RuleOutcome(row.service_id, row.kind, row.outcome, row.reason, row.evaluated_at)
+        for row in session.scalars(query)
+    ]
