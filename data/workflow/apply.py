@@ -9,8 +9,12 @@ from sqlalchemy.orm import Session
 from data.models import ConfigChangeRow
 from data.repos import services
 from data.repos.recommendations import StoredRecommendation, to_json, to_stored
-from data.workflow.audit import record_event
-from data.workflow.decision import flush_decision, load_for_decision, mark_decided
+from data.workflow.decision import (
+    flush_decision,
+    load_for_decision,
+    mark_decided,
+    record_decision,
+)
 from data.workflow.drift import check_unchanged, live_config
 from data.workflow.outcome import Outcome
 from data.workflow.states import APPLIED
@@ -27,22 +31,17 @@ def apply_recommendation(
     """
     row = load_for_decision(session, recommendation_id, expected_version=expected_version)
     left = mark_decided(row, "apply", actor=actor, now=now)
-    row.postponed_until = None
     flush_decision(session, row)
     stored = to_stored(row)
     change = _change_config(session, stored, actor=actor, now=now)
-    record_event(
+    record_decision(
         session,
-        actor=actor,
-        action="apply",
-        target=("recommendation", row.id),
+        row,
+        "apply",
         before={"status": left, "config": change.before if change else None},
         after={"status": APPLIED, "config": change.after if change else None},
-        detail={
-            "version": row.version,
-            "service_id": stored.service_id,
-            "change_id": change.id if change else None,
-        },
+        detail={"service_id": stored.service_id, "change_id": change.id if change else None},
+        actor=actor,
         now=now,
     )
     return Outcome(row.id, change.id if change else None, APPLIED, row.version, _message(stored))

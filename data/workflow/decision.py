@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from data.errors import Conflict, NotFound
 from data.models import RecommendationRow
+from data.workflow.audit import record_event
 from data.workflow.states import Decision, check_decision
 
 
@@ -33,13 +35,42 @@ def load_for_decision(
 
 
 def mark_decided(row: RecommendationRow, decision: Decision, *, actor: str, now: datetime) -> str:
-    """Move the row to the decision's status (not flushed yet); returns the status it left."""
+    """Move the row to the decision's status (not flushed yet); returns the status it left.
+
+    Any decision but a new postponement ends the current one.
+    """
     left = row.status
     row.status = check_decision(row.id, left, decision)
     row.decided_by = actor
     row.decided_at = now
     row.updated_at = now
+    if decision != "postpone":
+        row.postponed_until = None
     return left
+
+
+def record_decision(
+    session: Session,
+    row: RecommendationRow,
+    decision: Decision,
+    *,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    detail: dict[str, Any],
+    actor: str,
+    now: datetime,
+) -> None:
+    """The decision's one audit event, on the recommendation, carrying its new version."""
+    record_event(
+        session,
+        actor=actor,
+        action=decision,
+        target=("recommendation", row.id),
+        before=before,
+        after=after,
+        detail={"version": row.version, **detail},
+        now=now,
+    )
 
 
 def flush_decision(session: Session, row: RecommendationRow) -> None:

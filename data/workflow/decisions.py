@@ -7,8 +7,12 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from data.errors import InvalidInput
-from data.workflow.audit import record_event
-from data.workflow.decision import flush_decision, load_for_decision, mark_decided
+from data.workflow.decision import (
+    flush_decision,
+    load_for_decision,
+    mark_decided,
+    record_decision,
+)
 from data.workflow.outcome import Outcome
 from data.workflow.states import POSTPONED, REJECTED
 
@@ -30,18 +34,16 @@ def reject(
     row = load_for_decision(session, recommendation_id, expected_version=expected_version)
     left = mark_decided(row, "reject", actor=actor, now=now)
     row.decision_reason = text
-    row.postponed_until = None
     row.suppressed_until = now + cooldown
     flush_decision(session, row)
-    after = {"status": REJECTED, "suppressed_until": row.suppressed_until.isoformat()}
-    record_event(
+    record_decision(
         session,
-        actor=actor,
-        action="reject",
-        target=("recommendation", row.id),
+        row,
+        "reject",
         before={"status": left},
-        after=after,
-        detail={"version": row.version, "reason": text},
+        after={"status": REJECTED, "suppressed_until": row.suppressed_until.isoformat()},
+        detail={"reason": text},
+        actor=actor,
         now=now,
     )
     message = (
@@ -67,14 +69,14 @@ def postpone(
     left = mark_decided(row, "postpone", actor=actor, now=now)
     row.postponed_until = until
     flush_decision(session, row)
-    record_event(
+    record_decision(
         session,
-        actor=actor,
-        action="postpone",
-        target=("recommendation", row.id),
+        row,
+        "postpone",
         before={"status": left},
         after={"status": POSTPONED, "postponed_until": until.isoformat()},
-        detail={"version": row.version},
+        detail={},
+        actor=actor,
         now=now,
     )
     message = f"Postponed recommendation {row.id} until {until:%Y-%m-%d %H:%M UTC}."

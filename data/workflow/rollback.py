@@ -42,6 +42,23 @@ def rollback_change(
     services.set_capacity(session, change.service_id, before, actor=actor, now=now)
     if rec is not None:
         _mark_rolled_back(session, rec, actor=actor, now=now, reason=reason, cooldown=cooldown)
+    _record(session, change, rec, actor=actor, now=now, reason=reason)
+    message = f"Rolled back change {change.id}: {after.describe()} → {before.describe()}."
+    return Outcome(
+        change.recommendation_id, change.id, ROLLED_BACK, rec.version if rec else None, message
+    )
+
+
+def _record(
+    session: Session,
+    change: ConfigChangeRow,
+    rec: RecommendationRow | None,
+    *,
+    actor: str,
+    now: datetime,
+    reason: str | None,
+) -> None:
+    """The rollback's one audit event, on the change: config from `after` back to `before`."""
     record_event(
         session,
         actor=actor,
@@ -56,10 +73,6 @@ def rollback_change(
             "reason": reason,
         },
         now=now,
-    )
-    message = f"Rolled back change {change.id}: {after.describe()} → {before.describe()}."
-    return Outcome(
-        change.recommendation_id, change.id, ROLLED_BACK, rec.version if rec else None, message
     )
 
 
