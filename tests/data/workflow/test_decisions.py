@@ -140,3 +140,14 @@ def test_applied_recommendation_cannot_be_postponed(sessions: sessionmaker[Sessi
         )
 
     assert snapshot(sessions) == before
+
+
+def test_a_reason_that_looks_like_sql_is_stored_verbatim(sessions: sessionmaker[Session]) -> None:
+    rec = add_open_rec(sessions)
+    payload = "x'); DROP TABLE config_change;--"
+
+    make_flow(sessions).reject("ana", rec.id, expected_version=rec.version, reason=payload, now=NOW)
+
+    with sessions() as session:
+        (stored,) = list_recommendations(session)
+    assert stored.decision_reason == payload

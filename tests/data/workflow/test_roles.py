@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -9,6 +13,8 @@ from data.errors import Forbidden
 from data.settings import Settings
 from data.workflow import WorkflowPolicy
 from tests.data.workflow.world import ADMIN, NOW, add_open_rec, make_flow, make_policy, snapshot
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_viewer_cannot_apply(sessions: sessionmaker[Session]) -> None:
@@ -90,3 +96,29 @@ def test_an_unknown_role_name_is_refused(monkeypatch: pytest.MonkeyPatch) -> Non
 
     with pytest.raises(ValueError, match="superuser"):
         Settings(_env_file=None)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("suppression_cooldown_days", "-1"),
+        ("bulk_apply_max_count", "0"),
+        ("bulk_apply_max_fleet_pct", "0"),
+        ("bulk_apply_max_fleet_pct", "101"),
+    ],
+)
+def test_workflow_settings_out_of_bounds_are_refused(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(f"TIGHTROPE_{name.upper()}", value)
+
+    with pytest.raises(ValueError, match=name):
+        Settings(_env_file=None)
+
+
+def test_the_workflow_runs_without_streamlit() -> None:
+    code = "import sys, data.workflow; sys.exit('streamlit' in sys.modules)"
+
+    result = subprocess.run([sys.executable, "-c", code], check=False, cwd=ROOT)
+
+    assert result.returncode == 0

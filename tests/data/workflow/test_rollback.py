@@ -9,7 +9,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from data.errors import Drifted, InvalidTransition, NotFound
 from data.repos import changes, services
-from data.repos.recommendations import StoredRecommendation, list_recommendations
+from data.repos.recommendations import (
+    StoredRecommendation,
+    list_recommendations,
+    save_recommendations,
+)
 from data.workflow import Outcome
 from tests.data.workflow.world import (
     NOW,
@@ -17,6 +21,7 @@ from tests.data.workflow.world import (
     audit_rows,
     live,
     make_flow,
+    make_rec,
     snapshot,
 )
 from tests.factories import make_vm_config
@@ -123,3 +128,25 @@ def test_unknown_change_is_not_found(sessions: sessionmaker[Session]) -> None:
 
     with pytest.raises(NotFound):
         make_flow(sessions).rollback("apu", 42, now=LATER)
+
+
+def test_rolled_back_proposal_is_not_reproposed_by_recompute(
+    sessions: sessionmaker[Session],
+) -> None:
+    rec, applied = _applied(sessions)
+    make_flow(sessions).rollback("apu", applied.change_id or 0, now=LATER)
+
+    with sessions.begin() as session:
+        report = save_recommendations(
+            session, [make_rec(rec.service_id, make_vm_config())], now=LATER + timedelta(days=1)
+        )
+
+    assert (report.created, report.suppressed) == (0, 1)
+
+
+def test_blank_rollback_reason_counts_as_none(sessions: sessionmaker[Session]) -> None:
+    _, applied = _applied(sessions)
+
+    make_flow(sessions).rollback("apu", applied.change_id or 0, now=LATER, reason="  ")
+
+    assert audit_rows(sessions)[-1].detail["reason"] is None
