@@ -9,7 +9,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 .PHONY: run seed migrate recompute test check fmt bench clean help
 
 help:
-	@echo "make run    - install, migrate, seed the demo fleet if empty, start the dashboard on :$(PORT)"
+	@echo "make run    - install, migrate, seed the demo fleet if empty, start the dashboard on :$(PORT) and the sidecar"
 	@echo "make test   - install dev requirements and run every test tier"
 	@echo "make check  - ruff format --check, ruff, mypy, lint-imports"
 	@echo "make seed   - seed the demo fleet into an empty database, then recompute recommendations"
@@ -37,10 +37,12 @@ seed: $(VENV)/.runtime
 recompute: $(VENV)/.runtime
 	$(PY) -m jobs recompute
 
+# The sidecar (python -m jobs run) runs beside the dashboard and stops with it.
 run: $(VENV)/.runtime
 	$(PY) -m data bootstrap
 	$(PY) -m jobs recompute
-	exec $(PY) -m streamlit run dashboard/streamlit_app.py --server.port $(PORT)
+	$(PY) -m jobs run & sidecar=$$!; trap 'kill $$sidecar 2>/dev/null' EXIT INT TERM; \
+	$(PY) -m streamlit run dashboard/streamlit_app.py --server.port $(PORT)
 
 test: $(VENV)/.dev
 	$(PY) -m pytest $(PYTEST_ARGS)

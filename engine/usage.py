@@ -40,6 +40,19 @@ class UsageWindow:
             if len(getattr(self, name)) != n:
                 raise ValueError(f"{name} has {len(getattr(self, name))} points, expected {n}")
 
+    def rows(self, keep: npt.NDArray[np.bool_] | npt.NDArray[np.intp] | slice) -> UsageWindow:
+        """The same service's window restricted to `keep` (a mask, indices or a slice)."""
+        return UsageWindow(
+            service_id=self.service_id,
+            hour_start=self.hour_start[keep],
+            cpu_used_mean_cores=self.cpu_used_mean_cores[keep],
+            cpu_used_p95_cores=self.cpu_used_p95_cores[keep],
+            memory_used_max_gib=self.memory_used_max_gib[keep],
+            requests_per_s=self.requests_per_s[keep],
+            latency_p95_ms=self.latency_p95_ms[keep],
+            error_rate_pct=self.error_rate_pct[keep],
+        )
+
     @property
     def points(self) -> int:
         return len(self.hour_start)

@@ -1,4 +1,4 @@
-"""Sidecar CLI: `python -m jobs recompute [--profile balanced]`; the scheduler joins in issue 7."""
+"""Sidecar CLI: `python -m jobs run` (the scheduler), `once JOB`, `recompute [--profile]`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import sys
 from datetime import datetime, timedelta
 from typing import get_args
 
+from sqlalchemy import Engine
+
 from data.catalog import load_catalog_for
 from data.cli import run
 from data.db import make_engine, make_sessions
@@ -15,8 +17,12 @@ from data.errors import NotFound
 from data.repos.usage import latest_usage_hour
 from data.settings import Settings
 from engine.profiles import PROFILES, ProfileName
+from jobs.context import JobContext
+from jobs.definitions import default_jobs
 from jobs.fleet_eval import default_workers
 from jobs.recompute import RecomputeReport, recompute
+from jobs.runner import run_job
+from jobs.scheduler import build_scheduler, serve
 
 log = logging.getLogger("tightrope.jobs")
 
@@ -48,6 +54,41 @@ def run_recompute(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def run_sidecar(settings: Settings, args: argparse.Namespace) -> int:
+    """Start the scheduler and block until SIGTERM / SIGINT."""
+    engine = make_engine(settings)
+    try:
+        ctx = _context(settings, engine, args.workers)
+        serve(build_scheduler(ctx, default_jobs(settings.refresh_interval_minutes)))
+    finally:
+        engine.dispose()
+    return 0
+
+
+def run_once(settings: Settings, args: argparse.Namespace) -> int:
+    """Run one job once through the same runner the scheduler uses; exit 1 when it failed."""
+    engine = make_engine(settings)
+    try:
+        ctx = _context(settings, engine, args.workers)
+        jobs = {job.name: job for job in default_jobs(settings.refresh_interval_minutes)}
+        result = run_job(ctx, jobs[args.job])
+    finally:
+        engine.dispose()
+    log.info("job %s: %s, %d rows%s", result.job, result.status, result.rows,
+             f" ({result.error})" if result.error else "")  # fmt: skip
+    return 1 if result.status == "failed" else 0
+
+
+def _context(settings: Settings, engine: Engine, workers: int) -> JobContext:
+    return JobContext(
+        settings=settings,
+        engine=engine,
+        sessions=make_sessions(engine),
+        catalog=load_catalog_for(settings),
+        workers=workers,
+    )
+
+
 def _log_report(report: RecomputeReport, *, now: datetime, profile: str) -> None:
     saved = report.saved
     log.info(
@@ -70,8 +111,7 @@ def _log_report(report: RecomputeReport, *, now: datetime, profile: str) -> None
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m jobs", description=__doc__)
-    # Each job is a subcommand; the scheduler (issue 7) will be one more ("run"), wiring the
-    # same job functions into APScheduler.
+    # "recompute" is the operator's one-off; "run" is the sidecar; "once" runs one scheduled job.
     commands = parser.add_subparsers(required=True)
     recompute_parser = commands.add_parser("recompute", help="recompute every recommendation")
     recompute_parser.add_argument(
@@ -84,6 +124,13 @@ def _parser() -> argparse.ArgumentParser:
         help="engine processes (default: one per CPU)",
     )
     recompute_parser.set_defaults(handler=run_recompute)
+    sidecar = commands.add_parser("run", help="run the scheduler until SIGTERM")
+    sidecar.add_argument("--workers", type=int, default=default_workers(), help="engine processes")
+    sidecar.set_defaults(handler=run_sidecar)
+    once = commands.add_parser("once", help="run one job once (as the scheduler would)")
+    once.add_argument("job", choices=[job.name for job in default_jobs(60)])
+    once.add_argument("--workers", type=int, default=default_workers(), help="engine processes")
+    once.set_defaults(handler=run_once)
     return parser
 
 

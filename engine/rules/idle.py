@@ -69,17 +69,7 @@ def _decommission(
 
 
 def _last_days(usage: UsageWindow, days: int) -> UsageWindow:
-    keep = slice(max(usage.points - days * HOURS_PER_DAY, 0), usage.points)
-    return UsageWindow(
-        service_id=usage.service_id,
-        hour_start=usage.hour_start[keep],
-        cpu_used_mean_cores=usage.cpu_used_mean_cores[keep],
-        cpu_used_p95_cores=usage.cpu_used_p95_cores[keep],
-        memory_used_max_gib=usage.memory_used_max_gib[keep],
-        requests_per_s=usage.requests_per_s[keep],
-        latency_p95_ms=usage.latency_p95_ms[keep],
-        error_rate_pct=usage.error_rate_pct[keep],
-    )
+    return usage.rows(slice(max(usage.points - days * HOURS_PER_DAY, 0), usage.points))
 
 
 def _result(ctx: ServiceContext, outcome: Outcome, reason: str) -> Recommendation:

@@ -1,0 +1,33 @@
+"""What every job receives: settings, database handles, the catalog and a clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from data.settings import Settings
+from engine.catalog import Catalog
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class JobContext:
+    """Built once per sidecar process and passed to every run (never a global)."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    catalog: Catalog
+    clock: Callable[[], datetime] = utc_now
+    workers: int = 1
+
+    def current_hour(self) -> datetime:
+        """The start of the current UTC hour: windows end there (the hour in progress is open)."""
+        return self.clock().astimezone(UTC).replace(minute=0, second=0, microsecond=0)

@@ -1,0 +1,57 @@
+"""The sidecar's jobs: plain functions of (context, window) returning the rows they wrote."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from data.connectors.demo.live import extend_demo_usage
+from engine.profiles import PROFILES
+from jobs.context import JobContext
+from jobs.recompute import recompute
+from jobs.runs import Window
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A scheduled job: what it runs, how often, and where its first window starts."""
+
+    name: str
+    run: Callable[[JobContext, Window], int]
+    interval_minutes: int
+    first_window: timedelta
+    description: str
+
+
+def collect_usage(ctx: JobContext, window: Window) -> int:
+    """Hourly usage up to the window's end: the demo fleet's live feed (Prometheus: issue 7)."""
+    settings = ctx.settings
+    return extend_demo_usage(
+        ctx.sessions,
+        ctx.catalog,
+        seed=settings.demo_seed,
+        n_services=settings.demo_services,
+        until=window.end,
+    )
+
+
+def recompute_recommendations(ctx: JobContext, window: Window) -> int:
+    """Every rule for every service on the data up to the window's end; rows = open proposals."""
+    report = recompute(
+        ctx.sessions, ctx.catalog, profile=PROFILES["balanced"], now=window.end, workers=ctx.workers
+    )
+    log.info("recompute: %d services, outcomes %s", report.services, report.outcomes)
+    return report.saved.created + report.saved.updated
+
+
+def default_jobs(refresh_interval_minutes: int) -> tuple[Job, ...]:
+    """The jobs in the order they run when due together (usage before recompute)."""
+    every = refresh_interval_minutes
+    return (
+        Job("collect_usage", collect_usage, every, timedelta(days=1), "usage since the last run"),
+        Job("recompute", recompute_recommendations, every, timedelta(hours=1), "recommendations"),
+    )

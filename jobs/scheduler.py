@@ -1,0 +1,57 @@
+"""The sidecar: an APScheduler BlockingScheduler running the jobs one at a time, in UTC."""
+
+from __future__ import annotations
+
+import logging
+import signal
+from collections.abc import Sequence
+from datetime import UTC, timedelta
+from types import FrameType
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from jobs.context import JobContext
+from jobs.definitions import Job
+from jobs.runner import run_job
+
+log = logging.getLogger(__name__)
+
+MISFIRE_GRACE_S = 15 * 60  # a run delayed by a long recompute still happens, once
+
+
+def build_scheduler(ctx: JobContext, jobs: Sequence[Job]) -> BlockingScheduler:
+    """One interval trigger per job, all due now in list order; one worker thread, so jobs
+    never overlap (usage lands before the recompute that reads it, and SQLite sees one
+    writer); coalesce + max_instances=1, so a backlog of missed runs becomes one run."""
+    scheduler = BlockingScheduler(
+        timezone=UTC,
+        executors={"default": ThreadPoolExecutor(max_workers=1)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_S},
+    )
+    first = ctx.clock()
+    for order, job in enumerate(jobs):
+        scheduler.add_job(
+            run_job,
+            trigger="interval",
+            minutes=job.interval_minutes,
+            id=job.name,
+            name=job.description,
+            replace_existing=True,
+            args=[ctx, job],
+            next_run_time=first + timedelta(seconds=order),
+        )
+    return scheduler
+
+
+def serve(scheduler: BlockingScheduler) -> None:
+    """Run until SIGTERM or SIGINT, then shut down without waiting for queued runs."""
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("signal %s: shutting the scheduler down", signal.Signals(signum).name)
+        scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("sidecar started: %s", ", ".join(job.id for job in scheduler.get_jobs()))
+    scheduler.start()

@@ -1,0 +1,102 @@
+"""`python -m jobs run` as an operator starts it: demo catch-up, recompute, stop on SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from data.catalog import load_catalog
+from data.connectors.demo import seed_demo_fleet
+from data.connectors.demo.live import extend_demo_usage
+from data.db import make_engine, make_sessions
+from data.models import JobRunRow
+from data.repos.usage_freshness import latest_usage_hours
+from data.settings import Settings
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+END = datetime(2026, 11, 20, tzinfo=UTC)
+SEED, SERVICES = 7, 6
+
+
+@pytest.fixture
+def seeded_url(sqlite_template: Path, tmp_path: Path) -> str:
+    path = tmp_path / "tightrope.db"
+    shutil.copyfile(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    engine = make_engine(Settings(database_url=url, _env_file=None))
+    seed_demo_fleet(
+        make_sessions(engine), load_catalog(), seed=SEED, n_services=SERVICES, days=15, end=END
+    )
+    engine.dispose()
+    return url
+
+
+def test_the_demo_feed_appends_each_missing_hour_once(seeded_url: str) -> None:
+    engine = make_engine(Settings(database_url=seeded_url, _env_file=None))
+    sessions = make_sessions(engine)
+    until = END + timedelta(hours=5)
+
+    first = extend_demo_usage(sessions, load_catalog(), seed=SEED, n_services=SERVICES, until=until)
+    again = extend_demo_usage(sessions, load_catalog(), seed=SEED, n_services=SERVICES, until=until)
+
+    with sessions() as session:
+        latest = latest_usage_hours(session)
+    engine.dispose()
+    assert (first, again) == (5 * SERVICES, 0)
+    assert set(latest.values()) == {until - timedelta(hours=1)}
+
+
+def test_sidecar_catches_up_recomputes_and_stops_on_sigterm(seeded_url: str) -> None:
+    env = {
+        **os.environ,
+        "TIGHTROPE_DATABASE_URL": seeded_url,
+        "TIGHTROPE_DEMO_SEED": str(SEED),
+        "TIGHTROPE_DEMO_SERVICES": str(SERVICES),
+        "TIGHTROPE_LOG_JSON": "true",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jobs", "run", "--workers", "1"],
+        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        runs = _wait_for_runs(seeded_url, {"collect_usage", "recompute"}, timeout_s=90)
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, output
+    assert {run.job: run.status for run in runs} == {
+        "collect_usage": "success",
+        "recompute": "success",
+    }
+    collect = next(run for run in runs if run.job == "collect_usage")
+    assert collect.rows > 0  # the demo was days behind the wall clock
+    assert '"message": "signal SIGTERM: shutting the scheduler down"' in output
+
+
+def _wait_for_runs(url: str, jobs: set[str], *, timeout_s: float) -> list[JobRunRow]:
+    engine = make_engine(Settings(database_url=url, _env_file=None))
+    sessions = make_sessions(engine)
+    deadline = time.monotonic() + timeout_s
+    try:
+        while time.monotonic() < deadline:
+            with sessions() as session:
+                runs = list(
+                    session.scalars(select(JobRunRow).where(JobRunRow.finished_at.is_not(None)))
+                )
+            if {run.job for run in runs} >= jobs:
+                return runs
+            time.sleep(0.5)
+    finally:
+        engine.dispose()
+    raise AssertionError(f"the sidecar did not finish {sorted(jobs)} within {timeout_s} s")
