@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from data.models import ConfigChangeRow
+from data.models import ConfigChangeRow, RecommendationRow
 from data.repos import services
 from data.repos.recommendations import StoredRecommendation, to_json, to_stored
 from data.workflow.decision import (
@@ -20,6 +21,14 @@ from data.workflow.outcome import Outcome
 from data.workflow.states import APPLIED
 
 
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A recommendation whose status is written (its row locked) and whose config is not yet."""
+
+    row: RecommendationRow
+    left: str
+
+
 def apply_recommendation(
     session: Session, recommendation_id: int, *, expected_version: int, actor: str, now: datetime
 ) -> Outcome:
@@ -29,16 +38,35 @@ def apply_recommendation(
     fleet-scope one (a commitment: no service config) records its status and audit event only.
     Drifted when the live config is no longer the one the recommendation was computed from.
     """
+    claimed = claim(
+        session, recommendation_id, expected_version=expected_version, actor=actor, now=now
+    )
+    return complete(session, claimed, actor=actor, now=now)
+
+
+def claim(
+    session: Session, recommendation_id: int, *, expected_version: int, actor: str, now: datetime
+) -> Claimed:
+    """Step 1: the version-checked status write, which locks the recommendation row.
+
+    Every action takes its recommendation locks before any service lock (see `complete`), so
+    concurrent applies and bulk applies always lock in one order and cannot deadlock.
+    """
     row = load_for_decision(session, recommendation_id, expected_version=expected_version)
     left = mark_decided(row, "apply", actor=actor, now=now)
     flush_decision(session, row)
-    stored = to_stored(row)
+    return Claimed(row, left)
+
+
+def complete(session: Session, claimed: Claimed, *, actor: str, now: datetime) -> Outcome:
+    """Step 2: lock the service, check drift, write the config, its change and the audit event."""
+    row, stored = claimed.row, to_stored(claimed.row)
     change = _change_config(session, stored, actor=actor, now=now)
     record_decision(
         session,
         row,
         "apply",
-        before={"status": left, "config": change.before if change else None},
+        before={"status": claimed.left, "config": change.before if change else None},
         after={"status": APPLIED, "config": change.after if change else None},
         detail={"service_id": stored.service_id, "change_id": change.id if change else None},
         actor=actor,

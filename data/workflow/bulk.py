@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from data.errors import BlastRadiusExceeded, DataError
 from data.models import RecommendationRow, ServiceRow
-from data.workflow.apply import apply_recommendation
+from data.workflow.apply import claim, complete
 from data.workflow.outcome import Outcome
 from data.workflow.policy import WorkflowPolicy
 
@@ -25,24 +26,23 @@ def bulk_apply(
 ) -> list[Outcome]:
     """Apply every recommendation or none: the first failure aborts the whole transaction.
 
-    The caps are checked before any write; recommendations go in id order, which keeps the
-    lock order of concurrent bulk applies the same.
+    The caps are checked before any write. Every recommendation is claimed (status written,
+    row locked) in id order before any service is locked, then services in id order: the lock
+    order of every action is the same, so concurrent (bulk) applies cannot deadlock.
     """
     check_blast_radius(session, expected_versions.keys(), policy=policy)
-    outcomes = []
+    claimed = []
     for recommendation_id in sorted(expected_versions):
-        try:
-            outcome = apply_recommendation(
-                session,
-                recommendation_id,
-                expected_version=expected_versions[recommendation_id],
-                actor=actor,
-                now=now,
+        with _naming(recommendation_id):
+            version = expected_versions[recommendation_id]
+            claimed.append(
+                claim(session, recommendation_id, expected_version=version, actor=actor, now=now)
             )
-        except DataError as error:
-            raise _naming(error, recommendation_id) from error
-        outcomes.append(outcome)
-    return outcomes
+    outcomes = {}
+    for step in sorted(claimed, key=lambda c: (c.row.service_id or 0, c.row.id)):
+        with _naming(step.row.id):
+            outcomes[step.row.id] = complete(session, step, actor=actor, now=now)
+    return [outcomes[step.row.id] for step in claimed]
 
 
 def check_blast_radius(
@@ -70,9 +70,13 @@ def check_blast_radius(
         )
 
 
-def _naming(error: DataError, recommendation_id: int) -> DataError:
-    """The same kind of error, saying which recommendation stopped the batch."""
-    return type(error)(f"{stopped_at(recommendation_id)}: {error}")
+@contextmanager
+def _naming(recommendation_id: int) -> Iterator[None]:
+    """A refusal inside comes back saying which recommendation stopped the batch."""
+    try:
+        yield
+    except DataError as error:
+        raise type(error)(f"{stopped_at(recommendation_id)}: {error}") from error
 
 
 def stopped_at(recommendation_id: int) -> str:

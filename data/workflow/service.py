@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.errors import Conflict
@@ -19,6 +20,9 @@ from data.workflow.policy import CHANGE, DECIDE, WorkflowPolicy
 from data.workflow.rollback import rollback_change
 
 T = TypeVar("T")
+# PostgreSQL's "try again" errors (deadlock, serialization, lock not available): the lock order
+# of the workflow should prevent them, and if one still happens the reviewer just retries.
+RETRYABLE_PGCODES = frozenset({"40P01", "40001", "55P03"})
 
 
 class Workflow:
@@ -127,6 +131,10 @@ class Workflow:
             message = self._conflict_message(stale.recommendation_id)
             lead = f"{prefix(stale.recommendation_id)}: " if prefix else ""
             raise Conflict(lead + message) from stale
+        except DBAPIError as error:
+            if getattr(error.orig, "pgcode", None) not in RETRYABLE_PGCODES:
+                raise
+            raise Conflict("a concurrent change got in the way, review again") from error
 
     def _conflict_message(self, recommendation_id: int) -> str:
         """Who won, read after our transaction rolled back."""

@@ -16,17 +16,16 @@ from data.errors import Conflict, DataError, Drifted
 from data.models import RecommendationRow
 from data.repos import changes
 from data.repos.recommendations import StoredRecommendation
-from data.workflow import Outcome
 from data.workflow.decision import StaleRecommendation
 from tests.data.workflow.world import NOW, add_open_rec, audit_rows, make_flow, make_rec, store
 
 ROUNDS = 3
 
 
-def _race(*calls: Callable[[], Outcome]) -> list[Outcome | DataError]:
+def _race(*calls: Callable[[], object]) -> list[object]:
     """Run the calls in threads released together; each result or its DataError."""
     start = threading.Barrier(len(calls))
-    results: list[Outcome | DataError] = [DataError("did not run")] * len(calls)
+    results: list[object] = [DataError("did not run")] * len(calls)
 
     def run(i: int) -> None:
         start.wait()
@@ -156,3 +155,19 @@ def test_two_threads_rolling_back_one_change_roll_it_back_once(
         ["InvalidTransition", "Outcome"],
     )
     assert [e.action for e in audit_rows(sessions)] == ["apply", "rollback"]
+
+
+def test_crossing_bulk_applies_do_not_deadlock(sessions: sessionmaker[Session]) -> None:
+    """Batch one lists service b's recommendation first by id, batch two service a's."""
+    b_first, a_first = add_open_rec(sessions, "svc-b"), add_open_rec(sessions, "svc-a")
+    a_second, b_second = _second_rec(sessions, a_first), _second_rec(sessions, b_first)
+    flow = make_flow(sessions, bulk_apply_max_fleet_pct=100.0)
+    one = {b_first.id: b_first.version, a_first.id: a_first.version}
+    two = {a_second.id: a_second.version, b_second.id: b_second.version}
+
+    results = _race(
+        lambda: flow.bulk_apply("apu", one, now=NOW), lambda: flow.bulk_apply("ada", two, now=NOW)
+    )
+
+    assert sorted(type(r).__name__ for r in results) == ["Drifted", "list"]
+    assert len(audit_rows(sessions)) == 2
