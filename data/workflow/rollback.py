@@ -44,6 +44,8 @@ def rollback_change(
         _mark_rolled_back(session, rec, actor=actor, now=now, reason=reason, cooldown=cooldown)
     _record(session, change, rec, actor=actor, now=now, reason=reason)
     message = f"Rolled back change {change.id}: {after.describe()} → {before.describe()}."
+    if rec is not None and rec.suppressed_until is not None:
+        message += f" Not proposed again before {rec.suppressed_until:%Y-%m-%d}."
     return Outcome(
         change.recommendation_id, change.id, ROLLED_BACK, rec.version if rec else None, message
     )

@@ -44,6 +44,9 @@ def test_rollback_restores_the_config_before(sessions: sessionmaker[Session]) ->
         applied.change_id,
         rec.id,
     )
+    assert outcome.message == (
+        "Rolled back change 1: 2 × m5.large → 3 × m5.large. Not proposed again before 2026-12-02."
+    )
     assert live(sessions, rec.service_id or 0) == rec.current
 
 
