@@ -1,0 +1,51 @@
+"""Prometheus connector: per-service telemetry mappings → pre-aggregated PromQL → hourly usage.
+
+The sidecar builds one `PrometheusClient` per process (its circuit breaker is shared by every
+run) and calls `collect_usage`, which never raises connector errors: they land in the report.
+"""
+
+from data.connectors.prometheus.client import ClientStats, PrometheusClient, QueryResult, Series
+from data.connectors.prometheus.collect import (
+    CollectConfig,
+    CollectReport,
+    ResourceSpec,
+    SafetySignals,
+    collect_usage,
+)
+from data.connectors.prometheus.errors import (
+    CircuitOpen,
+    InvalidSelector,
+    MalformedResponse,
+    PrometheusAuthError,
+    PrometheusQueryError,
+    PrometheusUnavailable,
+    TelemetryError,
+)
+from data.connectors.prometheus.mapping import TelemetryMapping, TelemetryTarget
+from data.connectors.prometheus.resilience import CircuitBreaker, RetryPolicy
+from data.connectors.prometheus.targets import ServiceIssue, load_targets
+
+__all__ = [
+    "CircuitBreaker",
+    "CircuitOpen",
+    "ClientStats",
+    "CollectConfig",
+    "CollectReport",
+    "InvalidSelector",
+    "MalformedResponse",
+    "PrometheusAuthError",
+    "PrometheusClient",
+    "PrometheusQueryError",
+    "PrometheusUnavailable",
+    "QueryResult",
+    "ResourceSpec",
+    "RetryPolicy",
+    "SafetySignals",
+    "Series",
+    "ServiceIssue",
+    "TelemetryError",
+    "TelemetryMapping",
+    "TelemetryTarget",
+    "collect_usage",
+    "load_targets",
+]
