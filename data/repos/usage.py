@@ -75,6 +75,19 @@ def latest_usage_hour(session: Session, service_id: int | None = None) -> dateti
     return value if isinstance(value, datetime) else _parse_sqlite_datetime(str(value))
 
 
+def latest_usage_hours(session: Session) -> dict[int, datetime]:
+    """Newest stored hour of every service that has usage, keyed by service id (one query)."""
+    rows = session.execute(
+        select(UsageHourlyRow.service_id, func.max(UsageHourlyRow.hour_start)).group_by(
+            UsageHourlyRow.service_id
+        )
+    ).all()
+    return {
+        service_id: value if isinstance(value, datetime) else _parse_sqlite_datetime(str(value))
+        for service_id, value in rows
+    }
+
+
 def to_datetimes(hours: np.ndarray) -> list[datetime]:
     """numpy datetime64 (UTC) → aware Python datetimes."""
     return [h.replace(tzinfo=UTC) for h in hours.astype("datetime64[us]").tolist()]

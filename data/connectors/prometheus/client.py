@@ -1,0 +1,252 @@
+"""prometheus-api-client behind explicit timeouts, bounded retries, a breaker and typed errors."""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import requests
+from prometheus_api_client import PrometheusConnect
+from prometheus_api_client.exceptions import PrometheusApiClientException
+from urllib3.util.retry import Retry
+
+from data.connectors.prometheus.errors import (
+    MalformedResponse,
+    PrometheusAuthError,
+    PrometheusQueryError,
+    PrometheusUnavailable,
+    TelemetryError,
+)
+from data.connectors.prometheus.resilience import CircuitBreaker, RetryPolicy
+
+log = logging.getLogger(__name__)
+FloatArray = npt.NDArray[np.float64]
+# Prometheus refuses range queries returning more points per series than this.
+MAX_POINTS_PER_SERIES = 11_000
+_MAX_ERROR_BODY = 300
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One result series: its labels and (timestamp seconds, value) columns."""
+
+    labels: Mapping[str, str]
+    timestamps: FloatArray
+    values: FloatArray
+
+
+@dataclass(frozen=True, slots=True)
+class QueryResult:
+    series: tuple[Series, ...]
+    warnings: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class ClientStats:
+    """What this client cost Prometheus so far (HTTP requests, not logical queries)."""
+
+    requests: int = 0
+    bytes_received: int = 0
+    retries: int = 0
+    failures: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+class PrometheusClient:
+    """Queries one Prometheus; every failure surfaces as a `TelemetryError` subclass.
+
+    Warnings in a successful answer (partial data) are returned with the result and logged.
+    """
+
+    def __init__(
+        self,
+        connect: PrometheusConnect,
+        *,
+        timeout_s: float,
+        retry: RetryPolicy,
+        breaker: CircuitBreaker,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._connect = connect
+        self._timeout_s = timeout_s
+        self._retry = retry
+        self.breaker = breaker
+        self._sleep = sleep
+        self._rng = rng or random.Random()  # jitter, not security
+        self._local = threading.local()
+        self.stats = ClientStats()
+        self.url: str = connect.url
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str,
+        *,
+        timeout_s: float = 30.0,
+        connect_timeout_s: float = 3.0,
+        headers: Mapping[str, str] | None = None,
+        retry: RetryPolicy | None = None,
+        breaker: CircuitBreaker | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> PrometheusClient:
+        """A client with its own HTTP session; urllib3's retries are off (ours are bounded)."""
+        if timeout_s <= 0 or connect_timeout_s <= 0:
+            raise ValueError("timeouts must be positive")
+        session = requests.Session()
+        client: PrometheusClient
+        session.hooks["response"].append(lambda response, *_a, **_k: client._seen(response))
+        connect = PrometheusConnect(
+            url=url.rstrip("/"),
+            headers=dict(headers or {}),
+            session=session,
+            retry=Retry(total=0, redirect=0, raise_on_status=False),
+            timeout=(connect_timeout_s, timeout_s),  # requests accepts (connect, read)
+        )
+        client = cls(
+            connect,
+            timeout_s=timeout_s,
+            retry=retry or RetryPolicy(),
+            breaker=breaker or CircuitBreaker(),
+            sleep=sleep,
+        )
+        return client
+
+    def close(self) -> None:
+        self._connect.close()
+
+    def query_range(
+        self, promql: str, *, start: datetime, end: datetime, step_s: int
+    ) -> QueryResult:
+        """`query_range` from start to end inclusive; refuses more than 11,000 points/series."""
+        points = int((end - start).total_seconds() // step_s) + 1
+        if step_s <= 0 or points > MAX_POINTS_PER_SERIES or end < start:
+            raise PrometheusQueryError(f"range of {points} points at step {step_s}s not allowed")
+        return self._call(
+            lambda params: self._connect.custom_query_range(
+                promql, start_time=start, end_time=end, step=str(step_s), params=params
+            )
+        )
+
+    def query(self, promql: str, *, at: datetime) -> QueryResult:
+        """Instant query evaluated at `at` (always explicit: backfilled data is never "now")."""
+        return self._call(
+            lambda params: self._connect.custom_query(
+                promql, params={**params, "time": f"{at.astimezone(UTC).timestamp():.3f}"}
+            )
+        )
+
+    def _call(self, send: Callable[[dict[str, str]], Any]) -> QueryResult:
+        params = {"timeout": f"{self._timeout_s:g}s"}  # Prometheus stops evaluating too
+        started = time.monotonic()
+        for attempt in range(self._retry.max_attempts):
+            self.breaker.before_call()
+            try:
+                result = self._attempt(send, params)
+            except PrometheusUnavailable as error:
+                self._fail(error)
+                if not self._may_retry(attempt, started):
+                    raise
+                self.stats.retries += 1
+                self._sleep(self._retry.delay_s(attempt, self._rng))
+                continue
+            except (PrometheusAuthError, MalformedResponse) as error:
+                self._fail(error)
+                raise
+            self.breaker.record_success()
+            return result
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _attempt(
+        self, send: Callable[[dict[str, str]], Any], params: dict[str, str]
+    ) -> QueryResult:
+        self._local.response = None
+        try:
+            data = send(params)
+        except requests.exceptions.Timeout as error:
+            raise PrometheusUnavailable(f"{self.url}: timed out ({type(error).__name__})") from None
+        except requests.exceptions.ConnectionError:
+            raise PrometheusUnavailable(f"{self.url}: connection failed") from None
+        except requests.exceptions.RequestException as error:
+            raise PrometheusUnavailable(f"{self.url}: {type(error).__name__}") from None
+        except PrometheusApiClientException:
+            raise _status_error(self.url, self._local.response) from None
+        except (ValueError, KeyError, TypeError):
+            raise _malformed(self.url, "body is not a Prometheus API answer") from None
+        return self._result(data, self._local.response)
+
+    def _result(self, data: Any, response: requests.Response | None) -> QueryResult:
+        warnings = _warnings(response)
+        if warnings:
+            self.stats.warnings.extend(warnings)
+            log.warning("Prometheus returned warnings (partial data): %s", "; ".join(warnings))
+        if not isinstance(data, list):
+            raise _malformed(self.url, "result is not a vector or matrix")
+        try:
+            series = tuple(_series(item) for item in data)
+        except (ValueError, KeyError, TypeError, IndexError):
+            raise _malformed(self.url, "malformed series in result") from None
+        return QueryResult(series, tuple(warnings))
+
+    def _seen(self, response: requests.Response) -> None:
+        self.stats.requests += 1
+        self.stats.bytes_received += len(response.content)
+        self._local.response = response
+
+    def _fail(self, error: TelemetryError) -> None:
+        self.stats.failures += 1
+        self.breaker.record_failure(str(error))
+        log.warning("Prometheus request failed: %s", error)
+
+    def _may_retry(self, attempt: int, started: float) -> bool:
+        last = attempt + 1 >= self._retry.max_attempts
+        return not last and time.monotonic() - started < self._retry.max_elapsed_s
+
+
+def _series(item: Mapping[str, Any]) -> Series:
+    labels = {str(k): str(v) for k, v in item["metric"].items()}
+    pairs = item["values"] if "values" in item else [item["value"]]
+    timestamps = np.array([float(p[0]) for p in pairs], dtype=np.float64)
+    values = np.array([float(p[1]) for p in pairs], dtype=np.float64)
+    return Series(labels, timestamps, values)
+
+
+def _warnings(response: requests.Response | None) -> list[str]:
+    if response is None or b'"warnings"' not in response.content:
+        return []
+    body = response.json()
+    if body.get("status") != "success":
+        raise MalformedResponse(f"Prometheus answered status {body.get('status')!r}")
+    return [str(w) for w in body.get("warnings") or []]
+
+
+def _status_error(url: str, response: requests.Response | None) -> TelemetryError:
+    if response is None:
+        return PrometheusUnavailable(f"{url}: no HTTP response")
+    status = response.status_code
+    detail = _error_detail(response)
+    if status in (401, 403):
+        return PrometheusAuthError(f"{url}: HTTP {status}, credentials rejected")
+    if status == 429 or status >= 500:
+        return PrometheusUnavailable(f"{url}: HTTP {status} {detail}")
+    return PrometheusQueryError(f"{url}: HTTP {status} {detail}")
+
+
+def _error_detail(response: requests.Response) -> str:
+    try:
+        body = response.json()
+        return f"{body.get('errorType', '')}: {body.get('error', '')}"[:_MAX_ERROR_BODY]
+    except (ValueError, AttributeError):
+        return ""
+
+
+def _malformed(url: str, what: str) -> MalformedResponse:
+    return MalformedResponse(f"{url}: {what}")

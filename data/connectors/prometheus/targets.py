@@ -1,0 +1,38 @@
+"""Which services to collect: active catalog entries whose telemetry mapping parses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from data.connectors.prometheus.errors import InvalidSelector
+from data.connectors.prometheus.mapping import TelemetryMapping, TelemetryTarget
+from data.models import ServiceRow
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceIssue:
+    """Why one service got no (new) usage in a run; `kind` says whether data is stale."""
+
+    service_id: int
+    slug: str
+    kind: str  # invalid_mapping | no_data | failed | partial | skipped
+    reason: str
+
+
+def load_targets(session: Session) -> tuple[list[TelemetryTarget], list[ServiceIssue]]:
+    """Active services with a parseable mapping, plus one issue per service without one."""
+    rows = session.execute(
+        select(ServiceRow.id, ServiceRow.slug, ServiceRow.telemetry_selector)
+        .where(ServiceRow.active)
+        .order_by(ServiceRow.id)
+    ).all()
+    targets, issues = [], []
+    for service_id, slug, raw in rows:
+        try:
+            targets.append(TelemetryTarget(service_id, slug, TelemetryMapping.parse(raw or {})))
+        except InvalidSelector as error:
+            issues.append(ServiceIssue(service_id, slug, "invalid_mapping", str(error)))
+    return targets, issues
