@@ -116,11 +116,22 @@ def rollback(change_id: int, reason_key: str) -> None:
     )
 
 
+def close_dialog_when_done() -> None:
+    """Inside a dialog: once its action ran, rerun the whole page (closes it, shows the result).
+
+    A click inside a dialog reruns only the dialog (it is a fragment); the action itself ran
+    in the button's callback just before.
+    """
+    if _FEEDBACK in st.session_state:
+        st.rerun()
+
+
 def take_feedback() -> Feedback | None:
     """The last action's outcome, once (a toast plus a message the page places)."""
     feedback: Feedback | None = st.session_state.pop(_FEEDBACK, None)
     if feedback is not None:
-        st.toast(feedback.message, icon="✅" if feedback.kind == "success" else "⚠️")
+        icon = ":material/check_circle:" if feedback.kind == "success" else ":material/warning:"
+        st.toast(feedback.message, icon=icon)
     return feedback
 
 

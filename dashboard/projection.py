@@ -29,6 +29,8 @@ class SlaProjection:
     saturation_limit_pct: float
     breach_hours_current: int
     breach_hours_proposed: int
+    p95_current_ms: float  # 95th percentile of the hourly projected p95s
+    p95_proposed_ms: float
     peak_utilization_current_pct: float
     peak_utilization_proposed_pct: float
 
@@ -74,6 +76,8 @@ def project(
         saturation_limit_pct=limit_pct,
         breach_hours_current=int(verdicts.breach_hours[0]),
         breach_hours_proposed=int(verdicts.breach_hours[1]),
+        p95_current_ms=float(verdicts.p95_of_projected_latency_ms[0]),
+        p95_proposed_ms=float(verdicts.p95_of_projected_latency_ms[1]),
         peak_utilization_current_pct=float(verdicts.peak_utilization[0]) * 100.0,
         peak_utilization_proposed_pct=float(verdicts.peak_utilization[1]) * 100.0,
     )
@@ -88,6 +92,8 @@ def _empty(service: Service, limit_pct: float, note: str) -> SlaProjection:
         saturation_limit_pct=limit_pct,
         breach_hours_current=0,
         breach_hours_proposed=0,
+        p95_current_ms=float(np.nan),
+        p95_proposed_ms=float(np.nan),
         peak_utilization_current_pct=float(np.nan),
         peak_utilization_proposed_pct=float(np.nan),
     )

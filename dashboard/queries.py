@@ -14,16 +14,15 @@ from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard import changes_view, deps, projection
 from dashboard.projection import SlaProjection
 from data.errors import NotFound
-from data.models import RuleOutcomeRow
 from data.repos import changes, fleet, fleet_usage, savings_report, service_views, services
 from data.repos.fleet import FilterOptions, Filters, FleetKpis, FleetStatus
 from data.repos.recommendations import StoredRecommendation
+from data.repos.rule_outcomes import list_rule_outcomes
 from engine.capacity import CapacityConfig
 from engine.service import Service
 
@@ -199,18 +198,10 @@ def audit_events(_sessions: Sessions) -> pd.DataFrame:
 
 @st.cache_data(ttl=_TTL_S, show_spinner=False)
 def rule_outcomes(_sessions: Sessions, service_id: int) -> pd.DataFrame:
-    """The latest outcome of each rule for one service (kind, outcome, reason, evaluated_at).
-
-    Read straight from `rule_outcome` until its repository (data/repos/rule_outcomes.py) lands.
-    """
-    row = RuleOutcomeRow
-    query = (
-        select(row.kind, row.outcome, row.reason, row.evaluated_at)
-        .where(row.service_id == service_id)
-        .order_by(row.kind)
-    )
+    """The latest outcome of each rule for one service (kind, outcome, reason, evaluated_at)."""
     with _sessions() as session:
-        found = session.execute(query).all()
+        found = list_rule_outcomes(session, service_id)
     return pd.DataFrame(
-        [tuple(r) for r in found], columns=["kind", "outcome", "reason", "evaluated_at"]
+        [(o.kind, o.outcome, o.reason, o.evaluated_at) for o in found],
+        columns=["kind", "outcome", "reason", "evaluated_at"],
     )

@@ -63,26 +63,29 @@ def _changes_table(frame: pd.DataFrame) -> None:
             icon=":material/history:",
         )
         return
-    shown = frame.assign(status_label=frame["status"].map(recs.status_label))
+    shown = frame.assign(
+        status_label=frame["status"].map(recs.status_label),
+        rolled_back=[
+            f"{when:%Y-%m-%d %H:%M} by {who}" if isinstance(when, datetime) else ""
+            for when, who in zip(frame["rolled_back_at"], frame["rolled_back_by"], strict=True)
+        ],
+    )
     st.dataframe(
-        shown,
+        shown.drop(columns=["before_config", "after_config"]),
         column_order=[
             "applied_at",
             "service",
-            "team",
+            "status_label",
             "changed",
             "actor",
             "recommendation_link",
-            "status_label",
-            "rolled_back_at",
-            "rolled_back_by",
+            "rolled_back",
         ],
         column_config={
             "applied_at": st.column_config.DatetimeColumn(
                 "Applied (UTC)", format="YYYY-MM-DD HH:mm"
             ),
             "service": st.column_config.TextColumn("Service"),
-            "team": st.column_config.TextColumn("Team"),
             "changed": st.column_config.TextColumn(
                 "What changed (before → after)", width="large", help="Only the fields that differ."
             ),
@@ -91,10 +94,7 @@ def _changes_table(frame: pd.DataFrame) -> None:
                 "Recommendation", display_text=r"rec=(\d+)$", help="Opens the recommendation."
             ),
             "status_label": st.column_config.TextColumn("Status"),
-            "rolled_back_at": st.column_config.DatetimeColumn(
-                "Rolled back (UTC)", format="YYYY-MM-DD HH:mm"
-            ),
-            "rolled_back_by": st.column_config.TextColumn("Rolled back by"),
+            "rolled_back": st.column_config.TextColumn("Rolled back (UTC)"),
         },
         hide_index=True,
         key="chg_table",
@@ -151,9 +151,14 @@ def _confirm_rollback(row: pd.Series) -> None:
             [
                 f"- Now: {formats.escape_markdown(str(row['after_summary']))}",
                 f"- Restores: {formats.escape_markdown(str(row['before_summary']))}",
-                f"- Fields: {formats.escape_markdown(str(row['changed']))} (reversed)",
             ]
         )
+    )
+    undo = recs.changed_fields(row["after_config"], row["before_config"])
+    st.table(
+        pd.DataFrame(
+            [{"Field": c.label, "Now": c.before, "After rollback": c.after} for c in undo]
+        ).set_index("Field")
     )
     st.caption(
         "Refused, with nothing changed, if the service's config has drifted since this change "
@@ -171,6 +176,7 @@ def _confirm_rollback(row: pd.Series) -> None:
         on_click=actions.rollback,
         args=(int(row["change_id"]), "chg_rollback_reason"),
     )
+    actions.close_dialog_when_done()
 
 
 def _changes_export(frame: pd.DataFrame) -> pd.DataFrame:
@@ -248,14 +254,15 @@ def _audit_table(trail: pd.DataFrame, total: int) -> None:
         )
     else:
         st.dataframe(
-            trail,
-            column_order=["at", "actor", "action", "target_type", "target_id", "summary"],
+            trail.assign(
+                target=trail["target_type"].str.replace("_", " ") + " #" + trail["target_id"]
+            ),
+            column_order=["at", "actor", "action", "target", "summary"],
             column_config={
                 "at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss"),
                 "actor": st.column_config.TextColumn("Actor"),
                 "action": st.column_config.TextColumn("Action"),
-                "target_type": st.column_config.TextColumn("Target"),
-                "target_id": st.column_config.TextColumn("Target ID"),
+                "target": st.column_config.TextColumn("Target"),
                 "summary": st.column_config.TextColumn("What happened", width="large"),
             },
             hide_index=True,

@@ -154,6 +154,7 @@ def _table_frame(frame: pd.DataFrame) -> pd.DataFrame:
         risk_badge=frame["risk_score"].map(recs.risk_badge),
         status_label=frame["status"].map(recs.status_label),
         change=frame["current_summary"] + " → " + frame["proposed_summary"],
+        environment=frame["environment"].fillna("all (team-wide)"),
     )
 
 
@@ -164,15 +165,15 @@ def _table(frame: pd.DataFrame) -> list[int]:
         recs.styled_backlog(shown),
         column_order=[
             "service",
-            "team",
             "environment",
             "action_type",
-            "change",
             "monthly_savings",
             "savings_pct",
             "risk_badge",
             "risk_adjusted_savings",
             "status_label",
+            "change",
+            "team",
             "effort",
         ],
         column_config={
@@ -180,7 +181,7 @@ def _table(frame: pd.DataFrame) -> list[int]:
             "team": st.column_config.TextColumn("Team"),
             "environment": st.column_config.TextColumn("Env"),
             "action_type": st.column_config.TextColumn("Type"),
-            "change": st.column_config.TextColumn("Current → proposed", width="large"),
+            "change": st.column_config.TextColumn("Current → proposed", width="medium"),
             "monthly_savings": recs.money_column(
                 "Savings /mo", frame["currency"], help="Effective monthly savings (730 h)."
             ),
@@ -315,7 +316,7 @@ def _detail(rec: StoredRecommendation, row: pd.Series) -> None:
         + _decision_text(row)
     )
     kpis.kpi_row(_cost_cards(rec))
-    _configs(rec)
+    _configs(rec, row)
     _verdict(rec)
     _projection_charts(rec)
     _explanation(rec)
@@ -378,19 +379,19 @@ def _verdict_word(rec: StoredRecommendation) -> str:
     return "✓ keeps the SLA" if rec.sla.passes else "✗ SLA not kept — see reasons"
 
 
-def _configs(rec: StoredRecommendation) -> None:
+def _configs(rec: StoredRecommendation, row: pd.Series) -> None:
     before = _as_dict(rec.current)
     after = _as_dict(rec.proposed)
     changed = {c.label for c in recs.changed_fields(before, after)}
     left, right = st.columns(2)
-    for column, title, fields in (
-        (left, "Current configuration", recs.config_fields(before)),
-        (right, "Proposed configuration", recs.config_fields(after)),
+    for column, title, fields, summary in (
+        (left, "Current configuration", recs.config_fields(before), row["current_summary"]),
+        (right, "Proposed configuration", recs.config_fields(after), row["proposed_summary"]),
     ):
         with column.container(border=True):
             st.markdown(f"**{title}**")
             if not fields:
-                st.caption(_no_config_text(rec))
+                st.markdown(formats.escape_markdown(str(summary) or "No service configuration."))
                 continue
             lines = [
                 f"- {'**' if label in changed else ''}{label}: "
@@ -407,12 +408,6 @@ def _as_dict(config: Any) -> dict[str, Any] | None:
     if config is None:
         return None
     return {name: getattr(config, name) for name in config.__slots__}
-
-
-def _no_config_text(rec: StoredRecommendation) -> str:
-    if rec.kind == "commitment":
-        return formats.escape_markdown(rec.reason)
-    return "No service configuration."
 
 
 def _verdict(rec: StoredRecommendation) -> None:
@@ -454,6 +449,14 @@ def _latency_target(rec: StoredRecommendation) -> float | None:
     return service.sla.latency_p95_target_ms
 
 
+def _latency_text(rec: StoredRecommendation) -> str:
+    if rec.sla is None:
+        return ""
+    target = _latency_target(rec)
+    text = f", projected p95 {_ms(rec.sla.projected_p95_ms)}"
+    return text + (f" (target {target:,.0f} ms)" if target else "")
+
+
 def _ms(value: float) -> str:
     return "not modelled" if value != value else f"{value:,.0f} ms"
 
@@ -488,8 +491,10 @@ def _latency_chart(projection: SlaProjection) -> None:
         ],
         title=title,
         subtitle=(
-            f"SLA engine replay of the history; hours over target: "
-            f"{projection.breach_hours_current} now → {projection.breach_hours_proposed} proposed"
+            f"SLA engine replay of the history; p95 over the hours "
+            f"{_ms(projection.p95_current_ms)} now → {_ms(projection.p95_proposed_ms)} proposed; "
+            f"hours over target {projection.breach_hours_current} → "
+            f"{projection.breach_hours_proposed}"
         ),
         x_title="Hour (UTC)",
         y_title="p95 latency (ms)",
@@ -550,9 +555,10 @@ def _explanation(rec: StoredRecommendation) -> None:
                 band = f"; confidence band {conf.lower:,.2f} – {conf.upper:,.2f} {conf.unit}"
             parts.append(f"based on {conf.points:,} hourly points over {conf.days:g} days{band}")
         if "window_start" in details and "window_end" in details:
-            parts.append(f"history {details['window_start']} to {details['window_end']} UTC")
+            parts.append(f"history {details['window_start']} to {details['window_end']} (UTC)")
         if parts:
-            st.caption(formats.escape_markdown(". ".join(parts).capitalize() + "."))
+            text = " ".join(f"{part[:1].upper()}{part[1:]}." for part in parts)
+            st.caption(formats.escape_markdown(text))
         st.caption(
             f"Effort: {rec.effort} · restart needed: {_yes_no(rec.restart_needed)} · rollback "
             f"possible: {_yes_no(rec.rollback_possible)}"
@@ -566,11 +572,23 @@ def _yes_no(value: bool) -> str:
 
 
 def _decision_buttons(rec: StoredRecommendation, row: pd.Series) -> None:
+    if feedback is not None and feedback.recommendation_id == rec.id:
+        actions.show(feedback)  # also here, where the click was (the top may be scrolled away)
+        if feedback.change_id is not None:
+            st.page_link(
+                "app_pages/changes.py",
+                label=f"See change #{feedback.change_id} on the Changes page",
+                icon=":material/history:",
+            )
     if rec.status not in DECIDABLE:
         st.info(
             f"This recommendation is {recs.status_label(rec.status).lower()}: there is nothing "
             "to decide."
-            + (" Its change is on the Changes page." if rec.status == "applied" else ""),
+            + (
+                " Its change, and its rollback, are on the Changes page."
+                if rec.status == "applied"
+                else ""
+            ),
             icon=":material/info:",
         )
         return
@@ -607,6 +625,7 @@ def _confirm_apply(rec: StoredRecommendation, row: pd.Series) -> None:
         args=(rec.id, rec.version),
         disabled=actions.in_flight(f"apply:{rec.id}@{rec.version}"),
     )
+    actions.close_dialog_when_done()
 
 
 def _plan(rec: StoredRecommendation) -> None:
@@ -624,7 +643,7 @@ def _plan(rec: StoredRecommendation) -> None:
         f"Monthly cost: {formats.money(rec.cost_current.effective_usd, money)} → "
         f"{formats.money(rec.cost_proposed.effective_usd, money)} "
         f"({'+' if delta >= 0 else '-'}{formats.money(abs(delta), money)} /mo, effective)",
-        f"SLA: {_verdict_word(rec)}; risk {recs.risk_badge(rec.risk.score)}",
+        f"SLA: {_verdict_word(rec)}{_latency_text(rec)}; risk {recs.risk_badge(rec.risk.score)}",
         f"Restart needed: {_yes_no(rec.restart_needed)}",
         f"Rollback possible: {_yes_no(rec.rollback_possible)}"
         + (" (from the Changes page)" if rec.rollback_possible else ""),
@@ -649,6 +668,7 @@ def _confirm_reject(rec: StoredRecommendation, row: pd.Series) -> None:
         on_click=actions.reject,
         args=(rec.id, rec.version, "rec_reject_reason"),
     )
+    actions.close_dialog_when_done()
 
 
 @st.dialog("Postpone this recommendation?")
@@ -667,6 +687,7 @@ def _confirm_postpone(rec: StoredRecommendation, row: pd.Series) -> None:
         on_click=actions.postpone,
         args=(rec.id, rec.version, "rec_postpone_until"),
     )
+    actions.close_dialog_when_done()
 
 
 @st.dialog("Apply these recommendations together?", width="large")
@@ -709,6 +730,7 @@ def _confirm_bulk(ids: tuple[int, ...]) -> None:
         on_click=actions.bulk_apply,
         args=(versions,),
     )
+    actions.close_dialog_when_done()
 
 
 def _today_utc() -> date:

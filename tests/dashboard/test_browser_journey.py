@@ -1,8 +1,10 @@
-"""Journeys 1–2 in a real browser: Overview → team filter → Services → one service's detail.
+"""Journeys 1, 2 and 4 in a real browser: drill from Overview to a service; approve a change.
 
 Runs `streamlit run` on a free loopback port against a demo fleet (30 services × 14 days,
-fixed end) and drives Debian Chromium with Playwright. Screenshots go to
-artifacts/screenshots/ (git-ignored) for a human to look at.
+fixed end, recomputed) and drives Debian Chromium with Playwright. The approver's journey
+(filter the backlog, apply, see the change, roll it back, download the savings report) runs
+on SQLite and on PostgreSQL. Screenshots go to artifacts/screenshots/ (git-ignored) for a
+human to look at.
 """
 
 from __future__ import annotations
@@ -12,12 +14,16 @@ import csv
 import io
 import re
 import shutil
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from dashboard.components import formats
 from data.catalog import load_catalog
@@ -25,7 +31,10 @@ from data.connectors.demo import seed_demo_fleet
 from data.db import make_engine, make_sessions
 from data.repos import fleet, service_views
 from data.repos.fleet import Filters
+from data.repos.savings_report import REPORT_COLUMNS, backlog
 from data.settings import Settings
+from engine.profiles import PROFILES
+from jobs.recompute import recompute
 from tests.support.browser import chromium
 from tests.support.streamlit_server import REPO_ROOT, streamlit_server
 
@@ -49,12 +58,17 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Pat
     path = tmp_path_factory.mktemp("browser") / "demo.db"
     shutil.copyfile(sqlite_template, path)
     url = f"sqlite:///{path}"
-    engine = make_engine(Settings(database_url=url, _env_file=None))
-    seed_demo_fleet(
-        make_sessions(engine), load_catalog(), seed=42, n_services=30, days=14, end=DEMO_END
-    )
-    engine.dispose()
+    _seed(url)
     return url
+
+
+def _seed(url: str) -> None:
+    """The demo fleet and one recompute, as `make seed` does (fixed end, so stable numbers)."""
+    engine = make_engine(Settings(database_url=url, _env_file=None))
+    sessions = make_sessions(engine)
+    seed_demo_fleet(sessions, load_catalog(), seed=42, n_services=30, days=14, end=DEMO_END)
+    recompute(sessions, load_catalog(), profile=PROFILES["balanced"], now=DEMO_END)
+    engine.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -159,6 +173,140 @@ def test_services_csv_export_downloads_every_listed_service(
     assert rows[0][:3] == ["Service slug", "Service", "Team"]
 
 
+@pytest.fixture(
+    scope="module",
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
+)
+def approver_backend(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
+    """(backend, URL) of a recomputed demo fleet the approver's journey may change."""
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path_factory.mktemp("approver") / "demo.db"
+        shutil.copyfile(template, path)
+        _seed(f"sqlite:///{path}")
+        yield "sqlite", f"sqlite:///{path}"
+        return
+    server: str = request.getfixturevalue("postgres_server_url")
+    template_name: str = request.getfixturevalue("postgres_template")
+    name = f"tightrope_journey_{uuid.uuid4().hex[:8]}"
+    _admin(server, f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"')
+    _seed(f"{server}/{name}")
+    yield "postgresql", f"{server}/{name}"
+    _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _admin(server_url: str, statement: str) -> None:
+    admin = create_engine(make_url(f"{server_url}/postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(statement))
+    admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def approver_url(
+    browser: Any, approver_backend: tuple[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    log_path = tmp_path_factory.mktemp("streamlit-approver") / "streamlit.log"
+    with streamlit_server(approver_backend[1], log_path=log_path) as url:
+        yield url
+
+
+def _backlog(url: str) -> pd.DataFrame:
+    engine = make_engine(Settings(database_url=url, _env_file=None))
+    with make_sessions(engine)() as session:
+        frame = backlog(session)
+    engine.dispose()
+    return frame
+
+
+def test_approver_applies_a_change_rolls_it_back_and_reports_savings(
+    page: Any, approver_url: str, approver_backend: tuple[str, str]
+) -> None:
+    from playwright.sync_api import expect
+
+    backend, url = approver_backend
+    shots = backend == "sqlite"  # the same screens on both backends: keep one set
+    before = _backlog(url)
+    mine = before[(before["team"] == TEAM) & (before["kind"] == "rightsize")]
+    target = mine.iloc[0]  # the best risk-adjusted rightsizing of the team
+    rec_id = int(target["recommendation_id"])
+    assert target["status"] == "open"
+
+    page.goto(f"{approver_url}/recommendations")
+    page.locator("[data-testid=stDataFrame]").first.wait_for()
+    _settle(page)
+    expect(_metric_value(page, "Open recommendations")).to_have_text(
+        f"{(before['status'] == 'open').sum():,}"
+    )
+    if shots:
+        _screenshot(page, "05-recommendations")
+
+    _pick_in_multiselect(page, "Team", TEAM)
+    _pick_in_multiselect(page, "Type", "Rightsize")
+    expect(page.get_by_text(f"{len(mine)} of {len(before)} recommendations shown")).to_be_visible()
+    _pick_in_selectbox(page, "Recommendation", f"#{rec_id} · ")
+    _wait_for_chart(page, "Projected CPU utilization: current vs proposed")
+    expect(page.get_by_text("SLA verdict on the proposed configuration")).to_be_visible()
+    if shots:
+        _screenshot(page, "06-recommendation-detail")
+
+    page.get_by_role("button", name="Apply…").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_text("Rollback possible: yes")).to_be_visible()
+    expect(dialog).to_contain_text("Monthly cost:")
+    expect(dialog).to_contain_text("Restart needed:")
+    _settle(page)
+    if shots:
+        _screenshot(page, "07-apply-dialog")
+    dialog.get_by_role("button", name="Apply now").click()
+    expect(_alert(page, f"Applied recommendation {rec_id}")).to_be_visible()
+    _settle(page)
+    if shots:
+        _screenshot(page, "08-applied")
+
+    page.locator("[data-testid=stSidebarNavLink]").filter(has_text="Changes").click()
+    picker = page.get_by_role("combobox", name="Change to roll back", exact=True)
+    expect(picker).to_have_value(re.compile(f"^#\\d+ · {re.escape(str(target['service']))} · "))
+    expect(_metric_value(page, "Changes in effect")).to_have_text("1")
+    _settle(page)
+    if shots:
+        _screenshot(page, "09-changes")
+
+    page.get_by_role("button", name="Roll back…").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_text("Restores:")).to_be_visible()
+    _settle(page)
+    if shots:
+        _screenshot(page, "10-rollback-dialog")
+    dialog.get_by_role("button", name="Roll back now").click()
+    expect(_alert(page, "Rolled back change")).to_be_visible()
+    expect(_metric_value(page, "Rolled back")).to_have_text("1")
+    _settle(page)
+    if shots:
+        _screenshot(page, "11-rolled-back")
+
+    after = _backlog(url)
+    assert after.loc[after["recommendation_id"] == rec_id, "status"].item() == "rolled_back"
+    page.locator("[data-testid=stSidebarNavLink]").filter(has_text="Recommendations").click()
+    page.locator("[data-testid=stDataFrame]").first.wait_for()
+    _settle(page)
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Savings report (CSV)").click()
+    data = Path(download_info.value.path()).read_bytes()
+
+    report = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
+    shown = after[(after["team"] == TEAM) & (after["status"] == "open")]
+    assert list(report.columns) == list(REPORT_COLUMNS.values())
+    assert sorted(report["Recommendation ID"]) == sorted(shown["recommendation_id"])
+    assert rec_id not in set(report["Recommendation ID"])  # rolled back: not open any more
+    assert pd.api.types.is_float_dtype(report["Estimated monthly savings"])
+    assert report["Estimated monthly savings"].min() < 0  # a fix that costs more stays negative
+    assert set(report["Team"]) == {TEAM}
+    expect(page.locator("[data-testid=stException]")).to_have_count(0)
+
+
 def _run_rate_text(kpis: fleet.FleetKpis) -> str:
     rate = kpis.run_rates[0]
     return f"{formats.money_compact(rate.monthly_run_rate, rate.billing_currency)} /mo"
@@ -174,6 +322,16 @@ def _pick_in_multiselect(page: Any, label: str, option: str) -> None:
     page.locator("[data-testid=stMultiSelect]").filter(has_text=label).click()
     page.get_by_role("option", name=option, exact=True).click()
     page.keyboard.press("Escape")
+    _settle(page)
+
+
+def _alert(page: Any, text: str) -> Any:
+    return page.locator("[data-testid=stAlert]").filter(has_text=text)
+
+
+def _pick_in_selectbox(page: Any, label: str, prefix: str) -> None:
+    page.get_by_role("combobox", name=label, exact=True).click()
+    page.get_by_role("option", name=re.compile(f"^{re.escape(prefix)}")).click()
     _settle(page)
 
 

@@ -329,21 +329,15 @@ def test_service_detail_says_why_a_rule_proposed_nothing(
 ) -> None:
     with sessions() as session:
         search = session.scalars(select(ServiceRow).where(ServiceRow.slug == "search")).one()
-        search_id = search.id
-    with sessions.begin() as session:
-        session.add(
-            RuleOutcomeRow(
-                service_id=search_id,
-                kind="rightsize",
-                outcome="not_enough_data",
-                reason="not enough data: 41 of 100 points",
-                evaluated_at=datetime(2026, 12, 1, tzinfo=UTC),
-            )
-        )
+        stored = session.scalars(
+            select(RuleOutcomeRow).where(RuleOutcomeRow.service_id == search.id)
+        ).all()
+        expected = sorted(row.reason for row in stored if row.outcome != "recommend")
 
     at = _open_service(_open("app_pages/service_detail.py"), "Search API")
 
     assert "No recommendation for this service" in at.info[0].value
     reasons = at.dataframe[-1].value
-    assert reasons["reason"].tolist() == ["not enough data: 41 of 100 points"]
-    assert reasons["verdict"].tolist() == ["Not enough data"]
+    assert expected  # the fixture's recompute stored why (no e2 prices in us-east-1)
+    assert sorted(reasons["reason"]) == expected
+    assert set(reasons["verdict"]) <= {"Does not apply", "Not enough data", "Already optimal"}
