@@ -69,10 +69,10 @@ def seasonal_usage(
     *,
     seed: int = 7,
     requests_per_s: float = 300.0,
-    latency_ms: float = 90.0,
+    latency_ms: float = 100.0,
     **overrides: Any,
 ) -> UsageWindow:
-    """Daily and weekly waves with noise: 10 ms of CPU per request, latency around 90–140 ms."""
+    """Daily and weekly waves with noise: 10 ms of CPU per request, latency around 100–150 ms."""
     rng = np.random.default_rng(seed)
     t = np.arange(hours, dtype=np.float64)
     wave = 0.6 + 0.3 * np.sin(2 * np.pi * t / 24) + 0.1 * np.sin(2 * np.pi * t / 168)
