@@ -183,14 +183,14 @@ def _table(frame: pd.DataFrame) -> list[int]:
             "action_type": st.column_config.TextColumn("Type"),
             "change": st.column_config.TextColumn("Current → proposed", width="medium"),
             "monthly_savings": recs.money_column(
-                "Savings /mo", frame["currency"], help="Effective monthly savings (730 h)."
+                "Savings", frame["currency"], help="Effective monthly savings (730 h)."
             ),
             "savings_pct": st.column_config.NumberColumn("Savings %", format="%.1f %%"),
             "risk_badge": st.column_config.TextColumn(
                 "Risk", help="SLA risk 0 (very low) to 4 (high): the worst of five sub-scores."
             ),
             "risk_adjusted_savings": recs.money_column(
-                "Risk-adjusted /mo",
+                "Risk-adjusted",
                 frame["currency"],
                 help="Savings × (1 − risk ÷ 5): the ranking key.",
             ),
@@ -704,7 +704,7 @@ def _confirm_bulk(ids: tuple[int, ...]) -> None:
             "service": "Service",
             "action_type": "Type",
             "change": "Current → proposed",
-            "monthly_savings": recs.money_column("Savings /mo", plan["currency"]),
+            "monthly_savings": recs.money_column("Savings", plan["currency"]),
             "risk_badge": "Risk",
         },
         hide_index=True,

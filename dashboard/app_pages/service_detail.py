@@ -316,7 +316,7 @@ def _recommendation_table(mine: pd.DataFrame) -> None:
         column_config={
             "action_type": st.column_config.TextColumn("Type"),
             "change": st.column_config.TextColumn("Current → proposed", width="large"),
-            "monthly_savings": recs.money_column("Savings /mo", mine["currency"]),
+            "monthly_savings": recs.money_column("Savings", mine["currency"]),
             "risk_badge": st.column_config.TextColumn("Risk"),
             "status_label": st.column_config.TextColumn("Status"),
             "link": st.column_config.LinkColumn(

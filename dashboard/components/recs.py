@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard.components import formats, tables
+from dashboard.components import formats
 from engine.risk import RISK_LABELS
 
 # Icon + words + number: colour is never the only signal.
@@ -110,7 +110,14 @@ def diff_text(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None)
 
 
 def money_column(label: str, currencies: pd.Series, help: str | None = None) -> Any:
-    return st.column_config.NumberColumn(label, format=tables.money_format(currencies), help=help)
+    """A signed money column: `+649` / `-8`, the currency in the header (`Savings (USD/mo)`).
+
+    A printf `$%,.0f` would print a cost increase as `$-8`; the explicit sign reads better
+    where negative savings (changes that cost more) sit next to positive ones.
+    """
+    present = sorted(str(c) for c in currencies.dropna().unique())
+    unit = present[0] if len(present) == 1 else "mixed currencies"
+    return st.column_config.NumberColumn(f"{label} ({unit}/mo)", format="%+,.0f", help=help)
 
 
 def _format(key: str, value: Any) -> str:

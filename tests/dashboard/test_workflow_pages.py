@@ -341,3 +341,59 @@ def test_service_detail_says_why_a_rule_proposed_nothing(
     assert expected  # the fixture's recompute stored why (no e2 prices in us-east-1)
     assert sorted(reasons["reason"]) == expected
     assert set(reasons["verdict"]) <= {"Does not apply", "Not enough data", "Already optimal"}
+
+
+def _bulk_dialog(sessions: sessionmaker[Session]) -> tuple[AppTest, list[int]]:
+    """The bulk-apply dialog for Checkout's rightsize and Nightly ETL's scale-out."""
+    ids = [
+        _rec_id(sessions, "Checkout API", "rightsize"),
+        _rec_id(sessions, "Nightly ETL", "horizontal"),
+    ]
+    at = _open(RECS)
+    at.session_state["rec_bulk_ids"] = tuple(ids)  # what ticking both rows and the button does
+    at.run()
+    return at, ids
+
+
+def test_bulk_apply_over_the_blast_radius_changes_nothing(
+    sessions: sessionmaker[Session],
+) -> None:
+    at, ids = _bulk_dialog(sessions)  # 2 of 3 services: over the default 10 % of the fleet
+
+    at.button(key="rec_bulk_confirm").click().run()
+
+    assert not at.exception
+    assert at.warning[0].value.endswith("Nothing was changed.")
+    assert [_status(sessions, rec_id) for rec_id in ids] == ["open", "open"]
+
+
+def test_bulk_apply_within_the_caps_applies_every_one(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TIGHTROPE_BULK_APPLY_MAX_FLEET_PCT", "100")
+    at, ids = _bulk_dialog(sessions)
+    assert "2 recommendations on 2 services" in " ".join(m.value for m in at.markdown)
+
+    at.button(key="rec_bulk_confirm").click().run()
+
+    assert not at.exception
+    assert at.success[0].value.startswith("2 recommendations applied")
+    assert [_status(sessions, rec_id) for rec_id in ids] == ["applied", "applied"]
+
+
+def test_applying_an_alternative_after_its_sibling_is_refused_as_drift(
+    sessions: sessionmaker[Session],
+) -> None:
+    rightsize = _rec_id(sessions, "Checkout API", "rightsize")
+    joint = _rec_id(sessions, "Checkout API", "joint")
+    Workflow(sessions, WorkflowPolicy()).apply(
+        "local-admin", rightsize, expected_version=1, now=datetime.now(UTC)
+    )
+    at = _pick(_open(RECS), joint)
+    at.button(key="rec_apply").click().run()
+
+    at.button(key="rec_apply_confirm").click().run()
+
+    assert not at.exception
+    assert "drift" in at.warning[0].value
+    assert _status(sessions, joint) == "open"
