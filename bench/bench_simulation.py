@@ -119,7 +119,10 @@ def main() -> int:
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     print(f"simulate: {PATHS} paths × {HOURS:,} hours = {cells:,} path-hours, {REPEATS} runs")
     print(f"  machine load average (1, 5, 15 min): {load} on {os.cpu_count()} cores")
-    print(f"  single-path replay (paths=1): median {statistics.median(replay) * 1e3:.1f} ms")
+    print(
+        f"  single-path replay (paths=1): median {statistics.median(replay) * 1e3:.1f} ms,"
+        f" best {min(replay) * 1e3:.1f} ms"
+    )
     print(
         f"  for scale, one M/M/c model call over all {cells:,} path-hours:"
         f" {statistics.median(naive) * 1e3:.1f} ms"
@@ -128,11 +131,12 @@ def main() -> int:
         samples, cpu = timed(
             partial(simulate, usage, current, variant, service=service, catalog=prices)
         )
+        best_ms = min(samples) * 1e3
         median_ms, p95_ms = statistics.median(samples) * 1e3, p95(samples) * 1e3
         ratio = statistics.median(samples) / statistics.median(replay)
         verdict = "within" if median_ms <= BUDGET_MS else "OVER"
         print(
-            f"  {name}: median {median_ms:.1f} ms, p95 {p95_ms:.1f} ms"
+            f"  {name}: median {median_ms:.1f} ms, p95 {p95_ms:.1f} ms, best {best_ms:.1f} ms"
             f" (CPU {statistics.median(cpu) * 1e3:.1f} ms), {ratio:.1f}× the one-path replay"
             f" ({verdict} the {BUDGET_MS:.0f} ms budget)"
         )

@@ -27,6 +27,7 @@ from engine.usage import FloatArray
 
 IntArray = npt.NDArray[np.intp]
 BAND_QUANTILES = (0.05, 0.50, 0.95)
+PATHS_PER_CHUNK = 100  # 100 × 2,160 int64 keys ≈ 1.7 MB: stays in cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +41,7 @@ class PathDraws:
     padded with `hours` (an out-of-range index).
     """
 
-    counts: npt.NDArray[np.int64]
+    counts: npt.NDArray[np.float32]  # small whole numbers: exact in float32
     order: IntArray
     pool_start: IntArray
     pool_members: IntArray
@@ -54,25 +55,23 @@ class PathDraws:
 
         Rule: a column constant within every hour-of-week pool sums as the replay does (every
         path then sums the same values); 0/1 columns sum in float32 (exact below 2^24 hours);
-        other columns in float64.
+        other columns (prices under autoscaling) in float64.
         """
         ordered = columns[self.order]
-        first = ordered[self.pool_start]
-        constant = np.all(ordered == first, axis=0)
+        constant = np.all(ordered == ordered[self.pool_start], axis=0)
         flags = np.all((ordered == 0.0) | (ordered == 1.0), axis=0) & ~constant
         other = ~constant & ~flags
         sums = np.empty((self.paths, columns.shape[1]))
         sums[:, constant] = columns[:, constant].sum(axis=0)
         if flags.any():
-            counts32 = self.counts.astype(np.float32)
-            sums[:, flags] = counts32 @ ordered[:, flags].astype(np.float32)
+            sums[:, flags] = self.counts @ ordered[:, flags].astype(np.float32)
         if other.any():
             sums[:, other] = self.counts.astype(np.float64) @ ordered[:, other]
         return sums
 
     def counts_by_observed_hour(self) -> npt.NDArray[np.int64]:
         """paths × hours counts with columns in observed (time) order."""
-        by_hour: npt.NDArray[np.int64] = self.counts[:, np.argsort(self.order)]
+        by_hour: npt.NDArray[np.int64] = self.counts[:, np.argsort(self.order)].astype(np.int64)
         return by_hour
 
 
@@ -109,7 +108,7 @@ def draw_paths(hour_start: npt.NDArray[np.datetime64], *, paths: int, seed: int)
     """Draw `paths` paths: each hour takes a uniformly random observed hour of its hour-of-week.
 
     Rule: one seeded np.random.Generator (PCG64) per call, 16 random bits per path-hour,
-    vectorized over paths × hours; the same seed gives the same draws.
+    vectorized over paths × hours (in chunks of 100 paths); the same seed, the same draws.
     """
     how = hour_of_week(hour_start)
     hours = len(how)
@@ -117,21 +116,33 @@ def draw_paths(hour_start: npt.NDArray[np.datetime64], *, paths: int, seed: int)
     sizes = np.bincount(how, minlength=HOURS_PER_WEEK)
     size_t = sizes[how]
     start_t = (np.cumsum(sizes) - sizes)[how]
-    # Multiply-shift maps 16 random bits onto 0..size-1 (bias <= size / 65536, under 0.1 %);
-    # then offsets make it an index into `order`, one block of `hours` per path. In place.
     rng = np.random.default_rng(seed)
-    keys = rng.integers(0, 1 << 16, (paths, hours), dtype=np.uint16).astype(np.uint32)
-    keys *= size_t.astype(np.uint32)
-    keys >>= 16
-    keys += start_t.astype(np.uint32)
-    keys += (np.arange(paths, dtype=np.uint32) * np.uint32(hours))[:, None]
-    counts = np.bincount(keys.ravel(), minlength=paths * hours).reshape(paths, hours)
+    counts = np.empty((paths, hours), dtype=np.float32)
+    for first in range(0, paths, PATHS_PER_CHUNK):  # chunks keep the passes in cache
+        chunk = counts[first : first + PATHS_PER_CHUNK]
+        chunk[...] = _draw_counts(rng, len(chunk), size_t, start_t)
     return PathDraws(
         counts=counts,
         order=order,
         pool_start=start_t[order],
         pool_members=_pool_members(order, start_t, size_t),
     )
+
+
+def _draw_counts(
+    rng: np.random.Generator, paths: int, size_t: IntArray, start_t: IntArray
+) -> npt.NDArray[np.int64]:
+    """paths × hours counts of one chunk of paths, columns in hour-of-week order."""
+    hours = len(size_t)
+    # Multiply-shift maps 16 random bits onto 0..size-1 (bias <= size / 65536, under 0.1 %);
+    # the offsets then make it an index into `order`, one block of `hours` per path.
+    keys = rng.integers(0, 1 << 16, (paths, hours), dtype=np.uint16).astype(np.intp)
+    keys *= size_t
+    keys >>= 16
+    keys += start_t
+    keys += (np.arange(paths, dtype=np.intp) * hours)[:, None]
+    counts = np.bincount(keys.ravel(), minlength=paths * hours)
+    return counts.reshape(paths, hours)
 
 
 def _pool_members(order: IntArray, start_t: IntArray, size_t: IntArray) -> IntArray:
