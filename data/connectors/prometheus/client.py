@@ -108,7 +108,7 @@ class PrometheusClient:
             url=url.rstrip("/"),
             headers=dict(headers or {}),
             session=session,
-            retry=Retry(total=0, redirect=0, raise_on_status=False),
+            retry=Retry(0, read=False),  # as requests' default: timeouts stay timeouts
             timeout=(connect_timeout_s, timeout_s),  # requests accepts (connect, read)
         )
         client = cls(
@@ -153,8 +153,8 @@ class PrometheusClient:
                 result = self._attempt(send, params)
             except PrometheusUnavailable as error:
                 self._fail(error)
-                if not self._may_retry(attempt, started):
-                    raise
+                if not self._may_retry(attempt, started) or self.breaker.state != "closed":
+                    raise  # out of attempts, or this failure just opened the breaker
                 self.stats.retries += 1
                 self._sleep(self._retry.delay_s(attempt, self._rng))
                 continue
@@ -171,6 +171,8 @@ class PrometheusClient:
         self._local.response = None
         try:
             data = send(params)
+        except requests.exceptions.JSONDecodeError:
+            raise _malformed(self.url, "body is not JSON") from None
         except requests.exceptions.Timeout as error:
             raise PrometheusUnavailable(f"{self.url}: timed out ({type(error).__name__})") from None
         except requests.exceptions.ConnectionError:

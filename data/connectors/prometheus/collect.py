@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.connectors.prometheus.client import MAX_POINTS_PER_SERIES, PrometheusClient, Series
-from data.connectors.prometheus.errors import CircuitOpen, TelemetryError
+from data.connectors.prometheus.errors import CircuitOpen, PrometheusAuthError, TelemetryError
 from data.connectors.prometheus.mapping import Labels, TelemetryTarget, group_key
 from data.connectors.prometheus.promql import (
     SUBQUERY_STEP_S,
@@ -121,6 +121,7 @@ class _Run:
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
     circuit_open: bool = False
+    aborted: bool = False  # credentials rejected: every further query would be too
 
 
 def collect_usage(
@@ -208,8 +209,8 @@ def _fetch(
     signals: bool,
 ) -> None:
     """Run a batch's queries chunk by chunk; on failure mark its services and stop early."""
-    if run.circuit_open:
-        _mark(run, members, "skipped", "circuit breaker open: Prometheus not queried")
+    if run.circuit_open or run.aborted:
+        _mark(run, members, "skipped", f"not queried: {run.error}")
         return
     by_key = _index(batch, members)
     start = min(run.starts[t.service_id] for t in members)
@@ -231,6 +232,9 @@ def _fetch(
         run.circuit_open = True
         run.error = run.error or str(error)
         _mark(run, members, "skipped", str(error))
+    except PrometheusAuthError as error:
+        run.error, run.aborted = run.error or str(error), True
+        _mark(run, members, "failed", str(error))
     except TelemetryError as error:
         run.error = run.error or str(error)
         run.circuit_open = run.client.breaker.state == "open"

@@ -62,11 +62,12 @@ def resource_queries(kind: Kind, batch: Batch) -> tuple[Query, ...]:
         memory = f"max_over_time({batch.sel('container_memory_working_set_bytes')}[1h])"
     else:
         cpu = batch.sel("node_cpu_seconds_total", Matcher("mode", "!=", "idle"))
-        used = (
-            f"{batch.sel('node_memory_MemTotal_bytes')} - "
-            f"{batch.sel('node_memory_MemAvailable_bytes')}"
+        # max(total) - min(available) over the hour's own samples: the peak used memory when
+        # total is constant, without a subquery that would reach into the previous hour.
+        memory = (
+            f"max_over_time({batch.sel('node_memory_MemTotal_bytes')}[1h]) - "
+            f"min_over_time({batch.sel('node_memory_MemAvailable_bytes')}[1h])"
         )
-        memory = f"max_over_time(({used})[1h:{SUBQUERY_STEP}])"
     return (
         Query("cpu_used_mean_cores", f"sum by {batch.by} (rate({cpu}[1h]))"),
         Query(

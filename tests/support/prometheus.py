@@ -1,0 +1,118 @@
+"""A real Debian `prometheus` on a free loopback port, its TSDB backfilled with `promtool`."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests.support.postgres import free_port
+from tests.support.tiers import find_binary, unavailable
+
+PROMETHEUS_CANDIDATES = ("/usr/bin/prometheus",)
+PROMTOOL_CANDIDATES = ("/usr/bin/promtool",)
+_CONFIG = "global:\n  scrape_interval: 1h\nscrape_configs: []\n"
+
+
+class PrometheusError(RuntimeError):
+    """promtool failed, or the server exited or never became ready."""
+
+
+def binaries() -> tuple[Path, Path]:
+    """(prometheus, promtool); skips (fails under CI=true) when the Debian package is missing."""
+    prometheus = find_binary("prometheus", *PROMETHEUS_CANDIDATES)
+    promtool = find_binary("promtool", *PROMTOOL_CANDIDATES)
+    if prometheus is None or promtool is None:
+        unavailable("Debian prometheus/promtool not installed (apt-get install prometheus)")
+    assert prometheus is not None
+    assert promtool is not None
+    return prometheus, promtool
+
+
+def backfill(promtool: Path, files: Sequence[Path], tsdb_dir: Path, *, workers: int = 2) -> None:
+    """Turn OpenMetrics files (one per day: promtool re-reads a file per block) into blocks."""
+    tsdb_dir.mkdir(parents=True, exist_ok=True)
+
+    def convert(path: Path) -> None:
+        # Each file gets its own output dir, then blocks move into the TSDB (no shared writes).
+        out = Path(tempfile.mkdtemp(prefix="blocks-", dir=tsdb_dir.parent))
+        done = subprocess.run(
+            [str(promtool), "tsdb", "create-blocks-from", "openmetrics",
+             "--max-block-duration=24h", str(path), str(out)],
+            capture_output=True, text=True, timeout=600, check=False,
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise PrometheusError(f"promtool failed on {path.name}: {done.stderr[-2000:]}")
+        for block in out.iterdir():
+            block.rename(tsdb_dir / block.name)
+        shutil.rmtree(out, ignore_errors=True)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(convert, files))
+
+
+@contextmanager
+def prometheus_server(
+    prometheus: Path, tsdb_dir: Path, *, timeout_s: float = 60.0
+) -> Iterator[str]:
+    """Serve `tsdb_dir` read-mostly on 127.0.0.1:<free port>; yields the base URL."""
+    config = tsdb_dir.parent / "prometheus.yml"
+    config.write_text(_CONFIG)
+    port = free_port()
+    log_path = tsdb_dir.parent / "prometheus.log"
+    command = [
+        str(prometheus),
+        f"--config.file={config}",
+        f"--storage.tsdb.path={tsdb_dir}",
+        "--storage.tsdb.retention.time=3650d",
+        f"--web.listen-address=127.0.0.1:{port}",
+        "--log.level=warn",
+    ]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            _wait_ready(process, f"{url}/-/ready", timeout_s, log_path)
+            yield url
+        finally:
+            _stop(process)
+
+
+def _wait_ready(
+    process: subprocess.Popen[bytes], ready_url: str, timeout_s: float, log_path: Path
+) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise PrometheusError(
+                f"prometheus exited with {process.returncode}:\n{_tail(log_path)}"
+            )
+        try:
+            with urllib.request.urlopen(ready_url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.1)
+    raise PrometheusError(f"prometheus not ready after {timeout_s:.0f} s:\n{_tail(log_path)}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
