@@ -30,8 +30,10 @@ from engine.simulation_hourly import HourlyProjection, LatencyModel, calibrate, 
 from engine.simulation_paths import Band, PathDraws, draw_paths, hourly_band, week_weights
 from engine.simulation_result import (
     CurrentDelta,
+    HourlyOutlook,
     MonthlyCost,
     SimulationResult,
+    SlaOutlook,
     Spread,
 )
 from engine.simulation_scenario import Scenario, replicas_per_hour, scenario_config
@@ -49,9 +51,11 @@ from engine.usage import FloatArray, UsageWindow
 __all__ = [
     "Band",
     "CurrentDelta",
+    "HourlyOutlook",
     "MonthlyCost",
     "Scenario",
     "SimulationResult",
+    "SlaOutlook",
     "Spread",
     "recent",
     "simulate",
@@ -226,45 +230,62 @@ def _result(
     path_sums: FloatArray,
     draws: PathDraws,
 ) -> SimulationResult:
-    sla, policy = setting.service.sla, setting.policy
-    projection, replay = evaluated.projection, evaluated.replay
-    paths = _judge(setting, evaluated.config, projection, path_sums)
-    scores = replay_risk(
-        projection, replay, sla=sla, policy=policy, modelled=setting.model.modelled
-    )
-    score = int(scores.total[0])
     cost = _monthly_cost(path_sums[:, INDICATORS:])
     return SimulationResult(
         config=evaluated.config,
-        hour_start=setting.window.hour_start,
         paths=draws.paths,
         demand_scale=scenario.demand_scale,
         cost=cost,
-        replicas_per_hour=np.asarray(projection.replicas, dtype=np.float64),
+        hourly=_hourly_outlook(setting, evaluated.projection, draws),
+        sla=_sla_outlook(setting, evaluated, path_sums),
+        delta=_delta(cost, evaluated, today),
+    )
+
+
+def _hourly_outlook(
+    setting: _Setting, projection: HourlyProjection, draws: PathDraws
+) -> HourlyOutlook:
+    return HourlyOutlook(
+        hour_start=setting.window.hour_start,
+        replicas=np.asarray(projection.replicas, dtype=np.float64),
         replay_utilization=projection.utilization,
         replay_latency_p95_ms=projection.latency_ms,
         utilization=hourly_band(projection.utilization, draws),
         latency_p95_ms=hourly_band(projection.latency_ms, draws),
-        latency_target_ms=sla.latency_p95_target_ms,
-        saturation_limit=policy.saturation_limit,
+        latency_target_ms=setting.service.sla.latency_p95_target_ms,
+        saturation_limit=setting.policy.saturation_limit,
         latency_modelled=setting.model.modelled,
         latency_note=setting.model.note,
+    )
+
+
+def _sla_outlook(setting: _Setting, evaluated: _Evaluated, path_sums: FloatArray) -> SlaOutlook:
+    sla, replay = setting.service.sla, evaluated.replay
+    paths = _judge(setting, evaluated.config, evaluated.projection, path_sums)
+    scores = replay_risk(
+        evaluated.projection,
+        replay,
+        sla=sla,
+        policy=setting.policy,
+        modelled=setting.model.modelled,
+    )
+    score = int(scores.total[0])
+    return SlaOutlook(
         observed_breach_hours=int(
             np.sum(setting.window.latency_p95_ms > sla.latency_p95_target_ms)
         ),
         breach_hours_replay=int(replay.breach_hours[0]),
         breach_hours_p50=float(np.median(paths.breach_hours)),
         breach_hours_by_path=paths.breach_hours,
-        sla_holds_replay=bool(replay.holds[0]),
-        sla_hold_probability=float(np.mean(paths.holds)),
+        holds_replay=bool(replay.holds[0]),
+        hold_probability=float(np.mean(paths.holds)),
         holds_by_path=paths.holds,
-        n_plus_one_ok=bool(replay.n_plus_one_ok[0]),
         n_plus_one_required=sla.availability_target_pct >= REDUNDANT_AVAILABILITY_PCT,
+        n_plus_one_ok=bool(replay.n_plus_one_ok[0]),
         n_plus_one_hold_probability=float(np.mean(paths.n_plus_one_ok)),
         risk_score=score,
         risk_label=risk_label(score),
         risk_sub_scores=scores.at(0),
-        delta=_delta(cost, evaluated, today),
     )
 
 

@@ -60,20 +60,16 @@ class CurrentDelta:
 
 
 @dataclass(frozen=True, slots=True)
-class SimulationResult:
-    """A scenario's outcome: cost, hourly projections with bands, SLA odds, risk, delta.
+class HourlyOutlook:
+    """Per replayed hour (`hour_start`): the scenario's utilization and p95 latency.
 
-    Hourly arrays run over `hour_start` (the replayed hours). `replay_*` is the observed
-    history scaled by growth; `utilization` / `latency_p95_ms` are bands across paths.
-    Utilization is a fraction of CPU capacity (hourly p95 CPU / capacity).
+    `replay_*` is the observed history scaled by growth; `utilization` / `latency_p95_ms` are
+    the bands across paths. Utilization is hourly p95 CPU / CPU capacity (a fraction, NaN off
+    schedule); latency is NaN where not modelled and inf where traffic meets a stopped fleet.
     """
 
-    config: CapacityConfig
     hour_start: npt.NDArray[np.datetime64]
-    paths: int
-    demand_scale: float
-    cost: MonthlyCost
-    replicas_per_hour: FloatArray
+    replicas: FloatArray
     replay_utilization: FloatArray
     replay_latency_p95_ms: FloatArray
     utilization: Band
@@ -82,17 +78,39 @@ class SimulationResult:
     saturation_limit: float
     latency_modelled: bool
     latency_note: str
+
+
+@dataclass(frozen=True, slots=True)
+class SlaOutlook:
+    """Does the SLA hold: on the replay, and on what share of the Monte Carlo paths.
+
+    Breach hours count hours with projected p95 above target. Risk 0–4 (engine.risk) is
+    scored on the replay.
+    """
+
     observed_breach_hours: int
     breach_hours_replay: int
     breach_hours_p50: float
     breach_hours_by_path: IntArray
-    sla_holds_replay: bool
-    sla_hold_probability: float
+    holds_replay: bool
+    hold_probability: float
     holds_by_path: BoolArray
-    n_plus_one_ok: bool
     n_plus_one_required: bool
+    n_plus_one_ok: bool
     n_plus_one_hold_probability: float
     risk_score: int
     risk_label: str
     risk_sub_scores: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationResult:
+    """A scenario's outcome: the config it ran, cost, hourly outlook, SLA outlook, delta."""
+
+    config: CapacityConfig
+    paths: int
+    demand_scale: float
+    cost: MonthlyCost
+    hourly: HourlyOutlook
+    sla: SlaOutlook
     delta: CurrentDelta

@@ -57,8 +57,8 @@ def test_no_change_and_no_growth_costs_the_same_as_today() -> None:
 def test_no_change_replays_the_observed_breach_hours() -> None:
     result = run()
 
-    assert result.observed_breach_hours > 0  # the fixture breaches now and then
-    assert result.breach_hours_replay == result.observed_breach_hours
+    assert result.sla.observed_breach_hours > 0  # the fixture breaches now and then
+    assert result.sla.breach_hours_replay == result.sla.observed_breach_hours
 
 
 def test_the_replay_agrees_with_the_sla_engine() -> None:
@@ -76,35 +76,40 @@ def test_the_replay_agrees_with_the_sla_engine() -> None:
         demand_scale=1.35,
     )
 
-    assert result.breach_hours_replay == int(verdicts.breach_hours[0])
-    assert result.sla_holds_replay == bool(verdicts.passes[0])
-    assert result.risk_score == int(verdicts.risk_score[0])
+    assert result.sla.breach_hours_replay == int(verdicts.breach_hours[0])
+    assert result.sla.holds_replay == bool(verdicts.passes[0])
+    assert result.sla.risk_score == int(verdicts.risk_score[0])
 
 
 def test_growth_scales_utilization_but_not_memory() -> None:
     today, grown = run(Scenario(paths=10)), run(Scenario(growth_pct=50.0, paths=10))
 
-    np.testing.assert_allclose(grown.replay_utilization, 1.5 * today.replay_utilization)
-    assert grown.risk_sub_scores["memory"] == today.risk_sub_scores["memory"]
+    np.testing.assert_allclose(
+        grown.hourly.replay_utilization, 1.5 * today.hourly.replay_utilization
+    )
+    assert grown.sla.risk_sub_scores["memory"] == today.sla.risk_sub_scores["memory"]
 
 
 def test_growth_adds_breach_hours_and_lowers_the_odds() -> None:
     today, grown = run(Scenario(paths=200)), run(Scenario(growth_pct=60.0, paths=200))
 
-    assert grown.breach_hours_replay > today.breach_hours_replay
-    assert grown.breach_hours_p50 > today.breach_hours_p50
-    assert grown.sla_hold_probability <= today.sla_hold_probability
-    assert grown.delta.breach_hours_delta == grown.breach_hours_replay - today.breach_hours_replay
+    assert grown.sla.breach_hours_replay > today.sla.breach_hours_replay
+    assert grown.sla.breach_hours_p50 > today.sla.breach_hours_p50
+    assert grown.sla.hold_probability <= today.sla.hold_probability
+    assert (
+        grown.delta.breach_hours_delta
+        == grown.sla.breach_hours_replay - today.sla.breach_hours_replay
+    )
 
 
 def test_more_replicas_never_add_breach_hours() -> None:
     results = [run(Scenario(growth_pct=40.0, replicas=n, paths=100)) for n in range(2, 8)]
 
-    replays = [r.breach_hours_replay for r in results]
+    replays = [r.sla.breach_hours_replay for r in results]
     assert replays == sorted(replays, reverse=True)
     for fewer, more in itertools.pairwise(results):
-        assert np.all(more.breach_hours_by_path <= fewer.breach_hours_by_path)
-        assert more.sla_hold_probability >= fewer.sla_hold_probability
+        assert np.all(more.sla.breach_hours_by_path <= fewer.sla.breach_hours_by_path)
+        assert more.sla.hold_probability >= fewer.sla.hold_probability
 
 
 # --- costs ---------------------------------------------------------------------------------
@@ -163,7 +168,7 @@ def test_a_commitment_idles_off_schedule() -> None:
 
 def test_coverage_beyond_the_autoscaled_base_is_wasted() -> None:
     base = Scenario(target_utilization=0.5, autoscaling=True, paths=100)
-    replicas = run(base).replicas_per_hour
+    replicas = run(base).hourly.replicas
     base_share_pct = 100.0 * replicas.min() / replicas.max()
 
     wastes = [
@@ -254,27 +259,29 @@ def test_pod_requests_on_a_vm_are_refused() -> None:
 def test_a_well_provisioned_service_holds_on_every_path() -> None:
     result = run(Scenario(replicas=8, paths=100))
 
-    assert result.sla_hold_probability == 1.0
-    assert result.n_plus_one_ok
-    assert result.risk_score <= 2
+    assert result.sla.hold_probability == 1.0
+    assert result.sla.n_plus_one_ok
+    assert result.sla.risk_score <= 2
 
 
 def test_an_undersized_service_fails_on_every_path() -> None:
     result = run(Scenario(replicas=2, growth_pct=50.0, paths=100))
 
-    assert result.sla_hold_probability == 0.0
-    assert not result.sla_holds_replay
-    assert result.risk_score == 4
-    assert result.risk_label == "high"
+    assert result.sla.hold_probability == 0.0
+    assert not result.sla.holds_replay
+    assert result.sla.risk_score == 4
+    assert result.sla.risk_label == "high"
 
 
 def test_switching_off_a_service_with_traffic_breaches_every_off_hour() -> None:
     result = run(Scenario(schedule="weekdays 07-20", paths=10))
 
     off_hours = FOUR_WEEKS * 103 // 168
-    assert result.breach_hours_replay >= off_hours
-    assert np.all(np.isinf(result.replay_latency_p95_ms[np.isnan(result.replay_utilization)]))
-    assert result.sla_hold_probability == 0.0
+    assert result.sla.breach_hours_replay >= off_hours
+    assert np.all(
+        np.isinf(result.hourly.replay_latency_p95_ms[np.isnan(result.hourly.replay_utilization)])
+    )
+    assert result.sla.hold_probability == 0.0
 
 
 def test_a_window_without_latency_samples_is_not_modelled() -> None:
@@ -282,11 +289,11 @@ def test_a_window_without_latency_samples_is_not_modelled() -> None:
 
     result = run(Scenario(paths=10), usage=usage)
 
-    assert not result.latency_modelled
-    assert result.latency_note == "no p95 latency observations"
-    assert result.breach_hours_replay == 0
-    assert np.isnan(result.latency_p95_ms.p50).all()
-    assert result.risk_sub_scores["latency"] == 1
+    assert not result.hourly.latency_modelled
+    assert result.hourly.latency_note == "no p95 latency observations"
+    assert result.sla.breach_hours_replay == 0
+    assert np.isnan(result.hourly.latency_p95_ms.p50).all()
+    assert result.sla.risk_sub_scores["latency"] == 1
 
 
 def test_an_empty_window_is_insufficient_data() -> None:
@@ -314,8 +321,8 @@ def test_an_empty_window_is_insufficient_data() -> None:
 def test_the_horizon_keeps_the_last_days() -> None:
     result = run(Scenario(horizon_days=7, paths=10))
 
-    assert len(result.hour_start) == 168
-    assert result.hour_start[-1] == seasonal_usage(FOUR_WEEKS).hour_start[-1]
+    assert len(result.hourly.hour_start) == 168
+    assert result.hourly.hour_start[-1] == seasonal_usage(FOUR_WEEKS).hour_start[-1]
 
 
 # --- bands and determinism -----------------------------------------------------------------
@@ -324,11 +331,11 @@ def test_the_horizon_keeps_the_last_days() -> None:
 def test_bands_are_ordered_and_hug_the_replay() -> None:
     result = run(Scenario(growth_pct=20.0, paths=100))
 
-    for band in (result.utilization, result.latency_p95_ms):
+    for band in (result.hourly.utilization, result.hourly.latency_p95_ms):
         assert np.all(band.p5 <= band.p50)
         assert np.all(band.p50 <= band.p95)
-    inside = (result.utilization.p5 <= result.replay_utilization) & (
-        result.replay_utilization <= result.utilization.p95
+    inside = (result.hourly.utilization.p5 <= result.hourly.replay_utilization) & (
+        result.hourly.replay_utilization <= result.hourly.utilization.p95
     )
     assert inside.mean() > 0.8
 
@@ -336,21 +343,21 @@ def test_bands_are_ordered_and_hug_the_replay() -> None:
 def test_the_same_seed_gives_the_same_result() -> None:
     first, second = run(Scenario(growth_pct=45.0, seed=11)), run(Scenario(growth_pct=45.0, seed=11))
 
-    np.testing.assert_array_equal(first.breach_hours_by_path, second.breach_hours_by_path)
-    np.testing.assert_array_equal(first.holds_by_path, second.holds_by_path)
-    assert first.sla_hold_probability == second.sla_hold_probability
+    np.testing.assert_array_equal(first.sla.breach_hours_by_path, second.sla.breach_hours_by_path)
+    np.testing.assert_array_equal(first.sla.holds_by_path, second.sla.holds_by_path)
+    assert first.sla.hold_probability == second.sla.hold_probability
 
 
 def test_another_seed_draws_other_paths() -> None:
     first, second = run(Scenario(growth_pct=45.0, seed=11)), run(Scenario(growth_pct=45.0, seed=12))
 
-    assert not np.array_equal(first.breach_hours_by_path, second.breach_hours_by_path)
-    assert first.breach_hours_replay == second.breach_hours_replay
+    assert not np.array_equal(first.sla.breach_hours_by_path, second.sla.breach_hours_by_path)
+    assert first.sla.breach_hours_replay == second.sla.breach_hours_replay
 
 
 def test_there_is_one_result_per_path() -> None:
     result = run(Scenario(paths=37))
 
     assert result.paths == 37
-    assert result.breach_hours_by_path.shape == (37,)
+    assert result.sla.breach_hours_by_path.shape == (37,)
     assert result.cost.effective_usd_by_path.shape == (37,)

@@ -59,7 +59,7 @@ def test_the_cheapest_count_is_where_simulate_starts_to_hold() -> None:
         result = simulate(
             tight.usage, tight.current, scenario, service=tight.service, catalog=CATALOG
         )
-        return result.sla_holds_replay
+        return result.sla.holds_replay
 
     assert holds(cheapest.cheapest_replicas)
     assert not holds(cheapest.cheapest_replicas - 1)

@@ -30,10 +30,10 @@ def run(scenario: Scenario) -> SimulationResult:
 def test_the_hold_probability_is_a_probability(growth: float, replicas: int, seed: int) -> None:
     result = run(Scenario(growth_pct=growth, replicas=replicas, paths=40, seed=seed))
 
-    assert 0.0 <= result.sla_hold_probability <= 1.0
-    assert 0.0 <= result.n_plus_one_hold_probability <= 1.0
-    assert result.sla_hold_probability == np.mean(result.holds_by_path)
-    assert 0 <= result.risk_score <= 4
+    assert 0.0 <= result.sla.hold_probability <= 1.0
+    assert 0.0 <= result.sla.n_plus_one_hold_probability <= 1.0
+    assert result.sla.hold_probability == np.mean(result.sla.holds_by_path)
+    assert 0 <= result.sla.risk_score <= 4
 
 
 @settings(max_examples=30, deadline=None)
@@ -52,7 +52,7 @@ def test_bands_and_spreads_are_ordered(
 
     result = run(scenario)
 
-    for band in (result.utilization, result.latency_p95_ms):
+    for band in (result.hourly.utilization, result.hourly.latency_p95_ms):
         known = ~np.isnan(band.p50)
         assert np.all(band.p5[known] <= band.p50[known])
         assert np.all(band.p50[known] <= band.p95[known])
@@ -66,11 +66,11 @@ def test_one_more_replica_never_hurts(growth: float, replicas: int, seed: int) -
     fewer = run(Scenario(growth_pct=growth, replicas=replicas, paths=40, seed=seed))
     more = run(Scenario(growth_pct=growth, replicas=replicas + 1, paths=40, seed=seed))
 
-    assert more.breach_hours_replay <= fewer.breach_hours_replay
-    assert np.all(more.breach_hours_by_path <= fewer.breach_hours_by_path)
-    assert np.all(more.holds_by_path >= fewer.holds_by_path)
-    assert more.sla_hold_probability >= fewer.sla_hold_probability
-    assert more.risk_score <= fewer.risk_score
+    assert more.sla.breach_hours_replay <= fewer.sla.breach_hours_replay
+    assert np.all(more.sla.breach_hours_by_path <= fewer.sla.breach_hours_by_path)
+    assert np.all(more.sla.holds_by_path >= fewer.sla.holds_by_path)
+    assert more.sla.hold_probability >= fewer.sla.hold_probability
+    assert more.sla.risk_score <= fewer.sla.risk_score
 
 
 @settings(max_examples=20, deadline=None)
@@ -80,11 +80,11 @@ def test_the_same_seed_reproduces_the_result(growth: float, seed: int) -> None:
 
     first, second = run(scenario), run(scenario)
 
-    np.testing.assert_array_equal(first.breach_hours_by_path, second.breach_hours_by_path)
+    np.testing.assert_array_equal(first.sla.breach_hours_by_path, second.sla.breach_hours_by_path)
     np.testing.assert_array_equal(
         first.cost.effective_usd_by_path, second.cost.effective_usd_by_path
     )
-    np.testing.assert_array_equal(first.latency_p95_ms.p50, second.latency_p95_ms.p50)
+    np.testing.assert_array_equal(first.hourly.latency_p95_ms.p50, second.hourly.latency_p95_ms.p50)
 
 
 @settings(max_examples=25, deadline=None)
