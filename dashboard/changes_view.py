@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -76,6 +77,50 @@ def audit_frame(found: Sequence[AuditEvent]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(AUDIT_COLUMNS))
 
 
+def changes_export(frame: pd.DataFrame) -> pd.DataFrame:
+    """The changes table for CSV: readable headers, ISO times, numeric ids."""
+    columns = {
+        "change_id": "Change ID",
+        "applied_at": "Applied at (UTC)",
+        "service": "Service",
+        "slug": "Service slug",
+        "team": "Team",
+        "changed": "Changed fields",
+        "before_summary": "Before",
+        "after_summary": "After",
+        "actor": "Applied by",
+        "reason": "Reason",
+        "recommendation_id": "Recommendation ID",
+        "status": "Status",
+        "rolled_back_at": "Rolled back at (UTC)",
+        "rolled_back_by": "Rolled back by",
+    }
+    exported = frame[list(columns)].rename(columns=columns)
+    for column in ("Applied at (UTC)", "Rolled back at (UTC)"):
+        exported[column] = exported[column].map(_iso)
+    exported["Recommendation ID"] = exported["Recommendation ID"].astype("Int64")
+    return exported
+
+
+def audit_export(trail: pd.DataFrame) -> pd.DataFrame:
+    """The audit trail for CSV: readable headers, ISO times, before/after/detail as JSON."""
+    columns = {
+        "event_id": "Event ID",
+        "at": "At (UTC)",
+        "actor": "Actor",
+        "action": "Action",
+        "target_type": "Target type",
+        "target_id": "Target ID",
+        "summary": "Summary",
+        "before": "Before (JSON)",
+        "after": "After (JSON)",
+        "detail": "Detail (JSON)",
+    }
+    exported = trail[list(columns)].rename(columns=columns)
+    exported["At (UTC)"] = exported["At (UTC)"].map(_iso)
+    return exported
+
+
 def _change_row(change: ConfigChange, names: ServiceNames) -> dict[str, Any]:
     name, team, environment, platform = names.get(
         change.service_id, (change.service_slug, "", "", "")
@@ -122,3 +167,7 @@ def _event_summary(event: AuditEvent) -> str:
 
 def _compact(value: Any) -> str:
     return "" if value is None else json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() if isinstance(value, datetime) else ""

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import actions, queries
+from dashboard import actions, changes_view, queries
 from dashboard.components import export, filters, formats, kpis, page, recs, states
 from data.repos.fleet import Filters
 
@@ -129,7 +129,7 @@ def _rollback_bar(frame: pd.DataFrame) -> None:
         _confirm_rollback(frame[frame["change_id"] == picked].iloc[0])
     right.download_button(
         "Export changes (CSV)",
-        data=export.to_csv_bytes(_changes_export(frame)),
+        data=lambda: export.to_csv_bytes(changes_view.changes_export(frame)),  # built on click
         file_name=f"tightrope-changes-{today:%Y-%m-%d}.csv",
         mime="text/csv",
         key="chg_export",
@@ -177,30 +177,6 @@ def _confirm_rollback(row: pd.Series) -> None:
         args=(int(row["change_id"]), "chg_rollback_reason"),
     )
     actions.close_dialog_when_done()
-
-
-def _changes_export(frame: pd.DataFrame) -> pd.DataFrame:
-    columns = {
-        "change_id": "Change ID",
-        "applied_at": "Applied at (UTC)",
-        "service": "Service",
-        "slug": "Service slug",
-        "team": "Team",
-        "changed": "Changed fields",
-        "before_summary": "Before",
-        "after_summary": "After",
-        "actor": "Applied by",
-        "reason": "Reason",
-        "recommendation_id": "Recommendation ID",
-        "status": "Status",
-        "rolled_back_at": "Rolled back at (UTC)",
-        "rolled_back_by": "Rolled back by",
-    }
-    exported = frame[list(columns)].rename(columns=columns)
-    for column in ("Applied at (UTC)", "Rolled back at (UTC)"):
-        exported[column] = exported[column].map(_iso)
-    exported["Recommendation ID"] = exported["Recommendation ID"].astype("Int64")
-    return exported
 
 
 def _audit_filters(trail: pd.DataFrame) -> dict[str, Any]:
@@ -275,7 +251,7 @@ def _audit_table(trail: pd.DataFrame, total: int) -> None:
     )
     right.download_button(
         "Export audit (CSV)",
-        data=export.to_csv_bytes(_audit_export(trail)),
+        data=lambda: export.to_csv_bytes(changes_view.audit_export(trail)),  # built on click
         file_name=f"tightrope-audit-{today:%Y-%m-%d}.csv",
         mime="text/csv",
         key="aud_export",
@@ -283,28 +259,6 @@ def _audit_table(trail: pd.DataFrame, total: int) -> None:
         on_click="ignore",
         width="stretch",
     )
-
-
-def _audit_export(trail: pd.DataFrame) -> pd.DataFrame:
-    columns = {
-        "event_id": "Event ID",
-        "at": "At (UTC)",
-        "actor": "Actor",
-        "action": "Action",
-        "target_type": "Target type",
-        "target_id": "Target ID",
-        "summary": "Summary",
-        "before": "Before (JSON)",
-        "after": "After (JSON)",
-        "detail": "Detail (JSON)",
-    }
-    exported = trail[list(columns)].rename(columns=columns)
-    exported["At (UTC)"] = exported["At (UTC)"].map(_iso)
-    return exported
-
-
-def _iso(value: Any) -> str:
-    return value.isoformat() if isinstance(value, datetime) else ""
 
 
 changes = _scoped(everything, chosen.filters)

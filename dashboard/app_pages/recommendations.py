@@ -32,6 +32,7 @@ QUERY_PARAM = selection.RECOMMENDATION_PARAM
 SEEN = selection.RECOMMENDATION_SEEN
 TYPE_LABELS = savings_report.ACTION_TYPES
 DEFAULT_STATUSES = ("open",)
+PICKER_LIMIT = 500
 
 start = page.begin(
     "What to change first. Ranked by risk-adjusted monthly savings = savings × (1 − risk ÷ 5), "
@@ -216,7 +217,8 @@ def _follow_table(selected: list[int]) -> None:
 
 
 def _pick(frame: pd.DataFrame) -> int | None:
-    ids = [int(v) for v in frame["recommendation_id"]]
+    # The best PICKER_LIMIT only: a select box of tens of thousands of options stalls the page.
+    ids = [int(v) for v in frame["recommendation_id"].head(PICKER_LIMIT)]
     known = {int(v) for v in board["recommendation_id"]}
     wanted = _wanted()
     if feedback is not None and feedback.recommendation_id is not None:
@@ -236,7 +238,8 @@ def _pick(frame: pd.DataFrame) -> int | None:
         format_func=lambda rid: labels.get(rid, f"#{rid}"),
         key="rec_pick",
         on_change=_remember,
-        help="Pick one, or tick a row in the table.",
+        help=f"Pick one, or tick a row in the table. Lists the best {PICKER_LIMIT} of the "
+        "filtered backlog; narrow the filters to reach the others.",
     )
     return int(picked)
 
@@ -291,7 +294,7 @@ def _toolbar(frame: pd.DataFrame, selected: list[int]) -> None:
     )
     right.download_button(
         "Savings report (CSV)",
-        data=export.to_csv_bytes(savings_report.savings_report(frame)),
+        data=lambda: export.to_csv_bytes(savings_report.savings_report(frame)),  # built on click
         file_name=f"tightrope-savings-report-{today:%Y-%m-%d}.csv",
         mime="text/csv",
         key="rec_report",

@@ -335,7 +335,7 @@ def _recommendation_table(mine: pd.DataFrame) -> None:
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     right.download_button(
         "Export CSV",
-        data=export.to_csv_bytes(savings_report.savings_report(mine)),
+        data=lambda: export.to_csv_bytes(savings_report.savings_report(mine)),  # built on click
         file_name=f"tightrope-recommendations-{mine['slug'].iloc[0]}.csv",
         mime="text/csv",
         key="detail_recs_export",
