@@ -63,10 +63,12 @@ class PathDraws:
         other = ~constant & ~flags
         sums = np.empty((self.paths, columns.shape[1]))
         sums[:, constant] = columns[:, constant].sum(axis=0)
-        if flags.any():
-            sums[:, flags] = self.counts @ ordered[:, flags].astype(np.float32)
+        for column in np.flatnonzero(flags):
+            sums[:, column] = _row_dot(self.counts, ordered[:, column].astype(np.float32))
         if other.any():
-            sums[:, other] = self.counts.astype(np.float64) @ ordered[:, other]
+            counts = self.counts.astype(np.float64)
+            for column in np.flatnonzero(other):
+                sums[:, column] = _row_dot(counts, ordered[:, column])
         return sums
 
     def counts_by_observed_hour(self) -> npt.NDArray[np.int64]:
@@ -127,6 +129,17 @@ def draw_paths(hour_start: npt.NDArray[np.datetime64], *, paths: int, seed: int)
         pool_start=start_t[order],
         pool_members=_pool_members(order, start_t, size_t),
     )
+
+
+def _row_dot(matrix: npt.NDArray[np.floating], vector: npt.NDArray[np.floating]) -> FloatArray:
+    """matrix @ vector without BLAS: numpy's own loop, single-threaded.
+
+    A BLAS product wakes OpenBLAS's thread pool, whose threads then spin and steal the core the
+    rest of the simulation runs on: on the shared 2-core box a simulation took ~53 ms of CPU
+    with BLAS products and ~17 ms with this loop (bench/bench_simulation.py).
+    """
+    product: FloatArray = np.einsum("ph,h->p", matrix, vector).astype(np.float64)
+    return product
 
 
 def _draw_counts(
