@@ -18,7 +18,7 @@ import streamlit as st
 
 from dashboard import deps
 from data.errors import DataError
-from data.workflow import Outcome, Workflow, WorkflowPolicy
+from data.workflow import ROLES, Outcome, Role, Workflow, WorkflowPolicy
 
 _FEEDBACK = "action_feedback"
 _SUBMITTED = "action_submitted"
@@ -39,8 +39,19 @@ def actor() -> str:
     return deps.settings().local_actor
 
 
-def role() -> str:
+def role() -> Role:
     return _workflow().role_of(actor())
+
+
+def refusal(needed: Role, doing: str) -> str | None:
+    """Why the current actor may not do `doing` (None when allowed), said before they try.
+
+    The workflow service checks the role again on every action; this only spares a click.
+    """
+    mine = role()
+    if ROLES.index(mine) >= ROLES.index(needed):
+        return None
+    return f"{actor()} is a {mine}: {doing} needs the {needed} role."
 
 
 def in_flight(token: str) -> bool:

@@ -123,7 +123,10 @@ def _rollback_bar(frame: pd.DataFrame) -> None:
         "Roll back…",
         key="chg_rollback",
         icon=":material/undo:",
-        disabled=picked is None or actions.in_flight(f"rollback:{picked}"),
+        disabled=picked is None
+        or actions.in_flight(f"rollback:{picked}")
+        or actions.refusal("approver", "rolling back") is not None,
+        help=actions.refusal("approver", "rolling back"),
         width="stretch",
     ):
         _confirm_rollback(frame[frame["change_id"] == picked].iloc[0])

@@ -286,8 +286,9 @@ def _toolbar(frame: pd.DataFrame, selected: list[int]) -> None:
         f"Apply {len(decidable)} selected…" if len(decidable) else "Apply selected…",
         key="rec_bulk_open",
         icon=":material/done_all:",
-        disabled=len(decidable) < 2,
-        help="Tick two or more open recommendations in the table.",
+        disabled=len(decidable) < 2 or actions.refusal("approver", "bulk apply") is not None,
+        help=actions.refusal("approver", "bulk apply")
+        or "Tick two or more open recommendations in the table.",
         on_click=_open_bulk,
         args=(tuple(int(v) for v in decidable["recommendation_id"]),),
         width="stretch",
@@ -596,22 +597,39 @@ def _decision_buttons(rec: StoredRecommendation, row: pd.Series) -> None:
         )
         return
     busy = actions.in_flight(f"apply:{rec.id}@{rec.version}")
+    no_apply = actions.refusal("approver", "applying")
+    no_decide = actions.refusal("analyst", "rejecting or postponing")
     apply, reject, postpone, _ = st.columns([1, 1, 1, 3])
     if apply.button(
         "Apply…",
         key="rec_apply",
         type="primary",
         icon=":material/check:",
-        disabled=busy,
+        disabled=busy or no_apply is not None,
+        help=no_apply,
         width="stretch",
     ):
         _confirm_apply(rec, row)
-    if reject.button("Reject…", key="rec_reject", icon=":material/close:", width="stretch"):
+    if reject.button(
+        "Reject…",
+        key="rec_reject",
+        icon=":material/close:",
+        disabled=no_decide is not None,
+        help=no_decide,
+        width="stretch",
+    ):
         _confirm_reject(rec, row)
     if postpone.button(
-        "Postpone…", key="rec_postpone", icon=":material/schedule:", width="stretch"
+        "Postpone…",
+        key="rec_postpone",
+        icon=":material/schedule:",
+        disabled=no_decide is not None,
+        help=no_decide,
+        width="stretch",
     ):
         _confirm_postpone(rec, row)
+    for reason in dict.fromkeys(r for r in (no_apply, no_decide) if r):
+        st.caption(f":material/lock: {formats.escape_markdown(reason)}")
 
 
 @st.dialog("Apply this recommendation?", width="large")

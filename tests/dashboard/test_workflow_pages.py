@@ -231,20 +231,35 @@ def test_postpone_hides_it_from_the_open_backlog(sessions: sessionmaker[Session]
     assert rec_id not in at.dataframe[0].value["recommendation_id"].tolist()
 
 
-def test_viewer_is_refused_with_a_warning(
+def test_a_viewer_sees_the_decisions_locked_and_why(
     sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TIGHTROPE_LOCAL_ACTOR", "visitor")
     monkeypatch.setenv("TIGHTROPE_ROLES", '{"visitor": "viewer"}')
     rec_id = _rec_id(sessions, "Checkout API", "rightsize")
+
     at = _pick(_open(RECS), rec_id)
-    at.button(key="rec_apply").click().run()
 
-    at.button(key="rec_apply_confirm").click().run()
+    assert at.button(key="rec_apply").disabled
+    assert at.button(key="rec_reject").disabled
+    captions = " ".join(c.value for c in at.caption)
+    assert "visitor is a viewer: applying needs the approver role" in captions
 
-    assert not at.exception
-    assert "viewer" in at.warning[0].value
-    assert _status(sessions, rec_id) == "open"
+
+def test_an_analyst_may_reject_but_not_apply(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TIGHTROPE_LOCAL_ACTOR", "ana")
+    monkeypatch.setenv("TIGHTROPE_ROLES", '{"ana": "analyst"}')
+    rec_id = _rec_id(sessions, "Nightly ETL", "horizontal")
+    at = _pick(_open(RECS), rec_id)
+    assert at.button(key="rec_apply").disabled
+
+    at.button(key="rec_reject").click().run()
+    at.text_area(key="rec_reject_reason").input("not this quarter")
+    at.button(key="rec_reject_confirm").click().run()
+
+    assert _status(sessions, rec_id) == "rejected"
 
 
 def test_changes_page_lists_the_change_and_rolls_it_back(
