@@ -120,6 +120,7 @@ class CostDailyRow(Base):
     __table_args__ = (
         Index("ix_cost_daily_service_date", "service_id", "charge_date"),
         Index("ix_cost_daily_date", "charge_date"),
+        Index("ix_cost_daily_partition", "billing_account_id", "billing_period_start"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -135,6 +136,13 @@ class CostDailyRow(Base):
     ingested_file_id: Mapped[int | None] = mapped_column(
         ForeignKey("ingested_file.id", ondelete="CASCADE"), index=True
     )
+    # FOCUS provenance (NULL for rows written before 0003): the partition a restatement replaces,
+    # the charge category (credits stay apart from usage), and how the row was allocated.
+    charge_category: Mapped[str | None] = mapped_column(String(20))
+    billing_account_id: Mapped[str | None] = mapped_column(String(200))
+    billing_period_start: Mapped[datetime | None]
+    team: Mapped[str | None] = mapped_column(String(80))
+    allocated_by: Mapped[str | None] = mapped_column(String(20))
 
 
 class RecommendationRow(Base):

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from data.models import CostDailyRow
+from data.models import CostDailyRow, IngestedFileRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,3 +62,94 @@ def latest_cost_date(session: Session) -> date | None:
 def _money(value: float) -> Decimal:
     # repr() keeps the float's shortest exact decimal form; Decimal(float) would not.
     return Decimal(repr(value)).quantize(Decimal("1e-10"))
+
+
+@dataclass(frozen=True, slots=True)
+class AllocatedCost:
+    """One day of FOCUS cost for one key, before the service reference is resolved to an id.
+
+    `service_ref` is a tag value or a ResourceId rule's service (None: unallocated); `team` is
+    set only when an account rule claimed a row no service claimed.
+    """
+
+    charge_date: date
+    billing_currency: str
+    service_category: str
+    charge_category: str
+    provider: str
+    billing_account_id: str
+    billing_period_start: datetime
+    billing_period_end: datetime
+    sub_account_id: str | None
+    service_ref: str | None
+    team: str | None
+    allocated_by: str
+    billed_cost: Decimal
+    effective_cost: Decimal
+    list_cost: Decimal
+    source_rows: int
+
+
+def insert_allocated_costs(
+    session: Session,
+    costs: Sequence[AllocatedCost],
+    *,
+    service_ids: Mapping[str, int],
+    ingested_file_id: int,
+) -> int:
+    """Append FOCUS daily costs; a reference absent from `service_ids` is written unallocated."""
+    rows = [_allocated_row(cost, service_ids, ingested_file_id) for cost in costs]
+    if rows:
+        session.execute(insert(CostDailyRow), rows)
+    return len(rows)
+
+
+def delete_partition_costs(
+    session: Session, *, source: str, billing_account_id: str, billing_period_start: datetime
+) -> set[int]:
+    """Delete the costs a source delivered for one (billing account, period); their file ids."""
+    files = select(IngestedFileRow.id).where(IngestedFileRow.source == source)
+    where = (
+        CostDailyRow.ingested_file_id.in_(files),
+        CostDailyRow.billing_account_id == billing_account_id,
+        CostDailyRow.billing_period_start == billing_period_start,
+    )
+    file_ids = set(session.scalars(select(CostDailyRow.ingested_file_id).where(*where).distinct()))
+    session.execute(delete(CostDailyRow).where(*where))
+    return {file_id for file_id in file_ids if file_id is not None}
+
+
+def cost_totals_by_currency(session: Session) -> dict[str, Decimal]:
+    """Σ effective cost per billing currency over every stored row."""
+    query = select(CostDailyRow.billing_currency, func.sum(CostDailyRow.effective_cost)).group_by(
+        CostDailyRow.billing_currency
+    )
+    return {currency: Decimal(str(total)) for currency, total in session.execute(query)}
+
+
+def _allocated_row(
+    cost: AllocatedCost, service_ids: Mapping[str, int], ingested_file_id: int
+) -> dict[str, object]:
+    service_id = None if cost.service_ref is None else service_ids.get(cost.service_ref.lower())
+    return {
+        "service_id": service_id,
+        "charge_date": cost.charge_date,
+        "service_category": cost.service_category,
+        "charge_category": cost.charge_category,
+        "billing_currency": cost.billing_currency,
+        "billed_cost": cost.billed_cost.quantize(_TEN_DECIMALS),
+        "effective_cost": cost.effective_cost.quantize(_TEN_DECIMALS),
+        "list_cost": cost.list_cost.quantize(_TEN_DECIMALS),
+        "provider": cost.provider[:40],
+        "sub_account_id": cost.sub_account_id,
+        "billing_account_id": cost.billing_account_id,
+        "billing_period_start": cost.billing_period_start,
+        "team": cost.team,
+        "allocated_by": cost.allocated_by
+        if service_id or cost.service_ref is None
+        else "unallocated",
+        "ingested_file_id": ingested_file_id,
+    }
+
+
+_TEN_DECIMALS = Decimal("1e-10")

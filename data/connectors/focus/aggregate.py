@@ -1,0 +1,95 @@
+"""Daily sums per dimension code: partial group-bys per batch, one final group-by per file."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from data.connectors.focus.errors import TooManyRows
+from data.connectors.focus.normalise import KEY_COLUMNS, MONEY_COLUMNS, CodedBatch
+from data.connectors.focus.values import MONEY_TYPE, IntArray
+
+ROWS = "source_rows"
+PACKED = "packed_key"
+_COMPACT_EVERY = 16  # partial tables kept before they are summed together (bounds memory)
+# Small non-negative codes share one int64 group key (low bits first): grouping on 7 keys
+# instead of 13 is ~4× faster. The charge day takes the bits above (days since 1970).
+_PACKED_BITS = (
+    ("method", 2),
+    ("charge_category", 3),
+    ("service_category", 5),
+    ("billing_currency", 10),
+    ("billing_period_end", 12),
+    ("billing_period", 12),
+)
+_DAY_BITS = 19
+_UNPACKED = tuple(
+    name for name in KEY_COLUMNS if name != "charge_day" and name not in dict(_PACKED_BITS)
+)
+
+
+class DailyAggregator:
+    """Sums exact decimal money by every key code; rows with errors are left out."""
+
+    def __init__(self) -> None:
+        self._partials: list[pa.Table] = []
+
+    def add(self, coded: CodedBatch) -> None:
+        keep = coded.ok
+        columns = {name: pa.array(coded.keys[name][keep]) for name in _UNPACKED}
+        columns[PACKED] = pa.array(pack({name: codes[keep] for name, codes in coded.keys.items()}))
+        mask = pa.array(keep)
+        money = {name: amounts.filter(mask) for name, amounts in coded.money.items()}
+        rows = pa.array(np.ones(int(keep.sum()), dtype=np.int64))
+        self._partials.append(_summed(pa.table({**columns, **money, ROWS: rows})))
+        if len(self._partials) >= _COMPACT_EVERY:
+            self._partials = [_summed(pa.concat_tables(self._partials))]
+
+    def result(self) -> pa.Table:
+        """One row per distinct key: KEY_COLUMNS codes, the money sums and source row counts."""
+        table = _summed(pa.concat_tables(self._partials)) if self._partials else _summed(_empty())
+        unpacked = unpack(table.column(PACKED).to_numpy())
+        for name, codes in unpacked.items():
+            table = table.append_column(name, pa.array(codes))
+        return table.drop_columns([PACKED])
+
+
+def pack(keys: dict[str, IntArray]) -> IntArray:
+    """One int64 per row from the small codes and the day; refuses codes that do not fit."""
+    packed = keys["charge_day"].astype(np.int64)
+    _check_fits("charge_day", packed, _DAY_BITS)
+    for name, bits in reversed(_PACKED_BITS):
+        codes = keys[name]
+        _check_fits(name, codes, bits)
+        packed = (packed << bits) | codes
+    return packed
+
+
+def unpack(packed: IntArray) -> dict[str, IntArray]:
+    codes: dict[str, IntArray] = {}
+    for name, bits in _PACKED_BITS:
+        codes[name] = packed & ((1 << bits) - 1)
+        packed = packed >> bits
+    codes["charge_day"] = packed
+    return codes
+
+
+def _check_fits(name: str, codes: IntArray, bits: int) -> None:
+    if codes.size and (codes.min() < 0 or codes.max() >= 1 << bits):
+        raise TooManyRows(
+            f"{name}: more than {1 << bits:,} distinct values (or a date before 1970), "
+            "beyond what one file may hold; split the export"
+        )
+
+
+def _summed(table: pa.Table) -> pa.Table:
+    sums = [(name, "sum") for name in (*MONEY_COLUMNS, ROWS)]
+    keys = [*_UNPACKED, PACKED]
+    grouped = table.group_by(keys, use_threads=False).aggregate(sums)
+    return grouped.rename_columns([name.removesuffix("_sum") for name in grouped.column_names])
+
+
+def _empty() -> pa.Table:
+    keys = {name: pa.array([], pa.int64()) for name in (*_UNPACKED, PACKED)}
+    money = {name: pa.array([], MONEY_TYPE) for name in MONEY_COLUMNS}
+    return pa.table({**keys, **money, ROWS: pa.array([], pa.int64())})

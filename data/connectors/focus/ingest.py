@@ -1,0 +1,142 @@
+"""The two entry points: validate a file (no writes) and ingest it (idempotent, all or nothing)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from data.connectors.focus.allocation import AllocationRules
+from data.connectors.focus.errors import FileRejected, FocusIngestError
+from data.connectors.focus.findings import Finding
+from data.connectors.focus.limits import IngestLimits
+from data.connectors.focus.load import REJECTED, find_delivery, load_parsed, record_rejection
+from data.connectors.focus.parse import ParsedFile, parse_file
+from data.connectors.focus.report import IngestReport, ValidationReport
+from data.connectors.focus.source import RawFile, inspect, read_raw
+
+PathOrBytes = str | Path | bytes
+
+
+def validate_file(
+    path_or_bytes: PathOrBytes,
+    *,
+    name: str | None = None,
+    rules: AllocationRules | None = None,
+    limits: IngestLimits | None = None,
+) -> ValidationReport:
+    """Read and check a FOCUS file; file-level faults become the report's single error."""
+    raw = read_raw(path_or_bytes, name=name)
+    try:
+        return _parse(raw, rules or AllocationRules(), limits or IngestLimits()).report
+    except FocusIngestError as error:
+        return failed_report(raw, error)
+
+
+def ingest_file(
+    sessions: sessionmaker[Session],
+    path_or_bytes: PathOrBytes,
+    *,
+    source: str,
+    rules: AllocationRules,
+    now: datetime,
+    name: str | None = None,
+    limits: IngestLimits | None = None,
+) -> IngestReport:
+    """Load a FOCUS file; the same content again is a no-op ("already_ingested").
+
+    Raises a FocusIngestError (after recording the rejected delivery in its own transaction)
+    when the file cannot be loaded; the cost tables are then exactly as before.
+    """
+    raw = read_raw(path_or_bytes, name=name)
+    with sessions() as session:
+        earlier = find_delivery(session, raw.sha256)
+    if earlier is not None and earlier.status != REJECTED:
+        return _already(earlier.id, raw)
+    try:
+        parsed = _parse(raw, rules, limits or IngestLimits())
+        _refuse_errors(parsed)
+        with sessions.begin() as session:
+            return load_parsed(session, parsed, source=source, now=now)
+    except IntegrityError:
+        return _lost_race(sessions, raw)
+    except FocusIngestError as error:
+        report = error.report if isinstance(error, FileRejected) else None
+        _record(sessions, raw, source, report, error, now)
+        raise
+    except SQLAlchemyError as error:
+        refused = FocusIngestError(
+            f"{raw.name}: the database refused the load ({getattr(error, 'orig', error)})"
+        )
+        _record(sessions, raw, source, None, refused, now)
+        raise refused from error
+
+
+def failed_report(raw: RawFile, error: FocusIngestError) -> ValidationReport:
+    """A report for a file refused as a whole (encoding, content type, caps, columns)."""
+    if isinstance(error, FileRejected):
+        return error.report
+    finding = Finding("error", type(error).__name__, str(error))
+    return ValidationReport(raw.name, raw.sha256, None, None, 0, (), (), (), (finding,))
+
+
+def _parse(raw: RawFile, rules: AllocationRules, limits: IngestLimits) -> ParsedFile:
+    return parse_file(inspect(raw, limits=limits), rules=rules, limits=limits)
+
+
+def _refuse_errors(parsed: ParsedFile) -> None:
+    report = parsed.report
+    if report.ok:
+        return
+    first = report.errors[0].describe()
+    more = f" (and {len(report.errors) - 1} more kinds of error)" if len(report.errors) > 1 else ""
+    raise FileRejected(f"{report.file_name} was not loaded: {first}{more}", report)
+
+
+def _record(
+    sessions: sessionmaker[Session],
+    raw: RawFile,
+    source: str,
+    report: ValidationReport | None,
+    error: FocusIngestError,
+    now: datetime,
+) -> None:
+    errors = (
+        [finding.as_json() for finding in report.errors]
+        if report is not None
+        else [{"code": type(error).__name__, "message": str(error)}]
+    )
+    record_rejection(
+        sessions,
+        source=source,
+        file_name=raw.name,
+        content_sha256=raw.sha256,
+        report=report,
+        errors=errors,
+        now=now,
+    )
+
+
+def _already(ingested_file_id: int, raw: RawFile) -> IngestReport:
+    return IngestReport(
+        status="already_ingested",
+        ingested_file_id=ingested_file_id,
+        file_name=raw.name,
+        content_sha256=raw.sha256,
+        rows_read=0,
+        cost_rows=0,
+        totals={},
+        replaced_file_ids=(),
+        warnings=(),
+    )
+
+
+def _lost_race(sessions: sessionmaker[Session], raw: RawFile) -> IngestReport:
+    """A concurrent ingest of the same content committed first: ours rolled back whole."""
+    with sessions() as session:
+        earlier = find_delivery(session, raw.sha256)
+    if earlier is None or earlier.status == REJECTED:
+        raise FocusIngestError(f"{raw.name}: the database refused the load; try again")
+    return _already(earlier.id, raw)

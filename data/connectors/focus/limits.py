@@ -1,0 +1,22 @@
+"""Caps that keep a hostile or oversized file from exhausting memory (threats 18 and 20)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class IngestLimits(BaseModel):
+    """Size caps and batch size of one ingest; built from explicit arguments (or Settings)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_rows: int = Field(default=5_000_000, ge=1, description="Data rows a file may hold.")
+    max_columns: int = Field(default=1_000, ge=1, description="Columns a file may declare.")
+    max_row_groups: int = Field(default=10_000, ge=1, description="Parquet row groups.")
+    max_text_bytes: int = Field(
+        default=8 * 1024**3, ge=1, description="Decompressed CSV size, bytes (gzip bombs)."
+    )
+    batch_rows: int = Field(default=262_144, ge=1, description="Rows parsed per batch.")
+    max_findings: int = Field(
+        default=20, ge=1, le=1_000, description="Example rows kept per kind of finding."
+    )

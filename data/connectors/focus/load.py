@@ -1,0 +1,175 @@
+"""Write a parsed file in one transaction: replace its partitions, record the delivery."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from data.connectors.focus.findings import Finding
+from data.connectors.focus.parse import ParsedFile
+from data.connectors.focus.report import IngestReport, ValidationReport
+from data.models import CostDailyRow, IngestedFileRow, ServiceRow
+from data.repos.costs import AllocatedCost, delete_partition_costs, insert_allocated_costs
+
+log = logging.getLogger(__name__)
+
+LOADED, SUPERSEDED, REJECTED = "loaded", "superseded", "rejected"
+
+
+def find_delivery(session: Session, content_sha256: str) -> IngestedFileRow | None:
+    return session.scalar(
+        select(IngestedFileRow).where(IngestedFileRow.content_sha256 == content_sha256)
+    )
+
+
+def service_references(session: Session) -> dict[str, int]:
+    """Lower-cased slug, and the value of each service's own allocation rule → service id."""
+    refs: dict[str, int] = {}
+    for service_id, slug, rule in session.execute(
+        select(ServiceRow.id, ServiceRow.slug, ServiceRow.allocation_rule)
+    ):
+        refs[slug.lower()] = service_id
+        value = (rule or {}).get("value")
+        if isinstance(value, str) and value.strip():
+            refs.setdefault(value.strip().lower(), service_id)
+    return refs
+
+
+def load_parsed(
+    session: Session, parsed: ParsedFile, *, source: str, now: datetime
+) -> IngestReport:
+    """In the caller's transaction: the delivery row, replaced partitions, then the costs.
+
+    A re-delivered (billing account, billing period) of the same source replaces every row
+    earlier deliveries wrote for it; a delivery left with no rows is marked superseded.
+    """
+    report = parsed.report
+    refs = service_references(session)
+    warnings = report.warnings + _unknown_references(parsed.costs, refs)
+    delivery = _delivery(session, report, source=source, now=now)
+    _fill(delivery, report, warnings, status=LOADED)
+    session.flush()
+    replaced = _replace_partitions(session, report, source=source, keep=delivery.id, now=now)
+    rows = insert_allocated_costs(
+        session, parsed.costs, service_ids=refs, ingested_file_id=delivery.id
+    )
+    return IngestReport(
+        status="loaded",
+        ingested_file_id=delivery.id,
+        file_name=report.file_name,
+        content_sha256=report.content_sha256,
+        rows_read=report.rows_read,
+        cost_rows=rows,
+        totals=report.totals_json(),
+        replaced_file_ids=tuple(sorted(replaced)),
+        warnings=warnings,
+    )
+
+
+def record_rejection(
+    sessions: sessionmaker[Session],
+    *,
+    source: str,
+    file_name: str,
+    content_sha256: str,
+    report: ValidationReport | None,
+    errors: Sequence[dict[str, Any]],
+    now: datetime,
+) -> int | None:
+    """Keep the rejected delivery and why, in its own transaction (the load already rolled back)."""
+    try:
+        with sessions.begin() as session:
+            delivery = find_delivery(session, content_sha256)
+            if delivery is not None and delivery.status != REJECTED:
+                return delivery.id  # a concurrent ingest loaded it meanwhile
+            delivery = delivery or IngestedFileRow(content_sha256=content_sha256)
+            delivery.source, delivery.file_name, delivery.ingested_at = source, file_name[:400], now
+            _fill(delivery, report, report.warnings if report else (), status=REJECTED)
+            delivery.errors = {"items": list(errors)}
+            session.add(delivery)
+            session.flush()
+            return delivery.id
+    except Exception:  # recording is best effort: the caller raises the original error
+        log.exception("could not record the rejected delivery %s", file_name)
+        return None
+
+
+def _delivery(
+    session: Session, report: ValidationReport, *, source: str, now: datetime
+) -> IngestedFileRow:
+    """The earlier rejected row for this content (re-submitted after a fix), or a new one."""
+    delivery = find_delivery(session, report.content_sha256)
+    if delivery is None:
+        delivery = IngestedFileRow(content_sha256=report.content_sha256)
+        session.add(delivery)
+    delivery.source, delivery.file_name, delivery.ingested_at = source, report.file_name[:400], now
+    delivery.errors, delivery.superseded_at = {}, None
+    return delivery
+
+
+def _fill(
+    delivery: IngestedFileRow,
+    report: ValidationReport | None,
+    warnings: Sequence[Finding],
+    *,
+    status: str,
+) -> None:
+    delivery.status = status
+    delivery.warnings = {"items": [finding.as_json() for finding in warnings]}
+    if report is None:
+        delivery.rows_read, delivery.rows_loaded, delivery.totals = 0, 0, {}
+        return
+    delivery.focus_version = report.focus_version
+    delivery.rows_read = report.rows_read
+    delivery.rows_loaded = report.rows_read if status == LOADED else 0
+    delivery.totals = report.totals_json()
+    delivery.errors = {"items": [finding.as_json() for finding in report.errors]}
+    accounts = {partition.billing_account_id for partition in report.partitions}
+    delivery.billing_account_id = next(iter(accounts))[:120] if len(accounts) == 1 else None
+    if report.partitions:
+        delivery.billing_period_start = min(p.billing_period_start for p in report.partitions)
+        delivery.billing_period_end = max(p.billing_period_end for p in report.partitions)
+
+
+def _replace_partitions(
+    session: Session, report: ValidationReport, *, source: str, keep: int, now: datetime
+) -> set[int]:
+    touched: set[int] = set()
+    for partition in report.partitions:
+        touched |= delete_partition_costs(
+            session,
+            source=source,
+            billing_account_id=partition.billing_account_id,
+            billing_period_start=partition.billing_period_start,
+        )
+    touched.discard(keep)
+    for file_id in touched:
+        left = session.scalar(
+            select(CostDailyRow.id).where(CostDailyRow.ingested_file_id == file_id).limit(1)
+        )
+        if left is None:
+            earlier = session.get(IngestedFileRow, file_id)
+            if earlier is not None:
+                earlier.status, earlier.superseded_at = SUPERSEDED, now
+    return touched
+
+
+def _unknown_references(
+    costs: Sequence[AllocatedCost], refs: dict[str, int]
+) -> tuple[Finding, ...]:
+    unknown: Counter[str] = Counter()
+    for cost in costs:
+        if cost.service_ref is not None and cost.service_ref.lower() not in refs:
+            unknown[cost.service_ref] += cost.source_rows
+    if not unknown:
+        return ()
+    shown = ", ".join(repr(ref) for ref, _ in unknown.most_common(10))
+    message = f"allocation names no known service: {shown} (those rows are unallocated)"
+    finding = Finding("warning", "unknown_service", message, "Tags", sum(unknown.values()))
+    return (finding,)

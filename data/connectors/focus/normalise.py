@@ -1,0 +1,247 @@
+"""One batch of FOCUS text → integer-coded dimensions and exact money, with its findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from data.connectors.focus import enums
+from data.connectors.focus.allocation import AllocationRules, Allocator
+from data.connectors.focus.findings import Findings, Severity
+from data.connectors.focus.values import (
+    BoolArray,
+    IntArray,
+    Interner,
+    invalid_rows,
+    money,
+    null_rows,
+    parse_text,
+    parse_timestamp,
+)
+
+SECONDS_PER_DAY = 86_400
+TIMESTAMP_COLUMNS = (
+    "ChargePeriodStart",
+    "ChargePeriodEnd",
+    "BillingPeriodStart",
+    "BillingPeriodEnd",
+)
+MONEY_COLUMNS = ("BilledCost", "EffectiveCost", "ListCost")
+# Enumerations that only describe: a value outside the set is a warning, not a rejection.
+_DESCRIPTIVE_ENUMS = (
+    ("ChargeClass", enums.CHARGE_CLASSES, None),
+    ("ChargeFrequency", enums.CHARGE_FREQUENCIES, None),
+    ("PricingCategory", enums.PRICING_CATEGORIES, enums.PRICING_CATEGORY_RENAMES),
+    ("CommitmentDiscountStatus", enums.COMMITMENT_STATUSES, None),
+)
+KEY_COLUMNS = (
+    "charge_day",
+    "billing_currency",
+    "service_category",
+    "charge_category",
+    "provider",
+    "billing_account",
+    "billing_period",
+    "billing_period_end",
+    "sub_account",
+    "service",
+    "team",
+    "method",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CodedBatch:
+    """Integer codes per dimension (KEY_COLUMNS), money per row, and the rows free of errors."""
+
+    keys: dict[str, IntArray]
+    money: dict[str, pa.Array]
+    ok: BoolArray
+
+
+class Normaliser:
+    """Holds every dictionary (timestamps, currencies, names) for the whole file."""
+
+    def __init__(self, rules: AllocationRules, findings: Findings) -> None:
+        self.findings = findings
+        self.timestamps: Interner[int] = Interner(parse_timestamp)
+        self.periods: Interner[int] = Interner(parse_timestamp)  # billing periods: few values
+        self.texts: Interner[str] = Interner(parse_text)
+        self.currencies: Interner[str] = Interner(enums.parse_currency)
+        self.charge_category = enums.Enumeration("ChargeCategory", enums.CHARGE_CATEGORIES)
+        self.service_category = enums.Enumeration("ServiceCategory", enums.SERVICE_CATEGORIES)
+        self.categories: Interner[str] = Interner(self.service_category)
+        self.descriptive = [
+            (enums.Enumeration(column, allowed, renames), column)
+            for column, allowed, renames in _DESCRIPTIVE_ENUMS
+        ]
+        self._descriptive_codes = [Interner(parser) for parser, _ in self.descriptive]
+        self.charge_categories: Interner[str] = Interner(self.charge_category)
+        self.allocator = Allocator(rules)
+        self._other = self.categories.code("Other")
+
+    def normalise(self, batch: pa.RecordBatch, first_row: int) -> CodedBatch:
+        ok = np.ones(batch.num_rows, dtype=np.bool_)
+        seconds = {name: self._timestamp(batch, name, first_row, ok) for name in TIMESTAMP_COLUMNS}
+        amounts = {name: self._money(batch, name, first_row, ok) for name in MONEY_COLUMNS}
+        self._check_periods(seconds, first_row, ok)
+        self._check_descriptive(batch, first_row)
+        allocation = self.allocator.allocate(batch)
+        keys = {
+            "charge_day": seconds["ChargePeriodStart"] // SECONDS_PER_DAY,
+            "billing_currency": self._required(
+                batch, "BillingCurrency", self.currencies, first_row, ok, what="an ISO 4217 code"
+            ),
+            "service_category": self._category(batch, first_row),
+            "charge_category": self._required(
+                batch, "ChargeCategory", self.charge_categories, first_row, ok
+            ),
+            "provider": self._provider(batch, first_row),
+            "billing_account": self._required(batch, "BillingAccountId", self.texts, first_row, ok),
+            "billing_period": self._period_codes(batch, "BillingPeriodStart"),
+            "billing_period_end": self._period_codes(batch, "BillingPeriodEnd"),
+            "sub_account": self._optional_text(batch, "SubAccountId"),
+            "service": allocation.service_codes,
+            "team": allocation.team_codes,
+            "method": allocation.methods,
+        }
+        return CodedBatch(keys, amounts, ok)
+
+    def _timestamp(
+        self, batch: pa.RecordBatch, name: str, first_row: int, ok: BoolArray
+    ) -> IntArray:
+        interner = self.periods if name.startswith("Billing") else self.timestamps
+        codes = self._required(batch, name, interner, first_row, ok, what="a timestamp")
+        values = np.array([*interner.values, 0], dtype=np.int64)
+        return values[np.where(codes >= 0, codes, len(interner.values))]
+
+    def _period_codes(self, batch: pa.RecordBatch, name: str) -> IntArray:
+        # Billing periods are few: their timestamp codes double as partition keys.
+        return self.periods.codes(batch.column(name))
+
+    def _required(
+        self,
+        batch: pa.RecordBatch,
+        name: str,
+        interner: Interner[str] | Interner[int],
+        first_row: int,
+        ok: BoolArray,
+        *,
+        what: str = "an allowed value",
+    ) -> IntArray:
+        """Codes of a column that must hold a valid value: nulls and invalid values are errors."""
+        column = batch.column(name)
+        codes = interner.codes(column)
+        for rows, kind, problem in (
+            (null_rows(codes), "empty", "is empty"),
+            (invalid_rows(codes), "invalid", f"is not {what}"),
+        ):
+            ok[rows] = False
+            self._flag(
+                "error", f"{name}:{kind}", f"{name} {problem}", name, rows, first_row, column
+            )
+        return codes
+
+    def _money(self, batch: pa.RecordBatch, name: str, first_row: int, ok: BoolArray) -> pa.Array:
+        column = batch.column(name)
+        amounts, invalid = money(column)
+        bad = np.flatnonzero(invalid)
+        ok[bad] = False
+        message = f"{name} is not a number (write 1234.5: no currency sign, no thousands separator)"
+        self._flag("error", f"{name}:not_a_number", message, name, bad, first_row, column)
+        return self._fill_missing(amounts, name, first_row, ok, invalid)
+
+    def _fill_missing(
+        self, amounts: pa.Array, name: str, first_row: int, ok: BoolArray, invalid: BoolArray
+    ) -> pa.Array:
+        if amounts.null_count == 0:
+            return amounts
+        missing = np.flatnonzero(amounts.is_null().to_numpy(zero_copy_only=False) & ~invalid)
+        strict = name != "ListCost"  # a missing list price does not change what was paid
+        if strict:
+            ok[missing] = False
+        message = f"{name} is empty" + ("" if strict else " (counted as 0)")
+        severity: Severity = "error" if strict else "warning"
+        self._flag(severity, f"{name}:empty", message, name, missing, first_row)
+        return pc.fill_null(amounts, pa.scalar(0, amounts.type))
+
+    def _category(self, batch: pa.RecordBatch, first_row: int) -> IntArray:
+        codes = self.categories.codes(batch.column("ServiceCategory"))
+        odd = np.flatnonzero(codes < 0)
+        message = "ServiceCategory is empty or not a FOCUS category (counted as Other)"
+        column = batch.column("ServiceCategory")
+        self._flag(
+            "warning", "ServiceCategory:unknown", message, "ServiceCategory", odd, first_row, column
+        )
+        return np.where(codes >= 0, codes, self._other)
+
+    def _provider(self, batch: pa.RecordBatch, first_row: int) -> IntArray:
+        codes = self.texts.codes(batch.column("ProviderName"))
+        empty = np.flatnonzero(codes < 0)
+        message = "ProviderName is empty (counted as Unknown)"
+        self._flag("warning", "ProviderName:empty", message, "ProviderName", empty, first_row)
+        return np.where(codes >= 0, codes, self.texts.code("Unknown"))
+
+    def _optional_text(self, batch: pa.RecordBatch, name: str) -> IntArray:
+        if name not in batch.schema.names:
+            return np.full(batch.num_rows, -1, dtype=np.int64)
+        return np.maximum(self.texts.codes(batch.column(name)), -1)
+
+    def _check_descriptive(self, batch: pa.RecordBatch, first_row: int) -> None:
+        for interner, (parser, name) in zip(self._descriptive_codes, self.descriptive, strict=True):
+            if name not in batch.schema.names:
+                continue
+            odd = invalid_rows(interner.codes(batch.column(name)))
+            message = f"{name} is not one of {', '.join(parser.allowed)} (kept, not used)"
+            self._flag(
+                "warning", f"{name}:unknown", message, name, odd, first_row, batch.column(name)
+            )
+
+    def _check_periods(self, seconds: dict[str, IntArray], first_row: int, ok: BoolArray) -> None:
+        """A charge period should sit inside its billing period (FOCUS); rows with errors skip."""
+        outside = ok & (
+            (seconds["ChargePeriodStart"] < seconds["BillingPeriodStart"])
+            | (seconds["ChargePeriodEnd"] > seconds["BillingPeriodEnd"])
+        )
+        message = "the charge period is not inside its billing period (kept, dated by its start)"
+        column = "ChargePeriodStart"
+        self._flag(
+            "warning", "charge_period_outside", message, column, np.flatnonzero(outside), first_row
+        )
+        backwards = ok & (seconds["ChargePeriodEnd"] < seconds["ChargePeriodStart"])
+        message = "ChargePeriodEnd is before ChargePeriodStart (kept)"
+        self._flag(
+            "warning",
+            "charge_period_reversed",
+            message,
+            "ChargePeriodEnd",
+            np.flatnonzero(backwards),
+            first_row,
+        )
+
+    def _flag(
+        self,
+        severity: Severity,
+        code: str,
+        message: str,
+        column: str,
+        rows: IntArray,
+        first_row: int,
+        values: pa.Array | pa.ChunkedArray | None = None,
+    ) -> None:
+        """Record rows (batch positions) as a finding with 1-based file row numbers."""
+        if not rows.size:
+            return
+        examples = rows[: self.findings.max_examples]
+        self.findings.add(
+            severity,
+            code,
+            message,
+            column=column,
+            count=int(rows.size),
+            rows=(examples + first_row + 1).tolist(),
+            values=[] if values is None else values.take(pa.array(examples)).to_pylist(),
+        )

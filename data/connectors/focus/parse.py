@@ -1,0 +1,177 @@
+"""A whole file → validated daily cost records and a report, without touching the database."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from data.connectors.focus.aggregate import ROWS, DailyAggregator
+from data.connectors.focus.allocation import METHOD_NAMES, AllocationRules
+from data.connectors.focus.columns import DESCRIPTIVE_MANDATORY, MONEY_COLUMNS, ColumnMap
+from data.connectors.focus.errors import MalformedFile, MissingColumns
+from data.connectors.focus.findings import Findings
+from data.connectors.focus.limits import IngestLimits
+from data.connectors.focus.normalise import Normaliser
+from data.connectors.focus.reader import OpenedFile, open_batches
+from data.connectors.focus.report import CurrencyTotal, Partition, ValidationReport
+from data.connectors.focus.source import SourceFile
+from data.repos.costs import AllocatedCost
+
+MONEY = ("BilledCost", "EffectiveCost", "ListCost")
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFile:
+    """Daily cost records (service still a reference: a slug or allocation value) and the report."""
+
+    report: ValidationReport
+    costs: tuple[AllocatedCost, ...]
+
+
+def parse_file(source: SourceFile, *, rules: AllocationRules, limits: IngestLimits) -> ParsedFile:
+    """Stream, validate, allocate and aggregate; raises FocusIngestError for file-level faults."""
+    opened = open_batches(source, limits=limits)
+    findings = Findings(limits.max_findings)
+    _check_columns(opened.columns, findings)
+    normaliser = Normaliser(rules, findings)
+    aggregator = DailyAggregator()
+    rows = _stream(opened, normaliser, aggregator)
+    _file_findings(opened, normaliser, findings)
+    costs = _decode(aggregator.result(), normaliser)
+    report = ValidationReport(
+        file_name=source.name,
+        content_sha256=source.sha256,
+        content_kind=source.kind,
+        focus_version=opened.columns.focus_version,
+        rows_read=rows,
+        totals=currency_totals(costs),
+        partitions=_partitions(costs),
+        warnings=findings.of("warning"),
+        errors=findings.of("error"),
+    )
+    return ParsedFile(report, costs)
+
+
+def _stream(opened: OpenedFile, normaliser: Normaliser, aggregator: DailyAggregator) -> int:
+    rows = 0
+    try:
+        for batch in opened.batches:
+            aggregator.add(normaliser.normalise(batch, rows))
+            rows += batch.num_rows
+    except (pa.ArrowInvalid, OSError) as error:
+        raise MalformedFile(f"the file could not be read after row {rows:,}: {error}") from None
+    return rows
+
+
+def _check_columns(columns: ColumnMap, findings: Findings) -> None:
+    missing = columns.missing(MONEY_COLUMNS)
+    if missing:
+        raise MissingColumns(
+            f"missing mandatory FOCUS columns: {', '.join(missing)} (FOCUS 1.0–1.3 names and "
+            "their older spellings are accepted; check the export includes them)"
+        )
+    for name in columns.missing(DESCRIPTIVE_MANDATORY):
+        findings.add(
+            "warning", "missing_column", f"mandatory FOCUS column {name} is absent", column=name
+        )
+    if columns.unknown:
+        message = f"columns that are not FOCUS were ignored: {', '.join(columns.unknown[:20])}"
+        findings.add("warning", "unknown_columns", message, count=len(columns.unknown))
+
+
+def _file_findings(opened: OpenedFile, normaliser: Normaliser, findings: Findings) -> None:
+    for bad in opened.bad_lines[: findings.max_examples]:
+        where = f"line {bad.line:,}: " if bad.line is not None else ""
+        findings.add("error", "malformed_line", f"{where}{bad.message}")
+    parsers = [normaliser.charge_category, normaliser.service_category]
+    for parser in parsers + [parser for parser, _ in normaliser.descriptive]:
+        if parser.recased:
+            shown = ", ".join(f"{k!r} → {v!r}" for k, v in list(parser.recased.items())[:5])
+            message = f"{parser.column} values read case-insensitively: {shown}"
+            findings.add("warning", f"{parser.column}:recased", message, column=parser.column)
+    if normaliser.allocator.unreadable_tags:
+        count = normaliser.allocator.unreadable_tags
+        message = "Tags is not a JSON object (those rows are unallocated)"
+        findings.add("warning", "Tags:unreadable", message, column="Tags", count=count)
+
+
+def _decode(table: pa.Table, normaliser: Normaliser) -> tuple[AllocatedCost, ...]:
+    """Codes back to values, column by column: one AllocatedCost per distinct key."""
+    days = pa.array(table.column("charge_day").to_numpy().astype(np.int32), pa.date32())
+    columns = [days.to_pylist()]
+    columns += [_values(table, name, values) for name, values in _lookups(normaliser).items()]
+    columns += [table.column(name).to_pylist() for name in (*MONEY, ROWS)]
+    return tuple(AllocatedCost(*fields) for fields in zip(*columns, strict=True))
+
+
+def _lookups(normaliser: Normaliser) -> dict[str, Sequence[Any]]:
+    periods = [datetime.fromtimestamp(s, UTC) for s in normaliser.periods.values]
+    return {
+        "billing_currency": normaliser.currencies.values,
+        "service_category": normaliser.categories.values,
+        "charge_category": normaliser.charge_categories.values,
+        "provider": normaliser.texts.values,
+        "billing_account_id": normaliser.texts.values,
+        "billing_period_start": periods,
+        "billing_period_end": periods,
+        "sub_account_id": normaliser.texts.values,
+        "service_ref": normaliser.allocator.services.values,
+        "team": normaliser.allocator.teams.values,
+        "allocated_by": METHOD_NAMES,
+    }
+
+
+_CODE_COLUMN = {
+    "billing_account_id": "billing_account",
+    "billing_period_start": "billing_period",
+    "sub_account_id": "sub_account",
+    "service_ref": "service",
+    "allocated_by": "method",
+}
+
+
+def _values(table: pa.Table, name: str, values: Sequence[Any]) -> list[Any]:
+    codes = table.column(_CODE_COLUMN.get(name, name)).to_numpy()
+    lookup = np.array([*values, None], dtype=object)
+    return lookup[np.where(codes >= 0, codes, len(values))].tolist()  # type: ignore[no-any-return]
+
+
+def currency_totals(costs: Sequence[AllocatedCost]) -> tuple[CurrencyTotal, ...]:
+    """Exact sums per BillingCurrency (never across currencies)."""
+    sums: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 4)
+    rows: dict[str, int] = defaultdict(int)
+    for cost in costs:
+        total = sums[cost.billing_currency]
+        total[0] += cost.billed_cost
+        total[1] += cost.effective_cost
+        total[2] += cost.list_cost
+        total[3] += cost.effective_cost if cost.service_ref is None else 0
+        rows[cost.billing_currency] += cost.source_rows
+    return tuple(
+        CurrencyTotal(currency, *_four(sums[currency]), rows=rows[currency])
+        for currency in sorted(sums)
+    )
+
+
+def _four(values: list[Decimal]) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+    return values[0], values[1], values[2], values[3]
+
+
+def _partitions(costs: Sequence[AllocatedCost]) -> tuple[Partition, ...]:
+    ends: dict[tuple[str, datetime], datetime] = {}
+    rows: dict[tuple[str, datetime], int] = defaultdict(int)
+    for cost in costs:
+        key = (cost.billing_account_id, cost.billing_period_start)
+        ends[key] = max(ends.get(key, cost.billing_period_end), cost.billing_period_end)
+        rows[key] += cost.source_rows
+    return tuple(
+        Partition(account, start, ends[(account, start)], rows[(account, start)])
+        for account, start in sorted(ends)
+    )

@@ -1,0 +1,161 @@
+"""Stream a FOCUS file as Arrow record batches of strings under 1.2 names, within the row cap."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+
+from data.connectors.focus.columns import ColumnMap, map_columns, wanted_columns
+from data.connectors.focus.errors import TooManyRows, UnsupportedContent
+from data.connectors.focus.limits import IngestLimits
+from data.connectors.focus.source import SourceFile
+
+NULL_SPELLINGS = ("", "NULL", "null", "Null")
+_HEADER_BYTES = 1024 * 1024
+_CSV_BLOCK_BYTES = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class BadLine:
+    """A CSV line the parser could not split into the header's columns."""
+
+    line: int | None
+    message: str
+
+
+@dataclass(slots=True)
+class OpenedFile:
+    """The header mapping and a one-shot stream of batches; `bad_lines` fills while streaming."""
+
+    columns: ColumnMap
+    batches: Iterator[pa.RecordBatch]
+    bad_lines: list[BadLine]
+
+
+def open_batches(source: SourceFile, *, limits: IngestLimits) -> OpenedFile:
+    """Batches carry only the columns the ingest reads, renamed to their FOCUS 1.2 names."""
+    if source.kind == "parquet":
+        return _open_parquet(source, limits)
+    return _open_csv(source, limits)
+
+
+def _open_csv(source: SourceFile, limits: IngestLimits) -> OpenedFile:
+    header = _csv_header(source)
+    if len(header) > limits.max_columns:
+        raise TooManyRows(f"the header has {len(header):,} columns (cap {limits.max_columns:,})")
+    columns = map_columns(header)
+    if not columns.source_by_name:
+        raise UnsupportedContent(
+            "unsupported file content: no FOCUS column in the first line; expected a header "
+            "such as BillingPeriodStart,ChargePeriodStart,BilledCost,..."
+        )
+    cells = [
+        columns.source_by_name[name] for name in wanted_columns() if name in columns.source_by_name
+    ]
+    bad_lines: list[BadLine] = []
+    reader = pcsv.open_csv(
+        source.open_text(),
+        read_options=pcsv.ReadOptions(block_size=_CSV_BLOCK_BYTES),
+        parse_options=pcsv.ParseOptions(
+            newlines_in_values=True, invalid_row_handler=_record_bad_line(bad_lines)
+        ),
+        convert_options=pcsv.ConvertOptions(
+            column_types=dict.fromkeys(cells, pa.string()),
+            include_columns=cells,
+            null_values=list(NULL_SPELLINGS),
+            strings_can_be_null=True,
+        ),
+    )
+    batches = _capped(_renamed(reader, columns), limits.max_rows)
+    return OpenedFile(columns, batches, bad_lines)
+
+
+def _csv_header(source: SourceFile) -> list[str]:
+    """The first line's cells (BOM stripped), parsed with the csv module so quotes are honoured."""
+    head = source.open_text().read(_HEADER_BYTES)
+    first = head.split(b"\n", 1)[0].decode("utf-8").lstrip("\ufeff").rstrip("\r")
+    if not first.strip():
+        raise UnsupportedContent("unsupported file content: the first line is blank, not a header")
+    return next(csv.reader(io.StringIO(first)))
+
+
+def _record_bad_line(bad_lines: list[BadLine]) -> object:
+    def handle(row: pcsv.InvalidRow) -> str:
+        text = row.text if len(row.text) <= 80 else row.text[:79] + "…"
+        message = f"expected {row.expected_columns} cells, found {row.actual_columns}: {text!r}"
+        bad_lines.append(BadLine(row.number, message))
+        return "skip"
+
+    return handle
+
+
+def _open_parquet(source: SourceFile, limits: IngestLimits) -> OpenedFile:
+    """Gate on the footer's declared sizes before a single row is decoded (threat 20)."""
+    try:
+        parquet = pq.ParquetFile(pa.BufferReader(source.content))
+    except (pa.ArrowException, OSError) as error:
+        raise UnsupportedContent(
+            f"unsupported file content: unreadable Parquet ({error})"
+        ) from None
+    meta = parquet.metadata
+    for what, value, cap in (
+        ("rows", meta.num_rows, limits.max_rows),
+        ("columns", meta.num_columns, limits.max_columns),
+        ("row groups", meta.num_row_groups, limits.max_row_groups),
+    ):
+        if value > cap:
+            raise TooManyRows(f"the Parquet file declares {value:,} {what} (cap {cap:,})")
+    columns = map_columns(parquet.schema_arrow.names)
+    cells = [
+        columns.source_by_name[name] for name in wanted_columns() if name in columns.source_by_name
+    ]
+    stream = parquet.iter_batches(batch_size=limits.batch_rows, columns=cells)
+    batches = _capped(_as_strings(_renamed(stream, columns)), limits.max_rows)
+    return OpenedFile(columns, batches, [])
+
+
+def _renamed(batches: Iterator[pa.RecordBatch], columns: ColumnMap) -> Iterator[pa.RecordBatch]:
+    canonical = {cell: name for name, cell in columns.source_by_name.items()}
+    for batch in batches:
+        yield batch.rename_columns([canonical[cell] for cell in batch.schema.names])
+
+
+def _as_strings(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Parquet types vary by exporter: cast every column to text so one parser serves all."""
+    for batch in batches:
+        arrays = [_to_string(column) for column in batch.columns]
+        yield pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
+
+
+def _to_string(column: pa.Array) -> pa.Array:
+    if pa.types.is_string(column.type):
+        return column
+    if pa.types.is_map(column.type) or pa.types.is_struct(column.type):
+        import json
+
+        values = [
+            None if v is None else json.dumps(dict(v) if isinstance(v, list) else v)
+            for v in column.to_pylist()
+        ]
+        return pa.array(values, pa.string())
+    return pc.cast(column, pa.string())
+
+
+def _capped(batches: Iterator[pa.RecordBatch], max_rows: int) -> Iterator[pa.RecordBatch]:
+    """Stop at the first batch that takes the count past the cap: nothing beyond it is parsed."""
+    seen = 0
+    for batch in batches:
+        seen += batch.num_rows
+        if seen > max_rows:
+            raise TooManyRows(
+                f"the file holds more than {max_rows:,} rows (the cap): split the export by "
+                "billing period or sub-account and upload the parts"
+            )
+        yield batch

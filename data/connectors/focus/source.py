@@ -1,0 +1,148 @@
+"""The bytes of one delivery: hashed, sniffed, checked as strict UTF-8 and opened for reading."""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from data.connectors.focus.errors import InvalidEncoding, TooManyRows, UnsupportedContent
+from data.connectors.focus.limits import IngestLimits
+from data.connectors.focus.sniff import Kind, sniff
+
+_CHUNK_BYTES = 8 * 1024 * 1024
+_SNIFF_BYTES = 4096
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A delivery held as one Arrow buffer (memory-mapped for paths) with its identity."""
+
+    name: str
+    content: pa.Buffer
+    sha256: str
+    kind: Kind
+
+    @property
+    def size_bytes(self) -> int:
+        return int(self.content.size)
+
+    def open_text(self) -> pa.NativeFile:
+        """The CSV text stream (decompressed on the fly for gzip)."""
+        compression = "gzip" if self.kind == "csv.gz" else None
+        return pa.input_stream(self.content, compression=compression)
+
+
+@dataclass(frozen=True, slots=True)
+class RawFile:
+    """The bytes and their identity, before anything is decided about their content."""
+
+    name: str
+    content: pa.Buffer
+    sha256: str
+
+
+def read_raw(path_or_bytes: str | Path | bytes, *, name: str | None) -> RawFile:
+    """Map a path (or wrap bytes) and hash it; the hash identifies the delivery."""
+    content, default_name = _buffer(path_or_bytes)
+    return RawFile(name or default_name, content, hashlib.sha256(memoryview(content)).hexdigest())
+
+
+def inspect(raw: RawFile, *, limits: IngestLimits) -> SourceFile:
+    """Sniff the content; CSV text must decode as strict UTF-8 (a BOM is allowed)."""
+    view = memoryview(raw.content)
+    if not view:
+        raise UnsupportedContent("the file is empty: expected a FOCUS export with a header row")
+    kind = sniff(bytes(view[:_SNIFF_BYTES]), bytes(view[-_SNIFF_BYTES:]))
+    if kind == "csv":
+        if not _valid_utf8(raw.content):  # one zero-copy pass; the slow pass names the line
+            check_utf8(lambda: _chunks(view))
+    elif kind == "csv.gz":
+        check_utf8(lambda: _gunzip(view, limits.max_text_bytes))
+    return SourceFile(raw.name, raw.content, raw.sha256, kind)
+
+
+def check_utf8(chunks: Callable[[], Iterator[bytes]]) -> None:
+    """Validate with Arrow's vectorized UTF-8 check; on failure, a second pass names the line."""
+    if all(_valid_utf8(piece) for piece in _pieces(chunks())):
+        return
+    lines_before = 0
+    for piece in _pieces(chunks()):
+        _decode(piece, lines_before)
+        lines_before += piece.count(b"\n")
+
+
+def _pieces(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """Re-cut chunks after their last newline: a newline byte never occurs inside a UTF-8
+    sequence, so each piece validates on its own and error offsets are exact."""
+    carry = b""
+    for chunk in chunks:
+        text = carry + chunk
+        cut = text.rfind(b"\n") + 1
+        if cut:
+            yield text[:cut]
+        carry = text[cut:]
+    yield carry
+
+
+def _valid_utf8(piece: bytes | pa.Buffer) -> bool:
+    """One zero-copy large_string cast: Arrow validates UTF-8 with SIMD, ~10× Python's decode."""
+    data = piece if isinstance(piece, pa.Buffer) else pa.py_buffer(piece)
+    offsets = pa.py_buffer(np.array([0, data.size], dtype=np.int64).tobytes())
+    try:
+        pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, data]).cast(pa.large_string())
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def _decode(piece: bytes, lines_before: int) -> None:
+    try:
+        piece.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line_start = piece.rfind(b"\n", 0, error.start) + 1
+        line = lines_before + piece.count(b"\n", 0, error.start) + 1
+        column = error.start - line_start + 1
+        bad = piece[error.start : error.start + 1].hex()
+        hint = " (the file looks UTF-16)" if piece.startswith(_UTF16_BOMS) else ""
+        raise InvalidEncoding(
+            f"line {line}, column {column}: invalid UTF-8 (byte 0x{bad}){hint}; "
+            "re-export the file as UTF-8"
+        ) from None
+
+
+def _buffer(path_or_bytes: str | Path | bytes) -> tuple[pa.Buffer, str]:
+    if isinstance(path_or_bytes, bytes | bytearray | memoryview):
+        return pa.py_buffer(path_or_bytes), "upload"
+    path = Path(path_or_bytes)
+    if path.stat().st_size == 0:
+        return pa.py_buffer(b""), path.name
+    with pa.memory_map(str(path), "r") as mapped:
+        return mapped.read_buffer(), path.name
+
+
+def _chunks(view: memoryview) -> Iterator[bytes]:
+    for start in range(0, len(view), _CHUNK_BYTES):
+        yield bytes(view[start : start + _CHUNK_BYTES])
+
+
+def _gunzip(view: memoryview, max_bytes: int) -> Iterator[bytes]:
+    """Decompress in bounded pieces; more than `max_bytes` of text is refused (a gzip bomb)."""
+    inflater, produced = zlib.decompressobj(wbits=31), 0
+    try:
+        for chunk in _chunks(view):
+            while chunk:
+                piece = inflater.decompress(chunk, _CHUNK_BYTES)
+                produced += len(piece)
+                if produced > max_bytes:
+                    raise TooManyRows(f"the gzip file expands beyond {max_bytes:,} bytes")
+                yield piece
+                chunk = inflater.unconsumed_tail
+    except zlib.error as error:
+        raise UnsupportedContent(f"unsupported file content: broken gzip data ({error})") from None

@@ -1,0 +1,146 @@
+"""Parse FOCUS text cells: one Python parse per distinct value, numpy indexing for the rows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Generic, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+T = TypeVar("T")
+
+MONEY_TYPE = pa.decimal128(38, 16)
+# Real exports write null as "NULL", "null" or an empty cell (focus.md): all three are null here.
+_NULL_TEXT = frozenset({"", "null", "none", "nan"})
+_NUMBER = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
+_MISSING = -1
+_INVALID = -2
+
+
+def is_null_text(value: str) -> bool:
+    return value.strip().lower() in _NULL_TEXT
+
+
+def encode(column: pa.Array | pa.ChunkedArray) -> tuple[IntArray, list[str]]:
+    """Dictionary-encode: row → index into the distinct values (-1 where null)."""
+    encoded = pc.dictionary_encode(column)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    indices = pc.fill_null(encoded.indices, _MISSING).to_numpy(zero_copy_only=False)
+    return indices.astype(np.int64, copy=False), encoded.dictionary.to_pylist()
+
+
+class Interner(Generic[T]):
+    """Distinct text → parsed value → small integer code, remembered across batches.
+
+    `parse` returns None for a null spelling and raises ValueError for an invalid value; rows map to
+    code -1 (null) or -2 (invalid).
+    """
+
+    def __init__(self, parse: Callable[[str], T | None]) -> None:
+        self._parse = parse
+        self._code_by_text: dict[str, int] = {}
+        self._code_by_value: dict[T, int] = {}
+        self.values: list[T] = []
+
+    def codes(self, column: pa.Array | pa.ChunkedArray) -> IntArray:
+        indices, distinct = encode(column)
+        lookup = np.array([self.code(text) for text in distinct] + [_MISSING], dtype=np.int64)
+        return lookup[indices]
+
+    def code(self, text: str) -> int:
+        code = self._code_by_text.get(text)
+        if code is None:
+            code = self._parse_code(text)
+            self._code_by_text[text] = code
+        return code
+
+    def _parse_code(self, text: str) -> int:
+        try:
+            value = self._parse(text)
+        except ValueError:
+            return _INVALID
+        if value is None:
+            return _MISSING
+        if value not in self._code_by_value:
+            self._code_by_value[value] = len(self.values)
+            self.values.append(value)
+        return self._code_by_value[value]
+
+
+def parse_text(text: str) -> str | None:
+    """Trimmed text, None for a null spelling."""
+    return None if is_null_text(text) else text.strip()
+
+
+def parse_timestamp(text: str) -> int | None:
+    """Seconds since the epoch, UTC; accepts `...T22:00:00Z`, `... 22:00:00`, `...T10:00Z`.
+
+    Exports that omit the zone mean UTC (focus.md), so a naive timestamp is read as UTC.
+    """
+    if is_null_text(text):
+        return None
+    parsed = datetime.fromisoformat(text.strip())
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return int(parsed.timestamp())
+
+
+def money(column: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, BoolArray]:
+    """Exact decimals and a mask of the rows whose text is not a plain number (those become 0).
+
+    The fast path is one Arrow cast; only a failing batch pays for the per-row regex.
+    """
+    array = _combined(column)
+    exact = _cast(array)
+    if exact is None:
+        array = _nullify_spellings(array)
+        exact = _cast(array)
+    if exact is not None:
+        return exact, np.zeros(len(array), dtype=np.bool_)
+    valid = pc.fill_null(pc.match_substring_regex(array, _NUMBER), True)
+    cleaned = pc.if_else(valid, array, pa.scalar(None, pa.string()))
+    invalid = ~valid.to_numpy(zero_copy_only=False)
+    exact = _cast(cleaned)
+    if exact is None:  # a number too long for 38 digits: find it row by row
+        invalid |= np.array(
+            [_cast(pa.array([v], pa.string())) is None for v in cleaned.to_pylist()]
+        )
+        exact = _cast(pc.if_else(pa.array(~invalid), cleaned, pa.scalar(None, pa.string())))
+    assert exact is not None
+    return exact, invalid
+
+
+def _cast(array: pa.Array) -> pa.Array | None:
+    try:
+        return _combined(pc.cast(array, MONEY_TYPE))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+
+
+def _nullify_spellings(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Parquet strings may still spell null as text; CSV ones were nulled by the reader."""
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    trimmed = pc.utf8_lower(pc.utf8_trim_whitespace(array))
+    spelled = pc.is_in(trimmed, value_set=pa.array(sorted(_NULL_TEXT)))
+    if not pc.any(spelled).as_py():
+        return array
+    return pc.if_else(spelled, pa.scalar(None, pa.string()), array)
+
+
+def _combined(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+
+
+def invalid_rows(codes: IntArray) -> IntArray:
+    return np.flatnonzero(codes == _INVALID)
+
+
+def null_rows(codes: IntArray) -> IntArray:
+    return np.flatnonzero(codes == _MISSING)
