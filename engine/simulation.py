@@ -108,7 +108,7 @@ def simulate(
     the platform).
     """
     setting = _setting(recent(usage, scenario.horizon_days), current, service, catalog, policy)
-    config, replicas = _scenario_fleet(setting, current, scenario)
+    config, replicas = _scenario_sizing(setting, current, scenario)
     mix = pricing_mix(
         config,
         catalog,
@@ -163,7 +163,7 @@ def _setting(
     )
 
 
-def _scenario_fleet(
+def _scenario_sizing(
     setting: _Setting, current: CapacityConfig, scenario: Scenario
 ) -> tuple[CapacityConfig, FloatArray]:
     """The scenario's config and the replicas it runs in each replayed hour."""
