@@ -85,3 +85,17 @@ def test_a_band_skips_missing_values_and_is_nan_without_any() -> None:
 
     assert band.p50[0] == 336.0
     assert np.isnan(band.p50[1])
+
+
+def test_a_resampled_residual_on_its_hour_of_week_median_is_the_drawn_hour() -> None:
+    draws = draw_paths(HOURS, paths=5, seed=8)
+    values = np.random.default_rng(1).lognormal(3.0, 0.5, len(HOURS))
+    how = hour_of_week(HOURS)
+    log_median = np.array([np.median(np.log(values[how == h])) for h in range(168)])
+    residual = np.log(values) - log_median[how]
+
+    members = draws.pool_members  # per hour t, the observed hours it can draw
+    drawable = members < len(HOURS)
+    rebuilt = np.exp(log_median[how][:, None] + residual[np.where(drawable, members, 0)])
+
+    np.testing.assert_allclose(rebuilt[drawable], values[members[drawable]], rtol=1e-12)
