@@ -16,7 +16,6 @@ import numpy as np
 
 from engine.capacity import CapacityConfig
 from engine.catalog import Catalog
-from engine.errors import InsufficientData
 from engine.risk import risk_label
 from engine.service import Service
 from engine.simulation_cost import (
@@ -26,6 +25,7 @@ from engine.simulation_cost import (
     pricing_mix,
     replica_usd_per_hour,
 )
+from engine.simulation_fleet import FleetMember, FleetOutcome, FleetResult, simulate_fleet
 from engine.simulation_hourly import HourlyProjection, LatencyModel, calibrate, project_hours
 from engine.simulation_paths import Band, PathDraws, draw_paths, hourly_band, week_weights
 from engine.simulation_result import (
@@ -44,13 +44,17 @@ from engine.simulation_verdict import (
     judge,
     replay_risk,
 )
+from engine.simulation_window import recent
 from engine.sla import REDUNDANT_AVAILABILITY_PCT, SlaPolicy, policy_for
-from engine.units import HOURS_PER_DAY, HOURS_PER_MONTH
+from engine.units import HOURS_PER_MONTH
 from engine.usage import FloatArray, UsageWindow
 
 __all__ = [
     "Band",
     "CurrentDelta",
+    "FleetMember",
+    "FleetOutcome",
+    "FleetResult",
     "HourlyOutlook",
     "MonthlyCost",
     "Scenario",
@@ -59,6 +63,7 @@ __all__ = [
     "Spread",
     "recent",
     "simulate",
+    "simulate_fleet",
 ]
 
 
@@ -123,27 +128,6 @@ def simulate(
     draws = draw_paths(setting.window.hour_start, paths=scenario.paths, seed=scenario.seed)
     path_sums = draws.path_sums(evaluated.columns)
     return _result(setting, scenario, evaluated, today, path_sums, draws)
-
-
-def recent(usage: UsageWindow, horizon_days: int) -> UsageWindow:
-    """The last `horizon_days` × 24 hours of the window (by timestamp, newest hour last).
-
-    Raises InsufficientData when the window has no hours.
-    """
-    if usage.points == 0:
-        raise InsufficientData("the usage window has no hours to simulate")
-    first = usage.hour_start[-1] - np.timedelta64(horizon_days * HOURS_PER_DAY - 1, "h")
-    keep = usage.hour_start >= first
-    return UsageWindow(
-        service_id=usage.service_id,
-        hour_start=usage.hour_start[keep],
-        cpu_used_mean_cores=usage.cpu_used_mean_cores[keep],
-        cpu_used_p95_cores=usage.cpu_used_p95_cores[keep],
-        memory_used_max_gib=usage.memory_used_max_gib[keep],
-        requests_per_s=usage.requests_per_s[keep],
-        latency_p95_ms=usage.latency_p95_ms[keep],
-        error_rate_pct=usage.error_rate_pct[keep],
-    )
 
 
 def _setting(

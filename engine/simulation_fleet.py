@@ -13,7 +13,6 @@ from engine.catalog import Catalog
 from engine.cost import running_mask
 from engine.risk import RiskScores
 from engine.service import Service
-from engine.simulation import recent
 from engine.simulation_cost import hourly_cost, pricing_mix, replica_usd_per_hour
 from engine.simulation_hourly import calibrate, project_hours
 from engine.simulation_paths import week_weights
@@ -25,6 +24,7 @@ from engine.simulation_verdict import (
     judge,
     replay_risk,
 )
+from engine.simulation_window import recent
 from engine.sla import SlaPolicy, policy_for
 from engine.units import HOURS_PER_MONTH
 from engine.usage import FloatArray, UsageWindow

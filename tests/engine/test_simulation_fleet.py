@@ -7,8 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from engine.simulation import Scenario, simulate
-from engine.simulation_fleet import FleetMember, simulate_fleet
+from engine.simulation import FleetMember, Scenario, simulate, simulate_fleet
 from engine.units import HOURS_PER_MONTH
 from tests.engine.simulation_builders import make_catalog, make_service, seasonal_usage
 from tests.factories import make_vm_config
