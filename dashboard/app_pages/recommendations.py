@@ -49,26 +49,26 @@ board = queries.backlog(sessions)
 def _page_filters() -> dict[str, Any]:
     with st.sidebar:
         st.subheader("Recommendations", anchor=False)
-        kinds = st.multiselect(
+        kinds = filters.remembered_multiselect(
             "Type",
             list(TYPE_LABELS),
-            format_func=lambda k: TYPE_LABELS[k],
             key="rec_kind",
+            format_func=lambda k: TYPE_LABELS[k],
             placeholder="All types",
         )
-        risks = st.multiselect(
+        risks = filters.remembered_multiselect(
             "Risk",
             list(recs.RISK_BADGES),
-            format_func=recs.risk_badge,
             key="rec_risk",
+            format_func=recs.risk_badge,
             placeholder="Any risk",
         )
-        statuses = st.multiselect(
+        statuses = filters.remembered_multiselect(
             "Status",
             list(recs.STATUSES),
-            default=list(DEFAULT_STATUSES),
-            format_func=recs.status_label,
             key="rec_status",
+            default=DEFAULT_STATUSES,
+            format_func=recs.status_label,
             placeholder="Any status",
         )
         min_savings = st.number_input(

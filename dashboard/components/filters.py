@@ -7,7 +7,7 @@ runs before the script) copies a user's change back into that key.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -97,6 +97,32 @@ def _multiselect(label: str, options: Sequence[str], key: str, store: str) -> tu
     )
     st.session_state[store] = tuple(chosen)
     return tuple(chosen)
+
+
+def remembered_multiselect(
+    label: str,
+    options: Sequence[Any],
+    *,
+    key: str,
+    default: Sequence[Any] = (),
+    format_func: Callable[[Any], str] = str,
+    placeholder: str | None = None,
+) -> list[Any]:
+    """A page's own multiselect that survives page switches (kept in `filter_<key>`)."""
+    store = f"filter_{key}"
+    if store not in st.session_state:
+        st.session_state[store] = tuple(default)
+    st.session_state[key] = [v for v in st.session_state[store] if v in options]
+    chosen: list[Any] = st.multiselect(
+        label,
+        list(options),
+        key=key,
+        format_func=format_func,
+        placeholder=placeholder,
+        on_change=_save,
+        args=(key, store),
+    )
+    return chosen
 
 
 def _save(key: str, store: str) -> None:

@@ -297,13 +297,17 @@ def test_approver_applies_a_change_rolls_it_back_and_reports_savings(
     data = Path(download_info.value.path()).read_bytes()
 
     report = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
-    shown = after[(after["team"] == TEAM) & (after["status"] == "open")]
+    # The team and type filters are remembered across the page switches.
+    shown = after[
+        (after["team"] == TEAM) & (after["status"] == "open") & (after["kind"] == "rightsize")
+    ]
     assert list(report.columns) == list(REPORT_COLUMNS.values())
     assert sorted(report["Recommendation ID"]) == sorted(shown["recommendation_id"])
     assert rec_id not in set(report["Recommendation ID"])  # rolled back: not open any more
     assert pd.api.types.is_float_dtype(report["Estimated monthly savings"])
     assert report["Estimated monthly savings"].min() < 0  # a fix that costs more stays negative
     assert set(report["Team"]) == {TEAM}
+    assert set(report["Action type"]) == {"Rightsize"}
     expect(page.locator("[data-testid=stException]")).to_have_count(0)
 
 

@@ -116,6 +116,18 @@ def test_type_and_min_savings_filters_narrow_the_backlog() -> None:
     assert "showing 2 of 6 recommendations" in " ".join(i.value for i in at.sidebar.info)
 
 
+@pytest.mark.usefixtures("recommended_database")
+def test_backlog_filters_are_remembered_across_pages() -> None:
+    at = _open(RECS)
+    at.multiselect(key="rec_kind").set_value(["horizontal"]).run()
+
+    at.switch_page(CHANGES).run()
+    at.switch_page(RECS).run()
+
+    assert at.multiselect(key="rec_kind").value == ["horizontal"]
+    assert at.dataframe[0].value["kind"].tolist() == ["horizontal"]
+
+
 def test_detail_replays_current_and_proposed_against_the_sla(
     sessions: sessionmaker[Session],
 ) -> None:
