@@ -90,8 +90,11 @@ class Expected:
     error_rate_pct: Floats
 
 
-def demo_services(hours: int, *, count: int = 0, seed: int = 7) -> list[Service]:
-    """The test fleet (hostile names included) plus `count` ordinary k8s services."""
+def demo_services(
+    hours: int, *, count: int = 0, seed: int = 7, special: bool = True
+) -> list[Service]:
+    """The test fleet (hostile names included; `special=False` drops it) plus `count`
+    ordinary k8s services spread over 8 namespaces."""
     rng = np.random.default_rng(seed)
     t = np.arange(hours, dtype=np.float64)
     daily = 0.5 + 0.5 * np.sin(2 * np.pi * (t - 6) / 24)
@@ -139,6 +142,8 @@ def demo_services(hours: int, *, count: int = 0, seed: int = 7) -> list[Service]
             memory_used_bytes=np.repeat(4 * GIB + 2 * GIB * weekday, PER_HOUR),
         ),
     ]
+    if not special:
+        fleet.clear()
     for i in range(count):
         level = 0.1 + rng.uniform(0.1, 1.5)
         fleet.append(

@@ -2,10 +2,11 @@
 
 Per run: window end = the last whole hour before `now - settle`; each service's window starts
 after its newest stored hour (or `lookback_hours` back). Services are batched by mapping shape
-(one varying label, an escaped alternation); each batch costs 3 range queries for resources,
-3 for HTTP SLIs and 4 instant queries for requests/limits/throttling/OOM, per chunk of at most
-`max_points_per_query` hours. A service is written only if every query touching it succeeded
-without warnings: an incremental collector that stored a partial hour would never fill it in.
+(one varying label, an escaped alternation). A kubernetes batch costs 4 range queries (CPU
+mean, CPU p95, memory max, throttling) per chunk of at most `max_points_per_query` hours plus
+3 instant queries (requests, limits, OOM kills); an HTTP batch 3 range queries per chunk.
+A service is written only if every query touching it succeeded without warnings: an
+incremental collector that stored a partial hour would never fill it in.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from data.connectors.prometheus.client import MAX_POINTS_PER_SERIES, PrometheusC
 from data.connectors.prometheus.errors import CircuitOpen, PrometheusAuthError, TelemetryError
 from data.connectors.prometheus.mapping import Labels, TelemetryTarget, group_key
 from data.connectors.prometheus.promql import (
-    SUBQUERY_STEP_S,
     Batch,
     Query,
     http_queries,
@@ -40,6 +40,10 @@ log = logging.getLogger(__name__)
 HOUR = timedelta(hours=1)
 GIB = float(2**30)
 _STALE_KINDS = frozenset({"failed", "partial", "skipped"})
+
+
+class _Partial(TelemetryError):
+    """Prometheus answered with warnings: the data may be incomplete, so nothing is stored."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +173,7 @@ def collect_usage(
         retries=client.stats.retries - before[2],
         warnings=tuple(dict.fromkeys(run.warnings)),
         issues=tuple(run.issues.values()),
-        signals={sid: _signals(values) for sid, values in run.signals.items()},
+        signals={sid: _signals(run, sid, values) for sid, values in run.signals.items()},
         resources={sid: _resources(values) for sid, values in run.signals.items()},
         circuit_open=run.circuit_open,
         error=run.error,
@@ -232,6 +236,8 @@ def _fetch(
         run.circuit_open = True
         run.error = run.error or str(error)
         _mark(run, members, "skipped", str(error))
+    except _Partial as error:
+        _mark(run, members, "partial", f"Prometheus warned, nothing stored: {error}")
     except PrometheusAuthError as error:
         run.error, run.aborted = run.error or str(error), True
         _mark(run, members, "failed", str(error))
@@ -260,9 +266,7 @@ def _chunks(
 
 
 def _signal_window(start: datetime, end: datetime) -> str:
-    hours = math.ceil((end - start) / HOUR)
-    # The throttling subquery samples every 5 min: keep it under the per-series point cap.
-    return f"{min(hours, MAX_POINTS_PER_SERIES * SUBQUERY_STEP_S // 3600)}h"
+    return f"{math.ceil((end - start) / HOUR)}h"
 
 
 def _absorb(run: _Run, members: list[TelemetryTarget], warnings: tuple[str, ...]) -> None:
@@ -271,10 +275,6 @@ def _absorb(run: _Run, members: list[TelemetryTarget], warnings: tuple[str, ...]
     run.warnings.extend(warnings)
     if not run.config.store_partial:
         raise _Partial("; ".join(warnings))
-
-
-class _Partial(TelemetryError):
-    """Prometheus answered with warnings: the data may be incomplete, so nothing is stored."""
 
 
 def _keep_hourly(
@@ -334,9 +334,11 @@ def _store(
         with sessions.begin() as session:
             for window in windows:
                 rows += insert_usage(session, window, source=run.config.source)
-    except IntegrityError:
-        run.error = "another collector stored some of these hours first; nothing written"
-        log.warning("usage collection lost a race: %s", run.error)
+    except IntegrityError as error:
+        # A concurrent collector stored some of these hours first (the sidecar's lock should
+        # prevent it), or a target names a service that is not in the catalog.
+        run.error = f"storing usage failed, nothing written: {type(error.orig).__name__}"
+        log.warning("usage collection could not store its rows: %s", error.orig)
         return 0, 0
     return len(windows), rows
 
@@ -372,10 +374,12 @@ def _window(run: _Run, target: TelemetryTarget) -> UsageWindow:
     )
 
 
-def _signals(values: Mapping[str, float]) -> SafetySignals:
-    ratio = values.get("throttled_ratio_max")
+def _signals(run: _Run, service_id: int, values: Mapping[str, float]) -> SafetySignals:
+    first = int(run.starts[service_id].timestamp())
+    hourly = run.hourly[service_id].metrics.get("throttled_ratio", {})
+    ratios = [v for h, v in hourly.items() if h >= first and _finite(v)]
     return SafetySignals(
-        throttled_ratio_max=ratio if _finite(ratio) else None,
+        throttled_ratio_max=max(ratios) if ratios else None,
         oom_killed_containers=int(values.get("oom_killed_containers", 0.0)),
     )
 

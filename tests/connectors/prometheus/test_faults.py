@@ -161,7 +161,7 @@ def test_a_partial_answer_is_surfaced_and_not_stored(
 
     assert_nothing_written(report, sessions)
     assert report.warnings == ("partial response: store eu-1 unavailable",)
-    assert {i.kind for i in report.issues} == {"failed"}
+    assert {i.kind for i in report.issues} == {"partial"}
     assert not report.circuit_open
 
 
@@ -174,6 +174,22 @@ def test_an_empty_answer_marks_services_without_data_but_not_stale(
     assert report.rows_written == 0
     assert {i.kind for i in report.issues} == {"no_data"}
     assert not report.stale
+
+
+def test_a_service_with_an_unusable_mapping_is_reported_and_the_rest_collected(
+    sessions: sessionmaker[Session], fleet: list[int]
+) -> None:
+    broken = make_new_service("broken", telemetry_selector={"job": 'x"}', "pod": "p"})
+    with sessions.begin() as session:
+        add_services(session, [broken], now=T0)
+
+    with fake_prometheus(Reply()) as server:
+        report = collect_usage(sessions, client(server.url), now=NOW)
+
+    kinds = {i.slug: i.kind for i in report.issues}
+    assert kinds == {"broken": "invalid_mapping", "svc-0": "no_data", "svc-1": "no_data",
+                     "svc-2": "no_data"}  # fmt: skip
+    assert server.hits > 0
 
 
 def test_a_flaky_server_succeeds_on_retry(
