@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 from numpy.typing import NDArray
@@ -50,10 +50,16 @@ class InstanceTypes:
     category: NDArray[np.str_]
     current_generation: NDArray[np.bool_]
     has_gpu: NDArray[np.bool_]
+    # Derived once (rules filter the 800+ types per service): no GPU and not accelerated, and
+    # each type's family as an index into the sorted `families`, so a family set is a lookup.
+    general: NDArray[np.bool_] = field(init=False)
+    families: NDArray[np.str_] = field(init=False)
+    family_code: NDArray[np.intp] = field(init=False)
+    family_generation: NDArray[np.int64] = field(init=False)  # per `families` entry (newest)
 
     def __post_init__(self) -> None:
         """Reject unaligned columns, unsorted or duplicate names, and unknown architectures."""
-        lengths = {getattr(self, field.name).shape for field in fields(self)}
+        lengths = {getattr(self, f.name).shape for f in fields(self) if f.init}
         if len(lengths) != 1 or len(self.name) == 0:
             raise ValueError(
                 f"instance type columns must be non-empty and aligned, got shapes {lengths}"
@@ -62,8 +68,27 @@ class InstanceTypes:
             raise ValueError("instance type names must be unique and sorted ascending")
         if not np.all(np.isin(self.architecture, ARCHITECTURES)):
             raise ValueError(f"architecture must be one of {ARCHITECTURES}")
-        for field in fields(self):
-            _lock(getattr(self, field.name))
+        general = ~self.has_gpu & ~np.isin(self.category, ACCELERATED_CATEGORIES)
+        families, code = np.unique(self.family, return_inverse=True)
+        object.__setattr__(self, "general", general)
+        object.__setattr__(self, "families", families)
+        object.__setattr__(self, "family_code", code.astype(np.intp))
+        newest = np.zeros(len(families), dtype=np.int64)
+        np.maximum.at(newest, code, self.generation)
+        object.__setattr__(self, "family_generation", newest)
+        for f in fields(self):
+            _lock(getattr(self, f.name))
+
+    def family_mask(self, families: Collection[str]) -> NDArray[np.bool_]:
+        """True for each type whose family is in `families` (unknown names match nothing)."""
+        wanted = np.zeros(len(self.families) + 1, dtype=np.bool_)
+        names = np.asarray(sorted(families), dtype=np.str_)
+        at = np.searchsorted(self.families, names)
+        known = at < len(self.families)
+        known[known] = self.families[at[known]] == names[known]
+        wanted[at[known]] = True
+        mask: NDArray[np.bool_] = wanted[self.family_code]
+        return mask
 
     def __len__(self) -> int:
         return len(self.name)
@@ -91,10 +116,10 @@ class CommitmentDiscounts:
 
     def __post_init__(self) -> None:
         """A discount of 100 % or more would make capacity free; below 0 it is a surcharge."""
-        for field in fields(self):
-            value = getattr(self, field.name)
+        for f in fields(self):
+            value = getattr(self, f.name)
             if not 0.0 <= value < 100.0:
-                raise ValueError(f"{field.name} must be in [0, 100), got {value}")
+                raise ValueError(f"{f.name} must be in [0, 100), got {value}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,8 +231,7 @@ class Catalog:
         families: Collection[str] | None,
     ) -> NDArray[np.bool_]:
         types = self.instance_types
-        general = ~types.has_gpu & ~np.isin(types.category, ACCELERATED_CATEGORIES)
-        mask = general & (types.vcpu >= min_vcpu) & (types.memory_gib >= min_memory_gib)
+        mask = types.general & (types.vcpu >= min_vcpu) & (types.memory_gib >= min_memory_gib)
         if architecture is not None:
             if architecture not in ARCHITECTURES:
                 raise ValueError(
@@ -215,7 +239,7 @@ class Catalog:
                 )
             mask &= types.architecture == architecture
         if families is not None:
-            mask &= np.isin(types.family, list(families))
+            mask &= types.family_mask(families)
         return mask
 
     def _region_column(self, region: str) -> int:

@@ -52,46 +52,64 @@ def _table(quantile: float) -> _Table:
 def response_time_quantile_table_s(
     quantile: float,
     arrival_per_s: npt.ArrayLike,
-    service_s: float,
+    service_s: npt.ArrayLike,
     servers: npt.ArrayLike,
 ) -> FloatArray:
     """The q-quantile of the M/M/c response time (s): engine.queueing's rule, interpolated.
 
     Rule: identical to response_time_quantile_s (λ = 0 → the service-time quantile; λ·s ≥ c or
-    no servers → inf; NaN in → NaN out) within the accuracy above; broadcasts `arrival_per_s`
-    against `servers`; one service time per call. Never warns.
+    no servers → inf; s = 0 → 0; NaN in → NaN out) within the accuracy above; broadcasts
+    arrival rate, service time and servers (one service time per service in a batch). Cells
+    outside the table go to the exact solver. Never warns.
     """
-    lam, c = np.broadcast_arrays(_floats(arrival_per_s), _floats(servers))
-    if not service_s > 0:  # no work per request (or unknown): nothing to interpolate
-        return response_time_quantile_s(quantile, lam, service_s, c)
-    if np.any(lam < 0) or np.any(c < 0):
-        raise ValueError("arrival_per_s and servers must be >= 0")
-    load = lam * service_s
+    lam, s, c = _floats(arrival_per_s), _floats(service_s), _floats(servers)
+    if np.any(lam < 0) or np.any(s < 0) or np.any(c < 0):
+        raise ValueError("arrival_per_s, service_s and servers must be >= 0")
+    load = lam * s
     with np.errstate(divide="ignore", invalid="ignore"):
         stretch = -np.log1p(-load / c)  # NaN for c = 0 or load > c: routed to the exact solver
-    inside = (c >= MIN_SERVERS) & (c <= MAX_SERVERS) & (stretch <= MAX_STRETCH)
-    if inside.all():  # the common case: no masked copies
-        return _interpolate(_table(quantile), np.log(c), stretch) * service_s
-    x = np.empty(lam.shape)
-    x[inside] = _interpolate(_table(quantile), np.log(c[inside]), stretch[inside])
-    outside = ~inside
-    x[outside] = response_time_quantile_s(quantile, load[outside], 1.0, c[outside])
-    return x * service_s
+    # Server-only terms are computed on `servers` as given (one per row in a batch), then
+    # broadcast: only the stretch and the gathers run per cell.
+    tabulated = (c >= MIN_SERVERS) & (c <= MAX_SERVERS) & (s > 0)
+    inside = tabulated & (stretch <= MAX_STRETCH)
+    row, weight = _server_position(_table(quantile), np.where(tabulated, c, 1.0))
+    out = np.asarray(
+        _interpolate(_table(quantile), row, weight, np.where(inside, stretch, 0.0)) * s
+    )
+    if not inside.all():
+        outside = ~inside
+        shape = out.shape
+        lam_o, s_o, c_o = (np.broadcast_to(v, shape)[outside] for v in (lam, s, c))
+        out[outside] = response_time_quantile_s(quantile, lam_o, s_o, c_o)
+    return out
 
 
-def _interpolate(table: _Table, log_c: FloatArray, stretch: FloatArray) -> FloatArray:
-    """Bilinear interpolation of ln x at (ln c, v), both inside the grid."""
-    rows, cols = table.log_x.shape
-    fi = (log_c - table.log_c0) / table.log_c_step
+def _server_position(table: _Table, servers: FloatArray) -> tuple[npt.NDArray[np.intp], FloatArray]:
+    """Grid row below each server count and the weight of the row above it."""
+    fi = (np.log(servers) - table.log_c0) / table.log_c_step
+    i = np.minimum(fi.astype(np.intp), table.log_x.shape[0] - 2)
+    return i, fi - i
+
+
+def _interpolate(
+    table: _Table, row: npt.NDArray[np.intp], weight: FloatArray, stretch: FloatArray
+) -> FloatArray:
+    """Bilinear interpolation of ln x between grid rows `row`, `row` + 1 at `stretch`."""
+    cols = table.log_x.shape[1]
     fj = stretch / table.v_step
-    i = np.minimum(fi.astype(np.intp), rows - 2)
     j = np.minimum(fj.astype(np.intp), cols - 2)
-    a, b = fi - i, fj - j
+    b = fj - j
     flat = table.log_x.ravel()
-    at = i * cols + j
-    low = flat[at] + b * (flat[at + 1] - flat[at])
-    high = flat[at + cols] + b * (flat[at + cols + 1] - flat[at + cols])
-    out: FloatArray = np.exp(low + a * (high - low))
+    at = row * cols + j
+    low = flat[at]
+    low += b * (flat[at + 1] - low)
+    at += cols
+    high = flat[at]
+    high += b * (flat[at + 1] - high)
+    high -= low
+    high *= weight
+    high += low
+    out: FloatArray = np.exp(high)
     return out
 
 

@@ -8,7 +8,7 @@ vectorized over candidates × hours.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,29 +18,43 @@ from engine import risk
 from engine.capacity import CapacityConfig
 from engine.errors import InsufficientData
 from engine.risk import RISK_LABELS, RiskScores
-from engine.service import PolicyClass, Sla
+from engine.service import Sla
+from engine.sla_candidates import Candidates, CandidateVerdicts
+from engine.sla_hours import HoursRequest, HoursResult, hours_many
 from engine.sla_latency import (
     HourlyShare,
     ProjectedLatency,
     baseline_latency_ms,
     cpu_seconds_per_request,
-    hourly_share,
-    project_latency,
+)
+from engine.sla_policy import (
+    REDUNDANT_AVAILABILITY_PCT,
+    SATURATION_LIMITS,
+    TRIPLE_AVAILABILITY_PCT,
+    SlaPolicy,
+    policy_for,
+    replicas_needed,
 )
 from engine.sla_verdict import SlaVerdict, verdict_at
 from engine.usage import UsageWindow
 
 __all__ = [
+    "REDUNDANT_AVAILABILITY_PCT",
     "RISK_LABELS",
+    "SATURATION_LIMITS",
+    "TRIPLE_AVAILABILITY_PCT",
     "CandidateVerdicts",
     "Candidates",
+    "Judgement",
     "SlaPolicy",
     "SlaVerdict",
     "baseline_latency_ms",
     "cpu_seconds_per_request",
     "evaluate",
     "evaluate_candidates",
+    "evaluate_many",
     "policy_for",
+    "replicas_needed",
     "screen_candidates",
 ]
 
@@ -48,133 +62,17 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-REDUNDANT_AVAILABILITY_PCT = 99.9  # ≥ 2 replicas across ≥ 2 zones, and N+1 must hold
-TRIPLE_AVAILABILITY_PCT = 99.99  # ≥ 3 replicas across ≥ 2 zones
-SATURATION_LIMITS: Mapping[PolicyClass, float] = {
-    "latency-critical": 0.65,
-    "standard": 0.75,
-    "batch": 0.90,
-    "dev": 0.90,
-}
-
 
 @dataclass(frozen=True, slots=True)
-class SlaPolicy:
-    """Tolerances of a policy class: how strictly a candidate must keep the SLA.
+class Judgement:
+    """One service's candidates to judge, with its window, current config and rules."""
 
-    latency_hours_pct: projected p95 ≤ target in at least this share of hours (also used, with
-    the target × n_plus_one_latency_factor, for N+1). saturation_limit: peak CPU utilization
-    ceiling. error_risk_utilization: utilization from which errors are expected.
-    """
-
-    saturation_limit: float = 0.75
-    latency_hours_pct: float = 99.0
-    error_risk_utilization: float = 0.95
-    n_plus_one_latency_factor: float = 1.5
-
-    def __post_init__(self) -> None:
-        if not 0 < self.saturation_limit <= 1:
-            raise ValueError("saturation_limit must lie within (0, 1]")
-        if not 0 < self.latency_hours_pct <= 100:
-            raise ValueError("latency_hours_pct must lie within (0, 100]")
-        if not 0 < self.error_risk_utilization <= 1:
-            raise ValueError("error_risk_utilization must lie within (0, 1]")
-        if self.n_plus_one_latency_factor < 1:
-            raise ValueError("n_plus_one_latency_factor must be >= 1")
-
-    @property
-    def allowed_breach_pct(self) -> float:
-        return 100.0 - self.latency_hours_pct
-
-
-def policy_for(policy_class: PolicyClass) -> SlaPolicy:
-    """The default policy of a class: saturation limit 0.65 / 0.75 / 0.90 / 0.90."""
-    return SlaPolicy(saturation_limit=SATURATION_LIMITS[policy_class])
-
-
-@dataclass(frozen=True, slots=True)
-class Candidates:
-    """Candidate configs as parallel 1-D arrays, one element per candidate."""
-
-    replicas: IntArray
-    vcpu_per_replica: FloatArray
-    memory_gib_per_replica: FloatArray
-    zones: IntArray
-
-    def __post_init__(self) -> None:
-        shapes = {np.shape(getattr(self, name)) for name in self.__slots__}
-        if len(shapes) != 1 or len(next(iter(shapes))) != 1:
-            raise ValueError(f"candidate arrays must be 1-D and aligned, got shapes {shapes}")
-        if np.any(self.replicas < 0) or np.any(self.zones < 1):
-            raise ValueError("replicas must be >= 0 and zones >= 1")
-        if np.any(self.vcpu_per_replica < 0) or np.any(self.memory_gib_per_replica < 0):
-            raise ValueError("per-replica vCPU and memory must be >= 0")
-
-    @classmethod
-    def of(cls, *configs: CapacityConfig) -> Candidates:
-        """The candidates of some capacity configs, in order."""
-        return cls(
-            replicas=np.array([c.replicas for c in configs], dtype=np.int64),
-            vcpu_per_replica=np.array([c.vcpu_per_replica for c in configs], dtype=np.float64),
-            memory_gib_per_replica=np.array(
-                [c.memory_gib_per_replica for c in configs], dtype=np.float64
-            ),
-            zones=np.array([c.zones for c in configs], dtype=np.int64),
-        )
-
-    def __len__(self) -> int:
-        return len(self.replicas)
-
-    @property
-    def cpu_capacity_cores(self) -> FloatArray:
-        return self.replicas * self.vcpu_per_replica
-
-    @property
-    def n_plus_one_cpu_capacity_cores(self) -> FloatArray:
-        """CPU left after losing one replica."""
-        return np.maximum(self.replicas - 1, 0) * self.vcpu_per_replica
-
-    @property
-    def memory_capacity_gib(self) -> FloatArray:
-        return self.replicas * self.memory_gib_per_replica
-
-
-@dataclass(frozen=True, slots=True)
-class CandidateVerdicts:
-    """The SLA engine's verdict on each candidate (arrays of len(candidates)).
-
-    `passes` = latency_ok & saturation_ok & ~error_risk & memory_ok & availability_ok
-    & (n_plus_one_ok | ~n_plus_one_required). `sizing_ok` is the same test with the hours no
-    capacity can fix (latency floor above target) allowed on top of the tolerance: what sizing
-    rules search on, while `passes` stays the plain truth about the SLA. Percent shares count
-    modelled hours only.
-    `projected_latency_ms` / `projected_utilization` are candidates × hours, for charts.
-    """
-
-    passes: BoolArray
-    sizing_ok: BoolArray
-    latency_ok: BoolArray
-    saturation_ok: BoolArray
-    error_risk: BoolArray
-    memory_ok: BoolArray
-    availability_ok: BoolArray
-    n_plus_one_ok: BoolArray
-    n_plus_one_required: bool
-    replicas_needed: int
-    latency_modelled: bool
-    latency_note: str
-    cpu_seconds_per_request: float
-    hours_within_target_pct: FloatArray
-    breach_hours: IntArray
-    p95_of_projected_latency_ms: FloatArray
-    peak_utilization: FloatArray
-    memory_peak_utilization: FloatArray
-    n_plus_one_peak_utilization: FloatArray
-    n_plus_one_hours_within_pct: FloatArray
-    risk_score: IntArray
-    sub_scores: RiskScores
-    projected_latency_ms: FloatArray
-    projected_utilization: FloatArray
+    usage: UsageWindow
+    current: CapacityConfig
+    candidates: Candidates
+    sla: Sla
+    policy: SlaPolicy
+    demand_scale: float | FloatArray = 1.0
 
 
 def evaluate_candidates(
@@ -196,31 +94,56 @@ def evaluate_candidates(
     leaves ≥ 1 replica, peak utilization < 1 and p95 ≤ target × 1.5 in ≥ latency_hours_pct of
     hours. `demand_scale` (scalar or per hour) multiplies λ and CPU, not memory.
     """
+    judgement = Judgement(usage, current, candidates, sla, policy, demand_scale)
+    return evaluate_many([judgement])[0]
+
+
+def evaluate_many(judgements: Sequence[Judgement]) -> list[CandidateVerdicts]:
+    """evaluate_candidates for many services, in order, with their per-hour work batched
+    (engine/sla_hours.py): the same values, at a fraction of the cost per service."""
+    requests = [_hours_request(j) for j in judgements]
+    hours = hours_many(requests)
+    return [_judged(j, h) for j, h in zip(judgements, hours, strict=True)]
+
+
+def _hours_request(judgement: Judgement) -> HoursRequest:
+    usage, candidates = judgement.usage, judgement.candidates
     if usage.points == 0:
         raise InsufficientData("the usage window has no hours to evaluate")
-    scale = np.broadcast_to(np.asarray(demand_scale, dtype=np.float64), (usage.points,))
+    scale = np.broadcast_to(np.asarray(judgement.demand_scale, dtype=np.float64), (usage.points,))
     if not np.all(scale >= 0):
         raise ValueError("demand_scale must be >= 0")
+    target_ms = judgement.sla.latency_p95_target_ms
+    n1_target_ms = target_ms * judgement.policy.n_plus_one_latency_factor
     n = len(candidates)
-    servers = np.concatenate(
-        [candidates.cpu_capacity_cores, candidates.n_plus_one_cpu_capacity_cores]
-    )
-    latency = project_latency(usage, current, servers, scale)
-    n1_target_ms = sla.latency_p95_target_ms * policy.n_plus_one_latency_factor
-    cpu_cores = usage.cpu_used_p95_cores * scale
-    peak_cpu_cores = np.fmax.reduce(cpu_cores)
-    checks = _Checks(
-        latency=latency,
-        latency_share=hourly_share(latency.projected_ms[:n], sla.latency_p95_target_ms),
-        n_plus_one_share=hourly_share(latency.projected_ms[n:], n1_target_ms),
-        peak_utilization=_ratio(peak_cpu_cores, candidates.cpu_capacity_cores),
-        n_plus_one_peak=_ratio(peak_cpu_cores, candidates.n_plus_one_cpu_capacity_cores),
-        memory_peak=_ratio(
-            np.fmax.reduce(usage.memory_used_max_gib), candidates.memory_capacity_gib
+    return HoursRequest(
+        usage=usage,
+        current_servers=judgement.current.cpu_capacity_cores,
+        servers=np.concatenate(
+            [candidates.cpu_capacity_cores, candidates.n_plus_one_cpu_capacity_cores]
         ),
+        target_ms=np.concatenate([np.full(n, target_ms), np.full(n, n1_target_ms)]),
+        demand_scale=scale,
     )
-    utilization = _ratio(cpu_cores[None, :], candidates.cpu_capacity_cores[:, None])
-    return _verdicts(checks, candidates, utilization, sla=sla, policy=policy)
+
+
+def _judged(judgement: Judgement, hours: HoursResult) -> CandidateVerdicts:
+    candidates, n = judgement.candidates, len(judgement.candidates)
+    share = hours.share
+    checks = _Checks(
+        latency=hours.latency,
+        latency_share=HourlyShare(share.within_pct[:n], share.breach_hours[:n], share.p95_ms[:n]),
+        n_plus_one_share=HourlyShare(
+            share.within_pct[n:], share.breach_hours[n:], share.p95_ms[n:]
+        ),
+        peak_utilization=_ratio(np.float64(hours.peak_cpu_cores), candidates.cpu_capacity_cores),
+        n_plus_one_peak=_ratio(
+            np.float64(hours.peak_cpu_cores), candidates.n_plus_one_cpu_capacity_cores
+        ),
+        memory_peak=_ratio(np.float64(hours.peak_memory_gib), candidates.memory_capacity_gib),
+    )
+    utilization = _ratio(hours.cpu_cores[None, :], candidates.cpu_capacity_cores[:, None])
+    return _verdicts(checks, candidates, utilization, sla=judgement.sla, policy=judgement.policy)
 
 
 def screen_candidates(
@@ -353,13 +276,6 @@ def _verdicts(
         projected_latency_ms=latency.projected_ms[: len(candidates)],
         projected_utilization=utilization,
     )
-
-
-def replicas_needed(availability_target_pct: float) -> int:
-    """Replicas an availability target needs: 3 from 99.99 %, 2 from 99.9 %, else 1."""
-    if availability_target_pct >= TRIPLE_AVAILABILITY_PCT:
-        return 3
-    return 2 if availability_target_pct >= REDUNDANT_AVAILABILITY_PCT else 1
 
 
 def _availability_ok(candidates: Candidates, needed: int) -> BoolArray:

@@ -12,6 +12,7 @@ so the current config reproduces the observed p95 in every hour the model does n
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,11 +68,22 @@ def cpu_seconds_per_request(usage: UsageWindow) -> float:
     Rule: mean CPU (cores) and requests/s of every hour where both are known and λ ≥ 0.01 req/s;
     a ratio of sums, so quiet hours weigh little and one odd hour cannot swing it.
     """
-    cpu, rate = usage.cpu_used_mean_cores, usage.requests_per_s
-    used = np.isfinite(cpu) & np.isfinite(rate) & (rate >= MIN_TRAFFIC_REQUESTS_PER_S)
-    if not used.any():
-        return float("nan")
-    return float(np.maximum(cpu[used], 0.0).sum() / rate[used].sum())
+    rows = service_seconds_rows(usage.cpu_used_mean_cores[None, :], usage.requests_per_s[None, :])
+    return float(rows[0])
+
+
+def service_seconds_rows(cpu_mean_cores: FloatArray, rate_per_s: FloatArray) -> FloatArray:
+    """cpu_seconds_per_request's rule for each row of (services × hours) matrices."""
+    used = (
+        np.isfinite(cpu_mean_cores)
+        & np.isfinite(rate_per_s)
+        & (rate_per_s >= MIN_TRAFFIC_REQUESTS_PER_S)
+    )
+    cpu = np.where(used, np.maximum(cpu_mean_cores, 0.0), 0.0).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        seconds = cpu / np.where(used, rate_per_s, 0.0).sum(axis=1)
+    out: FloatArray = np.where(used.any(axis=1), seconds, np.nan)
+    return out
 
 
 def baseline_latency_ms(
@@ -82,42 +94,38 @@ def baseline_latency_ms(
     Hours without an observation (or without λ) take the median baseline; all NaN when there is
     no observation at all (the latency model is then skipped).
     """
-    servers = np.asarray(current.cpu_capacity_cores, dtype=np.float64)
-    model_ms = model_p95_ms(usage.requests_per_s, service_s, servers)
-    baseline = np.maximum(usage.latency_p95_ms - model_ms, 0.0)  # NaN stays NaN, −inf → 0
-    known = ~np.isnan(baseline)
-    if known.any():
-        baseline[~known] = np.median(baseline[known])
-    return baseline
+    rows = baseline_rows(
+        usage.requests_per_s[None, :],
+        usage.latency_p95_ms[None, :],
+        np.array([service_s]),
+        np.array([current.cpu_capacity_cores]),
+    )
+    first: FloatArray = rows[0]
+    return first
 
 
-def project_latency(
-    usage: UsageWindow, current: CapacityConfig, servers: FloatArray, demand_scale: FloatArray
-) -> ProjectedLatency:
-    """Projected p95 for each server count (rows) in each hour: baseline + model p95.
-
-    λ is scaled by `demand_scale` (per hour); the baseline is calibrated at the current config on
-    the unscaled history. Not modelled without traffic or without any latency observation.
-    """
-    service_s = cpu_seconds_per_request(usage)
-    blank = np.full((len(servers), usage.points), np.nan)
-    if not np.isfinite(service_s):
-        return ProjectedLatency(False, "no traffic", service_s, blank)
-    # Checked before calibrating: the calibration's M/M/c pass is the costly part and would be
-    # thrown away (rules screen candidates on a latency-free window first).
-    if np.isnan(usage.latency_p95_ms).all():
-        return ProjectedLatency(False, "no p95 latency observations", service_s, blank)
-    baseline = baseline_latency_ms(usage, current, service_s)
-    if np.isnan(baseline).all():  # observations only in hours the model cannot price
-        return ProjectedLatency(False, "no p95 latency observations", service_s, blank)
-    distinct, row = np.unique(servers, return_inverse=True)  # one model row per server count
-    rate = usage.requests_per_s * demand_scale
-    projected = baseline + model_p95_ms(rate[None, :], service_s, distinct[:, None])
-    floor = baseline - 1000.0 * service_s * np.log(1.0 - LATENCY_QUANTILE)
-    return ProjectedLatency(True, "", service_s, projected[row], floor_ms=floor)
+def baseline_rows(
+    rate_per_s: FloatArray,
+    observed_p95_ms: FloatArray,
+    service_s: FloatArray,
+    current_servers: FloatArray,
+) -> FloatArray:
+    """baseline_latency_ms's rule for each row of (services × hours) matrices."""
+    model_ms = model_p95_ms(rate_per_s, service_s[:, None], current_servers[:, None])
+    baseline = np.maximum(observed_p95_ms - model_ms, 0.0)  # NaN stays NaN, −inf → 0
+    missing = np.isnan(baseline)
+    if not missing.any():
+        return baseline
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN row's median is NaN
+        medians = np.nanmedian(baseline, axis=1)
+    filled: FloatArray = np.where(missing, medians[:, None], baseline)
+    return filled
 
 
-def model_p95_ms(rate_per_s: FloatArray, service_s: float, servers: FloatArray) -> FloatArray:
+def model_p95_ms(
+    rate_per_s: FloatArray, service_s: float | FloatArray, servers: FloatArray
+) -> FloatArray:
     """The M/M/c p95 response time (ms) with μ = 1/service_s, broadcast over rate and servers.
 
     Interpolated from the exact solver's table (engine/queueing_table.py, relative error < 1e-3).
@@ -125,16 +133,28 @@ def model_p95_ms(rate_per_s: FloatArray, service_s: float, servers: FloatArray) 
     return 1000.0 * response_time_quantile_table_s(LATENCY_QUANTILE, rate_per_s, service_s, servers)
 
 
-def hourly_share(projected_ms: FloatArray, target_ms: float) -> HourlyShare:
-    """Per row: share of modelled (non-NaN) hours ≤ target, hours above it, and the hours' p95.
+def hourly_shares(projected_ms: FloatArray, target_ms: FloatArray) -> HourlyShare:
+    """Per row: % of modelled (non-NaN) hours ≤ its target, hours above it, and the hours' p95
+    by nearest rank (NaN with no modelled hour; inf hours stay inf).
 
-    The p95 over hours is the nearest rank (no interpolation), so inf hours stay inf.
+    The p95 sits within the top ⌈5 %⌉ of each row's modelled hours, so one np.partition brings
+    those to the end and only they are sorted — no full sort of rows × hours.
     """
-    modelled_hours = np.sum(~np.isnan(projected_ms), axis=1)
-    breach_hours = np.sum(projected_ms > target_ms, axis=1)
+    counts = np.sum(~np.isnan(projected_ms), axis=1)
+    breach = np.sum(projected_ms > target_ms[:, None], axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        within_pct = 100.0 * (modelled_hours - breach_hours) / modelled_hours
-    rank = np.maximum(np.ceil(0.95 * modelled_hours).astype(np.int64) - 1, 0)
-    ordered = np.sort(projected_ms, axis=1)  # NaN sorts last
-    p95_ms = np.take_along_axis(ordered, rank[:, None], axis=1)[:, 0]
-    return HourlyShare(within_pct, breach_hours.astype(np.int64), p95_ms)
+        within = 100.0 * (counts - breach) / counts
+    return HourlyShare(within, breach.astype(np.int64), _nearest_rank_p95(projected_ms, counts))
+
+
+def _nearest_rank_p95(values: FloatArray, counts: IntArray) -> FloatArray:
+    rows, hours = values.shape
+    if rows == 0 or hours == 0:
+        return np.full(rows, np.nan)
+    rank = np.maximum(np.ceil(0.95 * counts).astype(np.int64) - 1, 0)  # ascending, NaN excluded
+    from_top = np.maximum(counts - 1 - rank, 0)  # 0 = the largest modelled value
+    top = int(from_top.max()) + 1
+    filled = np.where(np.isnan(values), -np.inf, values)  # NaN out of the top
+    tail = np.sort(np.partition(filled, hours - top, axis=1)[:, hours - top :], axis=1)
+    p95: FloatArray = np.take_along_axis(tail, (top - 1 - from_top)[:, None], axis=1)[:, 0]
+    return np.where(counts > 0, p95, np.nan)

@@ -92,12 +92,11 @@ def _context(settings: Settings, engine: Engine, workers: int) -> JobContext:
 def _log_report(report: RecomputeReport, *, now: datetime, profile: str) -> None:
     saved = report.saved
     log.info(
-        "recompute (%s profile, up to %s): %d services, %d failed, recommend %s, outcomes %s; "
+        "recompute (%s profile, up to %s): %d services, recommend %s, outcomes %s; "
         "created=%d updated=%d unchanged=%d superseded=%d suppressed=%d in %.2f s",
         profile,
         now.isoformat(),
         report.services,
-        report.failed_services,
         report.recommendations,
         report.outcomes,
         saved.created,

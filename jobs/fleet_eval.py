@@ -3,31 +3,19 @@
 from __future__ import annotations
 
 import itertools
-import logging
 import multiprocessing
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from engine import rules
 from engine.context import ServiceContext
-from engine.errors import EngineError
 from engine.recommendation import Recommendation
 
-log = logging.getLogger(__name__)
-
+BATCH = 64  # services judged together: ~40 candidate rows × 336 hours each
 CHUNKS_PER_WORKER = 4  # small enough to even out slow services, big enough to amortise pickling
 # Set in the parent just before forking: children inherit the contexts copy-on-write instead of
 # receiving them pickled (usage windows are most of a recompute's memory).
 _SHARED: Sequence[ServiceContext] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Evaluation:
-    """Every rule's result for the services evaluated, and how many the engine could not price."""
-
-    recs: tuple[Recommendation, ...]
-    failed_services: int
 
 
 def default_workers() -> int:
@@ -35,10 +23,11 @@ def default_workers() -> int:
     return max(len(os.sched_getaffinity(0)), 1)
 
 
-def evaluate(contexts: Sequence[ServiceContext], *, workers: int = 1) -> Evaluation:
-    """rules.recommend for every context, in order; a service the engine cannot price is
-    skipped and counted. workers > 1 forks that many processes (POSIX) and splits the
-    services in contiguous chunks; the results are the same values in the same order."""
+def evaluate(contexts: Sequence[ServiceContext], *, workers: int = 1) -> tuple[Recommendation, ...]:
+    """rules.recommend for every context, flattened in order. workers > 1 forks that many
+    processes (POSIX) and splits the services in contiguous chunks: the same values, in the
+    same order. (recommend never raises for one service: a rule the engine cannot run is that
+    rule's "not_applicable" value.)"""
     if workers <= 1 or len(contexts) < 2 * workers or not _can_fork():
         return _evaluate_range(contexts, 0, len(contexts))
     global _SHARED
@@ -48,25 +37,24 @@ def evaluate(contexts: Sequence[ServiceContext], *, workers: int = 1) -> Evaluat
             parts = pool.starmap(_evaluate_shared, _chunks(len(contexts), workers))
     finally:
         _SHARED = ()
-    recs = tuple(rec for part in parts for rec in part.recs)
-    return Evaluation(recs, sum(part.failed_services for part in parts))
+    return tuple(rec for part in parts for rec in part)
 
 
-def _evaluate_shared(start: int, stop: int) -> Evaluation:
+def _evaluate_shared(start: int, stop: int) -> tuple[Recommendation, ...]:
     return _evaluate_range(_SHARED, start, stop)
 
 
-def _evaluate_range(contexts: Sequence[ServiceContext], start: int, stop: int) -> Evaluation:
+def _evaluate_range(
+    contexts: Sequence[ServiceContext], start: int, stop: int
+) -> tuple[Recommendation, ...]:
+    """rules.recommend_many over [start, stop) in batches of BATCH services (the SLA engine's
+    per-hour work is batched within each; a batch bounds its matrices to tens of MB)."""
     recs: list[Recommendation] = []
-    failed = 0
-    for ctx in contexts[start:stop]:
-        try:
-            recs.extend(rules.recommend(ctx))
-        except EngineError as error:
-            # Its slots stay unevaluated, so its open recommendations are kept as they are.
-            log.warning("recompute skipped service %s: %s", ctx.service.slug, error)
-            failed += 1
-    return Evaluation(tuple(recs), failed)
+    for first in range(start, stop, BATCH):
+        batch = contexts[first : min(first + BATCH, stop)]
+        for results in rules.recommend_many(batch):
+            recs.extend(results)
+    return tuple(recs)
 
 
 def _chunks(count: int, workers: int) -> list[tuple[int, int]]:

@@ -47,7 +47,6 @@ class RecomputeReport:
     outcomes: dict[str, int]
     saved: SaveReport
     seconds: float
-    failed_services: int = 0
     no_recommendation: tuple[Recommendation, ...] = field(default=(), repr=False)
 
 
@@ -68,20 +67,19 @@ def recompute(
     """
     started = time.perf_counter()
     contexts = _read_contexts(sessions, catalog, profile=profile, now=now)
-    evaluation = fleet_eval.evaluate(contexts, workers=workers)
+    evaluated = fleet_eval.evaluate(contexts, workers=workers)
     start = now - timedelta(days=profile.lookback_days)
     commitments = _team_commitments(contexts, catalog, start=start, end=now)
-    recs = evaluation.recs + commitments
+    recs = evaluated + commitments
     with sessions.begin() as session:
         saved = save_recommendations(session, recs, now=now)
-        save_rule_outcomes(session, evaluation.recs, now=now)
+        save_rule_outcomes(session, evaluated, now=now)
     report = RecomputeReport(
         services=len(contexts),
         recommendations=dict(Counter(r.kind for r in recs if r.outcome == "recommend")),
         outcomes=dict(Counter(r.outcome for r in recs)),
         saved=saved,
         seconds=time.perf_counter() - started,
-        failed_services=evaluation.failed_services,
         no_recommendation=tuple(r for r in recs if r.outcome != "recommend"),
     )
     log.debug("recompute finished: %s", report)  # the caller logs the report at INFO

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from engine.context import ServiceContext
 from engine.errors import EngineError
 from engine.recommendation import Recommendation, RecommendationKind
 from engine.rules.commitment import recommend_commitment
-from engine.rules.decide import Plan, judge
+from engine.rules.decide import Plan, cannot_evaluate, judge_many
 from engine.rules.horizontal import horizontal, plan_horizontal
 from engine.rules.idle import idle
 from engine.rules.joint import joint, plan_joint
@@ -17,7 +17,7 @@ from engine.rules.rightsize import plan_rightsize, rightsize
 from engine.rules.sizing import lookback
 from engine.usage import UsageWindow
 
-__all__ = ["RULES", "Rule", "recommend", "recommend_commitment"]
+__all__ = ["RULES", "Rule", "recommend", "recommend_commitment", "recommend_many"]
 
 Rule = Callable[[ServiceContext], Recommendation]
 Planner = Callable[[ServiceContext, UsageWindow], Plan | Recommendation]
@@ -38,13 +38,23 @@ def recommend(ctx: ServiceContext) -> tuple[Recommendation, ...]:
     (engine.rules.decide.judge) instead of one each. An EngineError (say, a type the catalog
     does not price in the region) becomes that rule's "not_applicable" value, never a raise.
     """
+    return recommend_many([ctx])[0]
+
+
+def recommend_many(contexts: Sequence[ServiceContext]) -> list[tuple[Recommendation, ...]]:
+    """`recommend` for many services: the sizing rules' SLA verdicts of every service come from
+    one batched SLA-engine call (engine.rules.decide.judge_many). Same values, in order."""
+    planned = [(ctx, _sizing_plans(ctx)) for ctx in contexts]
+    sized = judge_many(planned)
+    return [
+        (*judged, *(_apply(kind, rule, ctx) for kind, rule in _OTHERS))
+        for (ctx, plans), judged in zip(planned, sized, strict=True)
+    ]
+
+
+def _sizing_plans(ctx: ServiceContext) -> list[Plan | Recommendation]:
     window = lookback(ctx.usage, ctx.config, ctx.profile)
-    plans = [_plan(kind, planner, ctx, window) for kind, planner in _SIZING]
-    try:
-        sized = judge(ctx, plans)
-    except EngineError as error:
-        sized = [_failed(p.search.kind, ctx, error) if isinstance(p, Plan) else p for p in plans]
-    return (*sized, *(_apply(kind, rule, ctx) for kind, rule in _OTHERS))
+    return [_plan(kind, planner, ctx, window) for kind, planner in _SIZING]
 
 
 def _plan(
@@ -53,21 +63,11 @@ def _plan(
     try:
         return planner(ctx, window)
     except EngineError as error:
-        return _failed(kind, ctx, error)
+        return cannot_evaluate(kind, ctx, error)
 
 
 def _apply(kind: RecommendationKind, rule: Rule, ctx: ServiceContext) -> Recommendation:
     try:
         return rule(ctx)
     except EngineError as error:
-        return _failed(kind, ctx, error)
-
-
-def _failed(kind: RecommendationKind, ctx: ServiceContext, error: EngineError) -> Recommendation:
-    return Recommendation(
-        kind=kind,
-        outcome="not_applicable",
-        reason=f"cannot evaluate: {error}",
-        service_id=ctx.service.id,
-        current=ctx.config,
-    )
+        return cannot_evaluate(kind, ctx, error)

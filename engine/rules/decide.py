@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -12,6 +12,7 @@ import numpy as np
 from engine.capacity import CapacityConfig
 from engine.context import ServiceContext
 from engine.cost import config_cost
+from engine.errors import EngineError
 from engine.recommendation import (
     Confidence,
     Outcome,
@@ -31,9 +32,10 @@ from engine.rules.sizing import (
 from engine.sla import (
     Candidates,
     CandidateVerdicts,
+    Judgement,
     SlaVerdict,
     cpu_seconds_per_request,
-    evaluate_candidates,
+    evaluate_many,
     screen_candidates,
 )
 from engine.sla_verdict import verdict_at
@@ -101,8 +103,8 @@ def plan(ctx: ServiceContext, window: UsageWindow, search: Search) -> Plan | Rec
 
 
 def judge(ctx: ServiceContext, plans: Sequence[Plan | Recommendation]) -> list[Recommendation]:
-    """Judge the shortlists of several plans on one window in ONE evaluate_candidates call
-    (the current config is candidate 0, then each plan's shortlist), then pick per plan.
+    """Judge the shortlists of several plans on one window in ONE SLA-engine call (the current
+    config is candidate 0, then each plan's shortlist), then pick per plan.
 
     Rules: when the current config passes, a winner must be cheaper and worth making (≥ 5 % and
     ≥ $10/month), else "already_optimal" / "no_change_worth_making"; when it fails, the cheapest
@@ -110,21 +112,82 @@ def judge(ctx: ServiceContext, plans: Sequence[Plan | Recommendation]) -> list[R
     stated. Nothing passing → "already_optimal" (current passes) or "not_applicable". When the
     M/M/c model cannot describe the service (`_latency_uncalibrated`) latency is not judged.
     """
+    return judge_many([(ctx, plans)])[0]
+
+
+def judge_many(
+    services: Sequence[tuple[ServiceContext, Sequence[Plan | Recommendation]]],
+) -> list[list[Recommendation]]:
+    """`judge` for many services, with one evaluate_many call for all of them (the SLA engine's
+    per-hour work batched across services). Same values as judging each alone."""
+    hearings = [_hearing(ctx, plans) for ctx, plans in services]
+    judgements = [h.judgement for h in hearings if h is not None]
+    verdicts = iter(evaluate_many(judgements))
+    return [
+        _verdict(ctx, plans, hearing, next(verdicts)) if hearing else list(_decided(plans))
+        for (ctx, plans), hearing in zip(services, hearings, strict=True)
+    ]
+
+
+def cannot_evaluate(
+    kind: RecommendationKind, ctx: ServiceContext, error: EngineError
+) -> Recommendation:
+    """The "not_applicable" value of a rule the engine could not run (say, an unpriced type)."""
+    return _result(kind, ctx, "not_applicable", f"cannot evaluate: {error}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Hearing:
+    """One service's plans, ready for the SLA engine: the window it judges on and the call."""
+
+    window: UsageWindow
+    pending: list[Plan]
+    judgement: Judgement
+
+
+def _hearing(ctx: ServiceContext, plans: Sequence[Plan | Recommendation]) -> _Hearing | None:
     pending = [p for p in plans if isinstance(p, Plan)]
     if not pending:
-        return [p for p in plans if isinstance(p, Recommendation)]
+        return None
     window = pending[0].window
     if _latency_uncalibrated(window, cpu_seconds_per_request(window)):
         window = _without_latency(window)
         pending = [_noting(p, {"latency_model": UNCALIBRATED}) for p in pending]
     candidates = _with_current(ctx.config, *(p.search.grid.candidates for p in pending))
-    sla, policy = ctx.service.sla, ctx.policy
-    verdicts = evaluate_candidates(window, ctx.config, candidates, sla=sla, policy=policy)
-    now = verdict_at(verdicts, 0, candidates, sla=sla, policy=policy)
+    judgement = Judgement(window, ctx.config, candidates, ctx.service.sla, ctx.policy)
+    return _Hearing(window, pending, judgement)
+
+
+def _verdict(
+    ctx: ServiceContext,
+    plans: Sequence[Plan | Recommendation],
+    hearing: _Hearing,
+    verdicts: CandidateVerdicts,
+) -> list[Recommendation]:
+    try:
+        return _verdict_or_raise(ctx, plans, hearing, verdicts)
+    except EngineError as error:  # one service's pricing gap must not sink the batch
+        return [
+            cannot_evaluate(p.search.kind, ctx, error) if isinstance(p, Plan) else p for p in plans
+        ]
+
+
+def _verdict_or_raise(
+    ctx: ServiceContext,
+    plans: Sequence[Plan | Recommendation],
+    hearing: _Hearing,
+    verdicts: CandidateVerdicts,
+) -> list[Recommendation]:
+    candidates, window = hearing.judgement.candidates, hearing.window
+    now = verdict_at(verdicts, 0, candidates, sla=ctx.service.sla, policy=ctx.policy)
     band = confidence(window, ctx.config.replicas, ctx.profile)  # the same for every plan
     judged = _Judged(verdicts, candidates, now, band)
-    picks = iter(_pick(ctx, window, p, judged, offset) for p, offset in _offsets(pending))
+    picks = iter(_pick(ctx, window, p, judged, offset) for p, offset in _offsets(hearing.pending))
     return [next(picks) if isinstance(p, Plan) else p for p in plans]
+
+
+def _decided(plans: Sequence[Plan | Recommendation]) -> Iterator[Recommendation]:
+    return (p for p in plans if isinstance(p, Recommendation))
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from engine.catalog import ACCELERATED_CATEGORIES, Catalog, InstanceSpec
+from engine.catalog import Catalog, InstanceSpec
 from engine.context import ServiceContext
 from engine.recommendation import Recommendation
 from engine.rules.decide import Plan, Search, judge, no_data, plan
@@ -104,11 +104,11 @@ def allowed_families(catalog: Catalog, current: InstanceSpec) -> frozenset[str]:
     types = catalog.instance_types
     wanted = _family_class(current.family)
     size = len(wanted)
-    heads = types.family.astype(f"<U{size + 1}")
+    heads = types.families.astype(f"<U{size + 1}")  # one row per family, not per type
     next_char = _char_at(heads, size)
     mask = (heads.astype(f"<U{size}") == wanted) & np.char.isdigit(next_char)
-    mask &= types.generation >= current.generation
-    return frozenset(types.family[mask].tolist()) | {current.family}
+    mask &= types.family_generation >= current.generation
+    return frozenset(types.families[mask].tolist()) | {current.family}
 
 
 def fitting_types(
@@ -136,9 +136,9 @@ def fitting_types(
         return ()
     types = catalog.instance_types
     prices = catalog.on_demand_usd_per_hour_grid[:, catalog.regions.index(region)]
-    fits = (types.vcpu >= min_vcpu) & (types.memory_gib >= min_memory_gib) & ~types.has_gpu
-    fits &= (types.architecture == architecture) & np.isin(types.family, list(families))
-    fits &= ~np.isnan(prices) & ~np.isin(types.category, ACCELERATED_CATEGORIES)
+    fits = (types.vcpu >= min_vcpu) & (types.memory_gib >= min_memory_gib) & types.general
+    fits &= (types.architecture == architecture) & types.family_mask(families)
+    fits &= ~np.isnan(prices)
     rows = np.flatnonzero(fits | (types.name == first.name))
     rows = rows[np.argsort(prices[rows], kind="stable")][:limit]
     return tuple(types.spec_at(int(row)) for row in rows)

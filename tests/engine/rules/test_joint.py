@@ -38,18 +38,18 @@ def test_joint_screens_every_candidate_in_one_call_then_judges_a_shortlist(
 ) -> None:
     screened: list[int] = []
     judged: list[int] = []
-    original_screen, original_judge = sla.screen_candidates, sla.evaluate_candidates
+    original_screen, original_judge = sla.screen_candidates, sla.evaluate_many
 
     def counting_screen(*args: Any, **kwargs: Any) -> Any:
         screened.append(len(args[1]))
         return original_screen(*args, **kwargs)
 
     def counting_judge(*args: Any, **kwargs: Any) -> Any:
-        judged.append(len(args[2]))
+        judged.append(sum(len(judgement.candidates) for judgement in args[0]))
         return original_judge(*args, **kwargs)
 
     monkeypatch.setattr(deciding, "screen_candidates", counting_screen)
-    monkeypatch.setattr(deciding, "evaluate_candidates", counting_judge)
+    monkeypatch.setattr(deciding, "evaluate_many", counting_judge)
     ctx = make_ctx(
         make_vm_config(replicas=4, min_replicas=1, zones=1), flat_usage(cpu_p95_cores=2.0)
     )

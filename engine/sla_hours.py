@@ -1,0 +1,189 @@
+"""The SLA engine's per-hour work for many services at once: projected latency, shares, peaks.
+
+evaluate_candidates judges one service; a fleet recompute judges thousands. Per service the
+work is a few dozen small array operations, so their fixed cost dominated. Here the requests
+that share an hour count are stacked into (services × hours) and (rows × hours) matrices and
+every step runs once per group — the same rules as engine/sla_latency.py, cell for cell.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from engine.capacity import CapacityConfig
+from engine.sla_latency import (
+    LATENCY_QUANTILE,
+    HourlyShare,
+    ProjectedLatency,
+    baseline_rows,
+    hourly_shares,
+    model_p95_ms,
+    service_seconds_rows,
+)
+from engine.usage import UsageWindow
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+_SERVICE_TIME_P95 = -math.log(1.0 - LATENCY_QUANTILE)  # the service time's own p95, × s
+
+
+@dataclass(frozen=True, slots=True)
+class HoursRequest:
+    """One service's window and the server counts (rows) to project, with each row's target."""
+
+    usage: UsageWindow
+    current_servers: float  # the config the observed latency was measured on
+    servers: FloatArray  # per row
+    target_ms: FloatArray  # per row: the latency target that row's share is counted against
+    demand_scale: FloatArray  # per hour, multiplies λ and CPU
+
+
+@dataclass(frozen=True, slots=True)
+class HoursResult:
+    """Per request: the latency projection, each row's share of hours within its target, and
+    the window's peaks (CPU scaled by demand)."""
+
+    latency: ProjectedLatency
+    share: HourlyShare
+    cpu_cores: FloatArray  # hourly p95 CPU × demand scale
+    peak_cpu_cores: float
+    peak_memory_gib: float
+
+
+def project_latency(
+    usage: UsageWindow, current: CapacityConfig, servers: FloatArray, demand_scale: FloatArray
+) -> ProjectedLatency:
+    """Projected p95 for each server count (rows) in each hour: baseline + model p95.
+
+    λ is scaled by `demand_scale` (per hour); the baseline is calibrated at the current config on
+    the unscaled history. Not modelled without traffic or without any latency observation.
+    """
+    request = HoursRequest(
+        usage, current.cpu_capacity_cores, servers, np.full(len(servers), np.inf), demand_scale
+    )
+    return hours_many([request])[0].latency
+
+
+def hours_many(requests: Sequence[HoursRequest]) -> list[HoursResult]:
+    """HoursResult per request, in order; requests with the same hour count run as one batch."""
+    groups: defaultdict[int, list[int]] = defaultdict(list)
+    for index, request in enumerate(requests):
+        groups[request.usage.points].append(index)
+    results: list[HoursResult | None] = [None] * len(requests)
+    for indices in groups.values():
+        for index, result in zip(indices, _group([requests[i] for i in indices]), strict=True):
+            results[index] = result
+    return [r for r in results if r is not None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Stack:
+    rate: FloatArray  # (services × hours), unscaled
+    scale: FloatArray
+    cpu_mean: FloatArray
+    cpu_p95: FloatArray
+    latency: FloatArray
+    memory: FloatArray
+
+
+def _group(requests: list[HoursRequest]) -> list[HoursResult]:
+    stack = _stack(requests)
+    service_s = service_seconds_rows(stack.cpu_mean, stack.rate)
+    baseline, notes = _baselines(stack, service_s, requests)
+    modelled = np.array([note == "" for note in notes])
+    rows = np.concatenate([np.full(len(r.servers), i) for i, r in enumerate(requests)])
+    servers = np.concatenate([r.servers for r in requests])
+    projected = np.full((len(rows), stack.rate.shape[1]), np.nan)
+    live = modelled[rows]
+    if live.any():
+        projected[live] = _project(stack, service_s, baseline, rows[live], servers[live])
+    share = hourly_shares(projected, np.concatenate([r.target_ms for r in requests]))
+    floor = baseline + 1000.0 * service_s[:, None] * _SERVICE_TIME_P95
+    return _split(requests, stack, (service_s, notes, floor), projected, share)
+
+
+def _project(
+    stack: _Stack, service_s: FloatArray, baseline: FloatArray, rows: IntArray, servers: FloatArray
+) -> FloatArray:
+    """baseline + model p95 per (row, hour); the queueing model runs once per distinct
+    (service, server count): candidates and their N+1 rows often share one."""
+    pairs, inverse = np.unique(np.column_stack([rows, servers]), axis=0, return_inverse=True)
+    at = pairs[:, 0].astype(np.intp)
+    rate = stack.rate[at] * stack.scale[at]
+    model = model_p95_ms(rate, service_s[at][:, None], pairs[:, 1][:, None])
+    projected: FloatArray = baseline[rows] + model[inverse.ravel()]
+    return projected
+
+
+def _split(
+    requests: list[HoursRequest],
+    stack: _Stack,
+    latency_parts: tuple[FloatArray, list[str], FloatArray],
+    projected: FloatArray,
+    share: HourlyShare,
+) -> list[HoursResult]:
+    service_s, notes, floor = latency_parts
+    cpu = stack.cpu_p95 * stack.scale
+    peaks_cpu = np.fmax.reduce(cpu, axis=1) if cpu.shape[1] else np.full(len(requests), np.nan)
+    peaks_memory = np.fmax.reduce(stack.memory, axis=1) if cpu.shape[1] else peaks_cpu
+    out, start = [], 0
+    for i, request in enumerate(requests):
+        rows = slice(start, start + len(request.servers))
+        start = rows.stop
+        modelled = notes[i] == ""
+        latency = ProjectedLatency(
+            modelled, notes[i], float(service_s[i]), projected[rows],
+            floor_ms=floor[i] if modelled else None,
+        )  # fmt: skip
+        part = HourlyShare(share.within_pct[rows], share.breach_hours[rows], share.p95_ms[rows])
+        out.append(HoursResult(latency, part, cpu[i], float(peaks_cpu[i]), float(peaks_memory[i])))
+    return out
+
+
+def _stack(requests: list[HoursRequest]) -> _Stack:
+    def rows(name: str) -> FloatArray:
+        return np.stack([getattr(r.usage, name) for r in requests])
+
+    return _Stack(
+        rate=rows("requests_per_s"),
+        scale=np.stack([r.demand_scale for r in requests]),
+        cpu_mean=rows("cpu_used_mean_cores"),
+        cpu_p95=rows("cpu_used_p95_cores"),
+        latency=rows("latency_p95_ms"),
+        memory=rows("memory_used_max_gib"),
+    )
+
+
+def _baselines(
+    stack: _Stack, service_s: FloatArray, requests: list[HoursRequest]
+) -> tuple[FloatArray, list[str]]:
+    """Non-CPU latency per service-hour (engine.sla_latency.baseline_latency_ms's rule) and,
+    per service, why latency is not modelled ("" when it is)."""
+    notes = ["" if math.isfinite(s) else "no traffic" for s in service_s.tolist()]
+    observed = _any_per_row(~np.isnan(stack.latency))
+    notes = [
+        n or ("" if seen else "no p95 latency observations")
+        for n, seen in zip(notes, observed, strict=True)
+    ]
+    baseline = np.full(stack.rate.shape, np.nan)
+    todo = np.flatnonzero([n == "" for n in notes])
+    if len(todo):
+        current = np.array([requests[i].current_servers for i in todo])
+        baseline[todo] = baseline_rows(
+            stack.rate[todo], stack.latency[todo], service_s[todo], current
+        )
+    known = _any_per_row(~np.isnan(baseline))
+    notes = [
+        n or ("" if k else "no p95 latency observations") for n, k in zip(notes, known, strict=True)
+    ]
+    return baseline, notes
+
+
+def _any_per_row(mask: npt.NDArray[np.bool_]) -> list[bool]:
+    return [bool(value) for value in np.asarray(mask.any(axis=1)).ravel()]
