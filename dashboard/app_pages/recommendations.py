@@ -162,21 +162,23 @@ def _table_frame(frame: pd.DataFrame) -> pd.DataFrame:
 def _table(frame: pd.DataFrame) -> list[int]:
     """The backlog grid; returns the selected recommendation ids (several for bulk apply)."""
     shown = _table_frame(frame)
+    columns = [
+        "service",
+        "environment",
+        "action_type",
+        "monthly_savings",
+        "savings_pct",
+        "risk_badge",
+        "risk_adjusted_savings",
+        "status_label",
+        "change",
+        "team",
+        "effort",
+    ]
     event = st.dataframe(
-        recs.styled_backlog(shown),
-        column_order=[
-            "service",
-            "environment",
-            "action_type",
-            "monthly_savings",
-            "savings_pct",
-            "risk_badge",
-            "risk_adjusted_savings",
-            "status_label",
-            "change",
-            "team",
-            "effort",
-        ],
+        # Ids and codes ride along hidden (column_order): what tests and selections key on.
+        recs.styled_backlog(shown, [*columns, "recommendation_id", "kind", "status"]),
+        column_order=columns,
         column_config={
             "service": st.column_config.TextColumn("Service"),
             "team": st.column_config.TextColumn("Team"),

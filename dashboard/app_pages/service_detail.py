@@ -303,16 +303,17 @@ def _recommendation_table(mine: pd.DataFrame) -> None:
         status_label=mine["status"].map(recs.status_label),
         link="/recommendations?rec=" + mine["recommendation_id"].astype(str),
     )
+    columns = [
+        "action_type",
+        "change",
+        "monthly_savings",
+        "risk_badge",
+        "status_label",
+        "link",
+    ]
     st.dataframe(
-        recs.styled_backlog(shown),
-        column_order=[
-            "action_type",
-            "change",
-            "monthly_savings",
-            "risk_badge",
-            "status_label",
-            "link",
-        ],
+        recs.styled_backlog(shown, [*columns, "recommendation_id", "kind"]),
+        column_order=columns,
         column_config={
             "action_type": st.column_config.TextColumn("Type"),
             "change": st.column_config.TextColumn("Current → proposed", width="large"),
