@@ -11,14 +11,27 @@ import urllib.request
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from tests.support.postgres import free_port
+from tests.support.prometheus_history import Service
 from tests.support.tiers import find_binary, unavailable
 
 PROMETHEUS_CANDIDATES = ("/usr/bin/prometheus",)
 PROMTOOL_CANDIDATES = ("/usr/bin/promtool",)
 _CONFIG = "global:\n  scrape_interval: 1h\nscrape_configs: []\n"
+
+
+@dataclass(frozen=True)
+class History:
+    """A running Prometheus and the generated services whose history it holds."""
+
+    url: str
+    services: list[Service]
+    end: datetime
+    days: int
 
 
 class PrometheusError(RuntimeError):

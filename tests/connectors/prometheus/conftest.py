@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.support.prometheus import backfill, binaries, prometheus_server
-from tests.support.prometheus_history import Service, demo_services, write_openmetrics
+from tests.support.prometheus import History, backfill, binaries, prometheus_server
+from tests.support.prometheus_history import demo_services, write_openmetrics
 
 HISTORY_END = datetime(2026, 10, 1, tzinfo=UTC)
 HISTORY_DAYS = 14
-
-
-@dataclass(frozen=True)
-class History:
-    url: str
-    services: list[Service]
-    end: datetime
-    days: int
 
 
 @pytest.fixture(scope="session")

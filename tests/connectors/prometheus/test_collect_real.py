@@ -13,8 +13,8 @@ from data.connectors.prometheus import CollectConfig, PrometheusClient, collect_
 from data.models import UsageHourlyRow
 from data.repos.services import add_services
 from data.repos.usage import load_usage
-from tests.connectors.prometheus.conftest import History
 from tests.factories import make_new_service
+from tests.support.prometheus import History
 from tests.support.prometheus_history import K8sService, NodeService, expected
 
 pytestmark = pytest.mark.prometheus
