@@ -120,7 +120,6 @@ class CostDailyRow(Base):
     __table_args__ = (
         Index("ix_cost_daily_service_date", "service_id", "charge_date"),
         Index("ix_cost_daily_date", "charge_date"),
-        Index("ix_cost_daily_partition", "billing_account_id", "billing_period_start"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

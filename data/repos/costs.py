@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from data.models import CostDailyRow, IngestedFileRow
@@ -99,8 +99,8 @@ def insert_allocated_costs(
 ) -> int:
     """Append FOCUS daily costs; a reference absent from `service_ids` is written unallocated."""
     rows = [_allocated_row(cost, service_ids, ingested_file_id) for cost in costs]
-    if rows:
-        session.execute(insert(CostDailyRow), rows)
+    if rows:  # Core insert of the table: the ORM bulk path adds ~30 % per row for nothing here
+        session.execute(insert(_COST_DAILY), rows)
     return len(rows)
 
 
@@ -153,3 +153,4 @@ def _allocated_row(
 
 
 _TEN_DECIMALS = Decimal("1e-10")
+_COST_DAILY: Table = CostDailyRow.__table__  # type: ignore[assignment]

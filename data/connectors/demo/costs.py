@@ -1,12 +1,18 @@
-"""Daily costs of demo services, priced from their config and the catalog, in FOCUS vocabulary."""
+"""Daily costs of demo services, priced from their config and the catalog, exported as FOCUS 1.2."""
 
 from __future__ import annotations
 
+import functools
+import json
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pcsv
 
 from data.connectors.demo.fleet import DemoService
 from data.repos.costs import DailyCost
@@ -114,3 +120,98 @@ def _cost(
         provider=provider,
         sub_account_id=sub_account_id,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class TaggedCost:
+    """A demo cost with the tags its FOCUS row carries (none: a charge nobody claims)."""
+
+    cost: DailyCost
+    service_slug: str | None
+    team: str | None
+
+
+def write_focus_files(directory: Path, costs: Sequence[TaggedCost]) -> list[Path]:
+    """FOCUS 1.2 CSV files, one per provider and billing month, as a provider would export.
+
+    Each daily cost becomes one row charged over that UTC day; a service's rows carry
+    `Tags = {"service": slug, "team": team}`, unclaimed charges carry no tags.
+    """
+    by_file: dict[tuple[str, date], list[TaggedCost]] = defaultdict(list)
+    for tagged in costs:
+        by_file[(tagged.cost.provider, tagged.cost.charge_date.replace(day=1))].append(tagged)
+    paths = []
+    for (provider, month), rows in sorted(by_file.items()):
+        path = directory / f"focus-1.2-{provider.lower().replace(' ', '-')}-{month:%Y-%m}.csv"
+        pcsv.write_csv(_focus_table(provider, month, rows), path)
+        paths.append(path)
+    return paths
+
+
+FOCUS_COLUMNS = (
+    "BilledCost", "BillingAccountId", "BillingAccountName", "BillingCurrency", "BillingPeriodEnd",
+    "BillingPeriodStart", "ChargeCategory", "ChargeClass", "ChargeDescription", "ChargeFrequency",
+    "ChargePeriodEnd", "ChargePeriodStart", "ContractedCost", "EffectiveCost", "InvoiceId",
+    "InvoiceIssuerName", "ListCost", "PricingCategory", "PricingQuantity", "PricingUnit",
+    "ProviderName", "PublisherName", "ResourceId", "ServiceCategory", "ServiceName",
+    "SubAccountId", "Tags",
+)  # fmt: skip
+BILLING_ACCOUNTS = {"AWS": "999900001111", "Google Cloud": "tr-demo-billing-01"}
+SERVICE_NAMES = {
+    ("AWS", "Compute"): "Amazon Elastic Compute Cloud",
+    ("AWS", "Storage"): "Amazon Elastic Block Store",
+    ("AWS", "Networking"): "Amazon Virtual Private Cloud",
+    ("AWS", "Other"): "AmazonCloudWatch",
+    ("Google Cloud", "Compute"): "Kubernetes Engine",
+    ("Google Cloud", "Storage"): "Persistent Disk",
+    ("Google Cloud", "Networking"): "Cloud Load Balancing",
+    ("Google Cloud", "Other"): "Cloud Monitoring",
+}
+
+
+def _focus_table(provider: str, month: date, rows: Sequence[TaggedCost]) -> pa.Table:
+    """One provider-month as FOCUS text columns (column-wise: 54 k rows in ~0.1 s)."""
+    costs = [tagged.cost for tagged in rows]
+    account, next_month = BILLING_ACCOUNTS[provider], (month + timedelta(days=32)).replace(day=1)
+    owners = [tagged.service_slug or "shared" for tagged in rows]
+    categories = [cost.service_category for cost in costs]
+    columns: dict[str, list[str]] = {
+        "BilledCost": [repr(cost.billed_cost) for cost in costs],
+        "ChargePeriodEnd": [_day(cost.charge_date + timedelta(days=1)) for cost in costs],
+        "ChargePeriodStart": [_day(cost.charge_date) for cost in costs],
+        "ContractedCost": [repr(cost.effective_cost) for cost in costs],
+        "EffectiveCost": [repr(cost.effective_cost) for cost in costs],
+        "ListCost": [repr(cost.list_cost) for cost in costs],
+        "ChargeDescription": [f"{c} for {o}" for c, o in zip(categories, owners, strict=True)],
+        "ResourceId": [f"{o}/{c.lower()}" for c, o in zip(categories, owners, strict=True)],
+        "ServiceCategory": categories,
+        "ServiceName": [SERVICE_NAMES[(provider, category)] for category in categories],
+        "SubAccountId": [cost.sub_account_id or "" for cost in costs],
+        "Tags": [_tags(tagged.service_slug, tagged.team) for tagged in rows],
+    }
+    constants = {
+        "BillingAccountId": account,
+        "BillingAccountName": f"Tightrope demo ({provider})",
+        "BillingCurrency": CURRENCY,
+        "BillingPeriodEnd": _day(next_month),
+        "BillingPeriodStart": _day(month),
+        "ChargeCategory": "Usage",
+        "ChargeClass": "",
+        "ChargeFrequency": "Usage-Based",
+        "InvoiceId": f"INV-{account}-{month:%Y%m}",
+        "PricingCategory": "Standard",
+        "PricingQuantity": "1",
+        "PricingUnit": "Days",
+    } | dict.fromkeys(("InvoiceIssuerName", "ProviderName", "PublisherName"), provider)
+    columns |= {name: [value] * len(rows) for name, value in constants.items()}
+    return pa.table({name: pa.array(columns[name], pa.string()) for name in FOCUS_COLUMNS})
+
+
+@functools.cache
+def _day(day: date) -> str:
+    return f"{day:%Y-%m-%d}T00:00:00Z"
+
+
+@functools.cache
+def _tags(slug: str | None, team: str | None) -> str:
+    return json.dumps({"service": slug, "team": team}) if slug else ""

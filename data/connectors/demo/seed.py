@@ -1,20 +1,27 @@
-"""Write the demo fleet (services, configs, usage, costs) via the repositories, all or nothing."""
+"""Write the demo fleet (services, configs, usage) and ingest its FOCUS costs, all or nothing."""
 
 from __future__ import annotations
 
 import logging
+import tempfile
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from data.connectors.demo.costs import service_daily_costs, unallocated_costs
+from data.connectors.demo.costs import (
+    TaggedCost,
+    service_daily_costs,
+    unallocated_costs,
+    write_focus_files,
+)
 from data.connectors.demo.fleet import DemoService, build_fleet
 from data.connectors.demo.shapes import usage_window
+from data.connectors.focus import AllocationRules, ParsedFile, load_parsed, stage_file
 from data.errors import SeedError
-from data.repos.costs import DailyCost, insert_daily_costs
 from data.repos.services import add_services, count_services, set_capacity
 from data.repos.usage import insert_usage
 from engine.catalog import Catalog
@@ -23,6 +30,9 @@ from engine.usage import UsageWindow
 log = logging.getLogger(__name__)
 
 USAGE_SOURCE = "demo"
+COST_SOURCE = "demo-focus"
+# The demo's FOCUS rows carry Tags {"service": slug, "team": team}.
+DEMO_RULES = AllocationRules(tag_keys=("service",))
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +50,7 @@ class SeedReport:
 class _Generated:
     fleet: tuple[DemoService, ...]
     usage: tuple[UsageWindow, ...]
-    costs: tuple[tuple[DailyCost, ...], ...]
-    unallocated: tuple[DailyCost, ...]
+    focus_files: tuple[ParsedFile, ...]  # the costs, exported as FOCUS 1.2 and parsed back
 
 
 def seed_demo_fleet(
@@ -103,7 +112,7 @@ def _seed(
             if count_services(session) > 0:  # the authoritative check, inside the transaction
                 return None
             start = end - timedelta(days=days)
-            usage_rows, cost_rows = _write(session, generated, start=start, actor=actor)
+            usage_rows, cost_rows = _write(session, generated, start=start, end=end, actor=actor)
     except IntegrityError as error:
         # A concurrent seed won the race for the unique slugs; ours rolled back whole.
         raise SeedError(f"demo seed rolled back: {error.orig}") from error
@@ -126,29 +135,38 @@ def _has_services(sessions: sessionmaker[Session]) -> bool:
 def _generate(
     catalog: Catalog, *, seed: int, n_services: int, days: int, end: datetime
 ) -> _Generated:
-    """Everything to write, computed before the transaction opens (ids are filled in later)."""
+    """Everything to write, computed before the transaction opens (ids are filled in later).
+
+    Costs take the production path: written as FOCUS 1.2 CSV files, then read, validated and
+    allocated by the FOCUS connector (`stage_file`); the transaction only loads them.
+    """
     fleet = build_fleet(catalog, seed=seed, n_services=n_services)
     usage = tuple(usage_window(service, service_id=0, end=end, days=days) for service in fleet)
-    costs = tuple(
-        tuple(service_daily_costs(service, window, catalog=catalog))
+    tagged = [
+        TaggedCost(cost, service.draft.slug, service.draft.team)
         for service, window in zip(fleet, usage, strict=True)
-    )
-    unallocated = unallocated_costs([cost for service_costs in costs for cost in service_costs])
-    return _Generated(fleet, usage, costs, tuple(unallocated))
+        for cost in service_daily_costs(service, window, catalog=catalog)
+    ]
+    unallocated = unallocated_costs([t.cost for t in tagged])
+    tagged += [TaggedCost(cost, None, None) for cost in unallocated]
+    with tempfile.TemporaryDirectory(prefix="tightrope-demo-focus-") as directory:
+        paths = write_focus_files(Path(directory), tagged)
+        parsed = tuple(stage_file(path, rules=DEMO_RULES) for path in paths)
+    return _Generated(fleet, usage, parsed)
 
 
 def _write(
-    session: Session, generated: _Generated, *, start: datetime, actor: str
+    session: Session, generated: _Generated, *, start: datetime, end: datetime, actor: str
 ) -> tuple[int, int]:
-    """Services, their configs (valid since the window starts), usage and costs; row counts."""
+    """Services, their configs (valid since the window starts), usage, then the FOCUS costs."""
     services = add_services(session, [service.draft for service in generated.fleet], now=start)
     usage_rows = 0
-    costs = list(generated.unallocated)
-    for added, demo, window, service_costs in zip(
-        services, generated.fleet, generated.usage, generated.costs, strict=True
-    ):
+    for added, demo, window in zip(services, generated.fleet, generated.usage, strict=True):
         set_capacity(session, added.id, demo.config, actor=actor, now=start)
         window = replace(window, service_id=added.id)
         usage_rows += insert_usage(session, window, source=USAGE_SOURCE)
-        costs.extend(replace(cost, service_id=added.id) for cost in service_costs)
-    return usage_rows, insert_daily_costs(session, costs)
+    cost_rows = sum(
+        load_parsed(session, parsed, source=COST_SOURCE, now=end).cost_rows
+        for parsed in generated.focus_files
+    )
+    return usage_rows, cost_rows

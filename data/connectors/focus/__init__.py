@@ -11,8 +11,10 @@ from data.connectors.focus.errors import (
     UnsupportedContent,
 )
 from data.connectors.focus.findings import Finding
-from data.connectors.focus.ingest import ingest_file, validate_file
+from data.connectors.focus.ingest import ingest_file, stage_file, validate_file
 from data.connectors.focus.limits import IngestLimits
+from data.connectors.focus.load import load_parsed
+from data.connectors.focus.parse import ParsedFile
 from data.connectors.focus.report import CurrencyTotal, IngestReport, Partition, ValidationReport
 
 __all__ = [
@@ -26,11 +28,14 @@ __all__ = [
     "InvalidEncoding",
     "MalformedFile",
     "MissingColumns",
+    "ParsedFile",
     "Partition",
     "ResourcePattern",
     "TooManyRows",
     "UnsupportedContent",
     "ValidationReport",
     "ingest_file",
+    "load_parsed",
+    "stage_file",
     "validate_file",
 ]

@@ -74,6 +74,22 @@ def ingest_file(
         raise refused from error
 
 
+def stage_file(
+    path_or_bytes: PathOrBytes,
+    *,
+    rules: AllocationRules,
+    name: str | None = None,
+    limits: IngestLimits | None = None,
+) -> ParsedFile:
+    """Parse and validate for a caller that loads inside its own transaction (`load_parsed`).
+
+    Raises FocusIngestError (FileRejected with the report for row errors); writes nothing.
+    """
+    parsed = _parse(read_raw(path_or_bytes, name=name), rules, limits or IngestLimits())
+    _refuse_errors(parsed)
+    return parsed
+
+
 def failed_report(raw: RawFile, error: FocusIngestError) -> ValidationReport:
     """A report for a file refused as a whole (encoding, content type, caps, columns)."""
     if isinstance(error, FileRejected):

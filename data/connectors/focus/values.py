@@ -16,6 +16,7 @@ BoolArray = npt.NDArray[np.bool_]
 T = TypeVar("T")
 
 MONEY_TYPE = pa.decimal128(38, 16)
+_WIDE_TYPE = pa.decimal256(76, 40)
 # Real exports write null as "NULL", "null" or an empty cell (focus.md): all three are null here.
 _NULL_TEXT = frozenset({"", "null", "none", "nan"})
 _NUMBER = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
@@ -118,8 +119,14 @@ def money(column: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, BoolArray]:
 
 
 def _cast(array: pa.Array) -> pa.Array | None:
+    """Exact decimals; more than 16 decimal places (some exports write 20) round half-even."""
     try:
         return _combined(pc.cast(array, MONEY_TYPE))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    try:
+        wide = pc.round(pc.cast(array, _WIDE_TYPE), ndigits=MONEY_TYPE.scale)
+        return _combined(pc.cast(wide, MONEY_TYPE))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
 

@@ -25,17 +25,15 @@ _COLUMNS = (
 
 
 def upgrade() -> None:
-    # Nullable columns: rows written before FOCUS ingest simply have no provenance.
+    # Nullable columns: rows written before FOCUS ingest simply have no provenance. No index on
+    # the partition: a restatement's delete narrows by ingested_file_id (indexed) first, and
+    # one more index costs every insert.
     with op.batch_alter_table("cost_daily", schema=None) as batch_op:
         for name, type_ in _COLUMNS:
             batch_op.add_column(sa.Column(name, type_, nullable=True))
-        batch_op.create_index(
-            "ix_cost_daily_partition", ["billing_account_id", "billing_period_start"], unique=False
-        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("cost_daily", schema=None) as batch_op:
-        batch_op.drop_index("ix_cost_daily_partition")
         for name, _ in reversed(_COLUMNS):
             batch_op.drop_column(name)

@@ -192,6 +192,15 @@ def test_eleven_decimals_and_quoted_numbers_are_exact() -> None:
     assert usd(report) == Decimal("0.30000000003")
 
 
+def test_more_than_sixteen_decimals_and_exponents_round_instead_of_failing() -> None:
+    rows = [focus_row(EffectiveCost="0.00000000012345678901234"), focus_row(EffectiveCost="1E-05")]
+
+    report = validate_file(csv_bytes(rows))
+
+    assert report.ok, report.summary()
+    assert usd(report) == Decimal("0.0000100001234568")
+
+
 def test_enumerations_are_case_insensitive_with_a_warning() -> None:
     rows = [
         focus_row(ChargeFrequency="Usage-based", ChargeCategory="usage", ServiceCategory="compute")
