@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import actions, queries
+from dashboard import actions, deps, queries
 from dashboard.components import (
     charts,
     export,
@@ -719,16 +719,28 @@ def _confirm_bulk(ids: tuple[int, ...]) -> None:
     plan = chosen_rows.assign(
         change=chosen_rows["current_summary"] + " → " + chosen_rows["proposed_summary"],
         risk_badge=chosen_rows["risk_score"].map(recs.risk_badge),
+        sla=chosen_rows["sla_passes"].map({True: "✓ kept", False: "✗ not kept"}).fillna("—"),
+        restart=chosen_rows["restart_needed"].map({True: "yes", False: "no"}),
     )
     st.dataframe(
         plan,
-        column_order=["service", "action_type", "change", "monthly_savings", "risk_badge"],
+        column_order=[
+            "service",
+            "action_type",
+            "change",
+            "monthly_savings",
+            "risk_badge",
+            "sla",
+            "restart",
+        ],
         column_config={
             "service": "Service",
             "action_type": "Type",
-            "change": "Current → proposed",
+            "change": st.column_config.TextColumn("Current → proposed", width="large"),
             "monthly_savings": recs.money_column("Savings", plan["currency"]),
             "risk_badge": "Risk",
+            "sla": "SLA",
+            "restart": "Restart",
         },
         hide_index=True,
         key="rec_bulk_plan",
@@ -740,6 +752,12 @@ def _confirm_bulk(ids: tuple[int, ...]) -> None:
         f"{len(plan)} recommendations on {services_touched} services; together "
         f"{formats.money(total, currency)} /mo. All are applied in one go, or none if any "
         "fails or the blast-radius limit is exceeded."
+    )
+    limits = deps.settings()
+    st.caption(
+        f"Blast-radius limit per bulk apply: {limits.bulk_apply_max_count} recommendations and "
+        f"{limits.bulk_apply_max_fleet_pct:g} % of the fleet's {status.services} services. "
+        f"Recorded as {actions.actor()} in the audit trail."
     )
     versions = {
         int(rid): int(version)

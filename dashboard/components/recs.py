@@ -55,6 +55,8 @@ _CONFIG_LABELS = {
     "platform": "Platform",
 }
 
+_POD_DERIVED = ("vcpu_per_replica", "memory_gib_per_replica")
+
 
 @dataclass(frozen=True, slots=True)
 class FieldChange:
@@ -90,10 +92,12 @@ def config_fields(config: Mapping[str, Any] | None) -> dict[str, str]:
     """A stored config (CapacityConfig as JSON) as label → formatted value; unset fields omitted."""
     if not config:
         return {}
+    # A pod's per-replica capacity is its request: listing both would say the same twice.
+    derived = _POD_DERIVED if config.get("platform") == "kubernetes" else ()
     return {
         label: _format(key, config[key])
         for key, label in _CONFIG_LABELS.items()
-        if config.get(key) is not None
+        if config.get(key) is not None and key not in derived
     }
 
 

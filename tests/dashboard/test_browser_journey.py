@@ -308,6 +308,22 @@ def test_approver_applies_a_change_rolls_it_back_and_reports_savings(
     assert report["Estimated monthly savings"].min() < 0  # a fix that costs more stays negative
     assert set(report["Team"]) == {TEAM}
     assert set(report["Action type"]) == {"Rightsize"}
+
+    grid = page.locator("[data-testid=stDataFrame]").first
+    _click_grid_row(page, grid, row=0)
+    _settle(page)
+    _click_grid_row(page, grid, row=1)
+    _settle(page)
+    page.get_by_role("button", name="Apply 2 selected…").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("2 recommendations on 2 services")
+    _settle(page)
+    if shots:
+        _screenshot(page, "12-bulk-apply-dialog")
+    dialog.get_by_role("button", name="Apply 2 now").click()
+    expect(_alert(page, "2 recommendations applied")).to_be_visible()
+    bulk = _backlog(url).set_index("recommendation_id").loc[shown["recommendation_id"][:2]]
+    assert set(bulk["status"]) == {"applied"}
     expect(page.locator("[data-testid=stException]")).to_have_count(0)
 
 
