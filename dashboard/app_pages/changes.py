@@ -102,34 +102,39 @@ def _changes_table(frame: pd.DataFrame) -> None:
 
 
 def _rollback_bar(frame: pd.DataFrame) -> None:
-    live = frame[frame["status"] == "applied"]
+    """Pick a change (newest first): its full before/after, and its rollback when in effect."""
     left, middle, right = st.columns([3, 1, 1], vertical_alignment="bottom")
+    # No status in the label: a select box keeps an option's first label while its key lives.
     labels = {
-        int(cid): f"#{cid} · {service} · {changed} · {when:%Y-%m-%d %H:%M} UTC"
-        for cid, service, changed, when in live[
-            ["change_id", "service", "changed", "applied_at"]
-        ].itertuples(index=False, name=None)
+        int(cid): f"#{cid} · {service} · applied {when:%Y-%m-%d %H:%M} UTC"
+        for cid, service, when in frame[["change_id", "service", "applied_at"]].itertuples(
+            index=False, name=None
+        )
     }
     picked = left.selectbox(
-        "Change to roll back",
+        "Change",
         list(labels),
         index=0 if labels else None,
         format_func=lambda cid: labels[cid],
         key="chg_pick",
-        placeholder="No change in effect",
+        placeholder="No change yet",
         disabled=not labels,
+        help="Shows the change's fields before and after; changes in effect can be rolled back.",
     )
-    if middle.button(
-        "Roll back…",
-        key="chg_rollback",
-        icon=":material/undo:",
-        disabled=picked is None
-        or actions.in_flight(f"rollback:{picked}")
-        or actions.refusal("approver", "rolling back") is not None,
-        help=actions.refusal("approver", "rolling back"),
-        width="stretch",
+    row = frame[frame["change_id"] == picked].iloc[0] if picked is not None else None
+    refusal = _rollback_refusal(row)
+    if (
+        middle.button(
+            "Roll back…",
+            key="chg_rollback",
+            icon=":material/undo:",
+            disabled=refusal is not None,
+            help=refusal,
+            width="stretch",
+        )
+        and row is not None
     ):
-        _confirm_rollback(frame[frame["change_id"] == picked].iloc[0])
+        _confirm_rollback(row)
     right.download_button(
         "Export changes (CSV)",
         data=lambda: export.to_csv_bytes(changes_view.changes_export(frame)),  # built on click
@@ -139,6 +144,42 @@ def _rollback_bar(frame: pd.DataFrame) -> None:
         icon=":material/download:",
         on_click="ignore",
         width="stretch",
+    )
+    if row is not None:
+        _change_fields(row)
+
+
+def _rollback_refusal(row: pd.Series | None) -> str | None:
+    if row is None:
+        return "No change picked."
+    if row["status"] != "applied":
+        return f"Change #{row['change_id']} is {recs.status_label(str(row['status'])).lower()}."
+    if actions.in_flight(f"rollback:{row['change_id']}"):
+        return "A rollback of this change is in progress."
+    return actions.refusal("approver", "rolling back")
+
+
+def _change_fields(row: pd.Series) -> None:
+    """The picked change, field by field (the grid above truncates long diffs)."""
+    fields = recs.changed_fields(row["before_config"], row["after_config"])
+    reason = f" Its reason: {row['reason']}" if row["reason"] else ""
+    st.caption(
+        formats.escape_markdown(
+            f"Change #{row['change_id']} on {row['service']}: "
+            f"{recs.status_label(str(row['status'])).lower()}"
+            + (
+                f" at {row['rolled_back_at']:%Y-%m-%d %H:%M} UTC by {row['rolled_back_by']}"
+                if isinstance(row["rolled_back_at"], datetime)
+                else ""
+            )
+            + f". Applied by {row['actor']} from recommendation #{row['recommendation_id']}."
+            + reason
+        )
+    )
+    st.table(
+        pd.DataFrame(
+            [{"Field": f.label, "Before": f.before, "After": f.after} for f in fields]
+        ).set_index("Field")
     )
 
 
@@ -273,7 +314,8 @@ if chosen.filters.active:
 actions.show(feedback)
 kpis.kpi_row(_kpi_cards(changes, events))
 _changes_table(changes)
-_rollback_bar(changes)
+if not changes.empty:
+    _rollback_bar(changes)
 st.divider()
 _audit_table(_filter_audit(events, _audit_filters(events)), len(events))
 st.divider()

@@ -265,13 +265,13 @@ def _remember() -> None:
 
 def _labels() -> dict[int, str]:
     columns = ["recommendation_id", "service", "action_type", "monthly_savings", "currency"]
+    # No status in the label: a select box keeps an option's first label while its key lives.
     return {
         int(rid): (
             f"#{rid} · {service} · {action} · {formats.money(float(savings), str(currency))}/mo"
-            f" · {recs.status_label(str(state))}"
         )
-        for (rid, service, action, savings, currency), state in zip(
-            board[columns].itertuples(index=False, name=None), board["status"], strict=True
+        for rid, service, action, savings, currency in board[columns].itertuples(
+            index=False, name=None
         )
     }
 

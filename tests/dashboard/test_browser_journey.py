@@ -267,7 +267,7 @@ def test_approver_applies_a_change_rolls_it_back_and_reports_savings(
         _screenshot(page, "08-applied")
 
     page.locator("[data-testid=stSidebarNavLink]").filter(has_text="Changes").click()
-    picker = page.get_by_role("combobox", name="Change to roll back", exact=True)
+    picker = page.get_by_role("combobox", name="Change", exact=True)
     expect(picker).to_have_value(re.compile(f"^#\\d+ · {re.escape(str(target['service']))} · "))
     expect(_metric_value(page, "Changes in effect")).to_have_text("1")
     _settle(page)
