@@ -71,6 +71,18 @@ class Settings(BaseSettings):
     billing_api_url: str | None = None
     billing_api_key: SecretStr | None = None
     refresh_interval_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    stale_recommendation_days: int = Field(
+        default=7,
+        ge=1,
+        le=365,
+        description="Open recommendations of a service without usage this recent expire.",
+    )
+    metrics_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65_535,
+        description="Loopback port of the sidecar's Prometheus metrics (off when unset).",
+    )
     query_cache_ttl_s: int = Field(default=300, ge=0, le=24 * 3600)
 
     @field_validator("database_url")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from data.connectors.demo.live import extend_demo_usage
+from data.workflow.expire import expire_stale
 from engine.profiles import PROFILES
 from jobs.context import JobContext
 from jobs.recompute import recompute
@@ -48,10 +49,17 @@ def recompute_recommendations(ctx: JobContext, window: Window) -> int:
     return report.saved.created + report.saved.updated
 
 
+def expire_stale_recommendations(ctx: JobContext, window: Window) -> int:
+    """Open recommendations of services whose usage stopped expire (data.workflow.expire)."""
+    stale_after = timedelta(days=ctx.settings.stale_recommendation_days)
+    return expire_stale(ctx.sessions, now=window.end, stale_after=stale_after)
+
+
 def default_jobs(refresh_interval_minutes: int) -> tuple[Job, ...]:
     """The jobs in the order they run when due together (usage before recompute)."""
     every = refresh_interval_minutes
     return (
         Job("collect_usage", collect_usage, every, timedelta(days=1), "usage since the last run"),
         Job("recompute", recompute_recommendations, every, timedelta(hours=1), "recommendations"),
+        Job("expire_stale", expire_stale_recommendations, every, timedelta(hours=1), "expiry"),
     )

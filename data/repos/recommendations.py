@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data.models import RecommendationRow
+from data.repos.audit import record_event
 from engine.capacity import CapacityConfig
 from engine.recommendation import (
     Confidence,
@@ -26,6 +27,7 @@ from engine.recommendation import (
 )
 
 OPEN = "open"
+RECOMPUTE_ACTOR = "system:recompute"
 SUPERSEDED = "superseded"
 # Rows a recompute may refresh or supersede: nobody has decided on them for good yet.
 LIVE_STATUSES = (OPEN, "postponed")
@@ -114,7 +116,22 @@ def save_recommendations(
             unchanged += 1
     superseded = _supersede(live.values(), evaluated, keep=proposals.keys(), now=now)
     session.flush()
-    return SaveReport(created, updated, unchanged, superseded, len(suppressed))
+    _audit_superseded(session, superseded, now=now)
+    return SaveReport(created, updated, unchanged, len(superseded), len(suppressed))
+
+
+def insert_recommendation(session: Session, rec: Recommendation, *, now: datetime) -> int:
+    """Store one proposal as a new open row (outside any recompute); returns its id.
+
+    For proposals made by hand (a promoted what-if scenario): nothing is upserted, superseded
+    or suppressed. Never commits.
+    """
+    if rec.outcome != "recommend":
+        raise ValueError(f"only a proposal can be stored, got outcome {rec.outcome!r}")
+    row = _new_row(rec, now=now)
+    session.add(row)
+    session.flush()
+    return row.id
 
 
 def list_recommendations(
@@ -238,17 +255,35 @@ def _suppressed_keys(session: Session, *, now: datetime) -> set[str]:
 
 def _supersede(
     live: Iterable[RecommendationRow], evaluated: set[Slot], *, keep: Iterable[str], now: datetime
-) -> int:
+) -> list[tuple[RecommendationRow, str]]:
+    """Mark live rows of evaluated slots that are not proposed any more; (row, old status)."""
     kept = set(keep)
     stale = [
-        row
+        (row, row.status)
         for row in live
         if row.fingerprint not in kept and (row.service_id, row.scope, row.kind) in evaluated
     ]
-    for row in stale:
+    for row, _ in stale:
         row.status = SUPERSEDED
         row.updated_at = now
-    return len(stale)
+    return stale
+
+
+def _audit_superseded(
+    session: Session, superseded: list[tuple[RecommendationRow, str]], *, now: datetime
+) -> None:
+    """One audit event per superseded row: system transitions are part of the trail too."""
+    for row, left in superseded:
+        record_event(
+            session,
+            actor=RECOMPUTE_ACTOR,
+            action="supersede",
+            target=("recommendation", row.id),
+            before={"status": left},
+            after={"status": SUPERSEDED},
+            detail={"version": row.version, "service_id": row.service_id},
+            now=now,
+        )
 
 
 def _new_row(rec: Recommendation, *, now: datetime) -> RecommendationRow:

@@ -82,10 +82,13 @@ def latest_usage_hours(session: Session) -> dict[int, datetime]:
             UsageHourlyRow.service_id
         )
     ).all()
-    return {
-        service_id: value if isinstance(value, datetime) else _parse_sqlite_datetime(str(value))
-        for service_id, value in rows
-    }
+    return {service_id: _aware(value) for service_id, value in rows}
+
+
+def _aware(value: datetime | str) -> datetime:
+    """max() bypasses the column type: SQLite returns text, a driver may return naive UTC."""
+    moment = value if isinstance(value, datetime) else _parse_sqlite_datetime(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def to_datetimes(hours: np.ndarray) -> list[datetime]:

@@ -10,7 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from data.errors import Conflict, NotFound
 from data.models import RecommendationRow
-from data.workflow.audit import record_event
+from data.repos.audit import record_event
 from data.workflow.states import Decision, check_decision
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from data.errors import Conflict, InvalidTransition, NotFound
 from data.models import ConfigChangeRow, RecommendationRow
 from data.repos import services
-from data.workflow.audit import record_event
+from data.repos.audit import record_event
 from data.workflow.decision import flush_decision
 from data.workflow.drift import check_unchanged, live_config
 from data.workflow.outcome import Outcome

@@ -19,12 +19,13 @@ from data.connectors.demo import seed_demo_fleet
 from data.connectors.demo.live import extend_demo_usage
 from data.db import make_engine, make_sessions
 from data.models import JobRunRow
-from data.repos.usage_freshness import latest_usage_hours
+from data.repos.usage import latest_usage_hours
 from data.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 END = datetime(2026, 11, 20, tzinfo=UTC)
 SEED, SERVICES = 7, 6
+JOBS = ("collect_usage", "recompute", "expire_stale")
 
 
 @pytest.fixture
@@ -68,17 +69,14 @@ def test_sidecar_catches_up_recomputes_and_stops_on_sigterm(seeded_url: str) -> 
         cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:
-        runs = _wait_for_runs(seeded_url, {"collect_usage", "recompute"}, timeout_s=90)
+        runs = _wait_for_runs(seeded_url, set(JOBS), timeout_s=90)
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=30)
     finally:
         if process.poll() is None:
             process.kill()
     assert process.returncode == 0, output
-    assert {run.job: run.status for run in runs} == {
-        "collect_usage": "success",
-        "recompute": "success",
-    }
+    assert {run.job: run.status for run in runs} == dict.fromkeys(JOBS, "success")
     collect = next(run for run in runs if run.job == "collect_usage")
     assert collect.rows > 0  # the demo was days behind the wall clock
     assert '"message": "signal SIGTERM: shutting the scheduler down"' in output

@@ -10,8 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from data.connectors.demo.fleet import build_fleet
 from data.connectors.demo.shapes import usage_window
 from data.repos.services import list_services
-from data.repos.usage import insert_usage, to_datetime64
-from data.repos.usage_freshness import latest_usage_hours
+from data.repos.usage import insert_usage, latest_usage_hours, to_datetime64
 from engine.catalog import Catalog
 
 USAGE_SOURCE = "demo"

@@ -157,7 +157,8 @@ class WorkflowMachine(RuleBasedStateMachine):
 
     def _recompute(self, rec: Any) -> None:
         with self.sessions.begin() as session:
-            save_recommendations(session, [rec], now=self._tick())
+            report = save_recommendations(session, [rec], now=self._tick())
+        self.state_changes += report.superseded  # system transitions are audited too
 
     def _check(
         self, call: Callable[[], object], expected: type[DataError] | None, target: tuple[str, str]
