@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import Connection, Table, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from data.models import CostDailyRow, IngestedFileRow
@@ -97,11 +100,15 @@ def insert_allocated_costs(
     service_ids: Mapping[str, int],
     ingested_file_id: int,
 ) -> int:
-    """Append FOCUS daily costs; a reference absent from `service_ids` is written unallocated."""
-    rows = [_allocated_row(cost, service_ids, ingested_file_id) for cost in costs]
-    if rows:  # Core insert of the table: the ORM bulk path adds ~30 % per row for nothing here
-        session.execute(insert(_COST_DAILY), rows)
-    return len(rows)
+    """Append FOCUS daily costs; a reference absent from `service_ids` is written unallocated.
+
+    Rows go to the driver in bulk (SQLite executemany, PostgreSQL COPY) with the columns' own
+    bind processors applied column by column: per-row statement building in SQLAlchemy costs
+    ~15 µs a row, more than the database itself spends.
+    """
+    if costs:
+        _bulk_insert(session, _allocated_columns(costs, service_ids, ingested_file_id))
+    return len(costs)
 
 
 def delete_partition_costs(
@@ -127,29 +134,65 @@ def cost_totals_by_currency(session: Session) -> dict[str, Decimal]:
     return {currency: Decimal(str(total)) for currency, total in session.execute(query)}
 
 
-def _allocated_row(
-    cost: AllocatedCost, service_ids: Mapping[str, int], ingested_file_id: int
-) -> dict[str, object]:
-    service_id = None if cost.service_ref is None else service_ids.get(cost.service_ref.lower())
+def _allocated_columns(
+    costs: Sequence[AllocatedCost], service_ids: Mapping[str, int], ingested_file_id: int
+) -> dict[str, list[Any]]:
+    services = [
+        None if c.service_ref is None else service_ids.get(c.service_ref.lower()) for c in costs
+    ]
+    methods = [
+        "unallocated" if service is None and cost.service_ref is not None else cost.allocated_by
+        for cost, service in zip(costs, services, strict=True)
+    ]
     return {
-        "service_id": service_id,
-        "charge_date": cost.charge_date,
-        "service_category": cost.service_category,
-        "charge_category": cost.charge_category,
-        "billing_currency": cost.billing_currency,
-        "billed_cost": cost.billed_cost.quantize(_TEN_DECIMALS),
-        "effective_cost": cost.effective_cost.quantize(_TEN_DECIMALS),
-        "list_cost": cost.list_cost.quantize(_TEN_DECIMALS),
-        "provider": cost.provider[:40],
-        "sub_account_id": cost.sub_account_id,
-        "billing_account_id": cost.billing_account_id,
-        "billing_period_start": cost.billing_period_start,
-        "team": cost.team,
-        "allocated_by": cost.allocated_by
-        if service_id or cost.service_ref is None
-        else "unallocated",
-        "ingested_file_id": ingested_file_id,
+        "service_id": services,
+        "charge_date": [cost.charge_date for cost in costs],
+        "service_category": [cost.service_category for cost in costs],
+        "charge_category": [cost.charge_category for cost in costs],
+        "billing_currency": [cost.billing_currency for cost in costs],
+        "billed_cost": [cost.billed_cost.quantize(_TEN_DECIMALS) for cost in costs],
+        "effective_cost": [cost.effective_cost.quantize(_TEN_DECIMALS) for cost in costs],
+        "list_cost": [cost.list_cost.quantize(_TEN_DECIMALS) for cost in costs],
+        "provider": [cost.provider[:40] for cost in costs],
+        "sub_account_id": [cost.sub_account_id for cost in costs],
+        "billing_account_id": [cost.billing_account_id for cost in costs],
+        "billing_period_start": [cost.billing_period_start for cost in costs],
+        "team": [cost.team for cost in costs],
+        "allocated_by": methods,
+        "ingested_file_id": [ingested_file_id] * len(costs),
     }
+
+
+def _bulk_insert(session: Session, columns: dict[str, list[Any]]) -> None:
+    connection = session.connection()
+    dialect = connection.dialect
+    for name, values in columns.items():
+        processor = _COST_DAILY.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if processor is not None:
+            columns[name] = [None if value is None else processor(value) for value in values]
+    rows = list(zip(*columns.values(), strict=True))
+    names = ", ".join(columns)
+    if dialect.name == "postgresql":
+        _copy(connection, names, rows)
+        return
+    marks = ", ".join("?" for _ in columns)
+    # Column names come from the fixed mapping above, never from input: no injection path.
+    statement = f"INSERT INTO cost_daily ({names}) VALUES ({marks})"  # noqa: S608
+    connection.exec_driver_sql(statement, rows)
+
+
+def _copy(connection: Connection, names: str, rows: list[tuple[Any, ...]]) -> None:
+    """PostgreSQL COPY in CSV; None is written as "" and FORCE_NULL reads "" back as NULL
+    (the connector never stores empty strings: it reads them as null)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n").writerows(rows)
+    buffer.seek(0)
+    statement = f"COPY cost_daily ({names}) FROM STDIN WITH (FORMAT csv, FORCE_NULL ({names}))"
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.copy_expert(statement, buffer)
+    finally:
+        cursor.close()
 
 
 _TEN_DECIMALS = Decimal("1e-10")
