@@ -151,6 +151,10 @@ def test_analyst_drills_from_overview_to_one_service(
         _wait_for_chart(page, title)
     expect(page.get_by_text("SLA target (p95)").first).to_be_visible()
     _screenshot(page, "04-service-detail")
+    expect(page.get_by_text("Why no recommendation")).to_be_attached()
+    page.set_viewport_size({**VIEWPORT, "height": 3000})  # the section sits below the fold
+    _screenshot(page, "04b-service-recommendations")
+    page.set_viewport_size(VIEWPORT)
     expect(page.locator("[data-testid=stException]")).to_have_count(0)
 
 
