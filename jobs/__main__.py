@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from data.catalog import load_catalog_for
 from data.cli import run
+from data.connectors.prometheus import PrometheusClient
 from data.db import make_engine, make_sessions
 from data.errors import NotFound
 from data.repos.usage import latest_usage_hour
@@ -80,12 +81,18 @@ def run_once(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _context(settings: Settings, engine: Engine, workers: int) -> JobContext:
+    prometheus = None
+    if settings.prometheus_url:
+        prometheus = PrometheusClient.from_url(
+            settings.prometheus_url, timeout_s=settings.prometheus_timeout_s
+        )
     return JobContext(
         settings=settings,
         engine=engine,
         sessions=make_sessions(engine),
         catalog=load_catalog_for(settings),
         workers=workers,
+        prometheus=prometheus,
     )
 
 

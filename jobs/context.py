@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from data.connectors.prometheus import PrometheusClient
 from data.settings import Settings
 from engine.catalog import Catalog
 
@@ -27,6 +28,9 @@ class JobContext:
     catalog: Catalog
     clock: Callable[[], datetime] = utc_now
     workers: int = 1
+    # One client per sidecar process, so its circuit breaker remembers failures across runs;
+    # None when no Prometheus is configured (the demo fleet feeds itself).
+    prometheus: PrometheusClient | None = None
 
     def current_hour(self) -> datetime:
         """The start of the current UTC hour: windows end there (the hour in progress is open)."""

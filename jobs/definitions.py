@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from data.connectors.demo.live import extend_demo_usage
+from data.connectors.prometheus import CollectReport, TelemetryError
+from data.connectors.prometheus import collect_usage as collect_usage_from
 from data.workflow.expire import expire_stale
 from engine.profiles import PROFILES
 from jobs.context import JobContext
@@ -29,7 +31,16 @@ class Job:
 
 
 def collect_usage(ctx: JobContext, window: Window) -> int:
-    """Hourly usage up to the window's end: the demo fleet's live feed (Prometheus: issue 7)."""
+    """Hourly usage up to the window's end: from Prometheus when one is configured (each
+    service from its newest stored hour), else the demo fleet's live feed. A Prometheus run
+    that could not refresh every service fails the job, so the next run retries; the
+    collector itself stores only complete batches."""
+    if ctx.prometheus is not None:
+        # The clock, not the window end: the collector settles the last hour itself.
+        report = collect_usage_from(ctx.sessions, ctx.prometheus, now=ctx.clock())
+        if report.stale:
+            raise TelemetryError(report.error or _issues(report))
+        return report.rows_written
     settings = ctx.settings
     return extend_demo_usage(
         ctx.sessions,
@@ -38,6 +49,11 @@ def collect_usage(ctx: JobContext, window: Window) -> int:
         n_services=settings.demo_services,
         until=window.end,
     )
+
+
+def _issues(report: CollectReport) -> str:
+    kinds = sorted({issue.kind for issue in report.issues})
+    return f"{len(report.issues)} services not refreshed ({', '.join(kinds)})"
 
 
 def recompute_recommendations(ctx: JobContext, window: Window) -> int:

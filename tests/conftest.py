@@ -6,6 +6,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,8 @@ from data.db import make_engine, make_sessions
 from data.migrate import upgrade
 from data.settings import Settings
 from tests.support.postgres import postgres_bin_dir, throwaway_cluster
+from tests.support.prometheus import History, backfill, binaries, prometheus_server
+from tests.support.prometheus_history import demo_services, write_openmetrics
 from tests.support.tiers import unavailable
 
 BACKENDS = ("sqlite", "postgresql")
@@ -90,6 +93,24 @@ def db_engine(settings: Settings) -> Iterator[Engine]:
 @pytest.fixture
 def sessions(db_engine: Engine) -> sessionmaker[Session]:
     return make_sessions(db_engine)
+
+
+PROMETHEUS_HISTORY_END = datetime(2026, 10, 1, tzinfo=UTC)
+PROMETHEUS_HISTORY_DAYS = 14
+
+
+@pytest.fixture(scope="session")
+def prometheus_history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[History]:
+    """Debian prometheus on a free loopback port holding 14 days of generated history, started
+    once per session; skips locally (fails in CI) without the binaries."""
+    prometheus, promtool = binaries()
+    services = demo_services(PROMETHEUS_HISTORY_DAYS * 24)
+    base = tmp_path_factory.mktemp("prometheus")
+    start = PROMETHEUS_HISTORY_END - timedelta(days=PROMETHEUS_HISTORY_DAYS)
+    files = write_openmetrics(services, start=start, out_dir=base / "openmetrics")
+    backfill(promtool, files, base / "tsdb")
+    with prometheus_server(prometheus, base / "tsdb") as url:
+        yield History(url, services, PROMETHEUS_HISTORY_END, PROMETHEUS_HISTORY_DAYS)
 
 
 def _admin_execute(server_url: str, statement: str) -> None:
