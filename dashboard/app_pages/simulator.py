@@ -1,0 +1,294 @@
+"""Simulator: what a change does to cost and to the SLA, over a service's (or a team's) history."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from dashboard import deps, queries, simulator_queries
+from dashboard.components import (
+    filters,
+    formats,
+    kpis,
+    page,
+    recs,
+    selection,
+    simulator_charts,
+    simulator_fleet,
+    simulator_levers,
+    simulator_saved,
+    states,
+)
+from dashboard.components.charts import show
+from dashboard.simulator_queries import ServiceInputs
+from data.errors import DataError
+from data.repos import simulations
+from engine.errors import EngineError
+from engine.simulation import Scenario, SimulationResult, simulate, simulate_fleet
+
+MODES = ("One service", "A team")
+
+start = page.begin(
+    "What a change would do: move a lever and see the monthly cost, the odds the SLA holds and "
+    "the risk, replayed over the service's real hourly history with 500 Monte Carlo paths."
+)
+sessions, status = start.sessions, start.status
+usage_end = status.usage_end or datetime.now(UTC)
+options = queries.filter_options(sessions)
+chosen = filters.sidebar(options, today=start.today, first_day=None, with_dates=False)
+
+
+def _pick_service() -> int | None:
+    """Services with a config, narrowed by the sidebar's team filter (the chosen one is kept)."""
+    choices = simulator_queries.service_choices(sessions)
+    teams = set(chosen.filters.teams or ())
+    ids = [sid for sid, (_, team, _) in choices.items() if not teams or team in teams]
+    wanted = st.session_state.get("sim_service", selection.selected_service())
+    if wanted in choices and wanted not in ids:
+        ids.insert(0, wanted)
+    if not ids:
+        st.info("No service with a capacity configuration matches the filters.")
+        return None
+    if st.session_state.get("sim_service") not in ids:
+        st.session_state["sim_service"] = wanted if wanted in ids else ids[0]
+    picked: int = st.selectbox(
+        "Service", ids, key="sim_service", on_change=_service_changed,
+        format_func=lambda sid: " · ".join(choices[sid]),
+    )  # fmt: skip
+    return int(picked)
+
+
+def _service_changed() -> None:
+    simulator_levers.reset()
+    st.session_state[selection.SELECTED_SERVICE] = st.session_state["sim_service"]
+
+
+@st.fragment
+def _what_if(service_id: int) -> None:
+    """Levers and results: a lever move reruns only this fragment (inputs come from cache)."""
+    inputs = simulator_queries.service_inputs(sessions, service_id, usage_end)
+    if inputs is None or inputs.usage.points == 0:
+        st.info(
+            "This service has no hourly usage to replay yet: the simulator needs its "
+            "telemetry (run `make seed` for the demo fleet, or connect Prometheus).",
+            icon=":material/hourglass_empty:",
+        )
+        return
+    levers_column, result_column = st.columns([1, 2.6], gap="medium")
+    with levers_column:
+        levers = simulator_levers.draw(
+            inputs.current,
+            region=inputs.service.region,
+            catalog=simulator_queries.catalog(),
+            history_days=int(inputs.usage.days + 0.999),
+        )
+        if levers.note:
+            st.caption(levers.note)
+    with result_column:
+        try:
+            result = _simulate(inputs, levers.scenario)
+        except (EngineError, ValueError) as error:
+            st.warning(f"This scenario cannot be simulated: {error}", icon=":material/warning:")
+            return
+        _results(service_id, inputs, levers.scenario, result)
+        _save_form(service_id, inputs, levers.scenario, result)
+
+
+def _simulate(inputs: ServiceInputs, scenario: Scenario) -> SimulationResult:
+    return simulate(
+        inputs.usage,
+        inputs.current,
+        scenario,
+        service=inputs.service,
+        catalog=simulator_queries.catalog(),
+    )
+
+
+def _results(
+    service_id: int, inputs: ServiceInputs, scenario: Scenario, result: SimulationResult
+) -> None:
+    kpis.kpi_row(_kpi_cards(result))
+    change = f"{result.config.describe()} at {scenario.growth_pct:+.0f} % demand"
+    latency, utilization = st.columns(2)
+    with latency:
+        if result.hourly.latency_modelled:
+            fig = simulator_charts.latency_band(result, title=f"p95 latency: {change}")
+            show(fig, key="sim_latency")
+        else:
+            st.info(f"No latency projection: {result.hourly.latency_note}.")
+    with utilization:
+        fig = simulator_charts.utilization_band(result, title=f"CPU utilization: {change}")
+        show(fig, key="sim_utilization")
+    today = simulator_queries.current_cost(sessions, service_id, usage_end, scenario.horizon_days)
+    if today is not None:
+        steps = simulator_charts.cost_steps(today, result.cost)
+        show(simulator_charts.cost_waterfall(steps), key="sim_waterfall")
+    st.caption(
+        f"Current config: {inputs.current.describe()} · scenario: {result.config.describe()} · "
+        f"{result.paths:,} paths over {scenario.horizon_days} days of history"
+    )
+
+
+def _kpi_cards(result: SimulationResult) -> list[kpis.Kpi]:
+    cost, sla, delta = result.cost, result.sla, result.delta
+    now_usd = delta.current_monthly_effective_usd
+    change_pct = 100.0 * delta.monthly_effective_usd_delta / now_usd if now_usd else 0.0
+    change_pct = change_pct if round(change_pct, 1) != 0 else 0.0
+    hours_delta = sla.breach_hours_p50 - delta.current_breach_hours
+    scenario_usd = formats.money(cost.effective_usd.p50, "USD")
+    spread = f"{formats.money(cost.effective_usd.p5, 'USD')}–"
+    spread += formats.money(cost.effective_usd.p95, "USD")
+    return [
+        kpis.Kpi(
+            "Monthly cost Δ",
+            f"{_signed_money(delta.monthly_effective_usd_delta)} /mo",
+            delta=(
+                f"{change_pct:+.1f} % → {scenario_usd} /mo" if change_pct else f"{scenario_usd} /mo"
+            ),
+            delta_color="inverse" if change_pct else "off",
+            delta_arrow="auto" if change_pct else "off",
+            help=f"Effective cost of the median path minus today's; 5–95 %: {spread} /mo.",
+        ),
+        kpis.Kpi(
+            "P(SLA holds)",
+            f"{sla.hold_probability * 100:.1f} %",
+            delta="holds on the replay" if sla.holds_replay else "breaks on the replay",
+            delta_color="normal" if sla.holds_replay else "inverse",
+            delta_arrow="up" if sla.holds_replay else "down",
+            help="Share of the Monte Carlo paths on which every SLA rule holds.",
+        ),
+        kpis.Kpi(
+            "Breach hours",
+            f"{sla.breach_hours_p50:,.0f} h",
+            delta=f"{hours_delta:+,.0f} h vs current ({delta.current_breach_hours:,} h)",
+            delta_color="inverse",
+            help="Hours with projected p95 above the SLA target (median path), over the replay.",
+        ),
+        kpis.Kpi(
+            "Risk",
+            recs.risk_badge(sla.risk_score),
+            delta=_n_plus_one(result),
+            delta_color="off",
+            delta_arrow="off",
+            help="Risk 0–4, the highest sub-score: "
+            + ", ".join(
+                f"{recs.SUB_SCORE_LABELS.get(k, k)} {v}" for k, v in sla.risk_sub_scores.items()
+            ),
+        ),
+    ]
+
+
+def _n_plus_one(result: SimulationResult) -> str:
+    if not result.sla.n_plus_one_required:
+        return "N+1 not required"
+    return "N+1 holds" if result.sla.n_plus_one_ok else "N+1 fails"
+
+
+def _signed_money(usd: float) -> str:
+    """`+$310` / `-$1,075`; a change that rounds to nothing reads `$0` (no sign, no arrow)."""
+    whole = round(usd)
+    text = formats.money(abs(whole), "USD")
+    return text if whole == 0 else f"{'+' if whole > 0 else '-'}{text}"
+
+
+def _save_form(
+    service_id: int, inputs: ServiceInputs, scenario: Scenario, result: SimulationResult
+) -> None:
+    default = f"{scenario.growth_pct:+.0f} % demand · {result.config.describe()}"
+    name_column, button_column = st.columns([3, 1], vertical_alignment="bottom")
+    name = name_column.text_input(
+        "Scenario name", placeholder=default, key="sim_save_name", max_chars=200
+    )
+    if not button_column.button(
+        "Save scenario", key="sim_save", icon=":material/bookmark_add:", width="stretch"
+    ):
+        return
+    summary = simulations.summarize(result, inputs.current, scenario)
+    actor = deps.settings().local_actor
+    with sessions.begin() as session:
+        simulations.save_scenario(
+            session,
+            name=name.strip() or default,
+            scenario=scenario,
+            summary=summary,
+            service_id=service_id,
+            team=inputs.service.team,
+            actor=actor,
+            now=datetime.now(UTC),
+        )
+    simulator_queries.forget_saved()
+    st.session_state.pop("sim_compare", None)  # the comparison starts again from the newest two
+    st.session_state["sim_saved_note"] = f"Saved scenario “{name.strip() or default}”."
+    st.rerun()  # the whole page: the saved-scenarios table below shows it
+
+
+def _promote(simulation_id: int) -> None:
+    try:
+        with sessions.begin() as session:
+            rec_id = simulations.promote_to_recommendation(
+                session, simulation_id, now=datetime.now(UTC)
+            )
+    except DataError as error:
+        st.warning(str(error), icon=":material/warning:")
+        return
+    queries.backlog.clear()
+    st.session_state["sim_promoted"] = rec_id
+
+
+def _saved_section(service_id: int) -> None:
+    st.subheader("Saved scenarios", anchor=False)
+    note = st.session_state.pop("sim_saved_note", None)
+    if note:
+        st.success(note, icon=":material/bookmark_added:")
+    saved = simulator_queries.saved_scenarios(sessions, service_id)
+    service, _ = queries.service_profile(sessions, service_id)
+    simulator_saved.show(saved, slug=service.slug, promote=_promote)
+    promoted = st.session_state.get("sim_promoted")
+    if promoted is not None:
+        st.success(
+            f"Recommendation #{promoted} is open: it now waits for approval on the "
+            "Recommendations page, like any other.",
+            icon=":material/lightbulb:",
+        )
+        st.page_link(
+            "app_pages/recommendations.py",
+            label=f"Open recommendation #{promoted}",
+            icon=":material/arrow_forward:",
+            query_params={selection.RECOMMENDATION_PARAM: str(promoted)},
+        )
+
+
+@st.fragment
+def _fleet(team: str) -> None:
+    """A team under a demand growth: which services break and what keeps them whole."""
+    members = simulator_queries.team_members(sessions, team, usage_end)
+    if not members:
+        st.info(f"No service of team {team} has a config and usage to replay.")
+        return
+    growth = st.slider("Demand growth for the team (%)", -50, 200, 30, step=5,
+                       key="sim_fleet_growth_pct")  # fmt: skip
+    try:
+        result = simulate_fleet(
+            members, growth_pct=float(growth), catalog=simulator_queries.catalog()
+        )
+    except (EngineError, ValueError) as error:
+        st.warning(f"This scenario cannot be simulated: {error}", icon=":material/warning:")
+        return
+    simulator_fleet.show(result, team=team)
+
+
+st.segmented_control("Simulate", MODES, default=MODES[0], key="sim_mode", selection_mode="single")
+if st.session_state.get("sim_mode") == MODES[1]:
+    teams = list(chosen.filters.teams or options.teams)
+    picked_team = st.selectbox("Team", teams, key="sim_team")
+    if picked_team is not None:
+        _fleet(str(picked_team))
+else:
+    service_id = _pick_service()
+    if service_id is not None:
+        _what_if(service_id)
+        st.divider()
+        _saved_section(service_id)
+st.divider()
+states.freshness_line(status)

@@ -1,0 +1,93 @@
+"""Team mode of the Simulator: who breaks the SLA under a demand growth, and the cost to fix it."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.components import export, formats, kpis, recs
+from engine.simulation import FleetResult
+
+COLUMNS = {
+    "service": "Service",
+    "sla": "SLA at this growth",
+    "breach_hours": "Breach hours",
+    "risk": "Risk",
+    "replicas": "Replicas now → needed",
+    "monthly_now_usd": "Monthly cost now (USD/mo)",
+    "keep_whole_usd": "Extra to keep it whole (USD/mo)",
+    "note": "Why",
+}
+
+
+def frame(result: FleetResult) -> pd.DataFrame:
+    """One row per service, the breaking ones (costliest fix first) on top."""
+    rows = [
+        {
+            "service": outcome.slug,
+            "sla": "✓ holds" if outcome.sla_holds else "⚠ breaks",
+            "breach_hours": outcome.breach_hours,
+            "risk": recs.risk_badge(outcome.risk_score),
+            "replicas": f"{outcome.current_replicas} → "
+            + ("?" if outcome.cheapest_replicas is None else str(outcome.cheapest_replicas)),
+            "monthly_now_usd": round(outcome.monthly_effective_usd_current, 2),
+            "keep_whole_usd": (
+                None
+                if outcome.keep_whole_monthly_usd is None
+                else round(outcome.keep_whole_monthly_usd, 2)
+            ),
+            "note": outcome.note,
+            "_holds": outcome.sla_holds,
+        }
+        for outcome in result.outcomes
+    ]
+    table = pd.DataFrame(rows, columns=[*COLUMNS, "_holds"])
+    ordered = table.sort_values(["_holds", "keep_whole_usd"], ascending=[True, False])
+    return ordered.drop(columns="_holds").reset_index(drop=True)
+
+
+def show(result: FleetResult, *, team: str) -> None:
+    total = len(result.outcomes)
+    kpis.kpi_row(
+        [
+            kpis.Kpi(
+                "Services breaking the SLA",
+                f"{result.breaking_count} of {total}",
+                delta=f"at {result.growth_pct:+.0f} % demand",
+                delta_color="off",
+                delta_arrow="off",
+            ),
+            kpis.Kpi(
+                "Cost to keep them whole",
+                f"+{formats.money(result.keep_whole_monthly_usd, 'USD')} /mo",
+                help="Extra effective cost of the smallest replica count that keeps each SLA.",
+            ),
+            kpis.Kpi(
+                "Not fixable by replicas",
+                str(result.unfixable_count),
+                help="No replica count searched keeps the SLA at the current size per replica.",
+            ),
+        ]
+    )
+    table = frame(result)
+    st.dataframe(
+        table,
+        column_config={
+            key: st.column_config.NumberColumn(label, format="%,.0f")
+            if key.endswith("_usd")
+            else st.column_config.TextColumn(label)
+            for key, label in COLUMNS.items()
+        }
+        | {"breach_hours": st.column_config.NumberColumn("Breach hours", format="%d h")},
+        hide_index=True,
+        key="sim_fleet_table",
+    )
+    st.download_button(
+        "Export CSV",
+        data=export.to_csv_bytes(table.rename(columns=COLUMNS)),
+        file_name=f"tightrope-team-{team}-growth-{result.growth_pct:+.0f}.csv",
+        mime="text/csv",
+        key="sim_fleet_export",
+        icon=":material/download:",
+        on_click="ignore",
+    )

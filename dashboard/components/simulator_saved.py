@@ -1,0 +1,144 @@
+"""Saved scenarios: the table, the side-by-side comparison, CSV export and promotion."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.components import export, recs
+from data.repos.simulations import SavedScenario
+
+COLUMNS = {
+    "name": "Scenario",
+    "growth_pct": "Demand growth (%)",
+    "config": "Config",
+    "schedule": "Schedule",
+    "commitment_pct": "Committed (%)",
+    "spot_pct": "Spot (%)",
+    "monthly_effective_usd": "Monthly cost (USD)",
+    "monthly_delta_usd": "Δ vs current (USD/mo)",
+    "hold_probability_pct": "P(SLA holds) (%)",
+    "breach_hours": "Breach hours (median path)",
+    "risk": "Risk",
+    "horizon_days": "History (days)",
+    "created_by": "Saved by",
+    "created_at": "Saved at (UTC)",
+}
+
+
+def frame(saved: Sequence[SavedScenario]) -> pd.DataFrame:
+    """One row per saved service scenario, numbers numeric, in COLUMNS order (plus `id`)."""
+    rows = []
+    for item in saved:
+        summary = item.summary
+        if summary is None:
+            continue
+        proposed = summary.proposed
+        rows.append(
+            {
+                "id": item.id,
+                "name": item.name,
+                "growth_pct": summary.growth_pct,
+                "config": proposed.describe(),
+                "schedule": "always on" if proposed.schedule == "always" else proposed.schedule,
+                "commitment_pct": proposed.commitment_coverage_pct,
+                "spot_pct": proposed.spot_pct,
+                "monthly_effective_usd": round(summary.monthly_effective_usd, 2),
+                "monthly_delta_usd": round(summary.monthly_effective_usd_delta, 2),
+                "hold_probability_pct": round(summary.hold_probability * 100.0, 1),
+                "breach_hours": summary.breach_hours_p50,
+                "risk": recs.risk_badge(summary.risk_score),
+                "horizon_days": summary.horizon_days,
+                "created_by": item.created_by,
+                "created_at": item.created_at.strftime("%Y-%m-%d %H:%M"),
+            }
+        )
+    return pd.DataFrame(rows, columns=["id", *COLUMNS])
+
+
+def side_by_side(table: pd.DataFrame) -> pd.DataFrame:
+    """Scenarios as columns, figures as rows (named as in COLUMNS), for reading across."""
+    shown = table.drop(columns="id").rename(columns=COLUMNS).set_index("Scenario")
+    wide = shown.T.astype("string")
+    wide.columns = [str(c) for c in wide.columns]
+    return wide.reset_index(names="Figure")
+
+
+def show(
+    saved: Sequence[SavedScenario],
+    *,
+    slug: str,
+    promote: Callable[[int], None],
+) -> None:
+    """Table of saved scenarios, a comparison of the chosen ones, CSV export and promotion."""
+    table = frame(saved)
+    if table.empty:
+        st.info(
+            "No saved scenario for this service yet: set the levers above, name the scenario "
+            "and press **Save scenario**.",
+            icon=":material/bookmark:",
+        )
+        return
+    st.dataframe(
+        table.sort_values("monthly_effective_usd"),
+        column_order=list(COLUMNS),
+        column_config=_column_config(),
+        hide_index=True,
+        key="sim_saved_table",
+    )
+    labels = dict(zip(table["id"].astype(int), table["name"], strict=True))
+    picked: list[int] = st.multiselect(
+        "Compare side by side", list(labels), default=list(labels)[-2:],
+        format_func=lambda sid: labels[sid], key="sim_compare",
+    )  # fmt: skip
+    chosen = table[table["id"].isin(picked)]
+    if len(chosen) >= 2:
+        st.dataframe(side_by_side(chosen), hide_index=True, key="sim_compare_table")
+    else:
+        st.caption("Pick two or more scenarios to read them side by side.")
+    left, middle, right = st.columns([2, 1, 1], vertical_alignment="bottom")
+    target = left.selectbox(
+        "Scenario to propose", list(labels), index=len(labels) - 1,
+        format_func=lambda sid: labels[sid], key="sim_promote_pick",
+    )  # fmt: skip
+    if middle.button(
+        "Propose as recommendation", key="sim_promote", icon=":material/lightbulb:",
+        help="Creates an open recommendation that goes through the normal approval workflow.",
+        width="stretch",
+    ):  # fmt: skip
+        promote(int(target))
+    right.download_button(
+        "Export CSV",
+        data=export.to_csv_bytes(table.drop(columns="id").rename(columns=COLUMNS)),
+        file_name=f"tightrope-scenarios-{slug}.csv",
+        mime="text/csv",
+        key="sim_export",
+        icon=":material/download:",
+        on_click="ignore",
+        width="stretch",
+    )
+
+
+def _column_config() -> dict[str, Any]:
+    money = st.column_config.NumberColumn
+    return {
+        "name": st.column_config.TextColumn(COLUMNS["name"]),
+        "growth_pct": st.column_config.NumberColumn(COLUMNS["growth_pct"], format="%+.0f %%"),
+        "config": st.column_config.TextColumn(COLUMNS["config"]),
+        "schedule": st.column_config.TextColumn(COLUMNS["schedule"]),
+        "commitment_pct": st.column_config.NumberColumn("Committed", format="%.0f %%"),
+        "spot_pct": st.column_config.NumberColumn("Spot", format="%.0f %%"),
+        "monthly_effective_usd": money("Monthly cost (USD/mo)", format="%,.0f"),
+        "monthly_delta_usd": money("Δ vs current (USD/mo)", format="%+,.0f"),
+        "hold_probability_pct": st.column_config.ProgressColumn(
+            "P(SLA holds)", min_value=0.0, max_value=100.0, format="%.1f %%"
+        ),
+        "breach_hours": st.column_config.NumberColumn("Breach hours", format="%.0f h"),
+        "risk": st.column_config.TextColumn("Risk"),
+        "horizon_days": st.column_config.NumberColumn("History", format="%d d"),
+        "created_by": st.column_config.TextColumn("Saved by"),
+        "created_at": st.column_config.TextColumn("Saved at (UTC)"),
+    }

@@ -1,0 +1,116 @@
+"""Cached inputs of the Simulator: a slider move reads these from memory, never the database.
+
+The usage window of a service (the last HISTORY_DAYS days up to the newest hour) and its
+config are cached per service and data version (`usage_end`), the catalog once per process.
+The current config's own cost breakdown is cached too: it does not depend on the sliders.
+Saved scenarios are cached until a save clears them (`forget_saved`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import streamlit as st
+from sqlalchemy.orm import Session, sessionmaker
+
+from dashboard import deps
+from data.catalog import load_catalog_for
+from data.errors import NotFound
+from data.repos import fleet_usage, services, simulations
+from data.repos.simulations import SavedScenario
+from engine.capacity import CapacityConfig
+from engine.catalog import Catalog
+from engine.service import Service
+from engine.simulation import FleetMember, MonthlyCost, Scenario, simulate
+from engine.usage import UsageWindow
+
+Sessions = sessionmaker[Session]
+_TTL_S = deps.settings().query_cache_ttl_s
+HISTORY_DAYS = 90
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceInputs:
+    """What one service's simulation needs: who it is, what runs now, its recent usage."""
+
+    service: Service
+    current: CapacityConfig
+    usage: UsageWindow
+
+
+@st.cache_resource(show_spinner=False)
+def catalog() -> Catalog:
+    """The pricing catalog with the configured discounts, loaded once per process."""
+    return load_catalog_for(deps.settings())
+
+
+@st.cache_data(ttl=_TTL_S, show_spinner=False)
+def service_choices(_sessions: Sessions) -> dict[int, tuple[str, str, str]]:
+    """Every service with a config: id → (name, team, environment), by name."""
+    with _sessions() as session:
+        configured = services.current_configs(session)
+        found = sorted(services.list_services(session), key=lambda s: (s.name, s.id))
+    return {s.id: (s.name, s.team, s.environment) for s in found if s.id in configured}
+
+
+@st.cache_data(ttl=_TTL_S, show_spinner=False)
+def service_inputs(
+    _sessions: Sessions, service_id: int, usage_end: datetime
+) -> ServiceInputs | None:
+    """The service, its current config and its last HISTORY_DAYS of usage (None: no config)."""
+    start = usage_end - timedelta(days=HISTORY_DAYS)
+    with _sessions() as session:
+        service = services.get_service(session, service_id)
+        try:
+            current = services.current_config(session, service_id)
+        except NotFound:
+            return None
+        usage = fleet_usage.load_usage_windows(session, [service_id], start=start, end=usage_end)
+    return ServiceInputs(service, current, usage[service_id])
+
+
+@st.cache_data(ttl=_TTL_S, show_spinner=False)
+def current_cost(
+    _sessions: Sessions, service_id: int, usage_end: datetime, horizon_days: int
+) -> MonthlyCost | None:
+    """Monthly cost of the current config over the horizon (one replay: it has no spread)."""
+    inputs = service_inputs(_sessions, service_id, usage_end)
+    if inputs is None or inputs.usage.points == 0:
+        return None
+    result = simulate(
+        inputs.usage,
+        inputs.current,
+        Scenario(horizon_days=horizon_days, paths=1),
+        service=inputs.service,
+        catalog=catalog(),
+    )
+    return result.cost
+
+
+@st.cache_data(ttl=_TTL_S, show_spinner=False)
+def team_members(_sessions: Sessions, team: str, usage_end: datetime) -> tuple[FleetMember, ...]:
+    """The team's services that have a config and usage, with their last HISTORY_DAYS."""
+    start = usage_end - timedelta(days=HISTORY_DAYS)
+    with _sessions() as session:
+        configs = services.current_configs(session)
+        mine = [s for s in services.list_services(session) if s.team == team and s.id in configs]
+        usage = fleet_usage.load_usage_windows(
+            session, [s.id for s in mine], start=start, end=usage_end
+        )
+    return tuple(
+        FleetMember(service=s, current=configs[s.id], usage=usage[s.id])
+        for s in sorted(mine, key=lambda s: s.name)
+        if usage[s.id].points > 0
+    )
+
+
+@st.cache_data(ttl=_TTL_S, show_spinner=False)
+def saved_scenarios(_sessions: Sessions, service_id: int) -> tuple[SavedScenario, ...]:
+    with _sessions() as session:
+        return tuple(simulations.list_scenarios(session, service_id=service_id))
+
+
+def forget_saved() -> None:
+    """After a save: the next read of the saved scenarios goes to the database."""
+    saved_scenarios.clear()

@@ -1,0 +1,317 @@
+"""Saved what-if scenarios: store, list and read them, and promote one to a recommendation.
+
+A saved scenario keeps the `Scenario` (the levers) and a `ScenarioSummary` (what the engine
+said when it was saved: the config it ran, cost, SLA odds, risk), so scenarios compare side by
+side without re-simulating and a promotion proposes exactly what the analyst looked at.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from data.errors import Drifted, InvalidInput, NotFound
+from data.models import RecommendationRow, SimulationRow
+from data.repos import services
+from data.repos.recommendations import LIVE_STATUSES, insert_recommendation, to_json
+from engine.capacity import CapacityConfig
+from engine.recommendation import (
+    Money,
+    Recommendation,
+    RecommendationKind,
+    Risk,
+    SlaSummary,
+)
+from engine.simulation import Scenario, SimulationResult
+
+SCENARIO_SCOPE = "scenario"  # a slot no recompute evaluates, so none supersedes a promotion
+MAX_NAME_CHARS = 200
+_SIZE_FIELDS = ("instance_type", "cpu_request_cores", "memory_request_gib")
+_PRICING_FIELDS = ("commitment_coverage_pct", "spot_pct")
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioSummary:
+    """What a scenario's simulation said, in the units a reviewer reads (USD per month, hours)."""
+
+    current: CapacityConfig
+    proposed: CapacityConfig
+    growth_pct: float
+    horizon_days: int
+    paths: int
+    window_start: str
+    window_end: str
+    current_monthly_list_usd: float
+    current_monthly_effective_usd: float
+    monthly_list_usd: float  # median path
+    monthly_effective_usd: float  # median path
+    monthly_effective_usd_p5: float
+    monthly_effective_usd_p95: float
+    monthly_effective_usd_delta: float
+    commitment_waste_usd: float
+    spot_savings_usd: float
+    schedule_savings_usd: float
+    current_breach_hours: int
+    breach_hours_replay: int
+    breach_hours_p50: float
+    hold_probability: float
+    holds_replay: bool
+    n_plus_one_required: bool
+    n_plus_one_ok: bool
+    risk_score: int
+    risk_label: str
+    risk_sub_scores: dict[str, int]
+    projected_p95_ms: float  # 95th percentile of the replay's hourly p95 (finite hours)
+    hours_within_target_pct: float
+    peak_utilization: float
+
+
+@dataclass(frozen=True, slots=True)
+class SavedScenario:
+    """A stored scenario with its summary (None for a team scenario's free-form summary)."""
+
+    id: int
+    service_id: int | None
+    team: str | None
+    name: str
+    scenario: Scenario
+    summary: ScenarioSummary | None
+    created_by: str
+    created_at: datetime
+
+
+def summarize(
+    result: SimulationResult, current: CapacityConfig, scenario: Scenario
+) -> ScenarioSummary:
+    """Reduce a simulation result to the figures a saved scenario keeps."""
+    hourly, sla, cost, delta = result.hourly, result.sla, result.cost, result.delta
+    latency = hourly.replay_latency_p95_ms[np.isfinite(hourly.replay_latency_p95_ms)]
+    judged = int(np.count_nonzero(~np.isnan(hourly.replay_latency_p95_ms)))
+    return ScenarioSummary(
+        current=current,
+        proposed=result.config,
+        growth_pct=scenario.growth_pct,
+        horizon_days=scenario.horizon_days,
+        paths=result.paths,
+        window_start=str(hourly.hour_start[0]) if len(hourly.hour_start) else "",
+        window_end=str(hourly.hour_start[-1]) if len(hourly.hour_start) else "",
+        current_monthly_list_usd=delta.current_monthly_list_usd,
+        current_monthly_effective_usd=delta.current_monthly_effective_usd,
+        monthly_list_usd=cost.list_usd.p50,
+        monthly_effective_usd=cost.effective_usd.p50,
+        monthly_effective_usd_p5=cost.effective_usd.p5,
+        monthly_effective_usd_p95=cost.effective_usd.p95,
+        monthly_effective_usd_delta=delta.monthly_effective_usd_delta,
+        commitment_waste_usd=cost.commitment_waste_usd.p50,
+        spot_savings_usd=cost.spot_savings_usd.p50,
+        schedule_savings_usd=cost.schedule_savings_usd.p50,
+        current_breach_hours=delta.current_breach_hours,
+        breach_hours_replay=sla.breach_hours_replay,
+        breach_hours_p50=sla.breach_hours_p50,
+        hold_probability=sla.hold_probability,
+        holds_replay=sla.holds_replay,
+        n_plus_one_required=sla.n_plus_one_required,
+        n_plus_one_ok=sla.n_plus_one_ok,
+        risk_score=sla.risk_score,
+        risk_label=sla.risk_label,
+        risk_sub_scores=dict(sla.risk_sub_scores),
+        projected_p95_ms=float(np.percentile(latency, 95.0)) if latency.size else math.nan,
+        hours_within_target_pct=(
+            100.0 * (1.0 - sla.breach_hours_replay / judged) if judged else math.nan
+        ),
+        peak_utilization=_nanmax(hourly.replay_utilization),
+    )
+
+
+def save_scenario(
+    session: Session,
+    *,
+    name: str,
+    scenario: Scenario,
+    summary: ScenarioSummary | dict[str, Any],
+    service_id: int | None,
+    team: str | None,
+    actor: str,
+    now: datetime,
+) -> int:
+    """Store a scenario and its summary; returns its id. Never commits.
+
+    Rules: a name is 1–200 characters after trimming; a scenario names a service or a team.
+    """
+    name = name.strip()
+    if not 1 <= len(name) <= MAX_NAME_CHARS:
+        raise InvalidInput(f"a scenario name needs 1–{MAX_NAME_CHARS} characters")
+    if service_id is None and team is None:
+        raise InvalidInput("a scenario belongs to a service or a team")
+    row = SimulationRow(
+        service_id=service_id,
+        team=team,
+        name=name,
+        scenario=to_json(scenario),
+        summary=to_json(summary),
+        created_by=actor,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def list_scenarios(
+    session: Session, *, service_id: int | None = None, team: str | None = None
+) -> list[SavedScenario]:
+    """Saved scenarios, oldest first, of one service and/or team (every one without filters)."""
+    query = select(SimulationRow).order_by(SimulationRow.created_at, SimulationRow.id)
+    if service_id is not None:
+        query = query.where(SimulationRow.service_id == service_id)
+    if team is not None:
+        query = query.where(SimulationRow.team == team)
+    return [_to_saved(row) for row in session.scalars(query)]
+
+
+def get_scenario(session: Session, simulation_id: int) -> SavedScenario:
+    row = session.get(SimulationRow, simulation_id)
+    if row is None:
+        raise NotFound(f"scenario {simulation_id} does not exist")
+    return _to_saved(row)
+
+
+def promote_to_recommendation(
+    session: Session, simulation_id: int, *, currency: str = "USD", now: datetime
+) -> int:
+    """Turn a saved service scenario into an open recommendation; returns its id. Never commits.
+
+    Rules: the scenario must change the config and the service must still run the config the
+    scenario was simulated against (else Drifted: simulate again). Promoting the same proposal
+    twice returns the live recommendation already made. The kind is the closest rule's
+    (`proposal_kind`); the scope is "scenario", so a recompute never supersedes it.
+    """
+    saved = get_scenario(session, simulation_id)
+    summary = saved.summary
+    if saved.service_id is None or summary is None:
+        raise InvalidInput("only a single service's scenario can become a recommendation")
+    if summary.proposed == summary.current:
+        raise InvalidInput(f"scenario {saved.name!r} does not change the configuration")
+    live = services.current_config(session, saved.service_id)
+    if live != summary.current:
+        raise Drifted(
+            f"the service's configuration changed since scenario {saved.name!r} was saved "
+            f"({summary.current.describe()} → now {live.describe()}): simulate it again"
+        )
+    rec = _recommendation(saved, summary, currency=currency)
+    existing = session.scalars(
+        select(RecommendationRow.id).where(
+            RecommendationRow.fingerprint == rec.key, RecommendationRow.status.in_(LIVE_STATUSES)
+        )
+    ).first()
+    if existing is not None:
+        return int(existing)
+    return insert_recommendation(session, rec, now=now)
+
+
+def proposal_kind(current: CapacityConfig, proposed: CapacityConfig) -> RecommendationKind:
+    """The rule a change resembles: size + count → joint, size → rightsize, count → horizontal,
+    schedule alone → off_hours, pricing mix alone → commitment; anything else → joint."""
+    size = _differs(current, proposed, _SIZE_FIELDS)
+    count = current.replicas != proposed.replicas
+    schedule = current.schedule != proposed.schedule
+    pricing = _differs(current, proposed, _PRICING_FIELDS)
+    if size and not (schedule or pricing):
+        return "joint" if count else "rightsize"
+    if count and not (size or schedule or pricing):
+        return "horizontal"
+    if schedule and not (size or count or pricing):
+        return "off_hours"
+    if pricing and not (size or count or schedule):
+        return "commitment"
+    return "joint"
+
+
+def _recommendation(
+    saved: SavedScenario, summary: ScenarioSummary, *, currency: str
+) -> Recommendation:
+    kind = proposal_kind(summary.current, summary.proposed)
+    why = f"from scenario {saved.name}"
+    reason = (
+        f"Proposed {why} (saved by {saved.created_by}): {summary.current.describe()} → "
+        f"{summary.proposed.describe()}, P(SLA holds) {summary.hold_probability * 100:.1f} % "
+        f"at {summary.growth_pct:+.0f} % demand."
+    )
+    return Recommendation(
+        kind=kind,
+        outcome="recommend",
+        reason=reason,
+        service_id=saved.service_id,
+        scope=SCENARIO_SCOPE,
+        current=summary.current,
+        proposed=summary.proposed,
+        cost_current=Money(summary.current_monthly_list_usd, summary.current_monthly_effective_usd),
+        cost_proposed=Money(summary.monthly_list_usd, summary.monthly_effective_usd),
+        risk=Risk(summary.risk_score, dict(summary.risk_sub_scores)),
+        sla=SlaSummary(
+            passes=summary.holds_replay,
+            projected_p95_ms=summary.projected_p95_ms,
+            hours_within_target_pct=summary.hours_within_target_pct,
+            peak_utilization=summary.peak_utilization,
+            n_plus_one_ok=summary.n_plus_one_ok,
+            availability_ok=summary.n_plus_one_ok or not summary.n_plus_one_required,
+            reasons=() if summary.holds_replay else ("the SLA does not hold on the replay",),
+        ),
+        explanation={
+            "why": why,
+            "simulation_id": saved.id,
+            "scenario_name": saved.name,
+            "scenario": to_json(saved.scenario),
+            "growth_pct": summary.growth_pct,
+            "hold_probability": summary.hold_probability,
+            "breach_hours_p50": summary.breach_hours_p50,
+            "paths": summary.paths,
+            "window_start": summary.window_start,
+            "window_end": summary.window_end,
+        },
+        effort="low" if kind in ("horizontal", "off_hours", "commitment") else "medium",
+        restart_needed=_differs(summary.current, summary.proposed, _SIZE_FIELDS),
+        currency=currency,
+    )
+
+
+def _to_saved(row: SimulationRow) -> SavedScenario:
+    return SavedScenario(
+        id=row.id,
+        service_id=row.service_id,
+        team=row.team,
+        name=row.name,
+        scenario=Scenario(**row.scenario),
+        summary=_summary(row.summary),
+        created_by=row.created_by,
+        created_at=row.created_at,
+    )
+
+
+def _summary(stored: dict[str, Any]) -> ScenarioSummary | None:
+    """JSON → ScenarioSummary (nulls written for NaN come back as NaN); None if not one."""
+    names = {field.name for field in fields(ScenarioSummary)}
+    if set(stored) != names:
+        return None
+    values = dict(stored)
+    values["current"] = CapacityConfig(**stored["current"])
+    values["proposed"] = CapacityConfig(**stored["proposed"])
+    values["risk_sub_scores"] = {str(k): int(v) for k, v in stored["risk_sub_scores"].items()}
+    for name in ("projected_p95_ms", "hours_within_target_pct", "peak_utilization"):
+        values[name] = math.nan if stored[name] is None else float(stored[name])
+    return ScenarioSummary(**values)
+
+
+def _differs(current: CapacityConfig, proposed: CapacityConfig, names: tuple[str, ...]) -> bool:
+    return any(getattr(current, name) != getattr(proposed, name) for name in names)
+
+
+def _nanmax(values: np.ndarray) -> float:
+    finite = values[np.isfinite(values)]
+    return float(finite.max()) if finite.size else math.nan

@@ -1,0 +1,176 @@
+"""The Simulator page (AppTest): defaults, levers move the KPIs, save, compare, promote, teams."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pandas as pd
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+from streamlit.testing.v1 import AppTest
+
+from data.db import make_engine, make_sessions
+from data.repos import recommendations, simulations
+from data.settings import Settings
+from tests.dashboard.conftest import APP_PATH
+
+PAGE = "app_pages/simulator.py"
+
+
+@pytest.fixture
+def sessions(seeded_database: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(Settings(database_url=seeded_database, _env_file=None))
+    yield make_sessions(engine)
+    engine.dispose()
+
+
+def _open() -> AppTest:
+    at = AppTest.from_file(APP_PATH, default_timeout=90).run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def _metrics(at: AppTest) -> dict[str, tuple[str, str]]:
+    return {m.label: (m.value, m.delta) for m in at.metric}
+
+
+def _chart_titles(at: AppTest) -> list[str]:
+    return [_figure(el)["layout"]["title"]["text"] for el in at.get("plotly_chart")]
+
+
+def _figure(element: Any) -> dict[str, Any]:
+    figure: dict[str, Any] = json.loads(element.proto.spec)
+    return figure
+
+
+def _table(at: AppTest, column: str) -> pd.DataFrame:
+    """The (first) table that has `column` (st.dataframe keys are not exposed to AppTest)."""
+    found: pd.DataFrame = next(d.value for d in at.dataframe if column in d.value.columns)
+    return found
+
+
+def _save(at: AppTest, name: str) -> None:
+    at.text_input(key="sim_save_name").input(name).run()
+    at.button(key="sim_save").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+
+
+@pytest.mark.usefixtures("seeded_database")
+def test_defaults_simulate_the_current_config_with_no_change() -> None:
+    at = _open()
+
+    metrics = _metrics(at)
+
+    assert at.title[0].value == "Simulator"
+    assert at.selectbox(key="sim_service").value is not None
+    assert metrics["Monthly cost Δ"][0] == "$0 /mo"
+    assert metrics["Breach hours"][1].startswith("+0 h vs current")
+    assert set(metrics) == {"Monthly cost Δ", "P(SLA holds)", "Breach hours", "Risk"}
+    assert _chart_titles(at) == [
+        "p95 latency: 3 × m5.large at +0 % demand",
+        "CPU utilization: 3 × m5.large at +0 % demand",
+        "Monthly cost: $210 → $210",
+    ]
+
+
+@pytest.mark.usefixtures("seeded_database")
+def test_latency_chart_draws_a_band_a_median_and_the_sla_target() -> None:
+    at = _open()
+
+    latency = _figure(at.get("plotly_chart")[0])
+
+    assert [t["name"] for t in latency["data"]] == [
+        "5 %",
+        "5–95 % band",
+        "Median",
+        "SLA target 250 ms",
+    ]
+    assert latency["data"][1]["fill"] == "tonexty"
+    assert latency["layout"]["yaxis"]["title"]["text"] == "p95 latency (ms)"
+    waterfall = _figure(at.get("plotly_chart")[2])["data"][0]
+    assert waterfall["x"] == ["Current", "Compute", "Commitment", "Spot", "Schedule", "Scenario"]
+
+
+@pytest.mark.usefixtures("seeded_database")
+def test_moving_the_growth_slider_changes_the_kpis_and_titles() -> None:
+    at = _open()
+    before = _metrics(at)
+
+    at.slider(key="sim_growth_pct").set_value(150).run()
+
+    after = _metrics(at)
+    assert after["Breach hours"] != before["Breach hours"]
+    assert _chart_titles(at)[0] == "p95 latency: 3 × m5.large at +150 % demand"
+
+
+@pytest.mark.usefixtures("seeded_database")
+def test_fewer_replicas_cost_less() -> None:
+    at = _open()
+
+    at.slider(key="sim_replicas").set_value(2).run()
+
+    value, delta = _metrics(at)["Monthly cost Δ"]
+    assert value == "-$70 /mo"
+    assert delta == "-33.3 % → $140 /mo"
+    assert _chart_titles(at)[2] == "Monthly cost: $210 → $140"
+
+
+@pytest.mark.usefixtures("seeded_database")
+def test_saved_scenarios_are_listed_compared_and_exported() -> None:
+    at = _open()
+    _save(at, "as is")
+    at.slider(key="sim_replicas").set_value(5).run()
+
+    _save(at, "five replicas")
+
+    table = _table(at, "created_by")
+    assert sorted(table["name"]) == ["as is", "five replicas"]
+    assert set(table["created_by"]) == {Settings(_env_file=None).local_actor}
+    compared = _table(at, "Figure")
+    assert list(compared.columns) == ["Figure", "as is", "five replicas"]
+    assert "Monthly cost (USD)" in compared["Figure"].tolist()
+    assert at.get("download_button")
+    assert "Saved scenario “five replicas”." in [s.value for s in at.success]
+
+
+def test_a_saved_scenario_becomes_an_open_recommendation(
+    sessions: sessionmaker[Session],
+) -> None:
+    at = _open()
+    at.slider(key="sim_replicas").set_value(2).run()
+    _save(at, "two replicas")
+
+    at.button(key="sim_promote").click().run()
+
+    assert not at.exception, [e.message for e in at.exception]
+    with sessions() as session:
+        found = recommendations.list_recommendations(session, status="open")
+    promoted = [rec for rec in found if rec.scope == simulations.SCENARIO_SCOPE]
+    assert len(promoted) == 1
+    assert promoted[0].kind == "horizontal"
+    assert "from scenario two replicas" in promoted[0].reason
+    assert any(f"Recommendation #{promoted[0].id} is open" in s.value for s in at.success)
+
+
+@pytest.mark.usefixtures("seeded_database")
+def test_team_mode_lists_who_breaks_under_growth() -> None:
+    at = _open()
+
+    at.segmented_control(key="sim_mode").set_value("A team").run()
+    at.selectbox(key="sim_team").set_value("payments").run()
+
+    assert not at.exception, [e.message for e in at.exception]
+    metrics = _metrics(at)
+    assert metrics["Services breaking the SLA"][1] == "at +30 % demand"
+    assert _table(at, "keep_whole_usd")["service"].tolist() == ["checkout"]
+
+
+@pytest.mark.usefixtures("empty_database")
+def test_empty_database_explains_how_to_load_data() -> None:
+    at = _open()
+
+    assert "make seed" in " ".join(str(m.value) for m in at.markdown)
+    assert not at.metric
