@@ -1,0 +1,212 @@
+"""Benchmark: FOCUS ingest end to end (file → daily allocated costs in the database).
+
+Usage: python bench/bench_focus_ingest.py [ROWS ...] [--postgres URL|auto] [--skip-pandas]
+(ROWS defaults to 1,000,000; URL is a server URL without a database, e.g.
+postgresql+psycopg2://postgres@127.0.0.1:5432, where a throwaway database is created and
+dropped; `auto` starts a private cluster from the local PostgreSQL binaries, as the tests do)
+
+For each size: generate a FOCUS 1.2 CSV (hourly rows of one month, 300 tagged services, 5 %
+untagged) in a child process, then in this process time `ingest_file` into a fresh migrated
+SQLite (and PostgreSQL) database, and a plain pandas path on the same file: `read_csv` with
+defaults + `to_datetime` + `groupby(...).sum()` to the same daily keys, no database write.
+Peak RSS is sampled from /proc while each path runs (above the process baseline).
+Targets (product.md): ≥ 500,000 rows/s into SQLite and ≥ 3× the pandas path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+# `make bench` runs this file directly: put the repository root on the import path.
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import pandas as pd  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from data.connectors.focus import AllocationRules, IngestLimits, ingest_file  # noqa: E402
+from data.db import make_engine, make_sessions  # noqa: E402
+from data.migrate import upgrade  # noqa: E402
+from data.repos.services import NewService, add_services  # noqa: E402
+from data.settings import Settings  # noqa: E402
+from engine.service import Sla  # noqa: E402
+
+NOW = datetime(2026, 11, 2, tzinfo=UTC)
+TARGET_ROWS_PER_S = 500_000
+TARGET_RATIO = 3.0
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def main() -> int:
+    args = _arguments()
+    with _postgres(args.postgres) as server_url:
+        args.postgres = server_url
+        ok = True
+        with tempfile.TemporaryDirectory(prefix="tightrope-focus-bench-") as directory:
+            for rows in args.rows:
+                path = _generate(Path(directory) / f"focus-{rows}.csv", rows)
+                ok &= _measure(path, rows, args)
+                path.unlink()
+    return 0 if ok else 1
+
+
+@contextmanager
+def _postgres(given: str | None) -> Iterator[str | None]:
+    if given != "auto":
+        yield given
+        return
+    from tests.support.postgres import postgres_bin_dir, throwaway_cluster
+
+    bin_dir = postgres_bin_dir()
+    if bin_dir is None:
+        print("(no PostgreSQL binaries: PostgreSQL skipped)")
+        yield None
+        return
+    with throwaway_cluster(bin_dir) as url:
+        yield url
+
+
+def _measure(path: Path, rows: int, args: argparse.Namespace) -> bool:
+    size_mb = path.stat().st_size / 1e6
+    print(f"== {rows:,} FOCUS 1.2 rows, {size_mb:,.0f} MB CSV")
+    sqlite_s = _report("ingest → SQLite", rows, lambda: _ingest_sqlite(path))
+    if args.postgres:
+        _report("ingest → PostgreSQL", rows, lambda: _ingest_postgres(path, args.postgres))
+    if args.skip_pandas:
+        return sqlite_s is not None and rows / sqlite_s >= TARGET_ROWS_PER_S
+    pandas_s = _report("pandas read_csv + groupby (no DB)", rows, lambda: _pandas(path))
+    ratio = pandas_s / sqlite_s
+    print(f"  ratio pandas / ingest→SQLite: {ratio:.2f}× (target ≥ {TARGET_RATIO:.0f}×)")
+    return rows / sqlite_s >= TARGET_ROWS_PER_S and ratio >= TARGET_RATIO
+
+
+def _report(label: str, rows: int, run: Callable[[], Any]) -> float:
+    with _peak_rss() as peak:
+        started = time.perf_counter()
+        run()
+        wall_s = time.perf_counter() - started
+    print(
+        f"  {label}: {wall_s:.2f} s, {rows / wall_s:,.0f} rows/s, peak RSS +{peak[0] / 1e6:,.0f} MB"
+    )
+    return wall_s
+
+
+def _ingest_sqlite(path: Path) -> None:
+    with tempfile.TemporaryDirectory(prefix="tightrope-focus-db-") as directory:
+        _ingest(f"sqlite:///{directory}/bench.db", path)
+
+
+def _ingest_postgres(path: Path, server_url: str) -> None:
+    name = f"tightrope_bench_{uuid.uuid4().hex[:8]}"
+    _admin(server_url, f'CREATE DATABASE "{name}"')
+    try:
+        _ingest(f"{server_url}/{name}", path)
+    finally:
+        _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _ingest(url: str, path: Path) -> None:
+    """Migrate, catalogue 300 services, ingest: the clock covers all three (the first two are
+    tiny next to the ingest)."""
+    engine = make_engine(Settings(database_url=url, _env_file=None))
+    upgrade(engine)
+    sessions = make_sessions(engine)
+    with sessions.begin() as session:
+        add_services(session, [_service(i) for i in range(300)], now=NOW)
+    limits = IngestLimits(max_rows=10_000_000)
+    report = ingest_file(
+        sessions, path, source="bench", rules=AllocationRules(), now=NOW, limits=limits
+    )
+    assert report.status == "loaded", report
+    assert not report.warnings, report.warnings
+    print(f"    {report.cost_rows:,} daily cost rows, totals {report.totals}")
+    engine.dispose()
+
+
+def _pandas(path: Path) -> None:
+    frame = pd.read_csv(path)
+    frame["charge_date"] = pd.to_datetime(frame["ChargePeriodStart"], utc=True).dt.floor("D")
+    keys = ["charge_date", "BillingCurrency", "ServiceCategory", "SubAccountId", "Tags"]
+    daily = frame.groupby(keys, dropna=False)[["BilledCost", "EffectiveCost", "ListCost"]].sum()
+    print(f"    {len(daily):,} daily groups")
+
+
+def _service(index: int) -> NewService:
+    slug = f"svc-{index:03d}"
+    sla = Sla(latency_p95_target_ms=250.0, availability_target_pct=99.9, max_error_rate_pct=1.0)
+    return NewService(
+        slug=slug, name=slug, team="bench", owner="bench@example.com", environment="prod",
+        platform="vm", provider="aws", region="us-east-1", policy_class="standard", sla=sla,
+        allocation_rule={"tag": "service", "value": slug},
+    )  # fmt: skip
+
+
+def _generate(path: Path, rows: int) -> Path:
+    """In a child process, so its memory does not inflate this process's RSS."""
+    code = (
+        "import sys; from focus_files import write_focus_csv as w; w(sys.argv[1], int(sys.argv[2]))"
+    )
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-c", code, str(path), str(rows)],
+        check=True,
+        cwd=ROOT / "bench",
+    )
+    print(f"(generated {path.name} in {time.perf_counter() - started:.1f} s)")
+    return path
+
+
+@contextmanager
+def _peak_rss() -> Iterator[list[int]]:
+    """Samples resident memory every 5 ms; yields [peak above the starting RSS]."""
+    peak, baseline, done = [0], _rss(), threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.005):
+            peak[0] = max(peak[0], _rss() - baseline)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        yield peak
+    finally:
+        done.set()
+        sampler.join()
+
+
+def _rss() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * _PAGE
+
+
+def _admin(server_url: str, statement: str) -> None:
+    admin = create_engine(f"{server_url}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(statement))
+    admin.dispose()
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("rows", nargs="*", type=int, default=[1_000_000])
+    parser.add_argument(
+        "--postgres", metavar="URL", default=os.environ.get("TIGHTROPE_BENCH_POSTGRES")
+    )
+    parser.add_argument("--skip-pandas", action="store_true")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
