@@ -22,6 +22,7 @@ from data.workflow import ROLES, Outcome, Role, Workflow, WorkflowPolicy
 
 _FEEDBACK = "action_feedback"
 _SUBMITTED = "action_submitted"
+_DONE = "actions_done"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,16 @@ def refusal(needed: Role, doing: str) -> str | None:
     if ROLES.index(mine) >= ROLES.index(needed):
         return None
     return f"{actor()} is a {mine}: {doing} needs the {needed} role."
+
+
+def done() -> int:
+    """How many actions succeeded in this session.
+
+    Tables with a row selection put it in their key: a selection made before an action must
+    not point at other rows once the acted-on ones leave the table.
+    """
+    count: int = st.session_state.get(_DONE, 0)
+    return count
 
 
 def in_flight(token: str) -> bool:
@@ -172,6 +183,7 @@ def _run(
         message = f"{text[:1].upper()}{text[1:]}. Nothing was changed."
         _store(Feedback("warning", message, recommendation_id=focus))
     else:
+        st.session_state[_DONE] = done() + 1
         _store(_summary(outcomes, focus))
     finally:
         st.cache_data.clear()

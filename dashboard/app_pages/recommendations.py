@@ -201,7 +201,7 @@ def _table(frame: pd.DataFrame) -> list[int]:
             "effort": st.column_config.TextColumn("Effort"),
         },
         hide_index=True,
-        key="rec_table",
+        key=f"rec_table_{actions.done()}",
         on_select="rerun",
         selection_mode="multi-row",
     )
@@ -211,9 +211,10 @@ def _table(frame: pd.DataFrame) -> list[int]:
 
 def _follow_table(selected: list[int]) -> None:
     """A newly ticked row opens that recommendation below (the picker stays authoritative)."""
-    seen: list[int] = st.session_state.get("rec_table_seen", [])
+    memory = f"rec_table_seen_{actions.done()}"
+    seen: list[int] = st.session_state.get(memory, [])
     added = [rid for rid in selected if rid not in seen]
-    st.session_state["rec_table_seen"] = selected
+    st.session_state[memory] = selected
     if added:
         st.session_state["rec_pick"] = added[-1]
 
