@@ -85,7 +85,10 @@ class Normaliser:
 
     def normalise(self, batch: pa.RecordBatch, first_row: int) -> CodedBatch:
         ok = np.ones(batch.num_rows, dtype=np.bool_)
-        seconds = {name: self._timestamp(batch, name, first_row, ok) for name in TIMESTAMP_COLUMNS}
+        codes = {
+            name: self._timestamp_codes(batch, name, first_row, ok) for name in TIMESTAMP_COLUMNS
+        }
+        seconds = {name: self._seconds(name, codes[name]) for name in TIMESTAMP_COLUMNS}
         amounts = {name: self._money(batch, name, first_row, ok) for name in MONEY_COLUMNS}
         self._check_periods(seconds, first_row, ok)
         self._check_descriptive(batch, first_row)
@@ -101,8 +104,9 @@ class Normaliser:
             ),
             "provider": self._provider(batch, first_row),
             "billing_account": self._required(batch, "BillingAccountId", self.texts, first_row, ok),
-            "billing_period": self._period_codes(batch, "BillingPeriodStart"),
-            "billing_period_end": self._period_codes(batch, "BillingPeriodEnd"),
+            # Billing periods are few: their timestamp codes double as partition keys.
+            "billing_period": codes["BillingPeriodStart"],
+            "billing_period_end": codes["BillingPeriodEnd"],
             "sub_account": self._optional_text(batch, "SubAccountId"),
             "service": allocation.service_codes,
             "team": allocation.team_codes,
@@ -110,17 +114,17 @@ class Normaliser:
         }
         return CodedBatch(keys, amounts, ok)
 
-    def _timestamp(
+    def _timestamp_codes(
         self, batch: pa.RecordBatch, name: str, first_row: int, ok: BoolArray
     ) -> IntArray:
         interner = self.periods if name.startswith("Billing") else self.timestamps
-        codes = self._required(batch, name, interner, first_row, ok, what="a timestamp")
+        return self._required(batch, name, interner, first_row, ok, what="a timestamp")
+
+    def _seconds(self, name: str, codes: IntArray) -> IntArray:
+        """Seconds since the epoch per row (0 where null or invalid: those rows have errors)."""
+        interner = self.periods if name.startswith("Billing") else self.timestamps
         values = np.array([*interner.values, 0], dtype=np.int64)
         return values[np.where(codes >= 0, codes, len(interner.values))]
-
-    def _period_codes(self, batch: pa.RecordBatch, name: str) -> IntArray:
-        # Billing periods are few: their timestamp codes double as partition keys.
-        return self.periods.codes(batch.column(name))
 
     def _required(
         self,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -138,8 +139,7 @@ def _to_string(column: pa.Array) -> pa.Array:
     if pa.types.is_string(column.type):
         return column
     if pa.types.is_map(column.type) or pa.types.is_struct(column.type):
-        import json
-
+        # Some Parquet exports store Tags as a map: one JSON object per row, like CSV exports.
         values = [
             None if v is None else json.dumps(dict(v) if isinstance(v, list) else v)
             for v in column.to_pylist()

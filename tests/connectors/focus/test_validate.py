@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from data.connectors.focus import AllocationRules, ValidationReport, validate_file
@@ -94,6 +96,20 @@ def test_parquet_with_typed_columns_reads_numbers_ids_and_timestamps() -> None:
     assert report.ok, report.summary()
     assert report.partitions[0].billing_account_id == "123456789012"
     assert usd(report) == Decimal("1.5")
+
+
+def test_parquet_tags_as_a_map_allocate_like_json_tags() -> None:
+    rows = [focus_row(), focus_row()]
+    columns = {name: pa.array([row[name] for row in rows]) for name in rows[0] if name != "Tags"}
+    tags = [[("service", "checkout"), ("env", "prod")], None]
+    columns["Tags"] = pa.array(tags, pa.map_(pa.string(), pa.string()))
+    sink = io.BytesIO()
+    pq.write_table(pa.table(columns), sink)
+
+    report = validate_file(sink.getvalue())
+
+    assert report.ok, report.summary()
+    assert report.totals[0].unallocated_effective_cost == Decimal("1.50")
 
 
 def test_null_spellings_are_all_null() -> None:
