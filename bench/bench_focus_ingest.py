@@ -98,8 +98,10 @@ def _report(label: str, rows: int, run: Callable[[], Any]) -> float:
         started = time.perf_counter()
         run()
         wall_s = time.perf_counter() - started
+    anonymous_mb, total_mb = peak[0] / 1e6, peak[1] / 1e6
     print(
-        f"  {label}: {wall_s:.2f} s, {rows / wall_s:,.0f} rows/s, peak RSS +{peak[0] / 1e6:,.0f} MB"
+        f"  {label}: {wall_s:.2f} s, {rows / wall_s:,.0f} rows/s, "
+        f"peak RSS +{anonymous_mb:,.0f} MB anonymous (+{total_mb:,.0f} MB total)"
     )
     return wall_s
 
