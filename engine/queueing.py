@@ -137,7 +137,9 @@ def _log_inverse_erlang_b(m: FloatArray, load: FloatArray, right_area: FloatArra
     for start in range(0, m.size, _CHUNK):
         part = slice(start, start + _CHUNK)
         mm, aa = m[part], load[part]
-        window = np.minimum(np.log(mm / aa), _GAUSS_WIDTHS / np.sqrt(mm) + _TAIL_E_FOLDS / mm)
+        window = np.minimum(
+            np.log(mm) - np.log(aa), _GAUSS_WIDTHS / np.sqrt(mm) + _TAIL_E_FOLDS / mm
+        )
         area = right_area[part] + _panels(mm, -window, _LEFT_EDGES)
         out[part] = np.log(aa) + _log_peak(mm, aa) + np.log(area)
     return out
@@ -148,7 +150,9 @@ def _log_peak(m: FloatArray, load: FloatArray) -> FloatArray:
     gap = (m - load) / m
     near = gap < 0.5
     safe_gap = np.where(near, gap, 0.0)
-    return np.where(near, m * (-np.log1p(-safe_gap) - safe_gap), m * np.log(m / load) - (m - load))
+    # ln(m) − ln(a), not ln(m/a): a subnormal load would overflow the ratio.
+    far = m * (np.log(m) - np.log(load)) - (m - load)
+    return np.where(near, m * (-np.log1p(-safe_gap) - safe_gap), far)
 
 
 def _panels(m: FloatArray, window: FloatArray, edges: FloatArray) -> FloatArray:

@@ -1,14 +1,21 @@
 """Tabulated M/M/c response-time quantiles: the exact solver sampled once, then interpolated.
 
 In units of the mean service time 1/μ the q-quantile of the M/M/c response time depends on the
-server count c and the utilization ρ = λ/(cμ) alone. The table samples ln x(c, ρ) from
-engine.queueing's exact solver on a uniform grid in (ln c, v = −ln(1 − ρ)) — v stretches ρ → 1,
-where the quantile grows like 1/(1 − ρ) — and interpolates bilinearly. Measured against the
-exact solver on 400,000 random points, c ∈ [1, 20,000], ρ ∈ [0, 1 − 1e-7): max relative error
-5.4e-4 (tests/engine/test_queueing_table.py keeps it under 1e-3). Outside the table (c < 1 — a
-fractional core, where the quantile is too steep in ρ to interpolate — c > 20,000, or ρ above
-the grid) the exact solver answers. A call costs a fixed ~15 array passes instead of the exact
-solver's quadrature and Newton iterations: what lets the SLA engine judge a fleet in seconds.
+server count c and the utilization ρ = λ/(cμ) alone. Two tables sample ln x(c, ρ) from
+engine.queueing's exact solver, uniform in ln c and in a stretched utilization axis w, and
+interpolate bilinearly:
+
+- c ∈ [1, 20,000], w = −ln(1 − ρ) ∈ [0, 16] (w stretches ρ → 1, where x grows like 1/(1 − ρ));
+  400 × 800 points;
+- fractional cores c ∈ [0.02, 1), w = logit ρ ∈ [−14, 16]: below one server the quantile is
+  steep at light load too (the wait drains at rate c·μ), so both ends are stretched;
+  200 × 1,500 points.
+
+Measured against the exact solver on 400,000 random points per table: max relative error
+5.4e-4 and 3.2e-4 (tests/engine/test_queueing_table.py keeps both under 1e-3). Anything else
+(c > 20,000, c < 0.02, ρ outside the grids, λ = 0 on a fractional core) goes to the exact
+solver. A call costs a fixed ~15 array passes instead of the exact solver's quadrature and
+Newton iterations: what lets the SLA engine judge a fleet in seconds.
 """
 
 from __future__ import annotations
@@ -25,28 +32,48 @@ FloatArray = npt.NDArray[np.float64]
 
 MIN_SERVERS = 1.0
 MAX_SERVERS = 20_000.0
-MAX_STRETCH = 16.0  # v = −ln(1 − ρ) ≤ 16 ⇔ ρ ≤ 1 − 1.1e-7
-_SERVER_POINTS = 400
-_STRETCH_POINTS = 800
+MAX_STRETCH = 16.0  # w = −ln(1 − ρ) ≤ 16 ⇔ ρ ≤ 1 − 1.1e-7
+MIN_FRACTIONAL_SERVERS = 0.02
+LOGIT_RANGE = (-14.0, 16.0)  # ρ ∈ [8.3e-7, 1 − 1.1e-7]
 
 
 @dataclass(frozen=True, slots=True)
 class _Table:
-    log_x: FloatArray  # (servers, stretch) grid of ln x, x in units of 1/μ
+    log_x: FloatArray  # (servers, w) grid of ln x, x in units of 1/μ
     log_c0: float
     log_c_step: float
-    v_step: float
+    w0: float
+    w_step: float
+
+
+def _sampled(
+    quantile: float, servers: tuple[float, float, int], w: tuple[float, float, int], logit: bool
+) -> _Table:
+    log_c = np.linspace(np.log(servers[0]), np.log(servers[1]), servers[2])
+    axis = np.linspace(*w)
+    rho = 1.0 / (1.0 + np.exp(-axis)) if logit else -np.expm1(-axis)
+    c = np.exp(log_c)[:, None]
+    x = response_time_quantile_s(quantile, rho[None, :] * c, 1.0, c)
+    return _Table(np.log(x), log_c[0], log_c[1] - log_c[0], axis[0], axis[1] - axis[0])
 
 
 @functools.cache
 def _table(quantile: float) -> _Table:
-    """Sample the exact solver once per process and quantile (~0.2 s, 2.5 MB)."""
-    log_c = np.linspace(np.log(MIN_SERVERS), np.log(MAX_SERVERS), _SERVER_POINTS)
-    stretch = np.linspace(0.0, MAX_STRETCH, _STRETCH_POINTS)
-    servers = np.exp(log_c)[:, None]
-    rho = -np.expm1(-stretch)[None, :]
-    x = response_time_quantile_s(quantile, rho * servers, 1.0, servers)
-    return _Table(np.log(x), log_c[0], log_c[1] - log_c[0], stretch[1] - stretch[0])
+    """Whole servers: sampled once per process and quantile (~0.2 s, 2.5 MB)."""
+    return _sampled(quantile, (MIN_SERVERS, MAX_SERVERS, 400), (0.0, MAX_STRETCH, 800), False)
+
+
+@functools.cache
+def _fractional_table(quantile: float) -> _Table:
+    """Fractional cores: sampled on first use (~0.3 s, 2.4 MB)."""
+    servers = (MIN_FRACTIONAL_SERVERS, MIN_SERVERS, 200)
+    return _sampled(quantile, servers, (*LOGIT_RANGE, 1500), True)
+
+
+def warm(quantile: float) -> None:
+    """Build both tables now (before forking workers, so they share them)."""
+    _table(quantile)
+    _fractional_table(quantile)
 
 
 def response_time_quantile_table_s(
@@ -60,44 +87,62 @@ def response_time_quantile_table_s(
     Rule: identical to response_time_quantile_s (λ = 0 → the service-time quantile; λ·s ≥ c or
     no servers → inf; s = 0 → 0; NaN in → NaN out) within the accuracy above; broadcasts
     arrival rate, service time and servers (one service time per service in a batch). Cells
-    outside the table go to the exact solver. Never warns.
+    outside the tables go to the exact solver. Never warns.
     """
     lam, s, c = _floats(arrival_per_s), _floats(service_s), _floats(servers)
     if np.any(lam < 0) or np.any(s < 0) or np.any(c < 0):
         raise ValueError("arrival_per_s, service_s and servers must be >= 0")
     load = lam * s
     with np.errstate(divide="ignore", invalid="ignore"):
-        stretch = -np.log1p(-load / c)  # NaN for c = 0 or load > c: routed to the exact solver
+        stretch = -np.log1p(-load / c)  # NaN for c = 0 or load > c: handled below
     # Server-only terms are computed on `servers` as given (one per row in a batch), then
     # broadcast: only the stretch and the gathers run per cell.
     tabulated = (c >= MIN_SERVERS) & (c <= MAX_SERVERS) & (s > 0)
     inside = tabulated & (stretch <= MAX_STRETCH)
-    row, weight = _server_position(_table(quantile), np.where(tabulated, c, 1.0))
-    out = np.asarray(
-        _interpolate(_table(quantile), row, weight, np.where(inside, stretch, 0.0)) * s
-    )
+    table = _table(quantile)
+    row, weight = _server_position(table, np.where(tabulated, c, 1.0))
+    out = np.asarray(_interpolate(table, row, weight, np.where(inside, stretch, 0.0)) * s)
     if not inside.all():
         outside = ~inside
-        shape = out.shape
-        lam_o, s_o, c_o = (np.broadcast_to(v, shape)[outside] for v in (lam, s, c))
-        out[outside] = response_time_quantile_s(quantile, lam_o, s_o, c_o)
+        lam_o, s_o, c_o = (np.broadcast_to(v, out.shape)[outside] for v in (lam, s, c))
+        out[outside] = _fractional_or_exact(quantile, lam_o, s_o, c_o)
+    return out
+
+
+def _fractional_or_exact(
+    quantile: float, lam: FloatArray, s: FloatArray, c: FloatArray
+) -> FloatArray:
+    """1-D cells outside the whole-server table: the fractional table where it applies."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rho = lam * s / c
+        logit = np.log(rho) - np.log1p(-rho)
+    low, high = LOGIT_RANGE
+    ok = (c >= MIN_FRACTIONAL_SERVERS) & (c < MIN_SERVERS) & (s > 0)
+    ok &= (logit >= low) & (logit <= high)
+    out = np.empty(lam.shape)
+    if ok.any():
+        table = _fractional_table(quantile)
+        row, weight = _server_position(table, c[ok])
+        out[ok] = _interpolate(table, row, weight, logit[ok]) * s[ok]
+    rest = ~ok
+    out[rest] = response_time_quantile_s(quantile, lam[rest], s[rest], c[rest])
     return out
 
 
 def _server_position(table: _Table, servers: FloatArray) -> tuple[npt.NDArray[np.intp], FloatArray]:
     """Grid row below each server count and the weight of the row above it."""
     fi = (np.log(servers) - table.log_c0) / table.log_c_step
-    i = np.minimum(fi.astype(np.intp), table.log_x.shape[0] - 2)
+    i = np.clip(fi.astype(np.intp), 0, table.log_x.shape[0] - 2)
     return i, fi - i
 
 
 def _interpolate(
-    table: _Table, row: npt.NDArray[np.intp], weight: FloatArray, stretch: FloatArray
+    table: _Table, row: npt.NDArray[np.intp], weight: FloatArray, w: FloatArray
 ) -> FloatArray:
-    """Bilinear interpolation of ln x between grid rows `row`, `row` + 1 at `stretch`."""
+    """Bilinear interpolation of ln x between grid rows `row`, `row` + 1 at axis value `w`."""
     cols = table.log_x.shape[1]
-    fj = stretch / table.v_step
-    j = np.minimum(fj.astype(np.intp), cols - 2)
+    fj = (w - table.w0) / table.w_step
+    j = np.clip(fj.astype(np.intp), 0, cols - 2)
     b = fj - j
     flat = table.log_x.ravel()
     at = row * cols + j

@@ -9,7 +9,9 @@ from collections.abc import Sequence
 
 from engine import rules
 from engine.context import ServiceContext
+from engine.queueing_table import warm
 from engine.recommendation import Recommendation
+from engine.sla_latency import LATENCY_QUANTILE
 
 BATCH = 64  # services judged together: ~40 candidate rows × 336 hours each
 CHUNKS_PER_WORKER = 4  # small enough to even out slow services, big enough to amortise pickling
@@ -30,6 +32,7 @@ def evaluate(contexts: Sequence[ServiceContext], *, workers: int = 1) -> tuple[R
     rule's "not_applicable" value.)"""
     if workers <= 1 or len(contexts) < 2 * workers or not _can_fork():
         return _evaluate_range(contexts, 0, len(contexts))
+    warm(LATENCY_QUANTILE)  # the queueing tables, built once here and shared by the forks
     global _SHARED
     _SHARED = contexts
     try:

@@ -8,7 +8,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.queueing import response_time_quantile_s
-from engine.queueing_table import MAX_SERVERS, response_time_quantile_table_s
+from engine.queueing_table import (
+    LOGIT_RANGE,
+    MAX_SERVERS,
+    MIN_FRACTIONAL_SERVERS,
+    response_time_quantile_table_s,
+)
 
 TABLE_TOLERANCE = 1e-3  # the bound engine/queueing_table.py promises
 
@@ -17,6 +22,19 @@ def test_matches_the_exact_solver_within_its_bound_across_the_table() -> None:
     rng = np.random.default_rng(7)
     servers = np.exp(rng.uniform(np.log(1.0), np.log(MAX_SERVERS), 100_000))
     rho = -np.expm1(-rng.uniform(0.0, 16.0, servers.size))
+    service_s = 0.02
+
+    exact = response_time_quantile_s(0.95, rho * servers / service_s, service_s, servers)
+    table = response_time_quantile_table_s(0.95, rho * servers / service_s, service_s, servers)
+
+    assert np.max(np.abs(table / exact - 1.0)) < TABLE_TOLERANCE
+
+
+def test_fractional_cores_match_the_exact_solver_within_the_bound() -> None:
+    rng = np.random.default_rng(11)
+    servers = np.exp(rng.uniform(np.log(MIN_FRACTIONAL_SERVERS), 0.0, 100_000))
+    logit = rng.uniform(*LOGIT_RANGE, servers.size)
+    rho = 1.0 / (1.0 + np.exp(-logit))
     service_s = 0.02
 
     exact = response_time_quantile_s(0.95, rho * servers / service_s, service_s, servers)
@@ -53,7 +71,7 @@ def test_a_zero_service_time_follows_the_exact_rule() -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(
-    servers=st.floats(1.0, 500.0),
+    servers=st.floats(0.05, 500.0),
     more=st.floats(0.0, 50.0),
     load=st.floats(0.0, 0.999),
 )
@@ -67,7 +85,7 @@ def test_more_servers_never_predict_a_slower_response(
 
 
 @settings(max_examples=200, deadline=None)
-@given(servers=st.floats(1.0, 500.0), load=st.floats(0.0, 0.99), extra=st.floats(0.0, 0.99))
+@given(servers=st.floats(0.05, 500.0), load=st.floats(0.0, 0.99), extra=st.floats(0.0, 0.99))
 def test_more_traffic_never_predicts_a_faster_response(
     servers: float, load: float, extra: float
 ) -> None:
