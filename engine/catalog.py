@@ -182,13 +182,13 @@ class Catalog:
         """On-demand USD/hour of each type in a region; NaN where the type is not offered there."""
         rows = self.type_index(names)
         prices: NDArray[np.float64] = self.on_demand_usd_per_hour_grid[
-            rows, self._region_column(region)
+            rows, self.region_column(region)
         ]
         return prices
 
     def offered_mask(self, region: str) -> NDArray[np.bool_]:
         """True for each type (in catalog order) with a known on-demand price in the region."""
-        return ~np.isnan(self.on_demand_usd_per_hour_grid[:, self._region_column(region)])
+        return ~np.isnan(self.on_demand_usd_per_hour_grid[:, self.region_column(region)])
 
     def k8s_usd_per_hour(self, region: str) -> tuple[float, float]:
         """Kubernetes request prices in a region: (USD per core-hour, USD per GiB-hour)."""
@@ -214,7 +214,7 @@ class Catalog:
         Optionally restricted to one architecture and to a set of families. Equal prices go to the
         name that sorts first, so the answer is deterministic. None when nothing fits.
         """
-        prices = self.on_demand_usd_per_hour_grid[:, self._region_column(region)]
+        prices = self.on_demand_usd_per_hour_grid[:, self.region_column(region)]
         candidates = np.flatnonzero(
             self._fits(min_vcpu, min_memory_gib, architecture, families) & ~np.isnan(prices)
         )
@@ -242,7 +242,8 @@ class Catalog:
             mask &= types.family_mask(families)
         return mask
 
-    def _region_column(self, region: str) -> int:
+    def region_column(self, region: str) -> int:
+        """Column of an EC2 region in the on-demand grid; UnknownRegion if it has no prices."""
         column = _position(self.regions, region)
         if column is None:
             raise UnknownRegion(f"no EC2 prices for region {region!r}")

@@ -152,7 +152,8 @@ def _log_peak(m: FloatArray, load: FloatArray) -> FloatArray:
     safe_gap = np.where(near, gap, 0.0)
     # ln(m) − ln(a), not ln(m/a): a subnormal load would overflow the ratio.
     far = m * (np.log(m) - np.log(load)) - (m - load)
-    return np.where(near, m * (-np.log1p(-safe_gap) - safe_gap), far)
+    peak: FloatArray = np.where(near, m * (-np.log1p(-safe_gap) - safe_gap), far)
+    return peak
 
 
 def _panels(m: FloatArray, window: FloatArray, edges: FloatArray) -> FloatArray:

@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from engine.capacity import CapacityConfig
-from engine.catalog import Catalog
+from engine.catalog import Catalog, InstanceTypes
 from engine.cost import effective_ratio, scheduled_fraction
 from engine.sla import Candidates, replicas_needed
 from engine.units import HOURS_PER_MONTH
@@ -37,6 +37,7 @@ class CandidateGrid:
     instance_types: StrArray | None = None
     cpu_request_cores: FloatArray | None = None
     memory_request_gib: FloatArray | None = None
+    type_rows: npt.NDArray[np.intp] | None = None  # catalog rows of instance_types, when known
 
     @classmethod
     def single(cls, config: CapacityConfig) -> CandidateGrid:
@@ -73,6 +74,7 @@ class CandidateGrid:
             _take(self.instance_types, rows),
             _take(self.cpu_request_cores, rows),
             _take(self.memory_request_gib, rows),
+            None if self.type_rows is None else self.type_rows[rows],
         )
 
     def config_at(self, row: int) -> CapacityConfig:
@@ -92,7 +94,10 @@ class CandidateGrid:
 
     def monthly_effective_usd(self, *, region: str, catalog: Catalog) -> FloatArray:
         """Effective monthly USD of every candidate (the rules of engine.cost.config_cost)."""
-        if self.instance_types is not None:
+        if self.type_rows is not None:
+            column = catalog.region_column(region)
+            per_replica = catalog.on_demand_usd_per_hour_grid[self.type_rows, column]
+        elif self.instance_types is not None:
             per_replica = catalog.on_demand_usd_per_hour(self.instance_types, region)
         else:
             cpu_usd, memory_usd = catalog.k8s_usd_per_hour(region)
@@ -129,11 +134,14 @@ def vm_grid(
     base: CapacityConfig,
     replicas: IntArray,
     zones: IntArray,
-    types: tuple[StrArray, FloatArray, FloatArray],
+    type_rows: npt.NDArray[np.intp],
+    types: InstanceTypes,
 ) -> CandidateGrid:
-    """VM candidates: replicas and zones aligned with (type names, vCPU, GiB) per candidate."""
-    names, vcpu, memory_gib = types
-    return CandidateGrid(base, replicas, zones, vcpu, memory_gib, instance_types=names)
+    """VM candidates: replicas and zones aligned with a catalog row (instance type) each."""
+    return CandidateGrid(
+        base, replicas, zones, types.vcpu[type_rows], types.memory_gib[type_rows],
+        instance_types=types.name[type_rows], type_rows=type_rows,
+    )  # fmt: skip
 
 
 def pod_grid(

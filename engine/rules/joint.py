@@ -9,7 +9,7 @@ from engine.recommendation import Recommendation
 from engine.rules.decide import Plan, Search, judge, no_data, plan
 from engine.rules.grid import CandidateGrid, IntArray, pod_grid, spread_zones, vm_grid
 from engine.rules.horizontal import replica_floor
-from engine.rules.rightsize import allowed_families, fitting_types, spec_columns
+from engine.rules.rightsize import allowed_families, fitting_rows
 from engine.rules.sizing import MILLICORES_PER_CORE, Needs, lookback, needs, round_memory_gib
 from engine.usage import UsageWindow
 
@@ -56,7 +56,7 @@ def plan_joint(ctx: ServiceContext, window: UsageWindow) -> Plan | Recommendatio
 def _vm_grid(ctx: ServiceContext, total: Needs, replicas: IntArray) -> CandidateGrid:
     current = ctx.catalog.spec(ctx.config.instance_type or "")
     most = int(replicas[-1])
-    specs = fitting_types(
+    rows = fitting_rows(
         ctx.catalog,
         ctx.service.region,
         min_vcpu=max(total.cpu_cores / most, ctx.profile.cpu_floor_cores),
@@ -64,17 +64,20 @@ def _vm_grid(ctx: ServiceContext, total: Needs, replicas: IntArray) -> Candidate
         architecture=current.architecture,
         families=allowed_families(ctx.catalog, current),
     )
-    if current.name not in {spec.name for spec in specs}:
-        specs = (*specs, current)  # the current type at other counts: joint ⊇ horizontal
-    names, vcpu, memory_gib = spec_columns(specs)
+    current_row = int(ctx.catalog.type_index([current.name])[0])
+    if current_row not in rows:  # the current type at other counts: joint ⊇ horizontal
+        rows = np.append(rows, current_row)
+    types = ctx.catalog.instance_types
     # Type-major grid (every count of the first type, then the next …), kept where it holds
     # the total need.
-    r = np.tile(replicas, len(specs))
-    type_row = np.repeat(np.arange(len(specs)), len(replicas))
-    holds = (r * vcpu[type_row] >= total.cpu_cores) & (r * memory_gib[type_row] >= total.memory_gib)
-    r, type_row = r[holds], type_row[holds]
+    r = np.tile(replicas, len(rows))
+    type_rows = np.repeat(rows, len(replicas))
+    holds = (r * types.vcpu[type_rows] >= total.cpu_cores) & (
+        r * types.memory_gib[type_rows] >= total.memory_gib
+    )
+    r, type_rows = r[holds], type_rows[holds]
     zones = spread_zones(ctx.config, r, ctx.service.sla.availability_target_pct)
-    return vm_grid(ctx.config, r, zones, (names[type_row], vcpu[type_row], memory_gib[type_row]))
+    return vm_grid(ctx.config, r, zones, type_rows, types)
 
 
 def _pod_grid(ctx: ServiceContext, total: Needs, replicas: IntArray) -> CandidateGrid:

@@ -55,7 +55,7 @@ def plan_rightsize(ctx: ServiceContext, window: UsageWindow) -> Plan | Recommend
 
 def _vm_candidates(ctx: ServiceContext, need: Needs) -> CandidateGrid:
     current = ctx.catalog.spec(ctx.config.instance_type or "")
-    specs = fitting_types(
+    rows = fitting_rows(
         ctx.catalog,
         ctx.service.region,
         min_vcpu=need.cpu_cores,
@@ -63,12 +63,13 @@ def _vm_candidates(ctx: ServiceContext, need: Needs) -> CandidateGrid:
         architecture=current.architecture,
         families=allowed_families(ctx.catalog, current),
     )
-    count = len(specs)
+    count = len(rows)
     return vm_grid(
         ctx.config,
         np.full(count, ctx.config.replicas, dtype=np.int64),
         np.full(count, ctx.config.zones, dtype=np.int64),
-        spec_columns(specs),
+        rows,
+        ctx.catalog.instance_types,
     )
 
 
@@ -85,17 +86,6 @@ def _pod_candidates(ctx: ServiceContext, need: Needs) -> CandidateGrid:
         np.full(count, ctx.config.zones, dtype=np.int64),
         cpu_steps.astype(np.float64),
         np.full(count, memory_gib),
-    )
-
-
-def spec_columns(
-    specs: tuple[InstanceSpec, ...],
-) -> tuple[npt.NDArray[np.str_], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """(names, vCPU, GiB) of some instance specs as aligned arrays."""
-    return (
-        np.array([spec.name for spec in specs], dtype=np.str_),
-        np.array([spec.vcpu for spec in specs], dtype=np.float64),
-        np.array([spec.memory_gib for spec in specs], dtype=np.float64),
     )
 
 
@@ -121,27 +111,36 @@ def fitting_types(
     families: frozenset[str],
     limit: int = MAX_TYPE_CANDIDATES,
 ) -> tuple[InstanceSpec, ...]:
-    """Up to `limit` offered, non-accelerated types that fit, cheapest first (ties by name).
+    """The specs of `fitting_rows`, cheapest first."""
+    rows = fitting_rows(
+        catalog, region, min_vcpu=min_vcpu, min_memory_gib=min_memory_gib,
+        architecture=architecture, families=families, limit=limit,
+    )  # fmt: skip
+    return tuple(catalog.instance_types.spec_at(int(row)) for row in rows)
 
-    The first is what `Catalog.cheapest_fitting` returns for the same arguments.
+
+def fitting_rows(
+    catalog: Catalog,
+    region: str,
+    *,
+    min_vcpu: float,
+    min_memory_gib: float,
+    architecture: str,
+    families: frozenset[str],
+    limit: int = MAX_TYPE_CANDIDATES,
+) -> npt.NDArray[np.intp]:
+    """Catalog rows of up to `limit` offered, non-accelerated types that fit, cheapest first.
+
+    Ties go to the name that sorts first (rows are name-sorted and the sort is stable), so the
+    first row is what `Catalog.cheapest_fitting` returns for the same arguments.
     """
-    first = catalog.cheapest_fitting(
-        region,
-        min_vcpu=min_vcpu,
-        min_memory_gib=min_memory_gib,
-        architecture=architecture,
-        families=families,
-    )
-    if first is None:
-        return ()
     types = catalog.instance_types
-    prices = catalog.on_demand_usd_per_hour_grid[:, catalog.regions.index(region)]
+    prices = catalog.on_demand_usd_per_hour_grid[:, catalog.region_column(region)]
     fits = (types.vcpu >= min_vcpu) & (types.memory_gib >= min_memory_gib) & types.general
     fits &= (types.architecture == architecture) & types.family_mask(families)
-    fits &= ~np.isnan(prices)
-    rows = np.flatnonzero(fits | (types.name == first.name))
-    rows = rows[np.argsort(prices[rows], kind="stable")][:limit]
-    return tuple(types.spec_at(int(row)) for row in rows)
+    rows = np.flatnonzero(fits & ~np.isnan(prices))
+    ordered: npt.NDArray[np.intp] = rows[np.argsort(prices[rows], kind="stable")][:limit]
+    return ordered
 
 
 def _family_class(family: str) -> str:
