@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.connectors.focus.findings import Finding
@@ -50,6 +51,7 @@ def load_parsed(
     earlier deliveries wrote for it; a delivery left with no rows is marked superseded.
     """
     report = parsed.report
+    _lock_partitions(session, report, source=source)
     refs = service_references(session)
     warnings = report.warnings + _unknown_references(parsed.costs, refs)
     delivery = _delivery(session, report, source=source, now=now)
@@ -135,6 +137,24 @@ def _fill(
     if report.partitions:
         delivery.billing_period_start = min(p.billing_period_start for p in report.partitions)
         delivery.billing_period_end = max(p.billing_period_end for p in report.partitions)
+
+
+def _lock_partitions(session: Session, report: ValidationReport, *, source: str) -> None:
+    """Serialize loads of the same partition (PostgreSQL advisory locks, held to commit).
+
+    Without it two concurrent restatements under READ COMMITTED could each delete the old rows
+    and both insert theirs: counted twice. Locks are taken in sorted order (no deadlock).
+    SQLite needs none: it admits one writer, and a stale writer fails instead of interleaving.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    keys = sorted(
+        f"{source}|{p.billing_account_id}|{p.billing_period_start.isoformat()}"
+        for p in report.partitions
+    )
+    for key in keys:
+        digest = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": digest})
 
 
 def _replace_partitions(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -245,3 +246,26 @@ def test_two_currencies_are_stored_and_totalled_apart(catalogued: sessionmaker[S
         "EUR": Decimal("3.50"),
         "USD": Decimal("1.50"),
     }
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_concurrent_restatements_of_one_period_leave_exactly_one(
+    catalogued: sessionmaker[Session],
+) -> None:
+    deliveries = [
+        csv_bytes([focus_row(EffectiveCost=f"{n}.00") for _ in range(50)]) for n in (2, 3)
+    ]
+    ingest(catalogued, csv_bytes([focus_row(EffectiveCost="9.00")]))
+    barrier = threading.Barrier(2)
+
+    def deliver(data: bytes) -> None:
+        barrier.wait()
+        ingest(catalogued, data, now=T0 + timedelta(days=1))
+
+    threads = [threading.Thread(target=deliver, args=(data,)) for data in deliveries]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert snapshot(catalogued)[1] in (Decimal("100.00"), Decimal("150.00"))
