@@ -33,6 +33,12 @@ page = st.navigation(
             icon=":material/history:",
             url_path="changes",
         ),
+        st.Page(
+            "app_pages/simulator.py",
+            title="Simulator",
+            icon=":material/tune:",
+            url_path="simulator",
+        ),
     ]
 )
 st.title(page.title, anchor=False)
