@@ -369,11 +369,12 @@ def _no_recommendation_reasons(service_id: int) -> None:
     if quiet.empty:
         st.caption("Every rule proposed a change.")
         return
+    shown = quiet.assign(
+        rule=quiet["kind"].map(lambda k: savings_report.ACTION_TYPES.get(k, k)),
+        verdict=quiet["outcome"].map(lambda o: OUTCOME_WORDS.get(o, o)),
+    )
     st.dataframe(
-        quiet.assign(
-            rule=quiet["kind"].map(lambda k: savings_report.ACTION_TYPES.get(k, k)),
-            verdict=quiet["outcome"].map(lambda o: OUTCOME_WORDS.get(o, o)),
-        ),
+        shown,
         column_order=["rule", "verdict", "reason", "evaluated_at"],
         column_config={
             "rule": st.column_config.TextColumn("Rule"),
@@ -385,6 +386,26 @@ def _no_recommendation_reasons(service_id: int) -> None:
         },
         hide_index=True,
         key="detail_rule_outcomes",
+    )
+    exported = shown[["rule", "verdict", "reason", "evaluated_at"]].rename(
+        columns={
+            "rule": "Rule",
+            "verdict": "Outcome",
+            "reason": "Reason",
+            "evaluated_at": "Evaluated at (UTC)",
+        }
+    )
+    exported["Evaluated at (UTC)"] = exported["Evaluated at (UTC)"].map(
+        lambda v: v.isoformat() if isinstance(v, datetime) else ""
+    )
+    st.download_button(
+        "Export reasons (CSV)",
+        data=lambda: export.to_csv_bytes(exported),  # built on click
+        file_name=f"tightrope-rule-outcomes-{service_id}.csv",
+        mime="text/csv",
+        key="detail_outcomes_export",
+        icon=":material/download:",
+        on_click="ignore",
     )
 
 
