@@ -215,6 +215,9 @@ class _Checks:
 
 def _ratio(used: FloatArray | np.float64, capacity: FloatArray) -> FloatArray:
     """used / capacity with x/0 → inf for x > 0 and 0/0 → 0; NaN stays NaN."""
+    if capacity.min(initial=1.0) > 0:  # the usual case: nothing to guard (errstate is slow)
+        plain: FloatArray = np.asarray(used / capacity, dtype=np.float64)
+        return plain
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.asarray(used / capacity, dtype=np.float64)
     return np.where((capacity == 0) & (used == 0), 0.0, ratio)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -205,8 +206,8 @@ class _Judged:
 
 def _offsets(plans: list[Plan]) -> list[tuple[Plan, int]]:
     """Each plan with the index of its first candidate (after the current config at 0)."""
-    starts = np.cumsum([1] + [len(p.search.grid) for p in plans])[:-1]
-    return [(p, int(start)) for p, start in zip(plans, starts, strict=True)]
+    starts = itertools.accumulate((len(p.search.grid) for p in plans[:-1]), initial=1)
+    return list(zip(plans, starts, strict=True))
 
 
 def _noting(plan: Plan, note: dict[str, Any]) -> Plan:
