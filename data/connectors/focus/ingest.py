@@ -16,6 +16,7 @@ from data.connectors.focus.load import REJECTED, find_delivery, load_parsed, rec
 from data.connectors.focus.parse import ParsedFile, parse_file
 from data.connectors.focus.report import IngestReport, ValidationReport
 from data.connectors.focus.source import RawFile, inspect, read_raw
+from data.models import IngestedFileRow
 
 PathOrBytes = str | Path | bytes
 
@@ -54,7 +55,7 @@ def ingest_file(
     with sessions() as session:
         earlier = find_delivery(session, raw.sha256)
     if earlier is not None and earlier.status != REJECTED:
-        return _already(earlier.id, raw)
+        return _already(earlier, raw)
     try:
         parsed = _parse(raw, rules, limits or IngestLimits())
         _refuse_errors(parsed)
@@ -135,15 +136,16 @@ def _record(
     )
 
 
-def _already(ingested_file_id: int, raw: RawFile) -> IngestReport:
+def _already(earlier: IngestedFileRow, raw: RawFile) -> IngestReport:
+    """The no-op answer, with what the earlier delivery of this content recorded."""
     return IngestReport(
         status="already_ingested",
-        ingested_file_id=ingested_file_id,
+        ingested_file_id=earlier.id,
         file_name=raw.name,
         content_sha256=raw.sha256,
-        rows_read=0,
+        rows_read=earlier.rows_read,
         cost_rows=0,
-        totals={},
+        totals=dict(earlier.totals),
         replaced_file_ids=(),
         warnings=(),
     )
@@ -155,4 +157,4 @@ def _lost_race(sessions: sessionmaker[Session], raw: RawFile) -> IngestReport:
         earlier = find_delivery(session, raw.sha256)
     if earlier is None or earlier.status == REJECTED:
         raise FocusIngestError(f"{raw.name}: the database refused the load; try again")
-    return _already(earlier.id, raw)
+    return _already(earlier, raw)

@@ -125,6 +125,7 @@ def test_the_same_file_twice_is_a_no_op(catalogued: sessionmaker[Session]) -> No
 
     assert second.status == "already_ingested"
     assert second.ingested_file_id == first.ingested_file_id
+    assert (second.rows_read, second.totals) == (first.rows_read, first.totals)
     assert snapshot(catalogued) == before
 
 
