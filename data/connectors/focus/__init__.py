@@ -1,6 +1,7 @@
 """FOCUS billing exports (CSV, CSV.gz, Parquet; FOCUS 1.0–1.3) → daily allocated costs."""
 
 from data.connectors.focus.allocation import AllocationRules, ResourcePattern
+from data.connectors.focus.directory import DirectoryEntry, ingest_directory
 from data.connectors.focus.errors import (
     FileRejected,
     FocusIngestError,
@@ -20,6 +21,7 @@ from data.connectors.focus.report import CurrencyTotal, IngestReport, Partition,
 __all__ = [
     "AllocationRules",
     "CurrencyTotal",
+    "DirectoryEntry",
     "FileRejected",
     "Finding",
     "FocusIngestError",
@@ -34,6 +36,7 @@ __all__ = [
     "TooManyRows",
     "UnsupportedContent",
     "ValidationReport",
+    "ingest_directory",
     "ingest_file",
     "load_parsed",
     "stage_file",
