@@ -36,8 +36,27 @@ class ParsedFile:
 
 
 def parse_file(source: SourceFile, *, rules: AllocationRules, limits: IngestLimits) -> ParsedFile:
-    """Stream, validate, allocate and aggregate; raises FocusIngestError for file-level faults."""
-    opened = open_batches(source, limits=limits)
+    """Stream, validate, allocate and aggregate; raises FocusIngestError for file-level faults.
+
+    CSV is first read assuming no newline inside a quoted value (the fast parser); any bad line
+    means the file may hold one, and it is read again allowing them, so only lines that are
+    bad either way are reported.
+    """
+    if source.kind == "parquet":
+        return _parse(source, rules, limits, multiline=True)
+    try:
+        parsed = _parse(source, rules, limits, multiline=False)
+    except MalformedFile:
+        return _parse(source, rules, limits, multiline=True)
+    if any(finding.code == "malformed_line" for finding in parsed.report.errors):
+        return _parse(source, rules, limits, multiline=True)
+    return parsed
+
+
+def _parse(
+    source: SourceFile, rules: AllocationRules, limits: IngestLimits, *, multiline: bool
+) -> ParsedFile:
+    opened = open_batches(source, limits=limits, multiline=multiline)
     findings = Findings(limits.max_findings)
     _check_columns(opened.columns, findings)
     normaliser = Normaliser(rules, findings)

@@ -200,6 +200,16 @@ def test_mixed_granularity_extra_columns_and_alphabetical_order_are_fine() -> No
     assert warning_codes(report) == {"unknown_columns"}
 
 
+def test_a_quoted_newline_in_a_description_is_one_value() -> None:
+    rows = [focus_row(ChargeDescription="line one\nline two"), focus_row(), focus_row()]
+
+    report = validate_file(csv_bytes(rows))
+
+    assert report.ok, report.summary()
+    assert report.rows_read == 3
+    assert usd(report) == Decimal("4.50")
+
+
 def test_eleven_decimals_and_quoted_numbers_are_exact() -> None:
     rows = [focus_row(EffectiveCost="0.10000000001") for _ in range(3)]
 
