@@ -75,6 +75,7 @@ def _what_if(service_id: int) -> None:
             icon=":material/hourglass_empty:",
         )
         return
+    kpi_area = st.container()  # filled once the levers below have set the scenario
     levers_column, result_column = st.columns([1, 2.6], gap="medium")
     with levers_column:
         levers = simulator_levers.draw(
@@ -91,7 +92,9 @@ def _what_if(service_id: int) -> None:
         except (EngineError, ValueError) as error:
             st.warning(f"This scenario cannot be simulated: {error}", icon=":material/warning:")
             return
-        _results(service_id, inputs, levers.scenario, result)
+        with kpi_area:
+            kpis.kpi_row(_kpi_cards(result))
+        _charts(service_id, inputs, levers.scenario, result)
         _save_form(service_id, inputs, levers.scenario, result)
 
 
@@ -105,10 +108,9 @@ def _simulate(inputs: ServiceInputs, scenario: Scenario) -> SimulationResult:
     )
 
 
-def _results(
+def _charts(
     service_id: int, inputs: ServiceInputs, scenario: Scenario, result: SimulationResult
 ) -> None:
-    kpis.kpi_row(_kpi_cards(result))
     change = f"{result.config.describe()} at {scenario.growth_pct:+.0f} % demand"
     latency, utilization = st.columns(2)
     with latency:
@@ -162,7 +164,8 @@ def _kpi_cards(result: SimulationResult) -> list[kpis.Kpi]:
             "Breach hours",
             f"{sla.breach_hours_p50:,.0f} h",
             delta=f"{hours_delta:+,.0f} h vs current ({delta.current_breach_hours:,} h)",
-            delta_color="inverse",
+            delta_color="inverse" if round(hours_delta) else "off",
+            delta_arrow="auto" if round(hours_delta) else "off",
             help="Hours with projected p95 above the SLA target (median path), over the replay.",
         ),
         kpis.Kpi(
@@ -196,6 +199,8 @@ def _save_form(
     service_id: int, inputs: ServiceInputs, scenario: Scenario, result: SimulationResult
 ) -> None:
     default = f"{scenario.growth_pct:+.0f} % demand · {result.config.describe()}"
+    if st.session_state.pop("sim_clear_name", False):  # the name of the last save
+        st.session_state["sim_save_name"] = ""
     name_column, button_column = st.columns([3, 1], vertical_alignment="bottom")
     name = name_column.text_input(
         "Scenario name", placeholder=default, key="sim_save_name", max_chars=200
@@ -218,8 +223,9 @@ def _save_form(
             now=datetime.now(UTC),
         )
     simulator_queries.forget_saved()
-    st.session_state.pop("sim_compare", None)  # the comparison starts again from the newest two
+    st.session_state[simulator_saved.COMPARE_NEWEST] = True
     st.session_state["sim_saved_note"] = f"Saved scenario “{name.strip() or default}”."
+    st.session_state["sim_clear_name"] = True
     st.rerun()  # the whole page: the saved-scenarios table below shows it
 
 

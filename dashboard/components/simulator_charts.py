@@ -6,17 +6,24 @@ saturation limit) dashed, as every chart of the app draws them.
 
 from __future__ import annotations
 
+import math
+import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-import pandas as pd
+import numpy.typing as npt
 import plotly.graph_objects as go
 
 from dashboard.components import formats, theme
 from engine.simulation import Band, MonthlyCost, SimulationResult
 from engine.usage import FloatArray
 
-BAND_FILL = "rgba(78,121,167,0.25)"  # PALETTE[0] translucent: the band, not a line
+SECONDS_PER_HOUR = 3600
+MAX_POINTS = 720  # per series: a few points per pixel of a half-width chart
+BAND_FILL = "rgba(78,121,167,0.25)"
+# Half-width charts: room for a legend that wraps onto a second row under the subtitle.
+BAND_TOP_MARGIN_PX = 112  # PALETTE[0] translucent: the band, not a line
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,34 +63,35 @@ def _parts(cost: MonthlyCost) -> tuple[float, float, float, float]:
 
 def cost_waterfall(steps: list[CostStep], *, currency: str = "USD") -> go.Figure:
     first, last = steps[0], steps[-1]
-    fig = go.Figure(
-        go.Waterfall(
-            x=[step.label for step in steps],
-            y=[step.usd for step in steps],
-            measure=["absolute", *["relative"] * (len(steps) - 2), "total"],
-            text=[
-                _signed_money(s.usd, currency, first=i in (0, len(steps) - 1))
-                for i, s in enumerate(steps)
-            ],
-            textposition="outside",
-            connector={"line": {"color": theme.NEUTRAL, "width": 1, "dash": "dot"}},
-            increasing={"marker": {"color": theme.TARGET}},
-            decreasing={"marker": {"color": "#2E9E5B"}},
-            totals={"marker": {"color": theme.PALETTE[0]}},
-            hovertemplate=f"%{{x}}: {formats.money_hover(currency)}<extra></extra>",
-        )
+    bars = go.Waterfall(
+        x=[step.label for step in steps],
+        y=[step.usd for step in steps],
+        measure=["absolute", *["relative"] * (len(steps) - 2), "total"],
+        text=[
+            _signed_money(s.usd, currency, first=i in (0, len(steps) - 1))
+            for i, s in enumerate(steps)
+        ],
+        textposition="outside",
+        connector={"line": {"color": theme.NEUTRAL, "width": 1, "dash": "dot"}},
+        increasing={"marker": {"color": theme.TARGET}},
+        decreasing={"marker": {"color": "#2E9E5B"}},
+        totals={"marker": {"color": theme.PALETTE[0]}},
+        hovertemplate=f"%{{x}}: {formats.money_hover(currency)}<extra></extra>",
     )
-    return theme.style(
-        fig,
-        title=(
-            f"Monthly cost: {formats.money(first.usd, currency)} → "
-            f"{formats.money(last.usd, currency)}"
+    return go.Figure(
+        [bars],
+        layout=_layout(
+            title=(
+                f"Monthly cost: {formats.money(first.usd, currency)} → "
+                f"{formats.money(last.usd, currency)}"
+            ),
+            subtitle="Effective cost, current config vs scenario (median path); "
+            "red adds, green saves",
+            x_title="",
+            y_title=formats.money_axis(currency, "month"),
+            hovermode="closest",
+            height=340,
         ),
-        subtitle="Effective cost, current config vs scenario (median path); red adds, green saves",
-        x_title="",
-        y_title=formats.money_axis(currency, "month"),
-        hovermode="closest",
-        height=340,
     )
 
 
@@ -91,77 +99,149 @@ def latency_band(result: SimulationResult, *, title: str) -> go.Figure:
     hourly = result.hourly
     target = hourly.latency_target_ms
     fig = _band_figure(
-        _hours(result),
+        result.hourly.hour_start,
         _finite(hourly.latency_p95_ms),
         reference=target,
         reference_label=f"SLA target {target:,.0f} ms",
         unit="ms",
         fmt=",.0f",
-    )
-    return theme.style(
-        fig,
-        title=title,
-        subtitle=(
-            f"Projected hourly p95: median and 5–95 % band over {result.paths:,} paths; "
-            "gaps are hours off schedule or without latency data"
+        layout=_layout(
+            title=title,
+            subtitle=_band_subtitle("Hourly p95", result),
+            x_title="Hour (UTC)",
+            y_title="p95 latency (ms)",
+            top_px=BAND_TOP_MARGIN_PX,
         ),
-        x_title="Hour (UTC)",
-        y_title="p95 latency (ms)",
-        height=320,
     )
+    return fig
 
 
 def utilization_band(result: SimulationResult, *, title: str) -> go.Figure:
     hourly = result.hourly
     limit_pct = hourly.saturation_limit * 100.0
     fig = _band_figure(
-        _hours(result),
+        result.hourly.hour_start,
         _scaled(_finite(hourly.utilization), 100.0),
         reference=limit_pct,
         reference_label=f"Saturation limit {limit_pct:.0f} %",
         unit="%",
         fmt=",.1f",
+        layout=_layout(
+            title=title,
+            subtitle=_band_subtitle("CPU p95 ÷ capacity", result),
+            x_title="Hour (UTC)",
+            y_title="CPU utilization (%)",
+            top_px=BAND_TOP_MARGIN_PX,
+        ),
     )
-    return theme.style(
-        fig,
-        title=title,
-        subtitle=f"CPU p95 ÷ capacity: median and 5–95 % band over {result.paths:,} paths",
-        x_title="Hour (UTC)",
-        y_title="CPU utilization (%)",
-        height=320,
-    )
+    return fig
 
 
 def _band_figure(
-    hours: pd.DatetimeIndex,
+    hours: npt.NDArray[np.datetime64],
     band: Band,
     *,
     reference: float,
     reference_label: str,
     unit: str,
     fmt: str,
+    layout: dict[str, Any],
 ) -> go.Figure:
     hover = f"%{{y:{fmt}}} {unit}"
     line = {"width": 0, "color": BAND_FILL}
+    hours_per_point = _bucket_hours(len(hours))
+    band = _bucketed(band, hours_per_point)
+    x = _hourly_x(hours, hours_per_point)
+    ends = [_iso(hours[0]), _iso(hours[-1])]
     return go.Figure(
         [
-            go.Scatter(x=hours, y=band.p5, name="5 %", mode="lines", line=line,
+            go.Scatter(**x, y=band.p5, name="5 %", mode="lines", line=line,
                        showlegend=False, hovertemplate=f"5 %: {hover}<extra></extra>"),
-            go.Scatter(x=hours, y=band.p95, name="5–95 % band", mode="lines", line=line,
+            go.Scatter(**x, y=band.p95, name="5–95 % band", mode="lines", line=line,
                        fill="tonexty", fillcolor=BAND_FILL,
                        hovertemplate=f"95 %: {hover}<extra></extra>"),
-            go.Scatter(x=hours, y=band.p50, name="Median", mode="lines",
+            go.Scatter(**x, y=band.p50, name="Median", mode="lines",
                        line={"width": 1.5, "color": theme.PALETTE[0]},
                        hovertemplate=f"Median: {hover}<extra></extra>"),
-            go.Scatter(x=[hours[0], hours[-1]], y=[reference, reference], name=reference_label,
+            go.Scatter(x=ends, y=[reference, reference], name=reference_label,
                        mode="lines", line={"width": 2, "dash": "dash", "color": theme.TARGET},
                        hovertemplate=f"{reference_label}<extra></extra>"),
-        ]
+        ],
+        layout=layout,
     )  # fmt: skip
 
 
-def _hours(result: SimulationResult) -> pd.DatetimeIndex:
-    return pd.DatetimeIndex(result.hourly.hour_start).tz_localize("UTC")
+def _bucket_hours(hours: int) -> int:
+    """Hours per drawn point: 1 up to MAX_POINTS hours, else the fewest that fit (90 d → 3 h)."""
+    return max(math.ceil(hours / MAX_POINTS), 1)
+
+
+def _bucketed(band: Band, size: int) -> Band:
+    """Per bucket of `size` hours: the lowest 5 %, the median of the medians, the highest 95 %.
+
+    Why: a half-width chart is ~500 px wide, so 2,160 hourly points draw nothing more than
+    720 do, yet every slider move pays for them twice (JSON, then the browser's SVG paths).
+    The envelope keeps every excursion visible.
+    """
+    if size == 1:
+        return band
+    starts = np.arange(0, len(band.p50), size)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a bucket with no value stays NaN
+        padded = np.pad(band.p50, (0, len(starts) * size - len(band.p50)), constant_values=np.nan)
+        median = np.nanmedian(padded.reshape(-1, size), axis=1)
+    return Band(np.fmin.reduceat(band.p5, starts), median, np.fmax.reduceat(band.p95, starts))
+
+
+def _hourly_x(hours: npt.NDArray[np.datetime64], size: int) -> dict[str, Any]:
+    """x as a start and a step when the hours are contiguous, else each bucket's first hour.
+
+    Why: 2,160 datetimes cost ~100 ms per figure to validate and serialise to JSON on every
+    slider move; `x0` + `dx` (milliseconds on a date axis) cost nothing.
+    """
+    steps = np.diff(hours.astype("datetime64[s]").astype(np.int64))
+    if len(hours) > 1 and np.all(steps == SECONDS_PER_HOUR):
+        return {"x0": _iso(hours[0]), "dx": size * SECONDS_PER_HOUR * 1000}
+    return {"x": [_iso(hour) for hour in hours[::size]]}
+
+
+def _iso(hour: np.datetime64) -> str:
+    return str(np.datetime_as_string(hour.astype("datetime64[s]")))
+
+
+def _band_subtitle(what: str, result: SimulationResult) -> str:
+    size = _bucket_hours(len(result.hourly.hour_start))
+    per = "" if size == 1 else f", {size}-hour buckets"
+    return f"{what}: median and 5–95 % band, {result.paths:,} paths{per}"
+
+
+def _layout(
+    *,
+    title: str,
+    subtitle: str,
+    x_title: str,
+    y_title: str,
+    hovermode: str = "x unified",
+    height: int = 340,
+    top_px: int | None = None,
+) -> dict[str, Any]:
+    """theme.style's result as one plain dict: the app's layout values and the chart's titles.
+
+    Why not theme.style: its update_layout passes (and the template object) cost ~15 ms a
+    figure, paid on every slider move; the template itself is replaced by Streamlit's chart
+    theme anyway, so only the explicit values (all of theme.LAYOUT) matter.
+    """
+    base = theme.LAYOUT
+    margin = base["margin"] if top_px is None else {**base["margin"], "t": top_px}
+    return {
+        **base,
+        "margin": margin,
+        "height": height,
+        "hovermode": hovermode,
+        "title": {**base["title"], "text": title, "subtitle": {"text": subtitle}},
+        "xaxis": {**base["xaxis"], "title": {"text": x_title}},
+        "yaxis": {**base["yaxis"], "title": {"text": y_title}},
+    }
 
 
 def _finite(band: Band) -> Band:
@@ -179,5 +259,8 @@ def _scaled(band: Band, factor: float) -> Band:
 
 
 def _signed_money(usd: float, currency: str, *, first: bool) -> str:
+    """Bar labels: levels plain, changes signed, a step that changes nothing unlabelled."""
+    if not first and round(usd) == 0:
+        return ""
     text = formats.money(usd, currency)
     return text if first or usd < 0 else f"+{text}"

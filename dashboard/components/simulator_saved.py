@@ -8,9 +8,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard.components import export, recs
+from dashboard.components import export, formats, recs
 from data.repos.simulations import SavedScenario
 
+COMPARE_KEY = "sim_compare"
+COMPARE_NEWEST = "sim_compare_newest"  # set by a save: compare the newest two again
+ROW_PX = 35
 COLUMNS = {
     "name": "Scenario",
     "growth_pct": "Demand growth (%)",
@@ -60,11 +63,28 @@ def frame(saved: Sequence[SavedScenario]) -> pd.DataFrame:
 
 
 def side_by_side(table: pd.DataFrame) -> pd.DataFrame:
-    """Scenarios as columns, figures as rows (named as in COLUMNS), for reading across."""
-    shown = table.drop(columns="id").rename(columns=COLUMNS).set_index("Scenario")
+    """Scenarios as columns, figures as rows (named as in COLUMNS) with their units."""
+    shown = table.drop(columns="id").copy()
+    for column, shape in _TEXT_FORMATS.items():
+        shown[column] = shown[column].map(shape)
+    shown = shown.rename(columns=COLUMNS).set_index("Scenario")
     wide = shown.T.astype("string")
     wide.columns = [str(c) for c in wide.columns]
     return wide.reset_index(names="Figure")
+
+
+_TEXT_FORMATS: dict[str, Callable[[Any], str]] = {
+    "growth_pct": lambda v: f"{v:+.0f} %",
+    "commitment_pct": lambda v: f"{v:.0f} %",
+    "spot_pct": lambda v: f"{v:.0f} %",
+    "monthly_effective_usd": lambda v: f"{formats.money(v, 'USD')} /mo",
+    "monthly_delta_usd": lambda v: (
+        f"{'+' if round(v) > 0 else ''}{formats.money(round(v), 'USD')} /mo"
+    ),
+    "hold_probability_pct": lambda v: f"{v:.1f} %",
+    "breach_hours": lambda v: f"{v:,.0f} h",
+    "horizon_days": lambda v: f"{v:.0f} d",
+}
 
 
 def show(
@@ -90,13 +110,20 @@ def show(
         key="sim_saved_table",
     )
     labels = dict(zip(table["id"].astype(int), table["name"], strict=True))
+    kept = [sid for sid in st.session_state.get(COMPARE_KEY, []) if sid in labels]
+    if st.session_state.pop(COMPARE_NEWEST, False) or not kept:
+        kept = list(labels)[-2:]  # after a save: the newest two
+    st.session_state[COMPARE_KEY] = kept
     picked: list[int] = st.multiselect(
-        "Compare side by side", list(labels), default=list(labels)[-2:],
-        format_func=lambda sid: labels[sid], key="sim_compare",
+        "Compare side by side", list(labels), format_func=lambda sid: labels[sid],
+        key=COMPARE_KEY,
     )  # fmt: skip
     chosen = table[table["id"].isin(picked)]
     if len(chosen) >= 2:
-        st.dataframe(side_by_side(chosen), hide_index=True, key="sim_compare_table")
+        wide = side_by_side(chosen)
+        st.dataframe(
+            wide, hide_index=True, key="sim_compare_table", height=ROW_PX * (len(wide) + 1) + 3
+        )
     else:
         st.caption("Pick two or more scenarios to read them side by side.")
     left, middle, right = st.columns([2, 1, 1], vertical_alignment="bottom")
