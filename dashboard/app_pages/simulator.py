@@ -272,8 +272,10 @@ def _fleet(team: str) -> None:
     if not members:
         st.info(f"No service of team {team} has a config and usage to replay.")
         return
-    growth = st.slider("Demand growth for the team (%)", -50, 200, 30, step=5,
-                       key="sim_fleet_growth_pct")  # fmt: skip
+    growth = st.columns(2)[0].slider(
+        "Demand growth for the team (%)", -50, 200, 30, step=5, key="sim_fleet_growth_pct",
+        help="Requests/s and CPU of every service of the team, on its last 90 days.",
+    )  # fmt: skip
     try:
         result = simulate_fleet(
             members, growth_pct=float(growth), catalog=simulator_queries.catalog()

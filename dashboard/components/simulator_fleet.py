@@ -78,7 +78,10 @@ def show(result: FleetResult, *, team: str) -> None:
             else st.column_config.TextColumn(label)
             for key, label in COLUMNS.items()
         }
-        | {"breach_hours": st.column_config.NumberColumn("Breach hours", format="%d h")},
+        | {
+            "breach_hours": st.column_config.NumberColumn("Breach hours", format="%d h"),
+            "note": st.column_config.TextColumn(COLUMNS["note"], width="large"),
+        },
         hide_index=True,
         key="sim_fleet_table",
     )

@@ -93,7 +93,11 @@ def test_analyst_moves_levers_saves_compares_and_exports(page: Any, dashboard_ur
     _wait_for_title(page, LATENCY_TITLE, f"{replicas_before + 1} × ")
     expect(_metric_value(page, "Monthly cost Δ")).not_to_have_text("$0 /mo")
     assert _chart_title(page, "Monthly cost: ") != cost_title
+    _press(page, "CPU request per pod", "ArrowRight")
+    _wait_for_title(page, LATENCY_TITLE, f"{replicas_before + 1} × 750m")
     _screenshot(page, "sim-02-levers-moved")
+    _press(page, "CPU request per pod", "ArrowLeft")
+    _wait_for_title(page, LATENCY_TITLE, f"{replicas_before + 1} × 500m")
 
     _save(page, "one more replica at +20 %")
     _press(page, "Replicas", "ArrowLeft", times=2)
@@ -114,6 +118,24 @@ def test_analyst_moves_levers_saves_compares_and_exports(page: Any, dashboard_ur
         "one fewer replica at +20 %",
     ]
     assert all(row["Demand growth (%)"] == "20.0" for row in rows)
+    expect(page.locator("[data-testid=stException]")).to_have_count(0)
+
+
+def test_team_mode_shows_who_breaks_and_the_cost_to_keep_them_whole(
+    page: Any, dashboard_url: str
+) -> None:
+    from playwright.sync_api import expect
+
+    _open_simulator(page, dashboard_url)
+
+    page.get_by_text("A team", exact=True).click()
+    expect(_metric_value(page, "Services breaking the SLA")).to_be_visible()
+    _press(page, "Demand growth for the team (%)", "ArrowRight", times=14)
+    expect(
+        page.locator("[data-testid=stMetric]").filter(has_text="at +100 % demand")
+    ).to_be_visible()
+    expect(page.locator("[data-testid=stDataFrame]")).to_have_count(1)
+    _screenshot(page, "sim-05-team")
     expect(page.locator("[data-testid=stException]")).to_have_count(0)
 
 

@@ -174,3 +174,52 @@ def test_empty_database_explains_how_to_load_data() -> None:
 
     assert "make seed" in " ".join(str(m.value) for m in at.markdown)
     assert not at.metric
+
+
+def test_a_promoted_scenario_opens_on_the_recommendations_page(
+    sessions: sessionmaker[Session],
+) -> None:
+    at = _open()
+    at.slider(key="sim_replicas").set_value(4).run()
+    _save(at, "four replicas")
+    at.button(key="sim_promote").click().run()
+    with sessions() as session:
+        (promoted,) = [
+            rec
+            for rec in recommendations.list_recommendations(session, status="open")
+            if rec.scope == simulations.SCENARIO_SCOPE
+        ]
+
+    at.query_params.update({"rec": str(promoted.id)})
+    at.switch_page("app_pages/recommendations.py").run()
+
+    assert not at.exception, [e.message for e in at.exception]
+    assert promoted.id in _table(at, "recommendation_id")["recommendation_id"].tolist()
+    assert "from scenario four replicas" in " ".join(str(m.value) for m in at.markdown)
+
+
+@pytest.mark.usefixtures("seeded_database")
+def test_a_service_without_latency_says_why_there_is_no_latency_chart() -> None:
+    at = _open()
+    labels = at.selectbox(key="sim_service").options
+    etl = next(i for i, label in enumerate(labels) if label.startswith("Nightly ETL"))
+
+    at.selectbox(key="sim_service").select_index(etl).run()
+
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("No latency projection" in i.value for i in at.info)
+    assert _chart_titles(at)[0] == "CPU utilization: 1 × m5.large at +0 % demand"
+
+
+@pytest.mark.usefixtures("seeded_database")
+def test_a_service_the_catalog_cannot_price_says_so_instead_of_failing() -> None:
+    at = _open()
+    labels = at.selectbox(key="sim_service").options
+    search = next(i for i, label in enumerate(labels) if label.startswith("Search API"))
+
+    at.selectbox(key="sim_service").select_index(search).run()
+
+    assert not at.exception, [e.message for e in at.exception]
+    (warning,) = [w.value for w in at.warning if "cannot be simulated" in w.value]
+    assert "no Kubernetes (e2) prices for region 'us-east-1'" in warning
+    assert at.select_slider(key="sim_cpu_request_m").value == 500
