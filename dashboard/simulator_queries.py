@@ -46,12 +46,12 @@ def catalog() -> Catalog:
 
 
 @st.cache_data(ttl=_TTL_S, show_spinner=False)
-def service_choices(_sessions: Sessions) -> dict[int, tuple[str, str, str]]:
-    """Every service with a config: id → (name, team, environment), by name."""
+def service_choices(_sessions: Sessions) -> dict[int, tuple[str, str, str, str]]:
+    """Every service with a config: id → (name, team, environment, platform), by name."""
     with _sessions() as session:
         configured = services.current_configs(session)
         found = sorted(services.list_services(session), key=lambda s: (s.name, s.id))
-    return {s.id: (s.name, s.team, s.environment) for s in found if s.id in configured}
+    return {s.id: (s.name, s.team, s.environment, s.platform) for s in found if s.id in configured}
 
 
 @st.cache_data(ttl=_TTL_S, show_spinner=False)

@@ -40,23 +40,33 @@ chosen = filters.sidebar(options, today=start.today, first_day=None, with_dates=
 
 
 def _pick_service() -> int | None:
-    """Services with a config, narrowed by the sidebar's team filter (the chosen one is kept)."""
+    """Services with a config that match the sidebar filters; the first one if the chosen
+    one no longer matches (its levers then restart from the new service's config)."""
     choices = simulator_queries.service_choices(sessions)
-    teams = set(chosen.filters.teams or ())
-    ids = [sid for sid, (_, team, _) in choices.items() if not teams or team in teams]
-    wanted = st.session_state.get("sim_service", selection.selected_service())
-    if wanted in choices and wanted not in ids:
-        ids.insert(0, wanted)
+    ids = [sid for sid, described in choices.items() if _matches(described)]
+    filters.active_hint(chosen, shown=len(ids), total=len(choices))
     if not ids:
         st.info("No service with a capacity configuration matches the filters.")
         return None
+    wanted = st.session_state.get("sim_service", selection.selected_service())
     if st.session_state.get("sim_service") not in ids:
+        simulator_levers.reset()
         st.session_state["sim_service"] = wanted if wanted in ids else ids[0]
     picked: int = st.selectbox(
         "Service", ids, key="sim_service", on_change=_service_changed,
-        format_func=lambda sid: " · ".join(choices[sid]),
+        format_func=lambda sid: " · ".join(choices[sid][:3]),
     )  # fmt: skip
     return int(picked)
+
+
+def _matches(described: tuple[str, str, str, str]) -> bool:
+    _, team, environment, platform = described
+    wanted = chosen.filters
+    return (
+        (not wanted.teams or team in wanted.teams)
+        and (not wanted.environments or environment in wanted.environments)
+        and (not wanted.platforms or platform in wanted.platforms)
+    )
 
 
 def _service_changed() -> None:

@@ -223,3 +223,15 @@ def test_a_service_the_catalog_cannot_price_says_so_instead_of_failing() -> None
     (warning,) = [w.value for w in at.warning if "cannot be simulated" in w.value]
     assert "no Kubernetes (e2) prices for region 'us-east-1'" in warning
     assert at.select_slider(key="sim_cpu_request_m").value == 500
+
+
+@pytest.mark.usefixtures("seeded_database")
+def test_sidebar_filters_narrow_the_service_picker() -> None:
+    at = _open()
+
+    at.multiselect(key="flt_teams").select("data").run()
+
+    assert [label.split(" · ")[0] for label in at.selectbox(key="sim_service").options] == [
+        "Nightly ETL"
+    ]
+    assert "showing 1 of 3 services" in " ".join(i.value for i in at.sidebar.info)
