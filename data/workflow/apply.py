@@ -18,6 +18,7 @@ from data.workflow.decision import (
 )
 from data.workflow.drift import check_unchanged, live_config
 from data.workflow.outcome import Outcome
+from data.workflow.siblings import supersede_siblings
 from data.workflow.states import APPLIED
 
 
@@ -72,6 +73,8 @@ def complete(session: Session, claimed: Claimed, *, actor: str, now: datetime) -
         actor=actor,
         now=now,
     )
+    if change is not None and stored.service_id is not None:  # the effect after its cause
+        supersede_siblings(session, stored.service_id, applied_id=row.id, now=now)
     return Outcome(row.id, change.id if change else None, APPLIED, row.version, _message(stored))
 
 

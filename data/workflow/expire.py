@@ -58,6 +58,7 @@ def _expire(
     left = row.status
     row.status = EXPIRED
     row.updated_at = now
+    row.decided_by, row.decided_at = actor, now
     session.flush()  # the version check runs here, before the event is recorded
     record_event(
         session,

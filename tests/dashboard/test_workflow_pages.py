@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from data.db import make_engine, make_sessions
 from data.models import ConfigChangeRow, RecommendationRow, RuleOutcomeRow, ServiceRow
+from data.repos.changes import list_audit_events
 from data.repos.savings_report import backlog
 from data.settings import Settings
 from data.workflow import Workflow, WorkflowPolicy
@@ -294,7 +295,10 @@ def test_changes_page_lists_the_change_and_rolls_it_back(
     assert at.success[0].value.startswith("Rolled back change")
     assert at.dataframe[0].value["status"].tolist() == ["rolled_back"]
     audit = at.dataframe[1].value
-    assert audit["action"].tolist() == ["rollback", "apply"]
+    # The apply also superseded the service's other open proposals (system:workflow).
+    decisions = audit[audit["action"] != "supersede"]
+    assert decisions["action"].tolist() == ["rollback", "apply"]
+    assert set(audit.loc[audit["action"] == "supersede", "actor"]) <= {"system:workflow"}
 
 
 def test_audit_trail_filters_by_action(sessions: sessionmaker[Session]) -> None:
@@ -309,7 +313,9 @@ def test_audit_trail_filters_by_action(sessions: sessionmaker[Session]) -> None:
 
     audit: pd.DataFrame = at.dataframe[1].value
     assert audit["action"].tolist() == ["rollback"]
-    assert "1 of 2 events shown" in " ".join(c.value for c in at.caption)
+    with sessions() as session:  # apply, rollback, and the siblings the apply superseded
+        total = len(list_audit_events(session))
+    assert f"1 of {total} events shown" in " ".join(c.value for c in at.caption)
 
 
 @pytest.mark.usefixtures("seeded_database")
@@ -408,19 +414,20 @@ def test_bulk_apply_within_the_caps_applies_every_one(
     assert [_status(sessions, rec_id) for rec_id in ids] == ["applied", "applied"]
 
 
-def test_applying_an_alternative_after_its_sibling_is_refused_as_drift(
+def test_a_stale_tab_applying_an_alternative_after_its_sibling_gets_a_conflict(
     sessions: sessionmaker[Session],
 ) -> None:
     rightsize = _rec_id(sessions, "Checkout API", "rightsize")
     joint = _rec_id(sessions, "Checkout API", "joint")
+    at = _pick(_open(RECS), joint)  # the reviewer opened the alternative first …
     Workflow(sessions, WorkflowPolicy()).apply(
         "local-admin", rightsize, expected_version=1, now=datetime.now(UTC)
-    )
-    at = _pick(_open(RECS), joint)
+    )  # … then a colleague applied its sibling, which supersedes it
     at.button(key="rec_apply").click().run()
 
     at.button(key="rec_apply_confirm").click().run()
 
     assert not at.exception
-    assert "drift" in at.warning[0].value
-    assert _status(sessions, joint) == "open"
+    assert "system:workflow" in at.warning[0].value
+    assert "review again" in at.warning[0].value
+    assert _status(sessions, joint) == "superseded"

@@ -171,9 +171,12 @@ class WorkflowMachine(RuleBasedStateMachine):
             assert snapshot(self.sessions) == before
             return
         assert expected is None, f"succeeded, expected {expected}"
-        self.state_changes += 1
         new = audit_rows(self.sessions)[events_before:]
-        assert [(e.target_type, e.target_id) for e in new] == [target]
+        # An apply also supersedes the service's other open proposals, one event each.
+        decided = [(e.target_type, e.target_id) for e in new if e.action != "supersede"]
+        assert decided == [target]
+        assert all(e.actor == "system:workflow" for e in new if e.action == "supersede")
+        self.state_changes += len(new)
 
     def _decision_error(
         self, row: RecommendationRow, action: str, actor: str, version: int
