@@ -11,7 +11,7 @@ from data.connectors.focus.values import MONEY_TYPE, IntArray
 
 ROWS = "source_rows"
 PACKED = "packed_key"
-_COMPACT_EVERY = 16  # partial tables kept before they are summed together (bounds memory)
+_PENDING_ROWS = 1_000_000
 # Small non-negative codes share one int64 group key (low bits first): grouping on 7 keys
 # instead of 13 is ~4× faster. The charge day takes the bits above (days since 1970).
 _PACKED_BITS = (
@@ -29,9 +29,16 @@ _UNPACKED = tuple(
 
 
 class DailyAggregator:
-    """Sums exact decimal money by every key code; rows with errors are left out."""
+    """Sums exact decimal money by every key code; rows with errors are left out.
+
+    Coded rows wait in `_pending` until ~1M have gathered, then are summed in one group-by: a
+    batch of ~40k rows touches nearly as many daily keys as it has rows, so summing each batch
+    on its own would group every row twice for no reduction. Memory stays bounded (~100 B a row).
+    """
 
     def __init__(self) -> None:
+        self._pending: list[pa.Table] = []
+        self._pending_rows = 0
         self._partials: list[pa.Table] = []
 
     def add(self, coded: CodedBatch) -> None:
@@ -41,17 +48,24 @@ class DailyAggregator:
         mask = pa.array(keep)
         money = {name: amounts.filter(mask) for name, amounts in coded.money.items()}
         rows = pa.array(np.ones(int(keep.sum()), dtype=np.int64))
-        self._partials.append(_summed(pa.table({**columns, **money, ROWS: rows})))
-        if len(self._partials) >= _COMPACT_EVERY:
-            self._partials = [_summed(pa.concat_tables(self._partials))]
+        self._pending.append(pa.table({**columns, **money, ROWS: rows}))
+        self._pending_rows += len(rows)
+        if self._pending_rows >= _PENDING_ROWS:
+            self._flush()
 
     def result(self) -> pa.Table:
         """One row per distinct key: KEY_COLUMNS codes, the money sums and source row counts."""
+        self._flush()
         table = _summed(pa.concat_tables(self._partials)) if self._partials else _summed(_empty())
         unpacked = unpack(table.column(PACKED).to_numpy())
         for name, codes in unpacked.items():
             table = table.append_column(name, pa.array(codes))
         return table.drop_columns([PACKED])
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._partials.append(_summed(pa.concat_tables(self._pending)))
+            self._pending, self._pending_rows = [], 0
 
 
 def pack(keys: dict[str, IntArray]) -> IntArray:
