@@ -59,7 +59,7 @@ def _open_csv(source: SourceFile, limits: IngestLimits, multiline: bool) -> Open
     if not columns.source_by_name:
         raise UnsupportedContent(
             "unsupported file content: no FOCUS column in the first line; expected a header "
-            "such as BillingPeriodStart,ChargePeriodStart,BilledCost,..."
+            f"such as BillingPeriodStart,ChargePeriodStart,BilledCost,...{_delimiter_hint(header)}"
         )
     cells = [
         columns.source_by_name[name] for name in wanted_columns() if name in columns.source_by_name
@@ -80,6 +80,13 @@ def _open_csv(source: SourceFile, limits: IngestLimits, multiline: bool) -> Open
     )
     batches = _capped(_renamed(reader, columns), limits.max_rows)
     return OpenedFile(columns, batches, bad_lines)
+
+
+def _delimiter_hint(header: list[str]) -> str:
+    for delimiter, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
+        if len(header) == 1 and delimiter in header[0]:
+            return f" (this file is separated by {name}: export it comma-separated)"
+    return ""
 
 
 def _csv_header(source: SourceFile) -> list[str]:

@@ -116,6 +116,14 @@ def test_a_header_that_is_not_focus_is_unsupported() -> None:
     assert "no FOCUS column" in only_error(report)
 
 
+def test_a_semicolon_separated_export_is_refused_with_the_reason() -> None:
+    data = csv_bytes([focus_row()]).replace(b",", b";")
+
+    report = validate_file(data)
+
+    assert "separated by semicolons: export it comma-separated" in only_error(report)
+
+
 def test_the_row_cap_stops_streaming_at_the_first_batch_past_it() -> None:
     rows = [focus_row() for _ in range(11)]
     limits = IngestLimits(max_rows=10, batch_rows=2)
