@@ -307,6 +307,22 @@ class JobRunRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
 
+class JobRequestRow(Base):
+    """An operator's "Run now": queued by the dashboard, claimed and finished by a sidecar."""
+
+    __tablename__ = "job_request"
+    __table_args__ = (Index("ix_job_request_job_status", "job", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(60))
+    requested_by: Mapped[str] = mapped_column(String(120))
+    requested_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    # "pending" → "claimed" (a sidecar took it) → "done" | "failed".
+    status: Mapped[str] = mapped_column(String(20))
+
+
 class RuleOutcomeRow(Base):
     """The latest outcome of one rule for one service, also when it proposes nothing (and why)."""
 
