@@ -111,6 +111,13 @@ def saved_scenarios(_sessions: Sessions, service_id: int) -> tuple[SavedScenario
         return tuple(simulations.list_scenarios(session, service_id=service_id))
 
 
+@st.cache_data(ttl=_TTL_S, show_spinner=False)
+def saved_team_scenarios(_sessions: Sessions, team: str) -> tuple[SavedScenario, ...]:
+    with _sessions() as session:
+        return tuple(simulations.list_scenarios(session, team=team, team_only=True))
+
+
 def forget_saved() -> None:
     """After a save: the next read of the saved scenarios goes to the database."""
     saved_scenarios.clear()
+    saved_team_scenarios.clear()

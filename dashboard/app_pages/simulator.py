@@ -25,7 +25,13 @@ from dashboard.simulator_queries import ServiceInputs
 from data.errors import DataError
 from data.repos import simulations
 from engine.errors import EngineError
-from engine.simulation import Scenario, SimulationResult, simulate, simulate_fleet
+from engine.simulation import (
+    FleetResult,
+    Scenario,
+    SimulationResult,
+    simulate,
+    simulate_fleet,
+)
 
 MODES = ("One service", "A team")
 
@@ -294,6 +300,44 @@ def _fleet(team: str) -> None:
         st.warning(f"This scenario cannot be simulated: {error}", icon=":material/warning:")
         return
     simulator_fleet.show(result, team=team)
+    _save_team_form(team, result)
+
+
+def _save_team_form(team: str, result: FleetResult) -> None:
+    default = f"{team} at {result.growth_pct:+.0f} % demand"
+    if st.session_state.pop("sim_clear_team_name", False):
+        st.session_state["sim_team_save_name"] = ""
+    name_column, button_column = st.columns([3, 1], vertical_alignment="bottom")
+    name = name_column.text_input(
+        "Team scenario name", placeholder=default, key="sim_team_save_name", max_chars=200
+    )
+    if not button_column.button(
+        "Save team scenario", key="sim_team_save", icon=":material/bookmark_add:", width="stretch"
+    ):
+        return
+    with sessions.begin() as session:
+        simulations.save_scenario(
+            session,
+            name=name.strip() or default,
+            scenario=Scenario(growth_pct=result.growth_pct),
+            summary=simulations.summarize_team(result),
+            service_id=None,
+            team=team,
+            actor=deps.settings().local_actor,
+            now=datetime.now(UTC),
+        )
+    simulator_queries.forget_saved()
+    st.session_state["sim_saved_note"] = f"Saved team scenario “{name.strip() or default}”."
+    st.session_state["sim_clear_team_name"] = True
+    st.rerun()
+
+
+def _saved_team_section(team: str) -> None:
+    st.subheader("Saved team scenarios", anchor=False)
+    note = st.session_state.pop("sim_saved_note", None)
+    if note:
+        st.success(note, icon=":material/bookmark_added:")
+    simulator_fleet.show_saved(simulator_queries.saved_team_scenarios(sessions, team), team=team)
 
 
 st.segmented_control("Simulate", MODES, default=MODES[0], key="sim_mode", selection_mode="single")
@@ -302,6 +346,8 @@ if st.session_state.get("sim_mode") == MODES[1]:
     picked_team = st.selectbox("Team", teams, key="sim_team")
     if picked_team is not None:
         _fleet(str(picked_team))
+        st.divider()
+        _saved_team_section(str(picked_team))
 else:
     service_id = _pick_service()
     if service_id is not None:

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.components import export, formats, kpis, recs
+from data.repos.simulations import SavedScenario
 from engine.simulation import FleetResult
 
 COLUMNS = {
@@ -91,6 +92,74 @@ def show(result: FleetResult, *, team: str) -> None:
         file_name=f"tightrope-team-{team}-growth-{result.growth_pct:+.0f}.csv",
         mime="text/csv",
         key="sim_fleet_export",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+
+
+SAVED_COLUMNS = {
+    "name": "Scenario",
+    "growth_pct": "Demand growth (%)",
+    "breaking": "Services breaking",
+    "keep_whole_usd": "Extra to keep them whole (USD/mo)",
+    "unfixable": "Not fixable by replicas",
+    "created_by": "Saved by",
+    "created_at": "Saved at (UTC)",
+}
+
+
+def saved_frame(saved: tuple[SavedScenario, ...]) -> pd.DataFrame:
+    """One row per saved team scenario, in SAVED_COLUMNS order."""
+    rows = [
+        {
+            "name": item.name,
+            "growth_pct": summary.growth_pct,
+            "breaking": f"{len(summary.breaking)} of {summary.services}",
+            "keep_whole_usd": round(summary.keep_whole_monthly_usd, 2),
+            "unfixable": ", ".join(summary.unfixable) or "none",
+            "created_by": item.created_by,
+            "created_at": item.created_at.strftime("%Y-%m-%d %H:%M"),
+        }
+        for item in saved
+        if (summary := item.team_summary) is not None
+    ]
+    return pd.DataFrame(rows, columns=list(SAVED_COLUMNS))
+
+
+def show_saved(saved: tuple[SavedScenario, ...], *, team: str) -> None:
+    """The team's saved scenarios side by side (a row each), with CSV export."""
+    table = saved_frame(saved)
+    if table.empty:
+        st.info(
+            f"No saved scenario for team {team} yet: set the growth above, name it and press "
+            "**Save team scenario**.",
+            icon=":material/bookmark:",
+        )
+        return
+    st.dataframe(
+        table,
+        column_config={
+            "growth_pct": st.column_config.NumberColumn(
+                SAVED_COLUMNS["growth_pct"], format="%+.0f %%"
+            ),
+            "keep_whole_usd": st.column_config.NumberColumn(
+                SAVED_COLUMNS["keep_whole_usd"], format="%,.0f"
+            ),
+        }
+        | {
+            key: st.column_config.TextColumn(label)
+            for key, label in SAVED_COLUMNS.items()
+            if key not in ("growth_pct", "keep_whole_usd")
+        },
+        hide_index=True,
+        key="sim_team_saved_table",
+    )
+    st.download_button(
+        "Export saved scenarios (CSV)",
+        data=export.to_csv_bytes(table.rename(columns=SAVED_COLUMNS)),
+        file_name=f"tightrope-team-{team}-scenarios.csv",
+        mime="text/csv",
+        key="sim_team_saved_export",
         icon=":material/download:",
         on_click="ignore",
     )

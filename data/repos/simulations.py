@@ -28,7 +28,7 @@ from engine.recommendation import (
     Risk,
     SlaSummary,
 )
-from engine.simulation import Scenario, SimulationResult
+from engine.simulation import FleetResult, Scenario, SimulationResult
 
 SCENARIO_SCOPE = "scenario"  # a slot no recompute evaluates, so none supersedes a promotion
 MAX_NAME_CHARS = 200
@@ -73,8 +73,19 @@ class ScenarioSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class TeamSummary:
+    """A team scenario (simulate_fleet): who breaks under the growth and what keeps them whole."""
+
+    growth_pct: float
+    services: int
+    breaking: tuple[str, ...]  # slugs whose SLA breaks at today's replica count
+    unfixable: tuple[str, ...]  # slugs no replica count keeps whole
+    keep_whole_monthly_usd: float
+
+
+@dataclass(frozen=True, slots=True)
 class SavedScenario:
-    """A stored scenario with its summary (None for a team scenario's free-form summary)."""
+    """A stored scenario: a service's (ScenarioSummary) or a team's (TeamSummary)."""
 
     id: int
     service_id: int | None
@@ -84,6 +95,7 @@ class SavedScenario:
     summary: ScenarioSummary | None
     created_by: str
     created_at: datetime
+    team_summary: TeamSummary | None = None
 
 
 def summarize(
@@ -129,12 +141,23 @@ def summarize(
     )
 
 
+def summarize_team(result: FleetResult) -> TeamSummary:
+    """Reduce a fleet simulation to the figures a saved team scenario keeps."""
+    return TeamSummary(
+        growth_pct=result.growth_pct,
+        services=len(result.outcomes),
+        breaking=tuple(o.slug for o in result.outcomes if not o.sla_holds),
+        unfixable=tuple(o.slug for o in result.outcomes if o.keep_whole_monthly_usd is None),
+        keep_whole_monthly_usd=result.keep_whole_monthly_usd,
+    )
+
+
 def save_scenario(
     session: Session,
     *,
     name: str,
     scenario: Scenario,
-    summary: ScenarioSummary | dict[str, Any],
+    summary: ScenarioSummary | TeamSummary,
     service_id: int | None,
     team: str | None,
     actor: str,
@@ -164,14 +187,21 @@ def save_scenario(
 
 
 def list_scenarios(
-    session: Session, *, service_id: int | None = None, team: str | None = None
+    session: Session,
+    *,
+    service_id: int | None = None,
+    team: str | None = None,
+    team_only: bool = False,
 ) -> list[SavedScenario]:
-    """Saved scenarios, oldest first, of one service and/or team (every one without filters)."""
+    """Saved scenarios, oldest first, of one service and/or team (every one without filters);
+    `team_only` keeps the team scenarios (those of no single service)."""
     query = select(SimulationRow).order_by(SimulationRow.created_at, SimulationRow.id)
     if service_id is not None:
         query = query.where(SimulationRow.service_id == service_id)
     if team is not None:
         query = query.where(SimulationRow.team == team)
+    if team_only:
+        query = query.where(SimulationRow.service_id.is_(None))
     return [_to_saved(row) for row in session.scalars(query)]
 
 
@@ -282,6 +312,7 @@ def _recommendation(
 
 
 def _to_saved(row: SimulationRow) -> SavedScenario:
+    team_summary = _team_summary(row.summary) if row.service_id is None else None
     return SavedScenario(
         id=row.id,
         service_id=row.service_id,
@@ -291,6 +322,19 @@ def _to_saved(row: SimulationRow) -> SavedScenario:
         summary=_summary(row.summary),
         created_by=row.created_by,
         created_at=row.created_at,
+        team_summary=team_summary,
+    )
+
+
+def _team_summary(stored: dict[str, Any]) -> TeamSummary | None:
+    if set(stored) != {field.name for field in fields(TeamSummary)}:
+        return None
+    return TeamSummary(
+        growth_pct=float(stored["growth_pct"]),
+        services=int(stored["services"]),
+        breaking=tuple(stored["breaking"]),
+        unfixable=tuple(stored["unfixable"]),
+        keep_whole_monthly_usd=float(stored["keep_whole_monthly_usd"]),
     )
 
 

@@ -135,6 +135,11 @@ def test_team_mode_shows_who_breaks_and_the_cost_to_keep_them_whole(
         page.locator("[data-testid=stMetric]").filter(has_text="at +100 % demand")
     ).to_be_visible()
     expect(page.locator("[data-testid=stDataFrame]")).to_have_count(1)
+    page.get_by_label("Team scenario name").fill("team doubles")
+    page.get_by_role("button", name="Save team scenario").click()
+    expect(page.locator("[data-testid=stAlert]").filter(has_text="“team doubles”")).to_be_visible()
+    expect(page.locator("[data-testid=stDataFrame]")).to_have_count(2)
+    _settle(page)
     _screenshot(page, "sim-05-team")
     expect(page.locator("[data-testid=stException]")).to_have_count(0)
 

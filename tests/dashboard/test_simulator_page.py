@@ -6,14 +6,17 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 from streamlit.testing.v1 import AppTest
 
+from dashboard.components.simulator_charts import cost_steps
 from data.db import make_engine, make_sessions
 from data.repos import recommendations, simulations
 from data.settings import Settings
+from engine.simulation import MonthlyCost, Spread
 from tests.dashboard.conftest import APP_PATH
 
 PAGE = "app_pages/simulator.py"
@@ -235,3 +238,48 @@ def test_sidebar_filters_narrow_the_service_picker() -> None:
         "Nightly ETL"
     ]
     assert "showing 1 of 3 services" in " ".join(i.value for i in at.sidebar.info)
+
+
+def _cost(
+    list_usd: float, effective: float, waste: float, spot: float, schedule: float
+) -> MonthlyCost:
+    def flat(usd: float) -> Spread:
+        return Spread(usd, usd, usd)
+
+    return MonthlyCost(
+        flat(list_usd), flat(effective), flat(waste), flat(spot), flat(schedule),
+        np.array([effective]),
+    )  # fmt: skip
+
+
+def test_the_cost_waterfall_steps_add_up_from_current_to_scenario() -> None:
+    current = _cost(list_usd=300.0, effective=300.0, waste=0.0, spot=0.0, schedule=0.0)
+    # half committed at 37 % off, a tenth on spot, weekdays 07-20
+    scenario = _cost(list_usd=150.0, effective=110.0, waste=20.0, spot=9.0, schedule=140.0)
+
+    steps = cost_steps(current, scenario)
+
+    assert [s.label for s in steps] == [
+        "Current", "Compute", "Commitment", "Spot", "Schedule", "Scenario",
+    ]  # fmt: skip
+    assert steps[0].usd + sum(s.usd for s in steps[1:-1]) == pytest.approx(steps[-1].usd)
+    assert steps[3].usd == -9.0
+    assert steps[4].usd == -140.0
+    assert steps[2].usd == -(150.0 - 9.0 - 110.0)
+
+
+@pytest.mark.usefixtures("seeded_database")
+def test_a_team_scenario_is_saved_and_listed() -> None:
+    at = _open()
+    at.segmented_control(key="sim_mode").set_value("A team").run()
+    at.selectbox(key="sim_team").set_value("payments").run()
+    at.slider(key="sim_fleet_growth_pct").set_value(100).run()
+
+    at.text_input(key="sim_team_save_name").input("payments doubles").run()
+    at.button(key="sim_team_save").click().run()
+
+    assert not at.exception, [e.message for e in at.exception]
+    table = _table(at, "unfixable")
+    assert table["name"].tolist() == ["payments doubles"]
+    assert table["growth_pct"].tolist() == [100.0]
+    assert "Saved team scenario “payments doubles”." in [s.value for s in at.success]

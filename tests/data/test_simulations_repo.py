@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from data.catalog import load_catalog
 from data.errors import Drifted, InvalidInput, NotFound
 from data.repos import recommendations, services, simulations, usage
-from data.repos.simulations import ScenarioSummary, proposal_kind
+from data.repos.simulations import ScenarioSummary, TeamSummary, proposal_kind
 from engine.simulation import Scenario, simulate
 from tests.data.workflow.world import ADMIN, make_flow
 from tests.factories import T0, make_new_service, make_usage, make_vm_config
@@ -204,3 +204,30 @@ def test_the_kind_is_the_closest_rule(changes: dict[str, object], kind: str) -> 
     current = make_vm_config()
 
     assert proposal_kind(current, replace(current, **changes)) == kind  # type: ignore[arg-type]
+
+
+def test_a_team_scenario_reads_back_with_its_team_summary(
+    sessions: sessionmaker[Session],
+) -> None:
+    service_id = _add_service(sessions)
+    _save(sessions, service_id, Scenario(replicas=2, horizon_days=14, paths=20), "service one")
+    summary = TeamSummary(
+        growth_pct=50.0,
+        services=3,
+        breaking=("checkout-api",),
+        unfixable=(),
+        keep_whole_monthly_usd=70.08,
+    )
+
+    with sessions.begin() as session:
+        simulations.save_scenario(
+            session, name="payments +50 %", scenario=Scenario(growth_pct=50.0),
+            summary=summary, service_id=None, team="payments", actor="ana", now=NOW,
+        )  # fmt: skip
+    with sessions() as session:
+        (saved,) = simulations.list_scenarios(session, team="payments", team_only=True)
+
+    assert saved.team_summary == summary
+    assert saved.summary is None
+    with pytest.raises(InvalidInput), sessions.begin() as session:
+        simulations.promote_to_recommendation(session, saved.id, now=NOW)
