@@ -13,6 +13,7 @@ from data.catalog import load_catalog
 from data.connectors.demo import SeedReport, seed_demo_fleet, seed_if_empty
 from data.connectors.demo.fleet import build_fleet
 from data.connectors.demo.shapes import usage_window
+from data.connectors.demo.well_sized import fit_well_sized
 from data.errors import SeedError
 from data.models import CapacityConfigRow, CostDailyRow, UsageHourlyRow
 from data.repos import costs, services, usage
@@ -71,7 +72,15 @@ def test_seeded_fleet_reads_back_through_the_repositories(
         window = usage.load_usage(session, first.id, start=T0 - timedelta(days=DAYS), end=T0)
         newest_cost_day = costs.latest_cost_date(session)
     assert set(listed) == {s.draft.slug for s in fleet}
-    assert all(configs[listed[s.draft.slug].id] == s.config for s in fleet)
+    # Well-sized services are stored at the config the engine keeps on their history.
+    fitted = {
+        s.draft.slug: fit_well_sized(
+            s, usage_window(s, service_id=0, end=T0, days=DAYS), catalog, now=T0
+        ).config
+        for s in fleet
+    }
+    assert all(configs[listed[slug].id] == config for slug, config in fitted.items())
+    assert all(fitted[s.draft.slug] == s.config for s in fleet if s.archetype != "well-sized")
     expected = usage_window(fleet[0], service_id=first.id, end=T0, days=DAYS)
     np.testing.assert_array_equal(window.hour_start, expected.hour_start)
     np.testing.assert_allclose(window.cpu_used_p95_cores, expected.cpu_used_p95_cores)

@@ -20,6 +20,7 @@ from data.connectors.demo.costs import (
 )
 from data.connectors.demo.fleet import DemoService, build_fleet
 from data.connectors.demo.shapes import usage_window
+from data.connectors.demo.well_sized import fit_well_sized
 from data.connectors.focus import AllocationRules, ParsedFile, load_parsed, stage_file
 from data.errors import SeedError
 from data.repos.services import add_services, count_services, set_capacity
@@ -142,6 +143,11 @@ def _generate(
     """
     fleet = build_fleet(catalog, seed=seed, n_services=n_services)
     usage = tuple(usage_window(service, service_id=0, end=end, days=days) for service in fleet)
+    # Well-sized services get the config the engine itself would keep on this history.
+    fleet = tuple(
+        fit_well_sized(service, window, catalog, now=end)
+        for service, window in zip(fleet, usage, strict=True)
+    )
     tagged = [
         TaggedCost(cost, service.draft.slug, service.draft.team)
         for service, window in zip(fleet, usage, strict=True)

@@ -13,12 +13,14 @@ from hypothesis import strategies as st
 from data.catalog.loader import load_catalog
 from data.connectors.demo.fleet import DemoService, build_fleet
 from data.connectors.demo.shapes import usage_window
+from data.connectors.demo.well_sized import fit_well_sized
 from engine.context import ServiceContext
 from engine.profiles import PROFILES
 from engine.recommendation import Recommendation
 from engine.rules import RULES, recommend
 from engine.service import Service
 from engine.sla import policy_for
+from engine.usage import UsageWindow
 from tests.engine.rules.builders import flat_usage, make_ctx
 from tests.factories import make_k8s_config, make_vm_config
 
@@ -36,7 +38,7 @@ def test_every_rule_answers_in_order() -> None:
 def test_shared_judging_gives_the_values_of_each_rule_alone() -> None:
     catalog = load_catalog()
     for demo in build_fleet(catalog, seed=11, n_services=12):
-        ctx = _context(demo, catalog)
+        ctx = _context(demo, catalog, usage_window(demo, service_id=1, end=END, days=30))
 
         together = recommend(ctx)
         alone = tuple(rule(ctx) for rule in RULES)
@@ -78,17 +80,21 @@ def test_risk_is_0_to_4_and_cuts_never_cost_more(
 def demo_results() -> tuple[tuple[DemoService, tuple[Recommendation, ...]], ...]:
     catalog = load_catalog()
     fleet = build_fleet(catalog, seed=7, n_services=40)
-    return tuple((demo, recommend(_context(demo, catalog))) for demo in fleet)
+    results = []
+    for demo in fleet:  # as seeded: usage from the generator's config, then the fitted config
+        usage = usage_window(demo, service_id=demo.index + 1, end=END, days=30)
+        fitted = fit_well_sized(demo, usage, catalog, now=END)
+        results.append((fitted, recommend(_context(fitted, catalog, usage))))
+    return tuple(results)
 
 
-def _context(demo: DemoService, catalog: object) -> ServiceContext:
+def _context(demo: DemoService, catalog: object, usage: UsageWindow) -> ServiceContext:
     draft = demo.draft
     service = Service(
         id=demo.index + 1, slug=draft.slug, name=draft.name, team=draft.team, owner=draft.owner,
         environment=draft.environment, platform=draft.platform, provider=draft.provider,
         region=draft.region, policy_class=draft.policy_class, sla=draft.sla,
     )  # fmt: skip
-    usage = usage_window(demo, service_id=service.id, end=END, days=30)
     return ServiceContext(
         service, demo.config, usage, catalog, PROFILES["balanced"],  # type: ignore[arg-type]
         policy_for(draft.policy_class), END,
@@ -139,12 +145,15 @@ def test_demo_under_provisioned_services_get_scale_ups() -> None:
     assert scaled
 
 
-def test_demo_well_sized_services_get_no_deep_cuts() -> None:
+def test_demo_well_sized_services_are_mostly_already_optimal() -> None:
     well = list(_of("well-sized"))
 
-    deep = [d for d, recs in well if _best_cut_pct(recs) > 50.0]
+    settled = [d for d, recs in well if all(r.outcome != "recommend" for r in recs[:3])]
 
-    assert len(deep) <= 0.2 * len(well)
+    # Seeded at the config the joint search keeps; rightsize / horizontal may still see a
+    # step joint's grid leaves out (a count below the profile's total need).
+    assert len(settled) >= 0.8 * len(well)
+    assert all(_best_cut_pct(recs) < 50.0 for _, recs in well)
 
 
 def test_demo_every_recommendation_carries_dollars_risk_and_explanation() -> None:
