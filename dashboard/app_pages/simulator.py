@@ -77,6 +77,7 @@ def _matches(described: tuple[str, str, str, str]) -> bool:
 
 def _service_changed() -> None:
     simulator_levers.reset()
+    st.session_state.pop("sim_promoted", None)
     st.session_state[selection.SELECTED_SERVICE] = st.session_state["sim_service"]
 
 
@@ -240,6 +241,7 @@ def _save_form(
         )
     simulator_queries.forget_saved()
     st.session_state[simulator_saved.COMPARE_NEWEST] = True
+    st.session_state.pop("sim_promoted", None)
     st.session_state["sim_saved_note"] = f"Saved scenario “{name.strip() or default}”."
     st.session_state["sim_clear_name"] = True
     st.rerun()  # the whole page: the saved-scenarios table below shows it

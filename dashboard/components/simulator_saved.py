@@ -12,6 +12,7 @@ from dashboard.components import export, formats, recs
 from data.repos.simulations import SavedScenario
 
 COMPARE_KEY = "sim_compare"
+PROMOTE_KEY = "sim_promote_pick"
 COMPARE_NEWEST = "sim_compare_newest"  # set by a save: compare the newest two again
 ROW_PX = 35
 COLUMNS = {
@@ -110,10 +111,13 @@ def show(
         key="sim_saved_table",
     )
     labels = dict(zip(table["id"].astype(int), table["name"], strict=True))
+    just_saved = st.session_state.pop(COMPARE_NEWEST, False)
     kept = [sid for sid in st.session_state.get(COMPARE_KEY, []) if sid in labels]
-    if st.session_state.pop(COMPARE_NEWEST, False) or not kept:
+    if just_saved or not kept:
         kept = list(labels)[-2:]  # after a save: the newest two
     st.session_state[COMPARE_KEY] = kept
+    if just_saved or st.session_state.get(PROMOTE_KEY) not in labels:
+        st.session_state[PROMOTE_KEY] = list(labels)[-1]
     picked: list[int] = st.multiselect(
         "Compare side by side", list(labels), format_func=lambda sid: labels[sid],
         key=COMPARE_KEY,
@@ -128,8 +132,8 @@ def show(
         st.caption("Pick two or more scenarios to read them side by side.")
     left, middle, right = st.columns([2, 1, 1], vertical_alignment="bottom")
     target = left.selectbox(
-        "Scenario to propose", list(labels), index=len(labels) - 1,
-        format_func=lambda sid: labels[sid], key="sim_promote_pick",
+        "Scenario to propose", list(labels), format_func=lambda sid: labels[sid],
+        key=PROMOTE_KEY,
     )  # fmt: skip
     if middle.button(
         "Propose as recommendation", key="sim_promote", icon=":material/lightbulb:",
