@@ -47,7 +47,7 @@ def collect_usage(ctx: JobContext, window: Window) -> int:
         ctx.catalog,
         seed=settings.demo_seed,
         n_services=settings.demo_services,
-        until=window.end,
+        until=window.end.replace(minute=0, second=0, microsecond=0),  # whole hours only
     )
 
 

@@ -25,25 +25,27 @@ class RunResult:
     error: str | None = None
 
 
-def run_job(ctx: JobContext, job: Job) -> RunResult:
+def run_job(ctx: JobContext, job: Job, *, now: bool = False) -> RunResult:
     """Run `job` over [last successful window end, current hour) — or, the first time, its
     first_window back from the current hour — unless another sidecar holds its lock or the
-    window is empty. A catch-up after downtime is one run over the whole gap. A failure is
-    recorded with its message and never raises: the scheduler keeps going.
+    window is empty. A catch-up after downtime is one run over the whole gap. `now` (an
+    operator's "Run now") ends the window at the clock instead of the hour, so it runs even
+    within the hour. A failure is recorded with its message and never raises: the scheduler
+    keeps going.
     """
     with exclusive(ctx.engine, job.name) as mine:
         if not mine:
             log.info("job %s: another sidecar holds its lock, skipping", job.name)
             return RunResult(job.name, "locked")
-        window = next_window(ctx, job)
+        window = next_window(ctx, job, until_clock=now)
         if window.empty:
             return RunResult(job.name, "up_to_date", window=window)
         return _recorded(ctx, job, window)
 
 
-def next_window(ctx: JobContext, job: Job) -> Window:
-    """[end of the last successful run's window, current hour)."""
-    end = ctx.current_hour()
+def next_window(ctx: JobContext, job: Job, *, until_clock: bool = False) -> Window:
+    """[end of the last successful run's window, current hour — or the clock)."""
+    end = ctx.clock() if until_clock else ctx.current_hour()
     with ctx.sessions() as session:
         last = last_success(session, job.name)
     start = last.window_end if last is not None and last.window_end else end - job.first_window

@@ -13,6 +13,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from jobs.context import JobContext
 from jobs.definitions import Job
+from jobs.requests import POLL_SECONDS, run_requested
 from jobs.runner import run_job
 
 log = logging.getLogger(__name__)
@@ -21,15 +22,26 @@ MISFIRE_GRACE_S = 15 * 60  # a run delayed by a long recompute still happens, on
 
 
 def build_scheduler(ctx: JobContext, jobs: Sequence[Job]) -> BlockingScheduler:
-    """One interval trigger per job, all due now in list order; one worker thread, so jobs
-    never overlap (usage lands before the recompute that reads it, and SQLite sees one
-    writer); coalesce + max_instances=1, so a backlog of missed runs becomes one run."""
+    """One interval trigger per job, all due now in list order, plus the run-now poller every
+    POLL_SECONDS; one worker thread, so jobs never overlap (usage lands before the recompute
+    that reads it, and SQLite sees one writer); coalesce + max_instances=1, so a backlog of
+    missed runs becomes one run."""
     scheduler = BlockingScheduler(
         timezone=UTC,
         executors={"default": ThreadPoolExecutor(max_workers=1)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_S},
     )
     first = ctx.clock()
+    scheduler.add_job(
+        run_requested,
+        trigger="interval",
+        seconds=POLL_SECONDS,
+        id="run_requested",
+        name="run-now requests",
+        replace_existing=True,
+        args=[ctx, list(jobs)],
+        next_run_time=first + timedelta(seconds=len(jobs)),
+    )
     for order, job in enumerate(jobs):
         scheduler.add_job(
             run_job,
