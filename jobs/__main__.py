@@ -21,6 +21,8 @@ from engine.profiles import PROFILES, ProfileName
 from jobs.context import JobContext
 from jobs.definitions import default_jobs
 from jobs.fleet_eval import default_workers
+from jobs.metrics import build_metrics
+from jobs.metrics import serve as serve_metrics
 from jobs.recompute import RecomputeReport, recompute
 from jobs.runner import run_job
 from jobs.scheduler import build_scheduler, serve
@@ -60,7 +62,13 @@ def run_sidecar(settings: Settings, args: argparse.Namespace) -> int:
     engine = make_engine(settings)
     try:
         ctx = _context(settings, engine, args.workers)
-        serve(build_scheduler(ctx, default_jobs(settings.refresh_interval_minutes)))
+        metrics = None
+        if settings.metrics_port is not None:
+            metrics = build_metrics()
+            serve_metrics(metrics, settings.metrics_port)
+            log.info("sidecar metrics on http://127.0.0.1:%d/metrics", settings.metrics_port)
+        jobs = default_jobs(settings.refresh_interval_minutes)
+        serve(build_scheduler(ctx, jobs, metrics))
     finally:
         engine.dispose()
     return 0

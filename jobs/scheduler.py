@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import time
 from collections.abc import Sequence
 from datetime import UTC, timedelta
 from types import FrameType
@@ -13,15 +14,28 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from jobs.context import JobContext
 from jobs.definitions import Job
+from jobs.metrics import SidecarMetrics, observe, refresh_backlog
 from jobs.requests import POLL_SECONDS, run_requested
-from jobs.runner import run_job
+from jobs.runner import RunResult, run_job
 
 log = logging.getLogger(__name__)
 
 MISFIRE_GRACE_S = 15 * 60  # a run delayed by a long recompute still happens, once
 
 
-def build_scheduler(ctx: JobContext, jobs: Sequence[Job]) -> BlockingScheduler:
+def run_observed(ctx: JobContext, job: Job, metrics: SidecarMetrics | None) -> RunResult:
+    """run_job, timed and counted in the sidecar's metrics (when they are served)."""
+    started = time.perf_counter()
+    result = run_job(ctx, job)
+    if metrics is not None:
+        observe(metrics, result, time.perf_counter() - started)
+        refresh_backlog(metrics, ctx.sessions)
+    return result
+
+
+def build_scheduler(
+    ctx: JobContext, jobs: Sequence[Job], metrics: SidecarMetrics | None = None
+) -> BlockingScheduler:
     """One interval trigger per job, all due now in list order, plus the run-now poller every
     POLL_SECONDS; one worker thread, so jobs never overlap (usage lands before the recompute
     that reads it, and SQLite sees one writer); coalesce + max_instances=1, so a backlog of
@@ -44,13 +58,13 @@ def build_scheduler(ctx: JobContext, jobs: Sequence[Job]) -> BlockingScheduler:
     )
     for order, job in enumerate(jobs):
         scheduler.add_job(
-            run_job,
+            run_observed,
             trigger="interval",
             minutes=job.interval_minutes,
             id=job.name,
             name=job.description,
             replace_existing=True,
-            args=[ctx, job],
+            args=[ctx, job, metrics],
             next_run_time=first + timedelta(seconds=order),
         )
     return scheduler

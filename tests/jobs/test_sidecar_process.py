@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -57,12 +59,14 @@ def test_the_demo_feed_appends_each_missing_hour_once(seeded_url: str) -> None:
 
 
 def test_sidecar_catches_up_recomputes_and_stops_on_sigterm(seeded_url: str) -> None:
+    metrics_port = _free_port()
     env = {
         **os.environ,
         "TIGHTROPE_DATABASE_URL": seeded_url,
         "TIGHTROPE_DEMO_SEED": str(SEED),
         "TIGHTROPE_DEMO_SERVICES": str(SERVICES),
         "TIGHTROPE_LOG_JSON": "true",
+        "TIGHTROPE_METRICS_PORT": str(metrics_port),
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "jobs", "run", "--workers", "1"],
@@ -70,6 +74,7 @@ def test_sidecar_catches_up_recomputes_and_stops_on_sigterm(seeded_url: str) -> 
     )  # fmt: skip
     try:
         runs = _wait_for_runs(seeded_url, set(JOBS), timeout_s=90)
+        metrics = _scrape(metrics_port)
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=30)
     finally:
@@ -80,6 +85,29 @@ def test_sidecar_catches_up_recomputes_and_stops_on_sigterm(seeded_url: str) -> 
     collect = next(run for run in runs if run.job == "collect_usage")
     assert collect.rows > 0  # the demo was days behind the wall clock
     assert '"message": "signal SIGTERM: shutting the scheduler down"' in output
+    rows = _sample(metrics, 'tightrope_job_rows_total{job="collect_usage"}')
+    assert rows == collect.rows
+    assert (_sample(metrics, "tightrope_recommendations_open") or 0) > 0
+    assert _sample(metrics, 'tightrope_job_failures_total{job="recompute"}') is None  # none
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _scrape(port: int) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+        return str(response.read().decode())
+
+
+def _sample(text: str, name: str) -> float | None:
+    """The value of one exposition-format sample, None when absent."""
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[-1])
+    return None
 
 
 def _wait_for_runs(url: str, jobs: set[str], *, timeout_s: float) -> list[JobRunRow]:

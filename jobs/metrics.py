@@ -1,0 +1,76 @@
+"""The sidecar's own Prometheus metrics: job runs, rows, failures, the open backlog."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from data.models import RecommendationRow
+from jobs.runner import RunResult
+
+LOOPBACK = "127.0.0.1"  # never exposed beyond the host: scrape it from a local Prometheus
+
+
+@dataclass(frozen=True, slots=True)
+class SidecarMetrics:
+    """One registry per process (not prometheus_client's global one, so tests stay isolated)."""
+
+    registry: CollectorRegistry
+    job_seconds: Histogram
+    job_rows: Counter
+    job_failures: Counter
+    recommendations_open: Gauge
+    savings_open_usd: Gauge
+
+
+def build_metrics() -> SidecarMetrics:
+    registry = CollectorRegistry()
+    return SidecarMetrics(
+        registry=registry,
+        job_seconds=Histogram(
+            "tightrope_job_duration_seconds", "Wall time of a job run.", ["job"],
+            registry=registry, buckets=(0.1, 0.5, 1, 5, 15, 60, 300, 900),
+        ),
+        job_rows=Counter(
+            "tightrope_job_rows", "Rows a job run wrote.", ["job"], registry=registry
+        ),
+        job_failures=Counter(
+            "tightrope_job_failures", "Job runs that failed.", ["job"], registry=registry
+        ),
+        recommendations_open=Gauge(
+            "tightrope_recommendations_open", "Open recommendations.", registry=registry
+        ),
+        savings_open_usd=Gauge(
+            "tightrope_savings_open_usd_per_month",
+            "Monthly effective savings of the open recommendations, USD.",
+            registry=registry,
+        ),
+    )  # fmt: skip
+
+
+def observe(metrics: SidecarMetrics, result: RunResult, seconds: float) -> None:
+    """Record one attempt: runs that did work are timed; failures counted."""
+    if result.status in ("success", "failed"):
+        metrics.job_seconds.labels(result.job).observe(seconds)
+        metrics.job_rows.labels(result.job).inc(result.rows)
+    if result.status == "failed":
+        metrics.job_failures.labels(result.job).inc()
+
+
+def refresh_backlog(metrics: SidecarMetrics, sessions: sessionmaker[Session]) -> None:
+    """Open recommendations and their summed monthly savings, in one aggregate query."""
+    query = select(
+        func.count(), func.coalesce(func.sum(RecommendationRow.monthly_savings_usd), 0)
+    ).where(RecommendationRow.status == "open")
+    with sessions() as session:
+        count, savings = session.execute(query).one()
+    metrics.recommendations_open.set(int(count))
+    metrics.savings_open_usd.set(float(savings))
+
+
+def serve(metrics: SidecarMetrics, port: int) -> None:
+    """Expose /metrics on the loopback interface (a daemon thread)."""
+    start_http_server(port, addr=LOOPBACK, registry=metrics.registry)
