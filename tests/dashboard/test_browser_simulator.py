@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from dashboard.components.simulator_levers import CPU_REQUESTS_M
 from data.catalog import load_catalog
 from data.connectors.demo import seed_demo_fleet
 from data.db import make_engine, make_sessions
@@ -49,7 +50,10 @@ def browser() -> Iterator[Any]:
 def dashboard_url(
     browser: Any, sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    """A demo fleet of 8 services × 90 days (fixed end) served by `streamlit run`."""
+    """A demo fleet of 8 services × 90 days (fixed end) served by `streamlit run`.
+
+    Its first service by name (the one the page opens) runs on Kubernetes.
+    """
     path = tmp_path_factory.mktemp("simulator") / "demo.db"
     shutil.copyfile(sqlite_template, path)
     url = f"sqlite:///{path}"
@@ -93,11 +97,13 @@ def test_analyst_moves_levers_saves_compares_and_exports(page: Any, dashboard_ur
     _wait_for_title(page, LATENCY_TITLE, f"{replicas_before + 1} × ")
     expect(_metric_value(page, "Monthly cost Δ")).not_to_have_text("$0 /mo")
     assert _chart_title(page, "Monthly cost: ") != cost_title
+    cpu_m = _millicores(_slider_text(page, "CPU request per pod"))
+    bigger = min(m for m in CPU_REQUESTS_M if m > cpu_m)
     _press(page, "CPU request per pod", "ArrowRight")
-    _wait_for_title(page, LATENCY_TITLE, f"{replicas_before + 1} × 750m")
+    _wait_for_title(page, LATENCY_TITLE, f"{replicas_before + 1} × {bigger}m")
     _screenshot(page, "sim-02-levers-moved")
     _press(page, "CPU request per pod", "ArrowLeft")
-    _wait_for_title(page, LATENCY_TITLE, f"{replicas_before + 1} × 500m")
+    _wait_for_title(page, LATENCY_TITLE, f"{replicas_before + 1} × {cpu_m}m")
 
     _save(page, "one more replica at +20 %")
     _press(page, "Replicas", "ArrowLeft", times=2)
@@ -181,8 +187,19 @@ def _thumb(page: Any, label: str) -> Any:
 
 
 def _slider_value(page: Any, label: str) -> int:
+    return int(_slider_text(page, label))
+
+
+def _slider_text(page: Any, label: str) -> str:
     slider = page.locator("[data-testid=stSlider]").filter(has_text=label)
-    return int(slider.locator("[data-testid=stSliderThumbValue]").inner_text())
+    return str(slider.locator("[data-testid=stSliderThumbValue]").inner_text())
+
+
+def _millicores(text: str) -> int:
+    """`500m` or `1.50 cores` (formats.cores) → millicores."""
+    if text.endswith("m"):
+        return int(text[:-1])
+    return round(float(text.split()[0]) * 1000)
 
 
 def _press(page: Any, label: str, key: str, *, times: int = 1) -> None:
