@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from data.connectors.demo.live import extend_demo_usage
+from data.connectors.focus import AllocationRules, FocusIngestError, ingest_directory
 from data.connectors.prometheus import CollectReport, TelemetryError
 from data.connectors.prometheus import collect_usage as collect_usage_from
 from data.workflow.expire import expire_stale
@@ -56,6 +57,23 @@ def _issues(report: CollectReport) -> str:
     return f"{len(report.issues)} services not refreshed ({', '.join(kinds)})"
 
 
+def refresh_costs(ctx: JobContext, window: Window) -> int:
+    """FOCUS files dropped in TIGHTROPE_BILLING_DIRECTORY since the last run (each file once:
+    the connector skips a file it has ingested, replaces a restated billing period, rejects a
+    bad file whole). Without a directory there is nothing to refresh. Rows = cost rows loaded;
+    a rejected file fails the run (listed in the error) after the good ones are loaded."""
+    directory = ctx.settings.billing_directory
+    if directory is None:
+        return 0
+    entries = ingest_directory(
+        ctx.sessions, directory, source="billing-directory", rules=AllocationRules(), now=window.end
+    )
+    rejected = [f"{e.path.name}: {e.error}" for e in entries if e.error]
+    if rejected:
+        raise FocusIngestError("; ".join(rejected)[:500])
+    return sum(e.report.cost_rows for e in entries if e.report is not None)
+
+
 def recompute_recommendations(ctx: JobContext, window: Window) -> int:
     """Every rule for every service on the data up to the window's end; rows = open proposals."""
     report = recompute(
@@ -75,6 +93,7 @@ def default_jobs(refresh_interval_minutes: int) -> tuple[Job, ...]:
     """The jobs in the order they run when due together (usage before recompute)."""
     every = refresh_interval_minutes
     return (
+        Job("refresh_costs", refresh_costs, every, timedelta(days=1), "billing files"),
         Job("collect_usage", collect_usage, every, timedelta(days=1), "usage since the last run"),
         Job("recompute", recompute_recommendations, every, timedelta(hours=1), "recommendations"),
         Job("expire_stale", expire_stale_recommendations, every, timedelta(hours=1), "expiry"),

@@ -27,7 +27,7 @@ from data.settings import Settings
 REPO_ROOT = Path(__file__).resolve().parents[2]
 END = datetime(2026, 11, 20, tzinfo=UTC)
 SEED, SERVICES = 7, 6
-JOBS = ("collect_usage", "recompute", "expire_stale")
+JOBS = ("refresh_costs", "collect_usage", "recompute", "expire_stale")
 
 
 @pytest.fixture
