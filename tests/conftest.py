@@ -123,6 +123,9 @@ def _admin_execute(server_url: str, statement: str) -> None:
 
 TIERS = ("postgres", "browser", "prometheus")
 _tier_outcomes: dict[str, dict[str, int]] = {tier: {} for tier in TIERS}
+# Tiers by node id, from markers only: report.keywords also holds directory names, which
+# counted every unit test under tests/connectors/prometheus as a real-server test.
+_tiers_of: dict[str, tuple[str, ...]] = {}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -131,15 +134,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         callspec = getattr(item, "callspec", None)
         if callspec is not None and callspec.params.get("database_url") == "postgresql":
             item.add_marker(pytest.mark.postgres)
+        _tiers_of[item.nodeid] = tuple(t for t in TIERS if item.get_closest_marker(t))
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when != "call" and not (report.when == "setup" and report.outcome != "passed"):
         return
-    for tier in TIERS:
-        if tier in report.keywords:
-            counts = _tier_outcomes[tier]
-            counts[report.outcome] = counts.get(report.outcome, 0) + 1
+    for tier in _tiers_of.get(report.nodeid, ()):
+        counts = _tier_outcomes[tier]
+        counts[report.outcome] = counts.get(report.outcome, 0) + 1
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

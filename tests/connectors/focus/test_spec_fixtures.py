@@ -13,7 +13,7 @@ from data.connectors.focus import validate_file
 from data.connectors.focus.commitments import commitment_utilization
 from tests.connectors.focus.builders import csv_bytes
 
-SPEC_DIR = Path("/work/shared/data/focus/spec-1.2")
+SPEC_DIR = Path(__file__).resolve().parent / "spec-1.2"  # copied in, CC BY 4.0 (NOTICE.md)
 COMMITMENT = "<my-commitment-discount-id>"
 # Scenario → utilization of the commitment (None: the file holds only its purchase).
 _FLEX = "one_hundred_percent_utilization_with_commitment_discount_flexibility_with"
@@ -30,8 +30,6 @@ EXPECTED = {
     "one_hundred_percent_utilization_without_commitment_discount_flexibility.csv": Decimal(1),
     "zero_percent_utilization_without_commitment_discount_flexibility.csv": Decimal(0),
 }
-
-pytestmark = pytest.mark.skipif(not SPEC_DIR.is_dir(), reason="shared FOCUS spec fixtures absent")
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

@@ -20,7 +20,7 @@ from tests.connectors.focus.builders import (
     parquet_bytes,
 )
 
-SPEC_DIR = Path("/work/shared/data/focus/spec-1.2")
+SPEC_DIR = Path(__file__).resolve().parent / "spec-1.2"  # copied in, CC BY 4.0
 
 
 def usd(report: ValidationReport) -> Decimal:
