@@ -39,6 +39,12 @@ page = st.navigation(
             icon=":material/tune:",
             url_path="simulator",
         ),
+        st.Page(
+            "app_pages/data_sources.py",
+            title="Data sources",
+            icon=":material/database:",
+            url_path="data-sources",
+        ),
     ]
 )
 st.title(page.title, anchor=False)

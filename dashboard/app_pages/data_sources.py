@@ -1,0 +1,111 @@
+"""Data sources: how fresh every input is, the sidecar's jobs with Run now, and FOCUS uploads."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from dashboard import data_sources_queries, deps, queries
+from dashboard.components import kpis, states
+from dashboard.components.data_sources_common import FRESH, ago, badge, stale_after, when
+from dashboard.components.data_sources_connectors import (
+    show_ingested,
+    show_sources,
+    show_stale_recommendations,
+)
+from dashboard.components.data_sources_jobs import JOB_LABELS, show_jobs
+from dashboard.components.data_sources_upload import show_upload
+from data.repos.job_status import JobStatus, StaleRecommendations
+
+st.caption(
+    "Where Tightrope's numbers come from and how fresh they are: the sidecar's jobs (run one "
+    "now), usage and cost sources, and FOCUS billing uploads."
+)
+settings = deps.settings()
+sessions = deps.sessions()
+status = queries.status(sessions)
+if not status.schema_ready:
+    states.empty_state(status)
+    st.stop()
+now = datetime.now(UTC)
+minute = now.replace(second=0, microsecond=0)
+interval_minutes = settings.refresh_interval_minutes
+states.stale_banner(status, refresh_interval_minutes=interval_minutes, now=now)
+jobs = data_sources_queries.job_statuses(sessions, tuple(JOB_LABELS), minute)
+stale = data_sources_queries.stale_recommendations(sessions, minute - stale_after(interval_minutes))
+
+
+def _kpi_cards(jobs: list[JobStatus], stale: StaleRecommendations) -> list[kpis.Kpi]:
+    fresh = sum(
+        badge(
+            job.last_success.window_end if job.last_success else None,
+            now=now,
+            refresh_interval_minutes=interval_minutes,
+        )
+        == FRESH
+        for job in jobs
+    )
+    failing = sum(1 for job in jobs if job.last_run is not None and job.last_run.status == "failed")
+    usage_end = status.usage_end
+    return [
+        kpis.Kpi(
+            "Jobs fresh",
+            f"{fresh} of {len(jobs)}",
+            delta=f"{failing} failing" if failing else None,
+            delta_color="inverse",
+            delta_arrow="off",
+            help="Jobs whose last success is newer than two refresh intervals "
+            f"({interval_minutes} min each).",
+        ),
+        kpis.Kpi(
+            "Usage as of",
+            when(status.usage_hour),
+            delta=ago(usage_end, now=now) if usage_end else None,
+            delta_color="off",
+            delta_arrow="off",
+            help="Start of the newest stored usage hour, across every source.",
+        ),
+        kpis.Kpi(
+            "Costs as of",
+            f"{status.cost_date:%Y-%m-%d}" if status.cost_date else "—",
+            help="The newest charged day, across every delivery.",
+        ),
+        kpis.Kpi(
+            "Recommendations on stale data",
+            f"{stale.stale} of {stale.open_total}",
+            delta_arrow="off",
+            help="Open recommendations computed on usage ending more than two refresh "
+            "intervals ago.",
+        ),
+    ]
+
+
+if status.services == 0:
+    st.info(
+        "No services yet: the database is empty. "
+        + states.SEED_HINT
+        + " Or upload a FOCUS billing export below.",
+        icon=":material/inventory_2:",
+    )
+kpis.kpi_row(_kpi_cards(jobs, stale))
+st.subheader("Jobs", anchor=False)
+st.caption(
+    f"The sidecar (`python -m jobs run`) runs each job every {interval_minutes} min; "
+    "Run now queues a run it picks up within a minute (nothing heavy runs in this page)."
+)
+show_jobs(sessions, jobs, now=now, refresh_interval_minutes=interval_minutes)
+show_stale_recommendations(stale, refresh_interval_minutes=interval_minutes)
+st.subheader("Sources", anchor=False)
+show_sources(
+    data_sources_queries.usage_freshness(sessions),
+    data_sources_queries.cost_freshness(sessions),
+    settings,
+    now=now,
+)
+st.subheader("Upload a FOCUS file", anchor=False)
+show_upload(sessions)
+st.subheader("Ingested files", anchor=False)
+show_ingested(data_sources_queries.ingested_files(sessions))
+st.divider()
+states.freshness_line(status)

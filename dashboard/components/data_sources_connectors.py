@@ -1,0 +1,260 @@
+"""Where the data comes from: usage and cost sources with their freshness, configured
+connectors (never their credentials), the ingested billing files, and stale recommendations."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.components import formats
+from dashboard.components.data_sources_common import (
+    BADGE_HELP,
+    ago,
+    badge,
+    export_button,
+    redacted_url,
+    when,
+)
+from data.repos.job_status import (
+    CostFreshness,
+    IngestedFile,
+    StaleRecommendations,
+    UsageFreshness,
+)
+from data.settings import Settings
+
+STATUS_LABELS = {
+    "loaded": "✓ Loaded",
+    "superseded": "⟲ Superseded (restated)",
+    "rejected": "✗ Rejected",
+}
+
+
+def usage_frame(
+    sources: Sequence[UsageFreshness], *, now: datetime, refresh_interval_minutes: int
+) -> pd.DataFrame:
+    rows = [
+        {
+            "source": source.source,
+            "freshness": badge(
+                _hour_end(source.newest_hour),
+                now=now,
+                refresh_interval_minutes=refresh_interval_minutes,
+            ),
+            "newest_hour": when(source.newest_hour),
+            "age": ago(_hour_end(source.newest_hour), now=now),
+            "services": source.services,
+        }
+        for source in sources
+    ]
+    return pd.DataFrame(rows, columns=["source", "freshness", "newest_hour", "age", "services"])
+
+
+def cost_frame(sources: Sequence[CostFreshness]) -> pd.DataFrame:
+    rows = [
+        {
+            "source": source.source,
+            "newest_day": f"{source.newest_day:%Y-%m-%d}" if source.newest_day else "—",
+            "rows": source.rows,
+        }
+        for source in sources
+    ]
+    return pd.DataFrame(rows, columns=["source", "newest_day", "rows"])
+
+
+def connectors_frame(settings: Settings) -> pd.DataFrame:
+    """What is configured, in words; URLs lose any user, password or query string."""
+    prometheus = settings.prometheus_url
+    billing_api = settings.billing_api_url
+    rows = [
+        {
+            "connector": "Prometheus (usage)",
+            "configured": "✓ Configured" if prometheus else "○ Not configured",
+            "detail": redacted_url(prometheus)
+            if prometheus
+            else "Usage comes from the demo fleet's live feed. Set TIGHTROPE_PROMETHEUS_URL.",
+        },
+        {
+            "connector": "FOCUS billing directory",
+            "configured": "✓ Configured" if settings.billing_directory else "○ Not configured",
+            "detail": str(settings.billing_directory)
+            if settings.billing_directory
+            else "Upload FOCUS files below, or set TIGHTROPE_BILLING_DIRECTORY.",
+        },
+        {
+            "connector": "Billing REST API",
+            "configured": "✓ Configured" if billing_api else "○ Not configured",
+            "detail": redacted_url(billing_api)
+            if billing_api
+            else "Set TIGHTROPE_BILLING_API_URL.",
+        },
+    ]
+    return pd.DataFrame(rows)
+
+
+def ingested_frame(files: Sequence[IngestedFile]) -> pd.DataFrame:
+    """One row per delivery; totals stay per currency (never summed across currencies)."""
+    rows = [
+        {
+            "ingested_at": file.ingested_at,
+            "file_name": file.file_name,
+            "source": file.source,
+            "focus_version": file.focus_version or "—",
+            "status": STATUS_LABELS.get(file.status, file.status),
+            "rows_read": file.rows_read,
+            "rows_loaded": file.rows_loaded,
+            "totals": totals_text(file.totals),
+            "warnings": len(file.warnings),
+            "errors": len(file.errors),
+            "first_problem": _first_message(file.errors or file.warnings),
+        }
+        for file in files
+    ]
+    return pd.DataFrame(rows, columns=list(_INGESTED_COLUMNS))
+
+
+def totals_text(totals: Mapping[str, Any]) -> str:
+    """`$1,234.50 (effective)`, one part per currency: `$10.00; €4.20`."""
+    parts = []
+    for currency in sorted(totals):
+        amount = _decimal(totals[currency].get("effective_cost"))
+        parts.append(formats.money(float(amount), currency, decimals=2))
+    return "; ".join(parts) or "—"
+
+
+def show_sources(
+    usage: Sequence[UsageFreshness],
+    costs: Sequence[CostFreshness],
+    settings: Settings,
+    *,
+    now: datetime,
+) -> None:
+    minutes = settings.refresh_interval_minutes
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Usage sources** (hourly utilization)")
+        frame = usage_frame(usage, now=now, refresh_interval_minutes=minutes)
+        if frame.empty:
+            st.info("No usage yet: the collect usage job writes it.", icon=":material/timeline:")
+        else:
+            st.dataframe(frame, column_config=_USAGE_COLUMNS, hide_index=True, key="ds_usage")
+        export_button(
+            frame,
+            label="Export usage sources (CSV)",
+            file_name="tightrope-usage-sources.csv",
+            key="ds_usage_export",
+        )
+    with right:
+        st.markdown("**Cost sources** (daily cost, per delivery source)")
+        frame = cost_frame(costs)
+        if frame.empty:
+            st.info("No cost yet: upload a FOCUS file below.", icon=":material/payments:")
+        else:
+            st.dataframe(frame, column_config=_COST_COLUMNS, hide_index=True, key="ds_costs")
+        export_button(
+            frame,
+            label="Export cost sources (CSV)",
+            file_name="tightrope-cost-sources.csv",
+            key="ds_costs_export",
+        )
+    st.markdown("**Connectors**")
+    connectors = connectors_frame(settings)
+    st.dataframe(connectors, column_config=_CONNECTOR_COLUMNS, hide_index=True, key="ds_connectors")
+    export_button(
+        connectors,
+        label="Export connectors (CSV)",
+        file_name="tightrope-connectors.csv",
+        key="ds_connectors_export",
+    )
+
+
+def show_ingested(files: Sequence[IngestedFile]) -> None:
+    frame = ingested_frame(files)
+    if frame.empty:
+        st.info(
+            "No billing file ingested yet. Upload a FOCUS export above (or run `make seed`, "
+            "which loads the demo fleet's FOCUS files).",
+            icon=":material/upload_file:",
+        )
+    else:
+        st.dataframe(frame, column_config=_INGESTED_COLUMNS, hide_index=True, key="ds_ingested")
+    export_button(
+        frame,
+        label="Export ingested files (CSV)",
+        file_name="tightrope-ingested-files.csv",
+        key="ds_ingested_export",
+    )
+
+
+def show_stale_recommendations(
+    counted: StaleRecommendations, *, refresh_interval_minutes: int
+) -> None:
+    if counted.stale == 0:
+        return
+    oldest = when(counted.oldest_window_end)
+    st.warning(
+        f"{counted.stale} of {counted.open_total} open recommendations were computed on usage "
+        f"ending before {when(counted.cutoff)} — more than two refresh intervals "
+        f"({refresh_interval_minutes} min each) ago; the oldest on data up to {oldest}. "
+        "Their savings may be out of date: run Recompute recommendations (and Collect usage "
+        "first if usage is stale).",
+        icon=":material/update:",
+    )
+
+
+def _hour_end(hour: datetime | None) -> datetime | None:
+    return hour + timedelta(hours=1) if hour is not None else None
+
+
+def _decimal(value: Any) -> Decimal:
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return Decimal(0)
+
+
+def _first_message(findings: Sequence[Mapping[str, Any]]) -> str:
+    if not findings:
+        return ""
+    first = findings[0]
+    column = f" (column {first['column']})" if first.get("column") else ""
+    return f"{first.get('message', first.get('code', ''))}{column}"
+
+
+_USAGE_COLUMNS = {
+    "source": st.column_config.TextColumn("Source"),
+    "freshness": st.column_config.TextColumn("Freshness", help=BADGE_HELP),
+    "newest_hour": st.column_config.TextColumn("Newest hour"),
+    "age": st.column_config.TextColumn("Age", help="Since the end of the newest hour."),
+    "services": st.column_config.NumberColumn("Services", format="%d"),
+}
+_COST_COLUMNS = {
+    "source": st.column_config.TextColumn(
+        "Source", help='"direct": rows written without a recorded delivery.'
+    ),
+    "newest_day": st.column_config.TextColumn("Newest charged day"),
+    "rows": st.column_config.NumberColumn("Daily cost rows", format="%d"),
+}
+_CONNECTOR_COLUMNS = {
+    "connector": st.column_config.TextColumn("Connector"),
+    "configured": st.column_config.TextColumn("Status"),
+    "detail": st.column_config.TextColumn("Detail", width="large"),
+}
+_INGESTED_COLUMNS = {
+    "ingested_at": st.column_config.DatetimeColumn("Ingested (UTC)", format="YYYY-MM-DD HH:mm"),
+    "file_name": st.column_config.TextColumn("File"),
+    "source": st.column_config.TextColumn("Source"),
+    "focus_version": st.column_config.TextColumn("FOCUS"),
+    "status": st.column_config.TextColumn("Status"),
+    "rows_read": st.column_config.NumberColumn("Rows read", format="%d"),
+    "rows_loaded": st.column_config.NumberColumn("Rows loaded", format="%d"),
+    "totals": st.column_config.TextColumn("Effective cost per currency"),
+    "warnings": st.column_config.NumberColumn("Warnings", format="%d"),
+    "errors": st.column_config.NumberColumn("Errors", format="%d"),
+    "first_problem": st.column_config.TextColumn("First problem", width="large"),
+}

@@ -1,0 +1,221 @@
+"""The sidecar's jobs: a table of their runs and freshness, and "Run now" (enqueue only)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.orm import Session, sessionmaker
+
+from dashboard import actions, data_sources_queries
+from dashboard.components import formats
+from dashboard.components.data_sources_common import (
+    BADGE_HELP,
+    ago,
+    badge,
+    export_button,
+    when,
+)
+from data.errors import DataError
+from data.repos.job_requests import pending_requests, request_run
+from data.repos.job_status import JobStatus
+
+# The sidecar's jobs (jobs.definitions.default_jobs), in run order. The dashboard may not
+# import jobs (layers contract), so names are repeated here; a job the ledger knows beyond
+# these is still listed under its own name.
+JOB_LABELS = {
+    "collect_usage": "Collect usage",
+    "recompute": "Recompute recommendations",
+    "expire_stale": "Expire stale recommendations",
+}
+JOB_HELP = {
+    "collect_usage": "Hourly usage since the last run: from Prometheus when configured, "
+    "else the demo fleet's live feed.",
+    "recompute": "Every rule for every service on the newest usage.",
+    "expire_stale": "Open recommendations of services whose usage stopped expire.",
+}
+QUEUED_HINT = "the sidecar picks it up within a minute"
+SIDECAR_SLOW_AFTER = timedelta(minutes=5)
+_FEEDBACK = "ds_run_feedback"
+
+
+@dataclass(frozen=True, slots=True)
+class RunFeedback:
+    """What the last "Run now" click did, shown once."""
+
+    kind: Literal["queued", "already", "refused"]
+    message: str
+
+
+def label(job: str) -> str:
+    return JOB_LABELS.get(job, job)
+
+
+def next_run(status: JobStatus, *, interval: timedelta) -> datetime | None:
+    """The last successful window's end plus one interval (None before the first success)."""
+    success = status.last_success
+    if success is None or success.window_end is None:
+        return None
+    return success.window_end + interval
+
+
+def jobs_frame(
+    statuses: Sequence[JobStatus], *, now: datetime, refresh_interval_minutes: int
+) -> pd.DataFrame:
+    """One row per job, every value already in words and units."""
+    interval = timedelta(minutes=refresh_interval_minutes)
+    rows = []
+    for status in statuses:
+        success, error, last = status.last_success, status.last_error, status.last_run
+        due = next_run(status, interval=interval)
+        rows.append(
+            {
+                "job": label(status.job),
+                "freshness": badge(
+                    success.window_end if success else None,
+                    now=now,
+                    refresh_interval_minutes=refresh_interval_minutes,
+                ),
+                "last_success": _moment(success.finished_at if success else None, now),
+                "data_up_to": when(success.window_end if success else None),
+                "last_run": f"{last.status} · {_moment(last.started_at, now)}" if last else "—",
+                "rows": last.rows if last else None,
+                "duration_s": last.duration_s if last else None,
+                "last_error": (
+                    f"{when(error.started_at)}: {error.error or 'no message'}" if error else "—"
+                ),
+                "runs_24h": f"{status.runs_24h} ({status.failures_24h} failed)",
+                "next_run": _next_run_text(due, now),
+                "run_now": _queued(status, now),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def show_jobs(
+    sessions: sessionmaker[Session],
+    statuses: Sequence[JobStatus],
+    *,
+    now: datetime,
+    refresh_interval_minutes: int,
+) -> None:
+    """The jobs table, its export, a Run now button per job and the last click's outcome."""
+    frame = jobs_frame(statuses, now=now, refresh_interval_minutes=refresh_interval_minutes)
+    st.dataframe(
+        frame,
+        column_config=_COLUMNS,
+        hide_index=True,
+        key="ds_jobs_table",
+    )
+    refusal = actions.refusal("analyst", "running a job now")
+    buttons = st.columns(len(statuses) + 1, vertical_alignment="bottom")
+    for column, status in zip(buttons, statuses, strict=False):
+        column.button(
+            f"Run now: {label(status.job)}",
+            key=f"ds_run_{status.job}",
+            icon=":material/play_arrow:",
+            help=refusal or f"Queue {label(status.job).lower()}; {QUEUED_HINT}.",
+            disabled=refusal is not None,
+            on_click=_request,
+            args=(sessions, status.job),
+            width="stretch",
+        )
+    with buttons[-1]:
+        export_button(
+            frame, label="Export jobs (CSV)", file_name="tightrope-jobs.csv", key="ds_jobs_export"
+        )
+    _show_feedback()
+    _warn_when_unclaimed(statuses, now=now)
+
+
+def _request(sessions: sessionmaker[Session], job: str) -> None:
+    """Button callback: queue `job` once (a pending request is reported, not duplicated)."""
+    try:
+        with sessions.begin() as session:
+            waiting = {r.job: r for r in pending_requests(session)}.get(job)
+            request_id = request_run(session, job, actor=actions.actor(), now=datetime.now(UTC))
+    except DataError as error:
+        st.session_state[_FEEDBACK] = RunFeedback("refused", f"{error}. Nothing was queued.")
+        return
+    finally:
+        data_sources_queries.clear()
+    name = label(job)
+    if waiting is not None:
+        message = (
+            f"{name} is already queued (request #{request_id}, by {waiting.requested_by} at "
+            f"{waiting.requested_at:%H:%M} UTC) — {QUEUED_HINT}."
+        )
+        st.session_state[_FEEDBACK] = RunFeedback("already", message)
+        return
+    st.session_state[_FEEDBACK] = RunFeedback(
+        "queued", f"{name} queued (request #{request_id}) — {QUEUED_HINT}."
+    )
+
+
+def _show_feedback() -> None:
+    feedback: RunFeedback | None = st.session_state.pop(_FEEDBACK, None)
+    if feedback is None:
+        return
+    text = formats.escape_markdown(feedback.message)
+    if feedback.kind == "queued":
+        st.success(text, icon=":material/schedule_send:")
+    elif feedback.kind == "already":
+        st.info(text, icon=":material/hourglass_top:")
+    else:
+        st.warning(text, icon=":material/warning:")
+
+
+def _warn_when_unclaimed(statuses: Sequence[JobStatus], *, now: datetime) -> None:
+    """A request nobody claims for minutes means no sidecar is polling the queue."""
+    waiting = [
+        s for s in statuses if s.pending and now - s.pending.requested_at > SIDECAR_SLOW_AFTER
+    ]
+    if waiting:
+        names = ", ".join(label(s.job) for s in waiting)
+        st.warning(
+            f"Queued for more than {SIDECAR_SLOW_AFTER.seconds // 60} minutes and not picked up: "
+            f"{names}. Is the sidecar running? Start it with `python -m jobs run` (or `make run`).",
+            icon=":material/running_with_errors:",
+        )
+
+
+def _queued(status: JobStatus, now: datetime) -> str:
+    pending = status.pending
+    if pending is None:
+        return ""
+    return f"queued by {pending.requested_by} {ago(pending.requested_at, now=now)}"
+
+
+def _moment(moment: datetime | None, now: datetime) -> str:
+    return f"{when(moment)} ({ago(moment, now=now)})" if moment else "—"
+
+
+def _next_run_text(due: datetime | None, now: datetime) -> str:
+    if due is None:
+        return "at the sidecar's next tick"
+    if due < now:
+        return f"overdue since {when(due)} — is the sidecar running?"
+    return f"{when(due)} ({ago(due, now=now)})"
+
+
+_COLUMNS = {
+    "job": st.column_config.TextColumn("Job", pinned=True),
+    "freshness": st.column_config.TextColumn("Freshness", help=BADGE_HELP),
+    "last_success": st.column_config.TextColumn("Last success (UTC)"),
+    "data_up_to": st.column_config.TextColumn(
+        "Covers data up to", help="End of the window the last successful run processed."
+    ),
+    "last_run": st.column_config.TextColumn("Last run"),
+    "rows": st.column_config.NumberColumn("Rows (last run)", format="%d"),
+    "duration_s": st.column_config.NumberColumn("Duration (last run)", format="%.1f s"),
+    "last_error": st.column_config.TextColumn("Last error", width="large"),
+    "runs_24h": st.column_config.TextColumn("Runs (24 h)"),
+    "next_run": st.column_config.TextColumn(
+        "Next run (expected)", help="Last successful window's end plus one refresh interval."
+    ),
+    "run_now": st.column_config.TextColumn("Run now"),
+}

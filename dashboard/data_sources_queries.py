@@ -1,0 +1,62 @@
+"""Cached reads of the Data sources page: jobs, queue, source freshness, ingested files.
+
+Job status changes within a minute of a "Run now", so its TTL is short; the rest follows the
+configured query cache TTL. Actions on the page clear these caches (`clear`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import streamlit as st
+from sqlalchemy.orm import Session, sessionmaker
+
+from dashboard import deps
+from data.repos import job_status
+from data.repos.job_status import (
+    CostFreshness,
+    IngestedFile,
+    JobStatus,
+    StaleRecommendations,
+    UsageFreshness,
+)
+
+Sessions = sessionmaker[Session]
+_TTL_S = deps.settings().query_cache_ttl_s
+_JOB_TTL_S = min(_TTL_S, 15)
+
+
+@st.cache_data(ttl=_JOB_TTL_S, show_spinner=False)
+def job_statuses(_sessions: Sessions, jobs: tuple[str, ...], now: datetime) -> list[JobStatus]:
+    """`now` is the current minute (the 24 h run count moves with it, the cache key too)."""
+    with _sessions() as session:
+        return job_status.job_statuses(session, jobs, now=now)
+
+
+@st.cache_data(ttl=_TTL_S, show_spinner=False)
+def usage_freshness(_sessions: Sessions) -> list[UsageFreshness]:
+    with _sessions() as session:
+        return job_status.usage_freshness(session)
+
+
+@st.cache_data(ttl=_TTL_S, show_spinner=False)
+def cost_freshness(_sessions: Sessions) -> list[CostFreshness]:
+    with _sessions() as session:
+        return job_status.cost_freshness(session)
+
+
+@st.cache_data(ttl=_TTL_S, show_spinner=False)
+def ingested_files(_sessions: Sessions) -> list[IngestedFile]:
+    with _sessions() as session:
+        return job_status.ingested_files(session)
+
+
+@st.cache_data(ttl=_TTL_S, show_spinner=False)
+def stale_recommendations(_sessions: Sessions, cutoff: datetime) -> StaleRecommendations:
+    with _sessions() as session:
+        return job_status.stale_recommendations(session, cutoff=cutoff)
+
+
+def clear() -> None:
+    """After an action (Run now, an ingest): the next run reads the database afresh."""
+    st.cache_data.clear()

@@ -1,0 +1,205 @@
+"""The Data sources page with AppTest: jobs and Run now, source freshness, FOCUS upload."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+from streamlit.testing.v1 import AppTest
+
+from data.db import make_engine, make_sessions
+from data.models import CostDailyRow, IngestedFileRow, JobRequestRow, JobRunRow, RecommendationRow
+from data.settings import Settings
+from tests.connectors.focus.builders import COLUMNS_1_2, csv_bytes, focus_row
+from tests.dashboard.conftest import APP_PATH
+
+PAGE = "app_pages/data_sources.py"
+
+
+@pytest.fixture
+def db(empty_database: str) -> Iterator[sessionmaker[Session]]:
+    """Sessions on the database the page reads (the test writes and checks through them)."""
+    engine = make_engine(Settings(database_url=empty_database, _env_file=None))
+    yield make_sessions(engine)
+    engine.dispose()
+
+
+def _open() -> AppTest:
+    at = AppTest.from_file(APP_PATH, default_timeout=60).run()
+    at.switch_page(PAGE).run()
+    _no_exception(at)
+    return at
+
+
+def _no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+
+
+def _table(at: AppTest, column: str) -> pd.DataFrame:
+    """The (first) table that has `column` (st.dataframe keys are not exposed to AppTest)."""
+    found: pd.DataFrame = next(d.value for d in at.dataframe if column in d.value.columns)
+    return found
+
+
+def _job(at: AppTest, label: str) -> dict[str, Any]:
+    """The jobs table's row for the job labelled `label`."""
+    row = _table(at, "freshness").set_index("job").loc[label]
+    return {str(column): value for column, value in row.items()}
+
+
+def _texts(at: AppTest, *kinds: str) -> str:
+    kinds = kinds or ("markdown", "caption", "info", "warning", "success", "error")
+    # Messages escape Markdown (file names and errors are data): compare what a reader sees.
+    shown = "\n".join(str(e.value) for kind in kinds for e in getattr(at, kind))
+    return shown.replace("\\", "")
+
+
+def _run(
+    db: sessionmaker[Session], job: str, status: str, *, ago: timedelta, **extra: object
+) -> None:
+    started = datetime.now(UTC) - ago
+    with db.begin() as session:
+        session.add(
+            JobRunRow(
+                job=job,
+                started_at=started,
+                finished_at=started + timedelta(seconds=3),
+                status=status,
+                window_start=started - timedelta(hours=1),
+                window_end=started,
+                rows=extra.get("rows", 0),
+                duration_s=3.2,
+                error=extra.get("error"),
+            )
+        )
+
+
+def _count(db: sessionmaker[Session], model: type[object], *where: object) -> int:
+    with db() as session:
+        return session.scalar(select(func.count()).select_from(model).where(*where)) or 0  # type: ignore[arg-type]
+
+
+def test_an_empty_database_lists_every_job_as_never_run(db: sessionmaker[Session]) -> None:
+    at = _open()
+
+    assert at.title[0].value == "Data sources"
+    jobs = _table(at, "freshness")
+    assert jobs["job"].tolist() == [
+        "Collect usage",
+        "Recompute recommendations",
+        "Expire stale recommendations",
+    ]
+    assert set(jobs["freshness"]) == {"○ Never"}
+    assert "No services yet" in _texts(at, "info")
+    assert "No billing file ingested yet" in _texts(at, "info")
+
+
+def test_job_runs_show_freshness_rows_and_the_last_error(db: sessionmaker[Session]) -> None:
+    _run(db, "collect_usage", "success", ago=timedelta(minutes=20), rows=1234)
+    _run(db, "recompute", "success", ago=timedelta(hours=5), rows=7)
+    _run(db, "recompute", "failed", ago=timedelta(minutes=10), error="TelemetryError: refused")
+
+    at = _open()
+
+    usage, recompute = _job(at, "Collect usage"), _job(at, "Recompute recommendations")
+    assert (usage["freshness"], usage["rows"]) == ("✓ Fresh", 1234)
+    assert recompute["freshness"] == "⚠ Stale"
+    assert "TelemetryError: refused" in recompute["last_error"]
+    assert recompute["last_run"].startswith("failed")
+    assert at.metric[0].value == "1 of 3"
+
+
+def test_run_now_queues_one_request_and_a_second_click_says_already_queued(
+    db: sessionmaker[Session],
+) -> None:
+    at = _open()
+
+    at.button(key="ds_run_recompute").click().run()
+    first = _texts(at, "success")
+    at.button(key="ds_run_recompute").click().run()
+
+    _no_exception(at)
+    assert "queued (request #1) — the sidecar picks it up within a minute" in first
+    assert "already queued" in _texts(at, "info")
+    assert _count(db, JobRequestRow, JobRequestRow.status == "pending") == 1
+    assert "queued by" in _job(at, "Recompute recommendations")["run_now"]
+
+
+def test_a_valid_focus_upload_is_reported_then_ingested_and_listed(
+    db: sessionmaker[Session],
+) -> None:
+    data = csv_bytes([focus_row(), focus_row(BillingCurrency="EUR", EffectiveCost="4.20")])
+    at = _open()
+
+    at.file_uploader(key="ds_upload").set_value(("october.csv", data, "text/csv")).run()
+    report = _texts(at, "success")
+    totals = _table(at, "unallocated_effective_cost")
+    at.button(key="ds_ingest").click().run()
+
+    _no_exception(at)
+    assert "valid FOCUS 1.2 file: 2 rows" in report
+    assert totals.set_index("currency")["effective_cost"].to_dict() == {"EUR": 4.2, "USD": 1.5}
+    assert "Ingested october.csv: 2 rows" in _texts(at, "success")
+    files = _table(at, "rows_loaded")
+    assert files[["file_name", "source", "status", "rows_loaded"]].values.tolist() == [
+        ["october.csv", "upload", "✓ Loaded", 2]
+    ]
+    assert files["totals"].iloc[0] == "€4.20; $1.50"
+    assert _count(db, CostDailyRow) > 0
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        (
+            csv_bytes([focus_row(ChargeDescription="caf\xe9")]).replace(b"caf\xc3\xa9", b"caf\xe9"),
+            "UTF-8",
+        ),
+        (
+            csv_bytes([focus_row()], columns=[c for c in COLUMNS_1_2 if c != "BilledCost"]),
+            "BilledCost",
+        ),
+    ],
+    ids=["invalid-utf8", "missing-column"],
+)
+def test_a_hostile_file_gets_an_error_report_and_nothing_is_ingested(
+    db: sessionmaker[Session], data: bytes, says: str
+) -> None:
+    at = _open()
+
+    at.file_uploader(key="ds_upload").set_value(("billing.csv", data, "text/csv")).run()
+
+    _no_exception(at)
+    assert "cannot be ingested" in _texts(at, "error")
+    findings = _table(at, "example_rows")
+    assert findings["severity"].iloc[0] == "✗ Error"
+    assert says in " ".join(findings["problem"].tolist() + findings["column"].tolist())
+    assert at.button(key="ds_ingest").disabled
+    assert (_count(db, IngestedFileRow), _count(db, CostDailyRow)) == (0, 0)
+
+
+@pytest.mark.usefixtures("recommended_database")
+def test_open_recommendations_on_old_windows_are_counted_stale(
+    db: sessionmaker[Session],
+) -> None:
+    with db.begin() as session:
+        first = session.scalars(
+            select(RecommendationRow.id).where(RecommendationRow.status == "open")
+        ).first()
+        session.execute(
+            update(RecommendationRow)
+            .where(RecommendationRow.id == first)
+            .values(explanation={"window_end": "2026-01-01T00:00:00"})
+        )
+
+    at = _open()
+
+    warning = _texts(at, "warning")
+    assert "1 of " in warning
+    assert "open recommendations were computed on usage ending before" in warning
+    assert at.metric[3].value.startswith("1 of ")
