@@ -25,16 +25,17 @@ class Candidates:
     zones: IntArray
 
     def __post_init__(self) -> None:
+        # Lean on purpose: this runs for every candidate batch of every service.
         columns = (self.replicas, self.vcpu_per_replica, self.memory_gib_per_replica, self.zones)
-        shapes = {np.shape(column) for column in columns}
-        if len(shapes) != 1 or len(next(iter(shapes))) != 1:
+        shape = np.shape(self.replicas)
+        if len(shape) != 1 or any(np.shape(column) != shape for column in columns[1:]):
+            shapes = [np.shape(column) for column in columns]
             raise ValueError(f"candidate arrays must be 1-D and aligned, got shapes {shapes}")
-        if len(self.replicas) == 0:
+        if shape[0] == 0:
             return
-        # One reduction per column (this runs for every candidate batch of every service).
         if self.replicas.min() < 0 or self.zones.min() < 1:
             raise ValueError("replicas must be >= 0 and zones >= 1")
-        if not (self.vcpu_per_replica.min() >= 0 and self.memory_gib_per_replica.min() >= 0):
+        if not min(self.vcpu_per_replica.min(), self.memory_gib_per_replica.min()) >= 0:
             raise ValueError("per-replica vCPU and memory must be >= 0")
 
     @classmethod
