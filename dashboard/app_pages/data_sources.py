@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard import data_sources_queries, deps, queries
 from dashboard.components import kpis, states
-from dashboard.components.data_sources_common import FRESH, ago, badge, stale_after, when
+from dashboard.components.data_sources_common import FRESH, ago, badge, stale_after
 from dashboard.components.data_sources_connectors import (
     show_ingested,
     show_sources,
@@ -60,19 +60,19 @@ def _kpi_cards(jobs: list[JobStatus], stale: StaleRecommendations) -> list[kpis.
         ),
         kpis.Kpi(
             "Usage as of",
-            when(status.usage_hour),
+            f"{status.usage_hour:%b %d, %H:%M}" if status.usage_hour else "—",
             delta=ago(usage_end, now=now) if usage_end else None,
             delta_color="off",
             delta_arrow="off",
-            help="Start of the newest stored usage hour, across every source.",
+            help="Start of the newest stored usage hour (UTC), across every source.",
         ),
         kpis.Kpi(
             "Costs as of",
-            f"{status.cost_date:%Y-%m-%d}" if status.cost_date else "—",
+            f"{status.cost_date:%b %d, %Y}" if status.cost_date else "—",
             help="The newest charged day, across every delivery.",
         ),
         kpis.Kpi(
-            "Recommendations on stale data",
+            "Stale recommendations",
             f"{stale.stale} of {stale.open_total}",
             delta_arrow="off",
             help="Open recommendations computed on usage ending more than two refresh "

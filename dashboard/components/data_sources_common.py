@@ -46,6 +46,13 @@ def ago(moment: datetime | None, *, now: datetime) -> str:
     return f"in {span}" if future else f"{span} ago"
 
 
+def plural(count: int, noun: str) -> str:
+    """`1 kind of error`, `2 kinds of error`: the first word takes the plural."""
+    first, _, rest = noun.partition(" ")
+    word = first if count == 1 else f"{first}s"
+    return f"{count:,} {word}{' ' + rest if rest else ''}"
+
+
 def when(moment: datetime | None) -> str:
     return f"{moment:%Y-%m-%d %H:%M} UTC" if moment is not None else "—"
 

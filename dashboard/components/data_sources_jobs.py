@@ -51,8 +51,19 @@ class RunFeedback:
     message: str
 
 
+JOB_SHORT_LABELS = {
+    "collect_usage": "Collect usage",
+    "recompute": "Recompute",
+    "expire_stale": "Expire stale",
+}
+
+
 def label(job: str) -> str:
     return JOB_LABELS.get(job, job)
+
+
+def short_label(job: str) -> str:
+    return JOB_SHORT_LABELS.get(job, job)
 
 
 def next_run(status: JobStatus, *, interval: timedelta) -> datetime | None:
@@ -80,17 +91,19 @@ def jobs_frame(
                     now=now,
                     refresh_interval_minutes=refresh_interval_minutes,
                 ),
-                "last_success": _moment(success.finished_at if success else None, now),
-                "data_up_to": when(success.window_end if success else None),
-                "last_run": f"{last.status} · {_moment(last.started_at, now)}" if last else "—",
+                "last_success": ago(success.finished_at, now=now) if success else "never",
+                "last_run": f"{last.status}, {ago(last.started_at, now=now)}" if last else "—",
+                "run_now": _queued(status, now),
+                "last_error": (
+                    f"{ago(error.started_at, now=now)}: {error.error or 'no message'}"
+                    if error
+                    else "—"
+                ),
+                "next_run": _next_run_text(due, now),
                 "rows": last.rows if last else None,
                 "duration_s": last.duration_s if last else None,
-                "last_error": (
-                    f"{when(error.started_at)}: {error.error or 'no message'}" if error else "—"
-                ),
                 "runs_24h": f"{status.runs_24h} ({status.failures_24h} failed)",
-                "next_run": _next_run_text(due, now),
-                "run_now": _queued(status, now),
+                "data_up_to": when(success.window_end if success else None),
             }
         )
     return pd.DataFrame(rows)
@@ -112,19 +125,20 @@ def show_jobs(
         key="ds_jobs_table",
     )
     refusal = actions.refusal("analyst", "running a job now")
-    buttons = st.columns(len(statuses) + 1, vertical_alignment="bottom")
-    for column, status in zip(buttons, statuses, strict=False):
-        column.button(
-            f"Run now: {label(status.job)}",
+    cells = st.columns([1] + [2] * len(statuses) + [2], vertical_alignment="center")
+    cells[0].markdown("**Run now**")
+    for cell, status in zip(cells[1:], statuses, strict=False):
+        cell.button(
+            short_label(status.job),
             key=f"ds_run_{status.job}",
             icon=":material/play_arrow:",
-            help=refusal or f"Queue {label(status.job).lower()}; {QUEUED_HINT}.",
+            help=refusal or f"Run now: queue {label(status.job).lower()}; {QUEUED_HINT}.",
             disabled=refusal is not None,
             on_click=_request,
             args=(sessions, status.job),
             width="stretch",
         )
-    with buttons[-1]:
+    with cells[-1]:
         export_button(
             frame, label="Export jobs (CSV)", file_name="tightrope-jobs.csv", key="ds_jobs_export"
         )
@@ -190,32 +204,32 @@ def _queued(status: JobStatus, now: datetime) -> str:
     return f"queued by {pending.requested_by} {ago(pending.requested_at, now=now)}"
 
 
-def _moment(moment: datetime | None, now: datetime) -> str:
-    return f"{when(moment)} ({ago(moment, now=now)})" if moment else "—"
-
-
 def _next_run_text(due: datetime | None, now: datetime) -> str:
     if due is None:
         return "at the sidecar's next tick"
     if due < now:
-        return f"overdue since {when(due)} — is the sidecar running?"
-    return f"{when(due)} ({ago(due, now=now)})"
+        return f"overdue by {ago(due, now=now).removesuffix(' ago')}"
+    return f"{ago(due, now=now)} ({due:%H:%M} UTC)"
 
 
 _COLUMNS = {
     "job": st.column_config.TextColumn("Job", pinned=True),
     "freshness": st.column_config.TextColumn("Freshness", help=BADGE_HELP),
-    "last_success": st.column_config.TextColumn("Last success (UTC)"),
-    "data_up_to": st.column_config.TextColumn(
-        "Covers data up to", help="End of the window the last successful run processed."
-    ),
+    "last_success": st.column_config.TextColumn("Last success"),
     "last_run": st.column_config.TextColumn("Last run"),
-    "rows": st.column_config.NumberColumn("Rows (last run)", format="%d"),
-    "duration_s": st.column_config.NumberColumn("Duration (last run)", format="%.1f s"),
+    "run_now": st.column_config.TextColumn("Run now", help="A queued Run now request."),
     "last_error": st.column_config.TextColumn("Last error", width="large"),
-    "runs_24h": st.column_config.TextColumn("Runs (24 h)"),
     "next_run": st.column_config.TextColumn(
-        "Next run (expected)", help="Last successful window's end plus one refresh interval."
+        "Next run (expected)",
+        help="Last successful window's end plus one refresh interval. Overdue: is the "
+        "sidecar running?",
     ),
-    "run_now": st.column_config.TextColumn("Run now"),
+    "rows": st.column_config.NumberColumn("Rows", format="%d", help="Rows the last run wrote."),
+    "duration_s": st.column_config.NumberColumn(
+        "Duration", format="%.1f s", help="How long the last run took."
+    ),
+    "runs_24h": st.column_config.TextColumn("Runs (24 h)"),
+    "data_up_to": st.column_config.TextColumn(
+        "Data up to", help="End of the window the last successful run processed."
+    ),
 }

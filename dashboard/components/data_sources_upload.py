@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard import actions, data_sources_queries
 from dashboard.components import formats
-from dashboard.components.data_sources_common import export_button
+from dashboard.components.data_sources_common import export_button, plural
 from dashboard.components.data_sources_connectors import totals_text
 from data.connectors.focus import (
     AllocationRules,
@@ -34,6 +34,7 @@ UPLOAD_SOURCE = "upload"
 # the connector's default, so a gzip bomb stops early (threats 18, 20).
 UPLOAD_LIMITS = IngestLimits(max_text_bytes=2 * 1024**3)
 RULES = AllocationRules()
+MAX_LISTED = 5  # errors spelled out in the verdict; the table below lists them all
 _REPORT = "ds_upload_report"
 _RESULT = "ds_upload_result"
 
@@ -72,15 +73,19 @@ def show_report(report: ValidationReport) -> None:
     if report.ok:
         st.success(
             f"**{name}** is a valid FOCUS {report.focus_version or ''} file: "
-            f"{report.rows_read:,} rows, {len(report.warnings)} kinds of warning. Nothing is "
-            "written until you press Ingest.",
+            f"{plural(report.rows_read, 'row')}, "
+            f"{plural(len(report.warnings), 'kind of warning')}. "
+            "Nothing is written until you press Ingest.",
             icon=":material/task_alt:",
         )
     else:
         st.error(
-            f"**{name}** cannot be ingested: {len(report.errors)} kinds of error, listed below "
-            "with their rows and columns. Nothing was written to the database; fix the file "
-            "and upload it again.",
+            f"**{name}** cannot be ingested: {plural(len(report.errors), 'kind of error')}. "
+            "Nothing was written to the database; fix the file and upload it again.\n\n"
+            + "\n".join(
+                f"- {formats.escape_markdown(finding.describe())}"
+                for finding in report.errors[:MAX_LISTED]
+            ),
             icon=":material/block:",
         )
     cols = st.columns(4)
@@ -154,7 +159,8 @@ def _validated(file_id: str, data: bytes, name: str) -> ValidationReport:
         return report
     with st.status(f"Validating {name} ({len(data) / 1e6:,.1f} MB)…", expanded=False) as status:
         report = validate_file(data, name=name, rules=RULES, limits=UPLOAD_LIMITS)
-        status.update(label=f"Validated {name}: {report.rows_read:,} rows", state="complete")
+        verdict = "valid" if report.ok else plural(len(report.errors), "kind of error")
+        status.update(label=f"Checked {name}: {verdict}", state="complete")
     st.session_state[_REPORT] = (file_id, report)
     return report
 
@@ -317,9 +323,15 @@ def _loaded(result: IngestReport) -> IngestOutcome:
         "loaded",
         f"Ingested {result.file_name}: {result.rows_read:,} rows → {result.cost_rows:,} daily "
         f"cost rows (delivery #{result.ingested_file_id}), effective cost "
-        f"{totals_text(result.totals)}.{replaced} "
-        f"{len(result.warnings)} kinds of warning.",
+        f"{totals_text(result.totals)}.{replaced}{_warnings_text(result)}",
     )
+
+
+def _warnings_text(result: IngestReport) -> str:
+    if not result.warnings:
+        return ""
+    shown = "; ".join(finding.describe() for finding in result.warnings[:MAX_LISTED])
+    return f" {plural(len(result.warnings), 'warning')}: {shown}."
 
 
 def _show_outcome() -> None:

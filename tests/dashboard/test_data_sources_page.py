@@ -203,3 +203,57 @@ def test_open_recommendations_on_old_windows_are_counted_stale(
     assert "1 of " in warning
     assert "open recommendations were computed on usage ending before" in warning
     assert at.metric[3].value.startswith("1 of ")
+
+
+def test_a_row_error_names_its_column_and_row(db: sessionmaker[Session]) -> None:
+    data = csv_bytes([focus_row(), focus_row(BilledCost="12,5O")])
+    at = _open()
+
+    at.file_uploader(key="ds_upload").set_value(("rows.csv", data, "text/csv")).run()
+
+    errors = _table(at, "example_rows").set_index("column")
+    assert errors.loc["BilledCost", "severity"] == "✗ Error"
+    assert errors.loc["BilledCost", "example_rows"] == "2"
+    assert "12,5O" in str(errors.loc["BilledCost", "example_values"])
+    assert (_count(db, IngestedFileRow), _count(db, CostDailyRow)) == (0, 0)
+
+
+def test_ingesting_the_same_file_again_changes_nothing(db: sessionmaker[Session]) -> None:
+    at = _open()
+    at.file_uploader(key="ds_upload").set_value(("a.csv", csv_bytes([focus_row()]), "text/csv"))
+    at.run()
+    at.button(key="ds_ingest").click().run()
+    rows = _count(db, CostDailyRow)
+
+    at.button(key="ds_ingest").click().run()
+
+    assert "Already ingested" in _texts(at, "info")
+    assert (_count(db, IngestedFileRow), _count(db, CostDailyRow)) == (1, rows)
+
+
+def test_the_prometheus_url_is_shown_without_credentials(
+    db: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(
+        "TIGHTROPE_PROMETHEUS_URL", "https://bob:s3cret@prom.example:9090/p?token=t0k"
+    )
+
+    at = _open()
+
+    connectors = _table(at, "connector").set_index("connector")
+    assert connectors.loc["Prometheus (usage)", "detail"] == "https://prom.example:9090/p"
+    shown = _texts(at) + " ".join(str(d.value.to_dict()) for d in at.dataframe)
+    assert "s3cret" not in shown
+    assert "t0k" not in shown
+
+
+def test_a_viewer_cannot_queue_a_run(
+    db: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TIGHTROPE_LOCAL_ACTOR", "vic")
+    monkeypatch.setenv("TIGHTROPE_ROLES", '{"vic": "viewer"}')
+
+    at = _open()
+
+    assert at.button(key="ds_run_recompute").disabled
+    assert _count(db, JobRequestRow) == 0
