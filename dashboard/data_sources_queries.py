@@ -17,6 +17,7 @@ from data.repos.job_status import (
     CostFreshness,
     IngestedFile,
     JobStatus,
+    StaleRecommendation,
     StaleRecommendations,
     UsageFreshness,
 )
@@ -55,6 +56,12 @@ def ingested_files(_sessions: Sessions) -> list[IngestedFile]:
 def stale_recommendations(_sessions: Sessions, cutoff: datetime) -> StaleRecommendations:
     with _sessions() as session:
         return job_status.stale_recommendations(session, cutoff=cutoff)
+
+
+@st.cache_data(ttl=_TTL_S, show_spinner=False)
+def stale_recommendation_list(_sessions: Sessions, cutoff: datetime) -> list[StaleRecommendation]:
+    with _sessions() as session:
+        return job_status.stale_recommendation_list(session, cutoff=cutoff)
 
 
 def clear() -> None:

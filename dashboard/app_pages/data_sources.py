@@ -95,7 +95,12 @@ st.caption(
     "Run now queues a run it picks up within a minute (nothing heavy runs in this page)."
 )
 show_jobs(sessions, jobs, now=now, refresh_interval_minutes=interval_minutes)
-show_stale_recommendations(stale, refresh_interval_minutes=interval_minutes)
+if stale.stale:
+    show_stale_recommendations(
+        stale,
+        data_sources_queries.stale_recommendation_list(sessions, stale.cutoff),
+        refresh_interval_minutes=interval_minutes,
+    )
 st.subheader("Sources", anchor=False)
 show_sources(
     data_sources_queries.usage_freshness(sessions),

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard.components import formats
+from dashboard.components import formats, tables
 from dashboard.components.data_sources_common import (
     BADGE_HELP,
     ago,
@@ -23,6 +23,7 @@ from dashboard.components.data_sources_common import (
 from data.repos.job_status import (
     CostFreshness,
     IngestedFile,
+    StaleRecommendation,
     StaleRecommendations,
     UsageFreshness,
 )
@@ -191,9 +192,29 @@ def show_ingested(files: Sequence[IngestedFile]) -> None:
     )
 
 
+def stale_frame(recs: Sequence[StaleRecommendation]) -> pd.DataFrame:
+    rows = [
+        {
+            "recommendation": f"/recommendations?rec={rec.id}",
+            "scope": rec.scope,
+            "kind": rec.kind.replace("_", " "),
+            "data_up_to": when(rec.window_end),
+            "monthly_savings": rec.monthly_savings_usd,
+            "currency": rec.currency,
+        }
+        for rec in recs
+    ]
+    columns = ["recommendation", "scope", "kind", "data_up_to", "monthly_savings", "currency"]
+    return pd.DataFrame(rows, columns=columns)
+
+
 def show_stale_recommendations(
-    counted: StaleRecommendations, *, refresh_interval_minutes: int
+    counted: StaleRecommendations,
+    recs: Sequence[StaleRecommendation],
+    *,
+    refresh_interval_minutes: int,
 ) -> None:
+    """Say how many open recommendations rest on old usage, and which (biggest first)."""
     if counted.stale == 0:
         return
     oldest = when(counted.oldest_window_end)
@@ -201,10 +222,37 @@ def show_stale_recommendations(
         f"{counted.stale} of {counted.open_total} open recommendations were computed on usage "
         f"ending before {when(counted.cutoff)} — more than two refresh intervals "
         f"({refresh_interval_minutes} min each) ago; the oldest on data up to {oldest}. "
-        "Their savings may be out of date: run Recompute recommendations (and Collect usage "
-        "first if usage is stale).",
+        "Their savings may be out of date: run Recompute (and Collect usage first if usage "
+        "is stale).",
         icon=":material/update:",
     )
+    with st.expander(f"Recommendations on stale data ({counted.stale})"):
+        frame = stale_frame(recs)
+        st.dataframe(
+            frame,
+            column_config={
+                "recommendation": st.column_config.LinkColumn(
+                    "Recommendation", display_text=r"rec=(\d+)$", help="Opens it."
+                ),
+                "scope": st.column_config.TextColumn("Service / scope"),
+                "kind": st.column_config.TextColumn("Kind"),
+                "data_up_to": st.column_config.TextColumn("Computed on data up to"),
+                "monthly_savings": st.column_config.NumberColumn(
+                    "Monthly savings", format=tables.money_format(frame["currency"])
+                ),
+                "currency": st.column_config.TextColumn("Currency"),
+            },
+            hide_index=True,
+            key="ds_stale_recs",
+        )
+        if counted.stale > len(recs):
+            st.caption(f"The {len(recs)} with the biggest savings of {counted.stale}.")
+        export_button(
+            frame,
+            label="Export stale recommendations (CSV)",
+            file_name="tightrope-stale-recommendations.csv",
+            key="ds_stale_export",
+        )
 
 
 def _hour_end(hour: datetime | None) -> datetime | None:

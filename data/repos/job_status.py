@@ -19,6 +19,7 @@ from data.models import (
     IngestedFileRow,
     JobRunRow,
     RecommendationRow,
+    ServiceRow,
     UsageHourlyRow,
 )
 from data.repos.job_requests import JobRequest, pending_requests
@@ -29,6 +30,7 @@ SUCCESS = "success"
 FAILED = "failed"
 DIRECT_SOURCE = "direct"  # cost rows written without a delivery (tests, early seeds)
 INGESTED_FILES_LIMIT = 500
+STALE_LIST_LIMIT = 200
 # engine.rules.decide writes the last hour of the judged history as str(datetime64[s]).
 _WINDOW_END_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
@@ -107,6 +109,18 @@ class StaleRecommendations:
     cutoff: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class StaleRecommendation:
+    """One open recommendation judged on old history."""
+
+    id: int
+    scope: str  # the service's slug, or the recommendation's scope (a team's commitment)
+    kind: str
+    window_end: datetime | None
+    monthly_savings_usd: float
+    currency: str
+
+
 def job_statuses(session: Session, jobs: Sequence[str], *, now: datetime) -> list[JobStatus]:
     """One entry per name in `jobs`, in that order, then any other job the ledger knows."""
     last_run = _latest_per_job(session, None, JobRunRow.started_at)
@@ -177,8 +191,7 @@ def stale_recommendations(session: Session, *, cutoff: datetime) -> StaleRecomme
     its last hour) ended before `cutoff`; recommendations that name no window are not stale."""
     window_end = RecommendationRow.explanation["window_end"].as_string()
     # The stored form is fixed-width ISO text, so text order is time order.
-    last_hour_before = (cutoff - timedelta(hours=1)).strftime(_WINDOW_END_FORMAT)
-    is_stale = window_end < last_hour_before
+    is_stale = window_end < _last_hour_before(cutoff)
     total, stale, oldest = session.execute(
         select(
             func.count(RecommendationRow.id),
@@ -188,6 +201,36 @@ def stale_recommendations(session: Session, *, cutoff: datetime) -> StaleRecomme
     ).one()
     oldest_end = _parse_window_end(oldest)
     return StaleRecommendations(int(stale), int(total), oldest_end, cutoff)
+
+
+def stale_recommendation_list(
+    session: Session, *, cutoff: datetime, limit: int = STALE_LIST_LIMIT
+) -> list[StaleRecommendation]:
+    """The open recommendations `stale_recommendations` counts, biggest savings first."""
+    window_end = RecommendationRow.explanation["window_end"].as_string()
+    query = (
+        select(
+            RecommendationRow.id,
+            func.coalesce(ServiceRow.slug, RecommendationRow.scope),
+            RecommendationRow.kind,
+            window_end,
+            RecommendationRow.monthly_savings_usd,
+            RecommendationRow.currency,
+        )
+        .outerjoin(ServiceRow, ServiceRow.id == RecommendationRow.service_id)
+        .where(RecommendationRow.status == OPEN, window_end < _last_hour_before(cutoff))
+        .order_by(RecommendationRow.monthly_savings_usd.desc(), RecommendationRow.id)
+        .limit(limit)
+    )
+    return [
+        StaleRecommendation(rec_id, str(scope), kind, _parse_window_end(end), float(savings), cur)
+        for rec_id, scope, kind, end, savings, cur in session.execute(query)
+    ]
+
+
+def _last_hour_before(cutoff: datetime) -> str:
+    """The newest hour start whose hour ends before `cutoff`, in the stored text form."""
+    return (cutoff - timedelta(hours=1)).strftime(_WINDOW_END_FORMAT)
 
 
 def _latest_per_job(

@@ -203,6 +203,10 @@ def test_open_recommendations_on_old_windows_are_counted_stale(
     assert "1 of " in warning
     assert "open recommendations were computed on usage ending before" in warning
     assert at.metric[3].value.startswith("1 of ")
+    listed = _table(at, "monthly_savings").to_dict("records")
+    assert [(r["recommendation"], r["data_up_to"]) for r in listed] == [
+        (f"/recommendations?rec={first}", "2026-01-01 00:00 UTC")
+    ]
 
 
 def test_a_row_error_names_its_column_and_row(db: sessionmaker[Session]) -> None:

@@ -18,6 +18,7 @@ from data.repos.job_status import (
     cost_freshness,
     ingested_files,
     job_statuses,
+    stale_recommendation_list,
     stale_recommendations,
     usage_freshness,
 )
@@ -190,6 +191,10 @@ def test_open_recommendations_on_old_windows_count_as_stale(
 
     with sessions() as session:
         counted = stale_recommendations(session, cutoff=NOW - timedelta(hours=2))
+        listed = stale_recommendation_list(session, cutoff=NOW - timedelta(hours=2))
 
     assert (counted.stale, counted.open_total) == (1, 3)
     assert counted.oldest_window_end == datetime(2026, 11, 20, 23, tzinfo=UTC)
+    assert [(r.id, r.scope, r.window_end) for r in listed] == [
+        (old.id, "old", datetime(2026, 11, 20, 23, tzinfo=UTC))
+    ]
