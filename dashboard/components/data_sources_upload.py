@@ -13,6 +13,7 @@ from typing import Literal
 import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from dashboard import actions, data_sources_queries
 from dashboard.components import formats
@@ -61,10 +62,9 @@ def show_upload(sessions: sessionmaker[Session]) -> None:
     if uploaded is None:
         st.session_state.pop(_REPORT, None)
         return
-    data = uploaded.getvalue()
-    report = _validated(getattr(uploaded, "file_id", None) or uploaded.name, data, uploaded.name)
+    report = _validated(uploaded)
     show_report(report)
-    _ingest_button(sessions, report, data)
+    _ingest_button(sessions, report, uploaded)
 
 
 def show_report(report: ValidationReport) -> None:
@@ -151,12 +151,14 @@ def findings_frame(report: ValidationReport) -> pd.DataFrame:
     )
 
 
-def _validated(file_id: str, data: bytes, name: str) -> ValidationReport:
-    """Validate once per uploaded file (reruns reuse the report)."""
+def _validated(uploaded: UploadedFile) -> ValidationReport:
+    """Validate once per uploaded file: reruns reuse the report without copying the bytes."""
+    file_id = uploaded.file_id or uploaded.name
     kept = st.session_state.get(_REPORT)
     if kept is not None and kept[0] == file_id:
         report: ValidationReport = kept[1]
         return report
+    data, name = uploaded.getvalue(), uploaded.name
     with st.status(f"Validating {name} ({len(data) / 1e6:,.1f} MB)…", expanded=False) as status:
         report = validate_file(data, name=name, rules=RULES, limits=UPLOAD_LIMITS)
         verdict = "valid" if report.ok else plural(len(report.errors), "kind of error")
@@ -260,7 +262,9 @@ def _findings(report: ValidationReport) -> None:
     )
 
 
-def _ingest_button(sessions: sessionmaker[Session], report: ValidationReport, data: bytes) -> None:
+def _ingest_button(
+    sessions: sessionmaker[Session], report: ValidationReport, uploaded: UploadedFile
+) -> None:
     refusal = actions.refusal("analyst", "ingesting billing data")
     blocked = refusal or (None if report.ok else "The file has errors: fix them and upload again.")
     clicked = st.button(
@@ -274,7 +278,7 @@ def _ingest_button(sessions: sessionmaker[Session], report: ValidationReport, da
     if not clicked:
         return
     with st.status(f"Ingesting {report.file_name}…", expanded=True) as status:
-        outcome = _ingest(sessions, report, data)
+        outcome = _ingest(sessions, report, uploaded.getvalue())
         status.update(label=outcome.message.split(":")[0], state="complete")
     st.session_state[_RESULT] = outcome
     data_sources_queries.clear()
