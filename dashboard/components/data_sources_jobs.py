@@ -28,11 +28,13 @@ from data.repos.job_status import JobStatus
 # import jobs (layers contract), so names are repeated here; a job the ledger knows beyond
 # these is still listed under its own name.
 JOB_LABELS = {
+    "refresh_costs": "Refresh costs",
     "collect_usage": "Collect usage",
     "recompute": "Recompute recommendations",
     "expire_stale": "Expire stale recommendations",
 }
 JOB_HELP = {
+    "refresh_costs": "New FOCUS files from the billing directory, each once.",
     "collect_usage": "Hourly usage since the last run: from Prometheus when configured, "
     "else the demo fleet's live feed.",
     "recompute": "Every rule for every service on the newest usage.",
@@ -52,6 +54,7 @@ class RunFeedback:
 
 
 JOB_SHORT_LABELS = {
+    "refresh_costs": "Refresh costs",
     "collect_usage": "Collect usage",
     "recompute": "Recompute",
     "expire_stale": "Expire stale",
@@ -132,7 +135,8 @@ def show_jobs(
             short_label(status.job),
             key=f"ds_run_{status.job}",
             icon=":material/play_arrow:",
-            help=refusal or f"Run now: queue {label(status.job).lower()}; {QUEUED_HINT}.",
+            help=refusal
+            or f"{JOB_HELP.get(status.job, label(status.job))} Run now queues it; {QUEUED_HINT}.",
             disabled=refusal is not None,
             on_click=_request,
             args=(sessions, status.job),

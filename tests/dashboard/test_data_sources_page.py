@@ -90,6 +90,7 @@ def test_an_empty_database_lists_every_job_as_never_run(db: sessionmaker[Session
     assert at.title[0].value == "Data sources"
     jobs = _table(at, "freshness")
     assert jobs["job"].tolist() == [
+        "Refresh costs",
         "Collect usage",
         "Recompute recommendations",
         "Expire stale recommendations",
@@ -111,7 +112,7 @@ def test_job_runs_show_freshness_rows_and_the_last_error(db: sessionmaker[Sessio
     assert recompute["freshness"] == "⚠ Stale"
     assert "TelemetryError: refused" in recompute["last_error"]
     assert recompute["last_run"].startswith("failed")
-    assert at.metric[0].value == "1 of 3"
+    assert at.metric[0].value == "1 of 4"
 
 
 def test_run_now_queues_one_request_and_a_second_click_says_already_queued(
