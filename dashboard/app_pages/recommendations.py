@@ -322,12 +322,30 @@ def _detail(rec: StoredRecommendation, row: pd.Series) -> None:
         + (f" · {row['environment']}" if pd.notna(row["environment"]) else "")
         + _decision_text(row)
     )
+    _stale_inputs(rec)
     kpis.kpi_row(_cost_cards(rec))
     _configs(rec, row)
     _verdict(rec)
     _projection_charts(rec)
     _explanation(rec)
     _decision_buttons(rec, row)
+
+
+def _stale_inputs(rec: StoredRecommendation) -> None:
+    """Warn when the history this was judged on ended over two refresh intervals ago."""
+    window_end = rec.explanation.get("window_end")
+    if rec.status not in DECIDABLE or not isinstance(window_end, str):
+        return
+    last_hour = datetime.fromisoformat(window_end).replace(tzinfo=UTC)
+    interval = timedelta(minutes=deps.settings().refresh_interval_minutes)
+    age = datetime.now(UTC) - (last_hour + timedelta(hours=1))
+    if age > 2 * interval:
+        st.warning(
+            f"Computed on usage up to {last_hour + timedelta(hours=1):%Y-%m-%d %H:%M} UTC, "
+            f"{age.total_seconds() / 3600:,.0f} h ago (more than two refresh intervals): the "
+            "service may have changed since. Recompute (Data sources → Run now) before applying.",
+            icon=":material/history_toggle_off:",
+        )
 
 
 def _decision_text(row: pd.Series) -> str:

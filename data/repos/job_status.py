@@ -189,7 +189,7 @@ def ingested_files(session: Session, *, limit: int = INGESTED_FILES_LIMIT) -> li
 def stale_recommendations(session: Session, *, cutoff: datetime) -> StaleRecommendations:
     """Count open recommendations whose judged history (explanation "window_end", the start of
     its last hour) ended before `cutoff`; recommendations that name no window are not stale."""
-    window_end = RecommendationRow.explanation["window_end"].as_string()
+    window_end = RecommendationRow.explanation[("details", "window_end")].as_string()
     # The stored form is fixed-width ISO text, so text order is time order.
     is_stale = window_end < _last_hour_before(cutoff)
     total, stale, oldest = session.execute(
@@ -207,7 +207,7 @@ def stale_recommendation_list(
     session: Session, *, cutoff: datetime, limit: int = STALE_LIST_LIMIT
 ) -> list[StaleRecommendation]:
     """The open recommendations `stale_recommendations` counts, biggest savings first."""
-    window_end = RecommendationRow.explanation["window_end"].as_string()
+    window_end = RecommendationRow.explanation[("details", "window_end")].as_string()
     query = (
         select(
             RecommendationRow.id,

@@ -195,7 +195,7 @@ def test_open_recommendations_on_old_windows_are_counted_stale(
         session.execute(
             update(RecommendationRow)
             .where(RecommendationRow.id == first)
-            .values(explanation={"window_end": "2026-01-01T00:00:00"})
+            .values(explanation={"reason": "r", "details": {"window_end": "2026-01-01T00:00:00"}})
         )
 
     at = _open()

@@ -186,7 +186,7 @@ def test_open_recommendations_on_old_windows_count_as_stale(
             session.execute(
                 update(RecommendationRow)
                 .where(RecommendationRow.id == rec_id)
-                .values(explanation={"window_end": end})
+                .values(explanation={"reason": "r", "details": {"window_end": end}})  # as stored
             )
 
     with sessions() as session:
