@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
-from data.models import AuditEventRow
+from data.models import AuditEventRow, RecommendationRow
 
 TargetType = Literal["recommendation", "config_change"]
 
@@ -36,4 +36,28 @@ def record_event(
             after=after,
             detail=detail,
         )
+    )
+
+
+def record_status_change(
+    session: Session,
+    row: RecommendationRow,
+    *,
+    left: str,
+    actor: str,
+    action: str,
+    now: datetime,
+    **detail: Any,
+) -> None:
+    """One event for a system transition of a recommendation (supersede, expire): the status
+    it left, the one it has now, its new version and service, and any extra `detail`."""
+    record_event(
+        session,
+        actor=actor,
+        action=action,
+        target=("recommendation", row.id),
+        before={"status": left},
+        after={"status": row.status},
+        detail={"version": row.version, "service_id": row.service_id, **detail},
+        now=now,
     )

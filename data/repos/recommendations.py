@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data.models import RecommendationRow
-from data.repos.audit import record_event
+from data.repos.audit import record_status_change
 from engine.capacity import CapacityConfig
 from engine.recommendation import (
     Confidence,
@@ -274,15 +274,8 @@ def _audit_superseded(
 ) -> None:
     """One audit event per superseded row: system transitions are part of the trail too."""
     for row, left in superseded:
-        record_event(
-            session,
-            actor=RECOMPUTE_ACTOR,
-            action="supersede",
-            target=("recommendation", row.id),
-            before={"status": left},
-            after={"status": SUPERSEDED},
-            detail={"version": row.version, "service_id": row.service_id},
-            now=now,
+        record_status_change(
+            session, row, left=left, actor=RECOMPUTE_ACTOR, action="supersede", now=now
         )
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.models import RecommendationRow
-from data.repos.audit import record_event
+from data.repos.audit import record_status_change
 from data.repos.usage import latest_usage_hours
 from data.workflow.states import DECIDABLE
 
@@ -60,17 +60,8 @@ def _expire(
     row.updated_at = now
     row.decided_by, row.decided_at = actor, now
     session.flush()  # the version check runs here, before the event is recorded
-    record_event(
-        session,
-        actor=actor,
-        action="expire",
-        target=("recommendation", row.id),
-        before={"status": left},
-        after={"status": EXPIRED},
-        detail={
-            "version": row.version,
-            "service_id": row.service_id,
-            "reason": "no usage since " + (newest.isoformat() if newest else "ever"),
-        },
-        now=now,
-    )
+    since = newest.isoformat() if newest else "ever"
+    record_status_change(
+        session, row, left=left, actor=actor, action="expire", now=now,
+        reason=f"no usage since {since}",
+    )  # fmt: skip

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data.models import RecommendationRow
-from data.repos.audit import record_event
+from data.repos.audit import record_status_change
 from data.repos.recommendations import SUPERSEDED
 from data.workflow.states import DECIDABLE
 
@@ -41,18 +41,8 @@ def supersede_siblings(
         row.decided_by, row.decided_at = WORKFLOW_ACTOR, now
     session.flush()  # the version checks run here, before the events are recorded
     for row in siblings:
-        record_event(
-            session,
-            actor=WORKFLOW_ACTOR,
-            action="supersede",
-            target=("recommendation", row.id),
-            before={"status": left[row.id]},
-            after={"status": SUPERSEDED},
-            detail={
-                "version": row.version,
-                "service_id": service_id,
-                "reason": f"recommendation {applied_id} was applied",
-            },
-            now=now,
-        )
+        record_status_change(
+            session, row, left=left[row.id], actor=WORKFLOW_ACTOR, action="supersede", now=now,
+            reason=f"recommendation {applied_id} was applied",
+        )  # fmt: skip
     return [row.id for row in siblings]

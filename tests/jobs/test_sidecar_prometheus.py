@@ -13,15 +13,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from data.catalog import load_catalog
 from data.connectors.prometheus import PrometheusClient, RetryPolicy
 from data.models import JobRunRow
-from data.repos.services import add_services
 from data.repos.usage import latest_usage_hours
 from data.settings import Settings
 from jobs.context import JobContext
 from jobs.definitions import Job, default_jobs
 from jobs.runner import run_job
-from tests.factories import make_new_service
 from tests.support.prometheus import History
-from tests.support.prometheus_history import NodeService
+from tests.support.prometheus_catalogue import catalogue
 
 pytestmark = pytest.mark.prometheus
 
@@ -36,19 +34,6 @@ class Clock:
 
 def _collect_job() -> Job:
     return next(job for job in default_jobs(60) if job.name == "collect_usage")
-
-
-def _catalogue(sessions: sessionmaker[Session], history: History) -> list[int]:
-    drafts = [
-        make_new_service(
-            f"svc-{i}",
-            platform="vm" if isinstance(s, NodeService) else "kubernetes",
-            telemetry_selector=s.mapping(),
-        )
-        for i, s in enumerate(history.services)
-    ]
-    with sessions.begin() as session:
-        return [s.id for s in add_services(session, drafts, now=history.end)]
 
 
 def _dead_url() -> str:
@@ -73,7 +58,7 @@ def test_collect_job_fills_usage_then_catches_up_after_an_outage(
     sessions: sessionmaker[Session],
     prometheus_history: History,
 ) -> None:
-    ids = _catalogue(sessions, prometheus_history)
+    ids = catalogue(sessions, prometheus_history)
     clock = Clock(prometheus_history)
     live = JobContext(settings, db_engine, sessions, load_catalog(), clock=clock,
                       prometheus=_client(prometheus_history.url))  # fmt: skip

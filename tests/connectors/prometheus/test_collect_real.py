@@ -11,27 +11,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from data.connectors.prometheus import CollectConfig, PrometheusClient, collect_usage
 from data.models import UsageHourlyRow
-from data.repos.services import add_services
 from data.repos.usage import load_usage
-from tests.factories import make_new_service
 from tests.support.prometheus import History
-from tests.support.prometheus_history import K8sService, NodeService, expected
+from tests.support.prometheus_catalogue import catalogue
+from tests.support.prometheus_history import K8sService, expected
 
 pytestmark = pytest.mark.prometheus
 SETTLE = timedelta(minutes=15)  # `now` a little after the last whole hour
-
-
-def catalogue(sessions: sessionmaker[Session], history: History) -> list[int]:
-    drafts = [
-        make_new_service(
-            f"svc-{i}",
-            platform="vm" if isinstance(s, NodeService) else "kubernetes",
-            telemetry_selector=s.mapping(),
-        )
-        for i, s in enumerate(history.services)
-    ]
-    with sessions.begin() as session:
-        return [s.id for s in add_services(session, drafts, now=history.end)]
 
 
 def client_for(history: History) -> PrometheusClient:
