@@ -1,4 +1,4 @@
-"""Operator CLI: `python -m data migrate | seed | bootstrap` (migrations and the demo fleet)."""
+"""Operator CLI: `python -m data migrate | seed | bootstrap | import-services FILE`."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import argparse
 import logging
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 from data.catalog import load_catalog_for
 from data.cli import run
 from data.db import make_engine, make_sessions
 from data.migrate import upgrade
+from data.service_catalog import import_services, read_catalog_file
 from data.settings import Settings
 
 log = logging.getLogger("tightrope.cli")
@@ -59,6 +61,25 @@ def bootstrap(settings: Settings, args: argparse.Namespace) -> int:
     return seed(settings, args)
 
 
+def import_services_command(settings: Settings, args: argparse.Namespace) -> int:
+    """Catalogue the services of a JSON catalog file (new slugs only)."""
+    engine = make_engine(settings)
+    try:
+        report = import_services(
+            make_sessions(engine),
+            read_catalog_file(Path(args.file)),
+            load_catalog_for(settings),
+            actor=settings.local_actor,
+            now=datetime.now(UTC),
+        )
+    finally:
+        engine.dispose()
+    log.info(
+        "imported %d services (%d already catalogued)", len(report.created), len(report.existing)
+    )
+    return 0
+
+
 def _start_of_today() -> datetime:
     # The demo ends at midnight UTC so every day it holds is complete: a partial last day
     # would show as a cost drop in every daily chart and skew the run-rate.
@@ -72,6 +93,9 @@ def _parser() -> argparse.ArgumentParser:
     seed_parser = commands.add_parser("seed", help="write the deterministic demo fleet")
     seed_parser.add_argument("--if-empty", action="store_true", help="skip if services exist")
     seed_parser.set_defaults(handler=seed)
+    importer = commands.add_parser("import-services", help="catalogue services from a JSON file")
+    importer.add_argument("file", help='catalog file: {"services": [...]} (see README)')
+    importer.set_defaults(handler=import_services_command)
     commands.add_parser("bootstrap", help="migrate, then seed if empty").set_defaults(
         handler=bootstrap
     )
