@@ -89,10 +89,10 @@ def connectors_frame(settings: Settings) -> pd.DataFrame:
         },
         {
             "connector": "Billing REST API",
-            "configured": "✓ Configured" if billing_api else "○ Not configured",
-            "detail": redacted_url(billing_api)
-            if billing_api
-            else "Set TIGHTROPE_BILLING_API_URL.",
+            "configured": "○ Not available yet",
+            # The connector is not built yet: a configured URL is shown, never used.
+            "detail": (f"{redacted_url(billing_api)} is set, but " if billing_api else "")
+            + "the billing REST API connector is not implemented yet; use FOCUS files.",
         },
     ]
     return pd.DataFrame(rows)
