@@ -5,9 +5,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -16,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from tests.support.postgres import free_port
+from tests.support.processes import stop, wait_until_ready
 from tests.support.prometheus_history import Service
 from tests.support.tiers import find_binary, unavailable
 
@@ -92,40 +90,10 @@ def prometheus_server(
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         try:
             url = f"http://127.0.0.1:{port}"
-            _wait_ready(process, f"{url}/-/ready", timeout_s, log_path)
+            wait_until_ready(
+                process, f"{url}/-/ready", ready=lambda response: response.status == 200,
+                name="prometheus", timeout_s=timeout_s, log_path=log_path, error=PrometheusError,
+            )  # fmt: skip
             yield url
         finally:
-            _stop(process)
-
-
-def _wait_ready(
-    process: subprocess.Popen[bytes], ready_url: str, timeout_s: float, log_path: Path
-) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise PrometheusError(
-                f"prometheus exited with {process.returncode}:\n{_tail(log_path)}"
-            )
-        try:
-            with urllib.request.urlopen(ready_url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.1)
-    raise PrometheusError(f"prometheus not ready after {timeout_s:.0f} s:\n{_tail(log_path)}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
-def _tail(path: Path, lines: int = 40) -> str:
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+            stop(process)

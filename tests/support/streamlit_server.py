@@ -5,14 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from tests.support.postgres import free_port
+from tests.support.processes import stop, wait_until_ready
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 APP = "dashboard/streamlit_app.py"
@@ -43,38 +41,11 @@ def streamlit_server(
         )
         try:
             base_url = f"http://127.0.0.1:{port}"
-            _wait_healthy(process, f"{base_url}/_stcore/health", timeout_s, log_path)
+            wait_until_ready(
+                process, f"{base_url}/_stcore/health",
+                ready=lambda response: response.read().strip() == b"ok",
+                name="streamlit", timeout_s=timeout_s, log_path=log_path, error=ServerError,
+            )  # fmt: skip
             yield base_url
         finally:
-            _stop(process)
-
-
-def _wait_healthy(
-    process: subprocess.Popen[bytes], health_url: str, timeout_s: float, log_path: Path
-) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise ServerError(f"streamlit exited with {process.returncode}:\n{_tail(log_path)}")
-        try:
-            with urllib.request.urlopen(health_url, timeout=2) as response:
-                if response.read().strip() == b"ok":
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.1)
-    raise ServerError(f"streamlit not healthy after {timeout_s:.0f} s:\n{_tail(log_path)}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
-def _tail(path: Path, lines: int = 40) -> str:
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+            stop(process)
