@@ -16,6 +16,7 @@ import numpy as np
 # `make bench` runs this file directly: put the repository root on the import path.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.seasonal import HOURS, seasonal_window
 from engine.capacity import CapacityConfig
 from engine.catalog import Catalog, CommitmentDiscounts, InstanceTypes
 from engine.service import Service, Sla
@@ -23,7 +24,6 @@ from engine.simulation import Scenario, simulate
 from engine.sla_latency import model_p95_ms
 from engine.usage import UsageWindow
 
-HOURS = 2_160  # 90 days
 PATHS = 500
 REPEATS = 30
 SEED = 42
@@ -31,22 +31,8 @@ BUDGET_MS = 50.0  # product.md, performance bar: live what-if engine time
 
 
 def usage_window(rng: np.random.Generator) -> UsageWindow:
-    """90 days of a daily- and weekly-seasonal service: ~2–6 cores, ~200–600 req/s, ~100 ms."""
-    t = np.arange(HOURS, dtype=np.float64)
-    wave = 0.55 + 0.35 * np.sin(2 * np.pi * t / 24) + 0.1 * np.sin(2 * np.pi * t / 168)
-    noise = rng.lognormal(0.0, 0.1, HOURS)
-    requests = 600.0 * wave * noise
-    cpu = requests * 0.01  # 10 ms of CPU per request
-    return UsageWindow(
-        service_id=1,
-        hour_start=np.datetime64("2026-08-03T00:00:00") + np.arange(HOURS) * np.timedelta64(1, "h"),
-        cpu_used_mean_cores=cpu,
-        cpu_used_p95_cores=cpu * rng.uniform(1.1, 1.4, HOURS),
-        memory_used_max_gib=np.full(HOURS, 6.0),
-        requests_per_s=requests,
-        latency_p95_ms=80.0 + 40.0 * wave * noise,
-        error_rate_pct=np.full(HOURS, 0.1),
-    )
+    """90 days of the benchmarks' seasonal service (bench/seasonal.py)."""
+    return seasonal_window(rng.lognormal(0.0, 0.1, HOURS), rng, start="2026-08-03T00:00:00")
 
 
 def catalog() -> Catalog:
