@@ -35,7 +35,7 @@ from data.repos.savings_report import REPORT_COLUMNS, backlog
 from data.settings import Settings
 from engine.profiles import PROFILES
 from jobs.recompute import recompute
-from tests.support.browser import chromium
+from tests.support.browser import chromium, fresh_page
 from tests.support.streamlit_server import REPO_ROOT, streamlit_server
 
 pytestmark = pytest.mark.browser
@@ -82,15 +82,8 @@ def dashboard_url(
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    from playwright.sync_api import expect
-
-    # A cold first render takes 3–5 s on a 2-core box; expect()'s own default is 5 s.
-    expect.set_options(timeout=TIMEOUT_MS)
-    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
-    opened = context.new_page()
-    opened.set_default_timeout(TIMEOUT_MS)
-    yield opened
-    context.close()
+    with fresh_page(browser, viewport=VIEWPORT, timeout_ms=TIMEOUT_MS) as opened:
+        yield opened
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ from data.catalog import load_catalog
 from data.connectors.demo import seed_demo_fleet
 from data.db import make_engine, make_sessions
 from data.settings import Settings
-from tests.support.browser import chromium
+from tests.support.browser import chromium, fresh_page
 from tests.support.streamlit_server import REPO_ROOT, streamlit_server
 
 pytestmark = pytest.mark.browser
@@ -69,14 +69,8 @@ def dashboard_url(
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    from playwright.sync_api import expect
-
-    expect.set_options(timeout=TIMEOUT_MS)
-    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
-    opened = context.new_page()
-    opened.set_default_timeout(TIMEOUT_MS)
-    yield opened
-    context.close()
+    with fresh_page(browser, viewport=VIEWPORT, timeout_ms=TIMEOUT_MS) as opened:
+        yield opened
 
 
 def test_analyst_moves_levers_saves_compares_and_exports(page: Any, dashboard_url: str) -> None:

@@ -39,3 +39,19 @@ def chromium() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+@contextmanager
+def fresh_page(browser: Any, *, viewport: dict[str, int], timeout_ms: int) -> Iterator[Any]:
+    """A page in its own context (downloads on), with `timeout_ms` for actions and expect():
+    a cold first render takes 3–5 s on a 2-core box, over expect()'s own 5 s default."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=timeout_ms)
+    context = browser.new_context(viewport=viewport, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(timeout_ms)
+    try:
+        yield page
+    finally:
+        context.close()
