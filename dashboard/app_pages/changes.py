@@ -10,7 +10,6 @@ import streamlit as st
 
 from dashboard import actions, changes_view, queries
 from dashboard.components import export, filters, formats, kpis, page, recs, states
-from data.repos.fleet import Filters
 
 AUDIT_DAYS = 30
 
@@ -25,17 +24,6 @@ options = queries.filter_options(sessions)
 chosen = filters.sidebar(options, today=today, first_day=status.first_cost_date, with_dates=False)
 everything = queries.config_changes(sessions)
 events = queries.audit_events(sessions)
-
-
-def _scoped(frame: pd.DataFrame, wanted: Filters) -> pd.DataFrame:
-    keep = pd.Series(True, index=frame.index)
-    if wanted.teams:
-        keep &= frame["team"].isin(wanted.teams)
-    if wanted.environments:
-        keep &= frame["environment"].isin(wanted.environments)
-    if wanted.platforms:
-        keep &= frame["platform"].isin(wanted.platforms)
-    return frame[keep].reset_index(drop=True)
 
 
 def _kpi_cards(frame: pd.DataFrame, trail: pd.DataFrame) -> list[kpis.Kpi]:
@@ -305,7 +293,7 @@ def _audit_table(trail: pd.DataFrame, total: int) -> None:
     )
 
 
-changes = _scoped(everything, chosen.filters)
+changes = filters.scoped(everything, chosen.filters).reset_index(drop=True)
 if chosen.filters.active:
     st.sidebar.info(
         f"Filters active — showing {len(changes)} of {len(everything)} changes.",

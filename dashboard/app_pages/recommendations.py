@@ -24,7 +24,6 @@ from dashboard.components import (
 from dashboard.components.charts import Line
 from dashboard.projection import SlaProjection
 from data.repos import savings_report
-from data.repos.fleet import Filters
 from data.repos.recommendations import StoredRecommendation
 from data.workflow.states import DECIDABLE
 
@@ -81,18 +80,6 @@ def _page_filters() -> dict[str, Any]:
             "savings are changes that cost more to fix an SLA problem.",
         )
     return {"kinds": kinds, "risks": risks, "statuses": statuses, "min_savings": min_savings}
-
-
-def _scoped(frame: pd.DataFrame, chosen_filters: Filters) -> pd.DataFrame:
-    """Team / environment / platform filters (team-wide commitments match by team only)."""
-    keep = pd.Series(True, index=frame.index)
-    if chosen_filters.teams:
-        keep &= frame["team"].isin(chosen_filters.teams)
-    if chosen_filters.environments:
-        keep &= frame["environment"].isin(chosen_filters.environments)
-    if chosen_filters.platforms:
-        keep &= frame["platform"].isin(chosen_filters.platforms)
-    return frame[keep]
 
 
 def _narrow(frame: pd.DataFrame, wanted: dict[str, Any]) -> pd.DataFrame:
@@ -798,7 +785,7 @@ def _today_utc() -> date:
 
 
 wanted_filters = _page_filters()
-scoped = _scoped(board, chosen.filters) if not board.empty else board
+scoped = filters.scoped(board, chosen.filters) if not board.empty else board
 shown = _narrow(scoped, wanted_filters) if not scoped.empty else scoped
 if chosen.filters.active or wanted_filters["kinds"] or wanted_filters["risks"]:
     st.sidebar.info(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from data.repos.fleet import FilterOptions, Filters
@@ -64,6 +65,20 @@ def sidebar(
                 "Clear filters", key="flt_clear", icon=":material/filter_alt_off:", on_click=_clear
             )
     return Selection(filters=filters, start=start, end=end)
+
+
+def scoped(frame: pd.DataFrame, wanted: Filters) -> pd.DataFrame:
+    """Rows of a frame with team / environment / platform columns that match the sidebar's
+    team, environment and platform filters (an empty filter keeps everything; index kept)."""
+    keep = pd.Series(True, index=frame.index)
+    for column, values in (
+        ("team", wanted.teams),
+        ("environment", wanted.environments),
+        ("platform", wanted.platforms),
+    ):
+        if values:
+            keep &= frame[column].isin(values)
+    return frame[keep]
 
 
 def active_hint(selection: Selection, *, shown: int, total: int) -> None:
