@@ -65,9 +65,11 @@ def no_data(
 ) -> Recommendation | None:
     """A "not_enough_data" (or "not_applicable" without replicas) result, None when sizable."""
     if ctx.config.replicas == 0:
-        return _result(kind, ctx, "not_applicable", "no replicas running: nothing to size")
+        return no_recommendation(
+            kind, ctx, "not_applicable", "no replicas running: nothing to size"
+        )
     shortfall = data_shortfall(window, ctx.profile)
-    return None if shortfall is None else _result(kind, ctx, "not_enough_data", shortfall)
+    return None if shortfall is None else no_recommendation(kind, ctx, "not_enough_data", shortfall)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +94,7 @@ def plan(ctx: ServiceContext, window: UsageWindow, search: Search) -> Plan | Rec
     shown). An empty grid is "already_optimal" at once.
     """
     if not len(search.grid):
-        return _result(search.kind, ctx, "already_optimal", "no candidate fits the usage")
+        return no_recommendation(search.kind, ctx, "already_optimal", "no candidate fits the usage")
     costs = search.grid.monthly_effective_usd(region=ctx.service.region, catalog=ctx.catalog)
     order = np.argsort(costs, kind="stable")
     ok = screen_candidates(window, search.grid.candidates, sla=ctx.service.sla, policy=ctx.policy)
@@ -134,7 +136,7 @@ def cannot_evaluate(
     kind: RecommendationKind, ctx: ServiceContext, error: EngineError
 ) -> Recommendation:
     """The "not_applicable" value of a rule the engine could not run (say, an unpriced type)."""
-    return _result(kind, ctx, "not_applicable", f"cannot evaluate: {error}")
+    return no_recommendation(kind, ctx, "not_applicable", f"cannot evaluate: {error}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +226,7 @@ def _pick(
         cheapest = judged.at(offset + int(np.argmin(costs)), ctx)
         outcome: Outcome = "already_optimal" if judged.now.sizing_ok else "not_applicable"
         why = f"no candidate of {searched} keeps the SLA: {'; '.join(cheapest.reasons)}"
-        return _result(search.kind, ctx, outcome, why)
+        return no_recommendation(search.kind, ctx, outcome, why)
     best = int(passing[np.argmin(costs[passing])])
     chosen = judged.at(offset + best, ctx)
     cheaper_failing = int(np.sum(plan.all_costs_usd < costs[best]))
@@ -245,11 +247,11 @@ def _judge(
     cost_new = to_money(config_cost(proposed, region=ctx.service.region, catalog=ctx.catalog))
     if now.sizing_ok and cost_new.effective_usd >= cost_now.effective_usd:
         reason = f"{ctx.config.describe()} is the cheapest candidate that keeps the SLA"
-        return _result(search.kind, ctx, "already_optimal", reason)
+        return no_recommendation(search.kind, ctx, "already_optimal", reason)
     if now.sizing_ok and not worth_making(cost_now, cost_new):
         saved = cost_now.effective_usd - cost_new.effective_usd
         reason = f"saves only ${saved:.2f}/month (< 5 % or < $10): not worth a change"
-        return _result(search.kind, ctx, "no_change_worth_making", reason)
+        return no_recommendation(search.kind, ctx, "no_change_worth_making", reason)
     why = (
         f"cheapest of {search.detail['candidates_searched']} candidates that passes the SLA engine"
     )
@@ -298,9 +300,10 @@ def explain(
     return explanation
 
 
-def _result(
+def no_recommendation(
     kind: RecommendationKind, ctx: ServiceContext, outcome: Outcome, reason: str
 ) -> Recommendation:
+    """A rule's answer when it proposes nothing: the outcome and why, on the current config."""
     return Recommendation(
         kind=kind, outcome=outcome, reason=reason, service_id=ctx.service.id, current=ctx.config
     )

@@ -6,8 +6,8 @@ from dataclasses import replace
 
 from engine.context import ServiceContext
 from engine.cost import config_cost
-from engine.recommendation import Outcome, Recommendation, Risk
-from engine.rules.decide import Search, explain
+from engine.recommendation import Recommendation, Risk
+from engine.rules.decide import Search, explain, no_recommendation
 from engine.rules.grid import CandidateGrid
 from engine.rules.sizing import confidence, sla_summary, to_money
 from engine.sla import evaluate
@@ -29,14 +29,18 @@ def idle(ctx: ServiceContext) -> Recommendation:
     """
     window = _last_days(ctx.usage, IDLE_DAYS)
     if ctx.config.replicas == 0:
-        return _result(ctx, "not_applicable", "no replicas running: nothing to decommission")
+        return no_recommendation(
+            "idle", ctx, "not_applicable", "no replicas running: nothing to decommission"
+        )
     if window.days < IDLE_DAYS or window.points < ctx.profile.min_points:
-        return _result(ctx, "not_enough_data", f"not enough data: {window.days:.1f} of 14 days")
+        return no_recommendation(
+            "idle", ctx, "not_enough_data", f"not enough data: {window.days:.1f} of 14 days"
+        )
     cpu_p95 = nan_percentile(window.cpu_used_p95_cores / ctx.config.cpu_capacity_cores, 95.0)
     requests_p95 = nan_percentile(window.requests_per_s, 95.0)
     if cpu_p95 >= IDLE_CPU_P95_UTILIZATION or requests_p95 >= IDLE_REQUESTS_P95_PER_S:
         reason = f"in use: CPU p95 {100 * cpu_p95:.1f} %, requests p95 {requests_p95:.2f}/s"
-        return _result(ctx, "not_applicable", reason)
+        return no_recommendation("idle", ctx, "not_applicable", reason)
     return _decommission(ctx, window, cpu_p95, requests_p95)
 
 
@@ -70,9 +74,3 @@ def _decommission(
 
 def _last_days(usage: UsageWindow, days: int) -> UsageWindow:
     return usage.rows(slice(max(usage.points - days * HOURS_PER_DAY, 0), usage.points))
-
-
-def _result(ctx: ServiceContext, outcome: Outcome, reason: str) -> Recommendation:
-    return Recommendation(
-        kind="idle", outcome=outcome, reason=reason, service_id=ctx.service.id, current=ctx.config
-    )

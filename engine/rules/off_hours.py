@@ -9,8 +9,8 @@ import numpy as np
 from engine.capacity import ALWAYS_ON
 from engine.context import ServiceContext
 from engine.cost import config_cost
-from engine.recommendation import Outcome, Recommendation, worth_making
-from engine.rules.decide import Search, explain
+from engine.recommendation import Recommendation, worth_making
+from engine.rules.decide import Search, explain, no_recommendation
 from engine.rules.grid import CandidateGrid
 from engine.rules.sizing import confidence, risk_of, sla_summary, to_money
 from engine.sla import evaluate
@@ -35,17 +35,25 @@ def off_hours(ctx: ServiceContext) -> Recommendation:
     so it covers every active weekday hour. Dollars from engine.cost.config_cost.
     """
     if ctx.service.environment == "prod" or ctx.config.schedule != ALWAYS_ON:
-        return _result(ctx, "not_applicable", "only non-prod services running always")
+        return no_recommendation(
+            "off_hours", ctx, "not_applicable", "only non-prod services running always"
+        )
     usage = ctx.usage
     weeks = usage.days / 7
     if weeks < MIN_WEEKS or ctx.config.cpu_capacity_cores <= 0:
-        return _result(ctx, "not_enough_data", f"not enough data: {weeks:.1f} of 2 weeks")
+        return no_recommendation(
+            "off_hours", ctx, "not_enough_data", f"not enough data: {weeks:.1f} of 2 weeks"
+        )
     recurring = recurring_idle(usage, ctx.config.cpu_capacity_cores).reshape(7, HOURS_PER_DAY)
     if not recurring[_WEEKDAYS:].all():
-        return _result(ctx, "not_applicable", "weekends are not idle: no weekday schedule fits")
+        return no_recommendation(
+            "off_hours", ctx, "not_applicable", "weekends are not idle: no weekday schedule fits"
+        )
     active = np.flatnonzero(~recurring[:_WEEKDAYS].all(axis=0))
     if len(active) == 0:
-        return _result(ctx, "not_applicable", "idle all week: see the idle rule")
+        return no_recommendation(
+            "off_hours", ctx, "not_applicable", "idle all week: see the idle rule"
+        )
     schedule = f"weekdays {active[0]:02d}-{active[-1] + 1:02d}"
     return _propose(ctx, schedule, int(np.sum(recurring)))
 
@@ -71,7 +79,9 @@ def _propose(ctx: ServiceContext, schedule: str, idle_hours: int) -> Recommendat
     cost_now = to_money(config_cost(ctx.config, region=region, catalog=catalog))
     cost_new = to_money(config_cost(proposed, region=region, catalog=catalog))
     if not worth_making(cost_now, cost_new):
-        return _result(ctx, "no_change_worth_making", f"{schedule} saves < 5 % or < $10/month")
+        return no_recommendation(
+            "off_hours", ctx, "no_change_worth_making", f"{schedule} saves < 5 % or < $10/month"
+        )
     verdict = evaluate(ctx.usage, ctx.config, proposed, sla=ctx.service.sla, policy=ctx.policy)
     why = f"{idle_hours} of 168 hours of the week idle in ≥ 90 % of weeks, weekends included"
     search = Search("off_hours", CandidateGrid.single(proposed), restart_needed=True, effort="low")
@@ -90,14 +100,4 @@ def _propose(ctx: ServiceContext, schedule: str, idle_hours: int) -> Recommendat
         explanation=explain(ctx, ctx.usage, search, why=why, current=verdict),
         effort="low",
         restart_needed=True,
-    )
-
-
-def _result(ctx: ServiceContext, outcome: Outcome, reason: str) -> Recommendation:
-    return Recommendation(
-        kind="off_hours",
-        outcome=outcome,
-        reason=reason,
-        service_id=ctx.service.id,
-        current=ctx.config,
     )
