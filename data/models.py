@@ -335,3 +335,65 @@ class RuleOutcomeRow(Base):
     outcome: Mapped[str] = mapped_column(String(30))
     reason: Mapped[str] = mapped_column(Text)
     evaluated_at: Mapped[datetime]
+
+
+class CommitmentDailyRow(Base):
+    """One commitment's used and unused EffectiveCost for one day, from one FOCUS delivery."""
+
+    __tablename__ = "commitment_daily"
+    __table_args__ = (
+        Index("ix_commitment_daily_commitment_date", "commitment_discount_id", "charge_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Rows go with their delivery: a restatement or a superseded file takes its rows along.
+    ingested_file_id: Mapped[int] = mapped_column(
+        ForeignKey("ingested_file.id", ondelete="CASCADE"), index=True
+    )
+    commitment_discount_id: Mapped[str] = mapped_column(String(400))
+    commitment_discount_name: Mapped[str | None] = mapped_column(String(400))
+    commitment_discount_type: Mapped[str | None] = mapped_column(String(80))
+    charge_date: Mapped[date] = mapped_column(Date)
+    billing_currency: Mapped[str] = mapped_column(String(3))
+    billing_account_id: Mapped[str | None] = mapped_column(String(200))
+    used_effective_cost: Mapped[Decimal]
+    unused_effective_cost: Mapped[Decimal]
+
+
+class CostAnomalyRow(Base):
+    """A day whose cost for one service broke from its robust baseline, with what drove it."""
+
+    __tablename__ = "cost_anomaly"
+    __table_args__ = (UniqueConstraint("service_id", "charge_date", "billing_currency"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"))
+    charge_date: Mapped[date] = mapped_column(Date)
+    billing_currency: Mapped[str] = mapped_column(String(3))
+    effective_cost: Mapped[Decimal]
+    baseline_cost: Mapped[Decimal]
+    robust_z: Mapped[float] = mapped_column(Float)
+    # "spike" | "drop"; drivers lists the service categories (and their deltas) behind it.
+    direction: Mapped[str] = mapped_column(String(10))
+    drivers: Mapped[Json] = mapped_column(default=dict)
+    detected_at: Mapped[datetime]
+    # "open" → "acknowledged" (by whom, when).
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    acknowledged_by: Mapped[str | None] = mapped_column(String(120))
+    acknowledged_at: Mapped[datetime | None]
+
+
+class BudgetAlertRow(Base):
+    """The latest check of one budget: month-to-date, forecast and alert state."""
+
+    __tablename__ = "budget_alert"
+
+    budget_id: Mapped[int] = mapped_column(
+        ForeignKey("budget.id", ondelete="CASCADE"), primary_key=True
+    )
+    # "ok" | "at_risk" | "over"; changed_at says since when the state holds.
+    state: Mapped[str] = mapped_column(String(20))
+    month_to_date: Mapped[Decimal]
+    forecast: Mapped[Decimal]
+    checked_at: Mapped[datetime]
+    changed_at: Mapped[datetime]
