@@ -26,6 +26,7 @@ from data.connectors.prometheus.errors import (
     TelemetryError,
 )
 from data.connectors.prometheus.resilience import CircuitBreaker, RetryPolicy
+from data.connectors.resilience import Resilience
 
 log = logging.getLogger(__name__)
 FloatArray = npt.NDArray[np.float64]
@@ -78,10 +79,16 @@ class PrometheusClient:
     ) -> None:
         self._connect = connect
         self._timeout_s = timeout_s
-        self._retry = retry
         self.breaker = breaker
-        self._sleep = sleep
-        self._rng = rng or random.Random()  # jitter, not security
+        self._resilience = Resilience(
+            retry,
+            breaker,
+            transient=PrometheusUnavailable,
+            fatal=(PrometheusAuthError, MalformedResponse),
+            sleep=sleep,
+            rng=rng or random.Random(),  # jitter, not security
+            on_failure=self._failed,
+        )
         self._local = threading.local()
         self.stats = ClientStats()
         self.url: str = connect.url
@@ -146,24 +153,7 @@ class PrometheusClient:
 
     def _call(self, send: Callable[[dict[str, str]], Any]) -> QueryResult:
         params = {"timeout": f"{self._timeout_s:g}s"}  # Prometheus stops evaluating too
-        started = time.monotonic()
-        for attempt in range(self._retry.max_attempts):
-            self.breaker.before_call()
-            try:
-                result = self._attempt(send, params)
-            except PrometheusUnavailable as error:
-                self._fail(error)
-                if not self._may_retry(attempt, started) or self.breaker.state != "closed":
-                    raise  # out of attempts, or this failure just opened the breaker
-                self.stats.retries += 1
-                self._sleep(self._retry.delay_s(attempt, self._rng))
-                continue
-            except (PrometheusAuthError, MalformedResponse) as error:
-                self._fail(error)
-                raise
-            self.breaker.record_success()
-            return result
-        raise AssertionError("unreachable: the last attempt returns or raises")
+        return self._resilience.call(lambda: self._attempt(send, params))
 
     def _attempt(
         self, send: Callable[[dict[str, str]], Any], params: dict[str, str]
@@ -203,14 +193,10 @@ class PrometheusClient:
         self.stats.bytes_received += len(response.content)
         self._local.response = response
 
-    def _fail(self, error: TelemetryError) -> None:
+    def _failed(self, error: Exception, retrying: bool) -> None:
         self.stats.failures += 1
-        self.breaker.record_failure(str(error))
+        self.stats.retries += int(retrying)
         log.warning("Prometheus request failed: %s", error)
-
-    def _may_retry(self, attempt: int, started: float) -> bool:
-        last = attempt + 1 >= self._retry.max_attempts
-        return not last and time.monotonic() - started < self._retry.max_elapsed_s
 
 
 def _series(item: Mapping[str, Any]) -> Series:
