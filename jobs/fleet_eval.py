@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import itertools
 import multiprocessing
 import os
+import queue
+import traceback
 from collections.abc import Sequence
+from multiprocessing.context import ForkContext, ForkProcess
+from typing import Any
 
 from engine import rules
 from engine.context import ServiceContext
@@ -14,10 +17,11 @@ from engine.recommendation import Recommendation
 from engine.sla_latency import LATENCY_QUANTILE
 
 BATCH = 64  # services judged together: ~40 candidate rows × 336 hours each
-CHUNKS_PER_WORKER = 4  # small enough to even out slow services, big enough to amortise pickling
-# Set in the parent just before forking: children inherit the contexts copy-on-write instead of
-# receiving them pickled (usage windows are most of a recompute's memory).
-_SHARED: Sequence[ServiceContext] = ()
+Results = dict[int, tuple[Recommendation, ...]]
+
+
+class WorkerFailed(RuntimeError):
+    """A worker process raised or died: a bug, since the engine never raises for a service."""
 
 
 def default_workers() -> int:
@@ -26,44 +30,97 @@ def default_workers() -> int:
 
 
 def evaluate(contexts: Sequence[ServiceContext], *, workers: int = 1) -> tuple[Recommendation, ...]:
-    """rules.recommend for every context, flattened in order. workers > 1 forks that many
-    processes (POSIX) and splits the services in contiguous chunks: the same values, in the
-    same order. (recommend never raises for one service: a rule the engine cannot run is that
-    rule's "not_applicable" value.)"""
-    if workers <= 1 or len(contexts) < 2 * workers or not _can_fork():
-        return _evaluate_range(contexts, 0, len(contexts))
+    """rules.recommend for every context, flattened in order. workers > 1 forks workers − 1
+    processes (POSIX) and the parent works too: each claims the next batch of BATCH services
+    from a shared counter until none is left, so a slow batch never idles a core and the parent
+    unpickles other workers' results between its own batches. The same values, in the same
+    order. (recommend never raises for one service: a rule the engine cannot run is that rule's
+    "not_applicable" value.)"""
+    batches = [(a, min(a + BATCH, len(contexts))) for a in range(0, len(contexts), BATCH)]
+    if workers <= 1 or len(batches) < 2 or not _can_fork():
+        return _flatten({i: _evaluate_range(contexts, *b) for i, b in enumerate(batches)})
     warm(LATENCY_QUANTILE)  # the queueing tables, built once here and shared by the forks
-    global _SHARED
-    _SHARED = contexts
+    fork = multiprocessing.get_context("fork")
+    pool = _Pool(fork, contexts, batches)
+    # Fork-inherited arguments: the usage windows are shared copy-on-write, never pickled.
+    procs = [fork.Process(target=pool.work, daemon=True) for _ in range(min(workers, 8) - 1)]
+    for proc in procs:
+        proc.start()
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            parts = pool.starmap(_evaluate_shared, _chunks(len(contexts), workers))
+        return _flatten(pool.gather(procs))
     finally:
-        _SHARED = ()
-    return tuple(rec for part in parts for rec in part)
+        for proc in procs:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.kill()
 
 
-def _evaluate_shared(start: int, stop: int) -> tuple[Recommendation, ...]:
-    return _evaluate_range(_SHARED, start, stop)
+class _Pool:
+    """Batches claimed from one shared counter by the parent and its forks."""
+
+    def __init__(
+        self,
+        fork: ForkContext,
+        contexts: Sequence[ServiceContext],
+        batches: list[tuple[int, int]],
+    ) -> None:
+        self.contexts, self.batches = contexts, batches
+        self.claimed: Any = fork.Value("q", 0)
+        self.results: Any = fork.Queue()
+
+    def claim(self) -> int | None:
+        with self.claimed.get_lock():
+            index = int(self.claimed.value)
+            self.claimed.value = index + 1
+        return index if index < len(self.batches) else None
+
+    def work(self) -> None:
+        """A forked worker: run batches until none is left, sending each result back."""
+        try:
+            while (index := self.claim()) is not None:
+                self.results.put((index, _evaluate_range(self.contexts, *self.batches[index])))
+        except BaseException:
+            self.results.put((-1, traceback.format_exc()))
+        self.results.close()
+        self.results.join_thread()
+
+    def gather(self, procs: list[ForkProcess]) -> Results:
+        """The parent's share of the work, then every worker's results."""
+        done: Results = {}
+        while (index := self.claim()) is not None:
+            done[index] = _evaluate_range(self.contexts, *self.batches[index])
+            self._receive(done, procs, timeout=None)
+        while len(done) < len(self.batches):
+            self._receive(done, procs, timeout=1.0)
+        return done
+
+    def _receive(self, done: Results, procs: list[ForkProcess], *, timeout: float | None) -> None:
+        """Take what has arrived (waiting up to `timeout` s for one result when given)."""
+        try:
+            while True:
+                index, result = self.results.get(timeout=timeout) if timeout else self._now()
+                if index < 0:
+                    raise WorkerFailed(f"a recompute worker failed:\n{result}")
+                done[index] = result
+                timeout = None
+        except queue.Empty:
+            if timeout and all(not p.is_alive() for p in procs) and self.results.empty():
+                raise WorkerFailed("recompute workers exited before sending every batch") from None
+
+    def _now(self) -> tuple[int, Any]:
+        return self.results.get_nowait()  # type: ignore[no-any-return]
 
 
 def _evaluate_range(
     contexts: Sequence[ServiceContext], start: int, stop: int
 ) -> tuple[Recommendation, ...]:
-    """rules.recommend_many over [start, stop) in batches of BATCH services (the SLA engine's
-    per-hour work is batched within each; a batch bounds its matrices to tens of MB)."""
-    recs: list[Recommendation] = []
-    for first in range(start, stop, BATCH):
-        batch = contexts[first : min(first + BATCH, stop)]
-        for results in rules.recommend_many(batch):
-            recs.extend(results)
-    return tuple(recs)
+    """rules.recommend_many over [start, stop) (the SLA engine's per-hour work is batched
+    within it; BATCH services bound its matrices to tens of MB)."""
+    return tuple(rec for results in rules.recommend_many(contexts[start:stop]) for rec in results)
 
 
-def _chunks(count: int, workers: int) -> list[tuple[int, int]]:
-    pieces = min(count, workers * CHUNKS_PER_WORKER)
-    edges = [round(i * count / pieces) for i in range(pieces + 1)]
-    return [(a, b) for a, b in itertools.pairwise(edges) if b > a]
+def _flatten(done: Results) -> tuple[Recommendation, ...]:
+    return tuple(rec for index in sorted(done) for rec in done[index])
 
 
 def _can_fork() -> bool:
