@@ -1,0 +1,177 @@
+"""Where each budget stands: month-to-date cost from SQL, forecast and state from the engine."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import numpy as np
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
+from data.models import BudgetAlertRow, CostDailyRow, ServiceRow
+from data.repos.budgets import Budget, list_budgets
+from data.repos.costs import latest_cost_date
+from data.repos.sql import as_date, charged_between
+from engine.budgets import BudgetCheck, check_budget
+from engine.forecast import HISTORY_DAYS, forecast_month
+from engine.usage import FloatArray
+
+ScopeKey = tuple[str, str, str]  # scope type, scope key, currency
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetView:
+    """One budget for its month: the check, the daily costs behind it (billing currency).
+
+    `actual_daily_cost` covers the month's first day to `last_cost_date` (NaN before the scope's
+    first cost); `projected_daily_cost` the rest of the month.
+    """
+
+    budget: Budget
+    check: BudgetCheck
+    actual_daily_cost: FloatArray
+    projected_daily_cost: FloatArray
+    last_cost_date: date | None
+
+
+def month_bounds(month: date) -> tuple[date, date]:
+    """First and last day of the month holding `month`."""
+    first = month.replace(day=1)
+    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
+
+
+def evaluate_budgets(session: Session, *, month: date, as_of: date) -> list[BudgetView]:
+    """Every budget of `month`, judged on the costs charged up to `as_of` (or the newest
+    charged day, if older). Team cost = its services' cost plus the unallocated cost an account
+    rule gave the team; service cost = the service's. Costs in other currencies do not count."""
+    budgets = list_budgets(session, month=month)
+    first, last = month_bounds(month)
+    newest = latest_cost_date(session)
+    last_day = min(newest or as_of, as_of, last)
+    start = min(first, last_day - timedelta(days=HISTORY_DAYS - 1))
+    series = scope_daily_costs(session, budgets, start=start, end=last_day)
+    days = (last_day - start).days + 1
+    return [
+        _view(b, series.get(_key(b), np.full(days, np.nan)), first, last, last_day, newest)
+        for b in budgets
+    ]
+
+
+def scope_daily_costs(
+    session: Session, budgets: Sequence[Budget], *, start: date, end: date
+) -> dict[ScopeKey, FloatArray]:
+    """Effective cost per day of [start, end] for each budget's scope and currency; 0 on days
+    without cost, NaN before the scope's first cost in the window. Summed in SQL."""
+    days = (end - start).days + 1
+    found: dict[ScopeKey, FloatArray] = {}
+    scopes: tuple[tuple[str, ColumnElement[str]], ...] = (
+        ("team", _team_key()),
+        ("service", ServiceRow.slug.expression),
+    )
+    for scope_type, key_column in scopes:
+        keys = {b.scope_key for b in budgets if b.scope_type == scope_type}
+        if not keys or days <= 0:
+            continue
+        for key, currency, day, cost in _sums(session, key_column, keys, start, end):
+            series = found.setdefault((scope_type, key, currency), np.full(days, np.nan))
+            series[(as_date(day) - start).days] = float(cost)  # type: ignore[operator]
+    for series in found.values():
+        first_known = int(np.argmax(~np.isnan(series)))
+        series[first_known:] = np.nan_to_num(series[first_known:])
+    return found
+
+
+def record_alerts(session: Session, views: Iterable[BudgetView], *, now: datetime) -> int:
+    """Store each budget's latest check; returns how many alerts were new or changed.
+
+    `checked_at` moves on every check (how fresh the state is); `changed_at` only when the state
+    does. Figures are compared to the cent, so re-checking unchanged costs writes nothing new.
+    """
+    changed = 0
+    for view in views:
+        row = session.get(BudgetAlertRow, view.budget.id)
+        mtd, forecast = _cents(view.check.month_to_date_cost), _cents(view.check.forecast_cost)
+        if row is None:
+            row = BudgetAlertRow(budget_id=view.budget.id, changed_at=now)
+            session.add(row)
+        elif (row.state, _cents(row.month_to_date), _cents(row.forecast)) == (
+            view.check.state,
+            mtd,
+            forecast,
+        ):
+            row.checked_at = now
+            continue
+        elif row.state != view.check.state:
+            row.changed_at = now
+        row.state, row.month_to_date, row.forecast, row.checked_at = (
+            view.check.state,
+            mtd,
+            forecast,
+            now,
+        )
+        changed += 1
+    return changed
+
+
+def stored_alerts(session: Session, budget_ids: Sequence[int]) -> dict[int, BudgetAlertRow]:
+    """The last stored check of each budget (detached-safe: read its fields right away)."""
+    rows = session.scalars(select(BudgetAlertRow).where(BudgetAlertRow.budget_id.in_(budget_ids)))
+    return {row.budget_id: row for row in rows}
+
+
+def _view(
+    budget: Budget,
+    daily: FloatArray,
+    first: date,
+    last: date,
+    last_day: date,
+    newest: date | None,
+) -> BudgetView:
+    observed = max(0, (last_day - first).days + 1)
+    gap = max(0, (first - last_day).days - 1)
+    forecast = forecast_month(
+        daily, month_days_observed=observed, days_in_month=last.day, gap_days=gap
+    )
+    check = check_budget(
+        amount=float(budget.amount),
+        month_to_date_cost=forecast.month_to_date_cost,
+        forecast_cost=forecast.forecast_cost,
+    )
+    actual = daily[daily.size - observed :] if observed else daily[:0]
+    return BudgetView(budget, check, actual, forecast.projected_daily_cost, newest)
+
+
+def _team_key() -> ColumnElement[str]:
+    # Unallocated rows (no service) count for the team an account rule assigned them to.
+    return func.coalesce(ServiceRow.team, CostDailyRow.team)
+
+
+def _sums(
+    session: Session, key: ColumnElement[str], keys: set[str], start: date, end: date
+) -> Iterable[tuple[str, str, object, Decimal]]:
+    label = key.label("scope_key")
+    query = (
+        select(
+            label,
+            CostDailyRow.billing_currency,
+            CostDailyRow.charge_date,
+            func.sum(CostDailyRow.effective_cost),
+        )
+        .select_from(CostDailyRow)
+        .outerjoin(ServiceRow, ServiceRow.id == CostDailyRow.service_id)
+        .where(charged_between(start, end), key.in_(keys))
+        .group_by(label, CostDailyRow.billing_currency, CostDailyRow.charge_date)
+    )
+    return [(str(k), str(c), d, Decimal(v)) for k, c, d, v in session.execute(query)]
+
+
+def _key(budget: Budget) -> ScopeKey:
+    return (budget.scope_type, budget.scope_key, budget.currency)
+
+
+def _cents(value: float | Decimal) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.01"))
