@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -68,8 +69,32 @@ class Settings(BaseSettings):
     prometheus_url: str | None = None
     prometheus_timeout_s: float = Field(default=10.0, gt=0, le=300)
     billing_directory: Path | None = None
-    billing_api_url: str | None = None
-    billing_api_key: SecretStr | None = None
+    billing_api_url: str | None = Field(
+        default=None,
+        description="Base URL of the billing REST API (docs/billing_api.md); https, or http "
+        "to a loopback host.",
+    )
+    billing_api_key: SecretStr | None = Field(
+        default=None, description="Sent as `Authorization: Bearer <key>`; never logged."
+    )
+    billing_api_connect_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    billing_api_read_timeout_s: float = Field(
+        default=30.0, gt=0, le=600, description="Longest wait for bytes of one page."
+    )
+    billing_api_page_size: int = Field(default=1_000, ge=1, le=10_000)
+    billing_api_max_attempts: int = Field(
+        default=4, ge=1, le=10, description="Tries per page (429 / 5xx / timeouts are retried)."
+    )
+    billing_api_max_pages: int = Field(
+        default=10_000, ge=1, le=1_000_000, description="Pages one billing period may span."
+    )
+    billing_api_settle_days: int = Field(
+        default=5,
+        ge=0,
+        le=62,
+        description="Days after a billing period ends during which it is pulled again "
+        "(providers restate the closing month).",
+    )
     refresh_interval_minutes: int = Field(default=60, ge=1, le=24 * 60)
     stale_recommendation_days: int = Field(
         default=7,
@@ -90,6 +115,17 @@ class Settings(BaseSettings):
     def _known_dialect(cls, value: str) -> str:
         if not value.startswith(("sqlite", "postgresql")):
             raise ValueError("only sqlite:/// and postgresql+psycopg2:// URLs are supported")
+        return value
+
+    @field_validator("billing_api_url")
+    @classmethod
+    def _safe_scheme(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        loopback = parts.hostname in {"localhost", "127.0.0.1", "::1"}
+        if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+            raise ValueError("the billing API key is only sent over https (http to loopback)")
         return value
 
     @property

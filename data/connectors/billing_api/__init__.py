@@ -1,0 +1,51 @@
+"""Billing REST API connector: paged FOCUS line items → one staged delivery → the FOCUS path.
+
+The contract is docs/billing_api.md. The sidecar holds one `BillingApiClient` per process (its
+breaker spans runs) and calls `ingest_period` for each billing period a run covers.
+"""
+
+from data.connectors.billing_api.client import BillingApiClient, CircuitBreaker, Timeouts
+from data.connectors.billing_api.contract import Page, PagePayload, parse_page
+from data.connectors.billing_api.errors import (
+    CREDENTIALS_INVALID,
+    BillingApiError,
+    BillingApiTimeout,
+    BillingApiUnavailable,
+    CircuitOpen,
+    CredentialsInvalid,
+    MalformedPage,
+    PaginationError,
+    RequestRejected,
+)
+from data.connectors.billing_api.pull import (
+    SOURCE,
+    PageSource,
+    StagedPeriod,
+    billing_periods,
+    ingest_period,
+    pull_period,
+)
+
+__all__ = [
+    "CREDENTIALS_INVALID",
+    "SOURCE",
+    "BillingApiClient",
+    "BillingApiError",
+    "BillingApiTimeout",
+    "BillingApiUnavailable",
+    "CircuitBreaker",
+    "CircuitOpen",
+    "CredentialsInvalid",
+    "MalformedPage",
+    "Page",
+    "PagePayload",
+    "PageSource",
+    "PaginationError",
+    "RequestRejected",
+    "StagedPeriod",
+    "Timeouts",
+    "billing_periods",
+    "ingest_period",
+    "parse_page",
+    "pull_period",
+]
