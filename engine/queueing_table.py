@@ -40,6 +40,9 @@ LOGIT_RANGE = (-14.0, 16.0)  # ρ ∈ [8.3e-7, 1 − 1.1e-7]
 @dataclass(frozen=True, slots=True)
 class _Table:
     log_x: FloatArray  # (servers, w) grid of ln x, x in units of 1/μ
+    # ln x[i, j + 1] − ln x[i, j] (0 in the last column), flattened like log_x: a lookup then
+    # gathers a value and its slope at one index instead of two neighbours at two.
+    slope: FloatArray
     log_c0: float
     log_c_step: float
     w0: float
@@ -53,8 +56,9 @@ def _sampled(
     axis = np.linspace(*w)
     rho = 1.0 / (1.0 + np.exp(-axis)) if logit else -np.expm1(-axis)
     c = np.exp(log_c)[:, None]
-    x = response_time_quantile_s(quantile, rho[None, :] * c, 1.0, c)
-    return _Table(np.log(x), log_c[0], log_c[1] - log_c[0], axis[0], axis[1] - axis[0])
+    log_x = np.log(response_time_quantile_s(quantile, rho[None, :] * c, 1.0, c))
+    slope = np.diff(log_x, axis=1, append=log_x[:, -1:]).ravel()
+    return _Table(log_x, slope, log_c[0], log_c[1] - log_c[0], axis[0], axis[1] - axis[0])
 
 
 @functools.cache
@@ -90,18 +94,26 @@ def response_time_quantile_table_s(
     outside the tables go to the exact solver. Never warns.
     """
     lam, s, c = _floats(arrival_per_s), _floats(service_s), _floats(servers)
-    if np.any(lam < 0) or np.any(s < 0) or np.any(c < 0):
+    if lam.ndim == s.ndim == c.ndim == 0:  # the in-place steps below need arrays, not scalars
+        return response_time_quantile_table_s(quantile, lam[None], s[None], c[None]).reshape(())
+    if any(v.size and v.min() < 0 for v in (lam, s, c)):  # NaN passes, as NaN < 0 is False
         raise ValueError("arrival_per_s, service_s and servers must be >= 0")
-    load = lam * s
-    with np.errstate(divide="ignore", invalid="ignore"):
-        stretch = -np.log1p(-load / c)  # NaN for c = 0 or load > c: handled below
-    # Server-only terms are computed on `servers` as given (one per row in a batch), then
-    # broadcast: only the stretch and the gathers run per cell.
+    # Server-only terms are computed on (service time, servers) as given — one per row in a
+    # batch — then broadcast: per cell there is one multiply, the stretch and the lookup.
     tabulated = (c >= MIN_SERVERS) & (c <= MAX_SERVERS) & (s > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stretch = np.asarray(
+            lam * (s / c)
+        )  # ρ; NaN/inf for c = 0, ρ > 1 → NaN stretch: handled below
+        np.negative(stretch, out=stretch)
+        np.log1p(stretch, out=stretch)
+    np.negative(stretch, out=stretch)
     inside = tabulated & (stretch <= MAX_STRETCH)
+    np.fmin(stretch, MAX_STRETCH, out=stretch)  # NaN → the edge: a valid index, replaced below
     table = _table(quantile)
     row, weight = _server_position(table, np.where(tabulated, c, 1.0))
-    out = np.asarray(_interpolate(table, row, weight, np.where(inside, stretch, 0.0)) * s)
+    out = _interpolate(table, row, weight, stretch)
+    out *= s
     if not inside.all():
         outside = ~inside
         lam_o, s_o, c_o = (np.broadcast_to(v, out.shape)[outside] for v in (lam, s, c))
@@ -139,22 +151,25 @@ def _server_position(table: _Table, servers: FloatArray) -> tuple[npt.NDArray[np
 def _interpolate(
     table: _Table, row: npt.NDArray[np.intp], weight: FloatArray, w: FloatArray
 ) -> FloatArray:
-    """Bilinear interpolation of ln x between grid rows `row`, `row` + 1 at axis value `w`."""
+    """Bilinear interpolation of ln x between grid rows `row`, `row` + 1 at axis value `w`
+    (w within the table's axis; in place on fresh arrays: this runs on every cell)."""
     cols = table.log_x.shape[1]
-    fj = (w - table.w0) / table.w_step
-    j = np.clip(fj.astype(np.intp), 0, cols - 2)
-    b = fj - j
+    fj = w - table.w0
+    fj *= 1.0 / table.w_step
+    j = fj.astype(np.intp)
+    np.clip(j, 0, cols - 2, out=j)
+    fj -= j  # the weight of column j + 1
+    j += row * cols
     flat = table.log_x.ravel()
-    at = row * cols + j
-    low = flat[at]
-    low += b * (flat[at + 1] - low)
-    at += cols
-    high = flat[at]
-    high += b * (flat[at + 1] - high)
+    low = flat[j]
+    low += fj * table.slope[j]
+    j += cols
+    high = flat[j]
+    high += fj * table.slope[j]
     high -= low
     high *= weight
     high += low
-    out: FloatArray = np.exp(high)
+    out: FloatArray = np.exp(high, out=high)
     return out
 
 
