@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from data.connectors.billing_api import PageSource
 from data.connectors.prometheus import PrometheusClient
 from data.settings import Settings
 from engine.catalog import Catalog
@@ -31,6 +32,9 @@ class JobContext:
     # One client per sidecar process, so its circuit breaker remembers failures across runs;
     # None when no Prometheus is configured (the demo fleet feeds itself).
     prometheus: PrometheusClient | None = None
+    # The billing REST API; None builds one per refresh_costs run from the settings (hourly
+    # runs outlast the breaker's reset timeout, so a per-process breaker would add nothing).
+    billing_api: PageSource | None = None
 
     def current_hour(self) -> datetime:
         """The start of the current UTC hour: windows end there (the hour in progress is open)."""

@@ -7,10 +7,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from data.connectors.billing_api import (
+    CREDENTIALS_INVALID,
+    BillingApiClient,
+    BillingApiError,
+    CircuitOpen,
+    CredentialsInvalid,
+    PageSource,
+    billing_periods,
+    ingest_period,
+)
 from data.connectors.demo.live import extend_demo_usage
 from data.connectors.focus import AllocationRules, FocusIngestError, ingest_directory
 from data.connectors.prometheus import CollectReport, TelemetryError
 from data.connectors.prometheus import collect_usage as collect_usage_from
+from data.errors import DataError
 from data.workflow.expire import expire_stale
 from engine.profiles import PROFILES
 from jobs.context import JobContext
@@ -58,20 +69,62 @@ def _issues(report: CollectReport) -> str:
 
 
 def refresh_costs(ctx: JobContext, window: Window) -> int:
-    """FOCUS files dropped in TIGHTROPE_BILLING_DIRECTORY since the last run (each file once:
-    the connector skips a file it has ingested, replaces a restated billing period, rejects a
-    bad file whole). Without a directory there is nothing to refresh. Rows = cost rows loaded;
-    a rejected file fails the run (listed in the error) after the good ones are loaded."""
+    """New FOCUS files in TIGHTROPE_BILLING_DIRECTORY (each file once), then, when
+    TIGHTROPE_BILLING_API_URL is set, every billing period the window touches from the billing
+    REST API (the open month is restated as it grows; unchanged content is a no-op). Either
+    source alone may be configured. Rows = cost rows loaded; a rejected file or a failed pull
+    fails the run (listed in the error) after everything good is loaded."""
+    rows, problems = _from_directory(ctx, window)
+    api_rows, api_problems = _from_billing_api(ctx, window)
+    if problems or api_problems:
+        raise DataError("; ".join(api_problems + problems)[:500])  # credentials first
+    return rows + api_rows
+
+
+def _from_directory(ctx: JobContext, window: Window) -> tuple[int, list[str]]:
     directory = ctx.settings.billing_directory
     if directory is None:
-        return 0
+        return 0, []
     entries = ingest_directory(
         ctx.sessions, directory, source="billing-directory", rules=AllocationRules(), now=window.end
     )
     rejected = [f"{e.path.name}: {e.error}" for e in entries if e.error]
-    if rejected:
-        raise FocusIngestError("; ".join(rejected)[:500])
-    return sum(e.report.cost_rows for e in entries if e.report is not None)
+    return sum(e.report.cost_rows for e in entries if e.report is not None), rejected
+
+
+def _from_billing_api(ctx: JobContext, window: Window) -> tuple[int, list[str]]:
+    if not ctx.settings.billing_api_url:
+        return 0, []
+    if ctx.billing_api is not None:
+        return _pull_periods(ctx, ctx.billing_api, window)
+    client = BillingApiClient.from_settings(ctx.settings)
+    if client is None:
+        return 0, [f"billing API: {CREDENTIALS_INVALID}, TIGHTROPE_BILLING_API_KEY is unset"]
+    try:
+        return _pull_periods(ctx, client, window)
+    finally:
+        client.close()
+
+
+def _pull_periods(ctx: JobContext, api: PageSource, window: Window) -> tuple[int, list[str]]:
+    settings = ctx.settings
+    periods = billing_periods(
+        window.start, window.end, settle_days=settings.billing_api_settle_days
+    )
+    rows, problems = 0, list[str]()
+    for period in periods:
+        try:
+            report = ingest_period(
+                ctx.sessions, api, period, rules=AllocationRules(), now=window.end,
+                max_pages=settings.billing_api_max_pages,
+            )  # fmt: skip
+        except (CredentialsInvalid, CircuitOpen) as error:
+            return rows, [*problems, f"billing API {period}: {error}"]  # the rest would fail too
+        except (BillingApiError, FocusIngestError) as error:
+            problems.append(f"billing API {period}: {error}")
+            continue
+        rows += report.cost_rows if report is not None else 0
+    return rows, problems
 
 
 def recompute_recommendations(ctx: JobContext, window: Window) -> int:
@@ -93,7 +146,7 @@ def default_jobs(refresh_interval_minutes: int) -> tuple[Job, ...]:
     """The jobs in the order they run when due together (usage before recompute)."""
     every = refresh_interval_minutes
     return (
-        Job("refresh_costs", refresh_costs, every, timedelta(days=1), "billing files"),
+        Job("refresh_costs", refresh_costs, every, timedelta(days=1), "billing files and API"),
         Job("collect_usage", collect_usage, every, timedelta(days=1), "usage since the last run"),
         Job("recompute", recompute_recommendations, every, timedelta(hours=1), "recommendations"),
         Job("expire_stale", expire_stale_recommendations, every, timedelta(hours=1), "expiry"),
