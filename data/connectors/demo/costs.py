@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 import json
+import zlib
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -124,21 +125,108 @@ def _cost(
 
 @dataclass(frozen=True, slots=True)
 class TaggedCost:
-    """A demo cost with the tags its FOCUS row carries (none: a charge nobody claims)."""
+    """A demo cost with the tags its FOCUS row carries (none: a charge nobody claims).
+
+    `commitment` names a COMMITMENTS entry whose discount the row used (status "Used") or,
+    for a row of no service, the commitment's unused share of that day (status "Unused").
+    """
 
     cost: DailyCost
     service_slug: str | None
     team: str | None
+    commitment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Commitment:
+    """A commitment discount of the demo's AWS account, as FOCUS describes it."""
+
+    commitment_discount_id: str
+    commitment_discount_name: str
+    commitment_discount_type: str
+    target_utilization: float  # used / commitment on a full day of the covered services
+
+
+# A compute savings plan over most AWS compute, sized a little above it (~90 % used on full
+# days, less at weekends when office-hours services stop), and one reservation bought for four
+# instances of a service that runs three (75 % used): the unused share is the waste FOCUS
+# reports as Usage rows with CommitmentDiscountStatus "Unused".
+SAVINGS_PLAN, RESERVATION = "compute-savings-plan", "reserved-instances"
+COMMITMENTS = {
+    SAVINGS_PLAN: Commitment(
+        "arn:aws:savingsplans::999900001111:savingsplan/sp-0d3m0c0mput3",
+        "Compute Savings Plan, 1 year, no upfront",
+        "Savings Plan",
+        0.9,
+    ),
+    RESERVATION: Commitment(
+        "arn:aws:ec2:us-east-1:999900001111:reserved-instances/ri-0d3m0r353rv3d",
+        "EC2 Reserved Instances, 4 × 1 year",
+        "Reservation",
+        0.75,
+    ),
+}
+_COMMITTED_PROVIDER = "AWS"
+
+
+def with_commitments(costs: Sequence[TaggedCost]) -> list[TaggedCost]:
+    """Mark the AWS compute the two commitments cover and add their daily unused rows.
+
+    Costs are unchanged (EffectiveCost is already the amortized price); only the unused share
+    is new spend, charged to no service. The reservation covers the largest AWS compute not
+    under the savings plan; the plan covers services whose slug hashes outside one third.
+    """
+    spend: dict[str, float] = defaultdict(float)
+    for t in costs:
+        if _coverable(t):
+            spend[str(t.service_slug)] += t.cost.effective_cost
+    planned = {slug for slug in spend if zlib.crc32(slug.encode()) % 3}
+    rest = {slug: usd for slug, usd in spend.items() if slug not in planned}
+    names = dict.fromkeys(planned, SAVINGS_PLAN)
+    if rest:
+        names[max(rest, key=lambda slug: (rest[slug], slug))] = RESERVATION
+    marked = [
+        replace(t, commitment=names[str(t.service_slug)])
+        if _coverable(t) and t.service_slug in names
+        else t
+        for t in costs
+    ]
+    return marked + _unused_rows([t for t in marked if t.commitment is not None])
+
+
+def _coverable(t: TaggedCost) -> bool:
+    return (
+        t.service_slug is not None
+        and t.cost.provider == _COMMITTED_PROVIDER
+        and t.cost.service_category == "Compute"
+        and t.cost.effective_cost > 0
+    )
+
+
+def _unused_rows(used: Sequence[TaggedCost]) -> list[TaggedCost]:
+    """Per commitment and day: a fixed daily commitment (sized on the busiest day) less its use."""
+    by_day: dict[str, dict[date, float]] = defaultdict(lambda: defaultdict(float))
+    for t in used:
+        by_day[str(t.commitment)][t.cost.charge_date] += t.cost.effective_cost
+    rows = []
+    for name, days in sorted(by_day.items()):
+        daily_usd = max(days.values()) / COMMITMENTS[name].target_utilization
+        for day, used_usd in sorted(days.items()):
+            waste = round(daily_usd - used_usd, 6)
+            cost = _cost(None, day, "Compute", 0.0, waste, _COMMITTED_PROVIDER, _SHARED_SUB_ACCOUNT)
+            rows.append(TaggedCost(cost, None, None, name))
+    return rows
 
 
 def write_focus_files(directory: Path, costs: Sequence[TaggedCost]) -> list[Path]:
     """FOCUS 1.2 CSV files, one per provider and billing month, as a provider would export.
 
     Each daily cost becomes one row charged over that UTC day; a service's rows carry
-    `Tags = {"service": slug, "team": team}`, unclaimed charges carry no tags.
+    `Tags = {"service": slug, "team": team}`, unclaimed charges carry no tags. AWS compute
+    carries its commitment discounts (`with_commitments`), with their unused share.
     """
     by_file: dict[tuple[str, date], list[TaggedCost]] = defaultdict(list)
-    for tagged in costs:
+    for tagged in with_commitments(costs):
         by_file[(tagged.cost.provider, tagged.cost.charge_date.replace(day=1))].append(tagged)
     paths = []
     for (provider, month), rows in sorted(by_file.items()):
@@ -154,7 +242,8 @@ FOCUS_COLUMNS = (
     "ChargePeriodEnd", "ChargePeriodStart", "ContractedCost", "EffectiveCost", "InvoiceId",
     "InvoiceIssuerName", "ListCost", "PricingCategory", "PricingQuantity", "PricingUnit",
     "ProviderName", "PublisherName", "ResourceId", "ServiceCategory", "ServiceName",
-    "SubAccountId", "Tags",
+    "SubAccountId", "Tags", "CommitmentDiscountId", "CommitmentDiscountName",
+    "CommitmentDiscountType", "CommitmentDiscountStatus",
 )  # fmt: skip
 BILLING_ACCOUNTS = {"AWS": "999900001111", "Google Cloud": "tr-demo-billing-01"}
 SERVICE_NAMES = {
@@ -173,9 +262,12 @@ def _focus_table(provider: str, month: date, rows: Sequence[TaggedCost]) -> pa.T
     """One provider-month as FOCUS text columns (column-wise: 54 k rows in ~0.1 s)."""
     costs = [tagged.cost for tagged in rows]
     account, next_month = BILLING_ACCOUNTS[provider], (month + timedelta(days=32)).replace(day=1)
-    owners = [tagged.service_slug or "shared" for tagged in rows]
+    owners = [
+        t.service_slug or ("unused-" + t.commitment if t.commitment else "shared") for t in rows
+    ]
     categories = [cost.service_category for cost in costs]
     columns: dict[str, list[str]] = {
+        **_commitment_columns(rows),
         "BilledCost": [repr(cost.billed_cost) for cost in costs],
         "ChargePeriodEnd": [_day(cost.charge_date + timedelta(days=1)) for cost in costs],
         "ChargePeriodStart": [_day(cost.charge_date) for cost in costs],
@@ -199,12 +291,28 @@ def _focus_table(provider: str, month: date, rows: Sequence[TaggedCost]) -> pa.T
         "ChargeClass": "",
         "ChargeFrequency": "Usage-Based",
         "InvoiceId": f"INV-{account}-{month:%Y%m}",
-        "PricingCategory": "Standard",
         "PricingQuantity": "1",
         "PricingUnit": "Days",
     } | dict.fromkeys(("InvoiceIssuerName", "ProviderName", "PublisherName"), provider)
     columns |= {name: [value] * len(rows) for name, value in constants.items()}
     return pa.table({name: pa.array(columns[name], pa.string()) for name in FOCUS_COLUMNS})
+
+
+def _commitment_columns(rows: Sequence[TaggedCost]) -> dict[str, list[str]]:
+    """PricingCategory and the CommitmentDiscount* columns; an unused row is described as such."""
+    commitments = [COMMITMENTS.get(t.commitment or "") for t in rows]
+    statuses = [
+        "" if c is None else ("Unused" if t.service_slug is None else "Used")
+        for t, c in zip(rows, commitments, strict=True)
+    ]
+    columns = {
+        "PricingCategory": ["Standard" if c is None else "Committed" for c in commitments],
+        "CommitmentDiscountId": [c.commitment_discount_id if c else "" for c in commitments],
+        "CommitmentDiscountName": [c.commitment_discount_name if c else "" for c in commitments],
+        "CommitmentDiscountType": [c.commitment_discount_type if c else "" for c in commitments],
+        "CommitmentDiscountStatus": statuses,
+    }
+    return columns
 
 
 @functools.cache

@@ -42,6 +42,8 @@ OPTIONAL_COLUMNS = (
     "Tags",
     "CommitmentDiscountId",
     "CommitmentDiscountStatus",
+    "CommitmentDiscountName",
+    "CommitmentDiscountType",
 )
 _KNOWN = """
     AvailabilityZone BilledCost BillingAccountId BillingAccountName BillingAccountType

@@ -6,16 +6,18 @@ import hashlib
 import logging
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import delete, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from data.connectors.focus.commitments import CommitmentDay
 from data.connectors.focus.findings import Finding
 from data.connectors.focus.parse import ParsedFile
-from data.connectors.focus.report import IngestReport, ValidationReport
-from data.models import CostDailyRow, IngestedFileRow, ServiceRow
+from data.connectors.focus.report import IngestReport, Partition, ValidationReport
+from data.models import CommitmentDailyRow, CostDailyRow, IngestedFileRow, ServiceRow
 from data.repos.costs import AllocatedCost, delete_partition_costs, insert_allocated_costs
 
 log = logging.getLogger(__name__)
@@ -45,10 +47,12 @@ def service_references(session: Session) -> dict[str, int]:
 def load_parsed(
     session: Session, parsed: ParsedFile, *, source: str, now: datetime
 ) -> IngestReport:
-    """In the caller's transaction: the delivery row, replaced partitions, then the costs.
+    """In the caller's transaction: the delivery row, replaced partitions, then the costs and
+    the commitments' daily utilization.
 
     A re-delivered (billing account, billing period) of the same source replaces every row
-    earlier deliveries wrote for it; a delivery left with no rows is marked superseded.
+    earlier deliveries wrote for it (costs and commitments); a delivery left with no rows is
+    marked superseded.
     """
     report = parsed.report
     _lock_partitions(session, report, source=source)
@@ -61,6 +65,7 @@ def load_parsed(
     rows = insert_allocated_costs(
         session, parsed.costs, service_ids=refs, ingested_file_id=delivery.id
     )
+    insert_commitment_days(session, parsed.commitments, ingested_file_id=delivery.id)
     return IngestReport(
         status="loaded",
         ingested_file_id=delivery.id,
@@ -71,7 +76,41 @@ def load_parsed(
         totals=report.totals_json(),
         replaced_file_ids=tuple(sorted(replaced)),
         warnings=warnings,
+        commitment_rows=len(parsed.commitments),
     )
+
+
+def insert_commitment_days(
+    session: Session, days: Sequence[CommitmentDay], *, ingested_file_id: int
+) -> int:
+    """Append the commitments' daily utilization; money quantized to the schema's 10 decimals.
+
+    A file holds a few rows per commitment and day, so SQLAlchemy's executemany is cheap here.
+    """
+    rows = [
+        {
+            "ingested_file_id": ingested_file_id,
+            "commitment_discount_id": day.commitment_discount_id[:400],
+            "commitment_discount_name": _clipped(day.commitment_discount_name, 400),
+            "commitment_discount_type": _clipped(day.commitment_discount_type, 80),
+            "charge_date": day.charge_date,
+            "billing_currency": day.billing_currency,
+            "billing_account_id": day.billing_account_id[:200],
+            "used_effective_cost": day.used_effective_cost.quantize(_TEN_DECIMALS),
+            "unused_effective_cost": day.unused_effective_cost.quantize(_TEN_DECIMALS),
+        }
+        for day in days
+    ]
+    if rows:
+        session.execute(insert(CommitmentDailyRow), rows)
+    return len(rows)
+
+
+def _clipped(value: str | None, length: int) -> str | None:
+    return None if value is None else value[:length]
+
+
+_TEN_DECIMALS = Decimal("1e-10")
 
 
 def record_rejection(
@@ -169,6 +208,8 @@ def _replace_partitions(
             billing_period_start=partition.billing_period_start,
         )
     touched.discard(keep)
+    for partition in report.partitions:
+        _delete_partition_commitments(session, partition, file_ids=touched)
     for file_id in touched:
         left = session.scalar(
             select(CostDailyRow.id).where(CostDailyRow.ingested_file_id == file_id).limit(1)
@@ -177,7 +218,34 @@ def _replace_partitions(
             earlier = session.get(IngestedFileRow, file_id)
             if earlier is not None:
                 earlier.status, earlier.superseded_at = SUPERSEDED, now
+            # Its commitment rows go too, even one dated outside its billing period.
+            session.execute(
+                delete(CommitmentDailyRow).where(CommitmentDailyRow.ingested_file_id == file_id)
+            )
     return touched
+
+
+def _delete_partition_commitments(
+    session: Session, partition: Partition, *, file_ids: set[int]
+) -> None:
+    """The replaced deliveries' commitment days of this account inside this billing period.
+
+    commitment_daily keeps no billing period (schema 0005), so the period is matched by charge
+    date; a delivery emptied by the restatement loses all its commitment rows in the caller.
+    """
+    if not file_ids:
+        return
+    first = partition.billing_period_start.date()
+    end = partition.billing_period_end.date()
+    end += timedelta(days=0 if partition.billing_period_end.time() == datetime.min.time() else 1)
+    session.execute(
+        delete(CommitmentDailyRow).where(
+            CommitmentDailyRow.ingested_file_id.in_(file_ids),
+            CommitmentDailyRow.billing_account_id == partition.billing_account_id[:200],
+            CommitmentDailyRow.charge_date >= first,
+            CommitmentDailyRow.charge_date < end,
+        )
+    )
 
 
 def _unknown_references(

@@ -10,6 +10,7 @@ import pyarrow.compute as pc
 
 from data.connectors.focus import enums
 from data.connectors.focus.allocation import AllocationRules, Allocator
+from data.connectors.focus.commitments import CommitmentRows, first_seen
 from data.connectors.focus.findings import Findings, Severity
 from data.connectors.focus.values import (
     BoolArray,
@@ -55,11 +56,16 @@ KEY_COLUMNS = (
 
 @dataclass(frozen=True, slots=True)
 class CodedBatch:
-    """Integer codes per dimension (KEY_COLUMNS), money per row, and the rows free of errors."""
+    """Integer codes per dimension (KEY_COLUMNS), money per row, and the rows free of errors.
+
+    `commitments` are the error-free rows that measure a commitment discount (None: the file
+    has no CommitmentDiscountId or CommitmentDiscountStatus column).
+    """
 
     keys: dict[str, IntArray]
     money: dict[str, pa.Array]
     ok: BoolArray
+    commitments: CommitmentRows | None = None
 
 
 class Normaliser:
@@ -79,9 +85,14 @@ class Normaliser:
             for column, allowed, renames in _DESCRIPTIVE_ENUMS
         ]
         self._descriptive_codes = [Interner(parser) for parser, _ in self.descriptive]
+        self._status_index = [name for _, name in self.descriptive].index(
+            "CommitmentDiscountStatus"
+        )
         self.charge_categories: Interner[str] = Interner(self.charge_category)
         self.allocator = Allocator(rules)
         self._other = self.categories.code("Other")
+        # Commitment id code → (name code, type code), texts interned like the ids.
+        self.commitment_names: dict[int, tuple[int, int]] = {}
 
     def normalise(self, batch: pa.RecordBatch, first_row: int) -> CodedBatch:
         ok = np.ones(batch.num_rows, dtype=np.bool_)
@@ -91,7 +102,7 @@ class Normaliser:
         seconds = {name: self._seconds(name, codes[name]) for name in TIMESTAMP_COLUMNS}
         amounts = {name: self._money(batch, name, first_row, ok) for name in MONEY_COLUMNS}
         self._check_periods(seconds, first_row, ok)
-        self._check_descriptive(batch, first_row)
+        statuses = self._check_descriptive(batch, first_row)
         allocation = self.allocator.allocate(batch)
         keys = {
             "charge_day": seconds["ChargePeriodStart"] // SECONDS_PER_DAY,
@@ -112,7 +123,41 @@ class Normaliser:
             "team": allocation.team_codes,
             "method": allocation.methods,
         }
-        return CodedBatch(keys, amounts, ok)
+        status = statuses.get("CommitmentDiscountStatus")
+        commitments = self._commitments(batch, keys, status, amounts["EffectiveCost"], ok)
+        return CodedBatch(keys, amounts, ok, commitments)
+
+    def _commitments(
+        self,
+        batch: pa.RecordBatch,
+        keys: dict[str, IntArray],
+        status: IntArray | None,
+        effective: pa.Array,
+        ok: BoolArray,
+    ) -> CommitmentRows | None:
+        """FOCUS 1.2: Usage rows with a CommitmentDiscountId and status Used or Unused measure
+        a commitment (Unused is the waste); purchase rows carry the fee and are left out."""
+        if status is None or "CommitmentDiscountId" not in batch.schema.names:
+            return None
+        ids = self._optional_text(batch, "CommitmentDiscountId")
+        interner = self._descriptive_codes[self._status_index]
+        used, unused = status == interner.code("Used"), status == interner.code("Unused")
+        usage = keys["charge_category"] == self.charge_categories.code("Usage")
+        rows = np.flatnonzero(ok & usage & (ids >= 0) & (used | unused))
+        if rows.size:
+            first_seen(
+                self.commitment_names,
+                ids[rows],
+                self._optional_text(batch, "CommitmentDiscountName")[rows],
+                self._optional_text(batch, "CommitmentDiscountType")[rows],
+            )
+        codes = {
+            "charge_day": keys["charge_day"][rows],
+            "billing_currency": keys["billing_currency"][rows],
+            "billing_account": keys["billing_account"][rows],
+            "commitment": ids[rows],
+        }
+        return CommitmentRows(codes, used[rows], effective.take(pa.array(rows)))
 
     def _timestamp_codes(
         self, batch: pa.RecordBatch, name: str, first_row: int, ok: BoolArray
@@ -194,15 +239,19 @@ class Normaliser:
             return np.full(batch.num_rows, -1, dtype=np.int64)
         return np.maximum(self.texts.codes(batch.column(name)), -1)
 
-    def _check_descriptive(self, batch: pa.RecordBatch, first_row: int) -> None:
+    def _check_descriptive(self, batch: pa.RecordBatch, first_row: int) -> dict[str, IntArray]:
+        """Warn on values outside each set; the codes per column present (for commitments)."""
+        found = {}
         for interner, (parser, name) in zip(self._descriptive_codes, self.descriptive, strict=True):
             if name not in batch.schema.names:
                 continue
-            odd = invalid_rows(interner.codes(batch.column(name)))
+            found[name] = codes = interner.codes(batch.column(name))
+            odd = invalid_rows(codes)
             message = f"{name} is not one of {', '.join(parser.allowed)} (kept, not used)"
             self._flag(
                 "warning", f"{name}:unknown", message, name, odd, first_row, batch.column(name)
             )
+        return found
 
     def _check_periods(self, seconds: dict[str, IntArray], first_row: int, ok: BoolArray) -> None:
         """A charge period should sit inside its billing period (FOCUS); rows with errors skip."""

@@ -15,6 +15,7 @@ import pyarrow as pa
 from data.connectors.focus.aggregate import ROWS, DailyAggregator
 from data.connectors.focus.allocation import METHOD_NAMES, AllocationRules
 from data.connectors.focus.columns import DESCRIPTIVE_MANDATORY, MONEY_COLUMNS, ColumnMap
+from data.connectors.focus.commitments import CommitmentAggregator, CommitmentDay, decoded_days
 from data.connectors.focus.errors import MalformedFile, MissingColumns
 from data.connectors.focus.findings import Findings
 from data.connectors.focus.limits import IngestLimits
@@ -29,10 +30,12 @@ MONEY = ("BilledCost", "EffectiveCost", "ListCost")
 
 @dataclass(frozen=True, slots=True)
 class ParsedFile:
-    """Daily cost records (service still a reference: a slug or allocation value) and the report."""
+    """Daily cost records (service still a reference: a slug or allocation value), the daily
+    utilization of each commitment discount, and the report."""
 
     report: ValidationReport
     costs: tuple[AllocatedCost, ...]
+    commitments: tuple[CommitmentDay, ...] = ()
 
 
 def parse_file(source: SourceFile, *, rules: AllocationRules, limits: IngestLimits) -> ParsedFile:
@@ -60,10 +63,16 @@ def _parse(
     findings = Findings(limits.max_findings)
     _check_columns(opened.columns, findings)
     normaliser = Normaliser(rules, findings)
-    aggregator = DailyAggregator()
-    rows = _stream(opened, normaliser, aggregator)
+    aggregator, commitments = DailyAggregator(), CommitmentAggregator()
+    rows = _stream(opened, normaliser, aggregator, commitments)
     _file_findings(opened, normaliser, findings)
     costs = _decode(aggregator.result(), normaliser)
+    days = decoded_days(
+        commitments.result(),
+        texts=normaliser.texts.values,
+        currencies=normaliser.currencies.values,
+        named=normaliser.commitment_names,
+    )
     report = ValidationReport(
         file_name=source.name,
         content_sha256=source.sha256,
@@ -75,14 +84,22 @@ def _parse(
         warnings=findings.of("warning"),
         errors=findings.of("error"),
     )
-    return ParsedFile(report, costs)
+    return ParsedFile(report, costs, days)
 
 
-def _stream(opened: OpenedFile, normaliser: Normaliser, aggregator: DailyAggregator) -> int:
+def _stream(
+    opened: OpenedFile,
+    normaliser: Normaliser,
+    aggregator: DailyAggregator,
+    commitments: CommitmentAggregator,
+) -> int:
     rows = 0
     try:
         for batch in opened.batches:
-            aggregator.add(normaliser.normalise(batch, rows))
+            coded = normaliser.normalise(batch, rows)
+            aggregator.add(coded)
+            if coded.commitments is not None:
+                commitments.add(coded.commitments)
             rows += batch.num_rows
     except (pa.ArrowInvalid, OSError) as error:
         raise MalformedFile(f"the file could not be read after row {rows:,}: {error}") from None

@@ -83,3 +83,4 @@ class IngestReport:
     totals: dict[str, Any]
     replaced_file_ids: tuple[int, ...]
     warnings: tuple[Finding, ...]
+    commitment_rows: int = 0  # commitment_daily rows written (one per commitment and day)
