@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from dashboard import data_sources_queries, deps
 from dashboard.components import formats, tables
 from dashboard.components.data_sources_common import (
     BADGE_HELP,
@@ -20,15 +21,19 @@ from dashboard.components.data_sources_common import (
     redacted_url,
     when,
 )
+from data.connectors.billing_api import CREDENTIALS_INVALID
+from data.connectors.billing_api import SOURCE as BILLING_API_SOURCE
 from data.repos.job_status import (
     CostFreshness,
     IngestedFile,
+    JobStatus,
     StaleRecommendation,
     StaleRecommendations,
     UsageFreshness,
 )
 from data.settings import Settings
 
+REFRESH_COSTS = "refresh_costs"
 STATUS_LABELS = {
     "loaded": "✓ Loaded",
     "superseded": "⟲ Superseded (restated)",
@@ -68,10 +73,18 @@ def cost_frame(sources: Sequence[CostFreshness]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["source", "newest_day", "rows"])
 
 
-def connectors_frame(settings: Settings) -> pd.DataFrame:
-    """What is configured, in words; URLs lose any user, password or query string."""
+def connectors_frame(
+    settings: Settings,
+    *,
+    api_costs: CostFreshness | None = None,
+    refresh: JobStatus | None = None,
+) -> pd.DataFrame:
+    """What is configured, in words; URLs lose any user, password or query string.
+
+    The billing REST API row says how its last pull went: the refresh costs job's last run
+    (its error names the API when a pull failed) and the daily cost rows the API delivered.
+    """
     prometheus = settings.prometheus_url
-    billing_api = settings.billing_api_url
     rows = [
         {
             "connector": "Prometheus (usage)",
@@ -87,15 +100,51 @@ def connectors_frame(settings: Settings) -> pd.DataFrame:
             if settings.billing_directory
             else "Upload FOCUS files below, or set TIGHTROPE_BILLING_DIRECTORY.",
         },
-        {
-            "connector": "Billing REST API",
-            "configured": "○ Not available yet",
-            # The connector is not built yet: a configured URL is shown, never used.
-            "detail": (f"{redacted_url(billing_api)} is set, but " if billing_api else "")
-            + "the billing REST API connector is not implemented yet; use FOCUS files.",
-        },
+        {"connector": "Billing REST API", **_billing_api(settings, api_costs, refresh)},
     ]
     return pd.DataFrame(rows)
+
+
+def _billing_api(
+    settings: Settings, api_costs: CostFreshness | None, refresh: JobStatus | None
+) -> dict[str, str]:
+    url = settings.billing_api_url
+    if not url:
+        return {
+            "configured": "○ Not configured",
+            "detail": "Set TIGHTROPE_BILLING_API_URL and TIGHTROPE_BILLING_API_KEY "
+            "(docs/billing_api.md).",
+        }
+    where = redacted_url(url)
+    if settings.billing_api_key is None:
+        return {
+            "configured": "✗ Credentials invalid",
+            "detail": f"{where}: TIGHTROPE_BILLING_API_KEY is not set.",
+        }
+    failure = _api_failure(refresh)
+    if failure is not None:
+        invalid = CREDENTIALS_INVALID in failure
+        status = "✗ Credentials invalid" if invalid else "⚠ Last pull failed"
+        return {"configured": status, "detail": f"{where}: {failure}"}
+    return {"configured": "✓ Configured", "detail": f"{where}: {_api_delivered(api_costs)}"}
+
+
+def _api_failure(refresh: JobStatus | None) -> str | None:
+    """The billing API's part of the refresh costs job's error, when its last run failed."""
+    last = refresh.last_run if refresh is not None else None
+    if last is None or last.status != "failed" or not last.error:
+        return None
+    parts = [part for part in last.error.split("; ") if part.startswith("billing API")]
+    return "; ".join(parts) or None
+
+
+def _api_delivered(api_costs: CostFreshness | None) -> str:
+    if api_costs is None or api_costs.newest_day is None:
+        return "nothing pulled yet; the refresh costs job pulls the open billing periods."
+    return (
+        f"newest charged day {api_costs.newest_day:%Y-%m-%d}, "
+        f"{api_costs.rows:,} daily cost rows from the API."
+    )
 
 
 def ingested_frame(files: Sequence[IngestedFile]) -> pd.DataFrame:
@@ -164,7 +213,10 @@ def show_sources(
             key="ds_costs_export",
         )
     st.markdown("**Connectors**")
-    connectors = connectors_frame(settings)
+    api_costs = next((c for c in costs if c.source == BILLING_API_SOURCE), None)
+    connectors = connectors_frame(
+        settings, api_costs=api_costs, refresh=_refresh_costs_status(settings, now=now)
+    )
     st.dataframe(connectors, column_config=_CONNECTOR_COLUMNS, hide_index=True, key="ds_connectors")
     export_button(
         connectors,
@@ -253,6 +305,15 @@ def show_stale_recommendations(
             file_name="tightrope-stale-recommendations.csv",
             key="ds_stale_export",
         )
+
+
+def _refresh_costs_status(settings: Settings, *, now: datetime) -> JobStatus | None:
+    """The refresh costs job's ledger entry (only read when a billing API is configured)."""
+    if not settings.billing_api_url:
+        return None
+    minute = now.replace(second=0, microsecond=0)
+    statuses = data_sources_queries.job_statuses(deps.sessions(), (REFRESH_COSTS,), minute)
+    return next((status for status in statuses if status.job == REFRESH_COSTS), None)
 
 
 def _hour_end(hour: datetime | None) -> datetime | None:
