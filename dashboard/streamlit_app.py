@@ -40,6 +40,12 @@ page = st.navigation(
             url_path="simulator",
         ),
         st.Page(
+            "app_pages/budgets.py",
+            title="Budgets & anomalies",
+            icon=":material/savings:",
+            url_path="budgets",
+        ),
+        st.Page(
             "app_pages/data_sources.py",
             title="Data sources",
             icon=":material/database:",

@@ -1,0 +1,116 @@
+"""Budget and anomaly actions from the page's buttons: one call into data.budget_actions each.
+
+Like dashboard.actions: buttons call these from their on_click callbacks (before the script
+reruns), the outcome is kept in session state and shown once at the top of the next run, and
+every cache is cleared so the tables show the change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+
+import streamlit as st
+
+from dashboard import actions, deps
+from data.budget_actions import BudgetDesk
+from data.errors import DataError, InvalidInput
+from data.repos.budgets import NewBudget
+from data.workflow import WorkflowPolicy
+
+FEEDBACK = "bud_feedback"
+
+
+def create(keys: dict[str, str]) -> None:
+    """Create from the dialog's widgets (`keys`: scope_type, scope_key, month, amount, currency)."""
+    state = st.session_state
+
+    def call(desk: BudgetDesk, now: datetime) -> str:
+        draft = NewBudget(
+            scope_type=str(state.get(keys["scope_type"], "")),
+            scope_key=str(state.get(keys["scope_key"]) or ""),
+            month=_month(state.get(keys["month"])),
+            amount=_amount(state.get(keys["amount"])),
+            currency=str(state.get(keys["currency"]) or ""),
+        )
+        budget = desk.create(actions.actor(), draft, now=now)
+        scope = f"{budget.scope_type} {budget.scope_key}"
+        return f"Budget #{budget.id} created: {scope}, {budget.month:%B %Y}."
+
+    _run(call)
+
+
+def update(budget_id: int, version: int, amount_key: str) -> None:
+    def call(desk: BudgetDesk, now: datetime) -> str:
+        amount = _amount(st.session_state.get(amount_key))
+        budget = desk.update(
+            actions.actor(), budget_id, expected_version=version, amount=amount, now=now
+        )
+        return f"Budget #{budget.id} is now {budget.amount:,.2f} {budget.currency}."
+
+    _run(call)
+
+
+def delete(budget_id: int, version: int) -> None:
+    def call(desk: BudgetDesk, now: datetime) -> str:
+        desk.delete(actions.actor(), budget_id, expected_version=version, now=now)
+        return f"Budget #{budget_id} deleted."
+
+    _run(call)
+
+
+def acknowledge(anomaly_id: int) -> None:
+    def call(desk: BudgetDesk, now: datetime) -> str:
+        desk.acknowledge(actions.actor(), anomaly_id, now=now)
+        return f"Anomaly #{anomaly_id} acknowledged."
+
+    _run(call)
+
+
+def close_dialog_when_done() -> None:
+    """Inside a dialog: once its action ran, rerun the page (closes it, shows the outcome)."""
+    if FEEDBACK in st.session_state:
+        st.rerun()
+
+
+def show_feedback() -> None:
+    """The last action's outcome, once: a toast and a message."""
+    feedback: tuple[str, str] | None = st.session_state.pop(FEEDBACK, None)
+    if feedback is None:
+        return
+    kind, message = feedback
+    if kind == "success":
+        st.toast(message, icon=":material/check_circle:")
+        st.success(message, icon=":material/check_circle:")
+    else:
+        st.warning(message, icon=":material/warning:")
+
+
+def _run(call: Callable[[BudgetDesk, datetime], str]) -> None:
+    desk = BudgetDesk(deps.sessions(), WorkflowPolicy.from_settings(deps.settings()))
+    try:
+        message = call(desk, datetime.now(UTC))
+    except DataError as error:
+        text = str(error).rstrip(".")
+        st.session_state[FEEDBACK] = (
+            "warning",
+            f"{text[:1].upper()}{text[1:]}. Nothing was changed.",
+        )
+    else:
+        st.session_state[FEEDBACK] = ("success", message)
+    finally:
+        st.cache_data.clear()
+
+
+def _month(value: object) -> date:
+    if not isinstance(value, date):
+        raise InvalidInput("pick the month the budget is for")
+    return value
+
+
+def _amount(value: object) -> Decimal:
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        raise InvalidInput("enter the budget amount") from None
