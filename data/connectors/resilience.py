@@ -113,7 +113,7 @@ class Resilience:
 
     `transient` errors are retried within the policy (unless that failure opened the breaker);
     `fatal` ones count against the breaker and are raised at once (bad credentials, garbage);
-    anything else propagates untouched. `asked_s` reads an error's own retry hint.
+    anything else is raised as a sign of life. `asked_s` reads an error's own retry hint.
     """
 
     policy: RetryPolicy
@@ -141,6 +141,11 @@ class Resilience:
             except self.fatal as error:
                 self.breaker.record_failure(str(error))
                 self.on_failure(error, False)
+                raise
+            except Exception:
+                # The upstream answered (a 4xx the caller must fix): it is up. Without this a
+                # half-open probe ending here would leave the breaker refusing for good.
+                self.breaker.record_success()
                 raise
             self.breaker.record_success()
             return result

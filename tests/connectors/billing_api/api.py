@@ -49,6 +49,7 @@ def client(
     retry: RetryPolicy = QUICK_RETRY,
     fail_max: int = 5,
     read_timeout_s: float = 2.0,
+    breaker: CircuitBreaker | None = None,
 ) -> BillingApiClient:
     return BillingApiClient(
         server.url_for("/"),
@@ -56,7 +57,7 @@ def client(
         timeouts=Timeouts(connect_s=1.0, read_s=read_timeout_s),
         page_size=2,
         retry=retry,
-        breaker=CircuitBreaker(fail_max=fail_max, reset_timeout_s=60),
+        breaker=breaker or CircuitBreaker(fail_max=fail_max, reset_timeout_s=60),
         sleep=sleeps if sleeps is not None else Sleeps(),
     )
 

@@ -15,6 +15,7 @@ from werkzeug import Request, Response
 from data.connectors.billing_api import (
     BillingApiTimeout,
     BillingApiUnavailable,
+    CircuitBreaker,
     CircuitOpen,
     CredentialsInvalid,
     MalformedPage,
@@ -159,6 +160,25 @@ def test_the_breaker_opens_after_repeated_failures_and_then_refuses_fast(
     assert (seen, requests_made(httpserver)) == (3, 3)
     assert api.breaker.state == "open"
     assert time.monotonic() - started < 0.1
+
+
+def test_a_half_open_probe_answered_with_a_4xx_closes_the_breaker(
+    httpserver: HTTPServer,
+) -> None:
+    clock = {"now": 0.0}
+    breaker = CircuitBreaker(fail_max=1, reset_timeout_s=60, clock=lambda: clock["now"])
+    breaker.record_failure("down")
+    clock["now"] = 61
+    httpserver.expect_ordered_request("/costs").respond_with_data("", status=400)
+    httpserver.expect_ordered_request("/costs").respond_with_json(page([item()]))
+    api = client(httpserver, breaker=breaker)
+    with pytest.raises(RequestRejected):
+        api.fetch_page(PERIOD)
+
+    fetched = api.fetch_page(PERIOD)
+
+    assert len(fetched.rows) == 1
+    assert breaker.state == "closed"
 
 
 def test_a_redirect_is_not_followed(httpserver: HTTPServer) -> None:
