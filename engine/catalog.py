@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -56,6 +58,7 @@ class InstanceTypes:
     families: NDArray[np.str_] = field(init=False)
     family_code: NDArray[np.intp] = field(init=False)
     family_generation: NDArray[np.int64] = field(init=False)  # per `families` entry (newest)
+    row_of: Mapping[str, int] = field(init=False)  # name → row: pricing one config is a lookup
 
     def __post_init__(self) -> None:
         """Reject unaligned columns, unsorted or duplicate names, and unknown architectures."""
@@ -76,8 +79,11 @@ class InstanceTypes:
         newest = np.zeros(len(families), dtype=np.int64)
         np.maximum.at(newest, code, self.generation)
         object.__setattr__(self, "family_generation", newest)
+        rows = MappingProxyType({name: row for row, name in enumerate(self.name.tolist())})
+        object.__setattr__(self, "row_of", rows)
         for f in fields(self):
-            _lock(getattr(self, f.name))
+            if isinstance(value := getattr(self, f.name), np.ndarray):
+                _lock(value)
 
     def family_mask(self, families: Collection[str]) -> NDArray[np.bool_]:
         """True for each type whose family is in `families` (unknown names match nothing)."""
@@ -142,9 +148,13 @@ class Catalog:
     k8s_memory_usd_per_gib_hour: NDArray[np.float64]
     k8s_series: str
     discounts: CommitmentDiscounts
+    # Answers derived from the (immutable) prices, kept by the rules that ask them for every
+    # service — say, the price-ordered types of a family set in a region. Never part of equality.
+    memo: dict[Hashable, Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         """Reject unsorted region lists and price arrays that do not line up with them."""
+        object.__setattr__(self, "memo", {})
         _require_sorted_unique(self.regions, "regions")
         _require_sorted_unique(self.k8s_regions, "k8s_regions")
         grid_shape = (len(self.instance_types), len(self.regions))
@@ -166,6 +176,8 @@ class Catalog:
     def type_index(self, names: Names) -> NDArray[np.int64]:
         """Row index of each name, shaped like `names`; UnknownInstanceType lists any not found."""
         wanted = np.asarray(names, dtype=np.str_)
+        if wanted.shape == (1,) and (row := self.instance_types.row_of.get(wanted[0])) is not None:
+            return np.array([row], dtype=np.int64)  # one config's type: the usual call
         known = self.instance_types.name
         index = np.minimum(np.searchsorted(known, wanted), len(known) - 1)
         found = known[index] == wanted

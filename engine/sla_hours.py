@@ -113,12 +113,25 @@ def _project(
 ) -> FloatArray:
     """baseline + model p95 per (row, hour); the queueing model runs once per distinct
     (service, server count): candidates and their N+1 rows often share one."""
-    pairs, inverse = np.unique(np.column_stack([rows, servers]), axis=0, return_inverse=True)
-    at = pairs[:, 0].astype(np.intp)
+    at, distinct_servers, inverse = _distinct_pairs(rows, servers)
     rate = stack.rate[at] * stack.scale[at]
-    model = model_p95_ms(rate, service_s[at][:, None], pairs[:, 1][:, None])
-    projected: FloatArray = baseline[rows] + model[inverse.ravel()]
+    model = model_p95_ms(rate, service_s[at][:, None], distinct_servers[:, None])
+    projected: FloatArray = baseline[rows] + model[inverse]
     return projected
+
+
+def _distinct_pairs(
+    rows: IntArray, servers: FloatArray
+) -> tuple[IntArray, FloatArray, npt.NDArray[np.intp]]:
+    """The distinct (row, servers) pairs, sorted, and each input's index among them (what
+    np.unique(axis=0, return_inverse=True) gives, without its slow structured-array sort)."""
+    order = np.lexsort((servers, rows))
+    sorted_rows, sorted_servers = rows[order], servers[order]
+    first = np.ones(len(order), dtype=np.bool_)
+    first[1:] = (sorted_rows[1:] != sorted_rows[:-1]) | (sorted_servers[1:] != sorted_servers[:-1])
+    inverse = np.empty(len(order), dtype=np.intp)
+    inverse[order] = np.cumsum(first) - 1
+    return sorted_rows[first], sorted_servers[first], inverse
 
 
 def _split(

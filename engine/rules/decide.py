@@ -16,6 +16,7 @@ from engine.cost import config_cost
 from engine.errors import EngineError
 from engine.recommendation import (
     Confidence,
+    Money,
     Outcome,
     Recommendation,
     RecommendationKind,
@@ -40,6 +41,7 @@ from engine.sla import (
     screen_candidates,
 )
 from engine.sla_verdict import verdict_at
+from engine.stats import nan_percentile
 from engine.usage import FloatArray, UsageWindow
 
 SHORTLIST = 6  # candidates that get the full (queueing) verdict
@@ -156,7 +158,7 @@ def _hearing(ctx: ServiceContext, plans: Sequence[Plan | Recommendation]) -> _He
     if _latency_uncalibrated(window, cpu_seconds_per_request(window)):
         window = _without_latency(window)
         pending = [_noting(p, {"latency_model": UNCALIBRATED}) for p in pending]
-    candidates = _with_current(ctx.config, *(p.search.grid.candidates for p in pending))
+    candidates = _with_current(ctx.config, *(p.search.grid for p in pending))
     judgement = Judgement(window, ctx.config, candidates, ctx.service.sla, ctx.policy)
     return _Hearing(window, pending, judgement)
 
@@ -184,7 +186,8 @@ def _verdict_or_raise(
     candidates, window = hearing.judgement.candidates, hearing.window
     now = verdict_at(verdicts, 0, candidates, sla=ctx.service.sla, policy=ctx.policy)
     band = confidence(window, ctx.config.replicas, ctx.profile)  # the same for every plan
-    judged = _Judged(verdicts, candidates, now, band)
+    cost_now = to_money(config_cost(ctx.config, region=ctx.service.region, catalog=ctx.catalog))
+    judged = _Judged(verdicts, candidates, now, band, cost_now)
     picks = iter(_pick(ctx, window, p, judged, offset) for p, offset in _offsets(hearing.pending))
     return [next(picks) if isinstance(p, Plan) else p for p in plans]
 
@@ -199,6 +202,7 @@ class _Judged:
     candidates: Candidates
     now: SlaVerdict  # the current config's verdict (candidate 0)
     band: Confidence  # the same window, replicas and profile for every plan
+    cost_now: Money  # the current config's cost, priced once for every plan
 
     def at(self, index: int, ctx: ServiceContext) -> SlaVerdict:
         return verdict_at(
@@ -243,7 +247,7 @@ def _judge(
     judged, chosen, cheaper_failing = found
     now = judged.now
     proposed = search.grid.config_at(best)
-    cost_now = to_money(config_cost(ctx.config, region=ctx.service.region, catalog=ctx.catalog))
+    cost_now = judged.cost_now
     cost_new = to_money(config_cost(proposed, region=ctx.service.region, catalog=ctx.catalog))
     if now.sizing_ok and cost_new.effective_usd >= cost_now.effective_usd:
         reason = f"{ctx.config.describe()} is the cheapest candidate that keeps the SLA"
@@ -315,15 +319,14 @@ def _latency_uncalibrated(window: UsageWindow, service_s: float) -> bool:
     observed = window.latency_p95_ms[np.isfinite(window.latency_p95_ms)]
     if len(observed) == 0 or not np.isfinite(service_s):
         return False
-    return bool(1000.0 * service_s * math.log(20.0) > np.median(observed))
+    return bool(1000.0 * service_s * math.log(20.0) > nan_percentile(observed, 50.0))
 
 
-def _with_current(current: CapacityConfig, *shortlists: Candidates) -> Candidates:
+def _with_current(current: CapacityConfig, *shortlists: CandidateGrid) -> Candidates:
     """The current config as candidate 0, then the shortlists in order."""
-    parts = (Candidates.of(current), *shortlists)
     return Candidates(
         *(
-            np.concatenate([getattr(part, name) for part in parts])
+            np.concatenate([[getattr(current, name)], *(getattr(g, name) for g in shortlists)])
             for name in ("replicas", "vcpu_per_replica", "memory_gib_per_replica", "zones")
         )
     )

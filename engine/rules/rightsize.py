@@ -91,6 +91,13 @@ def _pod_candidates(ctx: ServiceContext, need: Needs) -> CandidateGrid:
 
 def allowed_families(catalog: Catalog, current: InstanceSpec) -> frozenset[str]:
     """Same family class (leading letters: m, c, r, t …) at the current generation or newer."""
+    key = ("allowed_families", current.family, current.generation)
+    if (known := catalog.memo.get(key)) is None:
+        known = catalog.memo[key] = _allowed_families(catalog, current)
+    return known
+
+
+def _allowed_families(catalog: Catalog, current: InstanceSpec) -> frozenset[str]:
     types = catalog.instance_types
     wanted = _family_class(current.family)
     size = len(wanted)
@@ -135,11 +142,27 @@ def fitting_rows(
     first row is what `Catalog.cheapest_fitting` returns for the same arguments.
     """
     types = catalog.instance_types
+    eligible = _eligible_rows(catalog, region, architecture, families)
+    fits = (types.vcpu[eligible] >= min_vcpu) & (types.memory_gib[eligible] >= min_memory_gib)
+    ordered: npt.NDArray[np.intp] = eligible[fits][:limit]
+    return ordered
+
+
+def _eligible_rows(
+    catalog: Catalog, region: str, architecture: str, families: frozenset[str]
+) -> npt.NDArray[np.intp]:
+    """Rows of the priced, non-accelerated types of an architecture and family set in a region,
+    cheapest first (a stable sort of the name-sorted rows); the same for every service asking."""
+    key = ("eligible_rows", region, architecture, families)
+    if (known := catalog.memo.get(key)) is not None:
+        return known  # type: ignore[no-any-return]
+    types = catalog.instance_types
     prices = catalog.on_demand_usd_per_hour_grid[:, catalog.region_column(region)]
-    fits = (types.vcpu >= min_vcpu) & (types.memory_gib >= min_memory_gib) & types.general
-    fits &= (types.architecture == architecture) & types.family_mask(families)
-    rows = np.flatnonzero(fits & ~np.isnan(prices))
-    ordered: npt.NDArray[np.intp] = rows[np.argsort(prices[rows], kind="stable")][:limit]
+    eligible = (types.architecture == architecture) & types.family_mask(families) & types.general
+    rows = np.flatnonzero(eligible & ~np.isnan(prices))
+    ordered: npt.NDArray[np.intp] = rows[np.argsort(prices[rows], kind="stable")]
+    ordered.flags.writeable = False
+    catalog.memo[key] = ordered
     return ordered
 
 
