@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from data.connectors.focus.errors import FileRejected, FocusIngestError
 from data.connectors.focus.findings import Finding
 from data.connectors.focus.limits import IngestLimits
 from data.connectors.focus.load import REJECTED, find_delivery, load_parsed, record_rejection
-from data.connectors.focus.parse import ParsedFile, parse_file
+from data.connectors.focus.parse import ParseCancelled, ParsedFile, parse_file
 from data.connectors.focus.report import IngestReport, ValidationReport
 from data.connectors.focus.source import RawFile, inspect, read_raw
 from data.models import IngestedFileRow
@@ -49,21 +50,26 @@ def ingest_file(
     """Load a FOCUS file; the same content again is a no-op ("already_ingested").
 
     Raises a FocusIngestError (after recording the rejected delivery in its own transaction)
-    when the file cannot be loaded; the cost tables are then exactly as before.
+    when the file cannot be loaded; the cost tables are then exactly as before. The parse
+    starts while the content is hashed and stops once the hash names a loaded delivery, so a
+    no-op costs about the hash.
     """
     raw = read_raw(path_or_bytes, name=name)
-    with sessions() as session:
-        earlier = find_delivery(session, raw.sha256)
-    if earlier is not None and earlier.status != REJECTED:
-        return _already(earlier, raw)
+    earlier = _EarlierDelivery(sessions, raw)
     try:
-        parsed = _parse(raw, rules, limits or IngestLimits())
+        parsed = _parse(raw, rules, limits or IngestLimits(), cancelled=earlier.loaded)
+        if earlier.loaded(wait=True):
+            return _already(earlier.row, raw)
         _refuse_errors(parsed)
         with sessions.begin() as session:
             return load_parsed(session, parsed, source=source, now=now)
+    except ParseCancelled:
+        return _already(earlier.row, raw)
     except IntegrityError:
         return _lost_race(sessions, raw)
     except FocusIngestError as error:
+        if earlier.loaded(wait=True):
+            return _already(earlier.row, raw)
         report = error.report if isinstance(error, FileRejected) else None
         _record(sessions, raw, source, report, error, now)
         raise
@@ -99,8 +105,39 @@ def failed_report(raw: RawFile, error: FocusIngestError) -> ValidationReport:
     return ValidationReport(raw.name, raw.sha256, None, None, 0, (), (), (), (finding,))
 
 
-def _parse(raw: RawFile, rules: AllocationRules, limits: IngestLimits) -> ParsedFile:
-    return parse_file(inspect(raw, limits=limits), rules=rules, limits=limits)
+def _parse(
+    raw: RawFile,
+    rules: AllocationRules,
+    limits: IngestLimits,
+    *,
+    cancelled: Callable[[], bool] | None = None,
+) -> ParsedFile:
+    source = inspect(raw, limits=limits)
+    if cancelled is None:
+        return parse_file(source, rules=rules, limits=limits)
+    return parse_file(source, rules=rules, limits=limits, cancelled=cancelled)
+
+
+class _EarlierDelivery:
+    """Whether this content was loaded before: asked once, as soon as its hash is known."""
+
+    def __init__(self, sessions: sessionmaker[Session], raw: RawFile) -> None:
+        self._sessions, self._raw = sessions, raw
+        self._asked = False
+        self._row: IngestedFileRow | None = None
+
+    @property
+    def row(self) -> IngestedFileRow:
+        assert self._row is not None
+        return self._row
+
+    def loaded(self, *, wait: bool = False) -> bool:
+        """True when a loaded (or superseded) delivery has this hash; waits only if told."""
+        if not self._asked and (wait or self._raw.digest.done()):
+            self._asked = True
+            with self._sessions() as session:
+                self._row = find_delivery(session, self._raw.sha256)
+        return self._row is not None and self._row.status != REJECTED
 
 
 def _refuse_errors(parsed: ParsedFile) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -38,33 +38,52 @@ class ParsedFile:
     commitments: tuple[CommitmentDay, ...] = ()
 
 
-def parse_file(source: SourceFile, *, rules: AllocationRules, limits: IngestLimits) -> ParsedFile:
+class ParseCancelled(Exception):
+    """The caller's `cancelled` answered True between two batches: the parse stopped."""
+
+
+def _never() -> bool:
+    return False
+
+
+def parse_file(
+    source: SourceFile,
+    *,
+    rules: AllocationRules,
+    limits: IngestLimits,
+    cancelled: Callable[[], bool] = _never,
+) -> ParsedFile:
     """Stream, validate, allocate and aggregate; raises FocusIngestError for file-level faults.
 
     CSV is first read assuming no newline inside a quoted value (the fast parser); any bad line
     means the file may hold one, and it is read again allowing them, so only lines that are
-    bad either way are reported.
+    bad either way are reported. `cancelled` is asked after every batch (ParseCancelled).
     """
     if source.kind == "parquet":
-        return _parse(source, rules, limits, multiline=True)
+        return _parse(source, rules, limits, cancelled, multiline=True)
     try:
-        parsed = _parse(source, rules, limits, multiline=False)
+        parsed = _parse(source, rules, limits, cancelled, multiline=False)
     except MalformedFile:
-        return _parse(source, rules, limits, multiline=True)
+        return _parse(source, rules, limits, cancelled, multiline=True)
     if any(finding.code == "malformed_line" for finding in parsed.report.errors):
-        return _parse(source, rules, limits, multiline=True)
+        return _parse(source, rules, limits, cancelled, multiline=True)
     return parsed
 
 
 def _parse(
-    source: SourceFile, rules: AllocationRules, limits: IngestLimits, *, multiline: bool
+    source: SourceFile,
+    rules: AllocationRules,
+    limits: IngestLimits,
+    cancelled: Callable[[], bool],
+    *,
+    multiline: bool,
 ) -> ParsedFile:
     opened = open_batches(source, limits=limits, multiline=multiline)
     findings = Findings(limits.max_findings)
     _check_columns(opened.columns, findings)
     normaliser = Normaliser(rules, findings)
     aggregator, commitments = DailyAggregator(), CommitmentAggregator()
-    rows = _stream(opened, normaliser, aggregator, commitments)
+    rows = _stream(opened, normaliser, aggregator, commitments, cancelled)
     _file_findings(opened, normaliser, findings)
     costs = _decode(aggregator.result(), normaliser)
     days = decoded_days(
@@ -92,6 +111,7 @@ def _stream(
     normaliser: Normaliser,
     aggregator: DailyAggregator,
     commitments: CommitmentAggregator,
+    cancelled: Callable[[], bool],
 ) -> int:
     rows = 0
     try:
@@ -101,8 +121,12 @@ def _stream(
             if coded.commitments is not None:
                 commitments.add(coded.commitments)
             rows += batch.num_rows
+            if cancelled():
+                raise ParseCancelled
     except (pa.ArrowInvalid, OSError) as error:
         raise MalformedFile(f"the file could not be read after row {rows:,}: {error}") from None
+    finally:
+        opened.close()  # stops the read-ahead thread when the stream ends early
     return rows
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -17,10 +19,14 @@ from data.connectors.focus.columns import ColumnMap, map_columns, wanted_columns
 from data.connectors.focus.errors import TooManyRows, UnsupportedContent
 from data.connectors.focus.limits import IngestLimits
 from data.connectors.focus.source import SourceFile
+from data.connectors.focus.values import prepared
+
+MONEY_COLUMNS = ("BilledCost", "EffectiveCost", "ListCost")
 
 NULL_SPELLINGS = ("", "NULL", "null", "Null")
 _HEADER_BYTES = 1024 * 1024
 _CSV_BLOCK_BYTES = 16 * 1024 * 1024
+_READ_AHEAD_BATCHES = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +44,12 @@ class OpenedFile:
     columns: ColumnMap
     batches: Iterator[pa.RecordBatch]
     bad_lines: list[BadLine]
+
+    def close(self) -> None:
+        """Stop reading (and the read-ahead thread) when the stream is left early."""
+        close = getattr(self.batches, "close", None)
+        if close is not None:
+            close()
 
 
 def open_batches(source: SourceFile, *, limits: IngestLimits, multiline: bool = True) -> OpenedFile:
@@ -78,7 +90,7 @@ def _open_csv(source: SourceFile, limits: IngestLimits, multiline: bool) -> Open
             strings_can_be_null=True,
         ),
     )
-    batches = _capped(_renamed(reader, columns), limits.max_rows)
+    batches = _capped(_read_ahead(_prepared(_renamed(reader, columns))), limits.max_rows)
     return OpenedFile(columns, batches, bad_lines)
 
 
@@ -129,8 +141,60 @@ def _open_parquet(source: SourceFile, limits: IngestLimits) -> OpenedFile:
         columns.source_by_name[name] for name in wanted_columns() if name in columns.source_by_name
     ]
     stream = parquet.iter_batches(batch_size=limits.batch_rows, columns=cells)
-    batches = _capped(_as_strings(_renamed(stream, columns)), limits.max_rows)
+    batches = _capped(
+        _read_ahead(_prepared(_as_strings(_renamed(stream, columns)))), limits.max_rows
+    )
     return OpenedFile(columns, batches, [])
+
+
+def _read_ahead(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Parse the next batches in a thread while the caller normalises this one.
+
+    Arrow releases the GIL while it splits and converts a block, so on two cores the CSV
+    parse (~0.9 s CPU per million 388-byte rows) overlaps the Python-side work instead of
+    adding to it. Errors surface here, in order; closing the stream stops the thread.
+    """
+    ready: queue.Queue[tuple[pa.RecordBatch | None, BaseException | None]] = queue.Queue(
+        _READ_AHEAD_BATCHES
+    )
+    stop = threading.Event()
+
+    def put(item: tuple[pa.RecordBatch | None, BaseException | None]) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                if not put((batch, None)):
+                    return
+            put((None, None))
+        except BaseException as error:  # re-raised in the consumer, where it is handled
+            put((None, error))
+
+    thread = threading.Thread(target=produce, name="focus-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            batch, error = ready.get()
+            if error is not None:
+                raise error
+            if batch is None:
+                return
+            yield batch
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _prepared(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    for batch in batches:
+        yield prepared(batch, MONEY_COLUMNS)
 
 
 def _renamed(batches: Iterator[pa.RecordBatch], columns: ColumnMap) -> Iterator[pa.RecordBatch]:

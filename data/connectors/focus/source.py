@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 import zlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,8 +28,13 @@ class SourceFile:
 
     name: str
     content: pa.Buffer
-    sha256: str
+    digest: Future[str]
     kind: Kind
+
+    @property
+    def sha256(self) -> str:
+        """The content hash (waits for the background hashing to finish)."""
+        return self.digest.result()
 
     @property
     def size_bytes(self) -> int:
@@ -45,13 +52,35 @@ class RawFile:
 
     name: str
     content: pa.Buffer
-    sha256: str
+    digest: Future[str]
+
+    @property
+    def sha256(self) -> str:
+        """The content hash (waits for the background hashing to finish)."""
+        return self.digest.result()
 
 
 def read_raw(path_or_bytes: str | Path | bytes, *, name: str | None) -> RawFile:
-    """Map a path (or wrap bytes) and hash it; the hash identifies the delivery."""
+    """Map a path (or wrap bytes) and start hashing it; the hash identifies the delivery.
+
+    SHA-256 runs in a thread while the caller parses: hashlib releases the GIL on large
+    buffers, so on two cores the hash (~0.3 s per 388 MB) costs no wall time.
+    """
     content, default_name = _buffer(path_or_bytes)
-    return RawFile(name or default_name, content, hashlib.sha256(memoryview(content)).hexdigest())
+    return RawFile(name or default_name, content, _hashing(content))
+
+
+def _hashing(content: pa.Buffer) -> Future[str]:
+    digest: Future[str] = Future()
+
+    def run() -> None:
+        try:
+            digest.set_result(hashlib.sha256(memoryview(content)).hexdigest())
+        except BaseException as error:  # handed to whoever waits for the hash
+            digest.set_exception(error)
+
+    threading.Thread(target=run, name="focus-sha256", daemon=True).start()
+    return digest
 
 
 def inspect(raw: RawFile, *, limits: IngestLimits) -> SourceFile:
@@ -65,7 +94,7 @@ def inspect(raw: RawFile, *, limits: IngestLimits) -> SourceFile:
             check_utf8(lambda: _chunks(view))
     elif kind == "csv.gz":
         check_utf8(lambda: _gunzip(view, limits.max_text_bytes))
-    return SourceFile(raw.name, raw.content, raw.sha256, kind)
+    return SourceFile(raw.name, raw.content, raw.digest, kind)
 
 
 def check_utf8(chunks: Callable[[], Iterator[bytes]]) -> None:

@@ -29,8 +29,11 @@ def is_null_text(value: str) -> bool:
 
 
 def encode(column: pa.Array | pa.ChunkedArray) -> tuple[IntArray, list[str]]:
-    """Dictionary-encode: row → index into the distinct values (-1 where null)."""
-    encoded = pc.dictionary_encode(column)
+    """Dictionary-encode: row → index into the distinct values (-1 where null).
+
+    A column the reader already encoded (`prepared`) is used as it is.
+    """
+    encoded = column if pa.types.is_dictionary(column.type) else pc.dictionary_encode(column)
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.combine_chunks()
     indices = pc.fill_null(encoded.indices, _MISSING).to_numpy(zero_copy_only=False)
@@ -96,9 +99,12 @@ def parse_timestamp(text: str) -> int | None:
 def money(column: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, BoolArray]:
     """Exact decimals and a mask of the rows whose text is not a plain number (those become 0).
 
-    The fast path is one Arrow cast; only a failing batch pays for the per-row regex.
+    The fast path is one Arrow cast (done ahead by the reader: `prepared`); only a failing
+    batch pays for the per-row regex.
     """
     array = _combined(column)
+    if pa.types.is_decimal(array.type):
+        return array, np.zeros(len(array), dtype=np.bool_)
     exact = _cast(array)
     if exact is None:
         array = _nullify_spellings(array)
@@ -116,6 +122,24 @@ def money(column: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, BoolArray]:
         exact = _cast(pc.if_else(pa.array(~invalid), cleaned, pa.scalar(None, pa.string())))
     assert exact is not None
     return exact, invalid
+
+
+def prepared(batch: pa.RecordBatch, money_columns: tuple[str, ...]) -> pa.RecordBatch:
+    """The pure-Arrow share of the normaliser's work on a batch, done wherever it runs: money
+    columns cast to exact decimals (left as text when the cast fails: the normaliser then
+    finds the bad rows) and every other column dictionary-encoded. Arrow releases the GIL
+    here, so the reader's thread does it while the normaliser works on the previous batch.
+    """
+    arrays = []
+    for name, column in zip(batch.schema.names, batch.columns, strict=True):
+        if not pa.types.is_string(column.type):
+            arrays.append(column)
+        elif name in money_columns:
+            exact = _cast(column)
+            arrays.append(column if exact is None else exact)
+        else:
+            arrays.append(pc.dictionary_encode(column))
+    return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
 
 
 def _cast(array: pa.Array) -> pa.Array | None:
