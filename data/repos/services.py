@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from data.errors import NotFound
@@ -176,3 +176,23 @@ def _config_row(
         valid_to=None,
         created_by=actor,
     )
+
+
+def config_history(
+    session: Session, service_ids: Collection[int], *, start: datetime, end: datetime
+) -> dict[int, list[tuple[datetime, CapacityConfig]]]:
+    """Each service's configs in force at some time in [start, end), oldest first, with the
+    moment each took effect (what a bill for those hours was charged on)."""
+    rows = session.scalars(
+        select(CapacityConfigRow)
+        .where(
+            CapacityConfigRow.service_id.in_(sorted(set(service_ids))),
+            CapacityConfigRow.valid_from < end,
+            or_(CapacityConfigRow.valid_to.is_(None), CapacityConfigRow.valid_to > start),
+        )
+        .order_by(CapacityConfigRow.service_id, CapacityConfigRow.valid_from)
+    )
+    history: dict[int, list[tuple[datetime, CapacityConfig]]] = {}
+    for row in rows:
+        history.setdefault(row.service_id, []).append((row.valid_from, to_config(row)))
+    return history
