@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from data import budget_checks
 from data.connectors.billing_api import (
     CREDENTIALS_INVALID,
     BillingApiClient,
@@ -18,6 +19,7 @@ from data.connectors.billing_api import (
     ingest_period,
 )
 from data.connectors.demo.live import extend_demo_usage
+from data.connectors.demo.live_costs import refresh_demo_costs
 from data.connectors.focus import AllocationRules, FocusIngestError, ingest_directory
 from data.connectors.prometheus import CollectReport, TelemetryError
 from data.connectors.prometheus import collect_usage as collect_usage_from
@@ -72,13 +74,29 @@ def refresh_costs(ctx: JobContext, window: Window) -> int:
     """New FOCUS files in TIGHTROPE_BILLING_DIRECTORY (each file once), then, when
     TIGHTROPE_BILLING_API_URL is set, every billing period the window touches from the billing
     REST API (the open month is restated as it grows; unchanged content is a no-op). Either
-    source alone may be configured. Rows = cost rows loaded; a rejected file or a failed pull
-    fails the run (listed in the error) after everything good is loaded."""
+    source alone may be configured; with neither, a demo database gets its month-to-date FOCUS
+    export restated from the stored usage (data.connectors.demo.live_costs). Rows = cost rows
+    loaded; a rejected file or a failed pull fails the run (listed in the error) after
+    everything good is loaded."""
+    settings = ctx.settings
+    if settings.billing_directory is None and not settings.billing_api_url:
+        return _from_demo(ctx, window)
     rows, problems = _from_directory(ctx, window)
     api_rows, api_problems = _from_billing_api(ctx, window)
     if problems or api_problems:
         raise DataError("; ".join(api_problems + problems)[:500])  # credentials first
     return rows + api_rows
+
+
+def _from_demo(ctx: JobContext, window: Window) -> int:
+    settings = ctx.settings
+    return refresh_demo_costs(
+        ctx.sessions,
+        ctx.catalog,
+        seed=settings.demo_seed,
+        n_services=settings.demo_services,
+        until=window.end,
+    )
 
 
 def _from_directory(ctx: JobContext, window: Window) -> tuple[int, list[str]]:
@@ -136,6 +154,18 @@ def recompute_recommendations(ctx: JobContext, window: Window) -> int:
     return report.saved.created + report.saved.updated
 
 
+def check_budgets(ctx: JobContext, window: Window) -> int:
+    """This month's budgets against month-to-date cost and forecast; rows = alerts that are new
+    or changed (data.budget_checks)."""
+    return budget_checks.check_budgets(ctx.sessions, now=window.end)
+
+
+def detect_anomalies(ctx: JobContext, window: Window) -> int:
+    """Robust-z cost anomalies over the last charged week (restated days are judged again);
+    rows = anomalies inserted, changed or cleared (data.budget_checks)."""
+    return budget_checks.detect_anomalies(ctx.sessions, now=window.end)
+
+
 def expire_stale_recommendations(ctx: JobContext, window: Window) -> int:
     """Open recommendations of services whose usage stopped expire (data.workflow.expire)."""
     stale_after = timedelta(days=ctx.settings.stale_recommendation_days)
@@ -143,11 +173,14 @@ def expire_stale_recommendations(ctx: JobContext, window: Window) -> int:
 
 
 def default_jobs(refresh_interval_minutes: int) -> tuple[Job, ...]:
-    """The jobs in the order they run when due together (usage before recompute)."""
+    """The jobs in the order they run when due together: usage before the demo's costs (which
+    are priced from it) and recompute, costs before budgets and anomalies."""
     every = refresh_interval_minutes
     return (
-        Job("refresh_costs", refresh_costs, every, timedelta(days=1), "billing files and API"),
         Job("collect_usage", collect_usage, every, timedelta(days=1), "usage since the last run"),
+        Job("refresh_costs", refresh_costs, every, timedelta(days=1), "billing files and API"),
         Job("recompute", recompute_recommendations, every, timedelta(hours=1), "recommendations"),
+        Job("check_budgets", check_budgets, every, timedelta(hours=1), "budget alerts"),
+        Job("detect_anomalies", detect_anomalies, every, timedelta(hours=1), "cost anomalies"),
         Job("expire_stale", expire_stale_recommendations, every, timedelta(hours=1), "expiry"),
     )

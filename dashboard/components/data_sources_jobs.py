@@ -28,16 +28,21 @@ from data.repos.job_status import JobStatus
 # import jobs (layers contract), so names are repeated here; a job the ledger knows beyond
 # these is still listed under its own name.
 JOB_LABELS = {
-    "refresh_costs": "Refresh costs",
     "collect_usage": "Collect usage",
+    "refresh_costs": "Refresh costs",
     "recompute": "Recompute recommendations",
+    "check_budgets": "Check budgets",
+    "detect_anomalies": "Detect cost anomalies",
     "expire_stale": "Expire stale recommendations",
 }
 JOB_HELP = {
-    "refresh_costs": "New FOCUS files from the billing directory, each once.",
     "collect_usage": "Hourly usage since the last run: from Prometheus when configured, "
     "else the demo fleet's live feed.",
+    "refresh_costs": "New FOCUS files from the billing directory (each once) and the billing "
+    "API's open months; on the demo fleet, its month-to-date export restated.",
     "recompute": "Every rule for every service on the newest usage.",
+    "check_budgets": "This month's budgets against month-to-date cost and forecast.",
+    "detect_anomalies": "Robust z-score anomalies on each service's daily cost, last week.",
     "expire_stale": "Open recommendations of services whose usage stopped expire.",
 }
 QUEUED_HINT = "the sidecar picks it up within a minute"
@@ -54,9 +59,11 @@ class RunFeedback:
 
 
 JOB_SHORT_LABELS = {
-    "refresh_costs": "Refresh costs",
     "collect_usage": "Collect usage",
+    "refresh_costs": "Refresh costs",
     "recompute": "Recompute",
+    "check_budgets": "Budgets",
+    "detect_anomalies": "Anomalies",
     "expire_stale": "Expire stale",
 }
 

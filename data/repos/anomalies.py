@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,7 +21,7 @@ from engine.anomalies import Anomaly, Driver
 from engine.usage import FloatArray
 
 SeriesKey = tuple[int, str]  # service id, billing currency
-_TARGET = cast(TargetType, "cost_anomaly")  # audit.TargetType lists workflow targets only
+_TARGET: TargetType = "cost_anomaly"
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from data.models import AuditEventRow, RecommendationRow
 
-TargetType = Literal["recommendation", "config_change"]
+TargetType = Literal["recommendation", "config_change", "budget", "cost_anomaly"]
 
 
 def record_event(

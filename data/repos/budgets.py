@@ -20,9 +20,7 @@ ScopeType = Literal["team", "service"]
 SCOPE_TYPES: tuple[ScopeType, ...] = ("team", "service")
 MAX_AMOUNT = Decimal("1e12")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
-# audit.TargetType lists the recommendation workflow's targets only; budgets are audited the
-# same way (the column is free text), so name the target explicitly here.
-_TARGET = cast(TargetType, "budget")
+_TARGET: TargetType = "budget"
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,9 +12,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from streamlit.testing.v1 import AppTest
 
+from dashboard.components.data_sources_jobs import JOB_HELP, JOB_LABELS, JOB_SHORT_LABELS
 from data.db import make_engine, make_sessions
 from data.models import CostDailyRow, IngestedFileRow, JobRequestRow, JobRunRow, RecommendationRow
 from data.settings import Settings
+from jobs.definitions import default_jobs
 from tests.connectors.focus.builders import COLUMNS_1_2, csv_bytes, focus_row
 from tests.dashboard.conftest import APP_PATH
 
@@ -90,9 +92,11 @@ def test_an_empty_database_lists_every_job_as_never_run(db: sessionmaker[Session
     assert at.title[0].value == "Data sources"
     jobs = _table(at, "freshness")
     assert jobs["job"].tolist() == [
-        "Refresh costs",
         "Collect usage",
+        "Refresh costs",
         "Recompute recommendations",
+        "Check budgets",
+        "Detect cost anomalies",
         "Expire stale recommendations",
     ]
     assert set(jobs["freshness"]) == {"○ Never"}
@@ -112,7 +116,7 @@ def test_job_runs_show_freshness_rows_and_the_last_error(db: sessionmaker[Sessio
     assert recompute["freshness"] == "⚠ Stale"
     assert "TelemetryError: refused" in recompute["last_error"]
     assert recompute["last_run"].startswith("failed")
-    assert at.metric[0].value == "1 of 4"
+    assert at.metric[0].value == "1 of 6"
 
 
 def test_run_now_queues_one_request_and_a_second_click_says_already_queued(
@@ -262,3 +266,9 @@ def test_a_viewer_cannot_queue_a_run(
 
     assert at.button(key="ds_run_recompute").disabled
     assert _count(db, JobRequestRow) == 0
+
+
+def test_the_page_lists_the_sidecars_jobs_in_run_order() -> None:
+    # The dashboard may not import jobs (layers contract): this keeps its copy of the names true.
+    assert list(JOB_LABELS) == [job.name for job in default_jobs(60)]
+    assert set(JOB_HELP) == set(JOB_SHORT_LABELS) == set(JOB_LABELS)

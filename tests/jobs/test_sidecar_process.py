@@ -27,7 +27,10 @@ from data.settings import Settings
 REPO_ROOT = Path(__file__).resolve().parents[2]
 END = datetime(2026, 11, 20, tzinfo=UTC)
 SEED, SERVICES = 7, 6
-JOBS = ("refresh_costs", "collect_usage", "recompute", "expire_stale")
+JOBS = (
+    "collect_usage", "refresh_costs", "recompute", "check_budgets", "detect_anomalies",
+    "expire_stale",
+)  # fmt: skip
 
 
 @pytest.fixture
@@ -84,6 +87,8 @@ def test_sidecar_catches_up_recomputes_and_stops_on_sigterm(seeded_url: str) -> 
     assert {run.job: run.status for run in runs} == dict.fromkeys(JOBS, "success")
     collect = next(run for run in runs if run.job == "collect_usage")
     assert collect.rows > 0  # the demo was days behind the wall clock
+    costs = next(run for run in runs if run.job == "refresh_costs")
+    assert costs.rows > 0  # … and so were its costs, priced from that usage
     assert '"message": "signal SIGTERM: shutting the scheduler down"' in output
     rows = _sample(metrics, 'tightrope_job_rows_total{job="collect_usage"}')
     assert rows == collect.rows

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from data.connectors.demo.budgets import seed_budgets
 from data.connectors.demo.costs import (
     TaggedCost,
     service_daily_costs,
@@ -164,7 +165,8 @@ def _generate(
 def _write(
     session: Session, generated: _Generated, *, start: datetime, end: datetime, actor: str
 ) -> tuple[int, int]:
-    """Services, their configs (valid since the window starts), usage, then the FOCUS costs."""
+    """Services, their configs (valid since the window starts), usage, the FOCUS costs, then a
+    budget per team."""
     services = add_services(session, [service.draft for service in generated.fleet], now=start)
     usage_rows = 0
     for added, demo, window in zip(services, generated.fleet, generated.usage, strict=True):
@@ -175,4 +177,5 @@ def _write(
         load_parsed(session, parsed, source=COST_SOURCE, now=end).cost_rows
         for parsed in generated.focus_files
     )
+    seed_budgets(session, month=end.date(), actor=actor, now=end)  # sized from those costs
     return usage_rows, cost_rows
