@@ -96,6 +96,19 @@ def finish_request(session: Session, request_id: int, *, ok: bool, now: datetime
     row.finished_at = now
 
 
+def abandon_stale_claims(session: Session, *, now: datetime, claimed_before: datetime) -> int:
+    """Close as failed every request claimed before `claimed_before` and never finished — its
+    sidecar died mid-run — so the job can be queued again; returns how many. (Not re-queued:
+    a job that kills its sidecar would otherwise be retried forever.)"""
+    result = session.execute(
+        update(JobRequestRow)
+        .where(JobRequestRow.status == CLAIMED, JobRequestRow.claimed_at < claimed_before)
+        .values(status=FAILED, finished_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def pending_requests(session: Session) -> list[JobRequest]:
     """Every request no sidecar has claimed yet, oldest first."""
     query = select(*_COLUMNS).where(JobRequestRow.status == PENDING).order_by(JobRequestRow.id)

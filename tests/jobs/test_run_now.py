@@ -8,12 +8,12 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.catalog import load_catalog
-from data.models import JobRunRow
-from data.repos.job_requests import pending_requests, request_run
+from data.models import JobRequestRow, JobRunRow
+from data.repos.job_requests import claim_pending, pending_requests, request_run
 from data.settings import Settings
 from jobs.context import JobContext
 from jobs.definitions import Job
-from jobs.requests import run_requested
+from jobs.requests import CLAIM_TIMEOUT, run_requested
 from jobs.runner import run_job
 from jobs.runs import Window
 
@@ -67,3 +67,25 @@ def test_a_request_for_an_unknown_job_is_finished_as_failed(
     assert [r.status for r in results] == ["failed"]
     with sessions() as session:
         assert pending_requests(session) == []
+
+
+def test_a_claim_whose_sidecar_died_is_closed_so_the_job_can_be_queued_again(
+    settings: Settings, db_engine: Engine, sessions: sessionmaker[Session]
+) -> None:
+    stale_at = T0 - CLAIM_TIMEOUT - timedelta(minutes=1)
+    with sessions.begin() as session:
+        lost = request_run(session, "probe", actor="ana", now=stale_at)
+        claim_pending(session, now=stale_at)  # … and that sidecar was killed mid-run
+        recent = request_run(session, "other", actor="ana", now=T0 - timedelta(minutes=5))
+        claim_pending(session, now=T0 - timedelta(minutes=5))  # still running elsewhere
+
+    run_requested(_ctx(settings, db_engine, sessions), [])
+    with sessions.begin() as session:
+        queued_again = request_run(session, "probe", actor="bo", now=T0)
+
+    with sessions() as session:
+        states = {r.id: r.status for r in session.scalars(select(JobRequestRow))}
+    assert states[lost] == "failed"
+    assert states[recent] == "claimed"
+    assert queued_again not in (lost, recent)
+    assert states[queued_again] == "pending"
