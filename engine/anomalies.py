@@ -9,6 +9,11 @@ deviation's normal-consistency factor); when that is 0 too the baseline is const
 change gets |z| = Z_CAP. Days without data are NaN and ignored; fewer than `min_history_days`
 known days before t means no verdict. The same rule on each category's own baseline says
 which categories moved with the jump (the drivers).
+
+Weekly seasonality: a dev service that stops at weekends is not an anomaly every Saturday. So a
+day must also break from the median of the same weekday in the window (`seasonal_period_days`,
+with at least two such days known), on the same scale; the reported baseline is that same-
+weekday median and the reported z the weaker of the two. Only what both call unusual is.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ class AnomalyPolicy:
     min_change_pct: float = 10.0
     min_delta_cost: float = 0.0  # in the series' billing currency
     driver_share_pct: float = 80.0  # drivers listed until they explain this much of the change
+    seasonal_period_days: int = 7  # 0: no same-weekday check (needs window ≥ 2 periods)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,10 +77,12 @@ class Anomaly:
 @dataclass(frozen=True, slots=True)
 class RobustScores:
     """Per series × evaluated day: baseline median (billing currency) and robust z (NaN = no
-    verdict)."""
+    verdict); the same against the same-weekday median (all NaN without the seasonal check)."""
 
     baseline_cost: FloatArray
     robust_z: FloatArray
+    seasonal_baseline_cost: FloatArray
+    seasonal_z: FloatArray
 
 
 def robust_scores(daily_cost: FloatArray, *, first_day: int, policy: AnomalyPolicy) -> RobustScores:
@@ -82,7 +90,7 @@ def robust_scores(daily_cost: FloatArray, *, first_day: int, policy: AnomalyPoli
     window = policy.window_days
     if first_day >= daily_cost.shape[1]:
         empty = np.empty((daily_cost.shape[0], 0))
-        return RobustScores(baseline_cost=empty, robust_z=empty.copy())
+        return RobustScores(empty, empty.copy(), empty.copy(), empty.copy())
     if first_day < window:
         raise ValueError(f"first_day must leave {window} days of history before it")
     history = daily_cost[:, first_day - window : -1]
@@ -95,9 +103,27 @@ def robust_scores(daily_cost: FloatArray, *, first_day: int, policy: AnomalyPoli
         mad = np.nanmedian(spread, axis=2)
         mean_ad = np.nanmean(spread, axis=2)
     known = np.count_nonzero(~np.isnan(windows), axis=2)
+    no_verdict = (known < policy.min_history_days) | np.isnan(today)
     z = _z(today - median, mad, mean_ad)
-    z[(known < policy.min_history_days) | np.isnan(today)] = np.nan
-    return RobustScores(baseline_cost=median, robust_z=z)
+    z[no_verdict] = np.nan
+    seasonal = _same_weekday_median(windows, policy)
+    seasonal_z = _z(today - seasonal, mad, mean_ad)
+    seasonal_z[no_verdict | np.isnan(seasonal)] = np.nan
+    return RobustScores(median, z, seasonal, seasonal_z)
+
+
+def _same_weekday_median(windows: FloatArray, policy: AnomalyPolicy) -> FloatArray:
+    """Median of the window days one, two … periods before each evaluated day (window day k is
+    day t − window + k, so those are k ≡ 0 mod period); NaN with fewer than two known."""
+    period = policy.seasonal_period_days
+    if period <= 0 or policy.window_days < 2 * period:
+        return np.full(windows.shape[:2], np.nan)
+    same = windows[..., (policy.window_days % period) :: period]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        median = np.nanmedian(same, axis=2)
+    median[np.count_nonzero(~np.isnan(same), axis=2) < 2] = np.nan
+    return median
 
 
 def detect(
@@ -110,7 +136,7 @@ def detect(
     """Anomalies on days `first_day`… of `cost_by_category` (series × categories × days,
     billing currency per day, NaN = no data that day), each with the categories that drove it."""
     total = _total(cost_by_category)
-    scores = robust_scores(total, first_day=first_day, policy=policy)
+    scores = _combined(robust_scores(total, first_day=first_day, policy=policy))
     today = total[:, first_day:]
     delta = today - scores.baseline_cost
     with np.errstate(invalid="ignore"):
@@ -167,6 +193,19 @@ def drivers(
         if sum(d.share_pct for d in found) >= policy.driver_share_pct:
             break
     return tuple(found)
+
+
+def _combined(scores: RobustScores) -> RobustScores:
+    """Where the same-weekday check ran: its baseline, and the weaker z of the two (0 when they
+    disagree on the direction) — a day is flagged only when both find it unusual."""
+    weekly = ~np.isnan(scores.seasonal_z)
+    agree = np.sign(scores.robust_z) == np.sign(scores.seasonal_z)
+    weaker = np.where(
+        np.abs(scores.seasonal_z) < np.abs(scores.robust_z), scores.seasonal_z, scores.robust_z
+    )
+    z = np.where(weekly, np.where(agree, weaker, 0.0), scores.robust_z)
+    baseline = np.where(weekly, scores.seasonal_baseline_cost, scores.baseline_cost)
+    return RobustScores(baseline, z, scores.seasonal_baseline_cost, scores.seasonal_z)
 
 
 def _direction(delta: float) -> Direction:

@@ -166,3 +166,34 @@ def test_drivers_explain_at_least_the_required_share(series: np.ndarray) -> None
         shares = [d.share_pct for d in anomaly.drivers]
         assert not shares or sum(shares) >= POLICY.driver_share_pct - 1e-9 or len(shares) == 2
         assert all(s > 0 for s in shares)
+
+
+WEEKLY = AnomalyPolicy(window_days=28, min_history_days=14)
+
+
+def _weekdays_only(weeks: int, *, weekday_usd: float = 10.0) -> np.ndarray:
+    """A dev service that stops at weekends: about weekday_usd Monday–Friday (a cent or two of
+    drift, as real bills have), 0.10 on days 5 and 6 (its disk)."""
+    days = np.arange(7 * weeks)
+    return np.where(days % 7 < 5, weekday_usd + 0.01 * (days % 3), 0.10)
+
+
+def test_a_weekend_stop_that_happens_every_week_is_not_an_anomaly() -> None:
+    series = _weekdays_only(6)
+
+    found = detect(_cube(series.tolist()), CATEGORIES[:1], first_day=28, policy=WEEKLY)
+
+    # Against the 28-day median alone every Saturday and Sunday would be a drop (MAD ≈ 1 cent).
+    plain = robust_scores(series[None, :], first_day=28, policy=WEEKLY).robust_z
+    assert np.nanmin(plain) < -100
+    assert found == ()
+
+
+def test_a_spike_on_a_usual_weekend_day_is_still_found_against_that_weekday() -> None:
+    series = _weekdays_only(6)
+    series[-2] = 30.0  # a Saturday left running at three times a weekday's cost
+
+    (anomaly,) = detect(_cube(series.tolist()), CATEGORIES[:1], first_day=28, policy=WEEKLY)
+
+    assert (anomaly.day, anomaly.direction) == (len(series) - 2, "spike")
+    assert anomaly.baseline_cost == pytest.approx(0.10)  # the four Saturdays before it
