@@ -17,8 +17,14 @@ Role = Literal["viewer", "analyst", "approver", "admin"]
 class Settings(BaseSettings):
     """Every knob Tightrope reads from its environment; see README "Configuration"."""
 
+    # hide_input_in_errors: a bad value never reaches a log or a traceback, since a URL may
+    # carry a password and a key may have been pasted into the wrong variable.
     model_config = SettingsConfigDict(
-        env_prefix="TIGHTROPE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="TIGHTROPE_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        hide_input_in_errors=True,
     )
 
     database_url: str = Field(

@@ -27,6 +27,14 @@ def test_unsupported_database_url_is_refused() -> None:
         Settings(database_url="mysql://x", _env_file=None)
 
 
+def test_a_refused_url_is_not_echoed_with_its_password() -> None:
+    with pytest.raises(ValidationError) as refused:
+        Settings(database_url="mysql://admin:hunter2@db/x", _env_file=None)
+
+    assert "only sqlite" in str(refused.value)
+    assert "hunter2" not in str(refused.value)
+
+
 def test_discount_bounds_are_enforced() -> None:
     with pytest.raises(ValidationError):
         Settings(spot_discount_pct=120, _env_file=None)
