@@ -59,7 +59,10 @@ class RiskScores:
 
     def at(self, index: int) -> dict[str, int]:
         """One candidate's sub-scores by name."""
-        return {f.name: int(getattr(self, f.name)[index]) for f in fields(self)}
+        return {name: int(getattr(self, name)[index]) for name in _SUB_SCORES}
+
+
+_SUB_SCORES = tuple(f.name for f in fields(RiskScores))  # dataclasses.fields() is slow per call
 
 
 def risk_label(score: int) -> str:
