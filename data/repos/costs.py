@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -168,8 +168,12 @@ def _bulk_insert(session: Session, columns: dict[str, list[Any]]) -> None:
     dialect = connection.dialect
     for name, values in columns.items():
         processor = _COST_DAILY.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        if processor is not None:
+        if processor is None:
+            continue
+        if name in _MONEY_COLUMNS:  # mostly distinct, and a Decimal's hash is slow
             columns[name] = [None if value is None else processor(value) for value in values]
+        else:
+            columns[name] = _processed(values, processor)
     rows = list(zip(*columns.values(), strict=True))
     names = ", ".join(columns)
     if dialect.name == "postgresql":
@@ -179,6 +183,19 @@ def _bulk_insert(session: Session, columns: dict[str, list[Any]]) -> None:
     # Column names come from the fixed mapping above, never from input: no injection path.
     statement = f"INSERT INTO cost_daily ({names}) VALUES ({marks})"  # noqa: S608
     connection.exec_driver_sql(statement, rows)
+
+
+def _processed(values: list[Any], processor: Callable[[Any], Any]) -> list[Any]:
+    """processor(value) per row, computed once per distinct value: dates, billing periods,
+    currencies and categories repeat across tens of thousands of rows (a per-row call of a
+    TypeDecorator costs microseconds)."""
+    done: dict[Any, Any] = {None: None}
+    out = []
+    for value in values:
+        if value not in done:
+            done[value] = processor(value)
+        out.append(done[value])
+    return out
 
 
 def _copy(connection: Connection, names: str, rows: list[tuple[Any, ...]]) -> None:
@@ -196,4 +213,5 @@ def _copy(connection: Connection, names: str, rows: list[tuple[Any, ...]]) -> No
 
 
 _TEN_DECIMALS = Decimal("1e-10")
+_MONEY_COLUMNS = frozenset({"billed_cost", "effective_cost", "list_cost"})
 _COST_DAILY: Table = CostDailyRow.__table__  # type: ignore[assignment]
