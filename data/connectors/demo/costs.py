@@ -31,6 +31,12 @@ _OTHER_SHARE_OF_COMPUTE = 0.02
 _OTHER_USD_PER_DAY = 0.05
 # Charges nobody's tag claims, as a share of a provider's allocated monthly spend.
 # (category, share): a support plan, and shared NAT gateways and transit.
+# A few services now and then move far more data than usual (a backfill, a misrouted client):
+# the cost anomalies the Budgets page should find. Fixed per (service, date), so a restated
+# month reproduces them.
+_SURGE_SERVICES = 25  # one service in 25 …
+_SURGE_DAYS = 30  # … surges on about one day in 30 …
+_SURGE_FACTOR = 12.0  # … to 12× its networking cost
 _UNALLOCATED = (("Other", 0.03), ("Networking", 0.015))
 _SHARED_SUB_ACCOUNT = "shared-services"
 
@@ -52,6 +58,7 @@ def service_daily_costs(
     compute_effective = running.effective_usd_per_hour * running_hours
     storage = service.storage_gib * STORAGE_USD_PER_GIB_MONTH * window_hours / HOURS_PER_MONTH
     network = requests / 1e6 * service.network_usd_per_million_requests
+    network = network * _egress_surges(service.index, days)
     other = _OTHER_SHARE_OF_COMPUTE * compute_list + _OTHER_USD_PER_DAY * window_hours / 24
     by_category = {
         "Compute": (compute_list, compute_effective),
@@ -65,6 +72,15 @@ def service_daily_costs(
         for i, day in enumerate(days)
         for category, (lists, effectives) in by_category.items()
     ]
+
+
+def _egress_surges(index: int, days: list[date]) -> FloatArray:
+    """Networking multiplier per day: _SURGE_FACTOR on a service's surge days, else 1."""
+    if index % _SURGE_SERVICES != 3:
+        return np.ones(len(days))
+    ordinals = np.array([day.toordinal() for day in days], dtype=np.int64)
+    surge = (index * 7919 + ordinals * 104_729) % _SURGE_DAYS == 0
+    return np.where(surge, _SURGE_FACTOR, 1.0)
 
 
 def unallocated_costs(allocated: Sequence[DailyCost]) -> list[DailyCost]:
