@@ -60,16 +60,18 @@ def _kpi_cards(jobs: list[JobStatus], stale: StaleRecommendations) -> list[kpis.
         ),
         kpis.Kpi(
             "Usage as of",
-            f"{status.usage_hour:%b %d, %H:%M}" if status.usage_hour else "—",
-            delta=ago(usage_end, now=now) if usage_end else None,
+            f"{status.usage_hour:%b %d}" if status.usage_hour else "—",
+            delta=f"{status.usage_hour:%H:%M} UTC, {ago(usage_end, now=now)}"
+            if status.usage_hour and usage_end
+            else None,
             delta_color="off",
             delta_arrow="off",
             help="Start of the newest stored usage hour (UTC), across every source.",
         ),
         kpis.Kpi(
             "Costs as of",
-            f"{status.cost_date:%b %d, %Y}" if status.cost_date else "—",
-            help="The newest charged day, across every delivery.",
+            f"{status.cost_date:%b %d}" if status.cost_date else "—",
+            help="The newest charged day (UTC), across every delivery.",
         ),
         kpis.Kpi(
             "Stale recommendations",

@@ -38,7 +38,7 @@ def _kpi_cards(result: FleetKpis, rate: CurrencyRunRate | None) -> list[kpis.Kpi
     )
     cards: list[kpis.Kpi] = []
     if rate is None:
-        cards.append(kpis.Kpi("Monthly run-rate (effective)", "—", help="No cost in 30 days."))
+        cards.append(kpis.Kpi("Run-rate per month", "—", help="No cost in 30 days."))
         cards.append(kpis.Kpi("30-day change", "—"))
     else:
         change = rate.change_30d_pct
@@ -46,8 +46,8 @@ def _kpi_cards(result: FleetKpis, rate: CurrencyRunRate | None) -> list[kpis.Kpi
         delta_money = rate.effective_cost_last_30d - rate.effective_cost_prev_30d
         cards.append(
             kpis.Kpi(
-                "Monthly run-rate (effective)",
-                f"{formats.money_compact(rate.monthly_run_rate, currency)} /mo",
+                "Run-rate per month",
+                formats.money_compact(rate.monthly_run_rate, currency),
                 delta=None if change is None else f"{formats.signed_pct(change)} vs prior 30 d",
                 delta_color="inverse",
                 help=(

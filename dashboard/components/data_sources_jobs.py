@@ -58,22 +58,8 @@ class RunFeedback:
     message: str
 
 
-JOB_SHORT_LABELS = {
-    "collect_usage": "Collect usage",
-    "refresh_costs": "Refresh costs",
-    "recompute": "Recompute",
-    "check_budgets": "Budgets",
-    "detect_anomalies": "Anomalies",
-    "expire_stale": "Expire stale",
-}
-
-
 def label(job: str) -> str:
     return JOB_LABELS.get(job, job)
-
-
-def short_label(job: str) -> str:
-    return JOB_SHORT_LABELS.get(job, job)
 
 
 def next_run(status: JobStatus, *, interval: timedelta) -> datetime | None:
@@ -103,17 +89,18 @@ def jobs_frame(
                 ),
                 "last_success": ago(success.finished_at, now=now) if success else "never",
                 "last_run": f"{last.status}, {ago(last.started_at, now=now)}" if last else "—",
+                "rows": last.rows if last else None,
+                "duration_s": last.duration_s if last else None,
+                "next_run": _next_run_text(due, now),
                 "run_now": _queued(status, now),
+                "runs_24h": f"{status.runs_24h} ({status.failures_24h} failed)",
+                "data_up_to": when(success.window_end if success else None),
+                # Last: the only long text, so the figures stay in view on a laptop screen.
                 "last_error": (
                     f"{ago(error.started_at, now=now)}: {error.error or 'no message'}"
                     if error
                     else "—"
                 ),
-                "next_run": _next_run_text(due, now),
-                "rows": last.rows if last else None,
-                "duration_s": last.duration_s if last else None,
-                "runs_24h": f"{status.runs_24h} ({status.failures_24h} failed)",
-                "data_up_to": when(success.window_end if success else None),
             }
         )
     return pd.DataFrame(rows)
@@ -134,27 +121,34 @@ def show_jobs(
         hide_index=True,
         key="ds_jobs_table",
     )
-    refusal = actions.refusal("analyst", "running a job now")
-    cells = st.columns([1] + [2] * len(statuses) + [2], vertical_alignment="center")
-    cells[0].markdown("**Run now**")
-    for cell, status in zip(cells[1:], statuses, strict=False):
-        cell.button(
-            short_label(status.job),
-            key=f"ds_run_{status.job}",
-            icon=":material/play_arrow:",
-            help=refusal
-            or f"{JOB_HELP.get(status.job, label(status.job))} Run now queues it; {QUEUED_HINT}.",
-            disabled=refusal is not None,
-            on_click=_request,
-            args=(sessions, status.job),
-            width="stretch",
-        )
-    with cells[-1]:
-        export_button(
-            frame, label="Export jobs (CSV)", file_name="tightrope-jobs.csv", key="ds_jobs_export"
-        )
+    export_button(
+        frame, label="Export jobs (CSV)", file_name="tightrope-jobs.csv", key="ds_jobs_export"
+    )
+    _run_now_buttons(sessions, statuses)
     _show_feedback()
     _warn_when_unclaimed(statuses, now=now)
+
+
+def _run_now_buttons(sessions: sessionmaker[Session], statuses: Sequence[JobStatus]) -> None:
+    """One full-width "Run now" button per job, three to a row so every label stays readable."""
+    refusal = actions.refusal("analyst", "running a job now")
+    st.markdown("**Run now**")
+    per_row = 3
+    for first in range(0, len(statuses), per_row):
+        cells = st.columns(per_row)
+        for cell, status in zip(cells, statuses[first : first + per_row], strict=False):
+            cell.button(
+                label(status.job),
+                key=f"ds_run_{status.job}",
+                icon=":material/play_arrow:",
+                help=refusal
+                or f"{JOB_HELP.get(status.job, label(status.job))} Run now queues it; "
+                f"{QUEUED_HINT}.",
+                disabled=refusal is not None,
+                on_click=_request,
+                args=(sessions, status.job),
+                width="stretch",
+            )
 
 
 def _request(sessions: sessionmaker[Session], job: str) -> None:
@@ -229,7 +223,6 @@ _COLUMNS = {
     "last_success": st.column_config.TextColumn("Last success"),
     "last_run": st.column_config.TextColumn("Last run"),
     "run_now": st.column_config.TextColumn("Run now", help="A queued Run now request."),
-    "last_error": st.column_config.TextColumn("Last error", width="large"),
     "next_run": st.column_config.TextColumn(
         "Next run (expected)",
         help="Last successful window's end plus one refresh interval. Overdue: is the "
@@ -243,4 +236,5 @@ _COLUMNS = {
     "data_up_to": st.column_config.TextColumn(
         "Data up to", help="End of the window the last successful run processed."
     ),
+    "last_error": st.column_config.TextColumn("Last error", width="large"),
 }

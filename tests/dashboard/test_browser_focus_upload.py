@@ -37,7 +37,7 @@ DEMO_END = datetime(2026, 11, 26, tzinfo=UTC)
 VIEWPORT = {"width": 1600, "height": 2400}
 TIMEOUT_MS = 30_000
 FILE_NAME = "focus-1.2-upload-2026-11.csv"
-RUN_RATE = "Monthly run-rate (effective)"
+RUN_RATE = "Run-rate per month"
 # Five days of a service's compute, a new billing account (it restates nothing of the demo's).
 DAYS = 5
 USD_PER_DAY = "1250.00"
@@ -106,7 +106,7 @@ def run_rate_text(database: str) -> str:
         kpis = fleet.fleet_kpis(session, filters=Filters(), today=status.today)
     engine.dispose()
     (rate,) = kpis.run_rates
-    return f"{formats.money_compact(rate.monthly_run_rate, rate.billing_currency)} /mo"
+    return formats.money_compact(rate.monthly_run_rate, rate.billing_currency)
 
 
 def first_service_slug(database: str) -> str:

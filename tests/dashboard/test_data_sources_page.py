@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from streamlit.testing.v1 import AppTest
 
-from dashboard.components.data_sources_jobs import JOB_HELP, JOB_LABELS, JOB_SHORT_LABELS
+from dashboard.components.data_sources_jobs import JOB_HELP, JOB_LABELS
 from data.db import make_engine, make_sessions
 from data.models import CostDailyRow, IngestedFileRow, JobRequestRow, JobRunRow, RecommendationRow
 from data.settings import Settings
@@ -271,4 +271,4 @@ def test_a_viewer_cannot_queue_a_run(
 def test_the_page_lists_the_sidecars_jobs_in_run_order() -> None:
     # The dashboard may not import jobs (layers contract): this keeps its copy of the names true.
     assert list(JOB_LABELS) == [job.name for job in default_jobs(60)]
-    assert set(JOB_HELP) == set(JOB_SHORT_LABELS) == set(JOB_LABELS)
+    assert set(JOB_HELP) == set(JOB_LABELS)

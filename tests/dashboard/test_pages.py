@@ -56,7 +56,7 @@ def test_overview_shows_title_kpis_and_charts() -> None:
 
     assert at.title[0].value == "Overview"
     metrics = _metrics(at)
-    assert metrics["Monthly run-rate (effective)"] == ("$517 /mo", "+13.3 % vs prior 30 d")
+    assert metrics["Run-rate per month"] == ("$517", "+13.3 % vs prior 30 d")
     assert metrics["30-day change"][0] == "+13.3 %"
     assert metrics["Services"][0] == "3"
     assert metrics["Services breaching SLA (7 d)"] == ("1", "33.3 % of services")
@@ -91,7 +91,7 @@ def test_team_filter_changes_the_overview_numbers() -> None:
     at.multiselect(key="flt_teams").select("payments").run()
 
     metrics = _metrics(at)
-    assert metrics["Monthly run-rate (effective)"] == ("$304 /mo", "+25.0 % vs prior 30 d")
+    assert metrics["Run-rate per month"] == ("$304", "+25.0 % vs prior 30 d")
     assert metrics["Services"][0] == "1"
     assert "showing 1 of 3 services" in " ".join(i.value for i in at.sidebar.info)
 
