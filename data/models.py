@@ -107,7 +107,8 @@ class UsageHourlyRow(Base):
     cpu_used_mean_cores: Mapped[float] = mapped_column(Float)
     cpu_used_p95_cores: Mapped[float] = mapped_column(Float)
     memory_used_max_gib: Mapped[float] = mapped_column(Float)
-    requests_per_s: Mapped[float] = mapped_column(Float)
+    # NULL: the service has no request metrics (not "no requests": that is 0).
+    requests_per_s: Mapped[float | None] = mapped_column(Float)
     latency_p95_ms: Mapped[float | None] = mapped_column(Float)
     error_rate_pct: Mapped[float | None] = mapped_column(Float)
     source: Mapped[str] = mapped_column(String(40))

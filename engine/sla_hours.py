@@ -178,7 +178,11 @@ def _baselines(
 ) -> tuple[FloatArray, list[str]]:
     """Non-CPU latency per service-hour (engine.sla_latency.baseline_latency_ms's rule) and,
     per service, why latency is not modelled ("" when it is)."""
-    notes = ["" if math.isfinite(s) else "no traffic" for s in service_s.tolist()]
+    unmeasured = _any_per_row(~np.isnan(stack.rate))
+    notes = [
+        "" if math.isfinite(s) else ("no traffic" if seen else "no request metrics")
+        for s, seen in zip(service_s.tolist(), unmeasured, strict=True)
+    ]
     observed = _any_per_row(~np.isnan(stack.latency))
     notes = [
         n or ("" if seen else "no p95 latency observations")

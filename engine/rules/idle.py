@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 from engine.context import ServiceContext
@@ -25,7 +26,8 @@ DECOMMISSION_RISK = {"prod": 2, "staging": 1, "dev": 1}
 def idle(ctx: ServiceContext) -> Recommendation:
     """Decommission when, over the last 14 days, the p95 of hourly CPU utilization (p95 cores /
     capacity) is < 3 % and the p95 of requests/s is < 0.1 (Azure Advisor's idle rule, plus ~no
-    traffic). Proposed: 0 replicas, min_replicas 0; savings = the whole compute cost.
+    traffic). Without request metrics (NaN rates) CPU alone decides and the risk is one higher.
+    Proposed: 0 replicas, min_replicas 0; savings = the whole compute cost.
     """
     window = _last_days(ctx.usage, IDLE_DAYS)
     if ctx.config.replicas == 0:
@@ -37,11 +39,17 @@ def idle(ctx: ServiceContext) -> Recommendation:
             "idle", ctx, "not_enough_data", f"not enough data: {window.days:.1f} of 14 days"
         )
     cpu_p95 = nan_percentile(window.cpu_used_p95_cores / ctx.config.cpu_capacity_cores, 95.0)
-    requests_p95 = nan_percentile(window.requests_per_s, 95.0)
+    requests_p95 = nan_percentile(window.requests_per_s, 95.0)  # NaN: no request metrics
     if cpu_p95 >= IDLE_CPU_P95_UTILIZATION or requests_p95 >= IDLE_REQUESTS_P95_PER_S:
-        reason = f"in use: CPU p95 {100 * cpu_p95:.1f} %, requests p95 {requests_p95:.2f}/s"
+        reason = f"in use: CPU p95 {100 * cpu_p95:.1f} %, {_requests(requests_p95, decimals=2)}"
         return no_recommendation("idle", ctx, "not_applicable", reason)
     return _decommission(ctx, window, cpu_p95, requests_p95)
+
+
+def _requests(requests_p95: float, *, decimals: int) -> str:
+    if math.isnan(requests_p95):
+        return "requests/s not measured (no HTTP metrics): judged on CPU alone"
+    return f"requests p95 {requests_p95:.{decimals}f}/s"
 
 
 def _decommission(
@@ -50,10 +58,13 @@ def _decommission(
     proposed = replace(ctx.config, replicas=0, min_replicas=0)
     region, catalog = ctx.service.region, ctx.catalog
     verdict = evaluate(window, ctx.config, proposed, sla=ctx.service.sla, policy=ctx.policy)
-    why = f"idle 14 days: CPU p95 {100 * cpu_p95:.2f} % (< 3 %), requests p95 {requests_p95:.3f}/s"
+    requests = _requests(requests_p95, decimals=3)
+    why = f"idle 14 days: CPU p95 {100 * cpu_p95:.2f} % (< 3 %), {requests}"
     search = Search("idle", CandidateGrid.single(proposed), restart_needed=True, effort="medium")
     current = evaluate(window, ctx.config, ctx.config, sla=ctx.service.sla, policy=ctx.policy)
-    score = DECOMMISSION_RISK[ctx.service.environment]
+    # Unmeasured traffic is one more thing the owner must confirm before the service goes.
+    unmeasured = 1 if math.isnan(requests_p95) else 0
+    score = min(DECOMMISSION_RISK[ctx.service.environment] + unmeasured, 4)
     return Recommendation(
         kind="idle",
         outcome="recommend",

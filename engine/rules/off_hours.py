@@ -64,9 +64,9 @@ def recurring_idle(usage: UsageWindow, capacity_cores: float) -> np.ndarray:
     days = hours // HOURS_PER_DAY
     hour_of_week = ((days + _EPOCH_WEEKDAY) % 7) * HOURS_PER_DAY + hours % HOURS_PER_DAY
     requests_p95 = nan_percentile(usage.requests_per_s, 95.0)
-    idle = (usage.cpu_used_p95_cores / capacity_cores < IDLE_CPU_UTILIZATION) & (
-        usage.requests_per_s <= IDLE_REQUESTS_SHARE * requests_p95
-    )
+    idle = usage.cpu_used_p95_cores / capacity_cores < IDLE_CPU_UTILIZATION
+    if not np.isnan(requests_p95):  # without request metrics, CPU alone says "idle"
+        idle &= usage.requests_per_s <= IDLE_REQUESTS_SHARE * requests_p95
     seen = np.bincount(hour_of_week, minlength=HOURS_PER_WEEK)
     idle_weeks = np.bincount(hour_of_week, weights=idle, minlength=HOURS_PER_WEEK)
     flags: np.ndarray = (seen >= MIN_WEEKS) & (idle_weeks >= RECURRING_SHARE * seen)

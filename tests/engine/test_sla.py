@@ -570,3 +570,12 @@ def test_queueing_breaches_are_not_irreducible() -> None:
     assert projected.irreducible_breach_pct(250.0) == 0.0  # floor ≈ 70 + 30 ms
     assert np.all(projected.projected_ms > 250.0)  # ρ ≈ 0.95 on 1.05 servers
     assert projected.irreducible_breach_pct(50.0) == 100.0
+
+
+def test_without_request_metrics_latency_is_not_modelled_and_says_why() -> None:
+    usage = flat_usage(rps=np.nan, cpu_p95_cores=1.0)
+
+    verdict = evaluate(usage, vm(2), vm(2), sla=make_sla(), policy=STANDARD)
+
+    assert not verdict.latency_modelled
+    assert any("not modelled (no request metrics)" in reason for reason in verdict.reasons)

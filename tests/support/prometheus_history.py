@@ -189,14 +189,14 @@ def expected(service: Service) -> Expected:
         cpu = service.busy_cores
         hours = len(cpu)
         memory = service.memory_used_bytes.reshape(hours, PER_HOUR).max(axis=1) / GIB
-        nan = np.full(hours, np.nan)
-        return Expected(cpu, *_p95_bounds(cpu), memory, np.zeros(hours), nan, nan)
+        nan = np.full(hours, np.nan)  # no HTTP metrics: the request rate is unknown, not 0
+        return Expected(cpu, *_p95_bounds(cpu), memory, nan, nan, nan)
     cpu = service.cpu_cores.sum(axis=0)
     hours = len(cpu)
     memory = service.memory_bytes.reshape(service.pods, hours, PER_HOUR).max(axis=2).sum(axis=0)
     if service.rps is None:
         nan = np.full(hours, np.nan)
-        return Expected(cpu, *_p95_bounds(cpu), memory / GIB, np.zeros(hours), nan, nan)
+        return Expected(cpu, *_p95_bounds(cpu), memory / GIB, nan, nan, nan)
     assert service.busy is not None
     latency = np.array([_histogram_quantile(0.95, _cdf(b)) for b in service.busy]) * 1000.0
     return Expected(

@@ -358,7 +358,9 @@ def _window(run: _Run, target: TelemetryTarget) -> UsageWindow:
     def column(name: str, default: float = math.nan) -> np.ndarray:
         return np.array([metrics.get(name, {}).get(h, default) for h in hours], dtype=np.float64)
 
-    rps = column("requests_per_s", 0.0) if has_http else np.zeros(len(hours))
+    # Without an HTTP mapping the rate is unknown (NULL), not zero: zero would read as "no
+    # traffic" to the idle rule and the latency model.
+    rps = column("requests_per_s", 0.0) if has_http else np.full(len(hours), math.nan)
     errors = column("errors_per_s", 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         error_pct = np.where(rps > 0, 100.0 * errors / rps, math.nan)
@@ -368,7 +370,7 @@ def _window(run: _Run, target: TelemetryTarget) -> UsageWindow:
         cpu_used_mean_cores=column("cpu_used_mean_cores"),
         cpu_used_p95_cores=column("cpu_used_p95_cores"),
         memory_used_max_gib=column("memory_used_max_bytes") / GIB,
-        requests_per_s=np.nan_to_num(rps, nan=0.0),
+        requests_per_s=rps if not has_http else np.nan_to_num(rps, nan=0.0),
         latency_p95_ms=column("latency_p95_s") * 1000.0,
         error_rate_pct=error_pct if has_http else np.full(len(hours), math.nan),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from engine.rules.idle import idle
@@ -48,3 +49,12 @@ def test_fewer_than_14_days_is_not_enough_data() -> None:
 
     assert rec.outcome == "not_enough_data"
     assert rec.reason == "not enough data: 10.0 of 14 days"
+
+
+def test_without_request_metrics_cpu_alone_decides_and_the_risk_is_one_higher() -> None:
+    measured = idle(make_ctx(make_vm_config(), flat_usage(cpu_p95_cores=0.06, rps=0.01)))
+    unmeasured = idle(make_ctx(make_vm_config(), flat_usage(cpu_p95_cores=0.06, rps=np.nan)))
+
+    assert unmeasured.outcome == "recommend"
+    assert "requests/s not measured" in unmeasured.reason
+    assert unmeasured.risk.score == measured.risk.score + 1

@@ -62,3 +62,15 @@ def test_one_week_is_not_enough_data() -> None:
     usage = flat_usage(168, cpu_p95_cores=cpu, rps=rps, start=MONDAY)
 
     assert off_hours(make_ctx(make_vm_config(), usage)).outcome == "not_enough_data"
+
+
+def test_without_request_metrics_idle_cpu_hours_still_give_a_schedule() -> None:
+    cpu, _ = office_hours_usage()
+    config = make_vm_config(replicas=1, min_replicas=1, zones=1)
+    usage = flat_usage(3 * 168, cpu_p95_cores=cpu, rps=np.nan, start=MONDAY)
+
+    rec = off_hours(make_ctx(config, usage))
+
+    assert rec.outcome == "recommend"
+    assert rec.proposed is not None
+    assert rec.proposed.schedule == "weekdays 08-18"
