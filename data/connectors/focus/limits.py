@@ -17,6 +17,16 @@ class IngestLimits(BaseModel):
         default=8 * 1024**3, ge=1, description="Decompressed CSV size, bytes (gzip bombs)."
     )
     batch_rows: int = Field(default=262_144, ge=1, description="Rows parsed per batch.")
+    # Tuning, not caps: when a CSV is parsed by several readers at once, and in what parts.
+    parallel_csv_bytes: int = Field(
+        default=32 * 1024**2, ge=1, description="Plain CSV size from which readers run in parallel."
+    )
+    csv_part_bytes: int = Field(
+        default=64 * 1024**2, ge=1, description="Bytes per part a parallel reader takes at once."
+    )
+    csv_readers: int | None = Field(
+        default=None, ge=1, le=8, description="Parallel CSV readers (None: one per CPU, ≤ 4)."
+    )
     max_findings: int = Field(
         default=20, ge=1, le=1_000, description="Example rows kept per kind of finding."
     )

@@ -20,7 +20,7 @@ from data.connectors.focus.errors import MalformedFile, MissingColumns
 from data.connectors.focus.findings import Findings
 from data.connectors.focus.limits import IngestLimits
 from data.connectors.focus.normalise import Normaliser
-from data.connectors.focus.reader import OpenedFile, open_batches
+from data.connectors.focus.reader import OpenedFile, open_batches, split_csv
 from data.connectors.focus.report import CurrencyTotal, Partition, ValidationReport
 from data.connectors.focus.source import SourceFile
 from data.repos.costs import AllocatedCost
@@ -57,17 +57,25 @@ def parse_file(
 
     CSV is first read assuming no newline inside a quoted value (the fast parser); any bad line
     means the file may hold one, and it is read again allowing them, so only lines that are
-    bad either way are reported. `cancelled` is asked after every batch (ParseCancelled).
+    bad either way are reported. A big plain CSV is read by parallel readers (`split_csv`).
+    `cancelled` is asked after every batch (ParseCancelled).
     """
     if source.kind == "parquet":
-        return _parse(source, rules, limits, cancelled, multiline=True)
-    try:
-        parsed = _parse(source, rules, limits, cancelled, multiline=False)
-    except MalformedFile:
-        return _parse(source, rules, limits, cancelled, multiline=True)
-    if any(finding.code == "malformed_line" for finding in parsed.report.errors):
-        return _parse(source, rules, limits, cancelled, multiline=True)
-    return parsed
+        return _parse(source, rules, limits, cancelled, multiline=True, split=False)
+    split = split_csv(source, limits)
+    # (multiline, split) per attempt. Parts are cut by quote parity, exact for RFC 4180
+    # quoting; a stray quote inside an unquoted value can mislead it, so bad lines after a
+    # split read are confirmed by one reader before they are reported.
+    attempts = [(False, split), (True, split)] + ([(True, False)] if split else [])
+    for multiline, split_this in attempts[:-1]:
+        try:
+            parsed = _parse(source, rules, limits, cancelled, multiline=multiline, split=split_this)
+        except MalformedFile:
+            continue
+        if not any(finding.code == "malformed_line" for finding in parsed.report.errors):
+            return parsed
+    multiline, split_this = attempts[-1]
+    return _parse(source, rules, limits, cancelled, multiline=multiline, split=split_this)
 
 
 def _parse(
@@ -77,8 +85,9 @@ def _parse(
     cancelled: Callable[[], bool],
     *,
     multiline: bool,
+    split: bool,
 ) -> ParsedFile:
-    opened = open_batches(source, limits=limits, multiline=multiline)
+    opened = open_batches(source, limits=limits, multiline=multiline, split=split)
     findings = Findings(limits.max_findings)
     _check_columns(opened.columns, findings)
     normaliser = Normaliser(rules, findings)

@@ -19,6 +19,13 @@ from data.connectors.focus.columns import ColumnMap, map_columns, wanted_columns
 from data.connectors.focus.errors import TooManyRows, UnsupportedContent
 from data.connectors.focus.limits import IngestLimits
 from data.connectors.focus.source import SourceFile
+from data.connectors.focus.split import (
+    Part,
+    newlines_before,
+    ordered_batches,
+    split_parts,
+    usable_readers,
+)
 from data.connectors.focus.values import prepared
 
 MONEY_COLUMNS = ("BilledCost", "EffectiveCost", "ListCost")
@@ -52,18 +59,28 @@ class OpenedFile:
             close()
 
 
-def open_batches(source: SourceFile, *, limits: IngestLimits, multiline: bool = True) -> OpenedFile:
+def open_batches(
+    source: SourceFile, *, limits: IngestLimits, multiline: bool = True, split: bool = True
+) -> OpenedFile:
     """Batches carry only the columns the ingest reads, renamed to their FOCUS 1.2 names.
 
     `multiline=False` reads CSV faster (~25 % less parse time) but splits a quoted value that
-    holds a newline into bad lines: callers retry with True when any line was bad.
+    holds a newline into bad lines: callers retry with True when any line was bad. A plain CSV
+    of `limits.parallel_csv_bytes` or more is parsed in parts by several readers at once
+    (`split_csv`) unless `split=False`; batches, bad lines and line numbers are the same.
     """
     if source.kind == "parquet":
         return _open_parquet(source, limits)
-    return _open_csv(source, limits, multiline)
+    return _open_csv(source, limits, multiline, split and split_csv(source, limits))
 
 
-def _open_csv(source: SourceFile, limits: IngestLimits, multiline: bool) -> OpenedFile:
+def split_csv(source: SourceFile, limits: IngestLimits) -> bool:
+    """Whether `open_batches` parses this file with several readers (a big plain CSV)."""
+    readers = limits.csv_readers or usable_readers()
+    return source.kind == "csv" and readers > 1 and source.size_bytes >= limits.parallel_csv_bytes
+
+
+def _open_csv(source: SourceFile, limits: IngestLimits, multiline: bool, split: bool) -> OpenedFile:
     header = _csv_header(source)
     if len(header) > limits.max_columns:
         raise TooManyRows(f"the header has {len(header):,} columns (cap {limits.max_columns:,})")
@@ -73,25 +90,74 @@ def _open_csv(source: SourceFile, limits: IngestLimits, multiline: bool) -> Open
             "unsupported file content: no FOCUS column in the first line; expected a header "
             f"such as BillingPeriodStart,ChargePeriodStart,BilledCost,...{_delimiter_hint(header)}"
         )
-    cells = [
-        columns.source_by_name[name] for name in wanted_columns() if name in columns.source_by_name
-    ]
+    csv_file = _CsvFile(source, header, columns, multiline)
+    if split:
+        batches, bad_lines = _parts(csv_file, limits)
+    else:
+        bad_lines = []
+        batches = _read_ahead(csv_file.batches(source.open_text(), bad_lines, header_line=True))
+    return OpenedFile(columns, _capped(batches, limits.max_rows), bad_lines)
+
+
+@dataclass(frozen=True, slots=True)
+class _CsvFile:
+    source: SourceFile
+    header: list[str]
+    columns: ColumnMap
+    multiline: bool
+
+    def batches(
+        self, text: pa.NativeFile, bad_lines: list[BadLine], *, header_line: bool
+    ) -> Iterator[pa.RecordBatch]:
+        """Prepared batches of the wanted columns. The header is given, so a part without it
+        parses alike; line numbers count from the stream's start (header included)."""
+        names = self.columns.source_by_name
+        cells = [names[name] for name in wanted_columns() if name in names]
+        reader = pcsv.open_csv(
+            text,
+            read_options=pcsv.ReadOptions(
+                block_size=_CSV_BLOCK_BYTES,
+                column_names=self.header,
+                skip_rows=1 if header_line else 0,
+                use_threads=False,  # Arrow numbers bad lines only then; no slower when streaming
+            ),
+            parse_options=pcsv.ParseOptions(
+                newlines_in_values=self.multiline, invalid_row_handler=_record_bad_line(bad_lines)
+            ),
+            convert_options=pcsv.ConvertOptions(
+                column_types=dict.fromkeys(cells, pa.string()),
+                include_columns=cells,
+                null_values=list(NULL_SPELLINGS),
+                strings_can_be_null=True,
+            ),
+        )
+        return _prepared(_renamed(reader, self.columns))
+
+
+def _parts(
+    csv_file: _CsvFile, limits: IngestLimits
+) -> tuple[Iterator[pa.RecordBatch], list[BadLine]]:
+    """Parts parsed by parallel readers; each part's bad lines join the file's, numbered from
+    the file's first line, once the caller has taken the part (so they stay in file order)."""
+    content, readers = csv_file.source.content, limits.csv_readers or usable_readers()
+    count = max(readers, -(-content.size // limits.csv_part_bytes))
+    parts = split_parts(content, parts=count)
+    found: list[list[BadLine]] = [[] for _ in parts]
     bad_lines: list[BadLine] = []
-    reader = pcsv.open_csv(
-        source.open_text(),
-        read_options=pcsv.ReadOptions(block_size=_CSV_BLOCK_BYTES),
-        parse_options=pcsv.ParseOptions(
-            newlines_in_values=multiline, invalid_row_handler=_record_bad_line(bad_lines)
-        ),
-        convert_options=pcsv.ConvertOptions(
-            column_types=dict.fromkeys(cells, pa.string()),
-            include_columns=cells,
-            null_values=list(NULL_SPELLINGS),
-            strings_can_be_null=True,
-        ),
-    )
-    batches = _capped(_read_ahead(_prepared(_renamed(reader, columns))), limits.max_rows)
-    return OpenedFile(columns, batches, bad_lines)
+
+    def parse(part: Part) -> Iterator[pa.RecordBatch]:
+        text = pa.BufferReader(content.slice(part.start, part.end - part.start))
+        return csv_file.batches(text, found[part.index], header_line=part.index == 0)
+
+    def part_done(part: Part) -> None:
+        before = newlines_before(content, part.start) if part.index and found[part.index] else 0
+        bad_lines.extend(
+            BadLine(None if bad.line is None else bad.line + before, bad.message)
+            for bad in found[part.index]
+        )
+
+    batches = ordered_batches(parts, parse, readers=readers, part_done=part_done)
+    return batches, bad_lines
 
 
 def _delimiter_hint(header: list[str]) -> str:

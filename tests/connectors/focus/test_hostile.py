@@ -145,13 +145,13 @@ def test_formula_payloads_are_text_and_change_nothing() -> None:
     assert report.rows_read == len(payloads)
 
 
-def test_a_row_with_the_wrong_number_of_cells_is_an_error_showing_it() -> None:
+def test_a_row_with_the_wrong_number_of_cells_is_an_error_showing_its_line() -> None:
     data = csv_bytes([focus_row(), focus_row()]) + b"1.50,only,three\n"
 
     report = validate_file(data)
 
     (finding,) = [f for f in report.errors if f.code == "malformed_line"]
-    assert finding.message == "expected 27 cells, found 3: '1.50,only,three'"
+    assert finding.message == "line 4: expected 27 cells, found 3: '1.50,only,three'"
 
 
 def test_a_gzip_bomb_is_refused_by_its_expanded_size() -> None:
