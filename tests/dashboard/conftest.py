@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
+from streamlit.testing.v1 import AppTest
 
 from data.catalog import load_catalog
 from data.db import make_engine, make_sessions
@@ -64,6 +65,22 @@ def recommended_database(seeded_database: str) -> str:
     recompute(make_sessions(engine), load_catalog(), profile=PROFILES["balanced"], now=USAGE_END)
     engine.dispose()
     return seeded_database
+
+
+def open_page(page: str, *, timeout_s: float = 60, query: dict[str, str] | None = None) -> AppTest:
+    """The app run once (with `query` parameters), switched to `page`, with no exception."""
+    at = AppTest.from_file(APP_PATH, default_timeout=timeout_s).run()
+    at.query_params.update(query or {})
+    at.switch_page(page).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def sessions_on(url: str) -> Iterator[sessionmaker[Session]]:
+    """Sessions on the database a page reads (for fixtures: the engine closes afterwards)."""
+    engine = make_engine(Settings(database_url=url, _env_file=None))
+    yield make_sessions(engine)
+    engine.dispose()
 
 
 def seed_small_fleet(sessions: sessionmaker[Session]) -> dict[str, int]:

@@ -12,13 +12,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from streamlit.testing.v1 import AppTest
 
 from data.budget_checks import detect_anomalies
-from data.db import make_engine, make_sessions
 from data.models import BudgetRow, CommitmentDailyRow, CostAnomalyRow, IngestedFileRow, ServiceRow
 from data.repos import budgets, costs
 from data.repos.budgets import NewBudget
 from data.repos.costs import DailyCost
-from data.settings import Settings
-from tests.dashboard.conftest import APP_PATH, TODAY
+from tests.dashboard.conftest import TODAY, open_page, sessions_on
 
 PAGE = "app_pages/budgets.py"
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -26,16 +24,11 @@ NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
 @pytest.fixture
 def sessions(seeded_database: str) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(Settings(database_url=seeded_database, _env_file=None))
-    yield make_sessions(engine)
-    engine.dispose()
+    yield from sessions_on(seeded_database)
 
 
 def _open() -> AppTest:
-    at = AppTest.from_file(APP_PATH, default_timeout=60).run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return open_page(PAGE)
 
 
 def _budget(sessions: sessionmaker[Session], key: str, amount: str, scope: str = "team") -> int:

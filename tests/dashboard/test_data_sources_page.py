@@ -13,12 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from streamlit.testing.v1 import AppTest
 
 from dashboard.components.data_sources_jobs import JOB_HELP, JOB_LABELS
-from data.db import make_engine, make_sessions
 from data.models import CostDailyRow, IngestedFileRow, JobRequestRow, JobRunRow, RecommendationRow
-from data.settings import Settings
 from jobs.definitions import default_jobs
 from tests.connectors.focus.builders import COLUMNS_1_2, csv_bytes, focus_row
-from tests.dashboard.conftest import APP_PATH
+from tests.dashboard.conftest import open_page, sessions_on
 
 PAGE = "app_pages/data_sources.py"
 
@@ -26,16 +24,11 @@ PAGE = "app_pages/data_sources.py"
 @pytest.fixture
 def db(empty_database: str) -> Iterator[sessionmaker[Session]]:
     """Sessions on the database the page reads (the test writes and checks through them)."""
-    engine = make_engine(Settings(database_url=empty_database, _env_file=None))
-    yield make_sessions(engine)
-    engine.dispose()
+    yield from sessions_on(empty_database)
 
 
 def _open() -> AppTest:
-    at = AppTest.from_file(APP_PATH, default_timeout=60).run()
-    at.switch_page(PAGE).run()
-    _no_exception(at)
-    return at
+    return open_page(PAGE)
 
 
 def _no_exception(at: AppTest) -> None:

@@ -13,27 +13,21 @@ from sqlalchemy.orm import Session, sessionmaker
 from streamlit.testing.v1 import AppTest
 
 from dashboard.components.simulator_charts import cost_steps
-from data.db import make_engine, make_sessions
 from data.repos import recommendations, simulations
 from data.settings import Settings
 from engine.simulation import MonthlyCost, Spread
-from tests.dashboard.conftest import APP_PATH
+from tests.dashboard.conftest import open_page, sessions_on
 
 PAGE = "app_pages/simulator.py"
 
 
 @pytest.fixture
 def sessions(seeded_database: str) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(Settings(database_url=seeded_database, _env_file=None))
-    yield make_sessions(engine)
-    engine.dispose()
+    yield from sessions_on(seeded_database)
 
 
 def _open() -> AppTest:
-    at = AppTest.from_file(APP_PATH, default_timeout=90).run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return open_page(PAGE, timeout_s=90)
 
 
 def _metrics(at: AppTest) -> dict[str, tuple[str, str]]:

@@ -15,13 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from streamlit.testing.v1 import AppTest
 
-from data.db import make_engine, make_sessions
 from data.models import ConfigChangeRow, RecommendationRow, RuleOutcomeRow, ServiceRow
 from data.repos.changes import list_audit_events
 from data.repos.savings_report import backlog
-from data.settings import Settings
 from data.workflow import Workflow, WorkflowPolicy
-from tests.dashboard.conftest import APP_PATH
+from tests.dashboard.conftest import open_page, sessions_on
 
 RECS = "app_pages/recommendations.py"
 CHANGES = "app_pages/changes.py"
@@ -29,17 +27,11 @@ CHANGES = "app_pages/changes.py"
 
 @pytest.fixture
 def sessions(recommended_database: str) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(Settings(database_url=recommended_database, _env_file=None))
-    yield make_sessions(engine)
-    engine.dispose()
+    yield from sessions_on(recommended_database)
 
 
 def _open(page: str, **query: str) -> AppTest:
-    at = AppTest.from_file(APP_PATH, default_timeout=60).run()
-    at.query_params.update(query)
-    at.switch_page(page).run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return open_page(page, query=query)
 
 
 def _rec_id(sessions: sessionmaker[Session], service: str, kind: str) -> int:
