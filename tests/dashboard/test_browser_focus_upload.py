@@ -7,7 +7,6 @@ file input. Screenshots go to artifacts/screenshots/ (git-ignored) for a human t
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 import shutil
@@ -27,12 +26,11 @@ from data.repos.fleet import Filters
 from data.repos.services import list_services
 from data.settings import Settings
 from tests.connectors.focus.builders import csv_bytes, focus_row
-from tests.support.browser import chromium, fresh_page
-from tests.support.streamlit_server import REPO_ROOT, streamlit_server
+from tests.support.browser import chromium, fresh_page, metric_value, screenshot, settle
+from tests.support.streamlit_server import streamlit_server
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = REPO_ROOT / "artifacts" / "screenshots"
 DEMO_END = datetime(2026, 11, 26, tzinfo=UTC)
 VIEWPORT = {"width": 1600, "height": 2400}
 TIMEOUT_MS = 30_000
@@ -124,7 +122,7 @@ def test_analyst_uploads_a_focus_file_reads_the_report_and_sees_the_cost_on_over
 
     before = run_rate_text(database)
     page.goto(dashboard_url)
-    expect(_metric_value(page, RUN_RATE)).to_have_text(before)
+    expect(metric_value(page, RUN_RATE)).to_have_text(before)
 
     _open(page, "Data sources")
     page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(
@@ -135,44 +133,24 @@ def test_analyst_uploads_a_focus_file_reads_the_report_and_sees_the_cost_on_over
         }
     )
     expect(page.get_by_text(f"{FILE_NAME} is a valid FOCUS 1.2 file: {DAYS} rows")).to_be_visible()
-    expect(_metric_value(page, "Rows read")).to_have_text(str(DAYS))
-    expect(_metric_value(page, "Billing periods")).to_have_text("1")
+    expect(metric_value(page, "Rows read")).to_have_text(str(DAYS))
+    expect(metric_value(page, "Billing periods")).to_have_text("1")
     totals = page.locator("[data-testid=stDataFrame]").filter(has_text="Effective cost").first
     # The grid's accessible copy, cell after cell: USD, billed, effective, list, unallocated, rows.
     expect(totals).to_contain_text(re.compile(r"USD\s*6250\s*6250\s*7500\s*0\s*5\b"))
-    _screenshot(page, "10-upload-validation-report")
+    screenshot(page, "10-upload-validation-report")
 
     page.get_by_role("button", name="Ingest", exact=True).click()
     expect(page.get_by_text(f"Ingested {FILE_NAME}: {DAYS} rows →")).to_be_visible()
-    _screenshot(page, "11-upload-ingested")
+    screenshot(page, "11-upload-ingested")
 
     _open(page, "Overview")
     after = run_rate_text(database)
     assert after != before
-    expect(_metric_value(page, RUN_RATE)).to_have_text(after)
-    _screenshot(page, "12-overview-after-upload")
+    expect(metric_value(page, RUN_RATE)).to_have_text(after)
+    screenshot(page, "12-overview-after-upload")
 
 
 def _open(page: Any, title: str) -> None:
     page.locator("[data-testid=stSidebarNavLink]").filter(has_text=title).click()
-    _settle(page)
-
-
-def _metric_value(page: Any, label: str) -> Any:
-    label_locator = page.locator("[data-testid=stMetricLabel]").get_by_text(label, exact=True)
-    card = page.locator("[data-testid=stMetric]").filter(has=label_locator)
-    return card.locator("[data-testid=stMetricValue]")
-
-
-def _settle(page: Any) -> None:
-    """Let a rerun start and finish: the status widget shows while the script runs."""
-    status = page.locator("[data-testid=stStatusWidget]")
-    with contextlib.suppress(Exception):  # a fast rerun may never show it
-        status.wait_for(state="visible", timeout=500)
-    status.wait_for(state="detached")
-
-
-def _screenshot(page: Any, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.wait_for_timeout(300)  # let plotly finish its transitions
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    settle(page)

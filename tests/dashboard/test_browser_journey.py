@@ -9,7 +9,6 @@ human to look at.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import re
@@ -35,12 +34,11 @@ from data.repos.savings_report import REPORT_COLUMNS, backlog
 from data.settings import Settings
 from engine.profiles import PROFILES
 from jobs.recompute import recompute
-from tests.support.browser import chromium, fresh_page
-from tests.support.streamlit_server import REPO_ROOT, streamlit_server
+from tests.support.browser import chromium, fresh_page, metric_value, screenshot, settle
+from tests.support.streamlit_server import streamlit_server
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = REPO_ROOT / "artifacts" / "screenshots"
 DEMO_END = datetime(2026, 11, 26, tzinfo=UTC)
 TEAM = "payments"
 VIEWPORT = {"width": 1600, "height": 2000}
@@ -116,23 +114,23 @@ def test_analyst_drills_from_overview_to_one_service(
     page.goto(dashboard_url)
     _wait_for_chart(page, "Daily effective cost by team")
     expect(page.locator("[data-testid=stMetric]")).to_have_count(4)
-    expect(_metric_value(page, "Run-rate per month")).to_have_text(expected["run_rate"])
-    expect(_metric_value(page, "Services")).to_have_text(expected["services"])
-    _screenshot(page, "01-overview")
+    expect(metric_value(page, "Run-rate per month")).to_have_text(expected["run_rate"])
+    expect(metric_value(page, "Services")).to_have_text(expected["services"])
+    screenshot(page, "01-overview")
 
     _pick_in_multiselect(page, "Team", TEAM)
-    expect(_metric_value(page, "Services")).to_have_text(expected["team_services"])
-    expect(_metric_value(page, "Run-rate per month")).to_have_text(expected["team_run_rate"])
+    expect(metric_value(page, "Services")).to_have_text(expected["team_services"])
+    expect(metric_value(page, "Run-rate per month")).to_have_text(expected["team_run_rate"])
     assert expected["team_run_rate"] != expected["run_rate"]
     _wait_for_chart(page, "Daily effective cost by team")
-    _screenshot(page, "02-overview-team-filter")
+    screenshot(page, "02-overview-team-filter")
 
     page.locator("[data-testid=stSidebarNavLink]").filter(has_text="Services").click()
     grid = page.locator("[data-testid=stDataFrame]").first
     grid.wait_for()
-    expect(_metric_value(page, "Services")).to_have_text(expected["team_services"])
-    _settle(page)
-    _screenshot(page, "03-services")
+    expect(metric_value(page, "Services")).to_have_text(expected["team_services"])
+    settle(page)
+    screenshot(page, "03-services")
 
     _click_grid_row(page, grid, row=2)
     _wait_for_chart(page, "p95 latency vs SLA target")
@@ -141,10 +139,10 @@ def test_analyst_drills_from_overview_to_one_service(
     for title in ("CPU used vs capacity", "Memory used vs capacity", "Cost per day by category"):
         _wait_for_chart(page, title)
     expect(page.get_by_text("SLA target (p95)").first).to_be_visible()
-    _screenshot(page, "04-service-detail")
+    screenshot(page, "04-service-detail")
     expect(page.get_by_text("Why no recommendation")).to_be_attached()
     page.set_viewport_size({**VIEWPORT, "height": 3000})  # the section sits below the fold
-    _screenshot(page, "04b-service-recommendations")
+    screenshot(page, "04b-service-recommendations")
     page.set_viewport_size(VIEWPORT)
     expect(page.locator("[data-testid=stException]")).to_have_count(0)
 
@@ -156,7 +154,7 @@ def test_services_csv_export_downloads_every_listed_service(
     _wait_for_chart(page, "Daily effective cost by team")
     page.locator("[data-testid=stSidebarNavLink]").filter(has_text="Services").click()
     page.locator("[data-testid=stDataFrame]").first.wait_for()
-    _settle(page)
+    settle(page)
 
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Export CSV").click()
@@ -231,12 +229,12 @@ def test_approver_applies_a_change_rolls_it_back_and_reports_savings(
 
     page.goto(f"{approver_url}/recommendations")
     page.locator("[data-testid=stDataFrame]").first.wait_for()
-    _settle(page)
-    expect(_metric_value(page, "Open recommendations")).to_have_text(
+    settle(page)
+    expect(metric_value(page, "Open recommendations")).to_have_text(
         f"{(before['status'] == 'open').sum():,}"
     )
     if shots:
-        _screenshot(page, "05-recommendations")
+        screenshot(page, "05-recommendations")
 
     _pick_in_multiselect(page, "Team", TEAM)
     _pick_in_multiselect(page, "Type", "Rightsize")
@@ -245,48 +243,48 @@ def test_approver_applies_a_change_rolls_it_back_and_reports_savings(
     _wait_for_chart(page, "Projected CPU utilization: current vs proposed")
     expect(page.get_by_text("SLA verdict on the proposed configuration")).to_be_visible()
     if shots:
-        _screenshot(page, "06-recommendation-detail")
+        screenshot(page, "06-recommendation-detail")
 
     page.get_by_role("button", name="Apply…").click()
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_text("Rollback possible: yes")).to_be_visible()
     expect(dialog).to_contain_text("Monthly cost:")
     expect(dialog).to_contain_text("Restart needed:")
-    _settle(page)
+    settle(page)
     if shots:
-        _screenshot(page, "07-apply-dialog")
+        screenshot(page, "07-apply-dialog")
     dialog.get_by_role("button", name="Apply now").click()
     expect(_alert(page, f"Applied recommendation {rec_id}")).to_be_visible()
-    _settle(page)
+    settle(page)
     if shots:
-        _screenshot(page, "08-applied")
+        screenshot(page, "08-applied")
 
     page.locator("[data-testid=stSidebarNavLink]").filter(has_text="Changes").click()
     picker = page.get_by_role("combobox", name="Change", exact=True)
     expect(picker).to_have_value(re.compile(f"^#\\d+ · {re.escape(str(target['service']))} · "))
-    expect(_metric_value(page, "Changes in effect")).to_have_text("1")
-    _settle(page)
+    expect(metric_value(page, "Changes in effect")).to_have_text("1")
+    settle(page)
     if shots:
-        _screenshot(page, "09-changes")
+        screenshot(page, "09-changes")
 
     page.get_by_role("button", name="Roll back…").click()
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_text("Restores:")).to_be_visible()
-    _settle(page)
+    settle(page)
     if shots:
-        _screenshot(page, "10-rollback-dialog")
+        screenshot(page, "10-rollback-dialog")
     dialog.get_by_role("button", name="Roll back now").click()
     expect(_alert(page, "Rolled back change")).to_be_visible()
-    expect(_metric_value(page, "Rolled back")).to_have_text("1")
-    _settle(page)
+    expect(metric_value(page, "Rolled back")).to_have_text("1")
+    settle(page)
     if shots:
-        _screenshot(page, "11-rolled-back")
+        screenshot(page, "11-rolled-back")
 
     after = _backlog(url)
     assert after.loc[after["recommendation_id"] == rec_id, "status"].item() == "rolled_back"
     page.locator("[data-testid=stSidebarNavLink]").filter(has_text="Recommendations").click()
     page.locator("[data-testid=stDataFrame]").first.wait_for()
-    _settle(page)
+    settle(page)
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Savings report (CSV)").click()
     data = Path(download_info.value.path()).read_bytes()
@@ -306,15 +304,15 @@ def test_approver_applies_a_change_rolls_it_back_and_reports_savings(
 
     grid = page.locator("[data-testid=stDataFrame]").first
     _click_grid_row(page, grid, row=0)
-    _settle(page)
+    settle(page)
     _click_grid_row(page, grid, row=1)
-    _settle(page)
+    settle(page)
     page.get_by_role("button", name="Apply 2 selected…").click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text("2 recommendations on 2 services")
-    _settle(page)
+    settle(page)
     if shots:
-        _screenshot(page, "12-bulk-apply-dialog")
+        screenshot(page, "12-bulk-apply-dialog")
     dialog.get_by_role("button", name="Apply 2 now").click()
     expect(_alert(page, "2 recommendations applied")).to_be_visible()
     bulk = _backlog(url).set_index("recommendation_id").loc[shown["recommendation_id"][:2]]
@@ -327,17 +325,11 @@ def _run_rate_text(kpis: fleet.FleetKpis) -> str:
     return formats.money_compact(rate.monthly_run_rate, rate.billing_currency)
 
 
-def _metric_value(page: Any, label: str) -> Any:
-    label_locator = page.locator("[data-testid=stMetricLabel]").get_by_text(label, exact=True)
-    card = page.locator("[data-testid=stMetric]").filter(has=label_locator)
-    return card.locator("[data-testid=stMetricValue]")
-
-
 def _pick_in_multiselect(page: Any, label: str, option: str) -> None:
     page.locator("[data-testid=stMultiSelect]").filter(has_text=label).click()
     page.get_by_role("option", name=option, exact=True).click()
     page.keyboard.press("Escape")
-    _settle(page)
+    settle(page)
 
 
 def _alert(page: Any, text: str) -> Any:
@@ -347,7 +339,7 @@ def _alert(page: Any, text: str) -> Any:
 def _pick_in_selectbox(page: Any, label: str, prefix: str) -> None:
     page.get_by_role("combobox", name=label, exact=True).click()
     page.get_by_role("option", name=re.compile(f"^{re.escape(prefix)}")).click()
-    _settle(page)
+    settle(page)
 
 
 def _click_grid_row(page: Any, grid: Any, *, row: int) -> None:
@@ -362,18 +354,4 @@ def _wait_for_chart(page: Any, title: str) -> None:
     from playwright.sync_api import expect
 
     expect(page.locator("text.gtitle").filter(has_text=title)).to_have_count(1)
-    _settle(page)
-
-
-def _settle(page: Any) -> None:
-    """Let a rerun start and finish: the status widget shows while the script runs."""
-    status = page.locator("[data-testid=stStatusWidget]")
-    with contextlib.suppress(Exception):  # a fast rerun may never show it
-        status.wait_for(state="visible", timeout=500)
-    status.wait_for(state="detached")
-
-
-def _screenshot(page: Any, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.wait_for_timeout(300)  # let plotly finish its transitions
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+    settle(page)

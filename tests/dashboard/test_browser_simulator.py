@@ -9,7 +9,6 @@ Screenshots go to artifacts/screenshots/ (git-ignored).
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import shutil
@@ -27,12 +26,11 @@ from data.catalog import load_catalog
 from data.connectors.demo import seed_demo_fleet
 from data.db import make_engine, make_sessions
 from data.settings import Settings
-from tests.support.browser import chromium, fresh_page
-from tests.support.streamlit_server import REPO_ROOT, streamlit_server
+from tests.support.browser import chromium, fresh_page, metric_value, screenshot, settle
+from tests.support.streamlit_server import streamlit_server
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = REPO_ROOT / "artifacts" / "screenshots"
 DEMO_END = datetime(2026, 11, 26, tzinfo=UTC)
 VIEWPORT = {"width": 1600, "height": 1900}
 TIMEOUT_MS = 30_000
@@ -78,24 +76,24 @@ def test_analyst_moves_levers_saves_compares_and_exports(page: Any, dashboard_ur
 
     _open_simulator(page, dashboard_url)
     expect(page.locator("[data-testid=stMetric]")).to_have_count(4)
-    expect(_metric_value(page, "Monthly cost Δ")).to_have_text("$0 /mo")
+    expect(metric_value(page, "Monthly cost Δ")).to_have_text("$0 /mo")
     title = _chart_title(page, LATENCY_TITLE)
     cost_title = _chart_title(page, "Monthly cost: ")
     assert title.endswith("at +0 % demand")
-    _screenshot(page, "sim-01-defaults")
+    screenshot(page, "sim-01-defaults")
 
     _press(page, "Demand growth (%)", "ArrowRight", times=4)
     _wait_for_title(page, LATENCY_TITLE, "at +20 % demand")
     replicas_before = _slider_value(page, "Replicas")
     _press(page, "Replicas", "ArrowRight")
     _wait_for_title(page, LATENCY_TITLE, f"{replicas_before + 1} × ")
-    expect(_metric_value(page, "Monthly cost Δ")).not_to_have_text("$0 /mo")
+    expect(metric_value(page, "Monthly cost Δ")).not_to_have_text("$0 /mo")
     assert _chart_title(page, "Monthly cost: ") != cost_title
     cpu_m = _millicores(_slider_text(page, "CPU request per pod"))
     bigger = min(m for m in CPU_REQUESTS_M if m > cpu_m)
     _press(page, "CPU request per pod", "ArrowRight")
     _wait_for_title(page, LATENCY_TITLE, f"{replicas_before + 1} × {bigger}m")
-    _screenshot(page, "sim-02-levers-moved")
+    screenshot(page, "sim-02-levers-moved")
     _press(page, "CPU request per pod", "ArrowLeft")
     _wait_for_title(page, LATENCY_TITLE, f"{replicas_before + 1} × {cpu_m}m")
 
@@ -106,8 +104,8 @@ def test_analyst_moves_levers_saves_compares_and_exports(page: Any, dashboard_ur
     compare = page.locator("[data-testid=stDataFrame]").filter(has_text="Figure")
     expect(compare).to_have_count(1)
     page.set_viewport_size({**VIEWPORT, "height": 3000})  # the section sits below the fold
-    _settle(page)
-    _screenshot(page, "sim-03-saved-and-compared")
+    settle(page, appear_ms=300)
+    screenshot(page, "sim-03-saved-and-compared")
     page.set_viewport_size(VIEWPORT)
 
     with page.expect_download() as download_info:
@@ -129,7 +127,7 @@ def test_team_mode_shows_who_breaks_and_the_cost_to_keep_them_whole(
     _open_simulator(page, dashboard_url)
 
     page.get_by_text("A team", exact=True).click()
-    expect(_metric_value(page, "Services breaking the SLA")).to_be_visible()
+    expect(metric_value(page, "Services breaking the SLA")).to_be_visible()
     _press(page, "Demand growth for the team (%)", "ArrowRight", times=14)
     expect(
         page.locator("[data-testid=stMetric]").filter(has_text="at +100 % demand")
@@ -139,8 +137,8 @@ def test_team_mode_shows_who_breaks_and_the_cost_to_keep_them_whole(
     page.get_by_role("button", name="Save team scenario").click()
     expect(page.locator("[data-testid=stAlert]").filter(has_text="“team doubles”")).to_be_visible()
     expect(page.locator("[data-testid=stDataFrame]")).to_have_count(2)
-    _settle(page)
-    _screenshot(page, "sim-05-team")
+    settle(page, appear_ms=300)
+    screenshot(page, "sim-05-team")
     expect(page.locator("[data-testid=stException]")).to_have_count(0)
 
 
@@ -149,7 +147,7 @@ def test_slider_to_chart_speed_is_measured(page: Any, dashboard_url: str) -> Non
     _open_simulator(page, dashboard_url)
     _press(page, "Demand growth (%)", "ArrowRight")  # warm: first fragment run, plotly loaded
     _wait_for_title(page, LATENCY_TITLE, "at +5 % demand")
-    _settle(page)
+    settle(page, appear_ms=300)
     thumb = _thumb(page, "Demand growth (%)")
     thumb.focus()
     seconds = []
@@ -158,7 +156,7 @@ def test_slider_to_chart_speed_is_measured(page: Any, dashboard_url: str) -> Non
         page.keyboard.press("ArrowRight")
         _wait_for_title(page, LATENCY_TITLE, f"at +{5 * press} % demand")
         seconds.append(time.perf_counter() - started)
-        _settle(page)
+        settle(page, appear_ms=300)
     p50 = statistics.median(seconds) * 1000
     p95 = statistics.quantiles(seconds, n=20, method="inclusive")[-1] * 1000
     print(
@@ -166,13 +164,13 @@ def test_slider_to_chart_speed_is_measured(page: Any, dashboard_url: str) -> Non
         f"(90 d hourly, 500 paths): p50 {p50:.0f} ms, p95 {p95:.0f} ms, "
         f"min {min(seconds) * 1000:.0f} ms, max {max(seconds) * 1000:.0f} ms"
     )
-    _screenshot(page, "sim-04-after-speed-run")
+    screenshot(page, "sim-04-after-speed-run")
 
 
 def _open_simulator(page: Any, base_url: str) -> None:
     page.goto(f"{base_url}/simulator")
     _chart_title(page, LATENCY_TITLE)
-    _settle(page)
+    settle(page, appear_ms=300)
 
 
 def _thumb(page: Any, label: str) -> Any:
@@ -201,7 +199,7 @@ def _press(page: Any, label: str, key: str, *, times: int = 1) -> None:
     _thumb(page, label).focus()
     for _ in range(times):
         page.keyboard.press(key)
-    _settle(page)
+    settle(page, appear_ms=300)
 
 
 def _wait_for_title(page: Any, prefix: str, text: str) -> None:
@@ -220,34 +218,14 @@ def _chart_title(page: Any, prefix: str) -> str:
     return str(title.text_content())
 
 
-def _metric_value(page: Any, label: str) -> Any:
-    label_locator = page.locator("[data-testid=stMetricLabel]").get_by_text(label, exact=True)
-    card = page.locator("[data-testid=stMetric]").filter(has=label_locator)
-    return card.locator("[data-testid=stMetricValue]")
-
-
 def _save(page: Any, name: str) -> None:
     from playwright.sync_api import expect
 
     page.get_by_label("Scenario name").fill(name)
     page.get_by_role("button", name="Save scenario").click()
     expect(page.locator("[data-testid=stAlert]").filter(has_text=f"“{name}”")).to_be_visible()
-    _settle(page)
+    settle(page, appear_ms=300)
 
 
 def _read(download: Any) -> str:
     return Path(download.path()).read_bytes().decode("utf-8-sig")
-
-
-def _settle(page: Any) -> None:
-    """Let a rerun start and finish: the status widget shows while the script runs."""
-    status = page.locator("[data-testid=stStatusWidget]")
-    with contextlib.suppress(Exception):  # a fast rerun may never show it
-        status.wait_for(state="visible", timeout=300)
-    status.wait_for(state="detached")
-
-
-def _screenshot(page: Any, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.wait_for_timeout(300)  # let plotly finish its transitions
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -55,3 +55,28 @@ def fresh_page(browser: Any, *, viewport: dict[str, int], timeout_ms: int) -> It
         yield page
     finally:
         context.close()
+
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+
+
+def settle(page: Any, *, appear_ms: int = 500) -> None:
+    """Let a rerun start and finish: the status widget shows while the script runs."""
+    status = page.locator("[data-testid=stStatusWidget]")
+    with suppress(Exception):  # a fast rerun may never show it
+        status.wait_for(state="visible", timeout=appear_ms)
+    status.wait_for(state="detached")
+
+
+def metric_value(page: Any, label: str) -> Any:
+    """The value element of the st.metric card labelled exactly `label`."""
+    label_locator = page.locator("[data-testid=stMetricLabel]").get_by_text(label, exact=True)
+    card = page.locator("[data-testid=stMetric]").filter(has=label_locator)
+    return card.locator("[data-testid=stMetricValue]")
+
+
+def screenshot(page: Any, name: str) -> None:
+    """A full-page PNG in artifacts/screenshots/ (git-ignored) for a human to look at."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(300)  # let plotly finish its transitions
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
