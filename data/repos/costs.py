@@ -10,6 +10,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Connection, Table, delete, func, insert, select
 from sqlalchemy.orm import Session
 
@@ -93,9 +95,49 @@ class AllocatedCost:
     source_rows: int
 
 
+@dataclass(frozen=True, slots=True)
+class AllocatedCostColumns:
+    """The fields of AllocatedCost as columns (row i is item i of each): what the FOCUS ingest
+    decodes to and writes, without a Python object per row. Money is exact Arrow decimals."""
+
+    charge_date: list[date]
+    billing_currency: list[str]
+    service_category: list[str]
+    charge_category: list[str]
+    provider: list[str]
+    billing_account_id: list[str]
+    billing_period_start: list[datetime]
+    billing_period_end: list[datetime]
+    sub_account_id: list[str | None]
+    service_ref: list[str | None]
+    team: list[str | None]
+    allocated_by: list[str]
+    billed_cost: pa.Array
+    effective_cost: pa.Array
+    list_cost: pa.Array
+    source_rows: list[int]
+
+    def __len__(self) -> int:
+        return len(self.source_rows)
+
+    def rows(self) -> tuple[AllocatedCost, ...]:
+        """One AllocatedCost per row, for callers that want objects (slow for big files)."""
+        columns = [getattr(self, name) for name in _ALLOCATED_FIELDS]
+        columns = [c.to_pylist() if isinstance(c, pa.Array) else c for c in columns]
+        return tuple(AllocatedCost(*values) for values in zip(*columns, strict=True))
+
+    @classmethod
+    def of(cls, costs: Sequence[AllocatedCost]) -> AllocatedCostColumns:
+        """The columns of per-row costs (money keeps each Decimal's exact value)."""
+        columns = {name: [getattr(c, name) for c in costs] for name in _ALLOCATED_FIELDS}
+        for name in _MONEY_COLUMNS:  # the type is inferred: wide enough for every value
+            columns[name] = pa.array(columns[name])
+        return cls(**columns)
+
+
 def insert_allocated_costs(
     session: Session,
-    costs: Sequence[AllocatedCost],
+    costs: AllocatedCostColumns | Sequence[AllocatedCost],
     *,
     service_ids: Mapping[str, int],
     ingested_file_id: int,
@@ -104,11 +146,13 @@ def insert_allocated_costs(
 
     Rows go to the driver in bulk (SQLite executemany, PostgreSQL COPY) with the columns' own
     bind processors applied column by column: per-row statement building in SQLAlchemy costs
-    ~15 µs a row, more than the database itself spends.
+    ~15 µs a row, more than the database itself spends. Money is rounded half-even to the
+    schema's 10 decimals (as Decimal.quantize does).
     """
-    if costs:
-        _bulk_insert(session, _allocated_columns(costs, service_ids, ingested_file_id))
-    return len(costs)
+    columns = costs if isinstance(costs, AllocatedCostColumns) else AllocatedCostColumns.of(costs)
+    if len(columns):
+        _bulk_insert(session, _allocated_columns(columns, service_ids, ingested_file_id))
+    return len(columns)
 
 
 def delete_partition_costs(
@@ -135,44 +179,47 @@ def cost_totals_by_currency(session: Session) -> dict[str, Decimal]:
 
 
 def _allocated_columns(
-    costs: Sequence[AllocatedCost], service_ids: Mapping[str, int], ingested_file_id: int
-) -> dict[str, list[Any]]:
-    services = [
-        None if c.service_ref is None else service_ids.get(c.service_ref.lower()) for c in costs
-    ]
+    costs: AllocatedCostColumns, service_ids: Mapping[str, int], ingested_file_id: int
+) -> dict[str, Any]:
+    """The cost_daily columns: references resolved once per distinct value."""
+    resolved = {
+        ref: service_ids.get(ref.lower()) for ref in set(costs.service_ref) if ref is not None
+    }
+    services = [None if ref is None else resolved[ref] for ref in costs.service_ref]
     methods = [
-        "unallocated" if service is None and cost.service_ref is not None else cost.allocated_by
-        for cost, service in zip(costs, services, strict=True)
+        "unallocated" if service is None and ref is not None else method
+        for ref, service, method in zip(
+            costs.service_ref, services, costs.allocated_by, strict=True
+        )
     ]
+    providers = {provider: provider[:40] for provider in set(costs.provider)}
     return {
         "service_id": services,
-        "charge_date": [cost.charge_date for cost in costs],
-        "service_category": [cost.service_category for cost in costs],
-        "charge_category": [cost.charge_category for cost in costs],
-        "billing_currency": [cost.billing_currency for cost in costs],
-        "billed_cost": [cost.billed_cost.quantize(_TEN_DECIMALS) for cost in costs],
-        "effective_cost": [cost.effective_cost.quantize(_TEN_DECIMALS) for cost in costs],
-        "list_cost": [cost.list_cost.quantize(_TEN_DECIMALS) for cost in costs],
-        "provider": [cost.provider[:40] for cost in costs],
-        "sub_account_id": [cost.sub_account_id for cost in costs],
-        "billing_account_id": [cost.billing_account_id for cost in costs],
-        "billing_period_start": [cost.billing_period_start for cost in costs],
-        "team": [cost.team for cost in costs],
+        "charge_date": costs.charge_date,
+        "service_category": costs.service_category,
+        "charge_category": costs.charge_category,
+        "billing_currency": costs.billing_currency,
+        "billed_cost": costs.billed_cost,
+        "effective_cost": costs.effective_cost,
+        "list_cost": costs.list_cost,
+        "provider": [providers[provider] for provider in costs.provider],
+        "sub_account_id": costs.sub_account_id,
+        "billing_account_id": costs.billing_account_id,
+        "billing_period_start": costs.billing_period_start,
+        "team": costs.team,
         "allocated_by": methods,
         "ingested_file_id": [ingested_file_id] * len(costs),
     }
 
 
-def _bulk_insert(session: Session, columns: dict[str, list[Any]]) -> None:
+def _bulk_insert(session: Session, columns: dict[str, Any]) -> None:
     connection = session.connection()
     dialect = connection.dialect
     for name, values in columns.items():
         processor = _COST_DAILY.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        if processor is None:
-            continue
-        if name in _MONEY_COLUMNS:  # mostly distinct, and a Decimal's hash is slow
-            columns[name] = [None if value is None else processor(value) for value in values]
-        else:
+        if name in _MONEY_COLUMNS:
+            columns[name] = _money_values(values, processor)
+        elif processor is not None:
             columns[name] = _processed(values, processor)
     rows = list(zip(*columns.values(), strict=True))
     names = ", ".join(columns)
@@ -183,6 +230,22 @@ def _bulk_insert(session: Session, columns: dict[str, list[Any]]) -> None:
     # Column names come from the fixed mapping above, never from input: no injection path.
     statement = f"INSERT INTO cost_daily ({names}) VALUES ({marks})"  # noqa: S608
     connection.exec_driver_sql(statement, rows)
+
+
+def _money_values(amounts: pa.Array, processor: Callable[[Any], Any] | None) -> list[Any]:
+    """Exact decimals rounded half-even to 10 places, then bound.
+
+    A processor that binds a Decimal as a float (SQLite: REAL) is applied in Arrow: the
+    rounded decimal's text parsed to float64, correctly rounded like float(Decimal), without
+    a Decimal object per value. Others get the Decimals (mostly distinct: no cache).
+    """
+    rounded = pc.cast(pc.round(amounts, ndigits=10, round_mode="half_to_even"), _MONEY_TYPE)
+    if processor is not None and isinstance(processor(_PROBE), float):
+        return pc.cast(pc.cast(rounded, pa.string()), pa.float64()).to_pylist()  # type: ignore[no-any-return]
+    values = rounded.to_pylist()
+    if processor is None:
+        return values  # type: ignore[no-any-return]
+    return [None if value is None else processor(value) for value in values]
 
 
 def _processed(values: list[Any], processor: Callable[[Any], Any]) -> list[Any]:
@@ -212,6 +275,8 @@ def _copy(connection: Connection, names: str, rows: list[tuple[Any, ...]]) -> No
         cursor.close()
 
 
-_TEN_DECIMALS = Decimal("1e-10")
+_MONEY_TYPE = pa.decimal128(38, 10)  # the schema's scale (Numeric(20, 10)), Arrow's widest
+_PROBE = Decimal("1.5")
 _MONEY_COLUMNS = frozenset({"billed_cost", "effective_cost", "list_cost"})
+_ALLOCATED_FIELDS = tuple(AllocatedCost.__dataclass_fields__)
 _COST_DAILY: Table = CostDailyRow.__table__  # type: ignore[assignment]

@@ -18,7 +18,11 @@ from data.connectors.focus.findings import Finding
 from data.connectors.focus.parse import ParsedFile
 from data.connectors.focus.report import IngestReport, Partition, ValidationReport
 from data.models import CommitmentDailyRow, CostDailyRow, IngestedFileRow, ServiceRow
-from data.repos.costs import AllocatedCost, delete_partition_costs, insert_allocated_costs
+from data.repos.costs import (
+    AllocatedCostColumns,
+    delete_partition_costs,
+    insert_allocated_costs,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +61,13 @@ def load_parsed(
     report = parsed.report
     _lock_partitions(session, report, source=source)
     refs = service_references(session)
-    warnings = report.warnings + _unknown_references(parsed.costs, refs)
+    warnings = report.warnings + _unknown_references(parsed.cost_columns, refs)
     delivery = _delivery(session, report, source=source, now=now)
     _fill(delivery, report, warnings, status=LOADED)
     session.flush()
     replaced = _replace_partitions(session, report, source=source, keep=delivery.id, now=now)
     rows = insert_allocated_costs(
-        session, parsed.costs, service_ids=refs, ingested_file_id=delivery.id
+        session, parsed.cost_columns, service_ids=refs, ingested_file_id=delivery.id
     )
     insert_commitment_days(session, parsed.commitments, ingested_file_id=delivery.id)
     return IngestReport(
@@ -248,13 +252,11 @@ def _delete_partition_commitments(
     )
 
 
-def _unknown_references(
-    costs: Sequence[AllocatedCost], refs: dict[str, int]
-) -> tuple[Finding, ...]:
+def _unknown_references(costs: AllocatedCostColumns, refs: dict[str, int]) -> tuple[Finding, ...]:
     unknown: Counter[str] = Counter()
-    for cost in costs:
-        if cost.service_ref is not None and cost.service_ref.lower() not in refs:
-            unknown[cost.service_ref] += cost.source_rows
+    for ref, rows in zip(costs.service_ref, costs.source_rows, strict=True):
+        if ref is not None and ref.lower() not in refs:
+            unknown[ref] += rows
     if not unknown:
         return ()
     shown = ", ".join(repr(ref) for ref, _ in unknown.most_common(10))

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from data.connectors.focus.aggregate import ROWS, DailyAggregator
 from data.connectors.focus.allocation import METHOD_NAMES, AllocationRules
@@ -23,19 +24,24 @@ from data.connectors.focus.normalise import Normaliser
 from data.connectors.focus.reader import OpenedFile, open_batches, split_csv
 from data.connectors.focus.report import CurrencyTotal, Partition, ValidationReport
 from data.connectors.focus.source import SourceFile
-from data.repos.costs import AllocatedCost
+from data.repos.costs import AllocatedCost, AllocatedCostColumns
 
 MONEY = ("BilledCost", "EffectiveCost", "ListCost")
 
 
 @dataclass(frozen=True, slots=True)
 class ParsedFile:
-    """Daily cost records (service still a reference: a slug or allocation value), the daily
-    utilization of each commitment discount, and the report."""
+    """Daily cost records as columns (service still a reference: a slug or allocation value),
+    the daily utilization of each commitment discount, and the report."""
 
     report: ValidationReport
-    costs: tuple[AllocatedCost, ...]
+    cost_columns: AllocatedCostColumns
     commitments: tuple[CommitmentDay, ...] = ()
+
+    @property
+    def costs(self) -> tuple[AllocatedCost, ...]:
+        """The daily cost records as objects, built on each call (the load uses the columns)."""
+        return self.cost_columns.rows()
 
 
 class ParseCancelled(Exception):
@@ -171,13 +177,17 @@ def _file_findings(opened: OpenedFile, normaliser: Normaliser, findings: Finding
         findings.add("warning", "Tags:unreadable", message, column="Tags", count=count)
 
 
-def _decode(table: pa.Table, normaliser: Normaliser) -> tuple[AllocatedCost, ...]:
-    """Codes back to values, column by column: one AllocatedCost per distinct key."""
+def _decode(table: pa.Table, normaliser: Normaliser) -> AllocatedCostColumns:
+    """Codes back to values, column by column; money stays Arrow decimals."""
     days = pa.array(table.column("charge_day").to_numpy().astype(np.int32), pa.date32())
-    columns = [days.to_pylist()]
-    columns += [_values(table, name, values) for name, values in _lookups(normaliser).items()]
-    columns += [table.column(name).to_pylist() for name in (*MONEY, ROWS)]
-    return tuple(AllocatedCost(*fields) for fields in zip(*columns, strict=True))
+    columns: dict[str, Any] = {"charge_date": days.to_pylist()}
+    columns |= {name: _values(table, name, values) for name, values in _lookups(normaliser).items()}
+    columns |= {_FIELD[name]: table.column(name).combine_chunks() for name in MONEY}
+    columns["source_rows"] = table.column(ROWS).to_pylist()
+    return AllocatedCostColumns(**columns)
+
+
+_FIELD = {"BilledCost": "billed_cost", "EffectiveCost": "effective_cost", "ListCost": "list_cost"}
 
 
 def _lookups(normaliser: Normaliser) -> dict[str, Sequence[Any]]:
@@ -212,34 +222,57 @@ def _values(table: pa.Table, name: str, values: Sequence[Any]) -> list[Any]:
     return lookup[np.where(codes >= 0, codes, len(values))].tolist()  # type: ignore[no-any-return]
 
 
-def currency_totals(costs: Sequence[AllocatedCost]) -> tuple[CurrencyTotal, ...]:
-    """Exact sums per BillingCurrency (never across currencies)."""
-    sums: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 4)
-    rows: dict[str, int] = defaultdict(int)
-    for cost in costs:
-        total = sums[cost.billing_currency]
-        total[0] += cost.billed_cost
-        total[1] += cost.effective_cost
-        total[2] += cost.list_cost
-        total[3] += cost.effective_cost if cost.service_ref is None else 0
-        rows[cost.billing_currency] += cost.source_rows
-    return tuple(
-        CurrencyTotal(currency, *_four(sums[currency]), rows=rows[currency])
-        for currency in sorted(sums)
+def currency_totals(costs: AllocatedCostColumns) -> tuple[CurrencyTotal, ...]:
+    """Exact sums per BillingCurrency (never across currencies), summed by Arrow in decimal128.
+
+    Each sum is Decimal(0) plus the column's, as a running Decimal sum writes it: the
+    unallocated sum of a currency with no unallocated row is Decimal(0) itself.
+    """
+    if not len(costs):
+        return ()
+    unallocated = pa.array([ref is None for ref in costs.service_ref])
+    zero = pa.scalar(0, costs.effective_cost.type)
+    table = pa.table(
+        {
+            "currency": costs.billing_currency,
+            "billed": costs.billed_cost,
+            "effective": costs.effective_cost,
+            "list": costs.list_cost,
+            "unallocated": pc.if_else(unallocated, costs.effective_cost, zero),
+            "unallocated_rows": pc.cast(unallocated, pa.int64()),
+            "rows": costs.source_rows,
+        }
+    )
+    names = ("billed", "effective", "list", "unallocated", "unallocated_rows", "rows")
+    sums = table.group_by("currency").aggregate([(name, "sum") for name in names]).to_pylist()
+    return tuple(_currency_total(row) for row in sorted(sums, key=lambda row: row["currency"]))
+
+
+def _currency_total(sums: dict[str, Any]) -> CurrencyTotal:
+    unallocated = sums["unallocated_sum"] if sums["unallocated_rows_sum"] else 0
+    return CurrencyTotal(
+        sums["currency"],
+        Decimal(0) + sums["billed_sum"],
+        Decimal(0) + sums["effective_sum"],
+        Decimal(0) + sums["list_sum"],
+        Decimal(0) + unallocated,
+        rows=sums["rows_sum"],
     )
 
 
-def _four(values: list[Decimal]) -> tuple[Decimal, Decimal, Decimal, Decimal]:
-    return values[0], values[1], values[2], values[3]
-
-
-def _partitions(costs: Sequence[AllocatedCost]) -> tuple[Partition, ...]:
+def _partitions(costs: AllocatedCostColumns) -> tuple[Partition, ...]:
     ends: dict[tuple[str, datetime], datetime] = {}
     rows: dict[tuple[str, datetime], int] = defaultdict(int)
-    for cost in costs:
-        key = (cost.billing_account_id, cost.billing_period_start)
-        ends[key] = max(ends.get(key, cost.billing_period_end), cost.billing_period_end)
-        rows[key] += cost.source_rows
+    for account, start, end, count in zip(
+        costs.billing_account_id,
+        costs.billing_period_start,
+        costs.billing_period_end,
+        costs.source_rows,
+        strict=True,
+    ):
+        key = (account, start)
+        ends[key] = max(ends.get(key, end), end)
+        rows[key] += count
     return tuple(
         Partition(account, start, ends[(account, start)], rows[(account, start)])
         for account, start in sorted(ends)
