@@ -58,6 +58,7 @@ class Driver:
 
     @property
     def delta_cost(self) -> float:
+        """The day's cost minus the category's baseline (billing currency; < 0 for a drop)."""
         return self.effective_cost - self.baseline_cost
 
 

@@ -44,10 +44,12 @@ class CapacityConfig:
 
     @property
     def cpu_capacity_cores(self) -> float:
+        """replicas × vCPU per replica."""
         return self.replicas * self.vcpu_per_replica
 
     @property
     def memory_capacity_gib(self) -> float:
+        """replicas × GiB per replica."""
         return self.replicas * self.memory_gib_per_replica
 
     def describe(self) -> str:

@@ -29,10 +29,12 @@ class ConfigCost:
 
     @property
     def monthly_list_usd(self) -> float:
+        """List USD per hour × 730 hours."""
         return self.list_usd_per_hour * HOURS_PER_MONTH
 
     @property
     def monthly_effective_usd(self) -> float:
+        """Effective USD per hour × 730 hours."""
         return self.effective_usd_per_hour * HOURS_PER_MONTH
 
 

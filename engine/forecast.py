@@ -38,6 +38,7 @@ class MonthForecast:
 
     @property
     def remaining_cost(self) -> float:
+        """Σ of the projected daily costs of the rest of the month (billing currency)."""
         return float(self.projected_daily_cost.sum())
 
     @property

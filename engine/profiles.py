@@ -40,10 +40,12 @@ class SizingProfile:
 
     @property
     def cpu_factor(self) -> float:
+        """1 + CPU headroom % / 100: what a CPU percentile is multiplied by."""
         return 1.0 + self.cpu_headroom_pct / 100.0
 
     @property
     def memory_factor(self) -> float:
+        """1 + memory headroom % / 100: what peak memory is multiplied by."""
         return 1.0 + self.memory_headroom_pct / 100.0
 
 

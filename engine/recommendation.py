@@ -35,6 +35,7 @@ class Risk:
 
     @property
     def label(self) -> str:
+        """The score's label: 'very low' (0) … 'high' (4)."""
         return RISK_LABELS[self.score]
 
 
@@ -93,6 +94,7 @@ class Recommendation:
 
     @property
     def savings_pct(self) -> float:
+        """100 × monthly savings / current effective cost (0 when that cost is 0 or unknown)."""
         if self.cost_current is None or self.cost_current.effective_usd <= 0:
             return 0.0
         return 100.0 * self.monthly_savings_usd / self.cost_current.effective_usd

@@ -51,6 +51,7 @@ class RiskScores:
 
     @property
     def total(self) -> IntArray:
+        """Per candidate, the worst (maximum) of the five sub-scores."""
         stacked = np.stack(
             [self.cpu_headroom, self.memory, self.latency, self.error_saturation, self.availability]
         )

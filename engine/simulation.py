@@ -90,6 +90,7 @@ class _Evaluated:
 
     @property
     def replay_monthly_usd(self) -> FloatArray:
+        """Per month of the replay: the summed cost columns (USD)."""
         monthly: FloatArray = self.columns[:, INDICATORS:].sum(axis=0)
         return monthly
 

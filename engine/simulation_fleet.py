@@ -72,6 +72,7 @@ class FleetResult:
 
     @property
     def breaking_count(self) -> int:
+        """Services whose SLA does not hold in the scenario."""
         return sum(not outcome.sla_holds for outcome in self.outcomes)
 
     @property
@@ -81,6 +82,7 @@ class FleetResult:
 
     @property
     def unfixable_count(self) -> int:
+        """Services no candidate keeps whole (no keep-whole cost)."""
         return sum(outcome.keep_whole_monthly_usd is None for outcome in self.outcomes)
 
 

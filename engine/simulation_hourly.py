@@ -30,6 +30,7 @@ class LatencyModel:
 
     @property
     def modelled(self) -> bool:
+        """True when latency is projected (a baseline was calibrated)."""
         return self.baseline_ms is not None
 
 

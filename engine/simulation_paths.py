@@ -48,6 +48,7 @@ class PathDraws:
 
     @property
     def paths(self) -> int:
+        """How many Monte Carlo paths were drawn."""
         return int(self.counts.shape[0])
 
     def path_sums(self, columns: FloatArray) -> FloatArray:

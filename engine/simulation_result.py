@@ -25,6 +25,7 @@ class Spread:
 
     @classmethod
     def of(cls, values: FloatArray) -> Spread:
+        """p5, p50 and p95 of `values` (numpy's linear percentiles)."""
         p5, p50, p95 = np.percentile(values, [5.0, 50.0, 95.0])
         return cls(float(p5), float(p50), float(p95))
 

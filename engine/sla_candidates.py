@@ -55,6 +55,7 @@ class Candidates:
 
     @property
     def cpu_capacity_cores(self) -> FloatArray:
+        """replicas × vCPU per replica, per candidate."""
         return self.replicas * self.vcpu_per_replica
 
     @property
@@ -64,6 +65,7 @@ class Candidates:
 
     @property
     def memory_capacity_gib(self) -> FloatArray:
+        """replicas × GiB per replica, per candidate."""
         return self.replicas * self.memory_gib_per_replica
 
 

@@ -43,6 +43,7 @@ class SlaPolicy:
 
     @property
     def allowed_breach_pct(self) -> float:
+        """100 − the % of hours latency must hold: the hours allowed over target."""
         return 100.0 - self.latency_hours_pct
 
 

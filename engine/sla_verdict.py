@@ -58,9 +58,11 @@ class _Case:
     policy: SlaPolicy
 
     def value(self, name: str) -> float:
+        """Field `name` of the batch verdict at this candidate, as a float."""
         return float(getattr(self.verdicts, name)[self.index])
 
     def flag(self, name: str) -> bool:
+        """Field `name` of the batch verdict at this candidate, as a bool."""
         return bool(getattr(self.verdicts, name)[self.index])
 
 

@@ -55,6 +55,7 @@ class UsageWindow:
 
     @property
     def points(self) -> int:
+        """Number of hours in the window (known or NaN)."""
         return len(self.hour_start)
 
     @property

@@ -205,6 +205,7 @@ class _Judged:
     cost_now: Money  # the current config's cost, priced once for every plan
 
     def at(self, index: int, ctx: ServiceContext) -> SlaVerdict:
+        """Candidate `index`'s verdict with its reasons, under the service's SLA and policy."""
         return verdict_at(
             self.verdicts, index, self.candidates, sla=ctx.service.sla, policy=ctx.policy
         )

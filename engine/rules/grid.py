@@ -59,6 +59,7 @@ class CandidateGrid:
 
     @property
     def candidates(self) -> Candidates:
+        """The grid as the SLA engine's Candidates (validated there)."""
         return Candidates(
             self.replicas, self.vcpu_per_replica, self.memory_gib_per_replica, self.zones
         )
