@@ -11,7 +11,9 @@ ENGINE = Path(__file__).resolve().parents[2] / "engine"
 def _undocumented(path: Path) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found = []
-    for scope in [tree, *(n for n in ast.walk(tree) if isinstance(n, ast.ClassDef))]:
+    scopes: list[ast.Module | ast.ClassDef] = [tree]
+    scopes += [node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)]
+    for scope in scopes:
         for node in scope.body:  # module- and class-level only: nested helpers are private
             public = isinstance(node, ast.FunctionDef) and not node.name.startswith("_")
             if public and ast.get_docstring(node) is None:
