@@ -15,8 +15,9 @@ def _undocumented(path: Path) -> list[str]:
     scopes += [node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)]
     for scope in scopes:
         for node in scope.body:  # module- and class-level only: nested helpers are private
-            public = isinstance(node, ast.FunctionDef) and not node.name.startswith("_")
-            if public and ast.get_docstring(node) is None:
+            if not isinstance(node, ast.FunctionDef) or node.name.startswith("_"):
+                continue
+            if ast.get_docstring(node) is None:
                 found.append(f"{path.relative_to(ENGINE.parent)}:{node.lineno} {node.name}")
     return found
 
