@@ -74,8 +74,12 @@ def show_report(report: ValidationReport) -> None:
         st.success(
             f"**{name}** is a valid FOCUS {report.focus_version or ''} file: "
             f"{plural(report.rows_read, 'row')}, "
-            f"{plural(len(report.warnings), 'kind of warning')}. "
-            "Nothing is written until you press Ingest.",
+            + (
+                f"{plural(len(report.warnings), 'kind of warning')} (listed below). "
+                if report.warnings
+                else "no warnings. "
+            )
+            + "Nothing is written until you press Ingest.",
             icon=":material/task_alt:",
         )
     else:
