@@ -106,7 +106,7 @@ def ordered_batches(
     would); `part_done` runs once the caller has taken all of a part's batches. Closing the
     stream stops the threads.
     """
-    relay = _Relay(len(parts), window=readers)
+    relay = _Relay(len(parts), readers=readers)
     threads = [
         threading.Thread(target=relay.work, args=(parts, parse), name=f"focus-reader-{i}")
         for i in range(min(readers, len(parts)))
@@ -130,16 +130,16 @@ _Item = tuple[pa.RecordBatch | None, BaseException | None]
 class _Relay:
     """Hands parts to the reader threads in file order and their batches to the caller.
 
-    A thread starts part i only while i < (parts the caller finished) + window: with a
-    window of readers + 1, a reader that is done with its part starts the next one instead
-    of idling while the caller drains the part before.
+    A thread starts part i only while i < (parts the caller finished) + readers + 1: up to
+    `readers` parts ahead of the one being taken, so a reader done with its part starts the
+    next instead of idling while the caller drains the part before.
     """
 
-    def __init__(self, parts: int, *, window: int) -> None:
+    def __init__(self, parts: int, *, readers: int) -> None:
         self._changed = threading.Condition()
         self._outputs: list[list[_Item]] = [[] for _ in range(parts)]
         self._claimed = self._finished = 0
-        self._window = window + 1
+        self._window = readers + 1
         self._stopped = False
 
     def work(self, parts: list[Part], parse: Callable[[Part], Iterator[pa.RecordBatch]]) -> None:
