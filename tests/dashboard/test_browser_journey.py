@@ -333,7 +333,9 @@ def _pick_in_multiselect(page: Any, label: str, option: str) -> None:
 
 
 def _alert(page: Any, text: str) -> Any:
-    return page.locator("[data-testid=stAlert]").filter(has_text=text)
+    # The Recommendations page shows an outcome at the top and again beside the buttons that
+    # were clicked (when that recommendation is still listed): either one will do.
+    return page.locator("[data-testid=stAlert]").filter(has_text=text).first
 
 
 def _pick_in_selectbox(page: Any, label: str, prefix: str) -> None:
