@@ -239,13 +239,25 @@ def _money_values(amounts: pa.Array, processor: Callable[[Any], Any] | None) -> 
     rounded decimal's text parsed to float64, correctly rounded like float(Decimal), without
     a Decimal object per value. Others get the Decimals (mostly distinct: no cache).
     """
-    rounded = pc.cast(pc.round(amounts, ndigits=10, round_mode="half_to_even"), _MONEY_TYPE)
+    rounded = pc.cast(
+        pc.round(_widened(amounts), ndigits=10, round_mode="half_to_even"), _MONEY_TYPE
+    )
     if processor is not None and isinstance(processor(_PROBE), float):
         return pc.cast(pc.cast(rounded, pa.string()), pa.float64()).to_pylist()  # type: ignore[no-any-return]
     values = rounded.to_pylist()
     if processor is None:
         return values  # type: ignore[no-any-return]
     return [None if value is None else processor(value) for value in values]
+
+
+def _widened(amounts: pa.Array) -> pa.Array:
+    """Decimals at the widest precision with their scale: rounding can carry a digit
+    (999.99999999995 → 1000.0000000000), which overflowed a narrow inferred decimal128(19, 16)
+    — and, next to a zero, came out as 0 without an error (found by Hypothesis)."""
+    kind = amounts.type
+    if pa.types.is_decimal128(kind) and kind.precision < _MONEY_TYPE.precision:
+        return pc.cast(amounts, pa.decimal128(_MONEY_TYPE.precision, kind.scale))
+    return amounts
 
 
 def _processed(values: list[Any], processor: Callable[[Any], Any]) -> list[Any]:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -108,6 +108,10 @@ SIXTEEN_PLACES = st.decimals(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(amounts=st.lists(SIXTEEN_PLACES, min_size=1, max_size=5))
+# Rounding carries a digit past a narrow inferred precision (it raised alone, and stored 0
+# beside a zero): kept as explicit cases so CI runs them without the example database.
+@example(amounts=[Decimal("999.9999999999500000")])
+@example(amounts=[Decimal("999.9999999999500000"), Decimal("0E-16")])
 def test_money_is_rounded_half_even_to_ten_places_as_quantize_does(
     delivery: tuple[sessionmaker[Session], int, int], amounts: list[Decimal]
 ) -> None:
