@@ -17,6 +17,14 @@ class IngestLimits(BaseModel):
         default=8 * 1024**3, ge=1, description="Decompressed CSV size, bytes (gzip bombs)."
     )
     batch_rows: int = Field(default=262_144, ge=1, description="Rows parsed per batch.")
+    parquet_memory_bytes: int = Field(
+        default=2 * 1024**3,
+        ge=256 * 1024**2,
+        description="Address space of the child process that decodes a Parquet file, bytes.",
+    )
+    parquet_timeout_s: float = Field(
+        default=300.0, gt=0, description="Seconds a Parquet file may take to decode."
+    )
     # Tuning, not caps: when a CSV is parsed by several readers at once, and in what parts.
     parallel_csv_bytes: int = Field(
         default=32 * 1024**2, ge=1, description="Plain CSV size from which readers run in parallel."

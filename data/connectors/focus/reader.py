@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import queue
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
 from data.connectors.focus.columns import ColumnMap, map_columns, wanted_columns
 from data.connectors.focus.errors import TooManyRows, UnsupportedContent
 from data.connectors.focus.limits import IngestLimits
+from data.connectors.focus.parquet_sandbox import sandboxed_batches
 from data.connectors.focus.source import SourceFile
 from data.connectors.focus.split import (
     Part,
@@ -206,10 +205,10 @@ def _open_parquet(source: SourceFile, limits: IngestLimits) -> OpenedFile:
     cells = [
         columns.source_by_name[name] for name in wanted_columns() if name in columns.source_by_name
     ]
-    stream = parquet.iter_batches(batch_size=limits.batch_rows, columns=cells)
-    batches = _capped(
-        _read_ahead(_prepared(_as_strings(_renamed(stream, columns)))), limits.max_rows
-    )
+    # Decoded, and cast to text, in a memory-capped child: the footer's sizes can be forged
+    # and a dictionary column expands only when cast (threat 20).
+    stream = sandboxed_batches(source.content, cells, limits=limits)
+    batches = _capped(_read_ahead(_prepared(_renamed(stream, columns))), limits.max_rows)
     return OpenedFile(columns, batches, [])
 
 
@@ -267,26 +266,6 @@ def _renamed(batches: Iterator[pa.RecordBatch], columns: ColumnMap) -> Iterator[
     canonical = {cell: name for name, cell in columns.source_by_name.items()}
     for batch in batches:
         yield batch.rename_columns([canonical[cell] for cell in batch.schema.names])
-
-
-def _as_strings(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    """Parquet types vary by exporter: cast every column to text so one parser serves all."""
-    for batch in batches:
-        arrays = [_to_string(column) for column in batch.columns]
-        yield pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
-
-
-def _to_string(column: pa.Array) -> pa.Array:
-    if pa.types.is_string(column.type):
-        return column
-    if pa.types.is_map(column.type) or pa.types.is_struct(column.type):
-        # Some Parquet exports store Tags as a map: one JSON object per row, like CSV exports.
-        values = [
-            None if v is None else json.dumps(dict(v) if isinstance(v, list) else v)
-            for v in column.to_pylist()
-        ]
-        return pa.array(values, pa.string())
-    return pc.cast(column, pa.string())
 
 
 def _capped(batches: Iterator[pa.RecordBatch], max_rows: int) -> Iterator[pa.RecordBatch]:
