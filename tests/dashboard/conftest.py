@@ -6,6 +6,7 @@ import shutil
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -22,12 +23,14 @@ from engine.profiles import PROFILES
 from engine.service import Sla
 from jobs.recompute import recompute
 from tests.factories import make_k8s_config, make_new_service, make_usage, make_vm_config
+from tests.support.browser import chromium, fresh_page
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 APP_PATH = str(REPO_ROOT / "dashboard" / "streamlit_app.py")
 TODAY = date(2026, 11, 30)
 USAGE_END = datetime(2026, 12, 1, tzinfo=UTC)
 USAGE_DAYS = 14
+BROWSER_TIMEOUT_MS = 30_000  # a cold first render takes 3–5 s on a 2-core box
 
 
 @pytest.fixture(autouse=True)
@@ -38,6 +41,21 @@ def _fresh_streamlit_caches() -> Iterator[None]:
     yield
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian Chromium for one browser-test module (skips, or fails in CI, without it)."""
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh page sized by the test module's VIEWPORT."""
+    viewport: dict[str, int] = request.module.VIEWPORT
+    with fresh_page(browser, viewport=viewport, timeout_ms=BROWSER_TIMEOUT_MS) as opened:
+        yield opened
 
 
 @pytest.fixture

@@ -26,25 +26,18 @@ from data.repos.fleet import Filters
 from data.repos.services import list_services
 from data.settings import Settings
 from tests.connectors.focus.builders import csv_bytes, focus_row
-from tests.support.browser import chromium, fresh_page, metric_value, screenshot, settle
+from tests.support.browser import metric_value, screenshot, settle
 from tests.support.streamlit_server import streamlit_server
 
 pytestmark = pytest.mark.browser
 
 DEMO_END = datetime(2026, 11, 26, tzinfo=UTC)
 VIEWPORT = {"width": 1600, "height": 2400}
-TIMEOUT_MS = 30_000
 FILE_NAME = "focus-1.2-upload-2026-11.csv"
 RUN_RATE = "Run-rate per month"
 # Five days of a service's compute, a new billing account (it restates nothing of the demo's).
 DAYS = 5
 USD_PER_DAY = "1250.00"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")
@@ -67,12 +60,6 @@ def dashboard_url(
     log_path = tmp_path_factory.mktemp("streamlit-upload") / "streamlit.log"
     with streamlit_server(database, log_path=log_path) as url:
         yield url
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    with fresh_page(browser, viewport=VIEWPORT, timeout_ms=TIMEOUT_MS) as opened:
-        yield opened
 
 
 def focus_upload(slug: str) -> bytes:

@@ -34,7 +34,7 @@ from data.repos.savings_report import REPORT_COLUMNS, backlog
 from data.settings import Settings
 from engine.profiles import PROFILES
 from jobs.recompute import recompute
-from tests.support.browser import chromium, fresh_page, metric_value, screenshot, settle
+from tests.support.browser import metric_value, screenshot, settle
 from tests.support.streamlit_server import streamlit_server
 
 pytestmark = pytest.mark.browser
@@ -42,13 +42,6 @@ pytestmark = pytest.mark.browser
 DEMO_END = datetime(2026, 11, 26, tzinfo=UTC)
 TEAM = "payments"
 VIEWPORT = {"width": 1600, "height": 2000}
-TIMEOUT_MS = 30_000
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")
@@ -76,12 +69,6 @@ def dashboard_url(
     log_path = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
     with streamlit_server(demo_database, log_path=log_path) as url:
         yield url
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    with fresh_page(browser, viewport=VIEWPORT, timeout_ms=TIMEOUT_MS) as opened:
-        yield opened
 
 
 @pytest.fixture(scope="module")

@@ -26,22 +26,15 @@ from data.catalog import load_catalog
 from data.connectors.demo import seed_demo_fleet
 from data.db import make_engine, make_sessions
 from data.settings import Settings
-from tests.support.browser import chromium, fresh_page, metric_value, screenshot, settle
+from tests.support.browser import metric_value, screenshot, settle
 from tests.support.streamlit_server import streamlit_server
 
 pytestmark = pytest.mark.browser
 
 DEMO_END = datetime(2026, 11, 26, tzinfo=UTC)
 VIEWPORT = {"width": 1600, "height": 1900}
-TIMEOUT_MS = 30_000
 LATENCY_TITLE = "p95 latency: "
 SPEED_PRESSES = 20
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")
@@ -63,12 +56,6 @@ def dashboard_url(
     log_path = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
     with streamlit_server(url, log_path=log_path) as base_url:
         yield base_url
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    with fresh_page(browser, viewport=VIEWPORT, timeout_ms=TIMEOUT_MS) as opened:
-        yield opened
 
 
 def test_analyst_moves_levers_saves_compares_and_exports(page: Any, dashboard_url: str) -> None:
