@@ -108,6 +108,7 @@ show_sources(
     data_sources_queries.usage_freshness(sessions),
     data_sources_queries.cost_freshness(sessions),
     settings,
+    jobs=jobs,
     now=now,
 )
 st.subheader("Upload a FOCUS file", anchor=False)

@@ -11,7 +11,6 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import data_sources_queries, deps
 from dashboard.components import formats, tables
 from dashboard.components.data_sources_common import (
     BADGE_HELP,
@@ -182,47 +181,62 @@ def show_sources(
     costs: Sequence[CostFreshness],
     settings: Settings,
     *,
+    jobs: Sequence[JobStatus],
     now: datetime,
 ) -> None:
+    """Usage and cost sources side by side, then the connectors (`jobs`: the page's ledger)."""
     minutes = settings.refresh_interval_minutes
     left, right = st.columns(2)
     with left:
-        st.markdown("**Usage sources** (hourly utilization)")
-        frame = usage_frame(usage, now=now, refresh_interval_minutes=minutes)
-        if frame.empty:
-            st.info("No usage yet: the collect usage job writes it.", icon=":material/timeline:")
-        else:
-            st.dataframe(frame, column_config=_USAGE_COLUMNS, hide_index=True, key="ds_usage")
-        export_button(
-            frame,
-            label="Export usage sources (CSV)",
-            file_name="tightrope-usage-sources.csv",
-            key="ds_usage_export",
+        _source_table(
+            "**Usage sources** (hourly utilization)",
+            usage_frame(usage, now=now, refresh_interval_minutes=minutes),
+            empty=("No usage yet: the collect usage job writes it.", ":material/timeline:"),
+            columns=_USAGE_COLUMNS,
+            key="ds_usage",
+            label="usage sources",
         )
     with right:
-        st.markdown("**Cost sources** (daily cost, per delivery source)")
-        frame = cost_frame(costs)
-        if frame.empty:
-            st.info("No cost yet: upload a FOCUS file below.", icon=":material/payments:")
-        else:
-            st.dataframe(frame, column_config=_COST_COLUMNS, hide_index=True, key="ds_costs")
-        export_button(
-            frame,
-            label="Export cost sources (CSV)",
-            file_name="tightrope-cost-sources.csv",
-            key="ds_costs_export",
+        _source_table(
+            "**Cost sources** (daily cost, per delivery source)",
+            cost_frame(costs),
+            empty=("No cost yet: upload a FOCUS file below.", ":material/payments:"),
+            columns=_COST_COLUMNS,
+            key="ds_costs",
+            label="cost sources",
         )
-    st.markdown("**Connectors**")
     api_costs = next((c for c in costs if c.source == BILLING_API_SOURCE), None)
-    connectors = connectors_frame(
-        settings, api_costs=api_costs, refresh=_refresh_costs_status(settings, now=now)
+    refresh = next((status for status in jobs if status.job == REFRESH_COSTS), None)
+    _source_table(
+        "**Connectors**",
+        connectors_frame(settings, api_costs=api_costs, refresh=refresh),
+        empty=None,
+        columns=_CONNECTOR_COLUMNS,
+        key="ds_connectors",
+        label="connectors",
     )
-    st.dataframe(connectors, column_config=_CONNECTOR_COLUMNS, hide_index=True, key="ds_connectors")
+
+
+def _source_table(
+    title: str,
+    frame: pd.DataFrame,
+    *,
+    empty: tuple[str, str] | None,
+    columns: dict[str, Any],
+    key: str,
+    label: str,
+) -> None:
+    """A titled table (or, when empty, what fills it) and its CSV export."""
+    st.markdown(title)
+    if frame.empty and empty is not None:
+        st.info(empty[0], icon=empty[1])
+    else:
+        st.dataframe(frame, column_config=columns, hide_index=True, key=key)
     export_button(
-        connectors,
-        label="Export connectors (CSV)",
-        file_name="tightrope-connectors.csv",
-        key="ds_connectors_export",
+        frame,
+        label=f"Export {label} (CSV)",
+        file_name=f"tightrope-{label.replace(' ', '-')}.csv",
+        key=f"{key}_export",
     )
 
 
@@ -305,15 +319,6 @@ def show_stale_recommendations(
             file_name="tightrope-stale-recommendations.csv",
             key="ds_stale_export",
         )
-
-
-def _refresh_costs_status(settings: Settings, *, now: datetime) -> JobStatus | None:
-    """The refresh costs job's ledger entry (only read when a billing API is configured)."""
-    if not settings.billing_api_url:
-        return None
-    minute = now.replace(second=0, microsecond=0)
-    statuses = data_sources_queries.job_statuses(deps.sessions(), (REFRESH_COSTS,), minute)
-    return next((status for status in statuses if status.job == REFRESH_COSTS), None)
 
 
 def _hour_end(hour: datetime | None) -> datetime | None:
