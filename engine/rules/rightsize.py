@@ -108,24 +108,6 @@ def _allowed_families(catalog: Catalog, current: InstanceSpec) -> frozenset[str]
     return frozenset(types.families[mask].tolist()) | {current.family}
 
 
-def fitting_types(
-    catalog: Catalog,
-    region: str,
-    *,
-    min_vcpu: float,
-    min_memory_gib: float,
-    architecture: str,
-    families: frozenset[str],
-    limit: int = MAX_TYPE_CANDIDATES,
-) -> tuple[InstanceSpec, ...]:
-    """The specs of `fitting_rows`, cheapest first."""
-    rows = fitting_rows(
-        catalog, region, min_vcpu=min_vcpu, min_memory_gib=min_memory_gib,
-        architecture=architecture, families=families, limit=limit,
-    )  # fmt: skip
-    return tuple(catalog.instance_types.spec_at(int(row)) for row in rows)
-
-
 def fitting_rows(
     catalog: Catalog,
     region: str,

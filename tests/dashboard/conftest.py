@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -92,6 +93,21 @@ def open_page(page: str, *, timeout_s: float = 60, query: dict[str, str] | None 
     at.switch_page(page).run()
     assert not at.exception, [e.message for e in at.exception]
     return at
+
+
+def metric_values(at: AppTest) -> dict[str, tuple[str, str]]:
+    """Every st.metric on the page: label → (value, delta)."""
+    return {m.label: (m.value, m.delta) for m in at.metric}
+
+
+def figures(at: AppTest) -> list[dict[str, Any]]:
+    """Every plotly chart on the page, as its JSON spec."""
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def chart_titles(at: AppTest) -> list[str]:
+    """The title of every plotly chart on the page, in order."""
+    return [figure["layout"]["title"]["text"] for figure in figures(at)]
 
 
 def sessions_on(url: str) -> Iterator[sessionmaker[Session]]:

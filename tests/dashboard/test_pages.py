@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.dashboard.conftest import APP_PATH
+from tests.dashboard.conftest import APP_PATH, chart_titles, figures, metric_values
 
 PAGES = (
     "app_pages/overview.py",
@@ -31,19 +30,6 @@ def _open(page: str | None = None) -> AppTest:
     return at
 
 
-def _metrics(at: AppTest) -> dict[str, tuple[str, str]]:
-    return {m.label: (m.value, m.delta) for m in at.metric}
-
-
-def _chart_titles(at: AppTest) -> list[str]:
-    return [_figure(el)["layout"]["title"]["text"] for el in at.get("plotly_chart")]
-
-
-def _figure(element: Any) -> dict[str, Any]:
-    figure: dict[str, Any] = json.loads(element.proto.spec)
-    return figure
-
-
 def _texts(at: AppTest) -> str:
     parts = [e.value for kind in ("markdown", "caption", "info", "warning", "success")
              for e in getattr(at, kind)]  # fmt: skip
@@ -55,18 +41,18 @@ def test_overview_shows_title_kpis_and_charts() -> None:
     at = _open()
 
     assert at.title[0].value == "Overview"
-    metrics = _metrics(at)
+    metrics = metric_values(at)
     assert metrics["Run-rate per month"] == ("$517", "+13.3 % vs prior 30 d")
     assert metrics["30-day change"][0] == "+13.3 %"
     assert metrics["Services"][0] == "3"
     assert metrics["Services breaching SLA (7 d)"] == ("1", "33.3 % of services")
-    assert _chart_titles(at) == [
+    assert chart_titles(at) == [
         "Daily effective cost by team",
         "Top 10 services by effective cost",
         "Cost by environment",
         "Cost by platform",
     ]
-    top = _figure(at.get("plotly_chart")[1])
+    top = figures(at)[1]
     assert top["layout"]["title"]["subtitle"]["text"].startswith("USD, Nov 01 – Nov 30")
     assert "Costs as of 2026-11-30, usage as of 2026-11-30 23:00 UTC" in _texts(at)
 
@@ -75,7 +61,7 @@ def test_overview_shows_title_kpis_and_charts() -> None:
 def test_overview_trend_is_a_stacked_area_per_team_with_unified_hover() -> None:
     at = _open()
 
-    trend = _figure(at.get("plotly_chart")[0])
+    trend = figures(at)[0]
 
     assert {trace["name"] for trace in trend["data"]} == {"payments", "search", "data"}
     assert all(trace["stackgroup"] == "total" for trace in trend["data"])
@@ -90,7 +76,7 @@ def test_team_filter_changes_the_overview_numbers() -> None:
 
     at.multiselect(key="flt_teams").select("payments").run()
 
-    metrics = _metrics(at)
+    metrics = metric_values(at)
     assert metrics["Run-rate per month"] == ("$304", "+25.0 % vs prior 30 d")
     assert metrics["Services"][0] == "1"
     assert "showing 1 of 3 services" in " ".join(i.value for i in at.sidebar.info)
@@ -114,7 +100,7 @@ def test_clear_filters_shows_the_whole_fleet_again() -> None:
 
     at.button(key="flt_clear").click().run()
 
-    assert _metrics(at)["Services"][0] == "3"
+    assert metric_values(at)["Services"][0] == "3"
 
 
 @pytest.mark.usefixtures("seeded_database")
@@ -126,7 +112,7 @@ def test_services_table_is_sorted_by_monthly_cost() -> None:
     assert at.title[0].value == "Services"
     assert table["name"].tolist() == ["Checkout API", "Search API", "Nightly ETL"]
     assert table["sla_label"].tolist() == ["⚠ Breaching", "✓ Within SLA", "○ No latency data"]
-    assert _metrics(at)["Monthly run-rate (USD)"][0] == "$517 /mo"
+    assert metric_values(at)["Monthly run-rate (USD)"][0] == "$517 /mo"
     assert at.get("download_button")
 
 
@@ -150,14 +136,14 @@ def test_choosing_a_service_opens_its_detail_page() -> None:
     assert not at.exception
     assert at.title[0].value == "Service detail"
     assert at.selectbox(key="detail_service").value == search_id
-    assert _metrics(at)["Monthly run-rate (effective)"][0] == "$152 /mo"
+    assert metric_values(at)["Monthly run-rate (effective)"][0] == "$152 /mo"
 
 
 @pytest.mark.usefixtures("seeded_database")
 def test_service_detail_draws_usage_against_capacity_and_sla() -> None:
     at = _open("app_pages/service_detail.py")
 
-    titles = _chart_titles(at)
+    titles = chart_titles(at)
 
     assert at.selectbox(key="detail_service").value is not None
     assert titles == [
@@ -168,7 +154,7 @@ def test_service_detail_draws_usage_against_capacity_and_sla() -> None:
         "p95 latency vs SLA target",
         "Error rate vs SLA maximum",
     ]
-    latency = _figure(at.get("plotly_chart")[4])
+    latency = figures(at)[4]
     assert [t["name"] for t in latency["data"]] == ["p95 latency", "SLA target (p95)"]
     assert latency["layout"]["yaxis"]["title"]["text"] == "p95 latency (ms)"
     assert "Current configuration" in _texts(at)
@@ -182,9 +168,9 @@ def test_service_detail_explains_a_chart_without_data() -> None:
 
     at.selectbox(key="detail_service").select_index(etl).run()
 
-    assert "p95 latency vs SLA target" not in _chart_titles(at)
+    assert "p95 latency vs SLA target" not in chart_titles(at)
     assert "No latency samples" in _texts(at)
-    assert _metrics(at)["Latency SLA (7 d)"][0] == "○ No latency data"
+    assert metric_values(at)["Latency SLA (7 d)"][0] == "○ No latency data"
 
 
 @pytest.mark.usefixtures("empty_database")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,7 +14,7 @@ from dashboard.components.simulator_charts import cost_steps
 from data.repos import recommendations, simulations
 from data.settings import Settings
 from engine.simulation import MonthlyCost, Spread
-from tests.dashboard.conftest import open_page, sessions_on
+from tests.dashboard.conftest import chart_titles, figures, metric_values, open_page, sessions_on
 
 PAGE = "app_pages/simulator.py"
 
@@ -28,19 +26,6 @@ def sessions(seeded_database: str) -> Iterator[sessionmaker[Session]]:
 
 def _open() -> AppTest:
     return open_page(PAGE, timeout_s=90)
-
-
-def _metrics(at: AppTest) -> dict[str, tuple[str, str]]:
-    return {m.label: (m.value, m.delta) for m in at.metric}
-
-
-def _chart_titles(at: AppTest) -> list[str]:
-    return [_figure(el)["layout"]["title"]["text"] for el in at.get("plotly_chart")]
-
-
-def _figure(element: Any) -> dict[str, Any]:
-    figure: dict[str, Any] = json.loads(element.proto.spec)
-    return figure
 
 
 def _table(at: AppTest, column: str) -> pd.DataFrame:
@@ -59,14 +44,14 @@ def _save(at: AppTest, name: str) -> None:
 def test_defaults_simulate_the_current_config_with_no_change() -> None:
     at = _open()
 
-    metrics = _metrics(at)
+    metrics = metric_values(at)
 
     assert at.title[0].value == "Simulator"
     assert at.selectbox(key="sim_service").value is not None
     assert metrics["Monthly cost Δ"][0] == "$0 /mo"
     assert metrics["Breach hours"][1].startswith("+0 h vs current")
     assert set(metrics) == {"Monthly cost Δ", "P(SLA holds)", "Breach hours", "Risk"}
-    assert _chart_titles(at) == [
+    assert chart_titles(at) == [
         "p95 latency: 3 × m5.large at +0 % demand",
         "CPU utilization: 3 × m5.large at +0 % demand",
         "Monthly cost: $210 → $210",
@@ -77,7 +62,7 @@ def test_defaults_simulate_the_current_config_with_no_change() -> None:
 def test_latency_chart_draws_a_band_a_median_and_the_sla_target() -> None:
     at = _open()
 
-    latency = _figure(at.get("plotly_chart")[0])
+    latency = figures(at)[0]
 
     assert [t["name"] for t in latency["data"]] == [
         "5 %",
@@ -87,20 +72,20 @@ def test_latency_chart_draws_a_band_a_median_and_the_sla_target() -> None:
     ]
     assert latency["data"][1]["fill"] == "tonexty"
     assert latency["layout"]["yaxis"]["title"]["text"] == "p95 latency (ms)"
-    waterfall = _figure(at.get("plotly_chart")[2])["data"][0]
+    waterfall = figures(at)[2]["data"][0]
     assert waterfall["x"] == ["Current", "Compute", "Commitment", "Spot", "Schedule", "Scenario"]
 
 
 @pytest.mark.usefixtures("seeded_database")
 def test_moving_the_growth_slider_changes_the_kpis_and_titles() -> None:
     at = _open()
-    before = _metrics(at)
+    before = metric_values(at)
 
     at.slider(key="sim_growth_pct").set_value(150).run()
 
-    after = _metrics(at)
+    after = metric_values(at)
     assert after["Breach hours"] != before["Breach hours"]
-    assert _chart_titles(at)[0] == "p95 latency: 3 × m5.large at +150 % demand"
+    assert chart_titles(at)[0] == "p95 latency: 3 × m5.large at +150 % demand"
 
 
 @pytest.mark.usefixtures("seeded_database")
@@ -109,10 +94,10 @@ def test_fewer_replicas_cost_less() -> None:
 
     at.slider(key="sim_replicas").set_value(2).run()
 
-    value, delta = _metrics(at)["Monthly cost Δ"]
+    value, delta = metric_values(at)["Monthly cost Δ"]
     assert value == "-$70 /mo"
     assert delta == "-33.3 % → $140 /mo"
-    assert _chart_titles(at)[2] == "Monthly cost: $210 → $140"
+    assert chart_titles(at)[2] == "Monthly cost: $210 → $140"
 
 
 @pytest.mark.usefixtures("seeded_database")
@@ -160,7 +145,7 @@ def test_team_mode_lists_who_breaks_under_growth() -> None:
     at.selectbox(key="sim_team").set_value("payments").run()
 
     assert not at.exception, [e.message for e in at.exception]
-    metrics = _metrics(at)
+    metrics = metric_values(at)
     assert metrics["Services breaking the SLA"][1] == "at +30 % demand"
     assert _table(at, "keep_whole_usd")["service"].tolist() == ["checkout"]
 
@@ -205,7 +190,7 @@ def test_a_service_without_latency_says_why_there_is_no_latency_chart() -> None:
 
     assert not at.exception, [e.message for e in at.exception]
     assert any("No latency projection" in i.value for i in at.info)
-    assert _chart_titles(at)[0] == "CPU utilization: 1 × m5.large at +0 % demand"
+    assert chart_titles(at)[0] == "CPU utilization: 1 × m5.large at +0 % demand"
 
 
 @pytest.mark.usefixtures("seeded_database")

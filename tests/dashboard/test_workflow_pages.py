@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -19,7 +18,7 @@ from data.models import ConfigChangeRow, RecommendationRow, RuleOutcomeRow, Serv
 from data.repos.changes import list_audit_events
 from data.repos.savings_report import backlog
 from data.workflow import Workflow, WorkflowPolicy
-from tests.dashboard.conftest import open_page, sessions_on
+from tests.dashboard.conftest import figures, metric_values, open_page, sessions_on
 
 RECS = "app_pages/recommendations.py"
 CHANGES = "app_pages/changes.py"
@@ -46,14 +45,6 @@ def _status(sessions: sessionmaker[Session], rec_id: int) -> str:
         row = session.get(RecommendationRow, rec_id)
         assert row is not None
         return row.status
-
-
-def _metrics(at: AppTest) -> dict[str, tuple[str, str]]:
-    return {m.label: (m.value, m.delta) for m in at.metric}
-
-
-def _figures(at: AppTest) -> list[dict[str, Any]]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
 def _numbers(encoded: Any) -> list[float]:
@@ -88,7 +79,7 @@ def test_backlog_is_ranked_by_risk_adjusted_savings() -> None:
 def test_kpis_count_open_savings_once_per_service_and_the_risky_ones() -> None:
     at = _open(RECS)
 
-    metrics = _metrics(at)
+    metrics = metric_values(at)
 
     # payments commitment 77.79 + data commitment 25.93 + checkout's best cut 21.90
     assert metrics["Open savings"][0] == "$126 /mo"
@@ -128,7 +119,7 @@ def test_detail_replays_current_and_proposed_against_the_sla(
 
     at = _pick(_open(RECS), rec_id)
 
-    latency, utilization = _figures(at)
+    latency, utilization = figures(at)
     assert latency["layout"]["title"]["text"] == "Projected p95 latency: current vs proposed"
     assert [t["name"] for t in latency["data"]] == [
         "Current config",
@@ -138,7 +129,7 @@ def test_detail_replays_current_and_proposed_against_the_sla(
     assert set(_numbers(latency["data"][2]["y"])) == {250.0}
     assert [t["name"] for t in utilization["data"]][2] == "Saturation limit (75 %)"
     assert len(latency["data"][0]["x"]) == 14 * 24
-    metrics = _metrics(at)
+    metrics = metric_values(at)
     assert metrics["Monthly cost now (effective)"][0] == "$210 /mo"
     assert metrics["SLA risk"] == ("⚠ 4 high", "✗ SLA not kept — see reasons")
     texts = " ".join(str(m.value) for m in at.markdown)
@@ -171,7 +162,7 @@ def test_apply_through_the_dialog_applies_and_records_the_change(
     assert change.after["instance_type"] == "m5a.large"
     assert at.success[0].value.startswith(f"Applied recommendation {rec_id}")
     assert at.selectbox(key="rec_pick").value == rec_id  # still in view after the action
-    assert _metrics(at)["Applied savings this month"][0] == "$22 /mo"
+    assert metric_values(at)["Applied savings this month"][0] == "$22 /mo"
 
 
 def test_a_decision_taken_elsewhere_meanwhile_shows_a_conflict_warning(

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.rules.rightsize import allowed_families, fitting_types, rightsize
+from engine.rules.rightsize import allowed_families, fitting_rows, rightsize
 from engine.sla import policy_for
 from engine.units import HOURS_PER_MONTH
 from tests.engine.rules.builders import (
@@ -31,7 +31,7 @@ def test_allowed_families_are_the_same_class_at_the_same_or_a_newer_generation()
 def test_fitting_types_are_cheapest_first_same_architecture_and_never_gpu() -> None:
     catalog = small_catalog()
 
-    specs = fitting_types(
+    rows = fitting_rows(
         catalog,
         "us-east-1",
         min_vcpu=1.0,
@@ -40,7 +40,8 @@ def test_fitting_types_are_cheapest_first_same_architecture_and_never_gpu() -> N
         families=frozenset({"m5", "m6i", "p3"}),
     )
 
-    assert [s.name for s in specs] == ["m6i.large", "m5.large", "m5.xlarge", "m5.2xlarge"]
+    names = [catalog.instance_types.spec_at(int(row)).name for row in rows]
+    assert names == ["m6i.large", "m5.large", "m5.xlarge", "m5.2xlarge"]
 
 
 def test_vm_moves_to_the_cheapest_fitting_type_of_an_allowed_family() -> None:
