@@ -179,9 +179,7 @@ def _run(
         outcomes = call(_workflow(), datetime.now(UTC))
     except DataError as error:
         submitted.discard(token)  # refused: nothing happened, so trying again is allowed
-        text = str(error).rstrip(".")
-        message = f"{text[:1].upper()}{text[1:]}. Nothing was changed."
-        _store(Feedback("warning", message, recommendation_id=focus))
+        _store(refused(error, recommendation_id=focus))
     else:
         st.session_state[_DONE] = done() + 1
         _store(_summary(outcomes, focus))
@@ -197,6 +195,18 @@ def _summary(outcomes: list[Outcome], focus: int | None) -> Feedback:
         "success",
         f"{len(outcomes)} recommendations applied: " + " ".join(o.message for o in outcomes),
     )
+
+
+def refused(error: DataError, *, recommendation_id: int | None = None) -> Feedback:
+    """The outcome of an action the data layer refused: its reason, and that nothing changed."""
+    text = str(error).rstrip(".")
+    message = f"{text[:1].upper()}{text[1:]}. Nothing was changed."
+    return Feedback("warning", message, recommendation_id=recommendation_id)
+
+
+def keep(feedback: Feedback) -> None:
+    """Keep an action's outcome for the next run of the page (take_feedback shows it once)."""
+    _store(feedback)
 
 
 def _store(feedback: Feedback) -> None:

@@ -7,9 +7,8 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from dashboard import budgets_queries, deps
+from dashboard import actions, budgets_queries, deps
 from dashboard.components import (
-    budgets_actions,
     budgets_anomalies,
     budgets_commitments,
     budgets_forms,
@@ -28,7 +27,7 @@ start = page.begin(
     "the same weekday over the last three weeks."
 )
 sessions, status, today = start.sessions, start.status, start.today
-budgets_actions.show_feedback()
+actions.show(actions.take_feedback())
 
 
 def _months() -> list[date]:

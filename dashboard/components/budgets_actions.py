@@ -1,8 +1,8 @@
 """Budget and anomaly actions from the page's buttons: one call into data.budget_actions each.
 
-Like dashboard.actions: buttons call these from their on_click callbacks (before the script
-reruns), the outcome is kept in session state and shown once at the top of the next run, and
-every cache is cleared so the tables show the change.
+Through dashboard.actions' outcome: buttons call these from their on_click callbacks (before
+the script reruns), the outcome is kept (actions.keep) and shown once at the top of the next
+run, and every cache is cleared so the tables show the change.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from data.budget_actions import BudgetDesk
 from data.errors import DataError, InvalidInput
 from data.repos.budgets import NewBudget
 from data.workflow import WorkflowPolicy
-
-FEEDBACK = "bud_feedback"
 
 
 def create(keys: dict[str, str]) -> None:
@@ -68,37 +66,12 @@ def acknowledge(anomaly_id: int) -> None:
     _run(call)
 
 
-def close_dialog_when_done() -> None:
-    """Inside a dialog: once its action ran, rerun the page (closes it, shows the outcome)."""
-    if FEEDBACK in st.session_state:
-        st.rerun()
-
-
-def show_feedback() -> None:
-    """The last action's outcome, once: a toast and a message."""
-    feedback: tuple[str, str] | None = st.session_state.pop(FEEDBACK, None)
-    if feedback is None:
-        return
-    kind, message = feedback
-    if kind == "success":
-        st.toast(message, icon=":material/check_circle:")
-        st.success(message, icon=":material/check_circle:")
-    else:
-        st.warning(message, icon=":material/warning:")
-
-
 def _run(call: Callable[[BudgetDesk, datetime], str]) -> None:
     desk = BudgetDesk(deps.sessions(), WorkflowPolicy.from_settings(deps.settings()))
     try:
-        message = call(desk, datetime.now(UTC))
+        actions.keep(actions.Feedback("success", call(desk, datetime.now(UTC))))
     except DataError as error:
-        text = str(error).rstrip(".")
-        st.session_state[FEEDBACK] = (
-            "warning",
-            f"{text[:1].upper()}{text[1:]}. Nothing was changed.",
-        )
-    else:
-        st.session_state[FEEDBACK] = ("success", message)
+        actions.keep(actions.refused(error))
     finally:
         st.cache_data.clear()
 

@@ -69,7 +69,7 @@ def create_dialog(
         on_click=budgets_actions.create,
         args=(CREATE_KEYS,),
     )
-    budgets_actions.close_dialog_when_done()
+    actions.close_dialog_when_done()
 
 
 @st.dialog("Edit budget")
@@ -105,4 +105,4 @@ def edit_dialog(row: pd.Series) -> None:
         args=(int(row["budget_id"]), int(row["version"])),
         help="Removes the budget and its alert; the audit trail keeps a record.",
     )
-    budgets_actions.close_dialog_when_done()
+    actions.close_dialog_when_done()
