@@ -232,7 +232,9 @@ def _aggregate(pulled: dict[str, list[Series]], hours: int) -> Hourly:
     for key, per_le in buckets.items():
         bounds = sorted(per_le)
         cumulative = np.vstack([per_le[b] for b in bounds]).T  # (hours, buckets)
-        out["latency"][key] = np.array([_quantile(0.95, bounds, row) for row in cumulative])
+        out["latency"][key] = np.array(
+            [history.histogram_quantile(0.95, row, bounds) for row in cumulative]
+        )
     return out
 
 
@@ -264,16 +266,6 @@ def _hourly_max(one: Series, first_hour: int, hours: int) -> np.ndarray:
     keep = (index >= 0) & (index < hours)
     out[index[keep]] = maxima[keep]
     return out
-
-
-def _quantile(q: float, bounds: list[float], cumulative: np.ndarray) -> float:
-    rank = q * cumulative[-1]
-    b = int(np.searchsorted(cumulative[:-1], rank, side="left"))
-    if b == len(bounds) - 1:
-        return bounds[-2]
-    lower = 0.0 if b == 0 else bounds[b - 1]
-    below = 0.0 if b == 0 else cumulative[b - 1]
-    return float(lower + (bounds[b] - lower) * (rank - below) / (cumulative[b] - below))
 
 
 def _disagreement(stored: Hourly, raw: Hourly) -> dict[str, float]:

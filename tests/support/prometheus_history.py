@@ -198,7 +198,7 @@ def expected(service: Service) -> Expected:
         nan = np.full(hours, np.nan)
         return Expected(cpu, *_p95_bounds(cpu), memory / GIB, nan, nan, nan)
     assert service.busy is not None
-    latency = np.array([_histogram_quantile(0.95, _cdf(b)) for b in service.busy]) * 1000.0
+    latency = np.array([histogram_quantile(0.95, _cdf(b)) for b in service.busy]) * 1000.0
     return Expected(
         cpu,
         *_p95_bounds(cpu),
@@ -309,15 +309,16 @@ def _cdf(busy: float) -> Floats:
     return (1 - busy) * _CALM_CDF + busy * _BUSY_CDF
 
 
-def _histogram_quantile(q: float, cdf: Floats) -> float:
-    """Prometheus's bucketQuantile: linear interpolation inside the bucket holding the rank."""
+def histogram_quantile(q: float, cdf: Floats, bounds: Sequence[float] = LE_BOUNDS) -> float:
+    """Prometheus's bucketQuantile over cumulative bucket counts `cdf` with upper `bounds`
+    (the last +Inf): linear interpolation inside the bucket holding the rank."""
     rank = q * cdf[-1]
     b = int(np.searchsorted(cdf[:-1], rank, side="left"))
     if b == len(cdf) - 1:
-        return LE_BOUNDS[-2]
-    lower = 0.0 if b == 0 else LE_BOUNDS[b - 1]
+        return bounds[-2]
+    lower = 0.0 if b == 0 else bounds[b - 1]
     below = 0.0 if b == 0 else cdf[b - 1]
-    return float(lower + (LE_BOUNDS[b] - lower) * (rank - below) / (cdf[b] - below))
+    return float(lower + (bounds[b] - lower) * (rank - below) / (cdf[b] - below))
 
 
 def _p95_bounds(cpu: Floats) -> tuple[Floats, Floats]:
