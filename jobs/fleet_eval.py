@@ -89,26 +89,37 @@ class _Pool:
         done: Results = {}
         while (index := self.claim()) is not None:
             done[index] = _evaluate_range(self.contexts, *self.batches[index])
-            self._receive(done, procs, timeout=None)
+            self._drain(done)  # unpickle what has arrived between our own batches
         while len(done) < len(self.batches):
-            self._receive(done, procs, timeout=1.0)
+            _take(done, self._next(procs))
+            self._drain(done)
         return done
 
-    def _receive(self, done: Results, procs: list[ForkProcess], *, timeout: float | None) -> None:
-        """Take what has arrived (waiting up to `timeout` s for one result when given)."""
-        try:
-            while True:
-                index, result = self.results.get(timeout=timeout) if timeout else self._now()
-                if index < 0:
-                    raise WorkerFailed(f"a recompute worker failed:\n{result}")
-                done[index] = result
-                timeout = None
-        except queue.Empty:
-            if timeout and all(not p.is_alive() for p in procs) and self.results.empty():
-                raise WorkerFailed("recompute workers exited before sending every batch") from None
+    def _drain(self, done: Results) -> None:
+        """Take every result that has arrived, without waiting."""
+        while True:
+            try:
+                _take(done, self.results.get_nowait())
+            except queue.Empty:
+                return
 
-    def _now(self) -> tuple[int, Any]:
-        return self.results.get_nowait()  # type: ignore[no-any-return]
+    def _next(self, procs: list[ForkProcess]) -> tuple[int, Any]:
+        """Wait for the next result; fail when no worker is left to send one."""
+        while True:
+            try:
+                return self.results.get(timeout=1.0)  # type: ignore[no-any-return]
+            except queue.Empty:
+                if not any(p.is_alive() for p in procs) and self.results.empty():
+                    raise WorkerFailed(
+                        "recompute workers exited before sending every batch"
+                    ) from None
+
+
+def _take(done: Results, item: tuple[int, Any]) -> None:
+    index, result = item
+    if index < 0:  # a worker's traceback
+        raise WorkerFailed(f"a recompute worker failed:\n{result}")
+    done[index] = result
 
 
 def _evaluate_range(
