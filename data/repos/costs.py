@@ -57,8 +57,14 @@ def insert_daily_costs(
     return len(rows)
 
 
-def latest_cost_date(session: Session) -> date | None:
-    value = session.scalar(select(func.max(CostDailyRow.charge_date)))
+def latest_cost_date(session: Session, *, source: str | None = None) -> date | None:
+    """The newest charged day stored, of every delivery or of one delivery `source`."""
+    query = select(func.max(CostDailyRow.charge_date))
+    if source is not None:
+        query = query.join(
+            IngestedFileRow, CostDailyRow.ingested_file_id == IngestedFileRow.id
+        ).where(IngestedFileRow.source == source)
+    value: Any = session.scalar(query)  # SQLite returns the ISO text
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(str(value))

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.connectors.demo.costs import (
@@ -20,7 +19,7 @@ from data.connectors.demo.costs import (
 from data.connectors.demo.fleet import DemoService, build_fleet
 from data.connectors.demo.seed import COST_SOURCE, DEMO_RULES
 from data.connectors.focus import ingest_file
-from data.models import CostDailyRow, IngestedFileRow
+from data.repos.costs import latest_cost_date
 from data.repos.fleet_usage import load_usage_windows
 from data.repos.services import config_history, list_services
 from data.repos.usage import to_datetime64
@@ -48,7 +47,7 @@ def refresh_demo_costs(
     it. Does nothing on a database the demo seed did not fill (no "demo-focus" delivery).
     """
     with sessions() as session:
-        last_day = _last_delivered_day(session)
+        last_day = latest_cost_date(session, source=COST_SOURCE)
         if last_day is None:
             return 0
         start = datetime(last_day.year, last_day.month, 1, tzinfo=UTC)
@@ -62,15 +61,6 @@ def refresh_demo_costs(
             report = ingest_file(sessions, path, source=COST_SOURCE, rules=DEMO_RULES, now=until)
             rows += report.cost_rows if report.status == "loaded" else 0
     return rows
-
-
-def _last_delivered_day(session: Session) -> date | None:
-    value = session.scalar(
-        select(func.max(CostDailyRow.charge_date))
-        .join(IngestedFileRow, CostDailyRow.ingested_file_id == IngestedFileRow.id)
-        .where(IngestedFileRow.source == COST_SOURCE)
-    )
-    return value if value is None or isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def _month_costs(
