@@ -6,11 +6,13 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run seed migrate recompute test check fmt bench clean help
+.PHONY: run seed migrate recompute test test-time test-all check fmt bench clean help
 
 help:
 	@echo "make run    - install, migrate, seed the demo fleet if empty, start the dashboard on :$(PORT) and the sidecar"
 	@echo "make test   - install dev requirements and run every test tier"
+	@echo "make test-time - the dashboard and jobs tiers again with the clock at $(FAKETIME_AT) (faketime)"
+	@echo "make test-all  - make test, then make test-time (what CI runs)"
 	@echo "make check  - ruff format --check, ruff, mypy, lint-imports"
 	@echo "make seed   - seed the demo fleet into an empty database, then recompute recommendations"
 	@echo "make recompute - recompute recommendations for the whole fleet"
@@ -46,6 +48,18 @@ run: $(VENV)/.runtime
 
 test: $(VENV)/.dev
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The suite must not depend on the calendar: the tiers that read "now" run again with the
+# system clock far from every fixture date (a year end, half an hour before midnight).
+FAKETIME_AT ?= 2027-12-31 23:30:00
+test-time: $(VENV)/.dev
+	@if ! command -v faketime >/dev/null; then \
+	  if [ "$$CI" = "true" ]; then echo "CI=true but faketime is not installed (apt-get install faketime)"; exit 1; fi; \
+	  echo "test-time skipped: faketime is not installed (apt-get install faketime)"; exit 0; \
+	fi
+	faketime '$(FAKETIME_AT)' $(PY) -m pytest tests/dashboard tests/jobs tests/test_one_clock.py $(PYTEST_ARGS)
+
+test-all: test test-time
 
 check: $(VENV)/.dev
 	$(VENV)/bin/ruff format --check .

@@ -176,7 +176,7 @@ def _run(
         return
     submitted.add(token)
     try:
-        outcomes = call(_workflow(), datetime.now(UTC))
+        outcomes = call(_workflow(), deps.now())
     except DataError as error:
         submitted.discard(token)  # refused: nothing happened, so trying again is allowed
         _store(refused(error, recommendation_id=focus))

@@ -1,6 +1,8 @@
-"""Process-wide resources (the only st.cache_resource): settings and the session factory."""
+"""Process-wide resources (the only st.cache_resource): settings, the clock, the session factory."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,6 +18,11 @@ def settings() -> Settings:
     built = Settings()
     configure_logging(built)
     return built
+
+
+def now() -> datetime:
+    """The page's "now", from the one clock the settings name (never the wall clock directly)."""
+    return settings().clock().now()
 
 
 def _dispose(factory: sessionmaker[Session]) -> None:

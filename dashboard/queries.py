@@ -142,7 +142,7 @@ def recommendation(_sessions: Sessions, recommendation_id: int) -> StoredRecomme
 
 @st.cache_data(ttl=_TTL_S, show_spinner=False)
 def sla_projection(
-    _sessions: Sessions, recommendation_id: int, version: int, usage_end: datetime | None
+    _sessions: Sessions, recommendation_id: int, version: int, usage_end: datetime
 ) -> SlaProjection | None:
     """The SLA engine's replay of current vs proposed over the rule's history window.
 
@@ -159,11 +159,9 @@ def sla_projection(
     return projection.project(usage[rec.service_id], service, rec.current, rec.proposed)
 
 
-def _history_window(
-    rec: StoredRecommendation, usage_end: datetime | None
-) -> tuple[datetime, datetime]:
+def _history_window(rec: StoredRecommendation, usage_end: datetime) -> tuple[datetime, datetime]:
     """The window the rule judged (from its explanation), else the 14 days to the newest hour."""
-    end = usage_end or datetime.now(UTC)
+    end = usage_end
     start = end - timedelta(days=HISTORY_DAYS)
     first, last = rec.explanation.get("window_start"), rec.explanation.get("window_end")
     if isinstance(first, str) and isinstance(last, str):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from data.catalog import load_catalog_for
@@ -44,7 +44,7 @@ def seed(settings: Settings, args: argparse.Namespace) -> int:
         seed=settings.demo_seed,
         n_services=settings.demo_services,
         days=settings.demo_days,
-        end=_start_of_today(),
+        end=_start_of_today(settings),
     )
     engine.dispose()
     if report is None:
@@ -70,7 +70,7 @@ def import_services_command(settings: Settings, args: argparse.Namespace) -> int
             read_catalog_file(Path(args.file)),
             load_catalog_for(settings),
             actor=settings.local_actor,
-            now=datetime.now(UTC),
+            now=settings.clock().now(),
         )
     finally:
         engine.dispose()
@@ -80,10 +80,10 @@ def import_services_command(settings: Settings, args: argparse.Namespace) -> int
     return 0
 
 
-def _start_of_today() -> datetime:
+def _start_of_today(settings: Settings) -> datetime:
     # The demo ends at midnight UTC so every day it holds is complete: a partial last day
     # would show as a cost drop in every daily chart and skew the run-rate.
-    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return settings.clock().now().replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -6,8 +6,10 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AwareDatetime, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from data.clock import Clock, clock_for
 
 DEFAULT_SQLITE_PATH = Path("var") / "tightrope.db"
 # Workflow roles, weakest first: each may do what the ones before it may.
@@ -115,6 +117,12 @@ class Settings(BaseSettings):
         description="Loopback port of the sidecar's Prometheus metrics (off when unset).",
     )
     query_cache_ttl_s: int = Field(default=300, ge=0, le=24 * 3600)
+    clock_fixed_at: AwareDatetime | None = Field(
+        default=None,
+        description="Stop the clock at this instant (ISO 8601 with offset): every page and job "
+        "reads it as now. For tests, demos and reproducing a report as of a date; unset in "
+        "production.",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -133,6 +141,10 @@ class Settings(BaseSettings):
         if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
             raise ValueError("the billing API key is only sent over https (http to loopback)")
         return value
+
+    def clock(self) -> Clock:
+        """The clock every page and job of this process reads "now" from."""
+        return clock_for(self.clock_fixed_at)
 
     @property
     def is_sqlite(self) -> bool:

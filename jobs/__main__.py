@@ -99,6 +99,7 @@ def _context(settings: Settings, engine: Engine, workers: int) -> JobContext:
         engine=engine,
         sessions=make_sessions(engine),
         catalog=load_catalog_for(settings),
+        clock=settings.clock().now,
         workers=workers,
         prometheus=prometheus,
     )

@@ -9,14 +9,11 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from data.clock import system_now
 from data.connectors.billing_api import PageSource
 from data.connectors.prometheus import PrometheusClient
 from data.settings import Settings
 from engine.catalog import Catalog
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +24,7 @@ class JobContext:
     engine: Engine
     sessions: sessionmaker[Session]
     catalog: Catalog
-    clock: Callable[[], datetime] = utc_now
+    clock: Callable[[], datetime] = system_now
     workers: int = 1
     # One client per sidecar process, so its circuit breaker remembers failures across runs;
     # None when no Prometheus is configured (the demo fleet feeds itself).

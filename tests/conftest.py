@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,9 +22,21 @@ from data.settings import Settings
 from tests.support.postgres import postgres_bin_dir, throwaway_cluster
 from tests.support.prometheus import History, backfill, binaries, prometheus_server
 from tests.support.prometheus_history import demo_services, write_openmetrics
-from tests.support.tiers import unavailable
+from tests.support.tiers import in_ci, unavailable
 
 BACKENDS = ("sqlite", "postgresql")
+
+# No per-example deadline anywhere: a shared 2-core machine under load takes seconds for what a
+# quiet one does in milliseconds (speed is measured by bench/, never by a test). In CI the
+# examples are derandomized, so a red run replays the same way, and bounded, so CI time is too.
+hypothesis_settings.register_profile(
+    "ci", deadline=None, max_examples=50, derandomize=True, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)  # fmt: skip
+hypothesis_settings.register_profile(
+    "dev", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if in_ci() else "dev"))
 
 
 @pytest.fixture(scope="session")
@@ -145,10 +159,35 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         counts[report.outcome] = counts.get(report.outcome, 0) + 1
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Show how many tests of each real-server tier ran, so CI logs prove they were not skipped."""
-    terminalreporter.section("tiers that need real servers")
+# What to install when a tier could not run (shown last, so nobody scrolls for it).
+TIER_HINTS = {
+    "postgres": "apt-get install postgresql, or TIGHTROPE_TEST_DATABASE_URL=postgresql+psycopg2://"
+    "user@host:5432/db",
+    "browser": "apt-get install chromium (and pip install -r requirements-dev.txt for playwright)",
+    "prometheus": "apt-get install prometheus (it brings promtool)",
+}
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Print, after pytest's own summary, how many tests of each real-server tier ran (so a CI
+    log proves they were not skipped) and what to install for a tier that did not, then one
+    closing line with the whole suite's counts."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None or not _tiers_of:
+        return
+    reporter.write_sep("=", "tiers that need real servers")
     for tier in TIERS:
-        counts = _tier_outcomes[tier]
-        summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "none ran"
-        terminalreporter.write_line(f"{tier}: {summary}")
+        reporter.write_line(_tier_line(tier))
+    stats = {key: len(reporter.stats.get(key, ())) for key in ("passed", "failed", "skipped")}
+    failed = stats["failed"] + len(reporter.stats.get("error", ()))
+    reporter.write_line(
+        f"suite: {stats['passed']} passed, {failed} failed, {stats['skipped']} skipped"
+    )
+
+
+def _tier_line(tier: str) -> str:
+    counts = _tier_outcomes[tier]
+    summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "none ran"
+    if counts.get("skipped", 0) > 0:
+        summary += f" (to run it: {TIER_HINTS[tier]})"
+    return f"{tier}: {summary}"

@@ -29,7 +29,7 @@ events = queries.audit_events(sessions)
 def _kpi_cards(frame: pd.DataFrame, trail: pd.DataFrame) -> list[kpis.Kpi]:
     live = int((frame["status"] == "applied").sum())
     rolled = int((frame["status"] == "rolled_back").sum())
-    week_ago = datetime.now(UTC) - timedelta(days=7)
+    week_ago = start.now - timedelta(days=7)
     recent = int((trail["at"] >= week_ago).sum()) if not trail.empty else 0
     return [
         kpis.Kpi("Changes in effect", f"{live:,}", help="Applied and not rolled back."),
@@ -215,7 +215,7 @@ def _audit_filters(trail: pd.DataFrame) -> dict[str, Any]:
     st.markdown("**Audit trail**, newest first")
     a, b, c, d = st.columns(4)
     low = min((v.date() for v in trail["at"]), default=today)
-    high = max(datetime.now(UTC).date(), max((v.date() for v in trail["at"]), default=today))
+    high = max(start.now.date(), max((v.date() for v in trail["at"]), default=today))
     return {
         "actors": a.multiselect(
             "Actor", sorted(trail["actor"].unique()), key="aud_actor", placeholder="Anyone"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import streamlit as st
 
 from dashboard import data_sources_queries, deps, queries
@@ -28,7 +26,7 @@ status = queries.status(sessions)
 if not status.schema_ready:
     states.empty_state(status)
     st.stop()
-now = datetime.now(UTC)
+now = deps.now()
 minute = now.replace(second=0, microsecond=0)
 interval_minutes = settings.refresh_interval_minutes
 states.stale_banner(status, refresh_interval_minutes=interval_minutes, now=now)

@@ -97,7 +97,7 @@ def _narrow(frame: pd.DataFrame, wanted: dict[str, Any]) -> pd.DataFrame:
 
 def _kpi_cards(frame: pd.DataFrame) -> list[kpis.Kpi]:
     currency = str(frame["currency"].mode().iloc[0]) if not frame.empty else "USD"
-    month_start = datetime.now(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    month_start = start.now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     totals = savings_report.backlog_totals(frame, currency=currency, month_start=month_start)
     return [
         kpis.Kpi(
@@ -325,7 +325,7 @@ def _stale_inputs(rec: StoredRecommendation) -> None:
         return
     last_hour = datetime.fromisoformat(window_end).replace(tzinfo=UTC)
     interval = timedelta(minutes=deps.settings().refresh_interval_minutes)
-    age = datetime.now(UTC) - (last_hour + timedelta(hours=1))
+    age = start.now - (last_hour + timedelta(hours=1))
     if age > 2 * interval:
         st.warning(
             f"Computed on usage up to {last_hour + timedelta(hours=1):%Y-%m-%d %H:%M} UTC, "
@@ -476,7 +476,9 @@ def _ms(value: float) -> str:
 def _projection_charts(rec: StoredRecommendation) -> None:
     if rec.sla is None:
         return
-    projection = queries.sla_projection(sessions, rec.id, rec.version, status.usage_end)
+    projection = queries.sla_projection(
+        sessions, rec.id, rec.version, status.usage_end or start.now
+    )
     if projection is None:
         return
     latency, utilization = st.columns(2)
@@ -781,7 +783,7 @@ def _confirm_bulk(ids: tuple[int, ...]) -> None:
 
 
 def _today_utc() -> date:
-    return datetime.now(UTC).date()
+    return start.now.date()
 
 
 wanted_filters = _page_filters()

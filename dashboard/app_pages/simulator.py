@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import streamlit as st
 
 from dashboard import deps, queries, simulator_queries
@@ -40,7 +38,7 @@ start = page.begin(
     "the risk, replayed over the service's real hourly history with 500 Monte Carlo paths."
 )
 sessions, status = start.sessions, start.status
-usage_end = status.usage_end or datetime.now(UTC)
+usage_end = status.usage_end or start.now
 options = queries.filter_options(sessions)
 chosen = filters.sidebar(options, today=start.today, first_day=None, with_dates=False)
 
@@ -237,7 +235,7 @@ def _save_form(
             service_id=service_id,
             team=inputs.service.team,
             actor=actor,
-            now=datetime.now(UTC),
+            now=deps.now(),
         )
     simulator_queries.forget_saved()
     st.session_state[simulator_saved.COMPARE_NEWEST] = True
@@ -250,9 +248,7 @@ def _save_form(
 def _promote(simulation_id: int) -> None:
     try:
         with sessions.begin() as session:
-            rec_id = simulations.promote_to_recommendation(
-                session, simulation_id, now=datetime.now(UTC)
-            )
+            rec_id = simulations.promote_to_recommendation(session, simulation_id, now=deps.now())
     except DataError as error:
         st.warning(str(error), icon=":material/warning:")
         return
@@ -326,7 +322,7 @@ def _save_team_form(team: str, result: FleetResult) -> None:
             service_id=None,
             team=team,
             actor=deps.settings().local_actor,
-            now=datetime.now(UTC),
+            now=deps.now(),
         )
     simulator_queries.forget_saved()
     st.session_state["sim_saved_note"] = f"Saved team scenario “{name.strip() or default}”."

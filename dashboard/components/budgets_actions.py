@@ -8,7 +8,7 @@ run, and every cache is cleared so the tables show the change.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 import streamlit as st
@@ -69,7 +69,7 @@ def acknowledge(anomaly_id: int) -> None:
 def _run(call: Callable[[BudgetDesk, datetime], str]) -> None:
     desk = BudgetDesk(deps.sessions(), WorkflowPolicy.from_settings(deps.settings()))
     try:
-        actions.keep(actions.Feedback("success", call(desk, datetime.now(UTC))))
+        actions.keep(actions.Feedback("success", call(desk, deps.now())))
     except DataError as error:
         actions.keep(actions.refused(error))
     finally:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashboard import actions, data_sources_queries
+from dashboard import actions, data_sources_queries, deps
 from dashboard.components import formats
 from dashboard.components.data_sources_common import (
     BADGE_HELP,
@@ -156,7 +156,7 @@ def _request(sessions: sessionmaker[Session], job: str) -> None:
     try:
         with sessions.begin() as session:
             waiting = {r.job: r for r in pending_requests(session)}.get(job)
-            request_id = request_run(session, job, actor=actions.actor(), now=datetime.now(UTC))
+            request_id = request_run(session, job, actor=actions.actor(), now=deps.now())
     except DataError as error:
         st.session_state[_FEEDBACK] = RunFeedback("refused", f"{error}. Nothing was queued.")
         return

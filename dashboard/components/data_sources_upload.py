@@ -7,7 +7,6 @@ cost tables exactly as they were (the connector's guarantee; the page shows the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Literal
 
 import pandas as pd
@@ -15,7 +14,7 @@ import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from dashboard import actions, data_sources_queries
+from dashboard import actions, data_sources_queries, deps
 from dashboard.components import formats
 from dashboard.components.data_sources_common import export_button, plural
 from dashboard.components.data_sources_connectors import totals_text
@@ -299,7 +298,7 @@ def _ingest(
             data,
             source=UPLOAD_SOURCE,
             rules=RULES,
-            now=datetime.now(UTC),
+            now=deps.now(),
             name=report.file_name,
             limits=UPLOAD_LIMITS,
         )

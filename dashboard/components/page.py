@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,6 +20,8 @@ class PageStart:
     sessions: sessionmaker[Session]
     status: FleetStatus
     today: date
+    # Read once per run, so every figure of one page is as of the same instant.
+    now: datetime
 
 
 def begin(caption: str) -> PageStart:
@@ -30,9 +32,8 @@ def begin(caption: str) -> PageStart:
     if not states.ready(status) or status.today is None:
         states.empty_state(status)
         st.stop()
+    now = deps.now()
     states.stale_banner(
-        status,
-        refresh_interval_minutes=deps.settings().refresh_interval_minutes,
-        now=datetime.now(UTC),
+        status, refresh_interval_minutes=deps.settings().refresh_interval_minutes, now=now
     )
-    return PageStart(sessions=sessions, status=status, today=status.today)
+    return PageStart(sessions=sessions, status=status, today=status.today, now=now)

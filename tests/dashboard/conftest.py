@@ -30,6 +30,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 APP_PATH = str(REPO_ROOT / "dashboard" / "streamlit_app.py")
 TODAY = date(2026, 11, 30)
 USAGE_END = datetime(2026, 12, 1, tzinfo=UTC)
+# The pages' clock (TIGHTROPE_CLOCK_FIXED_AT): half an hour after the newest usage hour ended,
+# whatever the machine's calendar says.
+NOW = USAGE_END + timedelta(minutes=30)
 USAGE_DAYS = 14
 BROWSER_TIMEOUT_MS = 30_000  # a cold first render takes 3–5 s on a 2-core box
 
@@ -66,6 +69,7 @@ def empty_database(tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.Mo
     shutil.copyfile(sqlite_template, path)
     url = f"sqlite:///{path}"
     monkeypatch.setenv("TIGHTROPE_DATABASE_URL", url)
+    monkeypatch.setenv("TIGHTROPE_CLOCK_FIXED_AT", NOW.isoformat())
     return url
 
 

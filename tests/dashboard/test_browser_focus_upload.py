@@ -32,6 +32,8 @@ from tests.support.streamlit_server import streamlit_server
 pytestmark = pytest.mark.browser
 
 DEMO_END = datetime(2026, 11, 26, tzinfo=UTC)
+# The dashboard's clock: an hour after the demo's data ends, whatever the calendar says.
+AN_HOUR_ON = timedelta(hours=1)
 VIEWPORT = {"width": 1600, "height": 2400}
 FILE_NAME = "focus-1.2-upload-2026-11.csv"
 RUN_RATE = "Run-rate per month"
@@ -58,7 +60,7 @@ def dashboard_url(
     browser: Any, database: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     log_path = tmp_path_factory.mktemp("streamlit-upload") / "streamlit.log"
-    with streamlit_server(database, log_path=log_path) as url:
+    with streamlit_server(database, now=DEMO_END + AN_HOUR_ON, log_path=log_path) as url:
         yield url
 
 

@@ -15,7 +15,7 @@ import re
 import shutil
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,8 @@ from tests.support.streamlit_server import streamlit_server
 pytestmark = pytest.mark.browser
 
 DEMO_END = datetime(2026, 11, 26, tzinfo=UTC)
+# The dashboard's clock: an hour after the demo's data ends, whatever the calendar says.
+AN_HOUR_ON = timedelta(hours=1)
 TEAM = "payments"
 VIEWPORT = {"width": 1600, "height": 2000}
 
@@ -67,7 +69,7 @@ def dashboard_url(
     browser: Any, demo_database: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     log_path = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
-    with streamlit_server(demo_database, log_path=log_path) as url:
+    with streamlit_server(demo_database, now=DEMO_END + AN_HOUR_ON, log_path=log_path) as url:
         yield url
 
 
@@ -189,7 +191,7 @@ def approver_url(
     browser: Any, approver_backend: tuple[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     log_path = tmp_path_factory.mktemp("streamlit-approver") / "streamlit.log"
-    with streamlit_server(approver_backend[1], log_path=log_path) as url:
+    with streamlit_server(approver_backend[1], now=DEMO_END + AN_HOUR_ON, log_path=log_path) as url:
         yield url
 
 

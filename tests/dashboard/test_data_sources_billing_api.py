@@ -17,6 +17,7 @@ from data.models import JobRunRow
 from data.repos.job_status import CostFreshness, JobRun, JobStatus
 from data.settings import Settings
 from tests.dashboard.conftest import APP_PATH
+from tests.dashboard.conftest import NOW as PAGE_NOW
 
 URL = "https://billing.example/v1"
 NOW = datetime(2026, 10, 20, 6, 0, tzinfo=UTC)
@@ -87,7 +88,7 @@ def test_the_page_shows_the_failed_pull_without_the_key_or_url_secrets(
 ) -> None:
     monkeypatch.setenv("TIGHTROPE_BILLING_API_URL", "https://ann:pw0rd@billing.example/v1?t=tok3n")
     monkeypatch.setenv("TIGHTROPE_BILLING_API_KEY", "k3y-v4lue")
-    started = datetime.now(UTC) - timedelta(minutes=5)
+    started = PAGE_NOW - timedelta(minutes=5)
     with db.begin() as session:
         session.add(JobRunRow(job="refresh_costs", started_at=started, finished_at=started,
                               status="failed", window_start=started, window_end=started,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pandas as pd
@@ -16,7 +16,7 @@ from dashboard.components.data_sources_jobs import JOB_HELP, JOB_LABELS
 from data.models import CostDailyRow, IngestedFileRow, JobRequestRow, JobRunRow, RecommendationRow
 from jobs.definitions import default_jobs
 from tests.connectors.focus.builders import COLUMNS_1_2, csv_bytes, focus_row
-from tests.dashboard.conftest import open_page, sessions_on
+from tests.dashboard.conftest import NOW, open_page, sessions_on
 
 PAGE = "app_pages/data_sources.py"
 
@@ -57,7 +57,7 @@ def _texts(at: AppTest, *kinds: str) -> str:
 def _run(
     db: sessionmaker[Session], job: str, status: str, *, ago: timedelta, **extra: object
 ) -> None:
-    started = datetime.now(UTC) - ago
+    started = NOW - ago
     with db.begin() as session:
         session.add(
             JobRunRow(

@@ -18,7 +18,7 @@ from data.models import ConfigChangeRow, RecommendationRow, RuleOutcomeRow, Serv
 from data.repos.changes import list_audit_events
 from data.repos.savings_report import backlog
 from data.workflow import Workflow, WorkflowPolicy
-from tests.dashboard.conftest import figures, metric_values, open_page, sessions_on
+from tests.dashboard.conftest import NOW, figures, metric_values, open_page, sessions_on
 
 RECS = "app_pages/recommendations.py"
 CHANGES = "app_pages/changes.py"
@@ -179,7 +179,7 @@ def test_a_decision_taken_elsewhere_meanwhile_shows_a_conflict_warning(
         rec_id,
         expected_version=version,
         until=datetime(2027, 1, 1, tzinfo=UTC),
-        now=datetime.now(UTC),
+        now=NOW,
     )
 
     at.button(key="rec_apply_confirm").click().run()
@@ -262,9 +262,7 @@ def test_changes_page_lists_the_change_and_rolls_it_back(
     sessions: sessionmaker[Session],
 ) -> None:
     rec_id = _rec_id(sessions, "Checkout API", "rightsize")
-    Workflow(sessions, WorkflowPolicy()).apply(
-        "local-admin", rec_id, expected_version=1, now=datetime.now(UTC)
-    )
+    Workflow(sessions, WorkflowPolicy()).apply("local-admin", rec_id, expected_version=1, now=NOW)
     at = _open(CHANGES)
     changes = at.dataframe[0].value
     assert changes["changed"].tolist() == ["Instance type: m5.large → m5a.large"]
@@ -287,9 +285,9 @@ def test_changes_page_lists_the_change_and_rolls_it_back(
 def test_audit_trail_filters_by_action(sessions: sessionmaker[Session]) -> None:
     rec_id = _rec_id(sessions, "Checkout API", "rightsize")
     flow = Workflow(sessions, WorkflowPolicy())
-    outcome = flow.apply("local-admin", rec_id, expected_version=1, now=datetime.now(UTC))
+    outcome = flow.apply("local-admin", rec_id, expected_version=1, now=NOW)
     assert outcome.change_id is not None
-    flow.rollback("local-admin", outcome.change_id, now=datetime.now(UTC))
+    flow.rollback("local-admin", outcome.change_id, now=NOW)
     at = _open(CHANGES)
 
     at.multiselect(key="aud_action").set_value(["rollback"]).run()
@@ -404,7 +402,7 @@ def test_a_stale_tab_applying_an_alternative_after_its_sibling_gets_a_conflict(
     joint = _rec_id(sessions, "Checkout API", "joint")
     at = _pick(_open(RECS), joint)  # the reviewer opened the alternative first …
     Workflow(sessions, WorkflowPolicy()).apply(
-        "local-admin", rightsize, expected_version=1, now=datetime.now(UTC)
+        "local-admin", rightsize, expected_version=1, now=NOW
     )  # … then a colleague applied its sibling, which supersedes it
     at.button(key="rec_apply").click().run()
 

@@ -1,5 +1,5 @@
 """An operator's path to real telemetry: catalogue services, point the sidecar's jobs at a real
-Prometheus holding the last 14 days, and the stored usage is those services' real utilization."""
+Prometheus holding 14 days of history, and the stored usage is those services' real utilization."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -21,31 +20,15 @@ from data.models import RuleOutcomeRow, UsageHourlyRow
 from data.repos.services import list_services
 from data.repos.usage import to_datetime64
 from data.settings import Settings
-from tests.support.prometheus import History, backfill, binaries, prometheus_server
+from tests.support.prometheus import History
 from tests.support.prometheus_history import (
     NodeService,
-    demo_services,
     expected,
-    write_openmetrics,
 )
 
 pytestmark = pytest.mark.prometheus
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DAYS = 14
-
-
-@pytest.fixture(scope="module")
-def recent_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[History]:
-    """A real Prometheus whose 14 days of history end at the current hour (so the sidecar's
-    wall-clock collection finds them)."""
-    prometheus, promtool = binaries()
-    end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    services = demo_services(DAYS * 24)
-    base = tmp_path_factory.mktemp("recent-prometheus")
-    files = write_openmetrics(services, start=end - timedelta(days=DAYS), out_dir=base / "om")
-    backfill(promtool, files, base / "tsdb")
-    with prometheus_server(prometheus, base / "tsdb") as url:
-        yield History(url, services, end, DAYS)
 
 
 def _catalog_file(history: History, path: Path) -> Path:
@@ -69,9 +52,12 @@ def _catalog_file(history: History, path: Path) -> Path:
     return path
 
 
-def _cli(url: str, prometheus_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+def _cli(history: History, url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m …` as an operator runs it, its clock ten minutes past the history's end."""
+    now = history.end + timedelta(minutes=10)
     env = {**os.environ, "TIGHTROPE_DATABASE_URL": url, "TIGHTROPE_LOG_JSON": "false",
-           "TIGHTROPE_PROMETHEUS_URL": prometheus_url}  # fmt: skip
+           "TIGHTROPE_PROMETHEUS_URL": history.url,
+           "TIGHTROPE_CLOCK_FIXED_AT": now.isoformat()}  # fmt: skip
     return subprocess.run(
         [sys.executable, "-m", *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
         timeout=300, check=False,
@@ -79,17 +65,17 @@ def _cli(url: str, prometheus_url: str, *args: str) -> subprocess.CompletedProce
 
 
 def test_catalogued_services_get_their_real_utilization_from_prometheus(
-    sqlite_template: Path, tmp_path: Path, recent_prometheus: History
+    sqlite_template: Path, tmp_path: Path, prometheus_history: History
 ) -> None:
     database = tmp_path / "tightrope.db"
     shutil.copyfile(sqlite_template, database)
     url = f"sqlite:///{database}"
-    catalog = _catalog_file(recent_prometheus, tmp_path / "services.json")
+    catalog = _catalog_file(prometheus_history, tmp_path / "services.json")
 
     steps = [
-        _cli(url, recent_prometheus.url, "data", "import-services", str(catalog)),
-        _cli(url, recent_prometheus.url, "jobs", "once", "collect_usage", "--workers", "1"),
-        _cli(url, recent_prometheus.url, "jobs", "once", "recompute", "--workers", "1"),
+        _cli(prometheus_history, url, "data", "import-services", str(catalog)),
+        _cli(prometheus_history, url, "jobs", "once", "collect_usage", "--workers", "1"),
+        _cli(prometheus_history, url, "jobs", "once", "recompute", "--workers", "1"),
     ]
 
     assert [s.returncode for s in steps] == [0, 0, 0], [s.stderr[-2000:] for s in steps]
@@ -103,8 +89,8 @@ def test_catalogued_services_get_their_real_utilization_from_prometheus(
                    UsageHourlyRow.cpu_used_mean_cores, UsageHourlyRow.source)
         ).all()  # fmt: skip
     engine.dispose()
-    start = to_datetime64(recent_prometheus.end - timedelta(days=DAYS))
-    for i, service in enumerate(recent_prometheus.services):
+    start = to_datetime64(prometheus_history.end - timedelta(days=DAYS))
+    for i, service in enumerate(prometheus_history.services):
         mine = [r for r in rows if r.service_id == services[f"svc-{i}"]]
         assert len(mine) >= DAYS * 24 - 1  # the hour in progress may not have settled yet
         assert {r.source for r in mine} == {"prometheus"}

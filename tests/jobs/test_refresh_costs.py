@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.catalog import load_catalog
+from data.models import CostDailyRow, JobRunRow
 from data.settings import Settings
 from jobs.context import JobContext
 from jobs.definitions import Job, default_jobs
@@ -39,15 +41,37 @@ def test_new_billing_files_load_once_and_a_bad_one_fails_the_run(
     clock["now"] += timedelta(minutes=5)
     rejected = run_job(ctx, _job(), now=True)
 
-    assert loaded.status == "success"
+    assert (loaded.status, loaded.error) == ("success", None)
     assert loaded.rows > 0
+    assert _stored_effective_usd(sessions) == Decimal("3.00")  # the two $1.50 rows, once
     assert rejected.status == "failed"
     assert "2026-11.csv" in (rejected.error or "")
+    assert _stored_effective_usd(sessions) == Decimal("3.00")  # the bad file changed nothing
+    assert _ledger(sessions) == [("success", loaded.rows), ("failed", 0)]
 
 
-def test_without_a_billing_directory_there_is_nothing_to_do(
+def test_without_a_billing_source_or_a_fleet_the_run_succeeds_and_stores_nothing(
     settings: Settings, db_engine: Engine, sessions: sessionmaker[Session]
 ) -> None:
     ctx = JobContext(settings, db_engine, sessions, load_catalog(), clock=lambda: T0)
 
-    assert run_job(ctx, _job()).rows == 0
+    result = run_job(ctx, _job())
+
+    assert (result.status, result.rows, result.error) == ("success", 0, None)
+    assert _stored_effective_usd(sessions) == 0
+    assert _ledger(sessions) == [("success", 0)]
+
+
+def _stored_effective_usd(sessions: sessionmaker[Session]) -> Decimal:
+    with sessions() as session:
+        total = session.scalar(select(func.sum(CostDailyRow.effective_cost)))
+    return Decimal(total or 0)
+
+
+def _ledger(sessions: sessionmaker[Session]) -> list[tuple[str, int]]:
+    """(status, rows) of every recorded refresh_costs run, oldest first."""
+    with sessions() as session:
+        runs = session.scalars(
+            select(JobRunRow).where(JobRunRow.job == "refresh_costs").order_by(JobRunRow.id)
+        ).all()
+        return [(run.status, run.rows) for run in runs]

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 from tests.support.postgres import free_port
@@ -22,9 +23,10 @@ class ServerError(RuntimeError):
 
 @contextmanager
 def streamlit_server(
-    database_url: str, *, log_path: Path, timeout_s: float = 60.0
+    database_url: str, *, now: datetime, log_path: Path, timeout_s: float = 60.0
 ) -> Iterator[str]:
-    """Start the dashboard against `database_url`; yields its base URL; stops it on exit."""
+    """Start the dashboard against `database_url` with its clock stopped at `now` (so what it
+    shows does not depend on the machine's calendar); yields its base URL; stops it on exit."""
     port = free_port()
     command = [
         sys.executable, "-m", "streamlit", "run", APP,
@@ -34,7 +36,11 @@ def streamlit_server(
         "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",
     ]  # fmt: skip
-    env = {**os.environ, "TIGHTROPE_DATABASE_URL": database_url}
+    env = {
+        **os.environ,
+        "TIGHTROPE_DATABASE_URL": database_url,
+        "TIGHTROPE_CLOCK_FIXED_AT": now.isoformat(),
+    }
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT

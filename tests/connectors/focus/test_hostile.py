@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 import tracemalloc
 
 import pyarrow as pa
@@ -27,20 +26,17 @@ def parquet_bomb(declared_rows: int) -> bytes:
     return sink.getvalue()
 
 
-def test_a_parquet_bomb_is_refused_from_its_footer_fast_and_small() -> None:
+def test_a_parquet_bomb_is_refused_from_its_footer_without_decoding_it() -> None:
     bomb = parquet_bomb(30_000_000)
     tracemalloc.start()
-    started = time.perf_counter()
 
     report = validate_file(bomb, name="bills.parquet")
 
-    elapsed = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert len(bomb) < 1_000_000
     assert "declares 30,000,000 rows" in only_error(report)
-    assert elapsed < 1.0
-    assert peak < 50_000_000
+    assert peak < 50_000_000  # 30 M decoded rows would take gigabytes
 
 
 def test_parquet_bytes_named_csv_are_read_as_parquet() -> None:

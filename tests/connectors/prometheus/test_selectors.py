@@ -98,6 +98,7 @@ def test_every_generated_query_parses_for_hostile_names() -> None:
         *signal_queries(batch, window="336h"),
     )
 
+    assert len(queries) >= 4
     for query in queries:
         promql_parser.parse(query.promql)
 
