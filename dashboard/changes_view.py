@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 import pandas as pd
 
-from dashboard.components import recs
+from dashboard.components import formats, recs
 from data.repos.changes import AuditEvent, ConfigChange
 from data.repos.recommendations import to_json
 from data.repos.savings_report import config_summary
@@ -97,7 +96,7 @@ def changes_export(frame: pd.DataFrame) -> pd.DataFrame:
     }
     exported = frame[list(columns)].rename(columns=columns)
     for column in ("Applied at (UTC)", "Rolled back at (UTC)"):
-        exported[column] = exported[column].map(_iso)
+        exported[column] = exported[column].map(formats.iso)
     exported["Recommendation ID"] = exported["Recommendation ID"].astype("Int64")
     return exported
 
@@ -117,7 +116,7 @@ def audit_export(trail: pd.DataFrame) -> pd.DataFrame:
         "detail": "Detail (JSON)",
     }
     exported = trail[list(columns)].rename(columns=columns)
-    exported["At (UTC)"] = exported["At (UTC)"].map(_iso)
+    exported["At (UTC)"] = exported["At (UTC)"].map(formats.iso)
     return exported
 
 
@@ -167,7 +166,3 @@ def _event_summary(event: AuditEvent) -> str:
 
 def _compact(value: Any) -> str:
     return "" if value is None else json.dumps(value, sort_keys=True, separators=(",", ":"))
-
-
-def _iso(value: Any) -> str:
-    return value.isoformat() if isinstance(value, datetime) else ""

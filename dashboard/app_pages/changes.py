@@ -54,7 +54,7 @@ def _changes_table(frame: pd.DataFrame) -> None:
     shown = frame.assign(
         status_label=frame["status"].map(recs.status_label),
         rolled_back=[
-            f"{when:%Y-%m-%d %H:%M} by {who}" if isinstance(when, datetime) else ""
+            f"{formats.when(when)} by {who}" if formats.when(when) else ""
             for when, who in zip(frame["rolled_back_at"], frame["rolled_back_by"], strict=True)
         ],
     )
@@ -156,8 +156,8 @@ def _change_fields(row: pd.Series) -> None:
             f"Change #{row['change_id']} on {row['service']}: "
             f"{recs.status_label(str(row['status'])).lower()}"
             + (
-                f" at {row['rolled_back_at']:%Y-%m-%d %H:%M} UTC by {row['rolled_back_by']}"
-                if isinstance(row["rolled_back_at"], datetime)
+                f" at {formats.when(row['rolled_back_at'])} UTC by {row['rolled_back_by']}"
+                if formats.when(row["rolled_back_at"])
                 else ""
             )
             + f". Applied by {row['actor']} from recommendation #{row['recommendation_id']}."

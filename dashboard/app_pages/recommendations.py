@@ -339,8 +339,8 @@ def _decision_text(row: pd.Series) -> str:
     if pd.isna(row["decided_by"]) or row["decided_by"] is None:
         return ""
     text = f" · decided by {row['decided_by']}"
-    if isinstance(row["decided_at"], datetime):
-        text += f" at {row['decided_at']:%Y-%m-%d %H:%M} UTC"
+    if formats.when(row["decided_at"]):
+        text += f" at {formats.when(row['decided_at'])} UTC"
     if isinstance(row["decision_reason"], str) and row["decision_reason"]:
         text += f" — “{row['decision_reason']}”"
     return text

@@ -395,9 +395,7 @@ def _no_recommendation_reasons(service_id: int) -> None:
             "evaluated_at": "Evaluated at (UTC)",
         }
     )
-    exported["Evaluated at (UTC)"] = exported["Evaluated at (UTC)"].map(
-        lambda v: v.isoformat() if isinstance(v, datetime) else ""
-    )
+    exported["Evaluated at (UTC)"] = exported["Evaluated at (UTC)"].map(formats.iso)
     st.download_button(
         "Export reasons (CSV)",
         data=lambda: export.to_csv_bytes(exported),  # built on click

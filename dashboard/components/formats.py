@@ -1,9 +1,10 @@
-"""Number formatting with units: money with its currency, percentages, cores, GiB."""
+"""Number formatting with units: money with its currency, percentages, cores, GiB, instants."""
 
 from __future__ import annotations
 
 import math
 import re
+from datetime import datetime
 
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
@@ -70,3 +71,16 @@ def money_hover(currency: str, *, axis: str = "y", decimals: int = 0) -> str:
 def escape_markdown(text: str) -> str:
     """Data shown through st.markdown renders as text, never as markup or links."""
     return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+
+
+def when(value: object, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """An instant as text, "" when there is none. pandas' NaT (a missing time in a datetime
+    column) is an instance of datetime too, and formatting it raises: it counts as none."""
+    if not isinstance(value, datetime) or value != value:  # NaT is the one unequal to itself
+        return ""
+    return value.strftime(pattern)
+
+
+def iso(value: object) -> str:
+    """An instant in ISO 8601 (for exports), "" when there is none (None or NaT)."""
+    return value.isoformat() if when(value) else ""  # type: ignore[attr-defined]

@@ -282,6 +282,37 @@ def test_changes_page_lists_the_change_and_rolls_it_back(
     assert set(audit.loc[audit["action"] == "supersede", "actor"]) <= {"system:workflow"}
 
 
+def test_changes_page_survives_a_rolled_back_change_beside_one_in_effect(
+    sessions: sessionmaker[Session],
+) -> None:
+    """Apply A, roll A back, apply B: the page used to crash formatting B's empty rollback
+    time (NaT) and no rollback was possible from the UI after that."""
+    flow = Workflow(sessions, WorkflowPolicy())
+    first = flow.apply("local-admin", _rec_id(sessions, "Checkout API", "rightsize"),
+                       expected_version=1, now=NOW)  # fmt: skip
+    assert first.change_id is not None
+    flow.rollback("local-admin", first.change_id, now=NOW)
+    with sessions() as session:
+        frame = backlog(session)
+    other = frame[(frame["service"] == "Nightly ETL") & (frame["status"] == "open")]
+    second = flow.apply("local-admin", int(other["recommendation_id"].iloc[0]),
+                        expected_version=1, now=NOW)  # fmt: skip
+
+    at = _open(CHANGES)
+    changes = at.dataframe[0].value
+    assert changes["status"].tolist() == ["applied", "rolled_back"]
+    assert changes["rolled_back"].iloc[0] == ""
+    assert changes["rolled_back"].iloc[1].endswith("by local-admin")
+    at.button(key="chg_rollback").click().run()
+    at.button(key="chg_rollback_confirm").click().run()
+
+    assert not at.exception, [e.message for e in at.exception]
+    with sessions() as session:
+        row = session.get(ConfigChangeRow, second.change_id)
+        assert row is not None
+        assert row.rolled_back_at is not None
+
+
 def test_audit_trail_filters_by_action(sessions: sessionmaker[Session]) -> None:
     rec_id = _rec_id(sessions, "Checkout API", "rightsize")
     flow = Workflow(sessions, WorkflowPolicy())
