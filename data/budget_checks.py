@@ -8,10 +8,11 @@ nothing new and returns 0.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from data import periods
 from data.repos import anomalies, budget_status
 from data.repos.costs import latest_cost_date
 from engine.anomalies import AnomalyPolicy, detect
@@ -24,11 +25,14 @@ POLICY = AnomalyPolicy(min_delta_cost=MIN_DELTA_COST)
 
 
 def check_budgets(sessions: sessionmaker[Session], *, now: datetime) -> int:
-    """Check every budget of the current month (UTC) and store its alert; returns the number of
-    alerts that are new or whose state or figures changed."""
+    """Check every budget of the current month (UTC) on the days that have ended (today's
+    partial cost is forecast, not counted) and store its alert; returns the number of alerts
+    that are new or whose state or figures changed."""
     today = _utc(now).date()
     with sessions.begin() as session:
-        views = budget_status.evaluate_budgets(session, month=today, as_of=today)
+        views = budget_status.evaluate_budgets(
+            session, month=today, as_of=periods.last_complete_day(now)
+        )
         changed = budget_status.record_alerts(session, views, now=_utc(now))
     log.info("checked %d budgets of %s, %d alerts changed", len(views), f"{today:%Y-%m}", changed)
     return changed
@@ -41,13 +45,14 @@ def detect_anomalies(
     lookback_days: int = LOOKBACK_DAYS,
     policy: AnomalyPolicy = POLICY,
 ) -> int:
-    """Judge the last `lookback_days` charged days (ending with the newest cost, at most
-    today) of every service and currency against the `policy.window_days` before each; returns
+    """Judge the last `lookback_days` charged days (ending with the newest complete one: a day
+    in progress is never scored, its partial cost would read as a drop) of every service and
+    currency against the `policy.window_days` before each; returns
     the anomaly rows inserted, changed or removed."""
     if lookback_days < 1:
         raise ValueError("lookback_days must be at least 1")
     with sessions.begin() as session:
-        end = _last_charged_day(session, _utc(now).date())
+        end = periods.complete_through(latest_cost_date(session), now)
         if end is None:
             return 0
         start = end - timedelta(days=lookback_days + policy.window_days - 1)
@@ -59,11 +64,6 @@ def detect_anomalies(
         written = anomalies.store_anomalies(session, cube, found, days=days, now=_utc(now))
     log.info("anomalies over %s..%s: %d found, %d rows written", days[-1], end, len(found), written)
     return written
-
-
-def _last_charged_day(session: Session, today: date) -> date | None:
-    newest = latest_cost_date(session)
-    return None if newest is None else min(newest, today)
 
 
 def _utc(moment: datetime) -> datetime:

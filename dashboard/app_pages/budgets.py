@@ -31,7 +31,8 @@ actions.show(actions.take_feedback())
 
 
 def _months() -> list[date]:
-    """Five months back to two ahead of the newest charged day, newest first."""
+    """Five months back to two ahead of the last complete day's month, newest first (on the
+    1st that is the month just closed, whose figures are final; the new one is offered too)."""
     anchor = today.replace(day=1)
     found = []
     for step in range(-2, 6):
@@ -152,4 +153,4 @@ st.subheader("Commitment discounts", anchor=False)
 st.caption(f"Charged {first:%Y-%m-%d} to {commit_end:%Y-%m-%d}.")
 budgets_commitments.show(commitments, start=first, end=commit_end)
 st.divider()
-states.freshness_line(status)
+states.freshness_line(status, now=start.now)

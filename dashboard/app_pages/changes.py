@@ -307,4 +307,4 @@ if not changes.empty:
 st.divider()
 _audit_table(_filter_audit(events, _audit_filters(events)), len(events))
 st.divider()
-states.freshness_line(status)
+states.freshness_line(status, now=start.now)

@@ -231,4 +231,4 @@ with right:
     _cost_by("platform", main_currency)
 _breaching_table(status)
 st.divider()
-states.freshness_line(status)
+states.freshness_line(status, now=start.now)

@@ -823,4 +823,4 @@ if picked is not None:
     current_row = board[board["recommendation_id"] == picked].iloc[0]
     _detail(queries.recommendation(sessions, picked), current_row)
 st.divider()
-states.freshness_line(status)
+states.freshness_line(status, now=start.now)

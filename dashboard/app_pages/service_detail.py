@@ -442,4 +442,4 @@ usage = queries.service_usage(
 _usage_charts(usage, service)
 _recommendations(service_id)
 st.divider()
-states.freshness_line(status)
+states.freshness_line(status, now=start.now)

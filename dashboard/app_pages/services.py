@@ -108,7 +108,7 @@ def _table(frame: pd.DataFrame, state: FleetStatus) -> None:
     right.download_button(
         "Export CSV",
         data=export.to_csv_bytes(tables.services_export(frame)),
-        file_name=f"tightrope-services-{state.today:%Y-%m-%d}.csv",
+        file_name=f"tightrope-services-{today:%Y-%m-%d}.csv",
         mime="text/csv",
         key="svc_export",
         icon=":material/download:",
@@ -126,4 +126,4 @@ st.caption(
 )
 _table(shown, status)
 st.divider()
-states.freshness_line(status)
+states.freshness_line(status, now=start.now)

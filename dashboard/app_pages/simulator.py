@@ -353,4 +353,4 @@ else:
         st.divider()
         _saved_section(service_id)
 st.divider()
-states.freshness_line(status)
+states.freshness_line(status, now=start.now)

@@ -19,6 +19,7 @@ class PageStart:
 
     sessions: sessionmaker[Session]
     status: FleetStatus
+    # The last complete day with data, as of `now`: KPIs, trends and budgets end there.
     today: date
     # Read once per run, so every figure of one page is as of the same instant.
     now: datetime
@@ -29,11 +30,12 @@ def begin(caption: str) -> PageStart:
     st.caption(caption)
     sessions = deps.sessions()
     status = queries.status(sessions)
-    if not states.ready(status) or status.today is None:
+    now = deps.now()
+    today = status.as_of(now)
+    if not states.ready(status) or today is None:
         states.empty_state(status)
         st.stop()
-    now = deps.now()
     states.stale_banner(
         status, refresh_interval_minutes=deps.settings().refresh_interval_minutes, now=now
     )
-    return PageStart(sessions=sessions, status=status, today=status.today, now=now)
+    return PageStart(sessions=sessions, status=status, today=today, now=now)

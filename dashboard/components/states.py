@@ -16,7 +16,7 @@ SEED_HINT = (
 
 
 def ready(status: FleetStatus) -> bool:
-    return status.schema_ready and status.services > 0 and status.today is not None
+    return status.schema_ready and status.services > 0 and status.newest_day is not None
 
 
 def empty_state(status: FleetStatus) -> None:
@@ -56,7 +56,12 @@ def stale_banner(status: FleetStatus, *, refresh_interval_minutes: int, now: dat
         )
 
 
-def freshness_line(status: FleetStatus) -> None:
-    costs = f"{status.cost_date:%Y-%m-%d}" if status.cost_date else "no cost data"
+def freshness_line(status: FleetStatus, *, now: datetime) -> None:
+    """The as-of line at the bottom of a page; it names a partial day left out of the figures."""
+    complete = status.as_of(now) if status.cost_date else None
+    costs = f"complete through {complete:%Y-%m-%d}" if complete else "no cost data"
+    partial = status.partial_day(now)
+    if partial is not None:
+        costs += f" ({partial:%Y-%m-%d} is still in progress: its partial cost is left out)"
     usage = f"{status.usage_hour:%Y-%m-%d %H:%M} UTC" if status.usage_hour else "no usage data"
-    st.caption(f"Costs as of {costs}, usage as of {usage}. All times UTC.")
+    st.caption(f"Costs {costs}; usage as of {usage}. All times UTC.")

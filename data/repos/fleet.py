@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Select, case, func, inspect, literal, select
 from sqlalchemy.orm import Session
 
+from data import periods
 from data.models import CostDailyRow, ServiceRow, UsageHourlyRow
 from data.repos.sql import (
     SLA_WINDOW_DAYS,
@@ -73,11 +74,20 @@ class FleetStatus:
     first_cost_date: date | None = None
 
     @property
-    def today(self) -> date | None:
-        """The as-of day of the pages: the newest charged day, else the newest usage day."""
+    def newest_day(self) -> date | None:
+        """The newest day with data: the newest charged day, else the newest usage day."""
         if self.cost_date is not None:
             return self.cost_date
         return self.usage_hour.date() if self.usage_hour is not None else None
+
+    def as_of(self, now: datetime) -> date | None:
+        """The as-of day of KPIs, trends and budgets: the newest day with data that has ended
+        by `now`. Today's cost so far is partial: counted whole it drags every trend down."""
+        return periods.complete_through(self.newest_day, now)
+
+    def partial_day(self, now: datetime) -> date | None:
+        """Today, when costs for it are already stored (partial, left out of totals)."""
+        return periods.partial_day(self.cost_date, now)
 
     @property
     def usage_end(self) -> datetime | None:

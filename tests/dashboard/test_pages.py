@@ -7,7 +7,16 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.dashboard.conftest import APP_PATH, chart_titles, figures, metric_values
+from data.repos import costs, services
+from data.repos.costs import DailyCost
+from tests.dashboard.conftest import (
+    APP_PATH,
+    NOW,
+    chart_titles,
+    figures,
+    metric_values,
+    sessions_on,
+)
 
 PAGES = (
     "app_pages/overview.py",
@@ -54,7 +63,28 @@ def test_overview_shows_title_kpis_and_charts() -> None:
     ]
     top = figures(at)[1]
     assert top["layout"]["title"]["subtitle"]["text"].startswith("USD, Nov 01 – Nov 30")
-    assert "Costs as of 2026-11-30, usage as of 2026-11-30 23:00 UTC" in _texts(at)
+    assert "Costs complete through 2026-11-30; usage as of 2026-11-30 23:00 UTC" in _texts(at)
+
+
+def test_a_day_in_progress_changes_no_overview_figure_and_is_named(seeded_database: str) -> None:
+    """Half an hour into Dec 1, $3 of that day is stored: counted as a whole day it moved the
+    run-rate, the 30-day change and ended the sparkline and trend in a cliff."""
+    for sessions in sessions_on(seeded_database):
+        with sessions.begin() as session:
+            (checkout,) = [s for s in services.list_services(session) if s.slug == "checkout"]
+            costs.insert_daily_costs(
+                session,
+                [DailyCost(checkout.id, NOW.date(), "Compute", "USD", 3.0, 3.0, 3.0, "aws")],
+            )
+
+    at = _open()
+
+    metrics = metric_values(at)
+    assert metrics["Run-rate per month"] == ("$517", "+13.3 % vs prior 30 d")
+    assert figures(at)[1]["layout"]["title"]["subtitle"]["text"].startswith("USD, Nov 01 – Nov 30")
+    trend_days = {day for trace in figures(at)[0]["data"] for day in trace["x"]}
+    assert max(trend_days).startswith("2026-11-30")
+    assert "2026-12-01 is still in progress: its partial cost is left out" in _texts(at)
 
 
 @pytest.mark.usefixtures("seeded_database")

@@ -156,3 +156,22 @@ def test_listing_names_the_service(sessions: sessionmaker[Session]) -> None:
     assert frame[["slug", "direction", "effective_cost"]].values.tolist() == [
         ["checkout", "spike", 65.0]
     ]
+
+
+def test_a_day_still_in_progress_is_never_scored(sessions: sessionmaker[Session]) -> None:
+    """At 06:00 on the day after LAST_DAY, that day's cost so far is a fraction of a day: it
+    used to be scored as a drop of every service (robust z ≈ −1000) that buried real spikes."""
+    ids = _fleet(sessions)
+    today = LAST_DAY + timedelta(days=1)
+    with sessions.begin() as session:
+        costs.insert_daily_costs(
+            session,
+            [
+                _cost(ids["checkout"], today, 5.0, "Compute"),
+                _cost(ids["steady"], today, 1.75, "Compute"),
+            ],
+        )
+
+    detect_anomalies(sessions, now=NOW)
+
+    assert [(r.charge_date, r.direction) for r in _stored(sessions)] == [(LAST_DAY, "spike")]

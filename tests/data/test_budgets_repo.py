@@ -233,3 +233,23 @@ def test_a_state_change_moves_changed_at(sessions: sessionmaker[Session]) -> Non
         "over",
         NOW + timedelta(hours=2),
     )
+
+
+def test_check_budgets_forecasts_todays_partial_cost_instead_of_counting_it(
+    sessions: sessionmaker[Session],
+) -> None:
+    """At noon on Nov 15, $3 of checkout's cost for that day is stored so far. Month-to-date
+    is Nov 1–14 (14 × $10 = $140); Nov 15 is forecast like the rest (16 days × $10)."""
+    ids = _fleet(sessions)
+    with sessions.begin() as session:
+        costs.insert_daily_costs(session, [_cost(ids["checkout"], NOW.date(), 3.0)])
+    budget = _desk(sessions).create(
+        "boss", _draft(scope_type="service", scope_key="checkout", amount=Decimal("500")), now=NOW
+    )
+
+    check_budgets(sessions, now=NOW)
+
+    with sessions() as session:
+        alert = session.get(BudgetAlertRow, budget.id)
+    assert alert is not None
+    assert (alert.month_to_date, alert.forecast) == (Decimal("140"), Decimal("300"))

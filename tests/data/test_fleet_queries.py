@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -179,7 +179,7 @@ def test_fleet_status_reports_newest_data(
 
     assert status.schema_ready
     assert status.services == 3
-    assert status.today == TODAY
+    assert status.newest_day == TODAY
     assert status.first_cost_date == TODAY - timedelta(days=60)
     assert status.usage_hour == USAGE_END - timedelta(hours=1)
     assert status.usage_end == USAGE_END
@@ -189,7 +189,25 @@ def test_fleet_status_of_empty_database(sessions: sessionmaker[Session]) -> None
     with sessions() as session:
         status = fleet.fleet_status(session)
 
-    assert (status.schema_ready, status.services, status.today) == (True, 0, None)
+    assert (status.schema_ready, status.services, status.newest_day) == (True, 0, None)
+    assert status.as_of(datetime(2026, 12, 1, 9, tzinfo=UTC)) is None
+
+
+def test_a_day_still_in_progress_is_not_the_as_of_day(
+    sessions: sessionmaker[Session], fleet_ids: dict[str, int]
+) -> None:
+    """Costs are stored for TODAY, but at 09:00 of TODAY that day is partial: KPIs, trends and
+    budgets end the day before, and the page says which day was left out."""
+    with sessions() as session:
+        status = fleet.fleet_status(session)
+    during = datetime.combine(TODAY, time(9), tzinfo=UTC)
+    after = datetime.combine(TODAY + timedelta(days=1), time(0, 30), tzinfo=UTC)
+
+    assert (status.as_of(during), status.partial_day(during)) == (
+        TODAY - timedelta(days=1),
+        TODAY,
+    )
+    assert (status.as_of(after), status.partial_day(after)) == (TODAY, None)
 
 
 def test_fleet_status_of_unmigrated_database(tmp_path: Path) -> None:
