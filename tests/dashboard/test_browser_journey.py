@@ -79,11 +79,12 @@ def expected(demo_database: str) -> dict[str, Any]:
     engine = make_engine(Settings(database_url=demo_database, _env_file=None))
     with make_sessions(engine)() as session:
         status = fleet.fleet_status(session)
-        assert status.today is not None
-        whole = fleet.fleet_kpis(session, filters=Filters(), today=status.today)
-        team = fleet.fleet_kpis(session, filters=Filters(teams=(TEAM,)), today=status.today)
+        today = status.as_of(DEMO_END + AN_HOUR_ON)  # the dashboard's clock
+        assert today is not None
+        whole = fleet.fleet_kpis(session, filters=Filters(), today=today)
+        team = fleet.fleet_kpis(session, filters=Filters(teams=(TEAM,)), today=today)
         table = service_views.services_table(
-            session, filters=Filters(teams=(TEAM,)), today=status.today, usage_end=status.usage_end
+            session, filters=Filters(teams=(TEAM,)), today=today, usage_end=status.usage_end
         )
     engine.dispose()
     return {
