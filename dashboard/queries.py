@@ -19,7 +19,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from dashboard import changes_view, deps, projection
 from dashboard.projection import SlaProjection
 from data.errors import NotFound
-from data.repos import changes, fleet, fleet_usage, savings_report, service_views, services
+from data.repos import (
+    changes,
+    cost_basis,
+    fleet,
+    fleet_usage,
+    savings_report,
+    service_views,
+    services,
+)
+from data.repos.cost_basis import BilledRunRate
 from data.repos.fleet import FilterOptions, Filters, FleetKpis, FleetStatus
 from data.repos.recommendations import StoredRecommendation
 from data.repos.rule_outcomes import list_rule_outcomes
@@ -109,6 +118,13 @@ def service_profile(_sessions: Sessions, service_id: int) -> tuple[Service, Capa
         except NotFound:
             config = None
         return service, config
+
+
+@st.cache_data(ttl=_TTL_S, show_spinner=False)
+def billed_run_rate(_sessions: Sessions, service_id: int, today: date) -> BilledRunRate | None:
+    """The service's billed run-rate per FOCUS category (beside a modelled config cost)."""
+    with _sessions() as session:
+        return cost_basis.billed_run_rate(session, service_id, today=today)
 
 
 @st.cache_data(ttl=_TTL_S, show_spinner=False)

@@ -7,7 +7,17 @@ from datetime import timedelta
 import streamlit as st
 
 from dashboard import deps, queries
-from dashboard.components import charts, filters, formats, kpis, page, states, tables, theme
+from dashboard.components import (
+    basis,
+    charts,
+    filters,
+    formats,
+    kpis,
+    page,
+    states,
+    tables,
+    theme,
+)
 from data.repos import fleet
 from data.repos.fleet import CurrencyRunRate, FleetKpis, FleetStatus
 
@@ -98,6 +108,24 @@ def _no_baseline(rate: CurrencyRunRate) -> str:
     if not rate.previous_window_complete:
         return f"needs 60 d of history, has {rate.days_in_window} d"
     return "no cost in the prior 30 d"
+
+
+def _basis_line(rate: CurrencyRunRate | None) -> None:
+    """Name the basis of every figure here, and the unallocated part of the total."""
+    text = f"Money on this page is {basis.BILLED}: {basis.BILLED_HELP[len('Billed: ') :]}"
+    if rate is not None and chosen.active:
+        text += " Filtered: only cost allocated to the matching services is counted."
+    elif rate is not None:
+        money, total = rate.billing_currency, rate.monthly_run_rate
+        unallocated = rate.unallocated_monthly_run_rate
+        text += (
+            f" Run-rate {formats.money_compact(total, money)} /mo = "
+            f"{formats.money_compact(total - unallocated, money)} /mo allocated to services "
+            f"(the Services total) + {formats.money_compact(unallocated, money)} /mo "
+            "unallocated (charged to no service: support plans, shared networking, untagged "
+            "resources)."
+        )
+    st.caption(text)
 
 
 def _other_currencies(result: FleetKpis) -> None:
@@ -219,6 +247,7 @@ def _days_label() -> str:
 
 main_rate = fleet_kpis.run_rates[0] if fleet_kpis.run_rates else None
 kpis.kpi_row(_kpi_cards(fleet_kpis, main_rate))
+_basis_line(main_rate)
 _other_currencies(fleet_kpis)
 main_currency = main_rate.billing_currency if main_rate else deps.settings().currency
 _trend(main_currency)

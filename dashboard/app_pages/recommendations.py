@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboard import actions, deps, queries
 from dashboard.components import (
+    basis,
     charts,
     export,
     filters,
@@ -107,8 +108,9 @@ def _kpi_cards(frame: pd.DataFrame) -> list[kpis.Kpi]:
             "risk-adjusted",
             delta_color="off",
             delta_arrow="off",
-            help="Effective monthly savings of the open recommendations: for each service the "
-            "best of its alternatives (they exclude each other), plus team commitments. "
+            help="Modelled effective monthly savings of the open recommendations: for each "
+            "service the best of its alternatives (they exclude each other), plus team "
+            "commitments. "
             "Risk-adjusted: savings × (1 − risk ÷ 5).",
         ),
         kpis.Kpi(
@@ -311,6 +313,9 @@ def _detail(rec: StoredRecommendation, row: pd.Series) -> None:
     )
     _stale_inputs(rec)
     kpis.kpi_row(_cost_cards(rec))
+    if rec.service_id is not None:
+        billed = queries.billed_run_rate(sessions, rec.service_id, today)
+        basis.billed_vs_modelled(billed, rec.cost_current.effective_usd, rec.currency)
     _configs(rec, row)
     _verdict(rec)
     _projection_charts(rec)
@@ -351,16 +356,16 @@ def _cost_cards(rec: StoredRecommendation) -> list[kpis.Kpi]:
     before, after = rec.cost_current, rec.cost_proposed
     return [
         kpis.Kpi(
-            "Monthly cost now (effective)",
+            "Modelled cost now",
             f"{formats.money(before.effective_usd, money)} /mo",
             delta=f"list {formats.money(before.list_usd, money)} /mo",
             delta_color="off",
             delta_arrow="off",
-            help="730-hour month. Effective: after commitment and spot discounts; list: "
-            "on-demand prices.",
+            help="730-hour month, effective: after commitment and spot discounts; list: "
+            "on-demand prices. " + basis.MODELLED_HELP,
         ),
         kpis.Kpi(
-            "Monthly cost after (effective)",
+            "Modelled cost after",
             f"{formats.money(after.effective_usd, money)} /mo",
             delta=f"list {formats.money(after.list_usd, money)} /mo",
             delta_color="off",
@@ -803,6 +808,10 @@ if board.empty:
     )
     st.stop()
 kpis.kpi_row(_kpi_cards(scoped))
+st.caption(
+    "Savings and costs here are modelled (the cost model's price of the current and proposed "
+    "configuration, compute only); a service's billed cost is on Services and Service detail."
+)
 if shown.empty:
     st.info(
         "No recommendation matches these filters. Widen the status or risk filter, or clear "

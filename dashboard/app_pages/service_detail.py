@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboard import queries
 from dashboard.components import (
+    basis,
     charts,
     export,
     filters,
@@ -79,11 +80,12 @@ def _kpi_cards(row: pd.Series, costs: pd.DataFrame, currency: str | None) -> lis
     over = f"{int(breach)} of {int(hours)} h" if pd.notna(hours) and hours else "no latency data"
     return [
         kpis.Kpi(
-            "Monthly run-rate (effective)",
+            "Billed run-rate",
             "—"
             if currency is None or pd.isna(monthly)
             else f"{formats.money(float(monthly), currency)} /mo",
-            help="Effective cost of the last 30 days × 730 h / 720 h.",
+            help="Effective cost of the last 30 days × 730 h / 720 h, every category. "
+            + basis.BILLED_HELP,
             chart_data=tuple(daily.sum().tolist()) or None,
         ),
         kpis.Kpi(

@@ -6,7 +6,17 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import queries
-from dashboard.components import export, filters, formats, kpis, page, selection, states, tables
+from dashboard.components import (
+    basis,
+    export,
+    filters,
+    formats,
+    kpis,
+    page,
+    selection,
+    states,
+    tables,
+)
 from data.repos.fleet import FleetStatus
 
 SLA_CHOICES = tuple(tables.SLA_LABELS.values())
@@ -30,9 +40,11 @@ def _kpi_cards(frame: pd.DataFrame) -> list[kpis.Kpi]:
         total = float(part["monthly_effective_cost"].sum())
         cards.append(
             kpis.Kpi(
-                f"Monthly run-rate ({currency})",
+                f"Billed run-rate ({currency})",
                 f"{formats.money_compact(total, str(currency))} /mo",
-                help="Sum of the listed services' 30-day effective cost × 730 h / 720 h.",
+                help="Sum of the listed services' 30-day effective cost × 730 h / 720 h. "
+                + basis.BILLED_HELP
+                + " Unallocated cost (charged to no service) is in no row: see Overview.",
             )
         )
     breaching = int((frame["sla_status"] == "breaching").sum())

@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import deps, queries, simulator_queries
 from dashboard.components import (
+    basis,
     filters,
     formats,
     kpis,
@@ -109,6 +110,8 @@ def _what_if(service_id: int) -> None:
             return
         with kpi_area:
             kpis.kpi_row(_kpi_cards(result))
+            billed = queries.billed_run_rate(sessions, service_id, start.today)
+            basis.billed_vs_modelled(billed, result.delta.current_monthly_effective_usd, "USD")
         _charts(service_id, inputs, levers.scenario, result)
         _save_form(service_id, inputs, levers.scenario, result)
 

@@ -117,10 +117,18 @@ class CurrencyRunRate:
     effective_cost_prev_30d: float
     days_in_window: int = RUN_RATE_DAYS
     previous_window_complete: bool = True
+    # Of the last 30 days, what no service claims (support plans, shared networking): part of
+    # the fleet's bill, in no service's cost. Always 0 under a filter (filters narrow to services).
+    unallocated_cost_last_30d: float = 0.0
 
     @property
     def monthly_run_rate(self) -> float:
         return monthly_run_rate(self.effective_cost_last_30d, days=self.days_in_window)
+
+    @property
+    def unallocated_monthly_run_rate(self) -> float:
+        """The unallocated part of `monthly_run_rate`."""
+        return monthly_run_rate(self.unallocated_cost_last_30d, days=self.days_in_window)
 
     @property
     def change_30d_pct(self) -> float | None:
@@ -286,10 +294,14 @@ def _run_rates(session: Session, filters: Filters, today: date) -> tuple[Currenc
     is_last = CostDailyRow.charge_date >= last_start
     last = func.sum(case((is_last, CostDailyRow.effective_cost), else_=0)).label("last")
     prev = func.sum(case((is_last, 0), else_=CostDailyRow.effective_cost)).label("prev")
-    query = _cost_query(filters, prev_start, today, CostDailyRow.billing_currency, last, prev)
+    unclaimed = is_last & CostDailyRow.service_id.is_(None)
+    lost = func.sum(case((unclaimed, CostDailyRow.effective_cost), else_=0)).label("unallocated")
+    query = _cost_query(filters, prev_start, today, CostDailyRow.billing_currency, last, prev, lost)
     rows = session.execute(query.group_by(CostDailyRow.billing_currency)).all()
     rates = [
-        CurrencyRunRate(row[0], float(row[1] or 0), float(row[2] or 0), days, complete)
+        CurrencyRunRate(
+            row[0], float(row[1] or 0), float(row[2] or 0), days, complete, float(row[3] or 0)
+        )
         for row in rows
     ]
     return tuple(sorted(rates, key=lambda r: (-r.effective_cost_last_30d, r.billing_currency)))

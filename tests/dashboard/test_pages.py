@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -142,8 +143,31 @@ def test_services_table_is_sorted_by_monthly_cost() -> None:
     assert at.title[0].value == "Services"
     assert table["name"].tolist() == ["Checkout API", "Search API", "Nightly ETL"]
     assert table["sla_label"].tolist() == ["⚠ Breaching", "✓ Within SLA", "○ No latency data"]
-    assert metric_values(at)["Monthly run-rate (USD)"][0] == "$517 /mo"
+    assert metric_values(at)["Billed run-rate (USD)"][0] == "$517 /mo"
     assert at.get("download_button")
+
+
+def test_unallocated_cost_is_named_and_the_two_totals_reconcile(seeded_database: str) -> None:
+    """$3 a day charged to no service: it is in the Overview's run-rate but in no Services row,
+    and the Overview says so ($517 allocated + $91 unallocated = $608 /mo)."""
+    for sessions in sessions_on(seeded_database):
+        with sessions.begin() as session:
+            costs.insert_daily_costs(
+                session,
+                [DailyCost(None, NOW.date() - timedelta(days=1 + i), "Support", "USD", 3.0, 3.0,
+                           3.0, "aws") for i in range(30)],
+            )  # fmt: skip
+
+    overview = _open()
+    services_page = _open("app_pages/services.py")
+
+    assert metric_values(overview)["Run-rate per month"][0] == "$608"
+    assert metric_values(services_page)["Billed run-rate (USD)"][0] == "$517 /mo"
+    assert (
+        "Run-rate $608 /mo = $517 /mo allocated to services (the Services total) + $91 /mo "
+        "unallocated" in _texts(overview)
+    )
+    assert "Money on this page is billed" in _texts(overview)
 
 
 @pytest.mark.usefixtures("seeded_database")
@@ -166,7 +190,7 @@ def test_choosing_a_service_opens_its_detail_page() -> None:
     assert not at.exception
     assert at.title[0].value == "Service detail"
     assert at.selectbox(key="detail_service").value == search_id
-    assert metric_values(at)["Monthly run-rate (effective)"][0] == "$152 /mo"
+    assert metric_values(at)["Billed run-rate"][0] == "$152 /mo"
 
 
 @pytest.mark.usefixtures("seeded_database")

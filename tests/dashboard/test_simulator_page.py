@@ -262,3 +262,15 @@ def test_a_team_scenario_is_saved_and_listed() -> None:
     assert table["name"].tolist() == ["payments doubles"]
     assert table["growth_pct"].tolist() == [100.0]
     assert "Saved team scenario “payments doubles”." in [s.value for s in at.success]
+
+
+@pytest.mark.usefixtures("seeded_database")
+def test_the_modelled_cost_is_named_and_set_beside_the_billed_one() -> None:
+    """Checkout (the first service) is billed $304 /mo; the model prices its config at $210."""
+    at = _open()
+
+    captions = " ".join(str(c.value) for c in at.caption)
+
+    assert "Modelled cost now $210 /mo (compute of the current configuration) vs billed $304" in (
+        captions
+    )
