@@ -149,7 +149,8 @@ def test_each_key_press_redraws_the_chart_for_the_new_growth(page: Any, dashboar
     settle(page, appear_ms=300)
 
     assert chart_title(page, LATENCY_TITLE).endswith("at +25 % demand")
-    assert _slider_text(page, "Demand growth (%)") == "25"
+    growth = page.locator("[data-testid=stSlider]").filter(has_text="Demand growth (%)")
+    expect(growth.locator("[data-testid=stSliderThumbValue]")).to_have_text("25")
     expect(page.locator("[data-testid=stException]")).to_have_count(0)
 
 
