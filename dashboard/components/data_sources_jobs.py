@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -47,6 +48,11 @@ JOB_HELP = {
 }
 QUEUED_HINT = "the sidecar picks it up within a minute"
 SIDECAR_SLOW_AFTER = timedelta(minutes=5)
+HOUR = timedelta(hours=1)
+# A fire may start this late with nothing wrong: the sidecar runs jobs one at a time (a long
+# recompute delays the rest) and APScheduler still runs a job that late (misfire_grace_time
+# in jobs/scheduler.py, which the dashboard may not import).
+OVERDUE_GRACE = timedelta(minutes=15)
 _FEEDBACK = "ds_run_feedback"
 
 
@@ -63,11 +69,17 @@ def label(job: str) -> str:
 
 
 def next_run(status: JobStatus, *, interval: timedelta) -> datetime | None:
-    """The last successful window's end plus one interval (None before the first success)."""
+    """When the sidecar's schedule next runs the job on new data (None before the first
+    success). Its trigger fires every `interval` from the newest run's start, and a fire
+    writes a run only once the hour after the last successful window has begun: scheduled
+    windows end on the hour, so a fire within the same hour finds nothing to do."""
     success = status.last_success
     if success is None or success.window_end is None:
         return None
-    return success.window_end + interval
+    fired = (status.last_run or success).started_at
+    new_data_from = success.window_end.replace(minute=0, second=0, microsecond=0) + HOUR
+    fires = max(1, math.ceil((new_data_from - fired) / interval))
+    return fired + fires * interval
 
 
 def jobs_frame(
@@ -212,9 +224,12 @@ def _queued(status: JobStatus, now: datetime) -> str:
 def _next_run_text(due: datetime | None, now: datetime) -> str:
     if due is None:
         return "at the sidecar's next tick"
+    at = f"({due:%H:%M} UTC)"
+    if now - due > OVERDUE_GRACE:
+        return f"overdue by {ago(due, now=now).removesuffix(' ago')} {at}"
     if due < now:
-        return f"overdue by {ago(due, now=now).removesuffix(' ago')}"
-    return f"{ago(due, now=now)} ({due:%H:%M} UTC)"
+        return f"due {ago(due, now=now)} {at}"
+    return f"{ago(due, now=now)} {at}"
 
 
 _COLUMNS = {
@@ -225,8 +240,9 @@ _COLUMNS = {
     "run_now": st.column_config.TextColumn("Run now", help="A queued Run now request."),
     "next_run": st.column_config.TextColumn(
         "Next run (expected)",
-        help="Last successful window's end plus one refresh interval. Overdue: is the "
-        "sidecar running?",
+        help="The sidecar's next scheduled run on new data: a refresh interval after its "
+        "last run, once the hour after the data it last processed has begun. Overdue "
+        f"{OVERDUE_GRACE.seconds // 60} min after that: is the sidecar running?",
     ),
     "rows": st.column_config.NumberColumn("Rows", format="%d", help="Rows the last run wrote."),
     "duration_s": st.column_config.NumberColumn(
