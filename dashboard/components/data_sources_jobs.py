@@ -142,14 +142,13 @@ def show_jobs(
 
 
 def _run_now_buttons(sessions: sessionmaker[Session], statuses: Sequence[JobStatus]) -> None:
-    """One full-width "Run now" button per job, three to a row so every label stays readable."""
+    """One "Run now" button per job, each as wide as its label (fixed columns cut "Recompute
+    reco…" at 1,000 px), wrapping onto as many rows as the width needs."""
     refusal = actions.refusal("analyst", "running a job now")
     st.markdown("**Run now**")
-    per_row = 3
-    for first in range(0, len(statuses), per_row):
-        cells = st.columns(per_row)
-        for cell, status in zip(cells, statuses[first : first + per_row], strict=False):
-            cell.button(
+    with st.container(horizontal=True, wrap=True):
+        for status in statuses:
+            st.button(
                 label(status.job),
                 key=f"ds_run_{status.job}",
                 icon=":material/play_arrow:",
@@ -159,7 +158,7 @@ def _run_now_buttons(sessions: sessionmaker[Session], statuses: Sequence[JobStat
                 disabled=refusal is not None,
                 on_click=_request,
                 args=(sessions, status.job),
-                width="stretch",
+                width="content",
             )
 
 
