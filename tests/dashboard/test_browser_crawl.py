@@ -1,10 +1,4 @@
-"""Every page at 1,000 and 1,440 px, light and dark: no exception box, no KPI cut short.
-
-One `streamlit run` on a demo fleet (30 services × 14 days, recomputed) in which a change was
-applied and rolled back, another applied and a third recommendation rejected, so the pages show
-mixed states. One Chromium page visits each page per theme and measures each width; the
-screenshots (artifacts/screenshots/crawl-<page>-<width>-<theme>.png) are for a human to look at.
-"""
+"""Every page at 1,000 and 1,440 px, light and dark: no exception box, no KPI text cut short."""
 
 from __future__ import annotations
 
@@ -63,6 +57,8 @@ class Crawl:
 
 @pytest.fixture(scope="module")
 def crawl(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Crawl]:
+    """One `streamlit run` on the demo fleet (30 services × 14 days, recomputed) after a few
+    decisions, so the pages show applied, rolled back and rejected states side by side."""
     path = tmp_path_factory.mktemp("crawl") / "demo.db"
     shutil.copyfile(sqlite_template, path)
     url = f"sqlite:///{path}"
@@ -125,6 +121,9 @@ def crawler(browser: Any) -> Iterator[Any]:
 def test_every_page_renders_whole_kpis_without_errors(
     crawler: Any, crawl: Crawl, theme: str
 ) -> None:
+    """Each page is opened once per theme and measured at each width; every problem is
+    collected before failing, and the screenshots
+    (artifacts/screenshots/crawl-<page>-<width>-<theme>.png) are for a human to look at."""
     crawler.emulate_media(color_scheme=theme)
     problems: list[str] = []
 
