@@ -90,31 +90,32 @@ def _utilization(frame: pd.DataFrame) -> str:
 
 def _budget_toolbar(picked: BudgetView | None) -> None:
     refusal = budgets_forms.refusal()
-    left, right, note = st.columns([1, 1, 3], vertical_alignment="bottom")
-    if left.button(
+    # Buttons as wide as their labels: fixed columns cut them ("New …") at 1,000 px.
+    bar = st.container(horizontal=True, wrap=True, vertical_alignment="center")
+    if bar.button(
         "New budget…",
         key="bud_new",
         icon=":material/add:",
         disabled=refusal is not None,
         help=refusal,
-        width="stretch",
+        width="content",
     ):
         scopes = budgets_queries.budget_scopes(sessions)
         budgets_forms.create_dialog(scopes, months, month, deps.settings().currency)
     if (
-        right.button(
+        bar.button(
             "Edit budget…",
             key="bud_edit",
             icon=":material/edit:",
             disabled=refusal is not None or picked is None,
             help=refusal or "Change the amount of the budget picked below, or delete it.",
-            width="stretch",
+            width="content",
         )
         and picked is not None
     ):
         budgets_forms.edit_dialog(budgets[budgets["budget_id"] == picked.budget.id].iloc[0])
     if refusal:
-        note.caption(refusal)
+        bar.caption(refusal)
 
 
 def _picked() -> BudgetView | None:

@@ -91,7 +91,6 @@ def _changes_table(frame: pd.DataFrame) -> None:
 
 def _rollback_bar(frame: pd.DataFrame) -> None:
     """Pick a change (newest first): its full before/after, and its rollback when in effect."""
-    left, middle, right = st.columns([3, 1, 1], vertical_alignment="bottom")
     # No status in the label: a select box keeps an option's first label while its key lives.
     labels = {
         int(cid): f"#{cid} · {service} · applied {when:%Y-%m-%d %H:%M} UTC"
@@ -99,7 +98,7 @@ def _rollback_bar(frame: pd.DataFrame) -> None:
             index=False, name=None
         )
     }
-    picked = left.selectbox(
+    picked = st.selectbox(
         "Change",
         list(labels),
         index=0 if labels else None,
@@ -111,19 +110,22 @@ def _rollback_bar(frame: pd.DataFrame) -> None:
     )
     row = frame[frame["change_id"] == picked].iloc[0] if picked is not None else None
     refusal = _rollback_refusal(row)
+    # Buttons as wide as their labels, under the picker: beside it, at 1,000 px, columns cut
+    # them to "Roll b…" and "Expor…".
+    bar = st.container(horizontal=True)
     if (
-        middle.button(
+        bar.button(
             "Roll back…",
             key="chg_rollback",
             icon=":material/undo:",
             disabled=refusal is not None,
             help=refusal,
-            width="stretch",
+            width="content",
         )
         and row is not None
     ):
         _confirm_rollback(row)
-    right.download_button(
+    bar.download_button(
         "Export changes (CSV)",
         data=lambda: export.to_csv_bytes(changes_view.changes_export(frame)),  # built on click
         file_name=f"tightrope-changes-{today:%Y-%m-%d}.csv",
@@ -131,7 +133,7 @@ def _rollback_bar(frame: pd.DataFrame) -> None:
         key="chg_export",
         icon=":material/download:",
         on_click="ignore",
-        width="stretch",
+        width="content",
     )
     if row is not None:
         _change_fields(row)
@@ -276,12 +278,11 @@ def _audit_table(trail: pd.DataFrame, total: int) -> None:
             hide_index=True,
             key="aud_table",
         )
-    left, right = st.columns([4, 1], vertical_alignment="bottom")
-    left.caption(
+    st.caption(
         f"{len(trail)} of {total} events shown. The trail is append-only: nothing edits or "
         "deletes an event."
     )
-    right.download_button(
+    st.download_button(
         "Export audit (CSV)",
         data=lambda: export.to_csv_bytes(changes_view.audit_export(trail)),  # built on click
         file_name=f"tightrope-audit-{today:%Y-%m-%d}.csv",
@@ -289,7 +290,7 @@ def _audit_table(trail: pd.DataFrame, total: int) -> None:
         key="aud_export",
         icon=":material/download:",
         on_click="ignore",
-        width="stretch",
+        width="content",
     )
 
 

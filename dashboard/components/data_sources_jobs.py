@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -47,6 +48,11 @@ JOB_HELP = {
 }
 QUEUED_HINT = "the sidecar picks it up within a minute"
 SIDECAR_SLOW_AFTER = timedelta(minutes=5)
+HOUR = timedelta(hours=1)
+# A fire may start this late with nothing wrong: the sidecar runs jobs one at a time (a long
+# recompute delays the rest) and APScheduler still runs a job that late (misfire_grace_time
+# in jobs/scheduler.py, which the dashboard may not import).
+OVERDUE_GRACE = timedelta(minutes=15)
 _FEEDBACK = "ds_run_feedback"
 
 
@@ -63,11 +69,17 @@ def label(job: str) -> str:
 
 
 def next_run(status: JobStatus, *, interval: timedelta) -> datetime | None:
-    """The last successful window's end plus one interval (None before the first success)."""
+    """When the sidecar's schedule next runs the job on new data (None before the first
+    success). Its trigger fires every `interval` from the newest run's start, and a fire
+    writes a run only once the hour after the last successful window has begun: scheduled
+    windows end on the hour, so a fire within the same hour finds nothing to do."""
     success = status.last_success
     if success is None or success.window_end is None:
         return None
-    return success.window_end + interval
+    fired = (status.last_run or success).started_at
+    new_data_from = success.window_end.replace(minute=0, second=0, microsecond=0) + HOUR
+    fires = max(1, math.ceil((new_data_from - fired) / interval))
+    return fired + fires * interval
 
 
 def jobs_frame(
@@ -130,14 +142,13 @@ def show_jobs(
 
 
 def _run_now_buttons(sessions: sessionmaker[Session], statuses: Sequence[JobStatus]) -> None:
-    """One full-width "Run now" button per job, three to a row so every label stays readable."""
+    """One "Run now" button per job, each as wide as its label (fixed columns cut "Recompute
+    reco…" at 1,000 px), wrapping onto as many rows as the width needs."""
     refusal = actions.refusal("analyst", "running a job now")
     st.markdown("**Run now**")
-    per_row = 3
-    for first in range(0, len(statuses), per_row):
-        cells = st.columns(per_row)
-        for cell, status in zip(cells, statuses[first : first + per_row], strict=False):
-            cell.button(
+    with st.container(horizontal=True, wrap=True):
+        for status in statuses:
+            st.button(
                 label(status.job),
                 key=f"ds_run_{status.job}",
                 icon=":material/play_arrow:",
@@ -147,7 +158,7 @@ def _run_now_buttons(sessions: sessionmaker[Session], statuses: Sequence[JobStat
                 disabled=refusal is not None,
                 on_click=_request,
                 args=(sessions, status.job),
-                width="stretch",
+                width="content",
             )
 
 
@@ -212,9 +223,12 @@ def _queued(status: JobStatus, now: datetime) -> str:
 def _next_run_text(due: datetime | None, now: datetime) -> str:
     if due is None:
         return "at the sidecar's next tick"
+    at = f"({due:%H:%M} UTC)"
+    if now - due > OVERDUE_GRACE:
+        return f"overdue by {ago(due, now=now).removesuffix(' ago')} {at}"
     if due < now:
-        return f"overdue by {ago(due, now=now).removesuffix(' ago')}"
-    return f"{ago(due, now=now)} ({due:%H:%M} UTC)"
+        return f"due {ago(due, now=now)} {at}"
+    return f"{ago(due, now=now)} {at}"
 
 
 _COLUMNS = {
@@ -225,8 +239,9 @@ _COLUMNS = {
     "run_now": st.column_config.TextColumn("Run now", help="A queued Run now request."),
     "next_run": st.column_config.TextColumn(
         "Next run (expected)",
-        help="Last successful window's end plus one refresh interval. Overdue: is the "
-        "sidecar running?",
+        help="The sidecar's next scheduled run on new data: a refresh interval after its "
+        "last run, once the hour after the data it last processed has begun. Overdue "
+        f"{OVERDUE_GRACE.seconds // 60} min after that: is the sidecar running?",
     ),
     "rows": st.column_config.NumberColumn("Rows", format="%d", help="Rows the last run wrote."),
     "duration_s": st.column_config.NumberColumn(

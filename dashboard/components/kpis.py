@@ -25,9 +25,11 @@ class Kpi:
 
 
 def kpi_row(kpis: Sequence[Kpi]) -> None:
-    """Equal-width cards in one row."""
-    for column, kpi in zip(st.columns(len(kpis), gap="medium"), kpis, strict=True):
-        with column:
+    """Cards side by side, each as wide as its label, value and delta need; a card that would
+    not fit goes to the next line. Equal-width columns cut text instead ("$1…" on a laptop
+    with the sidebar open, where five columns get ~100 px each)."""
+    with st.container(horizontal=True, wrap=True, gap="medium"):
+        for kpi in kpis:
             st.metric(
                 kpi.label,
                 kpi.value,

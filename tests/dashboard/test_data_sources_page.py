@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
@@ -110,6 +110,70 @@ def test_job_runs_show_freshness_rows_and_the_last_error(db: sessionmaker[Sessio
     assert "TelemetryError: refused" in recompute["last_error"]
     assert recompute["last_run"].startswith("failed")
     assert at.metric[0].value == "1 of 6"
+
+
+def _scheduled(db: sessionmaker[Session], job: str, status: str, *, started: datetime) -> None:
+    """A run the sidecar's schedule started: its window ends at the hour it started in."""
+    with db.begin() as session:
+        session.add(
+            JobRunRow(
+                job=job,
+                started_at=started,
+                finished_at=started + timedelta(seconds=3),
+                status=status,
+                window_start=started.replace(minute=0) - timedelta(hours=1),
+                window_end=started.replace(minute=0),
+                rows=10,
+                duration_s=3.0,
+                error="TelemetryError: refused" if status == "failed" else None,
+            )
+        )
+
+
+def _evening_before(clock: str) -> datetime:
+    """`clock` ("23:34") on the day before NOW (00:30)."""
+    hour, minute = (int(part) for part in clock.split(":"))
+    return datetime.combine(NOW.date() - timedelta(days=1), time(hour, minute), tzinfo=UTC)
+
+
+# NOW is 00:30. The sidecar started at some minute past the hour and fires hourly from there.
+@pytest.mark.parametrize(
+    ("runs", "shown"),
+    [
+        pytest.param([("success", "23:34")], "in 4 min (00:34 UTC)", id="next-fire-ahead"),
+        pytest.param([("success", "23:20")], "due 10 min ago (00:20 UTC)", id="within-grace"),
+        pytest.param(
+            [("success", "22:34"), ("failed", "23:34")],
+            "in 4 min (00:34 UTC)",
+            id="a-failed-fire-retries-at-the-next",
+        ),
+        pytest.param([("success", "22:34")], "overdue by 56 min (23:34 UTC)", id="sidecar-down"),
+    ],
+)
+def test_next_run_follows_the_sidecars_schedule_and_overdue_waits_out_a_grace(
+    db: sessionmaker[Session], runs: list[tuple[str, str]], shown: str
+) -> None:
+    """Last window's end plus one interval said "overdue by 30 min" at 00:30 while the
+    scheduler's next fire was 00:34: windows end on the hour, fires come minutes after it."""
+    for status, clock in runs:
+        _scheduled(db, "collect_usage", status, started=_evening_before(clock))
+
+    at = _open()
+
+    assert _job(at, "Collect usage")["next_run"] == shown
+
+
+def test_a_job_refreshed_hourly_is_not_overdue_between_its_fifteen_minute_fires(
+    db: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a 15 min interval, three fires an hour find their window empty and write nothing:
+    the next run on new data is the first fire after the hour."""
+    monkeypatch.setenv("TIGHTROPE_REFRESH_INTERVAL_MINUTES", "15")
+    _scheduled(db, "collect_usage", "success", started=NOW.replace(minute=4))
+
+    at = _open()
+
+    assert _job(at, "Collect usage")["next_run"] == "in 34 min (01:04 UTC)"
 
 
 def test_run_now_queues_one_request_and_a_second_click_says_already_queued(

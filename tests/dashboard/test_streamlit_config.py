@@ -38,5 +38,11 @@ def test_browser_gets_no_tracebacks_and_no_unescaped_table_export(config: dict[s
     assert config["client"]["disableDataExport"] is True
 
 
+def test_error_boxes_offer_no_links_to_outside_search_or_chatbots(config: dict[str, Any]) -> None:
+    # "auto" shows "Ask Google" / "Ask ChatGPT" on localhost: one click would send an error
+    # message, which can name services, paths and amounts, to a third party.
+    assert config["client"]["showErrorLinks"] is False
+
+
 def test_config_holds_only_server_and_theme_options(config: dict[str, Any]) -> None:
     assert set(config) <= {"server", "browser", "client", "theme"}
