@@ -84,8 +84,8 @@ def _kpi_cards(row: pd.Series, costs: pd.DataFrame, currency: str | None) -> lis
             "—"
             if currency is None or pd.isna(monthly)
             else f"{formats.money(float(monthly), currency)} /mo",
-            help="Effective cost of the last 30 days × 730 h / 720 h, every category. "
-            + basis.BILLED_HELP,
+            help="Effective cost of the last 30 days (fewer while the cost history is younger) "
+            "scaled to a 730-hour month, every category. " + basis.BILLED_HELP,
             chart_data=tuple(daily.sum().tolist()) or None,
         ),
         kpis.Kpi(
