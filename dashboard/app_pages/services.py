@@ -42,8 +42,8 @@ def _kpi_cards(frame: pd.DataFrame) -> list[kpis.Kpi]:
             kpis.Kpi(
                 f"Billed run-rate ({currency})",
                 f"{formats.money_compact(total, str(currency))} /mo",
-                help="Sum of the listed services' effective cost of the last 30 days (fewer while the "
-                "cost history is younger) scaled to a 730-hour month. "
+                help="Sum of the listed services' effective cost of the last 30 days (fewer "
+                "while the cost history is younger) scaled to a 730-hour month. "
                 + basis.BILLED_HELP
                 + " Unallocated cost (charged to no service) is in no row: see Overview.",
             )
