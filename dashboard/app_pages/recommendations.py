@@ -604,6 +604,9 @@ def _explanation(rec: StoredRecommendation) -> None:
         parts = []
         if "why" in details:
             parts.append(str(details["why"]))
+        if len(details.get("agreeing_rules", ())) > 1:
+            rules = ", ".join(TYPE_LABELS.get(r, r) for r in details["agreeing_rules"])
+            parts.append(f"proposed alike by the rules {rules}; offered once")
         if "profile" in details:
             parts.append(
                 f"{details['profile']} profile: CPU p{details.get('cpu_percentile', 0):g} + "

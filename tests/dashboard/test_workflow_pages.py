@@ -491,3 +491,18 @@ def test_a_recommendation_judged_on_old_usage_says_so(sessions: sessionmaker[Ses
 
     assert not at.exception
     assert "Computed on usage up to 2026-01-05 10:00 UTC" in _warnings(at)
+
+
+def test_the_rules_that_proposed_the_same_change_are_named(
+    sessions: sessionmaker[Session],
+) -> None:
+    rec_id = _rec_id(sessions, "Nightly ETL", "horizontal")
+    with sessions.begin() as session:  # what engine.rules.offer records when rules agree
+        row = session.get_one(RecommendationRow, rec_id)
+        details = {**row.explanation["details"], "agreeing_rules": ["horizontal", "joint"]}
+        row.explanation = {**row.explanation, "details": details}
+
+    at = _pick(_open(RECS), rec_id)
+
+    captions = " ".join(c.value for c in at.caption)
+    assert "Proposed alike by the rules Scale in/out, Rightsize and scale; offered once" in captions
