@@ -237,7 +237,7 @@ def _pick(
 def _none_passes(ctx: ServiceContext, plan: Plan, judged: _Judged, offset: int) -> Recommendation:
     """No shortlisted candidate keeps the SLA: "already_optimal" when the current config does;
     else "sla_unreachable" — with the latency floor when no capacity at all could meet the
-    target, or the cheapest candidate's reasons when only the searched ones fail."""
+    target, else the reasons of the shortlisted candidate with the most CPU."""
     search = plan.search
     searched = search.detail["candidates_searched"]
     if judged.now.passes:
