@@ -31,6 +31,8 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 Json = dict[str, Any]
+# Recommendations a recompute still refreshes (data.repos.recommendations.LIVE_STATUSES).
+LIVE_RECOMMENDATION = "status IN ('open', 'postponed')"
 
 
 class Base(DeclarativeBase):
@@ -152,12 +154,22 @@ class RecommendationRow(Base):
     __table_args__ = (
         Index("ix_recommendation_status_savings", "status", "monthly_savings_usd"),
         Index("ix_recommendation_service_status", "service_id", "status"),
+        # One live row per proposal (target + config): two rules, a rerun or a promoted
+        # scenario can never offer the same change twice.
+        Index(
+            "uq_recommendation_live_fingerprint",
+            "fingerprint",
+            unique=True,
+            sqlite_where=text(LIVE_RECOMMENDATION),
+            postgresql_where=text(LIVE_RECOMMENDATION),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"))
     scope: Mapped[str] = mapped_column(String(120), default="service")
     kind: Mapped[str] = mapped_column(String(30))
+    rule: Mapped[str] = mapped_column(String(30))  # the rule that proposed it (kind may differ)
     status: Mapped[str] = mapped_column(String(20), default="open")
     current_config: Mapped[Json]
     proposed_config: Mapped[Json]

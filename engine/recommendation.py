@@ -5,17 +5,30 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from engine.capacity import CapacityConfig
 from engine.risk import RISK_LABELS
 
-RecommendationKind = Literal["rightsize", "horizontal", "joint", "idle", "off_hours", "commitment"]
+RuleName = Literal["rightsize", "horizontal", "joint", "idle", "off_hours", "commitment"]
+# A rule's proposal is of its own kind, except a costlier change that brings a config failing
+# its SLA back within it: that is "restore_sla", a cost to pay, never a saving.
+RecommendationKind = Literal[RuleName, "restore_sla"]
+RESTORE_SLA: RecommendationKind = "restore_sla"
 Outcome = Literal[
-    "recommend", "not_enough_data", "no_change_worth_making", "already_optimal", "not_applicable"
+    "recommend",
+    "not_enough_data",
+    "no_change_worth_making",
+    "already_optimal",
+    "not_applicable",
+    "sla_unreachable",  # no configuration searched keeps the SLA
+    "merged",  # the same config as another rule's proposal, offered once as that one
 ]
 MIN_SAVINGS_PCT = 5.0
 MIN_SAVINGS_USD = 10.0
+# risk-adjusted savings = monthly savings × (1 − risk / RISK_DISCOUNT_DIVISOR): risk 0 keeps it
+# all, risk 4 ("high") keeps a fifth, so a safe $100 outranks a risky $400.
+RISK_DISCOUNT_DIVISOR = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +97,27 @@ class Recommendation:
     restart_needed: bool = False
     rollback_possible: bool = True
     currency: str = "USD"
+    rule: RuleName | None = None  # the rule that proposed it, when its kind is not the rule's
+
+    def __post_init__(self) -> None:
+        if self.kind == RESTORE_SLA and self.rule is None:
+            raise ValueError("a restore_sla recommendation names the rule that found it")
+
+    @property
+    def rule_name(self) -> RuleName:
+        """The rule that produced this value: `rule`, else the kind (a rule's own kind)."""
+        return self.rule or cast(RuleName, self.kind)
+
+    @property
+    def offerable(self) -> bool:
+        """A proposal may be offered only if its own SLA verdict passes (or it has none: a
+        commitment or a decommission changes no serving capacity to judge)."""
+        return self.outcome == "recommend" and (self.sla is None or self.sla.passes)
+
+    @property
+    def risk_adjusted_savings_usd(self) -> float:
+        """Monthly savings × (1 − risk / 5) (`risk_adjusted`)."""
+        return risk_adjusted(self.monthly_savings_usd, self.risk.score)
 
     @property
     def monthly_savings_usd(self) -> float:
@@ -100,11 +134,34 @@ class Recommendation:
         return 100.0 * self.monthly_savings_usd / self.cost_current.effective_usd
 
     @property
+    def target(self) -> int | str:
+        """What the change is made to: the service, else the scope (a team, the fleet)."""
+        return self.service_id if self.service_id is not None else self.scope
+
+    @property
     def key(self) -> str:
-        """Stable identity (scope + kind + proposed config) so recompute can upsert and suppress."""
+        """Stable identity of the proposal — its target and the proposed config — by which
+        recompute upserts, dedupes and suppresses. Neither the rule nor the kind is part of it:
+        two rules proposing one config propose one change, and rejecting it rejects both."""
         proposed = asdict(self.proposed) if self.proposed else None
-        payload = json.dumps([self.service_id, self.scope, self.kind, proposed], sort_keys=True)
-        return hashlib.sha256(payload.encode()).hexdigest()[:32]
+        return proposal_key(self.target, proposed)
+
+
+def proposal_key(target: int | str, proposed: dict[str, Any] | None) -> str:
+    """sha256 of the JSON [target, proposed config] (keys sorted), first 32 hex digits."""
+    payload = json.dumps([target, proposed], sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+def is_savings_kind(kind: str) -> bool:
+    """Every kind but restore_sla proposes a saving; a restore's cost increase is never summed
+    with savings (totals, rankings)."""
+    return kind != RESTORE_SLA
+
+
+def risk_adjusted(monthly_savings_usd: float, risk_score: int) -> float:
+    """Savings × (1 − risk / 5): the backlog's ranking key (RISK_DISCOUNT_DIVISOR)."""
+    return monthly_savings_usd * (1.0 - risk_score / RISK_DISCOUNT_DIVISOR)
 
 
 def worth_making(current: Money, proposed: Money) -> bool:

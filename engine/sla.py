@@ -53,6 +53,7 @@ __all__ = [
     "evaluate",
     "evaluate_candidates",
     "evaluate_many",
+    "latency_floor_ms",
     "policy_for",
     "replicas_needed",
     "screen_candidates",
@@ -278,7 +279,23 @@ def _verdicts(
         sub_scores=scores,
         projected_latency_ms=latency.projected_ms[: len(candidates)],
         projected_utilization=utilization,
+        latency_floor_ms=latency.floor_ms if latency.modelled else None,
     )
+
+
+def latency_floor_ms(verdicts: CandidateVerdicts, *, policy: SlaPolicy) -> float:
+    """The lowest p95 target any capacity could keep in policy.latency_hours_pct % of hours:
+    that quantile (inverted CDF: a value some hour reaches) of the hourly latency floor, the
+    latency left with unlimited servers. NaN when latency is not modelled.
+
+    A target below it fails the latency rule for every config, however large: the hours over
+    it are dependency or code slowness, not a sizing problem.
+    """
+    floor = verdicts.latency_floor_ms
+    known = floor[~np.isnan(floor)] if floor is not None else np.empty(0)
+    if not len(known):
+        return float("nan")
+    return float(np.quantile(known, policy.latency_hours_pct / 100.0, method="inverted_cdf"))
 
 
 def _availability_ok(candidates: Candidates, needed: int) -> BoolArray:

@@ -79,6 +79,8 @@ class CandidateVerdicts:
     rules search on, while `passes` stays the plain truth about the SLA. Percent shares count
     modelled hours only.
     `projected_latency_ms` / `projected_utilization` are candidates × hours, for charts.
+    `latency_floor_ms` is per hour the latency no capacity removes (baseline + the service
+    time's own p95); None when latency is not modelled.
     """
 
     passes: BoolArray
@@ -105,3 +107,4 @@ class CandidateVerdicts:
     sub_scores: RiskScores
     projected_latency_ms: FloatArray
     projected_utilization: FloatArray
+    latency_floor_ms: FloatArray | None = None

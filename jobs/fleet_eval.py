@@ -30,12 +30,13 @@ def default_workers() -> int:
 
 
 def evaluate(contexts: Sequence[ServiceContext], *, workers: int = 1) -> tuple[Recommendation, ...]:
-    """rules.recommend for every context, flattened in order. workers > 1 forks workers − 1
-    processes (POSIX) and the parent works too: each claims the next batch of BATCH services
-    from a shared counter until none is left, so a slow batch never idles a core and the parent
-    unpickles other workers' results between its own batches. The same values, in the same
-    order. (recommend never raises for one service: a rule the engine cannot run is that rule's
-    "not_applicable" value.)"""
+    """rules.recommend for every context as offered (rules.offer), flattened in order.
+
+    workers > 1 forks workers − 1 processes (POSIX) and the parent works too: each claims the
+    next batch of BATCH services from a shared counter until none is left, so a slow batch
+    never idles a core and the parent unpickles other workers' results between its own
+    batches. The same values, in the same order. (recommend never raises for one service: a
+    rule the engine cannot run is that rule's "not_applicable" value.)"""
     batches = [(a, min(a + BATCH, len(contexts))) for a in range(0, len(contexts), BATCH)]
     if workers <= 1 or len(batches) < 2 or not _can_fork():
         return _flatten({i: _evaluate_range(contexts, *b) for i, b in enumerate(batches)})
@@ -126,8 +127,10 @@ def _evaluate_range(
     contexts: Sequence[ServiceContext], start: int, stop: int
 ) -> tuple[Recommendation, ...]:
     """rules.recommend_many over [start, stop) (the SLA engine's per-hour work is batched
-    within it; BATCH services bound its matrices to tens of MB)."""
-    return tuple(rec for results in rules.recommend_many(contexts[start:stop]) for rec in results)
+    within it; BATCH services bound its matrices to tens of MB), each service's results as
+    offered (rules.offer: SLA verdict kept, one config proposed once)."""
+    batch = rules.recommend_many(contexts[start:stop])
+    return tuple(rec for results in batch for rec in rules.offer(results))
 
 
 def _flatten(done: Results) -> tuple[Recommendation, ...]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.models import RecommendationRow
+from engine.recommendation import RESTORE_SLA
 from jobs.runner import RunResult
 
 LOOPBACK = "127.0.0.1"  # never exposed beyond the host: scrape it from a local Prometheus
@@ -61,10 +62,14 @@ def observe(metrics: SidecarMetrics, result: RunResult, seconds: float) -> None:
 
 
 def refresh_backlog(metrics: SidecarMetrics, sessions: sessionmaker[Session]) -> None:
-    """Open recommendations and their summed monthly savings, in one aggregate query."""
-    query = select(
-        func.count(), func.coalesce(func.sum(RecommendationRow.monthly_savings_usd), 0)
-    ).where(RecommendationRow.status == "open")
+    """Open recommendations and their summed monthly savings, in one aggregate query; a
+    restore_sla's cost increase is not a negative saving and stays out of the sum."""
+    savings = case(
+        (RecommendationRow.kind != RESTORE_SLA, RecommendationRow.monthly_savings_usd), else_=0
+    )
+    query = select(func.count(), func.coalesce(func.sum(savings), 0)).where(
+        RecommendationRow.status == "open"
+    )
     with sessions() as session:
         count, savings = session.execute(query).one()
     metrics.recommendations_open.set(int(count))

@@ -27,6 +27,7 @@ from dashboard.projection import SlaProjection
 from data.repos import savings_report
 from data.repos.recommendations import StoredRecommendation
 from data.workflow.states import DECIDABLE
+from engine.recommendation import RESTORE_SLA
 
 QUERY_PARAM = selection.RECOMMENDATION_PARAM
 SEEN = selection.RECOMMENDATION_SEEN
@@ -36,8 +37,9 @@ PICKER_LIMIT = 500
 
 start = page.begin(
     "What to change first. Ranked by risk-adjusted monthly savings = savings × (1 − risk ÷ 5), "
-    "so a safe $100 outranks a risky $400. Pick a recommendation to see its plan, SLA verdict "
-    "and replayed history, then apply, reject or postpone it."
+    "so a safe $100 outranks a risky $400; changes that restore a breached SLA cost money and "
+    "follow the savings. Pick a recommendation to see its plan, SLA verdict and replayed "
+    "history, then apply, reject or postpone it."
 )
 sessions, status, today = start.sessions, start.status, start.today
 feedback = actions.take_feedback()
@@ -77,8 +79,8 @@ def _page_filters() -> dict[str, Any]:
             step=10.0,
             key="rec_min_savings",
             placeholder="Any amount",
-            help="Effective monthly savings, in the recommendation's currency. Negative "
-            "savings are changes that cost more to fix an SLA problem.",
+            help="Effective monthly savings, in the recommendation's currency. A restore-SLA "
+            "change costs money and has no savings: any minimum hides it.",
         )
     return {"kinds": kinds, "risks": risks, "statuses": statuses, "min_savings": min_savings}
 
@@ -110,8 +112,8 @@ def _kpi_cards(frame: pd.DataFrame) -> list[kpis.Kpi]:
             delta_arrow="off",
             help="Modelled effective monthly savings of the open recommendations: for each "
             "service the best of its alternatives (they exclude each other), plus team "
-            "commitments. "
-            "Risk-adjusted: savings × (1 − risk ÷ 5).",
+            "commitments. Risk-adjusted: savings × (1 − risk ÷ 5). Restore-SLA changes are "
+            "costs and are never counted here.",
         ),
         kpis.Kpi(
             "Applied savings this month",
@@ -125,7 +127,12 @@ def _kpi_cards(frame: pd.DataFrame) -> list[kpis.Kpi]:
         kpis.Kpi(
             "Open recommendations",
             f"{totals.open_count:,}",
-            help="Open recommendations of the filtered teams, environments and platforms.",
+            delta=_restores_text(totals, currency),
+            delta_color="off",
+            delta_arrow="off",
+            help="Open recommendations of the filtered teams, environments and platforms; "
+            "restore-SLA changes (a breached SLA brought back, at a cost) included and counted "
+            "apart.",
         ),
         kpis.Kpi(
             "At risk (risk ≥ 3)",
@@ -139,8 +146,16 @@ def _kpi_cards(frame: pd.DataFrame) -> list[kpis.Kpi]:
     ]
 
 
+def _restores_text(totals: savings_report.BacklogTotals, currency: str) -> str | None:
+    if not totals.restore_sla_open:
+        return None
+    increase = formats.money_compact(totals.restore_sla_cost_increase, currency)
+    plural = "s" if totals.restore_sla_open != 1 else ""
+    return f"{totals.restore_sla_open} SLA restore{plural}: +{increase}/mo"
+
+
 def _table_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.assign(
+    return recs.with_money_effect(frame).assign(
         risk_badge=frame["risk_score"].map(recs.risk_badge),
         status_label=frame["status"].map(recs.status_label),
         change=frame["current_summary"] + " → " + frame["proposed_summary"],
@@ -155,7 +170,8 @@ def _table(frame: pd.DataFrame) -> list[int]:
         "service",
         "environment",
         "action_type",
-        "monthly_savings",
+        "savings",
+        "cost_increase",
         "savings_pct",
         "risk_badge",
         "risk_adjusted_savings",
@@ -174,9 +190,7 @@ def _table(frame: pd.DataFrame) -> list[int]:
             "environment": st.column_config.TextColumn("Env"),
             "action_type": st.column_config.TextColumn("Type"),
             "change": st.column_config.TextColumn("Current → proposed", width="medium"),
-            "monthly_savings": recs.money_column(
-                "Savings", frame["currency"], help="Effective monthly savings (730 h)."
-            ),
+            **recs.money_effect_columns(frame["currency"]),
             "savings_pct": st.column_config.NumberColumn("Savings %", format="%.1f %%"),
             "risk_badge": st.column_config.TextColumn(
                 "Risk", help="SLA risk 0 (very low) to 4 (high): the worst of five sub-scores."
@@ -184,7 +198,7 @@ def _table(frame: pd.DataFrame) -> list[int]:
             "risk_adjusted_savings": recs.money_column(
                 "Risk-adjusted",
                 frame["currency"],
-                help="Savings × (1 − risk ÷ 5): the ranking key.",
+                help="Savings × (1 − risk ÷ 5): the ranking key (none for a restore).",
             ),
             "status_label": st.column_config.TextColumn("Status"),
             "effort": st.column_config.TextColumn("Effort"),
@@ -257,22 +271,33 @@ def _labels() -> dict[int, str]:
     columns = ["recommendation_id", "service", "action_type", "monthly_savings", "currency"]
     # No status in the label: a select box keeps an option's first label while its key lives.
     return {
-        int(rid): (
-            f"#{rid} · {service} · {action} · {formats.money(float(savings), str(currency))}/mo"
-        )
+        int(rid): f"#{rid} · {service} · {action} · {_effect(float(savings), str(currency))}"
         for rid, service, action, savings, currency in board[columns].itertuples(
             index=False, name=None
         )
     }
 
 
+def _effect(savings: float, currency: str) -> str:
+    """`$22/mo` saved, or `+$73/mo cost` for a change that costs more (a restore)."""
+    if savings < 0:
+        return f"+{formats.money(-savings, currency)}/mo cost"
+    return f"{formats.money(savings, currency)}/mo"
+
+
 def _toolbar(frame: pd.DataFrame, selected: list[int]) -> None:
     left, middle, right = st.columns([2, 1, 1], vertical_alignment="bottom")
-    decidable = board[board["recommendation_id"].isin(selected) & board["status"].isin(DECIDABLE)]
+    ticked = board[board["recommendation_id"].isin(selected) & board["status"].isin(DECIDABLE)]
+    decidable = ticked[ticked["sla_passes"].ne(False)]  # never one failing its SLA verdict
     with left:
         st.caption(
             f"{len(frame)} of {len(board)} recommendations shown. Tick rows to apply several at "
             "once."
+            + (
+                f" {len(ticked) - len(decidable)} ticked fail their SLA verdict and are left out."
+                if len(ticked) > len(decidable)
+                else ""
+            )
         )
     middle.button(
         f"Apply {len(decidable)} selected…" if len(decidable) else "Apply selected…",
@@ -371,14 +396,7 @@ def _cost_cards(rec: StoredRecommendation) -> list[kpis.Kpi]:
             delta_color="off",
             delta_arrow="off",
         ),
-        kpis.Kpi(
-            "Savings",
-            f"{formats.money(rec.monthly_savings_usd, money)} /mo",
-            delta=f"{formats.signed_pct(-rec.savings_pct)} cost",
-            delta_color="inverse",
-            help="Effective monthly cost now minus after. Negative: the change costs more, "
-            "usually to fix an SLA problem.",
-        ),
+        _effect_card(rec),
         kpis.Kpi(
             "SLA risk",
             recs.risk_badge(rec.risk.score),
@@ -390,9 +408,31 @@ def _cost_cards(rec: StoredRecommendation) -> list[kpis.Kpi]:
     ]
 
 
+def _effect_card(rec: StoredRecommendation) -> kpis.Kpi:
+    """Savings, or for a restore the cost of keeping the SLA (never a negative saving)."""
+    money = rec.currency
+    if rec.kind == RESTORE_SLA:
+        return kpis.Kpi(
+            "Cost increase",
+            f"+{formats.money(rec.monthly_cost_increase_usd, money)} /mo",
+            delta=f"restores the SLA, {formats.signed_pct(-rec.savings_pct)}",
+            delta_color="off",
+            delta_arrow="off",
+            help="The current configuration does not keep the SLA; this one does, for this "
+            "much more per month. A cost, not a saving: never counted in the savings.",
+        )
+    return kpis.Kpi(
+        "Savings",
+        f"{formats.money(rec.monthly_savings_usd, money)} /mo",
+        delta=f"{formats.signed_pct(-rec.savings_pct)} cost",
+        delta_color="inverse",
+        help="Effective monthly cost now minus after.",
+    )
+
+
 def _verdict_word(rec: StoredRecommendation) -> str:
     if rec.sla is None:
-        return "no SLA check (not a capacity change)"
+        return "no SLA check (not a capacity change)" if rec.kind == "commitment" else "not judged"
     return "✓ keeps the SLA" if rec.sla.passes else "✗ SLA not kept — see reasons"
 
 
@@ -431,7 +471,7 @@ def _verdict(rec: StoredRecommendation) -> None:
     with st.container(border=True):
         st.markdown("**SLA verdict on the proposed configuration**")
         if rec.sla is None:
-            st.caption("A commitment changes prices, not capacity: the SLA is not affected.")
+            st.caption(_no_verdict_text(rec))
             return
         sla = rec.sla
         target = _latency_target(rec)
@@ -457,6 +497,13 @@ def _verdict(rec: StoredRecommendation) -> None:
         )
         if not scores.empty:
             st.dataframe(scores, hide_index=True, key="rec_sub_scores", width="content")
+
+
+def _no_verdict_text(rec: StoredRecommendation) -> str:
+    if rec.kind == "commitment":
+        return "A commitment changes prices, not capacity: the SLA is not affected."
+    why = str(rec.explanation.get("sla", "not judged by the SLA engine"))
+    return f"SLA {why}. Confirm nobody depends on the service before applying."
 
 
 def _latency_target(rec: StoredRecommendation) -> float | None:
@@ -561,6 +608,9 @@ def _explanation(rec: StoredRecommendation) -> None:
         parts = []
         if "why" in details:
             parts.append(str(details["why"]))
+        if len(details.get("agreeing_rules", ())) > 1:
+            rules = ", ".join(TYPE_LABELS.get(r, r) for r in details["agreeing_rules"])
+            parts.append(f"proposed alike by the rules {rules}; offered once")
         if "profile" in details:
             parts.append(
                 f"{details['profile']} profile: CPU p{details.get('cpu_percentile', 0):g} + "
@@ -615,7 +665,9 @@ def _decision_buttons(rec: StoredRecommendation, row: pd.Series) -> None:
     no_apply = actions.refusal("approver", "applying")
     no_decide = actions.refusal("analyst", "rejecting or postponing")
     apply, reject, postpone, _ = st.columns([1, 1, 1, 3])
-    if apply.button(
+    if rec.sla_fails:
+        _cannot_apply(rec)
+    elif apply.button(
         "Apply…",
         key="rec_apply",
         type="primary",
@@ -647,6 +699,17 @@ def _decision_buttons(rec: StoredRecommendation, row: pd.Series) -> None:
         st.caption(f":material/lock: {formats.escape_markdown(reason)}")
 
 
+def _cannot_apply(rec: StoredRecommendation) -> None:
+    """No Apply for a change failing its own SLA verdict (none is offered any more; a row
+    stored before that, or between two recomputes, may still be open)."""
+    reasons = "; ".join(rec.sla.reasons) if rec.sla is not None else ""
+    st.warning(
+        "This change cannot be applied: the proposed configuration does not keep the SLA "
+        f"({reasons}). Reject it, or recompute to replace it.",
+        icon=":material/block:",
+    )
+
+
 @st.dialog("Apply this recommendation?", width="large")
 def _confirm_apply(rec: StoredRecommendation, row: pd.Series) -> None:
     st.markdown(f"**{formats.escape_markdown(str(row['service']))}** — {row['action_type']}")
@@ -676,6 +739,11 @@ def _plan(rec: StoredRecommendation) -> None:
     money = rec.currency
     delta = rec.cost_proposed.effective_usd - rec.cost_current.effective_usd
     facts = [
+        *(
+            ["Restores the SLA the current configuration does not keep: a cost, not a saving"]
+            if rec.kind == RESTORE_SLA
+            else []
+        ),
         f"Monthly cost: {formats.money(rec.cost_current.effective_usd, money)} → "
         f"{formats.money(rec.cost_proposed.effective_usd, money)} "
         f"({'+' if delta >= 0 else '-'}{formats.money(abs(delta), money)} /mo, effective)",
@@ -729,7 +797,7 @@ def _confirm_postpone(rec: StoredRecommendation, row: pd.Series) -> None:
 @st.dialog("Apply these recommendations together?", width="large")
 def _confirm_bulk(ids: tuple[int, ...]) -> None:
     chosen_rows = board[board["recommendation_id"].isin(ids)]
-    plan = chosen_rows.assign(
+    plan = recs.with_money_effect(chosen_rows).assign(
         change=chosen_rows["current_summary"] + " → " + chosen_rows["proposed_summary"],
         risk_badge=chosen_rows["risk_score"].map(recs.risk_badge),
         sla=chosen_rows["sla_passes"].map({True: "✓ kept", False: "✗ not kept"}).fillna("—"),
@@ -741,7 +809,8 @@ def _confirm_bulk(ids: tuple[int, ...]) -> None:
             "service",
             "action_type",
             "change",
-            "monthly_savings",
+            "savings",
+            "cost_increase",
             "risk_badge",
             "sla",
             "restart",
@@ -750,7 +819,7 @@ def _confirm_bulk(ids: tuple[int, ...]) -> None:
             "service": "Service",
             "action_type": "Type",
             "change": st.column_config.TextColumn("Current → proposed", width="large"),
-            "monthly_savings": recs.money_column("Savings", plan["currency"]),
+            **recs.money_effect_columns(plan["currency"]),
             "risk_badge": "Risk",
             "sla": "SLA",
             "restart": "Restart",
@@ -758,13 +827,15 @@ def _confirm_bulk(ids: tuple[int, ...]) -> None:
         hide_index=True,
         key="rec_bulk_plan",
     )
-    total = float(plan["monthly_savings"].sum())
+    saved, paid = float(plan["savings"].sum()), float(plan["cost_increase"].sum())
     currency = str(plan["currency"].iloc[0]) if not plan.empty else "USD"
     services_touched = plan["service_id"].dropna().nunique()
+    cost = f", and {formats.money(paid, currency)} /mo more to restore SLAs" if paid else ""
     st.markdown(
-        f"{len(plan)} recommendations on {services_touched} services; together "
-        f"{formats.money(total, currency)} /mo. All are applied in one go, or none if any "
-        "fails or the blast-radius limit is exceeded."
+        f"{len(plan)} recommendations on {services_touched} "
+        f"service{'s' if services_touched != 1 else ''}; together they save "
+        f"{formats.money(saved, currency)} /mo{cost}. All are applied in one go, or none if "
+        "any fails or the blast-radius limit is exceeded."
     )
     limits = deps.settings()
     st.caption(

@@ -280,6 +280,8 @@ OUTCOME_WORDS = {
     "no_change_worth_making": "No change worth making",
     "already_optimal": "Already optimal",
     "not_applicable": "Does not apply",
+    "sla_unreachable": "No candidate keeps the SLA",
+    "merged": "Same change as another rule",
 }
 
 
@@ -299,7 +301,7 @@ def _recommendations(service_id: int) -> None:
 
 
 def _recommendation_table(mine: pd.DataFrame) -> None:
-    shown = mine.assign(
+    shown = recs.with_money_effect(mine).assign(
         change=mine["current_summary"] + " → " + mine["proposed_summary"],
         risk_badge=mine["risk_score"].map(recs.risk_badge),
         status_label=mine["status"].map(recs.status_label),
@@ -308,7 +310,8 @@ def _recommendation_table(mine: pd.DataFrame) -> None:
     columns = [
         "action_type",
         "change",
-        "monthly_savings",
+        "savings",
+        "cost_increase",
         "risk_badge",
         "status_label",
         "link",
@@ -319,7 +322,7 @@ def _recommendation_table(mine: pd.DataFrame) -> None:
         column_config={
             "action_type": st.column_config.TextColumn("Type"),
             "change": st.column_config.TextColumn("Current → proposed", width="large"),
-            "monthly_savings": recs.money_column("Savings", mine["currency"]),
+            **recs.money_effect_columns(mine["currency"]),
             "risk_badge": st.column_config.TextColumn("Risk"),
             "status_label": st.column_config.TextColumn("Status"),
             "link": st.column_config.LinkColumn(

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.components import formats
+from engine.recommendation import is_savings_kind
 from engine.risk import RISK_LABELS
 
 # Icon + words + number: colour is never the only signal.
@@ -130,6 +131,32 @@ def money_column(label: str, currencies: pd.Series, help: str | None = None) -> 
     present = sorted(str(c) for c in currencies.dropna().unique())
     unit = present[0] if len(present) == 1 else "mixed currencies"
     return st.column_config.NumberColumn(f"{label} ({unit}/mo)", format="%+,.0f", help=help)
+
+
+def with_money_effect(frame: pd.DataFrame) -> pd.DataFrame:
+    """The backlog with `savings` and `savings_pct` (savings kinds only) and `cost_increase`
+    (restore_sla only) to show: a restore's cost is never displayed as a negative saving."""
+    saving = frame["kind"].map(is_savings_kind).astype(bool)
+    return frame.assign(
+        savings=frame["monthly_savings"].where(saving),
+        savings_pct=frame["savings_pct"].where(saving),
+        cost_increase=frame["monthly_cost_increase"].where(~saving),
+    )
+
+
+def money_effect_columns(currencies: pd.Series) -> dict[str, Any]:
+    """column_config for `with_money_effect`'s two columns."""
+    return {
+        "savings": money_column(
+            "Savings", currencies, help="Effective monthly savings (730 h); empty for a restore."
+        ),
+        "cost_increase": money_column(
+            "Cost increase",
+            currencies,
+            help="Restore SLA: what keeping the SLA costs on top, per month. Never counted "
+            "in the savings.",
+        ),
+    }
 
 
 def _format(key: str, value: Any) -> str:

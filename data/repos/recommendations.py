@@ -1,9 +1,10 @@
-"""Recommendations: upsert by stable key, supersede stale ones, respect suppression; read views."""
+"""Recommendations: upsert by stable key, one live row per proposal, supersede stale ones."""
 
 from __future__ import annotations
 
 import dataclasses
 import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +15,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from data.errors import InvalidInput
 from data.models import RecommendationRow
 from data.repos.audit import record_status_change
 from engine.capacity import CapacityConfig
@@ -24,6 +26,7 @@ from engine.recommendation import (
     RecommendationKind,
     Risk,
     SlaSummary,
+    is_savings_kind,
 )
 
 OPEN = "open"
@@ -35,19 +38,21 @@ LIVE_STATUSES = (OPEN, "postponed")
 SUPPRESSING_STATUSES = ("rejected", "rolled_back")
 MONEY_TOLERANCE = Decimal("1e-8")
 
-# (service_id, scope, kind): the slot one rule fills for one scope.
+# (service_id, scope, rule): the slot one rule fills for one scope.
 Slot = tuple[int | None, str, str]
 
 
 @dataclass(frozen=True, slots=True)
 class SaveReport:
-    """What `save_recommendations` did, in rows."""
+    """What `save_recommendations` did, in rows (refused and duplicates: proposals not stored)."""
 
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     superseded: int = 0
     suppressed: int = 0
+    refused: int = 0  # their own SLA verdict fails: never offered
+    duplicates: int = 0  # already live as another scope's row (a promoted scenario)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +66,7 @@ class StoredRecommendation:
     service_id: int | None
     scope: str
     kind: RecommendationKind
+    rule: str
     current: CapacityConfig | None
     proposed: CapacityConfig | None
     cost_current: Money
@@ -82,6 +88,16 @@ class StoredRecommendation:
     postponed_until: datetime | None
     decision_reason: str | None
 
+    @property
+    def sla_fails(self) -> bool:
+        """The proposal's own SLA verdict fails (it must not be applied)."""
+        return self.sla is not None and not self.sla.passes
+
+    @property
+    def monthly_cost_increase_usd(self) -> float:
+        """What a restore_sla costs on top, per month (> 0); 0 for a saving."""
+        return 0.0 if is_savings_kind(self.kind) else max(-self.monthly_savings_usd, 0.0)
+
 
 def save_recommendations(
     session: Session, recs: Sequence[Recommendation], *, now: datetime
@@ -89,45 +105,52 @@ def save_recommendations(
     """Upsert the outcome of one recompute; never commits.
 
     Rules:
-    - only outcome "recommend" is stored; other outcomes only mark their slot as evaluated;
-    - identity is `Recommendation.key` (→ `fingerprint`): a live (open/postponed) row with the
-      same key is updated in place, its status kept, and only if a value changed (so a repeated
-      recompute bumps no version and cannot make a reviewer's open page stale);
-    - live rows of an evaluated (service, scope, kind) slot whose key is not proposed any more
-      become "superseded";
+    - only offerable proposals are stored (outcome "recommend" and an SLA verdict that passes,
+      `Recommendation.offerable`; others are counted as refused); other outcomes only mark their
+      slot (service, scope, rule) as evaluated;
+    - identity is `Recommendation.key` (→ `fingerprint`: the target and the proposed config):
+      a live (open/postponed) row with the same key is updated in place, its status kept, and
+      only if a value changed (so a repeated recompute bumps no version and cannot make a
+      reviewer's open page stale); a key live in another scope (a promoted scenario) is left
+      to that row (counted as a duplicate) — the database refuses a second live row anyway;
+    - live rows of an evaluated slot whose key is not proposed any more become "superseded";
     - a key whose latest row is rejected / rolled back with `suppressed_until > now` is not
       re-proposed (counted as suppressed).
     """
     evaluated = {_slot(rec) for rec in recs}
-    proposals = {rec.key: rec for rec in recs if rec.outcome == "recommend"}
+    proposals = {rec.key: rec for rec in recs if rec.offerable}
+    refused = sum(1 for rec in recs if rec.outcome == "recommend" and not rec.offerable)
     suppressed = _suppressed_keys(session, now=now) & proposals.keys()
     live = {row.fingerprint: row for row in _live_rows(session)}
-    created = updated = unchanged = 0
+    counts: Counter[str] = Counter()
     for key, rec in proposals.items():
-        if key in suppressed:
-            continue
-        row = live.get(key)
-        if row is None:
-            session.add(_new_row(rec, now=now))
-            created += 1
-        elif _refresh(row, rec, now=now):
-            updated += 1
-        else:
-            unchanged += 1
+        if key not in suppressed:
+            counts[_upsert(session, live.get(key), rec, now=now)] += 1
     superseded = _supersede(live.values(), evaluated, keep=proposals.keys(), now=now)
     session.flush()
     _audit_superseded(session, superseded, now=now)
-    return SaveReport(created, updated, unchanged, len(superseded), len(suppressed))
+    return SaveReport(
+        **{name: counts[name] for name in ("created", "updated", "unchanged", "duplicates")},
+        superseded=len(superseded),
+        suppressed=len(suppressed),
+        refused=refused,
+    )
 
 
 def insert_recommendation(session: Session, rec: Recommendation, *, now: datetime) -> int:
     """Store one proposal as a new open row (outside any recompute); returns its id.
 
     For proposals made by hand (a promoted what-if scenario): nothing is upserted, superseded
-    or suppressed. Never commits.
+    or suppressed. A proposal whose SLA verdict fails is refused (InvalidInput), as is one whose
+    key is already live (the database's unique index). Never commits.
     """
     if rec.outcome != "recommend":
         raise ValueError(f"only a proposal can be stored, got outcome {rec.outcome!r}")
+    if not rec.offerable:
+        raise InvalidInput(
+            "the proposed configuration does not keep the SLA, so it cannot be offered: "
+            + "; ".join(rec.sla.reasons if rec.sla else ())
+        )
     row = _new_row(rec, now=now)
     session.add(row)
     session.flush()
@@ -161,6 +184,7 @@ def to_stored(row: RecommendationRow) -> StoredRecommendation:
         service_id=row.service_id,
         scope=row.scope,
         kind=cast(RecommendationKind, row.kind),
+        rule=row.rule,
         current=_config(row.current_config),
         proposed=_config(row.proposed_config),
         cost_current=Money(
@@ -218,7 +242,19 @@ def to_money(usd: float) -> Decimal:
 
 
 def _slot(rec: Recommendation) -> Slot:
-    return (rec.service_id, rec.scope, rec.kind)
+    return (rec.service_id, rec.scope, rec.rule_name)
+
+
+def _upsert(
+    session: Session, row: RecommendationRow | None, rec: Recommendation, *, now: datetime
+) -> str:
+    """created / updated / unchanged, or duplicates when another scope's row holds the key."""
+    if row is None:
+        session.add(_new_row(rec, now=now))
+        return "created"
+    if row.scope != rec.scope:
+        return "duplicates"
+    return "updated" if _refresh(row, rec, now=now) else "unchanged"
 
 
 def _live_rows(session: Session) -> list[RecommendationRow]:
@@ -261,7 +297,7 @@ def _supersede(
     stale = [
         (row, row.status)
         for row in live
-        if row.fingerprint not in kept and (row.service_id, row.scope, row.kind) in evaluated
+        if row.fingerprint not in kept and (row.service_id, row.scope, row.rule) in evaluated
     ]
     for row, _ in stale:
         row.status = SUPERSEDED
@@ -283,7 +319,6 @@ def _new_row(rec: Recommendation, *, now: datetime) -> RecommendationRow:
     return RecommendationRow(
         service_id=rec.service_id,
         scope=rec.scope,
-        kind=rec.kind,
         status=OPEN,
         fingerprint=rec.key,
         created_at=now,
@@ -312,11 +347,14 @@ def _same(stored: Any, value: Any) -> bool:
 
 
 def _values(rec: Recommendation) -> dict[str, Any]:
-    """The columns a recompute owns (everything but identity and workflow state)."""
+    """The columns a recompute owns (everything but identity and workflow state); the kind and
+    rule too, since two rules may propose one config (the same key) from one run to the next."""
     current = rec.cost_current or Money(0.0, 0.0)
     proposed = rec.cost_proposed or Money(0.0, 0.0)
     savings_pct = rec.savings_pct
     return {
+        "kind": rec.kind,
+        "rule": rec.rule_name,
         "current_config": to_json(rec.current) or {},
         "proposed_config": to_json(rec.proposed) or {},
         "monthly_cost_current_list_usd": to_money(current.list_usd),

@@ -27,15 +27,17 @@ class RuleOutcome:
 def save_rule_outcomes(session: Session, recs: Sequence[Recommendation], *, now: datetime) -> int:
     """Replace the stored outcomes of every (service, rule) in `recs`; never commits.
 
-    Rules: service-scoped results only (fleet/team commitments have no service); the rows of
-    each evaluated service are deleted and re-inserted in bulk, so a rule dropped from the
-    tuple leaves no stale row and 10,000 services cost one DELETE and one executemany.
+    Rules: one row per (service, rule) — `kind` holds the rule's name, also for a rule whose
+    proposal is a restore_sla; service-scoped results only (fleet/team commitments have no
+    service); the rows of each evaluated service are deleted and re-inserted in bulk, so a
+    rule dropped from the tuple leaves no stale row and 10,000 services cost one DELETE and
+    one executemany.
     Returns the number of rows written.
     """
     rows = {
-        (rec.service_id, rec.kind): {
+        (rec.service_id, rec.rule_name): {
             "service_id": rec.service_id,
-            "kind": rec.kind,
+            "kind": rec.rule_name,
             "outcome": rec.outcome,
             "reason": rec.reason,
             "evaluated_at": now,

@@ -4,7 +4,9 @@ The report's columns follow AWS Cost Optimization Hub's CSV export (action type,
 recommended resource summary, estimated monthly cost before/after, savings and savings %,
 implementation effort, restart needed, rollback possible, currency, last refresh), plus the
 SLA engine's risk and predicted p95 latency, which COH does not have. Money stays numeric and
-in the recommendation's currency; 730-hour months, effective (after-discount) cost.
+in the recommendation's currency; 730-hour months, effective (after-discount) cost. A restore_sla
+is a cost, not a saving: its savings cells stay empty and its increase has its own column, so no
+savings total or ranking ever sums it.
 """
 
 from __future__ import annotations
@@ -22,11 +24,10 @@ from data.errors import NotFound
 from data.models import RecommendationRow, ServiceRow
 from data.repos.recommendations import StoredRecommendation, to_stored
 from engine.capacity import CapacityConfig
+from engine.recommendation import RISK_DISCOUNT_DIVISOR, is_savings_kind, risk_adjusted
 from engine.risk import RISK_LABELS
 
-# risk-adjusted savings = monthly savings × (1 − risk / RISK_DISCOUNT_DIVISOR): risk 0 keeps it
-# all, risk 4 ("high") keeps a fifth, so a safe $100 outranks a risky $400.
-RISK_DISCOUNT_DIVISOR = 5
+__all__ = ["RISK_DISCOUNT_DIVISOR", "risk_adjusted"]  # the engine's rule, re-exported
 AT_RISK_SCORE = 3
 TEAM_SCOPE_PREFIX = "team:"
 ACTION_TYPES = {
@@ -36,12 +37,14 @@ ACTION_TYPES = {
     "idle": "Stop (idle)",
     "off_hours": "Schedule off-hours",
     "commitment": "Purchase commitment",
+    "restore_sla": "Restore SLA",
 }
 BACKLOG_COLUMNS = (
     "recommendation_id",
     "version",
     "status",
     "kind",
+    "rule",
     "action_type",
     "scope",
     "service_id",
@@ -59,6 +62,7 @@ BACKLOG_COLUMNS = (
     "monthly_cost_proposed_effective",
     "monthly_savings",
     "savings_pct",
+    "monthly_cost_increase",
     "risk_score",
     "risk_label",
     "risk_adjusted_savings",
@@ -91,6 +95,7 @@ REPORT_COLUMNS = {
     "monthly_cost_proposed_list": "Monthly list cost after",
     "monthly_savings": "Estimated monthly savings",
     "savings_pct": "Estimated savings %",
+    "monthly_cost_increase": "Estimated monthly cost increase (restore SLA)",
     "risk_score": "Risk (0-4)",
     "risk_label": "Risk label",
     "projected_p95_ms": "Predicted p95 latency (ms)",
@@ -102,13 +107,9 @@ REPORT_COLUMNS = {
 }
 
 
-def risk_adjusted(monthly_savings: float, risk_score: int) -> float:
-    """Savings × (1 − risk / 5): the backlog's ranking key."""
-    return monthly_savings * (1.0 - risk_score / RISK_DISCOUNT_DIVISOR)
-
-
 def backlog(session: Session) -> pd.DataFrame:
-    """Every stored recommendation with its service, best risk-adjusted savings first.
+    """Every stored recommendation with its service, best risk-adjusted savings first; the
+    restore_sla ones (no savings, so no risk-adjusted savings: NaN) after them, cheapest first.
 
     Team-scope (commitment) recommendations have no service: their team comes from the scope
     (`team:payments`), their environment and platform stay empty.
@@ -137,14 +138,18 @@ def get_recommendation(session: Session, recommendation_id: int) -> StoredRecomm
 
 
 def savings_report(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per recommendation of a backlog frame, COH-style headers, numbers numeric."""
+    """One row per recommendation of a backlog frame, COH-style headers, numbers numeric; a
+    restore_sla's savings cells empty and its cost increase in its own column."""
     report = frame[list(REPORT_COLUMNS)].rename(columns=REPORT_COLUMNS)
+    restores = ~frame["kind"].map(is_savings_kind).astype(bool).to_numpy()
+    report.loc[restores, ["Estimated monthly savings", "Estimated savings %"]] = math.nan
     for column in (
         "Estimated monthly cost before",
         "Estimated monthly cost after",
         "Monthly list cost before",
         "Monthly list cost after",
         "Estimated monthly savings",
+        "Estimated monthly cost increase (restore SLA)",
     ):
         report[column] = report[column].astype("float64").round(2)
     report["Estimated savings %"] = report["Estimated savings %"].astype("float64").round(1)
@@ -174,11 +179,13 @@ def _backlog_row(row: RecommendationRow, service: ServiceRow | None) -> dict[str
     team = service.team if service is not None else _scope_team(rec.scope)
     projected = rec.sla.projected_p95_ms if rec.sla is not None else math.nan
     peak = rec.sla.peak_utilization if rec.sla is not None else math.nan
+    saving = is_savings_kind(rec.kind)
     return {
         "recommendation_id": rec.id,
         "version": rec.version,
         "status": rec.status,
         "kind": rec.kind,
+        "rule": rec.rule,
         "action_type": ACTION_TYPES.get(rec.kind, rec.kind),
         "scope": rec.scope,
         "service_id": rec.service_id,
@@ -196,9 +203,12 @@ def _backlog_row(row: RecommendationRow, service: ServiceRow | None) -> dict[str
         "monthly_cost_proposed_effective": rec.cost_proposed.effective_usd,
         "monthly_savings": rec.monthly_savings_usd,
         "savings_pct": rec.savings_pct,
+        "monthly_cost_increase": math.nan if saving else rec.monthly_cost_increase_usd,
         "risk_score": rec.risk.score,
         "risk_label": RISK_LABELS[rec.risk.score],
-        "risk_adjusted_savings": risk_adjusted(rec.monthly_savings_usd, rec.risk.score),
+        "risk_adjusted_savings": (
+            risk_adjusted(rec.monthly_savings_usd, rec.risk.score) if saving else math.nan
+        ),
         "sla_passes": rec.sla.passes if rec.sla is not None else None,
         "projected_p95_ms": projected,
         "peak_utilization_pct": peak * 100.0,
@@ -240,7 +250,9 @@ class BacklogTotals:
     """The Recommendations page's KPI figures for one currency.
 
     open_savings: per service the best open alternative (rightsize, scale and joint proposals
-    for one service exclude each other), plus each team's commitment; only savings > 0 count.
+    for one service exclude each other), plus each team's commitment; only savings kinds with
+    savings > 0 count. A restore_sla is a cost: never in a savings figure, counted apart
+    (restore_sla_open and their monthly cost increase).
     """
 
     currency: str
@@ -250,28 +262,32 @@ class BacklogTotals:
     applied_savings_this_month: float
     applied_this_month: int
     at_risk_open: int
+    restore_sla_open: int = 0
+    restore_sla_cost_increase: float = 0.0
 
 
 def backlog_totals(frame: pd.DataFrame, *, currency: str, month_start: datetime) -> BacklogTotals:
     """Open / applied-this-month / at-risk figures of a backlog frame (see BacklogTotals)."""
-    mine = frame[frame["currency"] == currency] if not frame.empty else frame
-    open_rows = mine[mine["status"] == "open"] if not mine.empty else mine
-    best = _best_per_target(open_rows[open_rows["monthly_savings"] > 0]) if not mine.empty else mine
-    applied = (
-        mine[(mine["status"] == "applied") & (mine["decided_at"].map(_on_or_after(month_start)))]
-        if not mine.empty
-        else mine
-    )
+    if frame.empty:
+        return BacklogTotals(currency, 0, 0.0, 0.0, 0.0, 0, 0)
+    mine = frame[frame["currency"] == currency]
+    mine = mine.assign(saving=mine["kind"].map(is_savings_kind).astype(bool))
+    open_rows = mine[mine["status"] == "open"]
+    best = _best_per_target(open_rows[open_rows["saving"] & (open_rows["monthly_savings"] > 0)])
+    applied = mine[
+        (mine["status"] == "applied") & mine["decided_at"].map(_on_or_after(month_start))
+    ]
+    restores = open_rows[~open_rows["saving"]]
     return BacklogTotals(
         currency=currency,
         open_count=len(open_rows),
-        open_savings=float(best["monthly_savings"].sum()) if len(best) else 0.0,
-        open_savings_risk_adjusted=(
-            float(best["risk_adjusted_savings"].sum()) if len(best) else 0.0
-        ),
-        applied_savings_this_month=float(applied["monthly_savings"].sum()) if len(applied) else 0.0,
+        open_savings=float(best["monthly_savings"].sum()),
+        open_savings_risk_adjusted=float(best["risk_adjusted_savings"].sum()),
+        applied_savings_this_month=float(applied[applied["saving"]]["monthly_savings"].sum()),
         applied_this_month=len(applied),
-        at_risk_open=int((open_rows["risk_score"] >= AT_RISK_SCORE).sum()) if len(open_rows) else 0,
+        at_risk_open=int((open_rows["risk_score"] >= AT_RISK_SCORE).sum()),
+        restore_sla_open=len(restores),
+        restore_sla_cost_increase=float(restores["monthly_cost_increase"].sum()),
     )
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from data.errors import InvalidTransition
 from data.models import ConfigChangeRow, RecommendationRow
 from data.repos import services
 from data.repos.recommendations import StoredRecommendation, to_json, to_stored
@@ -51,9 +52,16 @@ def claim(
     """Step 1: the version-checked status write, which locks the recommendation row.
 
     Every action takes its recommendation locks before any service lock (see `complete`), so
-    concurrent applies and bulk applies always lock in one order and cannot deadlock.
+    concurrent applies and bulk applies always lock in one order and cannot deadlock. A
+    recommendation whose own SLA verdict fails is refused (InvalidTransition): recompute never
+    offers one, and a row stored before it stopped doing so must not be applied either.
     """
     row = load_for_decision(session, recommendation_id, expected_version=expected_version)
+    if row.sla_verdict.get("passes") is False:
+        raise InvalidTransition(
+            f"recommendation {row.id} does not keep the SLA on its own verdict: it cannot be"
+            " applied (reject it, or recompute)"
+        )
     left = mark_decided(row, "apply", actor=actor, now=now)
     flush_decision(session, row)
     return Claimed(row, left)

@@ -6,29 +6,30 @@ from collections.abc import Callable, Sequence
 
 from engine.context import ServiceContext
 from engine.errors import EngineError
-from engine.recommendation import Recommendation, RecommendationKind
+from engine.recommendation import Recommendation, RuleName
 from engine.rules.commitment import recommend_commitment
 from engine.rules.decide import Plan, cannot_evaluate, judge_many
 from engine.rules.horizontal import horizontal, plan_horizontal
 from engine.rules.idle import idle
 from engine.rules.joint import joint, plan_joint
 from engine.rules.off_hours import off_hours
+from engine.rules.offer import offer
 from engine.rules.rightsize import plan_rightsize, rightsize
 from engine.rules.sizing import lookback
 from engine.usage import UsageWindow
 
-__all__ = ["RULES", "Rule", "recommend", "recommend_commitment", "recommend_many"]
+__all__ = ["RULES", "Rule", "offer", "recommend", "recommend_commitment", "recommend_many"]
 
 Rule = Callable[[ServiceContext], Recommendation]
 Planner = Callable[[ServiceContext, UsageWindow], Plan | Recommendation]
 RULES: tuple[Rule, ...] = (rightsize, horizontal, joint, idle, off_hours)
 # The sizing rules of RULES as planners: recommend() judges their shortlists together.
-_SIZING: tuple[tuple[RecommendationKind, Planner], ...] = (
+_SIZING: tuple[tuple[RuleName, Planner], ...] = (
     ("rightsize", plan_rightsize),
     ("horizontal", plan_horizontal),
     ("joint", plan_joint),
 )
-_OTHERS: tuple[tuple[RecommendationKind, Rule], ...] = (("idle", idle), ("off_hours", off_hours))
+_OTHERS: tuple[tuple[RuleName, Rule], ...] = (("idle", idle), ("off_hours", off_hours))
 
 
 def recommend(ctx: ServiceContext) -> tuple[Recommendation, ...]:
@@ -58,7 +59,7 @@ def _sizing_plans(ctx: ServiceContext) -> list[Plan | Recommendation]:
 
 
 def _plan(
-    kind: RecommendationKind, planner: Planner, ctx: ServiceContext, window: UsageWindow
+    kind: RuleName, planner: Planner, ctx: ServiceContext, window: UsageWindow
 ) -> Plan | Recommendation:
     try:
         return planner(ctx, window)
@@ -66,7 +67,7 @@ def _plan(
         return cannot_evaluate(kind, ctx, error)
 
 
-def _apply(kind: RecommendationKind, rule: Rule, ctx: ServiceContext) -> Recommendation:
+def _apply(kind: RuleName, rule: Rule, ctx: ServiceContext) -> Recommendation:
     try:
         return rule(ctx)
     except EngineError as error:

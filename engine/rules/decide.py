@@ -15,11 +15,12 @@ from engine.context import ServiceContext
 from engine.cost import config_cost
 from engine.errors import EngineError
 from engine.recommendation import (
+    RESTORE_SLA,
     Confidence,
     Money,
     Outcome,
     Recommendation,
-    RecommendationKind,
+    RuleName,
     worth_making,
 )
 from engine.rules.grid import CandidateGrid
@@ -38,6 +39,7 @@ from engine.sla import (
     SlaVerdict,
     cpu_seconds_per_request,
     evaluate_many,
+    latency_floor_ms,
     screen_candidates,
 )
 from engine.sla_verdict import verdict_at
@@ -55,16 +57,14 @@ UNCALIBRATED = (
 class Search:
     """A rule's bounded candidate grid and what applying the winner involves."""
 
-    kind: RecommendationKind
+    kind: RuleName
     grid: CandidateGrid
     restart_needed: bool
     effort: Effort
     detail: dict[str, Any] = field(default_factory=dict)
 
 
-def no_data(
-    kind: RecommendationKind, ctx: ServiceContext, window: UsageWindow
-) -> Recommendation | None:
+def no_data(kind: RuleName, ctx: ServiceContext, window: UsageWindow) -> Recommendation | None:
     """A "not_enough_data" (or "not_applicable" without replicas) result, None when sizable."""
     if ctx.config.replicas == 0:
         return no_recommendation(
@@ -111,11 +111,13 @@ def judge(ctx: ServiceContext, plans: Sequence[Plan | Recommendation]) -> list[R
     """Judge the shortlists of several plans on one window in ONE SLA-engine call (the current
     config is candidate 0, then each plan's shortlist), then pick per plan.
 
-    Rules: when the current config passes, a winner must be cheaper and worth making (≥ 5 % and
-    ≥ $10/month), else "already_optimal" / "no_change_worth_making"; when it fails, the cheapest
-    passing candidate is recommended even if it costs more (a scale-up) and the current risk is
-    stated. Nothing passing → "already_optimal" (current passes) or "not_applicable". When the
-    M/M/c model cannot describe the service (`_latency_uncalibrated`) latency is not judged.
+    Rules: a winner is the cheapest candidate whose SLA verdict passes (the verdict it is shown
+    with). When the current config passes, the winner must be cheaper and worth making (≥ 5 %
+    and ≥ $10/month), else "already_optimal" / "no_change_worth_making"; when it fails, the
+    winner is recommended even if it costs more — then as a "restore_sla" — and the current
+    risk is stated. Nothing passing → "already_optimal" (current passes) or "sla_unreachable"
+    (with the latency floor when no capacity could meet the target). When the M/M/c model
+    cannot describe the service (`_latency_uncalibrated`) latency is not judged.
     """
     return judge_many([(ctx, plans)])[0]
 
@@ -134,9 +136,7 @@ def judge_many(
     ]
 
 
-def cannot_evaluate(
-    kind: RecommendationKind, ctx: ServiceContext, error: EngineError
-) -> Recommendation:
+def cannot_evaluate(kind: RuleName, ctx: ServiceContext, error: EngineError) -> Recommendation:
     """The "not_applicable" value of a rule the engine could not run (say, an unpriced type)."""
     return no_recommendation(kind, ctx, "not_applicable", f"cannot evaluate: {error}")
 
@@ -225,17 +225,37 @@ def _pick(
     ctx: ServiceContext, window: UsageWindow, plan: Plan, judged: _Judged, offset: int
 ) -> Recommendation:
     search, costs = plan.search, plan.costs_usd
-    passing = np.flatnonzero(judged.verdicts.sizing_ok[offset : offset + len(search.grid)])
-    searched = search.detail["candidates_searched"]
+    passing = np.flatnonzero(judged.verdicts.passes[offset : offset + len(search.grid)])
     if len(passing) == 0:
-        cheapest = judged.at(offset + int(np.argmin(costs)), ctx)
-        outcome: Outcome = "already_optimal" if judged.now.sizing_ok else "not_applicable"
-        why = f"no candidate of {searched} keeps the SLA: {'; '.join(cheapest.reasons)}"
-        return no_recommendation(search.kind, ctx, outcome, why)
+        return _none_passes(ctx, plan, judged, offset)
     best = int(passing[np.argmin(costs[passing])])
     chosen = judged.at(offset + best, ctx)
     cheaper_failing = int(np.sum(plan.all_costs_usd < costs[best]))
     return _judge(ctx, window, search, best, (judged, chosen, cheaper_failing))
+
+
+def _none_passes(ctx: ServiceContext, plan: Plan, judged: _Judged, offset: int) -> Recommendation:
+    """No shortlisted candidate keeps the SLA: "already_optimal" when the current config does;
+    else "sla_unreachable" — with the latency floor when no capacity at all could meet the
+    target, else the reasons of the shortlisted candidate with the most CPU."""
+    search = plan.search
+    searched = search.detail["candidates_searched"]
+    if judged.now.passes:
+        cheapest = judged.at(offset + int(np.argmin(plan.costs_usd)), ctx)
+        why = f"no candidate of {searched} keeps the SLA: {'; '.join(cheapest.reasons)}"
+        return no_recommendation(search.kind, ctx, "already_optimal", why)
+    target_ms = ctx.service.sla.latency_p95_target_ms
+    floor_ms = latency_floor_ms(judged.verdicts, policy=ctx.policy)
+    if floor_ms > target_ms:
+        why = (
+            f"no configuration meets {target_ms:g} ms: latency floor {floor_ms:,.0f} ms (even"
+            f" unlimited capacity leaves over {ctx.policy.allowed_breach_pct:g} % of hours"
+            f" above {target_ms:g} ms: dependency or code latency, not capacity)"
+        )
+        return no_recommendation(search.kind, ctx, "sla_unreachable", why)
+    best = judged.at(offset + int(np.argmax(search.grid.candidates.cpu_capacity_cores)), ctx)
+    why = f"no candidate of {searched} keeps the SLA: {'; '.join(best.reasons)}"
+    return no_recommendation(search.kind, ctx, "sla_unreachable", why)
 
 
 def _judge(
@@ -245,39 +265,58 @@ def _judge(
     best: int,
     found: tuple[_Judged, SlaVerdict, int],
 ) -> Recommendation:
-    judged, chosen, cheaper_failing = found
-    now = judged.now
+    """The winner, if worth offering: when the current config keeps the SLA, a cut that is
+    cheaper and worth making (≥ 5 % and ≥ $10/month); when it fails, the winner always — a
+    "restore_sla" when it costs as much or more (a cost to pay, not a saving)."""
+    judged = found[0]
+    now, cost_now = judged.now, judged.cost_now
     proposed = search.grid.config_at(best)
-    cost_now = judged.cost_now
     cost_new = to_money(config_cost(proposed, region=ctx.service.region, catalog=ctx.catalog))
-    if now.sizing_ok and cost_new.effective_usd >= cost_now.effective_usd:
+    if now.passes and cost_new.effective_usd >= cost_now.effective_usd:
         reason = f"{ctx.config.describe()} is the cheapest candidate that keeps the SLA"
         return no_recommendation(search.kind, ctx, "already_optimal", reason)
-    if now.sizing_ok and not worth_making(cost_now, cost_new):
+    if now.passes and not worth_making(cost_now, cost_new):
         saved = cost_now.effective_usd - cost_new.effective_usd
         reason = f"saves only ${saved:.2f}/month (< 5 % or < $10): not worth a change"
         return no_recommendation(search.kind, ctx, "no_change_worth_making", reason)
+    restores = not now.passes and cost_new.effective_usd >= cost_now.effective_usd
+    return _propose(ctx, window, search, (proposed, cost_new, restores), found)
+
+
+def _propose(
+    ctx: ServiceContext,
+    window: UsageWindow,
+    search: Search,
+    proposal: tuple[CapacityConfig, Money, bool],
+    found: tuple[_Judged, SlaVerdict, int],
+) -> Recommendation:
+    proposed, cost_new, restores = proposal
+    judged, chosen, cheaper_failing = found
     why = (
         f"cheapest of {search.detail['candidates_searched']} candidates that passes the SLA engine"
     )
     if cheaper_failing:
         why += f" ({cheaper_failing} cheaper candidates fail it)"
-    explanation = explain(ctx, window, search, why=why, current=now)
+    if restores:
+        increase = cost_new.effective_usd - judged.cost_now.effective_usd
+        why += f"; restores the SLA the current config fails, for ${increase:,.2f}/month more"
+    change = f"{_describe(ctx.config)} → {_describe(proposed)}"
     return Recommendation(
-        kind=search.kind,
+        kind=RESTORE_SLA if restores else search.kind,
         outcome="recommend",
-        reason=f"{_describe(ctx.config)} → {_describe(proposed)}",
+        reason=f"restore the SLA: {change}" if restores else change,
         service_id=ctx.service.id,
         current=ctx.config,
         proposed=proposed,
-        cost_current=cost_now,
+        cost_current=judged.cost_now,
         cost_proposed=cost_new,
         risk=risk_of(chosen),
         sla=sla_summary(chosen),
         confidence=judged.band,
-        explanation=explanation,
+        explanation=explain(ctx, window, search, why=why, current=judged.now),
         effort=search.effort,
         restart_needed=search.restart_needed,
+        rule=search.kind if restores else None,
     )
 
 
@@ -298,7 +337,7 @@ def explain(
         "why": why,
         **search.detail,
     }
-    if not current.sizing_ok:
+    if not current.passes:
         explanation["current_fails_sla"] = True
         explanation["current_risk"] = f"{current.risk_score} ({current.risk_label})"
         explanation["current_reasons"] = list(current.reasons)
@@ -306,7 +345,7 @@ def explain(
 
 
 def no_recommendation(
-    kind: RecommendationKind, ctx: ServiceContext, outcome: Outcome, reason: str
+    kind: RuleName, ctx: ServiceContext, outcome: Outcome, reason: str
 ) -> Recommendation:
     """A rule's answer when it proposes nothing: the outcome and why, on the current config."""
     return Recommendation(

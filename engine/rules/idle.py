@@ -10,7 +10,7 @@ from engine.cost import config_cost
 from engine.recommendation import Recommendation, Risk
 from engine.rules.decide import Search, explain, no_recommendation
 from engine.rules.grid import CandidateGrid
-from engine.rules.sizing import confidence, sla_summary, to_money
+from engine.rules.sizing import confidence, to_money
 from engine.sla import evaluate
 from engine.stats import nan_percentile
 from engine.units import HOURS_PER_DAY
@@ -21,13 +21,16 @@ IDLE_CPU_P95_UTILIZATION = 0.03  # Azure Advisor: P95 of max CPU < 3 %
 IDLE_REQUESTS_P95_PER_S = 0.1
 # Decommissioning removes the service: prod owners must confirm nobody calls it.
 DECOMMISSION_RISK = {"prod": 2, "staging": 1, "dev": 1}
+NO_SLA_VERDICT = "not judged: decommissioning retires the service and its SLA with it"
 
 
 def idle(ctx: ServiceContext) -> Recommendation:
     """Decommission when, over the last 14 days, the p95 of hourly CPU utilization (p95 cores /
     capacity) is < 3 % and the p95 of requests/s is < 0.1 (Azure Advisor's idle rule, plus ~no
     traffic). Without request metrics (NaN rates) CPU alone decides and the risk is one higher.
-    Proposed: 0 replicas, min_replicas 0; savings = the whole compute cost.
+    Proposed: 0 replicas, min_replicas 0; savings = the whole compute cost. No SLA verdict: a
+    decommission retires the service and its SLA instead of serving traffic with less capacity
+    (zero replicas would "fail" every check); the owner confirming nobody calls it is the risk.
     """
     window = _last_days(ctx.usage, IDLE_DAYS)
     if ctx.config.replicas == 0:
@@ -57,7 +60,6 @@ def _decommission(
 ) -> Recommendation:
     proposed = replace(ctx.config, replicas=0, min_replicas=0)
     region, catalog = ctx.service.region, ctx.catalog
-    verdict = evaluate(window, ctx.config, proposed, sla=ctx.service.sla, policy=ctx.policy)
     requests = _requests(requests_p95, decimals=3)
     why = f"idle 14 days: CPU p95 {100 * cpu_p95:.2f} % (< 3 %), {requests}"
     search = Search("idle", CandidateGrid.single(proposed), restart_needed=True, effort="medium")
@@ -75,9 +77,11 @@ def _decommission(
         cost_current=to_money(config_cost(ctx.config, region=region, catalog=catalog)),
         cost_proposed=to_money(config_cost(proposed, region=region, catalog=catalog)),
         risk=Risk(score, {"decommission": score}),
-        sla=sla_summary(verdict),
         confidence=confidence(window, ctx.config.replicas, ctx.profile),
-        explanation=explain(ctx, window, search, why=why, current=current),
+        explanation={
+            **explain(ctx, window, search, why=why, current=current),
+            "sla": NO_SLA_VERDICT,
+        },
         effort="medium",
         restart_needed=True,
     )

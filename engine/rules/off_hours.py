@@ -32,7 +32,8 @@ def off_hours(ctx: ServiceContext) -> Recommendation:
     An hour is idle when p95 CPU / capacity < 5 % and requests/s ≤ 2 % of the window's p95; an
     hour of the week is recurring-idle when idle in ≥ 90 % of ≥ 2 weeks observed. Only when every
     weekend hour is recurring-idle: the schedule spans the first to the last active weekday hour,
-    so it covers every active weekday hour. Dollars from engine.cost.config_cost.
+    so it covers every active weekday hour. Dollars from engine.cost.config_cost. Offered only
+    when the SLA verdict passes.
     """
     if ctx.service.environment == "prod" or ctx.config.schedule != ALWAYS_ON:
         return no_recommendation(
@@ -83,6 +84,9 @@ def _propose(ctx: ServiceContext, schedule: str, idle_hours: int) -> Recommendat
             "off_hours", ctx, "no_change_worth_making", f"{schedule} saves < 5 % or < $10/month"
         )
     verdict = evaluate(ctx.usage, ctx.config, proposed, sla=ctx.service.sla, policy=ctx.policy)
+    if not verdict.passes:  # a schedule is no fix: the service must keep its SLA first
+        reason = f"{schedule} would save, but the SLA is not kept: {'; '.join(verdict.reasons)}"
+        return no_recommendation("off_hours", ctx, "not_applicable", reason)
     why = f"{idle_hours} of 168 hours of the week idle in ≥ 90 % of weeks, weekends included"
     search = Search("off_hours", CandidateGrid.single(proposed), restart_needed=True, effort="low")
     return Recommendation(

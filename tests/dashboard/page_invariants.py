@@ -38,7 +38,7 @@ def check_all(sessions: sessionmaker[Session], *, now: datetime) -> None:
     with sessions() as session:
         open_savings_are_the_open_recommendations(shown["recommendations"], session)
         stored_cost_is_the_deliveries_in_force(session)
-        # open_recommendations_keep_their_sla(session): on once offered recommendations keep it
+        open_recommendations_keep_their_sla(session)
 
 
 def _render(page: str) -> AppTest:

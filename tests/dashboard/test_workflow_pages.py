@@ -30,10 +30,11 @@ def _open(page: str, **query: str) -> AppTest:
     return open_page(page, query=query)
 
 
-def _rec_id(sessions: sessionmaker[Session], service: str, kind: str) -> int:
+def _rec_id(sessions: sessionmaker[Session], service: str, rule: str) -> int:
+    """The recommendation `rule` proposed for `service` (Nightly ETL's are restore_sla)."""
     with sessions() as session:
         frame = backlog(session)
-    match = frame[(frame["service"] == service) & (frame["kind"] == kind)]
+    match = frame[(frame["service"] == service) & (frame["rule"] == rule)]
     return int(match["recommendation_id"].iloc[0])
 
 
@@ -51,29 +52,32 @@ def _pick(at: AppTest, rec_id: int) -> AppTest:
 
 
 @pytest.mark.usefixtures("recommended_database")
-def test_backlog_is_ranked_by_risk_adjusted_savings() -> None:
+def test_backlog_is_ranked_by_risk_adjusted_savings_and_restores_follow() -> None:
     at = _open(RECS)
 
     table = at.dataframe[0].value
-    ranked = table["risk_adjusted_savings"].tolist()
+    savings = table[table["kind"] != "restore_sla"]
+    ranked = savings["risk_adjusted_savings"].tolist()
 
     assert at.title[0].value == "Recommendations"
     assert ranked == sorted(ranked, reverse=True)
+    assert table["kind"].tolist()[len(savings) :] == ["restore_sla", "restore_sla"]
     assert set(table["status"]) == {"open"}
     assert table["risk_badge"].iloc[0] == "✓ 0 very low"
     assert "savings × (1 − risk ÷ 5)" in at.caption[0].value
 
 
 @pytest.mark.usefixtures("recommended_database")
-def test_kpis_count_open_savings_once_per_service_and_the_risky_ones() -> None:
+def test_kpis_count_savings_once_per_service_and_restores_as_a_cost() -> None:
     at = _open(RECS)
 
     metrics = metric_values(at)
 
-    # payments commitment 77.79 + data commitment 25.93 + checkout's best cut 21.90
-    assert metrics["Open savings"][0] == "$126 /mo"
-    assert metrics["Open recommendations"][0] == "6"
-    assert metrics["At risk (risk ≥ 3)"][0] == "2"
+    # payments commitment 77.79 + data commitment 25.93; Nightly ETL's two ways to restore
+    # its SLA (+$140 and +$118 a month) are costs: never in the savings.
+    assert metrics["Open savings"][0] == "$104 /mo"
+    assert metrics["Open recommendations"] == ("4", "2 SLA restores: +$258/mo")
+    assert metrics["At risk (risk ≥ 3)"][0] == "0"
     assert metrics["Applied savings this month"][0] == "$0 /mo"
 
 
@@ -81,49 +85,85 @@ def test_kpis_count_open_savings_once_per_service_and_the_risky_ones() -> None:
 def test_type_and_min_savings_filters_narrow_the_backlog() -> None:
     at = _open(RECS)
 
-    at.multiselect(key="rec_kind").set_value(["rightsize", "joint"]).run()
-    at.number_input(key="rec_min_savings").set_value(0.0).run()
+    at.multiselect(key="rec_kind").set_value(["commitment", "restore_sla"]).run()
+    at.number_input(key="rec_min_savings").set_value(50.0).run()
 
     table = at.dataframe[0].value
-    assert table["service"].tolist() == ["Checkout API", "Checkout API"]
-    assert "showing 2 of 6 recommendations" in " ".join(i.value for i in at.sidebar.info)
+    assert table["service"].tolist() == ["Team payments (all services)"]
+    assert "showing 1 of 4 recommendations" in " ".join(i.value for i in at.sidebar.info)
 
 
 @pytest.mark.usefixtures("recommended_database")
 def test_backlog_filters_are_remembered_across_pages() -> None:
     at = _open(RECS)
-    at.multiselect(key="rec_kind").set_value(["horizontal"]).run()
+    at.multiselect(key="rec_kind").set_value(["restore_sla"]).run()
 
     at.switch_page(CHANGES).run()
     at.switch_page(RECS).run()
 
-    assert at.multiselect(key="rec_kind").value == ["horizontal"]
-    assert at.dataframe[0].value["kind"].tolist() == ["horizontal"]
+    assert at.multiselect(key="rec_kind").value == ["restore_sla"]
+    assert at.dataframe[0].value["kind"].tolist() == ["restore_sla", "restore_sla"]
+
+
+def test_a_restore_sla_is_labelled_with_its_cost_increase_and_may_be_applied(
+    sessions: sessionmaker[Session],
+) -> None:
+    rec_id = _rec_id(sessions, "Nightly ETL", "horizontal")  # needs capacity to keep its SLA
+
+    at = _pick(_open(RECS), rec_id)
+
+    row = at.dataframe[0].value.set_index("recommendation_id").loc[rec_id]
+    assert (row["action_type"], row["cost_increase"]) == ("Restore SLA", pytest.approx(140.16))
+    assert row[["savings", "savings_pct"]].isna().all()
+    assert at.subheader[0].value == "Nightly ETL — Restore SLA"
+    metrics = metric_values(at)
+    assert metrics["Cost increase"] == ("+$140 /mo", "restores the SLA, +200.0 %")
+    assert metrics["SLA risk"][1] == "✓ keeps the SLA"
+    assert "Savings" not in metrics
+    assert not at.button(key="rec_apply").disabled
 
 
 def test_detail_replays_current_and_proposed_against_the_sla(
     sessions: sessionmaker[Session],
 ) -> None:
-    rec_id = _rec_id(sessions, "Checkout API", "rightsize")
+    rec_id = _rec_id(sessions, "Nightly ETL", "joint")
 
     at = _pick(_open(RECS), rec_id)
 
-    latency, utilization = figures(at)
-    assert latency["layout"]["title"]["text"] == "Projected p95 latency: current vs proposed"
-    assert [t["name"] for t in latency["data"]] == [
+    (utilization,) = figures(at)  # Nightly ETL has no latency metrics: that chart says so
+    assert [t["name"] for t in utilization["data"]] == [
         "Current config",
         "Proposed config",
-        "SLA target (p95)",
+        "Saturation limit (75 %)",
     ]
-    assert set(numbers(latency["data"][2]["y"])) == {250.0}
-    assert [t["name"] for t in utilization["data"]][2] == "Saturation limit (75 %)"
-    assert len(latency["data"][0]["x"]) == 14 * 24
+    assert len(utilization["data"][0]["x"]) == 14 * 24
+    assert max(numbers(utilization["data"][0]["y"])) > 100.0  # 1 × m5.large today
     metrics = metric_values(at)
-    assert metrics["Modelled cost now"][0] == "$210 /mo"
-    assert metrics["SLA risk"] == ("⚠ 4 high", "✗ SLA not kept — see reasons")
+    assert metrics["Modelled cost now"][0] == "$70 /mo"
+    assert metrics["SLA risk"][1] == "✓ keeps the SLA"
     texts = " ".join(str(m.value) for m in at.markdown)
     assert "Instance type: m5\\.large" in texts
     assert "m5a\\.large" in texts
+    infos = " ".join(i.value for i in at.info)
+    assert "Latency is not modelled for this service" in infos
+
+
+def test_a_stored_change_failing_its_sla_verdict_offers_no_apply_and_says_why(
+    sessions: sessionmaker[Session],
+) -> None:
+    rec_id = _rec_id(sessions, "Nightly ETL", "horizontal")
+    with sessions.begin() as session:  # as recompute stored such rows before this rule
+        row = session.get_one(RecommendationRow, rec_id)
+        verdict = {**row.sla_verdict, "passes": False, "reasons": ["p95 latency above 200 ms"]}
+        row.sla_verdict = verdict
+
+    at = _pick(_open(RECS), rec_id)
+
+    assert not at.exception
+    assert "rec_apply" not in [b.key for b in at.button]
+    assert "cannot be applied" in _warnings(at)
+    assert "p95 latency above 200 ms" in _warnings(at)
+    assert not at.button(key="rec_reject").disabled
 
 
 def test_detail_sets_the_modelled_cost_beside_the_billed_one_and_explains_the_gap(
@@ -154,27 +194,30 @@ def test_a_link_with_rec_opens_that_recommendation(sessions: sessionmaker[Sessio
 def test_apply_through_the_dialog_applies_and_records_the_change(
     sessions: sessionmaker[Session],
 ) -> None:
-    rec_id = _rec_id(sessions, "Checkout API", "rightsize")
+    rec_id = _rec_id(sessions, "Nightly ETL", "joint")
     at = _pick(_open(RECS), rec_id)
 
     at.button(key="rec_apply").click().run()
+    plan = " ".join(str(m.value) for m in at.markdown)
     at.button(key="rec_apply_confirm").click().run()
 
+    assert "Restores the SLA the current configuration does not keep" in plan
     assert not at.exception
     assert _status(sessions, rec_id) == "applied"
     with sessions() as session:
         change = session.scalars(select(ConfigChangeRow)).one()
     assert change.recommendation_id == rec_id
-    assert change.after["instance_type"] == "m5a.large"
+    assert (change.after["instance_type"], change.after["replicas"]) == ("m5a.large", 3)
     assert at.success[0].value.startswith(f"Applied recommendation {rec_id}")
     assert at.selectbox(key="rec_pick").value == rec_id  # still in view after the action
-    assert metric_values(at)["Applied savings this month"][0] == "$22 /mo"
+    # A restore is a cost: applying it adds nothing to the savings.
+    assert metric_values(at)["Applied savings this month"][0] == "$0 /mo"
 
 
 def test_a_decision_taken_elsewhere_meanwhile_shows_a_conflict_warning(
     sessions: sessionmaker[Session],
 ) -> None:
-    rec_id = _rec_id(sessions, "Checkout API", "rightsize")
+    rec_id = _rec_id(sessions, "Nightly ETL", "joint")
     at = _pick(_open(RECS), rec_id)
     at.button(key="rec_apply").click().run()
     other_tab = Workflow(sessions, WorkflowPolicy())
@@ -238,7 +281,7 @@ def test_a_viewer_sees_the_decisions_locked_and_why(
 ) -> None:
     monkeypatch.setenv("TIGHTROPE_LOCAL_ACTOR", "visitor")
     monkeypatch.setenv("TIGHTROPE_ROLES", '{"visitor": "viewer"}')
-    rec_id = _rec_id(sessions, "Checkout API", "rightsize")
+    rec_id = _rec_id(sessions, "Nightly ETL", "joint")
 
     at = _pick(_open(RECS), rec_id)
 
@@ -267,11 +310,11 @@ def test_an_analyst_may_reject_but_not_apply(
 def test_changes_page_lists_the_change_and_rolls_it_back(
     sessions: sessionmaker[Session],
 ) -> None:
-    rec_id = _rec_id(sessions, "Checkout API", "rightsize")
+    rec_id = _rec_id(sessions, "Nightly ETL", "joint")
     Workflow(sessions, WorkflowPolicy()).apply("local-admin", rec_id, expected_version=1, now=NOW)
     at = _open(CHANGES)
     changes = at.dataframe[0].value
-    assert changes["changed"].tolist() == ["Instance type: m5.large → m5a.large"]
+    assert changes["changed"].tolist() == ["Instance type: m5.large → m5a.large; Replicas: 1 → 3"]
     assert changes["recommendation_link"].tolist() == [f"/recommendations?rec={rec_id}"]
 
     at.button(key="chg_rollback").click().run()
@@ -320,7 +363,7 @@ def test_changes_page_survives_a_rolled_back_change_beside_one_in_effect(
 
 
 def test_audit_trail_filters_by_action(sessions: sessionmaker[Session]) -> None:
-    rec_id = _rec_id(sessions, "Checkout API", "rightsize")
+    rec_id = _rec_id(sessions, "Nightly ETL", "joint")
     flow = Workflow(sessions, WorkflowPolicy())
     outcome = flow.apply("local-admin", rec_id, expected_version=1, now=NOW)
     assert outcome.change_id is not None
@@ -362,10 +405,11 @@ def _open_service(at: AppTest, name: str) -> AppTest:
 def test_service_detail_lists_its_recommendations_and_opens_one(
     sessions: sessionmaker[Session],
 ) -> None:
-    rec_id = _rec_id(sessions, "Checkout API", "rightsize")
-    at = _open_service(_open("app_pages/service_detail.py"), "Checkout API")
+    rec_id = _rec_id(sessions, "Nightly ETL", "joint")
+    at = _open_service(_open("app_pages/service_detail.py"), "Nightly ETL")
     table = at.dataframe[0].value
-    assert sorted(table["kind"]) == ["joint", "rightsize"]
+    assert sorted(table["kind"]) == ["restore_sla", "restore_sla"]
+    assert sorted(table["cost_increase"].round(2)) == [118.26, 140.16]
     assert f"/recommendations?rec={rec_id}" in table["link"].tolist()
 
     at.selectbox(key="detail_rec_open").set_value(rec_id).run()
@@ -394,10 +438,25 @@ def test_service_detail_says_why_a_rule_proposed_nothing(
     assert set(reasons["verdict"]) <= {"Does not apply", "Not enough data", "Already optimal"}
 
 
+@pytest.mark.usefixtures("recommended_database")
+def test_service_detail_says_when_no_configuration_keeps_the_sla() -> None:
+    # Checkout API is over 250 ms in 5 % of hours at 400 ms, whatever its capacity.
+    at = _open_service(_open("app_pages/service_detail.py"), "Checkout API")
+
+    assert "No recommendation for this service" in at.info[0].value
+    reasons = at.dataframe[-1].value.set_index("rule")
+    sizing = reasons.loc[["Rightsize", "Scale in/out", "Rightsize and scale"]]
+    assert set(sizing["verdict"]) == {"No candidate keeps the SLA"}
+    assert all(
+        r.startswith("no configuration meets 250 ms: latency floor 400 ms")
+        for r in sizing["reason"]
+    )
+
+
 def _bulk_dialog(sessions: sessionmaker[Session]) -> tuple[AppTest, list[int]]:
-    """The bulk-apply dialog for Checkout's rightsize and Nightly ETL's scale-out."""
+    """The bulk-apply dialog for the payments commitment and Nightly ETL's scale-out."""
     ids = [
-        _rec_id(sessions, "Checkout API", "rightsize"),
+        _rec_id(sessions, "Team payments (all services)", "commitment"),
         _rec_id(sessions, "Nightly ETL", "horizontal"),
     ]
     at = _open(RECS)
@@ -409,7 +468,7 @@ def _bulk_dialog(sessions: sessionmaker[Session]) -> tuple[AppTest, list[int]]:
 def test_bulk_apply_over_the_blast_radius_changes_nothing(
     sessions: sessionmaker[Session],
 ) -> None:
-    at, ids = _bulk_dialog(sessions)  # 2 of 3 services: over the default 10 % of the fleet
+    at, ids = _bulk_dialog(sessions)  # 1 of 3 services: over the default 10 % of the fleet
 
     at.button(key="rec_bulk_confirm").click().run()
 
@@ -423,7 +482,9 @@ def test_bulk_apply_within_the_caps_applies_every_one(
 ) -> None:
     monkeypatch.setenv("TIGHTROPE_BULK_APPLY_MAX_FLEET_PCT", "100")
     at, ids = _bulk_dialog(sessions)
-    assert "2 recommendations on 2 services" in " ".join(m.value for m in at.markdown)
+    plan = " ".join(m.value for m in at.markdown)
+    assert "2 recommendations on 1 service; together they save $78 /mo" in plan
+    assert "and $140 /mo more to restore SLAs" in plan
 
     at.button(key="rec_bulk_confirm").click().run()
 
@@ -435,11 +496,11 @@ def test_bulk_apply_within_the_caps_applies_every_one(
 def test_a_stale_tab_applying_an_alternative_after_its_sibling_gets_a_conflict(
     sessions: sessionmaker[Session],
 ) -> None:
-    rightsize = _rec_id(sessions, "Checkout API", "rightsize")
-    joint = _rec_id(sessions, "Checkout API", "joint")
+    scale_out = _rec_id(sessions, "Nightly ETL", "horizontal")
+    joint = _rec_id(sessions, "Nightly ETL", "joint")
     at = _pick(_open(RECS), joint)  # the reviewer opened the alternative first …
     Workflow(sessions, WorkflowPolicy()).apply(
-        "local-admin", rightsize, expected_version=1, now=NOW
+        "local-admin", scale_out, expected_version=1, now=NOW
     )  # … then a colleague applied its sibling, which supersedes it
     at.button(key="rec_apply").click().run()
 
@@ -457,7 +518,7 @@ def _warnings(at: AppTest) -> str:
 
 
 def test_a_recommendation_judged_on_old_usage_says_so(sessions: sessionmaker[Session]) -> None:
-    rec_id = _rec_id(sessions, "Checkout API", "rightsize")
+    rec_id = _rec_id(sessions, "Nightly ETL", "joint")
     with sessions.begin() as session:
         row = session.get_one(RecommendationRow, rec_id)
         details = {**row.explanation["details"], "window_end": "2026-01-05T09:00:00"}
@@ -467,3 +528,18 @@ def test_a_recommendation_judged_on_old_usage_says_so(sessions: sessionmaker[Ses
 
     assert not at.exception
     assert "Computed on usage up to 2026-01-05 10:00 UTC" in _warnings(at)
+
+
+def test_the_rules_that_proposed_the_same_change_are_named(
+    sessions: sessionmaker[Session],
+) -> None:
+    rec_id = _rec_id(sessions, "Nightly ETL", "horizontal")
+    with sessions.begin() as session:  # what engine.rules.offer records when rules agree
+        row = session.get_one(RecommendationRow, rec_id)
+        details = {**row.explanation["details"], "agreeing_rules": ["horizontal", "joint"]}
+        row.explanation = {**row.explanation, "details": details}
+
+    at = _pick(_open(RECS), rec_id)
+
+    captions = " ".join(c.value for c in at.caption)
+    assert "Proposed alike by the rules Scale in/out, Rightsize and scale; offered once" in captions

@@ -11,12 +11,15 @@ from typing import Any
 import numpy as np
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from data.errors import InvalidInput
 from data.models import RecommendationRow
 from data.repos import services
 from data.repos.recommendations import (
     SaveReport,
+    insert_recommendation,
     list_recommendations,
     save_recommendations,
     to_json,
@@ -290,3 +293,99 @@ def test_postponed_row_is_refreshed_and_stays_postponed(
 
     assert report == SaveReport(updated=1)
     assert _statuses(sessions) == [(rec.key, "postponed")]
+
+
+def test_one_config_proposed_by_two_rules_is_one_row(
+    sessions: sessionmaker[Session], service_id: int
+) -> None:
+    rightsize, joint = make_rec(service_id), make_rec(service_id, kind="joint")
+
+    report = _save(sessions, [rightsize, joint])
+
+    assert rightsize.key == joint.key
+    assert report == SaveReport(created=1)
+    with sessions() as session:
+        (stored,) = list_recommendations(session)
+    assert stored.kind == "joint"
+
+
+def test_the_database_refuses_a_second_live_row_of_one_proposal(
+    sessions: sessionmaker[Session], service_id: int
+) -> None:
+    with sessions.begin() as session:
+        insert_recommendation(session, make_rec(service_id), now=T0)
+
+    with pytest.raises(IntegrityError), sessions.begin() as session:
+        insert_recommendation(session, make_rec(service_id, kind="horizontal"), now=T0)
+
+
+def test_a_decided_row_does_not_block_the_same_proposal_later(
+    sessions: sessionmaker[Session], service_id: int
+) -> None:
+    rec = make_rec(service_id)
+    _save(sessions, [rec])
+    _decide(sessions, "rejected", until=T0)
+
+    with sessions.begin() as session:
+        insert_recommendation(session, rec, now=LATER)
+
+    assert _statuses(sessions) == [(rec.key, "rejected"), (rec.key, "open")]
+
+
+def test_a_proposal_failing_its_own_sla_verdict_is_refused(
+    sessions: sessionmaker[Session], service_id: int
+) -> None:
+    base = make_rec(service_id)
+    assert base.sla is not None
+    failing = replace(base, sla=replace(base.sla, passes=False))
+
+    report = _save(sessions, [failing])
+
+    assert report == SaveReport(refused=1)
+    assert _statuses(sessions) == []
+    with pytest.raises(InvalidInput, match="does not keep the SLA"), sessions.begin() as session:
+        insert_recommendation(session, failing, now=T0)
+
+
+def test_a_rejected_proposal_stays_away_whichever_rule_proposes_it_next(
+    sessions: sessionmaker[Session], service_id: int
+) -> None:
+    _save(sessions, [make_rec(service_id)])
+    _decide(sessions, "rejected", until=T0 + timedelta(days=30))
+
+    report = _save(sessions, [make_rec(service_id, kind="joint")], now=LATER)
+
+    assert report == SaveReport(suppressed=1)
+
+
+def test_a_restore_sla_keeps_the_slot_of_the_rule_that_found_it(
+    sessions: sessionmaker[Session], service_id: int
+) -> None:
+    scale_up = make_rec(
+        service_id, replicas=5, kind="restore_sla", rule="horizontal", reason="restore the SLA"
+    )
+    _save(sessions, [scale_up])
+    settled = Recommendation("horizontal", "already_optimal", "fits", service_id=service_id)
+    other_rule = Recommendation("joint", "already_optimal", "fits", service_id=service_id)
+
+    untouched = _save(sessions, [other_rule], now=LATER)
+    superseded = _save(sessions, [settled], now=LATER)
+
+    with sessions() as session:
+        (stored,) = list_recommendations(session)
+    assert (stored.kind, stored.rule) == ("restore_sla", "horizontal")
+    assert stored.monthly_cost_increase_usd == pytest.approx(5 * 70.08 - 210.24)
+    assert (untouched, superseded) == (SaveReport(), SaveReport(superseded=1))
+
+
+def test_a_proposal_live_as_a_promoted_scenario_is_not_stored_twice(
+    sessions: sessionmaker[Session], service_id: int
+) -> None:
+    with sessions.begin() as session:
+        insert_recommendation(session, make_rec(service_id, scope="scenario"), now=T0)
+
+    report = _save(sessions, [make_rec(service_id)], now=LATER)
+
+    assert report == SaveReport(duplicates=1)
+    with sessions() as session:
+        assert [r.scope for r in list_recommendations(session)] == ["scenario"]

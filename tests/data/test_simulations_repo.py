@@ -14,6 +14,7 @@ from data.errors import Drifted, InvalidInput, NotFound
 from data.repos import recommendations, services, simulations, usage
 from data.repos.simulations import ScenarioSummary, TeamSummary, proposal_kind
 from engine.simulation import Scenario, simulate
+from engine.usage import UsageWindow
 from tests.data.workflow.world import ADMIN, make_flow
 from tests.factories import T0, make_new_service, make_usage, make_vm_config
 
@@ -21,12 +22,22 @@ NOW = T0 + timedelta(days=15)
 HOURS = 14 * 24
 
 
+def _usage(service_id: int) -> UsageWindow:
+    """Half the factory's CPU (0.6–1.8 cores p95): two of the three replicas keep the SLA."""
+    window = make_usage(service_id, hours=HOURS)
+    return replace(
+        window,
+        cpu_used_mean_cores=window.cpu_used_mean_cores / 2,
+        cpu_used_p95_cores=window.cpu_used_p95_cores / 2,
+    )
+
+
 def _add_service(sessions: sessionmaker[Session]) -> int:
-    """checkout-api: 3 × m5.large, two weeks of gently seasonal usage."""
+    """checkout-api: 3 × m5.large, two weeks of gently seasonal usage (`_usage`)."""
     with sessions.begin() as session:
         (service,) = services.add_services(session, [make_new_service()], now=T0)
         services.set_capacity(session, service.id, make_vm_config(), actor="seed", now=T0)
-        usage.insert_usage(session, make_usage(service.id, hours=HOURS), source="test")
+        usage.insert_usage(session, _usage(service.id), source="test")
     return service.id
 
 
@@ -36,7 +47,7 @@ def _summary(
     with sessions() as session:
         service = services.get_service(session, service_id)
         current = services.current_config(session, service_id)
-    window = make_usage(service_id, hours=HOURS)
+    window = _usage(service_id)
     result = simulate(window, current, scenario, service=service, catalog=load_catalog())
     return simulations.summarize(result, current, scenario)
 
@@ -231,3 +242,13 @@ def test_a_team_scenario_reads_back_with_its_team_summary(
     assert saved.summary is None
     with pytest.raises(InvalidInput), sessions.begin() as session:
         simulations.promote_to_recommendation(session, saved.id, now=NOW)
+
+
+def test_a_scenario_that_breaks_the_sla_is_not_promoted(sessions: sessionmaker[Session]) -> None:
+    service_id = _add_service(sessions)
+    saved_id = _save(sessions, service_id, Scenario(replicas=1, horizon_days=14, paths=20))
+
+    with pytest.raises(InvalidInput, match="does not keep the SLA"), sessions.begin() as session:
+        simulations.promote_to_recommendation(session, saved_id, now=NOW)
+    with sessions() as session:
+        assert recommendations.list_recommendations(session) == []

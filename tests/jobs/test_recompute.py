@@ -15,6 +15,7 @@ from data.connectors.demo import seed_demo_fleet
 from data.models import RecommendationRow
 from data.repos.recommendations import list_recommendations
 from data.repos.rule_outcomes import list_rule_outcomes
+from data.repos.savings_report import backlog, backlog_totals, savings_report
 from data.repos.services import list_services
 from engine.capacity import CapacityConfig
 from engine.catalog import Catalog
@@ -184,3 +185,42 @@ def _context(config: CapacityConfig, catalog: Catalog) -> ServiceContext:
         policy=policy_for("standard"),
         now=T0 + timedelta(days=2),
     )
+
+
+def test_every_open_recommendation_keeps_its_sla_and_proposes_a_config_once(
+    fleet: sessionmaker[Session], catalog: Catalog
+) -> None:
+    _recompute(fleet, catalog)
+
+    with fleet() as session:
+        stored = list_recommendations(session, status="open")
+    proposals = Counter((r.service_id, repr(r.proposed)) for r in stored if r.service_id)
+    assert stored
+    assert [r.id for r in stored if r.sla is not None and not r.sla.passes] == []
+    assert [p for p, n in proposals.items() if n > 1] == []
+
+
+def test_restore_sla_recommendations_stay_out_of_the_savings_totals(
+    fleet: sessionmaker[Session], catalog: Catalog
+) -> None:
+    _recompute(fleet, catalog)
+
+    with fleet() as session:
+        frame = backlog(session)
+        report = savings_report(frame)
+    totals = backlog_totals(frame, currency="USD", month_start=END)
+    restores = frame[frame["kind"] == "restore_sla"]
+    savings = frame[(frame["kind"] != "restore_sla") & (frame["monthly_savings"] > 0)]
+    best = savings.groupby(savings["service_id"].astype("string").fillna(savings["scope"]))
+    assert len(restores) > 0
+    assert (restores["monthly_savings"] < 0).all()
+    assert (restores["monthly_cost_increase"] == -restores["monthly_savings"]).all()
+    assert restores["risk_adjusted_savings"].isna().all()
+    assert totals.open_savings == pytest.approx(best["monthly_savings"].max().sum())
+    assert totals.restore_sla_open == len(restores)
+    assert totals.restore_sla_cost_increase == pytest.approx(
+        restores["monthly_cost_increase"].sum()
+    )
+    in_report = report[report["Action type"] == "Restore SLA"]
+    assert in_report["Estimated monthly savings"].isna().all()
+    assert (in_report["Estimated monthly cost increase (restore SLA)"] > 0).all()

@@ -195,6 +195,27 @@ def test_rejected_recommendation_cannot_be_applied(sessions: sessionmaker[Sessio
     assert snapshot(sessions) == before
 
 
+def test_a_recommendation_failing_its_own_sla_verdict_cannot_be_applied(
+    sessions: sessionmaker[Session],
+) -> None:
+    rec = add_open_rec(sessions)
+    with sessions.begin() as session:  # as stored before recompute stopped offering such rows
+        row = session.get_one(RecommendationRow, rec.id)
+        row.sla_verdict = {"passes": False, "reasons": ["p95 latency above 200 ms"]}
+    with sessions() as session:
+        version = session.get_one(RecommendationRow, rec.id).version
+    before = snapshot(sessions)
+
+    with pytest.raises(InvalidTransition, match="does not keep the SLA"):
+        make_flow(sessions).apply(ADMIN, rec.id, expected_version=version, now=NOW)
+    with pytest.raises(InvalidTransition, match="does not keep the SLA"):
+        make_flow(sessions, bulk_apply_max_fleet_pct=100.0).bulk_apply(
+            ADMIN, {rec.id: version}, now=NOW
+        )
+
+    assert snapshot(sessions) == before
+
+
 def test_postponed_recommendation_can_be_applied(sessions: sessionmaker[Session]) -> None:
     rec = add_open_rec(sessions)
     flow = make_flow(sessions)

@@ -163,7 +163,8 @@ def test_demo_every_recommendation_carries_dollars_risk_and_explanation() -> Non
     for rec in recs:
         assert rec.cost_current is not None
         assert rec.cost_proposed is not None
-        assert rec.sla is not None
+        # A decommission retires the SLA rather than keeping it: it says so instead.
+        assert rec.sla is not None or rec.explanation["sla"].startswith("not judged")
         assert rec.confidence is not None
         assert 0 <= rec.risk.score <= 4
         assert rec.explanation["why"]
@@ -174,3 +175,20 @@ def test_non_recommendations_say_why() -> None:
     results = [r for _, rs in demo_results() for r in rs if r.outcome != "recommend"]
 
     assert all(r.reason for r in results)
+
+
+def test_demo_every_proposal_keeps_its_own_sla_verdict() -> None:
+    recs = [r for _, rs in demo_results() for r in rs if r.outcome == "recommend"]
+
+    failing = [r.reason for r in recs if r.sla is not None and not r.sla.passes]
+
+    assert recs
+    assert failing == []
+
+
+def test_demo_services_without_any_passing_config_say_so_with_the_latency_floor() -> None:
+    unreachable = [r for _, rs in demo_results() for r in rs if r.outcome == "sla_unreachable"]
+
+    assert unreachable
+    assert any("latency floor" in r.reason for r in unreachable)
+    assert all(r.proposed is None for r in unreachable)
