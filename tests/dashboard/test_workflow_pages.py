@@ -11,11 +11,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from streamlit.testing.v1 import AppTest
 
+from data.catalog import load_catalog
 from data.models import ConfigChangeRow, RecommendationRow, RuleOutcomeRow, ServiceRow
 from data.repos.changes import list_audit_events
 from data.repos.savings_report import backlog
 from data.workflow import Workflow, WorkflowPolicy
-from tests.dashboard.conftest import NOW, figures, metric_values, numbers, open_page, sessions_on
+from engine.profiles import PROFILES
+from jobs.recompute import recompute
+from tests.dashboard.conftest import (
+    NOW,
+    USAGE_END,
+    figures,
+    metric_values,
+    numbers,
+    open_page,
+    sessions_on,
+)
 
 RECS = "app_pages/recommendations.py"
 CHANGES = "app_pages/changes.py"
@@ -169,17 +180,17 @@ def test_a_stored_change_failing_its_sla_verdict_offers_no_apply_and_says_why(
 def test_detail_sets_the_modelled_cost_beside_the_billed_one_and_explains_the_gap(
     sessions: sessionmaker[Session],
 ) -> None:
-    """Checkout is billed $10 a day ($8 compute, $2 storage): $304 /mo; the model prices its
-    m5.large pair at $210 /mo. The page used to show only the $210, unlabelled."""
-    at = _pick(_open(RECS), _rec_id(sessions, "Checkout API", "rightsize"))
+    """Nightly ETL is billed $2 a day of compute: $61 /mo; the model prices its one m5.large at
+    $70 /mo. The page used to show only the $70, with nothing saying which basis it was."""
+    at = _pick(_open(RECS), _rec_id(sessions, "Nightly ETL", "joint"))
 
     captions = " ".join(str(c.value) for c in at.caption)
     assert (
-        "Modelled cost now $210 /mo (compute of the current configuration) vs billed $304 /mo"
+        "Modelled cost now $70 /mo (compute of the current configuration) vs billed $61 /mo"
         in captions
     )
-    assert "$61 /mo of categories the model does not price (storage)" in captions
-    assert "$33 /mo of compute billed otherwise than modelled" in captions
+    assert "$0 /mo of categories the model does not price (none)" in captions
+    assert "-$9 /mo of compute billed otherwise than modelled" in captions
     assert "Savings and costs here are modelled" in captions
 
 
@@ -337,15 +348,19 @@ def test_changes_page_survives_a_rolled_back_change_beside_one_in_effect(
     """Apply A, roll A back, apply B: the page used to crash formatting B's empty rollback
     time (NaT) and no rollback was possible from the UI after that."""
     flow = Workflow(sessions, WorkflowPolicy())
-    first = flow.apply("local-admin", _rec_id(sessions, "Checkout API", "rightsize"),
+    first = flow.apply("local-admin", _rec_id(sessions, "Nightly ETL", "joint"),
                        expected_version=1, now=NOW)  # fmt: skip
     assert first.change_id is not None
     flow.rollback("local-admin", first.change_id, now=NOW)
+    # The rolled-back proposal is suppressed; the next recompute offers the other restore.
+    recompute(sessions, load_catalog(), profile=PROFILES["balanced"], now=USAGE_END)
     with sessions() as session:
-        frame = backlog(session)
-    other = frame[(frame["service"] == "Nightly ETL") & (frame["status"] == "open")]
-    second = flow.apply("local-admin", int(other["recommendation_id"].iloc[0]),
-                        expected_version=1, now=NOW)  # fmt: skip
+        row = session.scalars(
+            select(RecommendationRow).where(
+                RecommendationRow.status == "open", RecommendationRow.service_id.is_not(None)
+            )
+        ).one()
+    second = flow.apply("local-admin", row.id, expected_version=row.version, now=NOW)
 
     at = _open(CHANGES)
     changes = at.dataframe[0].value
