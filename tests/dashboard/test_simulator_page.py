@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import numpy as np
 import pandas as pd
@@ -11,10 +12,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from streamlit.testing.v1 import AppTest
 
 from dashboard.components.simulator_charts import cost_steps
-from data.repos import recommendations, simulations
+from data.repos import recommendations, services, simulations, usage
 from data.settings import Settings
 from engine.simulation import MonthlyCost, Spread
-from tests.dashboard.conftest import chart_titles, figures, metric_values, open_page, sessions_on
+from tests.dashboard.conftest import (
+    USAGE_DAYS,
+    USAGE_END,
+    chart_titles,
+    figures,
+    metric_values,
+    open_page,
+    sessions_on,
+)
+from tests.factories import make_new_service, make_usage, make_vm_config
 
 PAGE = "app_pages/simulator.py"
 
@@ -24,8 +34,31 @@ def sessions(seeded_database: str) -> Iterator[sessionmaker[Session]]:
     yield from sessions_on(seeded_database)
 
 
+@pytest.fixture
+def committed_service(sessions: sessionmaker[Session]) -> None:
+    """Ledger API (payments, vm): 4 × m5.large, 60 % committed; listed after Checkout API
+    (3 × m5.large, nothing committed), the service the page opens on."""
+    start = USAGE_END - timedelta(days=USAGE_DAYS)
+    with sessions.begin() as session:
+        (ledger,) = services.add_services(
+            session, [make_new_service("ledger", name="Ledger API", team="payments")], now=start
+        )
+        config = make_vm_config(replicas=4, commitment_coverage_pct=60.0)
+        services.set_capacity(session, ledger.id, config, actor="t", now=start)
+        hours = USAGE_DAYS * 24
+        usage.insert_usage(session, make_usage(ledger.id, hours=hours, start=start), source="test")
+
+
 def _open() -> AppTest:
     return open_page(PAGE, timeout_s=90)
+
+
+def _pick(at: AppTest, name: str) -> None:
+    labels = at.selectbox(key="sim_service").options
+    at.selectbox(key="sim_service").select_index(
+        next(i for i, label in enumerate(labels) if label.startswith(name))
+    ).run()
+    assert not at.exception, [e.message for e in at.exception]
 
 
 def _table(at: AppTest, column: str) -> pd.DataFrame:
@@ -98,6 +131,48 @@ def test_fewer_replicas_cost_less() -> None:
     assert value == "-$70 /mo"
     assert delta == "-33.3 % → $140 /mo"
     assert chart_titles(at)[2] == "Monthly cost: $210 → $140"
+
+
+@pytest.mark.usefixtures("committed_service")
+def test_picking_a_service_pushes_its_config_to_the_levers_in_the_browser() -> None:
+    at = _open()
+
+    _pick(at, "Ledger API")
+
+    coverage, replicas = at.slider(key="sim_commitment_pct"), at.slider(key="sim_replicas")
+    assert (coverage.value, replicas.value) == (60, 4)
+    # A keyed slider keeps its identity across services: unless the page sets the value, the
+    # browser goes on showing (and sends back on the next move) Checkout's 0 %.
+    assert coverage.proto.set_value
+    assert replicas.proto.set_value
+    assert metric_values(at)["Monthly cost Δ"][0] == "$0 /mo"
+
+
+@pytest.mark.usefixtures("committed_service")
+def test_one_more_replica_on_a_committed_service_runs_on_demand() -> None:
+    at = _open()
+    _pick(at, "Ledger API")
+
+    at.slider(key="sim_replicas").set_value(5).run()
+
+    # today: (2.4 × $0.096 × 0.63 + 1.6 × $0.096) × 730 = $218; the fifth replica: +$70.08
+    value, delta = metric_values(at)["Monthly cost Δ"]
+    assert value == "+$70 /mo"
+    assert delta == "+32.1 % → $288 /mo"
+
+
+@pytest.mark.usefixtures("committed_service")
+def test_on_a_committed_service_demand_and_the_coverage_lever_move_what_they_should() -> None:
+    at = _open()
+    _pick(at, "Ledger API")
+
+    at.slider(key="sim_growth_pct").set_value(30).run()
+    growth_only = metric_values(at)["Monthly cost Δ"][0]
+    at.slider(key="sim_commitment_pct").set_value(100).run()
+    full_coverage = metric_values(at)["Monthly cost Δ"][0]
+
+    assert growth_only == "$0 /mo"  # a fixed count costs the same whatever the demand
+    assert full_coverage == "-$41 /mo"  # 4 × $0.096 × 0.37 × 0.4 × 730 = $41.48 saved
 
 
 @pytest.mark.usefixtures("seeded_database")
