@@ -78,7 +78,9 @@ class CandidateVerdicts:
     capacity can fix (latency floor above target) allowed on top of the tolerance: what sizing
     rules search on, while `passes` stays the plain truth about the SLA. Percent shares count
     modelled hours only.
-    `projected_latency_ms` / `projected_utilization` are candidates × hours, for charts.
+    `projected_latency_ms` / `projected_utilization` are candidates × hours, for charts;
+    latency is +inf in the `saturated_hours` (utilization ≥ 1: no steady state), which are
+    breach hours.
     """
 
     passes: BoolArray
@@ -96,6 +98,7 @@ class CandidateVerdicts:
     cpu_seconds_per_request: float
     hours_within_target_pct: FloatArray
     breach_hours: IntArray
+    saturated_hours: IntArray
     p95_of_projected_latency_ms: FloatArray
     peak_utilization: FloatArray
     memory_peak_utilization: FloatArray
