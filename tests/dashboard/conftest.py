@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import math
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -107,6 +109,15 @@ def metric_values(at: AppTest) -> dict[str, tuple[str, str]]:
 def figures(at: AppTest) -> list[dict[str, Any]]:
     """Every plotly chart on the page, as its JSON spec."""
     return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def numbers(encoded: Any) -> list[float]:
+    """A plotly array: a plain list, or plotly's typed-array encoding {dtype, bdata}; null
+    (JSON's NaN) reads as NaN."""
+    if isinstance(encoded, list):
+        return [math.nan if v is None else float(v) for v in encoded]
+    raw = base64.b64decode(encoded["bdata"])
+    return [float(v) for v in np.frombuffer(raw, dtype=encoded["dtype"])]
 
 
 def chart_titles(at: AppTest) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -21,6 +22,7 @@ from tests.dashboard.conftest import (
     chart_titles,
     figures,
     metric_values,
+    numbers,
     open_page,
     sessions_on,
 )
@@ -118,7 +120,35 @@ def test_moving_the_growth_slider_changes_the_kpis_and_titles() -> None:
 
     after = metric_values(at)
     assert after["Breach hours"] != before["Breach hours"]
-    assert chart_titles(at)[0] == "p95 latency: 3 × m5.large at +150 % demand"
+    assert chart_titles(at)[0].endswith("3 × m5.large at +150 % demand")
+
+
+def _hours_at_or_above(capacity_cores: float, *, demand_scale: float = 1.0) -> int:
+    """Hours of the seeded usage whose p95 CPU × demand_scale reaches `capacity_cores`."""
+    cpu_p95_cores = make_usage(hours=USAGE_DAYS * 24).cpu_used_p95_cores
+    return int(np.count_nonzero(cpu_p95_cores * demand_scale >= capacity_cores))
+
+
+@pytest.mark.usefixtures("seeded_database")
+def test_saturated_hours_are_marked_at_the_top_and_counted_in_the_title() -> None:
+    at = _open()
+
+    at.slider(key="sim_growth_pct").set_value(150).run()
+
+    # 3 × m5.large = 6 cores; p95 CPU 1.2–3.6 cores × 2.5 reaches them in about half the hours
+    saturated = _hours_at_or_above(6.0, demand_scale=2.5)
+    assert 100 < saturated < 336
+    latency = figures(at)[0]
+    assert latency["layout"]["title"]["text"] == (
+        f"p95 latency: {saturated} h saturated (ρ ≥ 1) · 3 × m5.large at +150 % demand"
+    )
+    (marks,) = [t for t in latency["data"] if t["name"] == "Saturated (ρ ≥ 1)"]
+    axis_top = latency["layout"]["yaxis"]["range"][1]
+    assert len(marks["x"]) >= saturated  # every hour-of-week a saturated hour falls on
+    assert marks["y"][0] == pytest.approx(axis_top / 1.04)
+    assert set(marks["y"]) == {marks["y"][0]}
+    breach_hours = int(metric_values(at)["Breach hours"][0].split()[0].replace(",", ""))
+    assert breach_hours >= saturated
 
 
 @pytest.mark.usefixtures("seeded_database")
@@ -253,6 +283,36 @@ def test_a_promoted_scenario_opens_on_the_recommendations_page(
     assert not at.exception, [e.message for e in at.exception]
     assert promoted.id in _table(at, "recommendation_id")["recommendation_id"].tolist()
     assert "from scenario four replicas" in " ".join(str(m.value) for m in at.markdown)
+
+
+def test_a_saturating_proposal_is_marked_on_the_recommendation_replay(
+    sessions: sessionmaker[Session],
+) -> None:
+    at = _open()
+    at.slider(key="sim_replicas").set_value(1).run()
+    _save(at, "one replica")
+    at.button(key="sim_promote").click().run()
+    with sessions() as session:
+        (promoted,) = [
+            rec.id
+            for rec in recommendations.list_recommendations(session, status="open")
+            if rec.scope == simulations.SCENARIO_SCOPE
+        ]
+
+    at.query_params.update({"rec": str(promoted)})
+    at.switch_page("app_pages/recommendations.py").run()
+
+    assert not at.exception, [e.message for e in at.exception]
+    saturated = _hours_at_or_above(2.0)  # 1 × m5.large: p95 CPU 1.2–3.6 cores on 2
+    latency = figures(at)[0]
+    assert latency["layout"]["title"]["text"] == (
+        f"Projected p95 latency: saturated (ρ ≥ 1) 0 h now → {saturated} h proposed"
+    )
+    (marks,) = [t for t in latency["data"] if t["name"] == "Proposed config: saturated (ρ ≥ 1)"]
+    assert len(marks["x"]) == saturated
+    assert marks["y"][0] == pytest.approx(latency["layout"]["yaxis"]["range"][1] / 1.04)
+    proposed = next(t for t in latency["data"] if t["name"] == "Proposed config")
+    assert sum(math.isnan(y) for y in numbers(proposed["y"])) == saturated  # a gap, marked above
 
 
 @pytest.mark.usefixtures("seeded_database")

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
 
-import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import select
@@ -18,7 +15,7 @@ from data.models import ConfigChangeRow, RecommendationRow, RuleOutcomeRow, Serv
 from data.repos.changes import list_audit_events
 from data.repos.savings_report import backlog
 from data.workflow import Workflow, WorkflowPolicy
-from tests.dashboard.conftest import NOW, figures, metric_values, open_page, sessions_on
+from tests.dashboard.conftest import NOW, figures, metric_values, numbers, open_page, sessions_on
 
 RECS = "app_pages/recommendations.py"
 CHANGES = "app_pages/changes.py"
@@ -45,14 +42,6 @@ def _status(sessions: sessionmaker[Session], rec_id: int) -> str:
         row = session.get(RecommendationRow, rec_id)
         assert row is not None
         return row.status
-
-
-def _numbers(encoded: Any) -> list[float]:
-    """A plotly array: a plain list, or plotly's typed-array encoding {dtype, bdata}."""
-    if isinstance(encoded, list):
-        return [float(v) for v in encoded]
-    raw = base64.b64decode(encoded["bdata"])
-    return [float(v) for v in np.frombuffer(raw, dtype=encoded["dtype"])]
 
 
 def _pick(at: AppTest, rec_id: int) -> AppTest:
@@ -126,7 +115,7 @@ def test_detail_replays_current_and_proposed_against_the_sla(
         "Proposed config",
         "SLA target (p95)",
     ]
-    assert set(_numbers(latency["data"][2]["y"])) == {250.0}
+    assert set(numbers(latency["data"][2]["y"])) == {250.0}
     assert [t["name"] for t in utilization["data"]][2] == "Saturation limit (75 %)"
     assert len(latency["data"][0]["x"]) == 14 * 24
     metrics = metric_values(at)
