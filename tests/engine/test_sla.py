@@ -270,6 +270,8 @@ def test_hours_at_capacity_are_saturated_breaches_with_unbounded_latency() -> No
     assert (verdict.breach_hours, verdict.saturated_hours) == (10, 10)
     assert verdict.hours_within_target_pct == 90.0
     assert not verdict.latency_ok
+    assert not verdict.saturation_ok
+    assert not verdict.passes
     assert not verdict.sizing_ok  # capacity fixes saturation: never an irreducible breach
     assert verdict.sub_scores["latency"] == 4  # 10 % of hours against 1 % allowed
     assert (
