@@ -19,8 +19,9 @@ from engine.catalog import Catalog
 from engine.risk import risk_label
 from engine.service import Service
 from engine.simulation_cost import (
+    Commitment,
     PricingMix,
-    committed_replicas,
+    covered_shares,
     hourly_cost,
     pricing_mix,
     replica_usd_per_hour,
@@ -90,8 +91,8 @@ class _Evaluated:
 
     @property
     def replay_monthly_usd(self) -> FloatArray:
-        """Per month of the replay: the summed cost columns (USD)."""
-        monthly: FloatArray = self.columns[:, INDICATORS:].sum(axis=0)
+        """Per month of the replay: the summed cost columns (USD), summed as path_sums does."""
+        monthly: FloatArray = self.columns.sum(axis=0)[INDICATORS:]
         return monthly
 
 
@@ -114,18 +115,21 @@ def simulate(
     the platform).
     """
     setting = _setting(recent(usage, scenario.horizon_days), current, service, catalog, policy)
+    today_fleet_usd = current.replicas * _replica_usd(setting, current)
     config, replicas = _scenario_sizing(setting, current, scenario)
+    config, commitment = _committed(setting, config, today_fleet_usd)
     mix = pricing_mix(
         config,
         catalog,
+        commitment=commitment,
         commitment_discount_pct=scenario.commitment_discount_pct,
         spot_discount_pct=scenario.spot_discount_pct,
     )
     evaluated = _evaluate(setting, config, replicas, scale=scenario.demand_scale, mix=mix)
     today_replicas = np.full(setting.window.points, float(current.replicas))
-    today = _evaluate(
-        setting, current, today_replicas, scale=1.0, mix=pricing_mix(current, catalog)
-    )
+    today_commitment = Commitment(current.commitment_coverage_pct, today_fleet_usd)
+    today_mix = pricing_mix(current, catalog, commitment=today_commitment)
+    today = _evaluate(setting, current, today_replicas, scale=1.0, mix=today_mix)
     draws = draw_paths(setting.window.hour_start, paths=scenario.paths, seed=scenario.seed)
     path_sums = draws.path_sums(evaluated.columns)
     return _result(setting, scenario, evaluated, today, path_sums, draws)
@@ -167,6 +171,20 @@ def _scenario_sizing(
     return config, replicas
 
 
+def _committed(
+    setting: _Setting, config: CapacityConfig, today_fleet_usd: float
+) -> tuple[CapacityConfig, Commitment]:
+    """The commitment of the scenario's coverage lever (today's when not moved), sized against
+    today's fleet, and the config restated with the share of its own fleet it covers."""
+    commitment = Commitment(config.commitment_coverage_pct, today_fleet_usd)
+    fleet_usd = config.replicas * _replica_usd(setting, config)
+    return covered_shares(config, commitment, fleet_usd_per_hour=fleet_usd), commitment
+
+
+def _replica_usd(setting: _Setting, config: CapacityConfig) -> float:
+    return replica_usd_per_hour(config, region=setting.service.region, catalog=setting.catalog)
+
+
 def _evaluate(
     setting: _Setting,
     config: CapacityConfig,
@@ -180,15 +198,8 @@ def _evaluate(
         setting.window, config, replicas, model=setting.model, demand_scale=scale
     )
     indicators = hourly_indicators(projection, sla=setting.service.sla, policy=setting.policy)
-    replica_usd = replica_usd_per_hour(
-        config, region=setting.service.region, catalog=setting.catalog
-    )
     cost = hourly_cost(
-        replicas,
-        projection.running,
-        committed_replicas=committed_replicas(config),
-        replica_usd=replica_usd,
-        mix=mix,
+        replicas, projection.running, replica_usd=_replica_usd(setting, config), mix=mix
     )
     columns = np.hstack([indicators, cost.stacked() * setting.monthly_weights[:, None]])
     replay = _judge(setting, config, projection, columns.sum(axis=0, keepdims=True))

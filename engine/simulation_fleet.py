@@ -13,7 +13,7 @@ from engine.catalog import Catalog
 from engine.cost import running_mask
 from engine.risk import RiskScores
 from engine.service import Service
-from engine.simulation_cost import hourly_cost, pricing_mix, replica_usd_per_hour
+from engine.simulation_cost import Commitment, hourly_cost, pricing_mix, replica_usd_per_hour
 from engine.simulation_hourly import calibrate, project_hours
 from engine.simulation_paths import week_weights
 from engine.simulation_scenario import MAX_GROWTH_PCT, replica_floor
@@ -127,13 +127,15 @@ def _outcome(
     verdicts, scores = _judge_counts(window, current, counts, service, policy, scale)
     now = int(np.flatnonzero(counts == current.replicas)[0])
     passing = np.flatnonzero(verdicts.holds)
+    monthly_usd = _monthly_effective_usd(window, current, counts, service, catalog)
     return _fleet_outcome(
         member,
         holds=bool(verdicts.holds[now]),
         breach_hours=int(verdicts.breach_hours[now]),
         risk_score=int(scores.total[now]),
         cheapest=int(counts[passing[0]]) if len(passing) else None,
-        per_replica_usd=_monthly_effective_usd_per_replica(window, current, service, catalog),
+        current_usd=float(monthly_usd[now]),
+        cheapest_usd=float(monthly_usd[passing[0]]) if len(passing) else None,
         searched_up_to=int(counts.max()),
     )
 
@@ -166,11 +168,10 @@ def _fleet_outcome(
     breach_hours: int,
     risk_score: int,
     cheapest: int | None,
-    per_replica_usd: float,
+    current_usd: float,
+    cheapest_usd: float | None,
     searched_up_to: int,
 ) -> FleetOutcome:
-    current_usd = member.current.replicas * per_replica_usd
-    cheapest_usd = None if cheapest is None else cheapest * per_replica_usd
     if holds:
         keep_whole: float | None = 0.0
         note = "the SLA holds at the current replica count"
@@ -212,19 +213,27 @@ def _searched_counts(
     return counts
 
 
-def _monthly_effective_usd_per_replica(
-    window: UsageWindow, current: CapacityConfig, service: Service, catalog: Catalog
-) -> float:
-    """Monthly effective USD of one replica under the current pricing mix and schedule.
+def _monthly_effective_usd(
+    window: UsageWindow,
+    current: CapacityConfig,
+    counts: FloatArray,
+    service: Service,
+    catalog: Catalog,
+) -> FloatArray:
+    """Monthly effective USD of each replica count under the current pricing mix and schedule.
 
-    Every term of the cost rule scales with the replica count, so a count's cost is this × it.
+    Rule: simulate's cost rule; today's commitment stays what it is, so the replicas added to
+    keep a service whole run on demand (or spot), not at the committed price.
     """
     running = running_mask(current.schedule, window.hour_start).astype(np.float64)
+    replica_usd = replica_usd_per_hour(current, region=service.region, catalog=catalog)
+    commitment = Commitment(current.commitment_coverage_pct, current.replicas * replica_usd)
     cost = hourly_cost(
-        np.ones(window.points),
+        counts[:, None],
         running,
-        committed_replicas=current.commitment_coverage_pct / 100.0,
-        replica_usd=replica_usd_per_hour(current, region=service.region, catalog=catalog),
-        mix=pricing_mix(current, catalog),
+        replica_usd=replica_usd,
+        mix=pricing_mix(current, catalog, commitment=commitment),
     )
-    return float(np.sum(cost.effective_usd * week_weights(window.hour_start)) * HOURS_PER_MONTH)
+    weights = week_weights(window.hour_start) * HOURS_PER_MONTH
+    monthly: FloatArray = np.sum(cost.effective_usd * weights, axis=-1)  # no BLAS (decision 005)
+    return monthly

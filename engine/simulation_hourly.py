@@ -13,6 +13,7 @@ from engine.sla_latency import (
     baseline_latency_ms,
     cpu_seconds_per_request,
     model_p95_ms,
+    saturated_ms,
 )
 from engine.usage import FloatArray, UsageWindow
 
@@ -38,8 +39,10 @@ class LatencyModel:
 class HourlyProjection:
     """Per observed hour (last axis; leading axes follow `replicas`): what the config sees.
 
-    Off-schedule hours have NaN utilization; their latency is inf (unserved) when traffic
-    arrives and NaN when none does. Latency is NaN throughout when not modelled.
+    Latency is +inf exactly where the hour has no steady state: saturated (CPU demand ≥
+    capacity, ρ ≥ 1, or the M/M/c load ≥ its servers), or off schedule with traffic arriving
+    (unserved); off-schedule hours have NaN utilization, and NaN latency when no traffic
+    arrives. Latency is NaN throughout when not modelled.
     """
 
     replicas: FloatArray
@@ -79,7 +82,8 @@ def project_hours(
     """Utilization (hourly p95 CPU / capacity) and p95 latency (baseline + M/M/c) per hour.
 
     Rules: requests and CPU are multiplied by `demand_scale`, memory is not; c = replicas ×
-    vCPU per replica (N+1: one replica fewer); the config runs only on its schedule.
+    vCPU per replica (N+1: one replica fewer); the config runs only on its schedule; a
+    saturated hour (utilization ≥ 1) has latency +inf (engine.sla_latency.saturated_ms).
     `replicas` broadcasts against the hours (one row per candidate count is fine).
     """
     running = running_mask(config.schedule, window.hour_start).astype(np.float64)
@@ -87,7 +91,7 @@ def project_hours(
     n1_servers = np.maximum(replicas - 1.0, 0.0) * config.vcpu_per_replica
     cpu_cores = window.cpu_used_p95_cores * demand_scale
     rate = window.requests_per_s * demand_scale
-    latency, n1_latency = _latency(rate, servers, n1_servers, running, model)
+    latency, n1_latency = _latency(rate, cpu_cores, (servers, n1_servers), running, model)
     return HourlyProjection(
         replicas=np.broadcast_to(replicas, servers.shape),
         running=running,
@@ -103,18 +107,20 @@ def project_hours(
 
 def _latency(
     rate: FloatArray,
-    servers: FloatArray,
-    n1_servers: FloatArray,
+    cpu_cores: FloatArray,
+    servers: tuple[FloatArray, FloatArray],
     running: FloatArray,
     model: LatencyModel,
 ) -> tuple[FloatArray, FloatArray]:
-    """Projected p95 at c and c − vCPU in one model call; unserved hours with traffic → inf."""
-    shape = np.broadcast_shapes(rate.shape, servers.shape)
+    """Projected p95 at c and at c − one replica (N+1) in one model call; saturated hours and
+    unserved hours with traffic → inf."""
+    shape = np.broadcast_shapes(rate.shape, servers[0].shape)
     if model.baseline_ms is None:
         blank = np.full(shape, np.nan)
         return blank, blank
-    both = np.stack(np.broadcast_arrays(servers, n1_servers))
-    projected = model.baseline_ms + model_p95_ms(rate, model.cpu_seconds_per_request, both)
+    both = np.stack(np.broadcast_arrays(*servers))
+    queueing_ms = model_p95_ms(rate, model.cpu_seconds_per_request, both)
+    projected = model.baseline_ms + saturated_ms(queueing_ms, cpu_cores, both)
     unserved = np.where(rate >= MIN_TRAFFIC_REQUESTS_PER_S, np.inf, np.nan)
     off = running == 0.0
     return np.where(off, unserved, projected[0]), np.where(off, unserved, projected[1])

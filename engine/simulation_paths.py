@@ -63,7 +63,9 @@ class PathDraws:
         flags = np.all((ordered == 0.0) | (ordered == 1.0), axis=0) & ~constant
         other = ~constant & ~flags
         sums = np.empty((self.paths, columns.shape[1]))
-        sums[:, constant] = columns[:, constant].sum(axis=0)
+        # Summed at full width, as the replay is: numpy's summation order depends on the
+        # width, and "no change" must come out as exactly $0, not ±1e-12.
+        sums[:, constant] = columns.sum(axis=0)[constant]
         for column in np.flatnonzero(flags):
             sums[:, column] = _row_dot(self.counts, ordered[:, column].astype(np.float32))
         if other.any():

@@ -66,7 +66,9 @@ class HourlyOutlook:
 
     `replay_*` is the observed history scaled by growth; `utilization` / `latency_p95_ms` are
     the bands across paths. Utilization is hourly p95 CPU / CPU capacity (a fraction, NaN off
-    schedule); latency is NaN where not modelled and inf where traffic meets a stopped fleet.
+    schedule); latency is NaN where not modelled and +inf where the hour has no steady state:
+    saturated (utilization ≥ 1, ρ ≥ 1) or traffic meeting a stopped fleet. A band quantile
+    that falls on such hours is +inf too.
     """
 
     hour_start: npt.NDArray[np.datetime64]
@@ -85,8 +87,8 @@ class HourlyOutlook:
 class SlaOutlook:
     """Does the SLA hold: on the replay, and on what share of the Monte Carlo paths.
 
-    Breach hours count hours with projected p95 above target. Risk 0–4 (engine.risk) is
-    scored on the replay.
+    Breach hours count hours with projected p95 above target, saturated hours (p95 +inf)
+    included. Risk 0–4 (engine.risk) is scored on the replay.
     """
 
     observed_breach_hours: int

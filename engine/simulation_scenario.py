@@ -30,8 +30,11 @@ class Scenario:
     target utilization is used) sets the count. `autoscaling` (needs a target) lets the count
     follow the hourly demand instead of staying at the peak's count. Demand: `growth_pct`
     scales requests and CPU, not memory. Pricing: shares and discounts in percent (discounts
-    default to the catalog's one-year and spot discounts). `horizon_days` of history are
-    replayed; `paths` Monte Carlo paths are drawn with `seed`.
+    default to the catalog's one-year and spot discounts); `commitment_coverage_pct` sizes the
+    commitment against today's fleet, and it then stays fixed whatever the scenario runs
+    (engine/simulation_cost.py, Commitment); `spot_pct` is a share of the scenario's running
+    replicas. `horizon_days` of history are replayed; `paths` Monte Carlo paths are drawn
+    with `seed`.
     """
 
     growth_pct: float = 0.0

@@ -22,6 +22,7 @@ from engine.service import Sla
 from engine.sla_candidates import Candidates, CandidateVerdicts
 from engine.sla_hours import HoursRequest, HoursResult, hours_many
 from engine.sla_latency import (
+    SATURATED_UTILIZATION,
     HourlyShare,
     ProjectedLatency,
     baseline_latency_ms,
@@ -147,6 +148,12 @@ def _judged(judgement: Judgement, hours: HoursResult) -> CandidateVerdicts:
     return _verdicts(checks, candidates, utilization, sla=judgement.sla, policy=judgement.policy)
 
 
+def _saturated_hours(utilization: FloatArray) -> IntArray:
+    """Per candidate, the hours at or above capacity (ρ ≥ 1: latency +inf, breach hours)."""
+    counted: IntArray = np.count_nonzero(utilization >= SATURATED_UTILIZATION, axis=1)
+    return counted
+
+
 def screen_candidates(
     usage: UsageWindow, candidates: Candidates, *, sla: Sla, policy: SlaPolicy
 ) -> BoolArray:
@@ -270,6 +277,7 @@ def _verdicts(
         cpu_seconds_per_request=latency.cpu_seconds_per_request,
         hours_within_target_pct=share.within_pct,
         breach_hours=share.breach_hours,
+        saturated_hours=_saturated_hours(utilization),
         p95_of_projected_latency_ms=share.p95_ms,
         peak_utilization=checks.peak_utilization,
         memory_peak_utilization=checks.memory_peak,

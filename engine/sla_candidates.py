@@ -78,9 +78,10 @@ class CandidateVerdicts:
     capacity can fix (latency floor above target) allowed on top of the tolerance: what sizing
     rules search on, while `passes` stays the plain truth about the SLA. Percent shares count
     modelled hours only.
-    `projected_latency_ms` / `projected_utilization` are candidates × hours, for charts.
-    `latency_floor_ms` is per hour the latency no capacity removes (baseline + the service
-    time's own p95); None when latency is not modelled.
+    `projected_latency_ms` / `projected_utilization` are candidates × hours, for charts;
+    latency is +inf in the `saturated_hours` (utilization ≥ 1: no steady state), which are
+    breach hours. `latency_floor_ms` is per hour the latency no capacity removes (baseline +
+    the service time's own p95); None when latency is not modelled.
     """
 
     passes: BoolArray
@@ -98,6 +99,7 @@ class CandidateVerdicts:
     cpu_seconds_per_request: float
     hours_within_target_pct: FloatArray
     breach_hours: IntArray
+    saturated_hours: IntArray
     p95_of_projected_latency_ms: FloatArray
     peak_utilization: FloatArray
     memory_peak_utilization: FloatArray

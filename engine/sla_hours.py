@@ -24,6 +24,7 @@ from engine.sla_latency import (
     baseline_rows,
     hourly_shares,
     model_p95_ms,
+    saturated_ms,
     service_seconds_rows,
 )
 from engine.usage import UsageWindow
@@ -111,11 +112,14 @@ def _group(requests: list[HoursRequest]) -> list[HoursResult]:
 def _project(
     stack: _Stack, service_s: FloatArray, baseline: FloatArray, rows: IntArray, servers: FloatArray
 ) -> FloatArray:
-    """baseline + model p95 per (row, hour); the queueing model runs once per distinct
-    (service, server count): candidates and their N+1 rows often share one."""
+    """baseline + model p95 per (row, hour), +inf where saturated (sla_latency.saturated_ms);
+    the queueing model runs once per distinct (service, server count): candidates and their
+    N+1 rows often share one."""
     at, distinct_servers, inverse = _distinct_pairs(rows, servers)
     rate = stack.rate[at] * stack.scale[at]
     model = model_p95_ms(rate, service_s[at][:, None], distinct_servers[:, None])
+    cpu_cores = stack.cpu_p95[at] * stack.scale[at]
+    model = saturated_ms(model, cpu_cores, distinct_servers[:, None])
     projected: FloatArray = baseline[rows] + model[inverse]
     return projected
 

@@ -8,6 +8,9 @@ calibrated to the observed p95 latency:
     projected_t = baseline_t + model p95_t(candidate, λₜ × demand_scale)
 
 so the current config reproduces the observed p95 in every hour the model does not overshoot.
+An hour whose CPU demand (hourly p95 CPU × demand scale) reaches the capacity has ρ ≥ 1: no
+steady state, the queue grows for as long as it lasts. Its projected p95 is +inf — a breach of
+any target — whatever the mean-based M/M/c load says (see `saturated_ms`).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 LATENCY_QUANTILE = 0.95  # the SLA target is a p95
+SATURATED_UTILIZATION = 1.0  # ρ ≥ 1: requests arrive faster than the CPUs can serve them
 # Below ~36 requests an hour the CPU is background work (GC, health checks), not requests.
 MIN_TRAFFIC_REQUESTS_PER_S = 0.01
 
@@ -131,6 +135,20 @@ def model_p95_ms(
     Interpolated from the exact solver's table (engine/queueing_table.py, relative error < 1e-3).
     """
     return 1000.0 * response_time_quantile_table_s(LATENCY_QUANTILE, rate_per_s, service_s, servers)
+
+
+def saturated_ms(
+    projected_ms: FloatArray, cpu_cores: FloatArray, servers: FloatArray
+) -> FloatArray:
+    """`projected_ms` with +inf in every saturated hour: CPU demand ≥ capacity (ρ ≥ 1).
+
+    Why: the M/M/c load is λ × the window's mean CPU-seconds per request, so an hour whose p95
+    CPU already fills the capacity can still look stable to it (a p95 near the baseline while
+    the utilization chart reads 130 %). With no steady state the p95 is unbounded: +inf, a
+    breach of any target. NaN CPU is not known to saturate; broadcasts like the arguments.
+    """
+    out: FloatArray = np.where(cpu_cores >= servers * SATURATED_UTILIZATION, np.inf, projected_ms)
+    return out
 
 
 def hourly_shares(projected_ms: FloatArray, target_ms: FloatArray) -> HourlyShare:

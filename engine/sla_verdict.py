@@ -34,7 +34,8 @@ class SlaVerdict:
     n_plus_one_ok: bool
     n_plus_one_required: bool
     hours_within_target_pct: float
-    breach_hours: int
+    breach_hours: int  # saturated hours included
+    saturated_hours: int  # utilization ≥ 1: no steady state, latency +inf
     p95_of_projected_latency_ms: float
     peak_utilization: float
     memory_peak_utilization: float
@@ -85,6 +86,7 @@ def verdict_at(
         n_plus_one_required=verdicts.n_plus_one_required,
         hours_within_target_pct=case.value("hours_within_target_pct"),
         breach_hours=int(verdicts.breach_hours[index]),
+        saturated_hours=int(verdicts.saturated_hours[index]),
         p95_of_projected_latency_ms=case.value("p95_of_projected_latency_ms"),
         peak_utilization=case.value("peak_utilization"),
         memory_peak_utilization=case.value("memory_peak_utilization"),
@@ -121,6 +123,12 @@ def _saturation_reason(case: _Case) -> str | None:
     peak = case.value("peak_utilization")
     if np.isnan(peak):
         return "no CPU samples: saturation cannot be checked"
+    saturated = case.value("saturated_hours")
+    if saturated > 0:
+        return (
+            f"CPU demand reaches {_pct(peak)} of capacity: saturated (ρ ≥ 1) in"
+            f" {saturated:.0f} hours, where the queue never drains and latency is unbounded"
+        )
     if case.flag("error_risk"):
         return (
             f"CPU utilization reaches {_pct(peak)} (≥ {_pct(case.policy.error_risk_utilization)}):"

@@ -12,6 +12,7 @@ from types import FrameType
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from data.clock import system_now
 from jobs.context import JobContext
 from jobs.definitions import Job
 from jobs.metrics import SidecarMetrics, observe, refresh_backlog
@@ -45,7 +46,10 @@ def build_scheduler(
         executors={"default": ThreadPoolExecutor(max_workers=1)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_S},
     )
-    first = ctx.clock()
+    # APScheduler fires on the machine's clock, whatever clock the jobs read their windows from:
+    # a first run time taken from a stopped clock (TIGHTROPE_CLOCK_FIXED_AT) lies in APScheduler's
+    # past, and past its misfire grace every job was silently skipped.
+    first = system_now()
     scheduler.add_job(
         run_requested,
         trigger="interval",

@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import actions, deps, queries
@@ -522,7 +525,9 @@ def _latency_text(rec: StoredRecommendation) -> str:
 
 
 def _ms(value: float) -> str:
-    return "not modelled" if value != value else f"{value:,.0f} ms"
+    if value != value:
+        return "not modelled"
+    return "unbounded (saturated)" if value == float("inf") else f"{value:,.0f} ms"
 
 
 def _projection_charts(rec: StoredRecommendation) -> None:
@@ -540,6 +545,12 @@ def _projection_charts(rec: StoredRecommendation) -> None:
         _utilization_chart(projection)
 
 
+_LATENCY_LINES = (
+    Line("latency_current_ms", "Current config"),
+    Line("latency_proposed_ms", "Proposed config", color=theme.PALETTE[1]),
+)
+
+
 def _latency_chart(projection: SlaProjection) -> None:
     title = "Projected p95 latency: current vs proposed"
     if projection.hourly.empty or not projection.latency_modelled:
@@ -547,15 +558,19 @@ def _latency_chart(projection: SlaProjection) -> None:
             title, f"Latency is not modelled for this service: {projection.note or 'no data'}."
         )
         return
+    hourly = projection.hourly
+    saturated = [np.isposinf(hourly[line.column].to_numpy()) for line in _LATENCY_LINES]
+    drawn = hourly.assign(
+        **{line.column: charts.finite_or_gap(hourly[line.column]) for line in _LATENCY_LINES}
+    )
     fig = charts.lines(
-        projection.hourly,
+        drawn,
         x="hour_start",
         series=[
-            Line("latency_current_ms", "Current config"),
-            Line("latency_proposed_ms", "Proposed config", color=theme.PALETTE[1]),
+            *_LATENCY_LINES,
             Line("latency_target_ms", "SLA target (p95)", color=theme.TARGET, reference=True),
         ],
-        title=title,
+        title=_with_saturated_hours(title, saturated),
         subtitle=(
             f"SLA engine replay of the history; p95 over the hours "
             f"{_ms(projection.p95_current_ms)} now → {_ms(projection.p95_proposed_ms)} proposed; "
@@ -566,7 +581,45 @@ def _latency_chart(projection: SlaProjection) -> None:
         y_title="p95 latency (ms)",
         hover_value="%{y:,.0f} ms",
     )
+    _mark_saturated(fig, drawn, saturated, target_ms=projection.latency_target_ms)
     charts.show(fig, key="rec_latency")
+
+
+def _with_saturated_hours(title: str, saturated: list[npt.NDArray[np.bool_]]) -> str:
+    """`Projected p95 latency: saturated (ρ ≥ 1) 0 h now → 84 h proposed` when either config
+    saturates: the counts first, where a half-width chart does not cut them off."""
+    if not any(mask.any() for mask in saturated):
+        return title
+    now, proposed = (int(mask.sum()) for mask in saturated)
+    return (
+        f"Projected p95 latency: {charts.SATURATED_LABEL.lower()} {now:,} h now → "
+        f"{proposed:,} h proposed"
+    )
+
+
+def _mark_saturated(
+    fig: go.Figure,
+    drawn: pd.DataFrame,
+    saturated: list[npt.NDArray[np.bool_]],
+    *,
+    target_ms: float,
+) -> None:
+    """Each config's saturated hours (p95 +inf, ρ ≥ 1) as markers on the axis's top edge."""
+    if not any(mask.any() for mask in saturated):
+        return
+    columns = [drawn[line.column] for line in _LATENCY_LINES]
+    top = charts.saturation_top(*columns, [target_ms])
+    for line, mask in zip(_LATENCY_LINES, saturated, strict=True):
+        if mask.any():
+            hours = drawn["hour_start"][mask]
+            fig.add_trace(
+                charts.saturation_marks(
+                    list(hours), top=top, text=["p95 unbounded"] * len(hours),
+                    name=f"{line.label}: {charts.SATURATED_LABEL.lower()}",
+                    color=line.color or theme.PALETTE[0],
+                )
+            )  # fmt: skip
+    fig.update_yaxes(range=[0, charts.SATURATION_RANGE * top])
 
 
 def _utilization_chart(projection: SlaProjection) -> None:

@@ -133,7 +133,7 @@ def _charts(
     latency, utilization = st.columns(2)
     with latency:
         if result.hourly.latency_modelled:
-            fig = simulator_charts.latency_band(result, title=f"p95 latency: {change}")
+            fig = simulator_charts.latency_band(result, change=change)
             show(fig, key="sim_latency")
         else:
             st.info(f"No latency projection: {result.hourly.latency_note}.")
@@ -184,7 +184,8 @@ def _kpi_cards(result: SimulationResult) -> list[kpis.Kpi]:
             delta=f"{hours_delta:+,.0f} h vs current ({delta.current_breach_hours:,} h)",
             delta_color="inverse" if round(hours_delta) else "off",
             delta_arrow="auto" if round(hours_delta) else "off",
-            help="Hours with projected p95 above the SLA target (median path), over the replay.",
+            help="Hours with projected p95 above the SLA target (median path), over the replay; "
+            "a saturated hour (CPU demand ≥ capacity, ρ ≥ 1) has no steady state and counts.",
         ),
         kpis.Kpi(
             "Risk",

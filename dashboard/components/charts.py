@@ -6,6 +6,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -13,6 +15,9 @@ import streamlit as st
 from dashboard.components import theme
 
 _PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+SATURATED_LABEL = "Saturated (ρ ≥ 1)"
+_TOP_HEADROOM = 1.08  # saturation markers sit this far above the highest finite value
+SATURATION_RANGE = 1.04  # × saturation_top, the y axis's top: room for the markers' height
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +207,43 @@ def lines(
     return theme.style(
         fig, title=title, subtitle=subtitle, x_title=x_title, y_title=y_title, height=320
     )
+
+
+def saturation_top(*values: npt.ArrayLike) -> float:
+    """Where saturation markers sit: just above every finite value drawn (1 if there is none)."""
+    finite = [np.asarray(v, dtype=np.float64) for v in values]
+    highest = max(
+        (float(np.max(v[np.isfinite(v)])) for v in finite if np.isfinite(v).any()), default=0.0
+    )
+    return _TOP_HEADROOM * highest if highest > 0 else 1.0
+
+
+def saturation_marks(
+    x: Sequence[Any],
+    *,
+    top: float,
+    text: Sequence[str],
+    name: str = SATURATED_LABEL,
+    color: str = theme.TARGET,
+) -> go.Scatter:
+    """Markers at the top of the y axis, one per saturated x, with `text` on hover.
+
+    Why: a saturated hour (ρ ≥ 1) has no steady state, its p95 is +inf; plotly cannot draw
+    +inf and leaves a gap, which reads as "no data" exactly where the service is worst off.
+    Give the axis `range=[0, top × SATURATION_RANGE]` so the markers sit on its top edge.
+    """
+    return go.Scatter(
+        x=list(x), y=[top] * len(x), name=name, mode="markers", text=list(text),
+        marker={"symbol": "triangle-up", "size": 9, "color": color},
+        hovertemplate=f"{name}: %{{text}}<extra></extra>",
+    )  # fmt: skip
+
+
+def finite_or_gap(values: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """±inf as NaN (a gap): drawn as markers by saturation_marks instead."""
+    array = np.asarray(values, dtype=np.float64)
+    shown: npt.NDArray[np.float64] = np.where(np.isfinite(array), array, np.nan)
+    return shown
 
 
 def show(fig: go.Figure, *, key: str) -> None:

@@ -15,9 +15,8 @@ import numpy as np
 import numpy.typing as npt
 import plotly.graph_objects as go
 
-from dashboard.components import formats, theme
+from dashboard.components import charts, formats, theme
 from engine.simulation import Band, MonthlyCost, SimulationResult
-from engine.usage import FloatArray
 
 SECONDS_PER_HOUR = 3600
 MAX_POINTS = 720  # per series: a few points per pixel of a half-width chart
@@ -95,12 +94,19 @@ def cost_waterfall(steps: list[CostStep], *, currency: str = "USD") -> go.Figure
     )
 
 
-def latency_band(result: SimulationResult, *, title: str) -> go.Figure:
+def latency_band(result: SimulationResult, *, change: str) -> go.Figure:
+    """The p95 band against the SLA target, titled `p95 latency: {change}`; saturated hours
+    (p95 +inf) are marked at the top of the axis and the replay's are counted in the title
+    (first, where a half-width chart does not cut it off), never left as silent gaps."""
     hourly = result.hourly
     target = hourly.latency_target_ms
+    saturated = int(np.count_nonzero(np.isposinf(hourly.replay_latency_p95_ms)))
+    title = f"p95 latency: {change}"
+    if saturated:
+        title = f"p95 latency: {saturated:,} h {charts.SATURATED_LABEL.lower()} · {change}"
     fig = _band_figure(
         result.hourly.hour_start,
-        _finite(hourly.latency_p95_ms),
+        hourly.latency_p95_ms,
         reference=target,
         reference_label=f"SLA target {target:,.0f} ms",
         unit="ms",
@@ -121,7 +127,7 @@ def utilization_band(result: SimulationResult, *, title: str) -> go.Figure:
     limit_pct = hourly.saturation_limit * 100.0
     fig = _band_figure(
         result.hourly.hour_start,
-        _scaled(_finite(hourly.utilization), 100.0),
+        _scaled(hourly.utilization, 100.0),
         reference=limit_pct,
         reference_label=f"Saturation limit {limit_pct:.0f} %",
         unit="%",
@@ -147,28 +153,48 @@ def _band_figure(
     fmt: str,
     layout: dict[str, Any],
 ) -> go.Figure:
-    hover = f"%{{y:{fmt}}} {unit}"
-    line = {"width": 0, "color": BAND_FILL}
     hours_per_point = _bucket_hours(len(hours))
-    band = _bucketed(band, hours_per_point)
+    bucketed = _bucketed(band, hours_per_point)
+    shown = _finite(bucketed)
     x = _hourly_x(hours, hours_per_point)
     ends = [_iso(hours[0]), _iso(hours[-1])]
+    hover = f"%{{y:{fmt}}} {unit}"
+    line = {"width": 0, "color": BAND_FILL}
+    traces = [
+        go.Scatter(**x, y=shown.p5, name="5 %", mode="lines", line=line,
+                   showlegend=False, hovertemplate=f"5 %: {hover}<extra></extra>"),
+        go.Scatter(**x, y=shown.p95, name="5–95 % band", mode="lines", line=line,
+                   fill="tonexty", fillcolor=BAND_FILL,
+                   hovertemplate=f"95 %: {hover}<extra></extra>"),
+        go.Scatter(**x, y=shown.p50, name="Median", mode="lines",
+                   line={"width": 1.5, "color": theme.PALETTE[0]},
+                   hovertemplate=f"Median: {hover}<extra></extra>"),
+        go.Scatter(x=ends, y=[reference, reference], name=reference_label,
+                   mode="lines", line={"width": 2, "dash": "dash", "color": theme.TARGET},
+                   hovertemplate=f"{reference_label}<extra></extra>"),
+    ]  # fmt: skip
+    marks = _saturation_marks(hours[::hours_per_point], bucketed, shown, reference)
+    if marks is None:
+        return go.Figure(traces, layout=layout)
+    top = charts.SATURATION_RANGE * marks.y[0]
     return go.Figure(
-        [
-            go.Scatter(**x, y=band.p5, name="5 %", mode="lines", line=line,
-                       showlegend=False, hovertemplate=f"5 %: {hover}<extra></extra>"),
-            go.Scatter(**x, y=band.p95, name="5–95 % band", mode="lines", line=line,
-                       fill="tonexty", fillcolor=BAND_FILL,
-                       hovertemplate=f"95 %: {hover}<extra></extra>"),
-            go.Scatter(**x, y=band.p50, name="Median", mode="lines",
-                       line={"width": 1.5, "color": theme.PALETTE[0]},
-                       hovertemplate=f"Median: {hover}<extra></extra>"),
-            go.Scatter(x=ends, y=[reference, reference], name=reference_label,
-                       mode="lines", line={"width": 2, "dash": "dash", "color": theme.TARGET},
-                       hovertemplate=f"{reference_label}<extra></extra>"),
-        ],
-        layout=layout,
-    )  # fmt: skip
+        [*traces, marks], layout={**layout, "yaxis": {**layout["yaxis"], "range": [0, top]}}
+    )
+
+
+def _saturation_marks(
+    starts: npt.NDArray[np.datetime64], bucketed: Band, shown: Band, reference: float
+) -> go.Scatter | None:
+    """Markers on the axis's top edge at the points whose 95 % (or median) is +inf."""
+    hit = np.isposinf(bucketed.p95)
+    if not hit.any():
+        return None
+    which = [
+        f"p95 unbounded on {'the median path' if inf else '≥ 5 % of paths'}"
+        for inf in np.isposinf(bucketed.p50[hit])
+    ]
+    top = charts.saturation_top(shown.p95, shown.p50, [reference])
+    return charts.saturation_marks([_iso(h) for h in starts[hit]], top=top, text=which)
 
 
 def _bucket_hours(hours: int) -> int:
@@ -245,13 +271,13 @@ def _layout(
 
 
 def _finite(band: Band) -> Band:
-    """±inf (traffic meeting a stopped fleet) cannot be drawn: shown as gaps."""
-    return Band(_finite_only(band.p5), _finite_only(band.p50), _finite_only(band.p95))
-
-
-def _finite_only(values: FloatArray) -> FloatArray:
-    shown: FloatArray = np.where(np.isfinite(values), values, np.nan)
-    return shown
+    """±inf (saturated, or traffic meeting a stopped fleet) cannot be drawn as a line: gaps,
+    which `_saturation_marks` fills with markers."""
+    return Band(
+        charts.finite_or_gap(band.p5),
+        charts.finite_or_gap(band.p50),
+        charts.finite_or_gap(band.p95),
+    )
 
 
 def _scaled(band: Band, factor: float) -> Band:

@@ -1,7 +1,8 @@
 """The Simulator's levers: one labelled widget per Scenario field, read into a `Scenario`.
 
 Every widget starts at the current config (so the first result is "no change") and its key is
-prefixed `sim_`; `reset` forgets them when another service is picked.
+prefixed `sim_`; `reset` forgets them when another service is picked. A lever starts through
+its session state, never its default (see `_start`).
 """
 
 from __future__ import annotations
@@ -75,8 +76,9 @@ def draw(current: CapacityConfig, *, region: str, catalog: Catalog, history_days
     """All levers in four groups; returns the scenario they set (None = keep the current)."""
     with st.container(border=True):
         st.markdown("**Demand**")
+        _start(GROWTH_KEY, 0)
         growth = st.slider(
-            "Demand growth (%)", -50, 200, 0, step=5, key=GROWTH_KEY,
+            "Demand growth (%)", -50, 200, step=5, key=GROWTH_KEY,
             help="Scales requests/s and CPU of every replayed hour; memory is kept.",
         )  # fmt: skip
         horizon = _horizon(history_days)
@@ -107,8 +109,9 @@ def _horizon(history_days: int) -> int:
     if longest <= 7:
         st.caption(f"History replayed: the {longest} day(s) available.")
         return longest
+    _start("sim_horizon_days", longest)
     days: int = st.slider(
-        "History replayed (days)", 7, longest, longest, key="sim_horizon_days",
+        "History replayed (days)", 7, longest, key="sim_horizon_days",
         help="The last N days of hourly usage are replayed under the scenario.",
     )  # fmt: skip
     return days
@@ -117,19 +120,22 @@ def _horizon(history_days: int) -> int:
 def _size(current: CapacityConfig, *, region: str, catalog: Catalog) -> _Size:
     if current.platform == "vm":
         choices = instance_choices(current, region=region, catalog=catalog)
+        _start("sim_instance_type", current.instance_type or choices[0])
         picked: str = st.selectbox(
-            "Instance type", choices, index=choices.index(current.instance_type or choices[0]),
+            "Instance type", choices,
             format_func=lambda name: _instance_label(name, catalog), key="sim_instance_type",
         )  # fmt: skip
         return {"instance_type": None if picked == current.instance_type else picked}
     cpu_now = round((current.cpu_request_cores or 0.0) * 1000)
     memory_now = current.memory_request_gib or 0.0
+    _start("sim_cpu_request_m", cpu_now)
     cpu_m: int = st.select_slider(
-        "CPU request per pod", sorted({*CPU_REQUESTS_M, cpu_now}), value=cpu_now,
+        "CPU request per pod", sorted({*CPU_REQUESTS_M, cpu_now}),
         format_func=lambda m: formats.cores(m / 1000), key="sim_cpu_request_m",
     )  # fmt: skip
+    _start("sim_memory_request_gib", memory_now)
     memory: float = st.select_slider(
-        "Memory request per pod", sorted({*MEMORY_REQUESTS_GIB, memory_now}), value=memory_now,
+        "Memory request per pod", sorted({*MEMORY_REQUESTS_GIB, memory_now}),
         format_func=formats.gib, key="sim_memory_request_gib",
     )  # fmt: skip
     return {
@@ -139,27 +145,32 @@ def _size(current: CapacityConfig, *, region: str, catalog: Catalog) -> _Size:
 
 
 def _count(current: CapacityConfig) -> _Count:
+    _start("sim_count_mode", COUNT_MODES[0])
     mode = st.radio(
         "Replica count from", COUNT_MODES, horizontal=True, key="sim_count_mode",
         help="A fixed count, or the count the peak demand needs at a target utilization.",
     )  # fmt: skip
     if mode == COUNT_MODES[0]:
+        _start(REPLICAS_KEY, current.replicas)
         replicas: int = st.slider(
-            "Replicas", 1, max(2 * current.replicas + 4, 10), current.replicas, key=REPLICAS_KEY
+            "Replicas", 1, max(2 * current.replicas + 4, 10), key=REPLICAS_KEY
         )
         return {"replicas": None if replicas == current.replicas else replicas}
     if mode == COUNT_MODES[1]:
+        _start("sim_target_util_pct", 60)
         target: int = st.slider(
-            "Target CPU utilization (%)", 10, 95, 60, step=5, key="sim_target_util_pct"
+            "Target CPU utilization (%)", 10, 95, step=5, key="sim_target_util_pct"
         )
         wanted: _Count = {"target_utilization": target / 100.0}
     else:
+        _start("sim_profile", "balanced")
         profile: ProfileName = st.selectbox(
-            "Profile", tuple(PROFILES), index=1, key="sim_profile",
+            "Profile", tuple(PROFILES), key="sim_profile",
             format_func=lambda name: f"{name} (target "
             f"{PROFILES[name].target_utilization * 100:.0f} %)",
         )  # fmt: skip
         wanted = {"profile": profile}
+    _start("sim_autoscaling", False)
     wanted["autoscaling"] = st.toggle(
         "Autoscale hourly", key="sim_autoscaling",
         help="The count follows each hour's demand (at the target) instead of the peak's.",
@@ -168,16 +179,21 @@ def _count(current: CapacityConfig) -> _Count:
 
 
 def _pricing(current: CapacityConfig, catalog: Catalog) -> tuple[float, float, float, str | None]:
+    _start("sim_commitment_pct", round(current.commitment_coverage_pct))
     coverage = st.slider(
-        "Commitment coverage (%)", 0, 100, round(current.commitment_coverage_pct), step=5,
-        key="sim_commitment_pct", help="Share of the replica count bought as a commitment.",
+        "Commitment coverage (%)", 0, 100, step=5, key="sim_commitment_pct",
+        help="The commitment, as a share of today's fleet at on-demand prices. It is bought "
+        "once: replicas the scenario adds run on demand (or spot), and a smaller or cheaper "
+        "fleet leaves part of it unused.",
     )  # fmt: skip
+    _start("sim_commitment_discount_pct", round(catalog.discounts.one_year_pct))
     discount = st.slider(
-        "Commitment discount (%)", 0, 75, round(catalog.discounts.one_year_pct),
-        key="sim_commitment_discount_pct", help="Default: the catalog's one-year discount.",
+        "Commitment discount (%)", 0, 75, key="sim_commitment_discount_pct",
+        help="Default: the catalog's one-year discount.",
     )  # fmt: skip
+    _start("sim_spot_pct", round(current.spot_pct))
     spot = st.slider(
-        "Spot share (%)", 0, 100, round(current.spot_pct), step=5, key="sim_spot_pct",
+        "Spot share (%)", 0, 100, step=5, key="sim_spot_pct",
         help=f"At the catalog's spot discount ({catalog.discounts.spot_pct:g} %).",
     )  # fmt: skip
     note = None
@@ -189,8 +205,9 @@ def _pricing(current: CapacityConfig, catalog: Catalog) -> tuple[float, float, f
 
 def _schedule(current: CapacityConfig) -> str:
     choices = list(dict.fromkeys([current.schedule, *SCHEDULES]))
+    _start("sim_schedule", current.schedule)
     picked: str = st.selectbox(
-        "On-hours schedule (UTC)", choices, index=0, key="sim_schedule",
+        "On-hours schedule (UTC)", choices, key="sim_schedule",
         format_func=lambda s: "always on" if s == ALWAYS_ON else s,
     )  # fmt: skip
     return picked
@@ -210,6 +227,19 @@ def instance_choices(current: CapacityConfig, *, region: str, catalog: Catalog) 
 def _instance_label(name: str, catalog: Catalog) -> str:
     spec = catalog.spec(name)
     return f"{name} ({spec.vcpu:g} vCPU, {formats.gib(spec.memory_gib)})"
+
+
+def _start(key: str, value: object) -> None:
+    """Start a lever at `value` through its session state, unless it is already set.
+
+    Why not the widget's default: Streamlit identifies a keyed slider by its key (and range),
+    so after another service is picked the browser keeps showing — and on the next lever move
+    sends back — the last service's value, whatever the new default says: a 60 %-committed
+    service was priced with the previous one's 0 %. A value set in session state is pushed to
+    the browser.
+    """
+    if key not in st.session_state:
+        st.session_state[key] = value
 
 
 def _changed(value: float, now: float) -> float | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -111,9 +112,10 @@ def figures(at: AppTest) -> list[dict[str, Any]]:
 
 
 def numbers(encoded: Any) -> list[float]:
-    """A plotly array: a plain list, or plotly's typed-array encoding {dtype, bdata}."""
+    """A plotly array: a plain list, or plotly's typed-array encoding {dtype, bdata}; null
+    (JSON's NaN) reads as NaN."""
     if isinstance(encoded, list):
-        return [float(v) for v in encoded]
+        return [math.nan if v is None else float(v) for v in encoded]
     raw = base64.b64decode(encoded["bdata"])
     return [float(v) for v in np.frombuffer(raw, dtype=encoded["dtype"])]
 

@@ -154,6 +154,32 @@ def test_each_key_press_redraws_the_chart_for_the_new_growth(page: Any, dashboar
     expect(page.locator("[data-testid=stException]")).to_have_count(0)
 
 
+def test_the_next_service_is_priced_with_its_own_commitment(page: Any, dashboard_url: str) -> None:
+    """Crawler (opened first, nothing committed), then Crawler #2 (12 × c6a.xlarge, 50 %
+    committed). The browser keeps a keyed slider's last value unless the page pushes the new
+    one: the coverage lever stayed at Crawler's 0 % and the next move priced Crawler #2 with
+    no commitment (+$248 /mo for a demand change on a fixed count)."""
+    from playwright.sync_api import expect
+
+    open_simulator(page, dashboard_url)
+
+    _pick_service(page, "Crawler #2")
+    wait_for_title(page, LATENCY_TITLE, "12 × c6a.xlarge")
+    settle(page, appear_ms=300)
+    assert _slider_text(page, "Commitment coverage (%)") == "50"
+    press(page, "Demand growth (%)", "ArrowRight")
+    wait_for_title(page, LATENCY_TITLE, "at +5 % demand")
+
+    expect(metric_value(page, "Monthly cost Δ")).to_have_text("$0 /mo")
+    assert _slider_text(page, "Commitment coverage (%)") == "50"
+
+
+def _pick_service(page: Any, name: str) -> None:
+    page.locator("[data-testid=stSelectbox]").filter(has_text="Service").first.click()
+    page.get_by_role("option").filter(has_text=name).first.click()
+    settle(page, appear_ms=500)
+
+
 def _slider_value(page: Any, label: str) -> int:
     return int(_slider_text(page, label))
 

@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
+from datetime import timedelta
 
 import numpy as np
 import pandas as pd
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from streamlit.testing.v1 import AppTest
 
 from dashboard.components.simulator_charts import cost_steps
-from data.repos import recommendations, simulations
+from data.models import SimulationRow
+from data.repos import recommendations, services, simulations, usage
 from data.repos.services import list_services
 from data.settings import Settings
 from engine.simulation import MonthlyCost, Spread
-from tests.dashboard.conftest import chart_titles, figures, metric_values, open_page, sessions_on
+from tests.dashboard.conftest import (
+    NOW,
+    USAGE_DAYS,
+    USAGE_END,
+    chart_titles,
+    figures,
+    metric_values,
+    numbers,
+    open_page,
+    sessions_on,
+)
+from tests.factories import make_new_service, make_usage, make_vm_config
 
 PAGE = "app_pages/simulator.py"
 
@@ -25,8 +40,31 @@ def sessions(seeded_database: str) -> Iterator[sessionmaker[Session]]:
     yield from sessions_on(seeded_database)
 
 
+@pytest.fixture
+def committed_service(sessions: sessionmaker[Session]) -> None:
+    """Ledger API (payments, vm): 4 × m5.large, 60 % committed; listed after Checkout API
+    (3 × m5.large, nothing committed), the service the page opens on."""
+    start = USAGE_END - timedelta(days=USAGE_DAYS)
+    with sessions.begin() as session:
+        (ledger,) = services.add_services(
+            session, [make_new_service("ledger", name="Ledger API", team="payments")], now=start
+        )
+        config = make_vm_config(replicas=4, commitment_coverage_pct=60.0)
+        services.set_capacity(session, ledger.id, config, actor="t", now=start)
+        hours = USAGE_DAYS * 24
+        usage.insert_usage(session, make_usage(ledger.id, hours=hours, start=start), source="test")
+
+
 def _open() -> AppTest:
     return open_page(PAGE, timeout_s=90)
+
+
+def _pick(at: AppTest, name: str) -> None:
+    labels = at.selectbox(key="sim_service").options
+    at.selectbox(key="sim_service").select_index(
+        next(i for i, label in enumerate(labels) if label.startswith(name))
+    ).run()
+    assert not at.exception, [e.message for e in at.exception]
 
 
 def _table(at: AppTest, column: str) -> pd.DataFrame:
@@ -86,7 +124,35 @@ def test_moving_the_growth_slider_changes_the_kpis_and_titles() -> None:
 
     after = metric_values(at)
     assert after["Breach hours"] != before["Breach hours"]
-    assert chart_titles(at)[0] == "p95 latency: 3 × m5.large at +150 % demand"
+    assert chart_titles(at)[0].endswith("3 × m5.large at +150 % demand")
+
+
+def _hours_at_or_above(capacity_cores: float, *, demand_scale: float = 1.0) -> int:
+    """Hours of the seeded usage whose p95 CPU × demand_scale reaches `capacity_cores`."""
+    cpu_p95_cores = make_usage(hours=USAGE_DAYS * 24).cpu_used_p95_cores
+    return int(np.count_nonzero(cpu_p95_cores * demand_scale >= capacity_cores))
+
+
+@pytest.mark.usefixtures("seeded_database")
+def test_saturated_hours_are_marked_at_the_top_and_counted_in_the_title() -> None:
+    at = _open()
+
+    at.slider(key="sim_growth_pct").set_value(150).run()
+
+    # 3 × m5.large = 6 cores; p95 CPU 1.2–3.6 cores × 2.5 reaches them in about half the hours
+    saturated = _hours_at_or_above(6.0, demand_scale=2.5)
+    assert 100 < saturated < 336
+    latency = figures(at)[0]
+    assert latency["layout"]["title"]["text"] == (
+        f"p95 latency: {saturated} h saturated (ρ ≥ 1) · 3 × m5.large at +150 % demand"
+    )
+    (marks,) = [t for t in latency["data"] if t["name"] == "Saturated (ρ ≥ 1)"]
+    axis_top = latency["layout"]["yaxis"]["range"][1]
+    assert len(marks["x"]) >= saturated  # every hour-of-week a saturated hour falls on
+    assert marks["y"][0] == pytest.approx(axis_top / 1.04)
+    assert set(marks["y"]) == {marks["y"][0]}
+    breach_hours = int(metric_values(at)["Breach hours"][0].split()[0].replace(",", ""))
+    assert breach_hours >= saturated
 
 
 @pytest.mark.usefixtures("seeded_database")
@@ -99,6 +165,48 @@ def test_fewer_replicas_cost_less() -> None:
     assert value == "-$70 /mo"
     assert delta == "-33.3 % → $140 /mo"
     assert chart_titles(at)[2] == "Monthly cost: $210 → $140"
+
+
+@pytest.mark.usefixtures("committed_service")
+def test_picking_a_service_pushes_its_config_to_the_levers_in_the_browser() -> None:
+    at = _open()
+
+    _pick(at, "Ledger API")
+
+    coverage, replicas = at.slider(key="sim_commitment_pct"), at.slider(key="sim_replicas")
+    assert (coverage.value, replicas.value) == (60, 4)
+    # A keyed slider keeps its identity across services: unless the page sets the value, the
+    # browser goes on showing (and sends back on the next move) Checkout's 0 %.
+    assert coverage.proto.set_value
+    assert replicas.proto.set_value
+    assert metric_values(at)["Monthly cost Δ"][0] == "$0 /mo"
+
+
+@pytest.mark.usefixtures("committed_service")
+def test_one_more_replica_on_a_committed_service_runs_on_demand() -> None:
+    at = _open()
+    _pick(at, "Ledger API")
+
+    at.slider(key="sim_replicas").set_value(5).run()
+
+    # today: (2.4 × $0.096 × 0.63 + 1.6 × $0.096) × 730 = $218; the fifth replica: +$70.08
+    value, delta = metric_values(at)["Monthly cost Δ"]
+    assert value == "+$70 /mo"
+    assert delta == "+32.1 % → $288 /mo"
+
+
+@pytest.mark.usefixtures("committed_service")
+def test_on_a_committed_service_demand_and_the_coverage_lever_move_what_they_should() -> None:
+    at = _open()
+    _pick(at, "Ledger API")
+
+    at.slider(key="sim_growth_pct").set_value(30).run()
+    growth_only = metric_values(at)["Monthly cost Δ"][0]
+    at.slider(key="sim_commitment_pct").set_value(100).run()
+    full_coverage = metric_values(at)["Monthly cost Δ"][0]
+
+    assert growth_only == "$0 /mo"  # a fixed count costs the same whatever the demand
+    assert full_coverage == "-$41 /mo"  # 4 × $0.096 × 0.37 × 0.4 × 730 = $41.48 saved
 
 
 @pytest.mark.usefixtures("seeded_database")
@@ -203,6 +311,44 @@ def test_a_promoted_scenario_opens_on_the_recommendations_page(
     assert not at.exception, [e.message for e in at.exception]
     assert promoted.id in _table(at, "recommendation_id")["recommendation_id"].tolist()
     assert "from scenario four replicas" in " ".join(str(m.value) for m in at.markdown)
+
+
+def test_a_saturating_proposal_is_marked_on_the_recommendation_replay(
+    sessions: sessionmaker[Session],
+) -> None:
+    """A saturating proposal is never offered now (its promotion is refused), but one stored
+    before that rule, here rejected, still opens and its replay marks the saturated hours."""
+    at = _open()
+    at.slider(key="sim_replicas").set_value(1).run()
+    _save(at, "one replica")
+    at.button(key="sim_promote").click().run()
+    shown = [*at.warning, *at.error, *at.toast]
+    assert "cannot be offered" in " ".join(str(w.value) for w in shown)
+    with sessions.begin() as session:
+        saved_id = session.scalar(select(func.max(SimulationRow.id)))
+        saved = simulations.get_scenario(session, int(saved_id or 0))
+        assert saved.summary is not None
+        rec = simulations._recommendation(saved, saved.summary, currency="USD")
+        row = recommendations._new_row(rec, now=NOW)
+        row.status, row.decision_reason = "rejected", "saturates"
+        session.add(row)
+        session.flush()
+        promoted = row.id
+
+    at.query_params.update({"rec": str(promoted)})
+    at.switch_page("app_pages/recommendations.py").run()
+
+    assert not at.exception, [e.message for e in at.exception]
+    saturated = _hours_at_or_above(2.0)  # 1 × m5.large: p95 CPU 1.2–3.6 cores on 2
+    latency = figures(at)[0]
+    assert latency["layout"]["title"]["text"] == (
+        f"Projected p95 latency: saturated (ρ ≥ 1) 0 h now → {saturated} h proposed"
+    )
+    (marks,) = [t for t in latency["data"] if t["name"] == "Proposed config: saturated (ρ ≥ 1)"]
+    assert len(marks["x"]) == saturated
+    assert marks["y"][0] == pytest.approx(latency["layout"]["yaxis"]["range"][1] / 1.04)
+    proposed = next(t for t in latency["data"] if t["name"] == "Proposed config")
+    assert sum(math.isnan(y) for y in numbers(proposed["y"])) == saturated  # a gap, marked above
 
 
 @pytest.mark.usefixtures("seeded_database")

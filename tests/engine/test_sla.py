@@ -138,7 +138,8 @@ def test_cpu_seconds_per_request_is_nan_without_traffic() -> None:
 
 
 def test_projection_adds_the_baseline_to_the_model_at_the_candidate() -> None:
-    usage = flat_usage()  # s = 10 ms, λ = 100/s: a = 1 server busy
+    # s = 10 ms, λ = 100/s: a = 1 server busy; p95 CPU 1.5 of the candidate's 2 cores (75 %)
+    usage = flat_usage(cpu_p95_cores=1.5)
     baseline_ms = 100.0 - model_ms(100.0, 0.01, 4.0)  # current: 2 × 2 vCPU
 
     verdict = evaluate(usage, vm(2), vm(1), sla=make_sla(), policy=STANDARD)
@@ -255,6 +256,41 @@ def test_an_error_rate_risk_is_explained() -> None:
     verdict = evaluate(usage, vm(3), vm(2), sla=make_sla(), policy=STANDARD)
 
     assert "CPU utilization reaches 95 % (≥ 95 %): error-rate risk" in verdict.reasons
+
+
+def test_hours_at_capacity_are_saturated_breaches_with_unbounded_latency() -> None:
+    cpu_p95 = np.full(100, 1.5)
+    cpu_p95[:10] = 2.0  # ρ = 1 on 1 × 2 vCPU, though the mean load (1 core) is half of it
+    usage = flat_usage(cpu_used_p95_cores=cpu_p95)
+
+    verdict = evaluate(usage, vm(2), vm(1), sla=make_sla(), policy=STANDARD)
+
+    assert np.all(np.isposinf(verdict.projected_latency_ms[:10]))
+    assert np.all(verdict.projected_latency_ms[10:] < 250.0)
+    assert (verdict.breach_hours, verdict.saturated_hours) == (10, 10)
+    assert verdict.hours_within_target_pct == 90.0
+    assert not verdict.latency_ok
+    assert not verdict.saturation_ok
+    assert not verdict.passes
+    assert not verdict.sizing_ok  # capacity fixes saturation: never an irreducible breach
+    assert verdict.sub_scores["latency"] == 4  # 10 % of hours against 1 % allowed
+    assert (
+        "CPU demand reaches 100 % of capacity: saturated (ρ ≥ 1) in 10 hours, where the queue"
+        " never drains and latency is unbounded"
+    ) in verdict.reasons
+
+
+def test_hours_saturated_with_one_replica_lost_are_n_plus_one_breaches() -> None:
+    cpu_p95 = np.full(100, 1.5)
+    cpu_p95[:10] = 2.0  # 2 × 2 vCPU lose one: 2 cores left
+    usage = flat_usage(cpu_used_p95_cores=cpu_p95)
+
+    verdicts = evaluate_candidates(
+        usage, vm(2), Candidates.of(vm(2)), sla=make_sla(), policy=STANDARD
+    )
+
+    assert verdicts.n_plus_one_hours_within_pct[0] == 90.0
+    assert verdicts.breach_hours[0] == 0  # with both replicas: 50 %, well served
 
 
 @pytest.mark.parametrize(("memory_gib", "memory_ok"), [(12.0, True), (12.5, False)])
@@ -531,6 +567,29 @@ def test_risk_is_the_max_sub_score_within_0_to_4(
     assert len(RISK_LABELS) == 5
 
 
+@settings(max_examples=40, deadline=None)
+@given(params=usage_params, vcpu=vcpu_st, scale=st.floats(0.5, 3.0))
+def test_every_saturated_hour_is_an_unbounded_breach(
+    params: dict[str, Any], vcpu: float, scale: float
+) -> None:
+    usage = noisy_usage(hours=48, **params)
+
+    verdicts = evaluate_candidates(
+        usage,
+        vm(4, vcpu=vcpu),
+        replica_ladder(vcpu, zones=2),
+        sla=make_sla(),
+        policy=STANDARD,
+        demand_scale=scale,
+    )
+
+    saturated = verdicts.projected_utilization >= 1.0
+    np.testing.assert_array_equal(verdicts.saturated_hours, saturated.sum(axis=1))
+    assert verdicts.latency_modelled  # noisy_usage always has traffic and latency
+    assert np.all(np.isposinf(verdicts.projected_latency_ms[saturated]))
+    assert np.all(verdicts.breach_hours >= verdicts.saturated_hours)
+
+
 @settings(max_examples=60, deadline=None)
 @given(params=usage_params, vcpu=vcpu_st, replicas=st.integers(1, 8))
 def test_calibration_reproduces_the_observed_latency(
@@ -543,11 +602,16 @@ def test_calibration_reproduces_the_observed_latency(
 
     verdict = evaluate(usage, current, current, sla=make_sla(), policy=STANDARD)
 
-    fits = model <= usage.latency_p95_ms
+    saturated = usage.cpu_used_p95_cores >= replicas * vcpu  # ρ ≥ 1: unbounded, observed or not
+    fits = (model <= usage.latency_p95_ms) & ~saturated
     np.testing.assert_allclose(
         verdict.projected_latency_ms[fits], usage.latency_p95_ms[fits], rtol=1e-12
     )
-    np.testing.assert_allclose(verdict.projected_latency_ms[~fits], model[~fits], rtol=1e-12)
+    overshoot = ~fits & ~saturated
+    np.testing.assert_allclose(
+        verdict.projected_latency_ms[overshoot], model[overshoot], rtol=1e-12
+    )
+    assert np.all(np.isposinf(verdict.projected_latency_ms[saturated]))
 
 
 def test_latency_spikes_no_capacity_can_fix_fail_the_sla_but_not_sizing() -> None:
