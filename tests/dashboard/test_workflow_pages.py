@@ -372,9 +372,9 @@ def test_changes_page_survives_a_rolled_back_change_beside_one_in_effect(
 
     assert not at.exception, [e.message for e in at.exception]
     with sessions() as session:
-        row = session.get(ConfigChangeRow, second.change_id)
-        assert row is not None
-        assert row.rolled_back_at is not None
+        change = session.get(ConfigChangeRow, second.change_id)
+        assert change is not None
+        assert change.rolled_back_at is not None
 
 
 def test_audit_trail_filters_by_action(sessions: sessionmaker[Session]) -> None:
