@@ -546,7 +546,7 @@ def _projection_charts(rec: StoredRecommendation) -> None:
 
 
 _LATENCY_LINES = (
-    Line("latency_current_ms", "Current config"),
+    Line("latency_current_ms", "Current config", underlay=True),
     Line("latency_proposed_ms", "Proposed config", color=theme.PALETTE[1]),
 )
 
@@ -631,7 +631,7 @@ def _utilization_chart(projection: SlaProjection) -> None:
         projection.hourly,
         x="hour_start",
         series=[
-            Line("utilization_current_pct", "Current config"),
+            Line("utilization_current_pct", "Current config", underlay=True),
             Line("utilization_proposed_pct", "Proposed config", color=theme.PALETTE[1]),
             Line(
                 "saturation_limit_pct",

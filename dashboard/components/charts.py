@@ -22,12 +22,17 @@ SATURATION_RANGE = 1.04  # × saturation_top, the y axis's top: room for the mar
 
 @dataclass(frozen=True, slots=True)
 class Line:
-    """One series of a line chart; `reference` lines (capacity, SLA target) are dashed."""
+    """One series of a line chart; `reference` lines (capacity, SLA target) are dashed.
+
+    `underlay` draws a wide, pale line meant to sit under the next series: where a proposed
+    config behaves like the current one, the two coincide and a thin line on top would hide it.
+    """
 
     column: str
     label: str
     color: str | None = None
     reference: bool = False
+    underlay: bool = False
 
 
 def stacked_area(
@@ -193,13 +198,19 @@ def lines(
     fig = go.Figure()
     for i, line in enumerate(series):
         color = line.color or (theme.NEUTRAL if line.reference else theme.PALETTE[i])
+        if line.underlay:
+            color = _translucent(color, alpha=0.45) or color
         fig.add_trace(
             go.Scatter(
                 x=frame[x],
                 y=frame[line.column],
                 name=line.label,
                 mode="lines",
-                line={"color": color, "width": 2, "dash": "dash" if line.reference else "solid"},
+                line={
+                    "color": color,
+                    "width": 5 if line.underlay else 2,
+                    "dash": "dash" if line.reference else "solid",
+                },
                 hovertemplate=f"{line.label}: {hover_value}<extra></extra>",
                 connectgaps=False,
             )

@@ -149,6 +149,9 @@ def test_detail_replays_current_and_proposed_against_the_sla(
     ]
     assert len(utilization["data"][0]["x"]) == 14 * 24
     assert max(numbers(utilization["data"][0]["y"])) > 100.0  # 1 × m5.large today
+    # Where proposed equals current the lines coincide: the current one is wider, underneath.
+    current, proposed = (t["line"]["width"] for t in utilization["data"][:2])
+    assert current > proposed
     metrics = metric_values(at)
     assert metrics["Modelled cost now"][0] == "$70 /mo"
     assert metrics["SLA risk"][1] == "✓ keeps the SLA"
