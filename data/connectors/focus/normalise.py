@@ -12,6 +12,8 @@ from data.connectors.focus import enums
 from data.connectors.focus.allocation import AllocationRules, Allocator
 from data.connectors.focus.commitments import CommitmentRows, first_seen
 from data.connectors.focus.findings import Findings, Severity
+from data.connectors.focus.text import MESSAGE as NUL_MESSAGE
+from data.connectors.focus.text import nul_rows
 from data.connectors.focus.values import (
     BoolArray,
     IntArray,
@@ -71,8 +73,11 @@ class CodedBatch:
 class Normaliser:
     """Holds every dictionary (timestamps, currencies, names) for the whole file."""
 
-    def __init__(self, rules: AllocationRules, findings: Findings) -> None:
+    def __init__(
+        self, rules: AllocationRules, findings: Findings, *, check_text: bool = False
+    ) -> None:
         self.findings = findings
+        self._check_text = check_text
         self.timestamps: Interner[int] = Interner(parse_timestamp)
         self.periods: Interner[int] = Interner(parse_timestamp)  # billing periods: few values
         self.texts: Interner[str] = Interner(parse_text)
@@ -104,6 +109,7 @@ class Normaliser:
         self._check_periods(seconds, first_row, ok)
         statuses = self._check_descriptive(batch, first_row)
         allocation = self.allocator.allocate(batch)
+        self._check_storable(batch, allocation.unstorable, first_row, ok)
         keys = {
             "charge_day": seconds["ChargePeriodStart"] // SECONDS_PER_DAY,
             "billing_currency": self._required(
@@ -252,6 +258,23 @@ class Normaliser:
                 "warning", f"{name}:unknown", message, name, odd, first_row, batch.column(name)
             )
         return found
+
+    def _check_storable(
+        self, batch: pa.RecordBatch, tags: BoolArray, first_row: int, ok: BoolArray
+    ) -> None:
+        """Text PostgreSQL cannot store is an error of its row: NUL in decoded (Parquet)
+        strings, and Tags whose JSON escapes decode to NUL or a lone surrogate."""
+        columns = zip(batch.schema.names, batch.columns, strict=True) if self._check_text else ()
+        for name, column in columns:
+            rows = nul_rows(column)
+            ok[rows] = False
+            self._flag("error", "text:nul", NUL_MESSAGE, name, rows, first_row)
+        rows = np.flatnonzero(tags)
+        if rows.size:
+            ok[rows] = False
+            message = "Tags decodes to text PostgreSQL cannot store (a \\u0000 or surrogate escape)"
+            values = batch.column("Tags")
+            self._flag("error", "Tags:unstorable", message, "Tags", rows, first_row, values)
 
     def _check_periods(self, seconds: dict[str, IntArray], first_row: int, ok: BoolArray) -> None:
         """A charge period should sit inside its billing period (FOCUS); rows with errors skip."""

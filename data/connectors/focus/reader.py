@@ -80,7 +80,7 @@ def split_csv(source: SourceFile, limits: IngestLimits) -> bool:
 
 
 def _open_csv(source: SourceFile, limits: IngestLimits, multiline: bool, split: bool) -> OpenedFile:
-    header = _csv_header(source)
+    header = csv_header(source)
     if len(header) > limits.max_columns:
         raise TooManyRows(f"the header has {len(header):,} columns (cap {limits.max_columns:,})")
     columns = map_columns(header)
@@ -166,7 +166,7 @@ def _delimiter_hint(header: list[str]) -> str:
     return ""
 
 
-def _csv_header(source: SourceFile) -> list[str]:
+def csv_header(source: SourceFile) -> list[str]:
     """The first line's cells (BOM stripped), parsed with the csv module so quotes are honoured."""
     head = source.open_text().read(_HEADER_BYTES)
     first = head.split(b"\n", 1)[0].decode("utf-8").lstrip("\ufeff").rstrip("\r")

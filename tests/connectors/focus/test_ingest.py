@@ -149,14 +149,16 @@ def test_a_restated_period_replaces_the_earlier_delivery(catalogued: sessionmake
     }
 
 
-def test_another_source_with_the_same_account_is_not_replaced(
+def test_another_source_delivering_the_same_scope_replaces_it_instead_of_adding(
     catalogued: sessionmaker[Session],
 ) -> None:
+    # Decision 010: one owner per (provider, billing account, billing period), whatever the
+    # route; before it, two routes of one period were summed (issue 14).
     ingest(catalogued, csv_bytes([focus_row(EffectiveCost="2.00")]), source="aws-cur")
 
     ingest(catalogued, csv_bytes([focus_row(EffectiveCost="5.00")]), source="api")
 
-    assert snapshot(catalogued)[1] == Decimal("7.00")
+    assert snapshot(catalogued)[1] == Decimal("5.00")
 
 
 def test_a_rejected_file_changes_no_cost_and_is_recorded_apart(
