@@ -293,7 +293,7 @@ class IngestedFileRow(Base):
     superseded_at: Mapped[datetime | None]
     # How many files made the delivery, and when the export says it was made (an Azure
     # manifest's submittedTime; None when the delivery does not say).
-    part_count: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+    part_count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     exported_at: Mapped[datetime | None]
 
 

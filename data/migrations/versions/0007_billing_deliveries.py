@@ -22,11 +22,12 @@ _UNKNOWN_PROVIDER = "Unknown"  # what the connector writes for an empty Provider
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("ingested_file", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("part_count", sa.Integer(), server_default=sa.text("1"), nullable=False)
-        )
-        batch_op.add_column(sa.Column("exported_at", sa.DateTime(timezone=True), nullable=True))
+    # Plain ALTER TABLE, never SQLite's batch copy-and-move: dropping the old ingested_file
+    # would cascade (foreign keys are on) and delete every cost and commitment row.
+    op.add_column(
+        "ingested_file", sa.Column("part_count", sa.Integer(), server_default="1", nullable=False)
+    )
+    op.add_column("ingested_file", sa.Column("exported_at", sa.DateTime(timezone=True)))
     _delivery_part()
     _billing_scope()
     _backfill_scopes()
@@ -185,6 +186,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_delivery_part_ingested_file_id"))
         batch_op.drop_index(batch_op.f("ix_delivery_part_content_sha256"))
     op.drop_table("delivery_part")
-    with op.batch_alter_table("ingested_file", schema=None) as batch_op:
-        batch_op.drop_column("exported_at")
-        batch_op.drop_column("part_count")
+    # SQLite ≥ 3.35 drops a column in place; a batch copy would cascade (see upgrade).
+    op.drop_column("ingested_file", "exported_at")
+    op.drop_column("ingested_file", "part_count")
