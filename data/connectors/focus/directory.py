@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.connectors.focus.allocation import AllocationRules
@@ -88,6 +89,8 @@ def _ingest(
     except FocusIngestError as error:
         log.warning("billing delivery %s refused: %s", delivery.name, error)
         return DirectoryEntry(path, delivery.name, "refused", None, str(error), delivery.notes)
+    except SQLAlchemyError:
+        raise  # the database itself failed (unreachable, not migrated): no delivery's fault
     except Exception as error:  # one delivery's unforeseen fault must not stop the others
         log.exception("billing delivery %s failed", delivery.name)
         message = f"unexpected error ({type(error).__name__}: {error})"
