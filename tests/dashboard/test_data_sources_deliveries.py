@@ -55,7 +55,7 @@ def test_two_halves_uploaded_together_are_one_delivery_storing_their_sum(
     assert not at.exception, [e.message for e in at.exception]
     assert "is a valid FOCUS 1.2 delivery of 2 files: 24 rows" in report
     assert "Ingested 2 files: october-a.csv, october-b.csv: 24 rows" in shown(at, "success")
-    expected = sum(decimal_sums(ROWS).values())
+    expected = sum(decimal_sums(ROWS).values(), Decimal(0))
     assert stored_effective(db).quantize(Decimal("0.01")) == expected.quantize(Decimal("0.01"))
 
 
