@@ -14,7 +14,7 @@ from data.connectors.focus.limits import IngestLimits
 from data.connectors.focus.parse import ParsedFile, parse_file
 from data.connectors.focus.report import DeliveredPart, ValidationReport
 from data.connectors.focus.source import RawFile, file_sha256, inspect, read_raw
-from data.connectors.focus.totals import concatenated, currency_totals, partitions
+from data.connectors.focus.totals import concatenated, currency_totals, partitions, summed
 from data.repos.costs import AllocatedCostColumns
 
 
@@ -49,19 +49,26 @@ def stage(
     limits: IngestLimits,
     hashes: Sequence[str],
 ) -> StagedDelivery:
-    """Parse every part in turn (a file is mapped only while it is read, so memory is one
-    part's, not the delivery's) and merge; a part refused as a whole is an error of the report."""
-    parsed, recorded = [], []
+    """Parse every part in turn and merge; a part refused as a whole is an error of the report.
+
+    Memory is one part's, not the delivery's: a file is mapped only while it is read, and each
+    part's daily rows are folded into the running sums before the next part is read.
+    """
+    parsed: list[ParsedFile] = []
+    recorded: list[DeliveredPart] = []
+    running = AllocatedCostColumns.of(())
     for part, sha256 in zip(planned.parts, hashes, strict=True):
         raw = read_raw(part.content, name=part.name, sha256=sha256)
         try:
             one = parse_raw(raw, rules, limits)
         except FocusIngestError as error:
             one = ParsedFile(failed_report(raw, error), AllocatedCostColumns.of(()))
-        parsed.append(one)
+        del raw  # unmaps the file before the next one is read
+        running = summed(concatenated([running, one.cost_columns])) if parsed else one.cost_columns
+        parsed.append(replace(one, cost_columns=AllocatedCostColumns.of(())))
         recorded.append(DeliveredPart(part.name, sha256, one.report.rows_read, part.size_bytes))
     identity = delivery_identity(hashes)
-    return StagedDelivery(planned, merged(planned, identity, parsed), tuple(recorded))
+    return StagedDelivery(planned, merged(planned, identity, parsed, running), tuple(recorded))
 
 
 def parse_raw(
@@ -88,14 +95,21 @@ def failed_report(raw: RawFile, error: FocusIngestError) -> ValidationReport:
     return ValidationReport(raw.name, raw.sha256, None, None, 0, (), (), (), (finding,))
 
 
-def merged(planned: PlannedDelivery, identity: str, parts: Sequence[ParsedFile]) -> ParsedFile:
-    """The parts as one: rows side by side, totals and scopes over all of them, each part's
-    findings prefixed with its name (row numbers count within that part)."""
+def merged(
+    planned: PlannedDelivery,
+    identity: str,
+    parts: Sequence[ParsedFile],
+    columns: AllocatedCostColumns | None = None,
+) -> ParsedFile:
+    """The parts as one: their daily rows (`columns`, already summed, or side by side), totals
+    and scopes over all of them, each part's findings prefixed with its name (row numbers count
+    within that part)."""
+    if columns is None:
+        columns = concatenated([part.cost_columns for part in parts])
     if len(parts) == 1:
         report = replace(parts[0].report, file_name=planned.name, content_sha256=identity)
-        return replace(parts[0], report=report)
+        return replace(parts[0], report=report, cost_columns=columns)
     reports = [part.report for part in parts]
-    columns = concatenated([part.cost_columns for part in parts])
     report = ValidationReport(
         file_name=planned.name,
         content_sha256=identity,

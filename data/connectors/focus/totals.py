@@ -115,3 +115,24 @@ def filtered(costs: AllocatedCostColumns, keep: Sequence[bool]) -> AllocatedCost
         else:
             fields[name] = [value for value, wanted in zip(values, keep, strict=True) if wanted]
     return AllocatedCostColumns(**fields)
+
+
+_KEYS = tuple(
+    name
+    for name in AllocatedCostColumns.__dataclass_fields__
+    if name not in (*_MONEY, "source_rows")
+)
+
+
+def summed(costs: AllocatedCostColumns) -> AllocatedCostColumns:
+    """One row per distinct key, money and source rows summed (exactly, in decimal128): the
+    parts of one delivery share most daily keys, so their rows fold to about one part's."""
+    keys = {name: pa.array(getattr(costs, name)) for name in _KEYS}
+    money = {name: pc.cast(getattr(costs, name), MONEY_TYPE) for name in _MONEY}
+    table = pa.table({**keys, **money, "source_rows": pa.array(costs.source_rows, pa.int64())})
+    sums = [(name, "sum") for name in (*_MONEY, "source_rows")]
+    grouped = table.group_by(list(_KEYS), use_threads=False).aggregate(sums)
+    fields: dict[str, Any] = {name: grouped.column(name).to_pylist() for name in _KEYS}
+    fields |= {name: grouped.column(f"{name}_sum").combine_chunks() for name in _MONEY}
+    fields["source_rows"] = grouped.column("source_rows_sum").to_pylist()
+    return AllocatedCostColumns(**fields)
