@@ -78,8 +78,7 @@ def load_parsed(
         return _outdated(session, report, notes, source=source, now=now, exported_at=exported_at)
     loaded = _without_kept(parsed, decision)
     delivery, warnings = _recorded(session, loaded, source=source, now=now, exported_at=exported_at)
-    _record_parts(session, delivery.id, parts or _one_part(report))
-    delivery.part_count = max(1, len(parts))
+    _record_parts(session, delivery, parts or _one_part(report))
     replaced = set[int]()
     for scope in decision.replace:
         replaced |= take_over(
@@ -95,7 +94,7 @@ def load_parsed(
         content_sha256=report.content_sha256, rows_read=report.rows_read, cost_rows=rows,
         totals=loaded.report.totals_json(), replaced_file_ids=tuple(sorted(replaced)),
         warnings=warnings, commitment_rows=len(loaded.commitments), notes=notes,
-        part_count=max(1, len(parts)),
+        part_count=delivery.part_count,
     )  # fmt: skip
 
 
@@ -157,17 +156,20 @@ def _in_kept(day: CommitmentDay, decision: ScopeDecision) -> bool:
     )
 
 
-def _record_parts(session: Session, delivery_id: int, parts: Sequence[DeliveredPart]) -> None:
+def _record_parts(
+    session: Session, delivery: IngestedFileRow, parts: Sequence[DeliveredPart]
+) -> None:
     session.execute(
-        delete(DeliveryPartRow).where(DeliveryPartRow.ingested_file_id == delivery_id)
+        delete(DeliveryPartRow).where(DeliveryPartRow.ingested_file_id == delivery.id)
     )  # a delivery recorded as rejected before, loaded now after a fix
     rows = [
-        {"ingested_file_id": delivery_id, "part_name": shown(part.name)[:400],
+        {"ingested_file_id": delivery.id, "part_name": shown(part.name)[:400],
          "content_sha256": part.content_sha256, "rows_read": part.rows_read,
          "size_bytes": part.size_bytes}
         for part in parts
     ]  # fmt: skip
     session.execute(insert(DeliveryPartRow), rows)
+    delivery.part_count = len(parts)
 
 
 def _one_part(report: ValidationReport) -> tuple[DeliveredPart, ...]:

@@ -12,8 +12,7 @@ from data.connectors.focus import enums
 from data.connectors.focus.allocation import AllocationRules, Allocator
 from data.connectors.focus.commitments import CommitmentRows, first_seen
 from data.connectors.focus.findings import Findings, Severity
-from data.connectors.focus.text import MESSAGE as NUL_MESSAGE
-from data.connectors.focus.text import nul_rows
+from data.connectors.focus.row_checks import Flag, check_periods, check_storable
 from data.connectors.focus.values import (
     BoolArray,
     IntArray,
@@ -106,10 +105,11 @@ class Normaliser:
         }
         seconds = {name: self._seconds(name, codes[name]) for name in TIMESTAMP_COLUMNS}
         amounts = {name: self._money(batch, name, first_row, ok) for name in MONEY_COLUMNS}
-        self._check_periods(seconds, first_row, ok)
+        flag = self._flagger(first_row)
+        check_periods(seconds, ok, flag)
         statuses = self._check_descriptive(batch, first_row)
         allocation = self.allocator.allocate(batch)
-        self._check_storable(batch, allocation.unstorable, first_row, ok)
+        check_storable(batch, allocation.unstorable, ok, flag, whole_batch=self._check_text)
         keys = {
             "charge_day": seconds["ChargePeriodStart"] // SECONDS_PER_DAY,
             "billing_currency": self._required(
@@ -259,44 +259,16 @@ class Normaliser:
             )
         return found
 
-    def _check_storable(
-        self, batch: pa.RecordBatch, tags: BoolArray, first_row: int, ok: BoolArray
-    ) -> None:
-        """Text PostgreSQL cannot store is an error of its row: NUL in decoded (Parquet)
-        strings, and Tags whose JSON escapes decode to NUL or a lone surrogate."""
-        columns = zip(batch.schema.names, batch.columns, strict=True) if self._check_text else ()
-        for name, column in columns:
-            rows = nul_rows(column)
-            ok[rows] = False
-            self._flag("error", "text:nul", NUL_MESSAGE, name, rows, first_row)
-        rows = np.flatnonzero(tags)
-        if rows.size:
-            ok[rows] = False
-            message = "Tags decodes to text PostgreSQL cannot store (a \\u0000 or surrogate escape)"
-            values = batch.column("Tags")
-            self._flag("error", "Tags:unstorable", message, "Tags", rows, first_row, values)
+    def _flagger(self, first_row: int) -> Flag:
+        """`_flag` for this batch, as the row checks call it."""
 
-    def _check_periods(self, seconds: dict[str, IntArray], first_row: int, ok: BoolArray) -> None:
-        """A charge period should sit inside its billing period (FOCUS); rows with errors skip."""
-        outside = ok & (
-            (seconds["ChargePeriodStart"] < seconds["BillingPeriodStart"])
-            | (seconds["ChargePeriodEnd"] > seconds["BillingPeriodEnd"])
-        )
-        message = "the charge period is not inside its billing period (kept, dated by its start)"
-        column = "ChargePeriodStart"
-        self._flag(
-            "warning", "charge_period_outside", message, column, np.flatnonzero(outside), first_row
-        )
-        backwards = ok & (seconds["ChargePeriodEnd"] < seconds["ChargePeriodStart"])
-        message = "ChargePeriodEnd is before ChargePeriodStart (kept)"
-        self._flag(
-            "warning",
-            "charge_period_reversed",
-            message,
-            "ChargePeriodEnd",
-            np.flatnonzero(backwards),
-            first_row,
-        )
+        def flag(
+            severity: Severity, code: str, message: str, column: str, rows: IntArray, *,
+            values: pa.Array | pa.ChunkedArray | None = None,
+        ) -> None:  # fmt: skip
+            self._flag(severity, code, message, column, rows, first_row, values)
+
+        return flag
 
     def _flag(
         self,

@@ -275,7 +275,9 @@ def _capped(batches: Iterator[pa.RecordBatch], max_rows: int) -> Iterator[pa.Rec
         seen += batch.num_rows
         if seen > max_rows:
             raise TooManyRows(
-                f"the file holds more than {max_rows:,} rows (the cap): split the export by "
-                "billing period or sub-account and upload the parts"
+                f"the file holds more than {max_rows:,} rows (the cap): split it into parts "
+                "of one delivery — upload them together, or name them <name>-00001.csv, "
+                "<name>-00002.csv, … in the billing directory (each file alone would replace "
+                "the other's billing period)"
             )
         yield batch
