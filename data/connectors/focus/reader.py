@@ -154,6 +154,7 @@ def _parts(
             BadLine(None if bad.line is None else bad.line + before, bad.message)
             for bad in found[part.index]
         )
+        csv_file.source.release(part.start, part.end)  # its rows are parsed: let the pages go
 
     batches = ordered_batches(parts, parse, readers=readers, part_done=part_done)
     return batches, bad_lines
