@@ -76,6 +76,26 @@ def test_a_refused_delivery_fails_the_run_saying_how_many_while_the_others_load(
     assert _stored_effective_usd(sessions) == Decimal("6.00")  # the four good files
 
 
+def test_a_held_delivery_fails_the_run_naming_the_missing_part(
+    settings: Settings, db_engine: Engine, sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    for name in ("usage-00001.csv", "usage-00003.csv"):
+        (exports / name).write_bytes(csv_bytes([focus_row()]))
+    ctx = JobContext(
+        settings.model_copy(update={"billing_directory": exports}),
+        db_engine, sessions, load_catalog(), clock=lambda: T0,
+    )  # fmt: skip
+
+    result = run_job(ctx, _job(), now=True)
+
+    assert result.status == "failed"
+    assert "billing directory: 1 of 1 held: " in (result.error or "")
+    assert "missing usage-00002.csv" in (result.error or "")
+    assert _stored_effective_usd(sessions) == 0
+
+
 def test_jobs_once_ingests_a_new_file_within_the_same_hour(
     database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     sessions: sessionmaker[Session],

@@ -115,11 +115,17 @@ def summary(entries: Sequence[DirectoryEntry]) -> str:
     return f"{len(entries)} {noun}" + (f": {parts}" if parts else "")
 
 
-def refusals(entries: Sequence[DirectoryEntry]) -> str | None:
-    """'1 of 5 refused: bad.csv: <why>' — None when nothing was refused."""
-    refused = [entry for entry in entries if entry.status == "refused"]
-    if not refused:
+def problems(entries: Sequence[DirectoryEntry]) -> str | None:
+    """'1 of 5 refused: bad.csv: <why>; 1 of 5 held: <delivery> is held: missing <part>' —
+    None when every delivery loaded, was unchanged or was older than what is stored."""
+    found = [_listed(entries, status) for status in ("refused", "held")]
+    return "; ".join(text for text in found if text) or None
+
+
+def _listed(entries: Sequence[DirectoryEntry], status: Status) -> str | None:
+    chosen = [entry for entry in entries if entry.status == status]
+    if not chosen:
         return None
-    shown = "; ".join(f"{entry.name}: {entry.error}" for entry in refused[:_MAX_LISTED])
-    more = f"; and {len(refused) - _MAX_LISTED} more" if len(refused) > _MAX_LISTED else ""
-    return f"{len(refused)} of {len(entries)} refused: {shown}{more}"
+    shown = "; ".join(f"{entry.name}: {entry.error}" for entry in chosen[:_MAX_LISTED])
+    more = f"; and {len(chosen) - _MAX_LISTED} more" if len(chosen) > _MAX_LISTED else ""
+    return f"{len(chosen)} of {len(entries)} {status}: {shown}{more}"

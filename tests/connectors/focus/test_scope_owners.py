@@ -21,7 +21,7 @@ from data.connectors.focus import (
     ingest_directory,
     plan_upload,
 )
-from data.connectors.focus.directory import refusals
+from data.connectors.focus.directory import problems
 from data.models import BillingScopeRow, CostDailyRow, IngestedFileRow
 from tests.connectors.focus.builders import csv_bytes, focus_row
 from tests.connectors.focus.exports import aws_files, azure_files, decimal_sums, split, write
@@ -181,7 +181,7 @@ def test_a_nul_byte_file_is_refused_by_row_and_column_while_a_good_file_beside_i
         ("a-bad.csv", "refused"), ("b-good.csv", "loaded")
     ]  # fmt: skip
     assert f"(column {column}); rows 251" in (entries[0].error or "")
-    assert (refusals(entries) or "").startswith("1 of 2 refused: a-bad.csv: ")
+    assert (problems(entries) or "").startswith("1 of 2 refused: a-bad.csv: ")
     assert stored(sessions, ACCOUNT) == cents(decimal_sums(good_rows))
     assert statuses(sessions) == [
         ("billing-directory", "rejected"),
