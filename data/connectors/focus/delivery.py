@@ -65,6 +65,7 @@ def stage(
             one = parse_raw(raw, rules, limits)
         except FocusIngestError as error:
             one = ParsedFile(failed_report(raw, error), AllocatedCostColumns.of(()))
+        one = with_row_check(part, one)
         del raw  # unmaps the file before the next one is read
         running = summed(concatenated([running, one.cost_columns])) if parsed else one.cost_columns
         # Arrow's allocator keeps what a parse freed; hand it back before the next part
@@ -89,6 +90,20 @@ def parse_raw(
     if cancelled is None:
         return parse_file(source, rules=rules, limits=limits)
     return parse_file(source, rules=rules, limits=limits, cancelled=cancelled)
+
+
+def with_row_check(part: PartFile, parsed: ParsedFile) -> ParsedFile:
+    """A part holding another number of rows than its manifest states is truncated or still
+    being written: an error, so the delivery is not loaded short."""
+    expected, rows = part.expected_rows, parsed.report.rows_read
+    if expected is None or rows == expected:
+        return parsed
+    message = (
+        f"{part.base_name} holds {rows:,} rows where its manifest says {expected:,} "
+        "(a truncated or still-syncing file): deliver it whole"
+    )
+    errors = (*parsed.report.errors, Finding("error", "part_rows", message))
+    return replace(parsed, report=replace(parsed.report, errors=errors))
 
 
 def failed_report(raw: RawFile, error: FocusIngestError) -> ValidationReport:

@@ -20,6 +20,7 @@ from data.connectors.focus.delivery import (
     part_hashes,
     stage,
     with_planning_errors,
+    with_row_check,
 )
 from data.connectors.focus.errors import (
     DeliveryIncomplete,
@@ -155,6 +156,7 @@ def _stage_one(
         raise
     if earlier.loaded(wait=True):
         return _already(earlier.row, planned.name, raw.sha256)
+    parsed = with_row_check(part, parsed)
     recorded = DeliveredPart(part.name, raw.sha256, parsed.report.rows_read, raw.content.size)
     return StagedDelivery(planned, merged(planned, raw.sha256, [parsed]), (recorded,))
 

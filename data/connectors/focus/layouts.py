@@ -36,6 +36,7 @@ class PartFile:
     name: str
     content: Path | bytes
     folder: str = ""
+    expected_rows: int | None = None  # what its manifest says it holds (Azure's dataRowCount)
 
     @property
     def base_name(self) -> str:
@@ -177,7 +178,7 @@ def _by_manifest(
         if part is None:
             missing.append(named.name)
         else:
-            found.append(part)
+            found.append(replace(part, expected_rows=named.rows))
     name = f"{manifest.file_name} ({len(manifest.parts)} parts)"
     delivery = PlannedDelivery(
         name, manifest.layout, tuple(found), tuple(missing), None, manifest.exported_at,

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from data.connectors.focus import AllocationRules, DirectoryEntry, ingest_directory
 from data.models import CostDailyRow, IngestedFileRow
-from tests.connectors.focus.builders import focus_row
+from tests.connectors.focus.builders import csv_bytes, focus_row
 from tests.connectors.focus.exports import aws_files, azure_files, decimal_sums, split, write
 
 RULES = AllocationRules()
@@ -154,3 +154,19 @@ def test_a_gap_in_part_numbers_without_a_manifest_is_held(
     assert entry.status == "held"
     assert "missing cur2-00002.csv.gz" in (entry.error or "")
     assert stored(sessions, "777788889999") == {}
+
+
+def test_a_part_holding_fewer_rows_than_its_manifest_states_refuses_the_delivery(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    rows = october("121212121212", rows=20)
+    files = azure_files(split(rows, 2))
+    first = next(name for name in files if name.endswith("part_0_0001.csv"))
+    files[first] = csv_bytes(split(rows, 2)[0][:-3])  # cut short, as a sync in progress leaves it
+    write(tmp_path / "exports", files)
+
+    (entry,) = run(sessions, tmp_path / "exports")
+
+    assert entry.status == "refused"
+    assert "part_0_0001.csv holds 7 rows where its manifest says 10" in (entry.error or "")
+    assert stored(sessions, "121212121212") == {}
