@@ -26,7 +26,7 @@ from data.connectors.focus.report import Partition
 from data.models import BillingScopeRow, CommitmentDailyRow, CostDailyRow, IngestedFileRow
 
 LOADED, SUPERSEDED = "loaded", "superseded"
-_ACCOUNT_CHARS = 200
+_ACCOUNT_CHARS = _PROVIDER_CHARS = 200  # the billing_scope columns' lengths
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +112,7 @@ def _owner(scope: Partition, stored: Sequence[BillingScopeRow]) -> BillingScopeR
         same_period = (held.billing_period_start, held.billing_period_end) == (
             scope.billing_period_start, scope.billing_period_end,
         )  # fmt: skip
-        if not same_period or held.provider != scope.provider:
+        if not same_period or held.provider != scope.provider[:_PROVIDER_CHARS]:
             raise ScopeConflict(
                 _conflict(scope, f"delivery #{held.ingested_file_id}'s", held.provider, held)
             )
@@ -228,7 +228,10 @@ def _own(
             billing_account_id=account, billing_period_start=scope.billing_period_start
         )
         session.add(row)
-    row.provider, row.billing_period_end = scope.provider[:200], scope.billing_period_end
+    row.provider, row.billing_period_end = (
+        scope.provider[:_PROVIDER_CHARS],
+        scope.billing_period_end,
+    )
     row.ingested_file_id, row.exported_at, row.loaded_at = delivery_id, exported_at, now
     assert scope.charged_through is not None
     row.charged_through = scope.charged_through
