@@ -1,4 +1,5 @@
-"""Operator CLI: `python -m data migrate | seed | bootstrap | import-services FILE`."""
+"""Operator CLI: `python -m data migrate | seed | bootstrap | import-services FILE | ingest PATH… |
+billing-api pull --from YYYY-MM --to YYYY-MM`."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from data.billing_cli import add_commands
 from data.catalog import load_catalog_for
 from data.cli import run
 from data.db import make_engine, make_sessions
@@ -99,6 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("bootstrap", help="migrate, then seed if empty").set_defaults(
         handler=bootstrap
     )
+    add_commands(commands)
     return parser
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     Float,
@@ -277,7 +278,9 @@ class BudgetRow(Base):
 
 
 class IngestedFileRow(Base):
-    """One billing delivery (file or API pull): identity, period, counts, totals and findings."""
+    """One billing delivery (a file, the parts of one export, or an API pull): identity, period,
+    counts, totals and findings. `content_sha256` is the delivery's identity: a one-file
+    delivery's own hash, else the hash of its parts' sorted hashes (decision 010)."""
 
     __tablename__ = "ingested_file"
     __table_args__ = (
@@ -300,6 +303,49 @@ class IngestedFileRow(Base):
     status: Mapped[str] = mapped_column(String(20))
     ingested_at: Mapped[datetime]
     superseded_at: Mapped[datetime | None]
+    # How many files made the delivery, and when the export says it was made (an Azure
+    # manifest's submittedTime; None when the delivery does not say).
+    part_count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    exported_at: Mapped[datetime | None]
+
+
+class DeliveryPartRow(Base):
+    """One file of a delivery: its name and content hash (a file may recur in later deliveries)."""
+
+    __tablename__ = "delivery_part"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ingested_file_id: Mapped[int] = mapped_column(
+        ForeignKey("ingested_file.id", ondelete="CASCADE"), index=True
+    )
+    part_name: Mapped[str] = mapped_column(String(400))
+    content_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class BillingScopeRow(Base):
+    """The one delivery that owns a FOCUS scope (provider, billing account, billing period).
+
+    Unique per (billing account, period start): the same account under two provider names is
+    refused rather than stored twice. `charged_through` (the scope's last charge day) and
+    `exported_at` order deliveries: an older one never replaces a newer one.
+    """
+
+    __tablename__ = "billing_scope"
+    __table_args__ = (UniqueConstraint("billing_account_id", "billing_period_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(200))
+    billing_account_id: Mapped[str] = mapped_column(String(200))
+    billing_period_start: Mapped[datetime]
+    billing_period_end: Mapped[datetime]
+    ingested_file_id: Mapped[int] = mapped_column(
+        ForeignKey("ingested_file.id", ondelete="CASCADE"), index=True
+    )
+    charged_through: Mapped[date] = mapped_column(Date)
+    exported_at: Mapped[datetime | None]
+    loaded_at: Mapped[datetime]
 
 
 class JobRunRow(Base):

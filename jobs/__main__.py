@@ -75,12 +75,14 @@ def run_sidecar(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_once(settings: Settings, args: argparse.Namespace) -> int:
-    """Run one job once through the same runner the scheduler uses; exit 1 when it failed."""
+    """Run one job once through the same runner the scheduler uses, up to the clock (as the
+    page's "Run now" does: within the hour the scheduler's window would be empty and new
+    billing files would wait for the next hour); exit 1 when it failed."""
     engine = make_engine(settings)
     try:
         ctx = _context(settings, engine, args.workers)
         jobs = {job.name: job for job in default_jobs(settings.refresh_interval_minutes)}
-        result = run_job(ctx, jobs[args.job])
+        result = run_job(ctx, jobs[args.job], now=True)
     finally:
         engine.dispose()
     log.info("job %s: %s, %d rows%s", result.job, result.status, result.rows,

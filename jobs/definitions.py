@@ -21,6 +21,7 @@ from data.connectors.billing_api import (
 from data.connectors.demo.live import extend_demo_usage
 from data.connectors.demo.live_costs import refresh_demo_costs
 from data.connectors.focus import AllocationRules, FocusIngestError, ingest_directory
+from data.connectors.focus.directory import problems, summary
 from data.connectors.prometheus import CollectReport, TelemetryError
 from data.connectors.prometheus import collect_usage as collect_usage_from
 from data.errors import DataError
@@ -31,6 +32,8 @@ from jobs.recompute import recompute
 from jobs.runs import Window
 
 log = logging.getLogger(__name__)
+
+DIRECTORY_SOURCE = "billing-directory"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,13 +74,15 @@ def _issues(report: CollectReport) -> str:
 
 
 def refresh_costs(ctx: JobContext, window: Window) -> int:
-    """New FOCUS files in TIGHTROPE_BILLING_DIRECTORY (each file once), then, when
-    TIGHTROPE_BILLING_API_URL is set, every billing period the window touches from the billing
-    REST API (the open month is restated as it grows; unchanged content is a no-op). Either
-    source alone may be configured; with neither, a demo database gets its month-to-date FOCUS
-    export restated from the stored usage (data.connectors.demo.live_costs). Rows = cost rows
-    loaded; a rejected file or a failed pull fails the run (listed in the error) after
-    everything good is loaded."""
+    """New deliveries in TIGHTROPE_BILLING_DIRECTORY (each once; the parts of one export are one
+    delivery, held until complete — decision 010), then, when TIGHTROPE_BILLING_API_URL is set,
+    every billing period the window touches from the billing REST API (the open month is
+    restated as it grows; unchanged content is a no-op). Either source alone may be configured;
+    with neither, a demo database gets its month-to-date FOCUS export restated from the stored
+    usage (data.connectors.demo.live_costs). Rows = cost rows loaded; a refused or held
+    delivery, or a failed pull, fails the run after everything good is loaded, its error
+    saying "1 of 5 refused: <delivery>: <why>" (or "held: … missing <part>"), so a part that
+    never arrives does not pass for a complete bill."""
     settings = ctx.settings
     if settings.billing_directory is None and not settings.billing_api_url:
         return _from_demo(ctx, window)
@@ -104,10 +109,12 @@ def _from_directory(ctx: JobContext, window: Window) -> tuple[int, list[str]]:
     if directory is None:
         return 0, []
     entries = ingest_directory(
-        ctx.sessions, directory, source="billing-directory", rules=AllocationRules(), now=window.end
+        ctx.sessions, directory, source=DIRECTORY_SOURCE, rules=AllocationRules(), now=window.end
     )
-    rejected = [f"{e.path.name}: {e.error}" for e in entries if e.error]
-    return sum(e.report.cost_rows for e in entries if e.report is not None), rejected
+    log.info("billing directory: %s", summary(entries))
+    found = problems(entries)
+    rows = sum(entry.report.cost_rows for entry in entries if entry.report is not None)
+    return rows, [f"billing directory: {found}"] if found else []
 
 
 def _from_billing_api(ctx: JobContext, window: Window) -> tuple[int, list[str]]:

@@ -37,6 +37,7 @@ STATUS_LABELS = {
     "loaded": "✓ Loaded",
     "superseded": "⟲ Superseded (restated)",
     "rejected": "✗ Rejected",
+    "outdated": "⏸ Older than what is stored (kept out)",
 }
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Connection, Table, delete, func, insert, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from data.models import CostDailyRow, IngestedFileRow
@@ -287,8 +288,13 @@ def _copy(connection: Connection, names: str, rows: list[tuple[Any, ...]]) -> No
     buffer.seek(0)
     statement = f"COPY cost_daily ({names}) FROM STDIN WITH (FORMAT csv, FORCE_NULL ({names}))"
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    driver_error = connection.dialect.loaded_dbapi.Error
     try:
         cursor.copy_expert(statement, buffer)
+    except driver_error as error:
+        # The raw cursor bypasses SQLAlchemy: give the caller the error it handles for any
+        # other statement (DataError for a value PostgreSQL refuses), not the driver's own.
+        raise DBAPIError.instance(statement, None, error, driver_error) from error
     finally:
         cursor.close()
 

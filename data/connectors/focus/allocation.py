@@ -13,9 +13,18 @@ import numpy as np
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
-from data.connectors.focus.values import IntArray, Interner, encode, is_null_text, parse_text
+from data.connectors.focus.text import storable
+from data.connectors.focus.values import (
+    BoolArray,
+    IntArray,
+    Interner,
+    encode,
+    is_null_text,
+    parse_text,
+)
 
 UNALLOCATED, BY_TAG, BY_RESOURCE, BY_ACCOUNT = 0, 1, 2, 3
+UNSTORABLE = -3  # a service code: the tag names text the database cannot store
 METHOD_NAMES = ("unallocated", "tag", "resource_id", "account")
 
 
@@ -51,6 +60,7 @@ class RowAllocation:
     service_codes: IntArray
     team_codes: IntArray
     methods: IntArray
+    unstorable: BoolArray  # Tags whose JSON decodes to text PostgreSQL refuses (NUL, surrogate)
 
 
 class Allocator:
@@ -84,7 +94,7 @@ class Allocator:
             [BY_TAG, BY_RESOURCE, BY_ACCOUNT],
             UNALLOCATED,
         )
-        return RowAllocation(service, team, methods.astype(np.int64))
+        return RowAllocation(service, team, methods.astype(np.int64), by_tag == UNSTORABLE)
 
     def _lookup(
         self, batch: pa.RecordBatch, name: str, cache: dict[str, int], resolve: Any
@@ -114,7 +124,7 @@ class Allocator:
         for key in self._keys:
             value = normalised.get(key)
             if value is not None and str(value).strip():
-                return self.services.code(str(value))
+                return self.services.code(str(value)) if storable(str(value)) else UNSTORABLE
         return -1
 
     def _resource_service(self, text: str) -> int:

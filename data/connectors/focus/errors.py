@@ -40,3 +40,20 @@ class FileRejected(FocusIngestError):
 
 class MalformedFile(FocusIngestError):
     """The CSV or Parquet structure itself is broken (the message says where)."""
+
+
+class DeliveryIncomplete(FocusIngestError):
+    """Parts the delivery names are missing: it is held, not loaded, until they arrive."""
+
+    def __init__(self, message: str, missing: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.missing = missing
+
+
+class DeliveryRefused(FocusIngestError):
+    """The files do not make one delivery (a manifest unreadable or not naming them all)."""
+
+
+class ScopeConflict(FocusIngestError):
+    """A scope overlaps a stored one without being the same (another period or provider name):
+    replacing either would drop money and adding both would count it twice."""

@@ -1,4 +1,4 @@
-"""The two entry points: validate a file (no writes) and ingest it (idempotent, all or nothing)."""
+"""The entry points: validate a file or a delivery (no writes), ingest one (idempotent, whole)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,30 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.connectors.focus.allocation import AllocationRules
-from data.connectors.focus.errors import FileRejected, FocusIngestError
-from data.connectors.focus.findings import Finding
+from data.connectors.focus.delivery import (
+    StagedDelivery,
+    delivery_identity,
+    empty_report,
+    failed_report,
+    merged,
+    parse_raw,
+    part_hashes,
+    stage,
+    with_planning_errors,
+    with_row_check,
+)
+from data.connectors.focus.errors import (
+    DeliveryIncomplete,
+    DeliveryRefused,
+    FileRejected,
+    FocusIngestError,
+)
+from data.connectors.focus.layouts import PartFile, PlannedDelivery
 from data.connectors.focus.limits import IngestLimits
 from data.connectors.focus.load import REJECTED, find_delivery, load_parsed, record_rejection
-from data.connectors.focus.parse import ParseCancelled, ParsedFile, parse_file
-from data.connectors.focus.report import IngestReport, ValidationReport
-from data.connectors.focus.source import RawFile, inspect, read_raw
+from data.connectors.focus.parse import ParseCancelled, ParsedFile
+from data.connectors.focus.report import DeliveredPart, IngestReport, ValidationReport
+from data.connectors.focus.source import read_raw
 from data.models import IngestedFileRow
 
 PathOrBytes = str | Path | bytes
@@ -30,11 +47,24 @@ def validate_file(
     limits: IngestLimits | None = None,
 ) -> ValidationReport:
     """Read and check a FOCUS file; file-level faults become the report's single error."""
-    raw = read_raw(path_or_bytes, name=name)
-    try:
-        return _parse(raw, rules or AllocationRules(), limits or IngestLimits()).report
-    except FocusIngestError as error:
-        return failed_report(raw, error)
+    return validate_delivery(_one_file(path_or_bytes, name), rules=rules, limits=limits)
+
+
+def validate_delivery(
+    planned: PlannedDelivery,
+    *,
+    rules: AllocationRules | None = None,
+    limits: IngestLimits | None = None,
+) -> ValidationReport:
+    """What the upload page and `python -m data ingest --dry-run` show: every part read and
+    checked, totals and scopes over all of them; missing parts and a refusal are its first
+    errors. Nothing is written."""
+    if not planned.parts:
+        return with_planning_errors(planned, empty_report(planned))
+    hashes = part_hashes(planned)
+    staged = stage(planned, rules=rules or AllocationRules(), limits=limits or IngestLimits(),
+                   hashes=hashes)  # fmt: skip
+    return with_planning_errors(planned, staged.parsed.report)
 
 
 def ingest_file(
@@ -47,38 +77,41 @@ def ingest_file(
     name: str | None = None,
     limits: IngestLimits | None = None,
 ) -> IngestReport:
-    """Load a FOCUS file; the same content again is a no-op ("already_ingested").
+    """Load one FOCUS file as a delivery of its own (see `ingest_delivery`)."""
+    planned = _one_file(path_or_bytes, name)
+    return ingest_delivery(sessions, planned, source=source, rules=rules, now=now, limits=limits)
 
-    Raises a FocusIngestError (after recording the rejected delivery in its own transaction)
-    when the file cannot be loaded; the cost tables are then exactly as before. The parse
-    starts while the content is hashed and stops once the hash names a loaded delivery, so a
-    no-op costs about the hash.
+
+def ingest_delivery(
+    sessions: sessionmaker[Session],
+    planned: PlannedDelivery,
+    *,
+    source: str,
+    rules: AllocationRules,
+    now: datetime,
+    limits: IngestLimits | None = None,
+) -> IngestReport:
+    """Load a delivery whole, in one transaction; the same content again is a no-op.
+
+    Raises DeliveryIncomplete (held: nothing read or written) when parts are missing, and any
+    other FocusIngestError — after recording the rejected delivery in its own transaction —
+    when it cannot be loaded; the cost tables are then exactly as before. A one-file delivery
+    is parsed while it is hashed and the parse stops once the hash names a loaded delivery;
+    several files are hashed first (streamed), so an unchanged delivery is not parsed at all.
     """
-    raw = read_raw(path_or_bytes, name=name)
-    earlier = _EarlierDelivery(sessions, raw)
-    try:
-        parsed = _parse(raw, rules, limits or IngestLimits(), cancelled=earlier.loaded)
-        if earlier.loaded(wait=True):
-            return _already(earlier.row, raw)
-        _refuse_errors(parsed)
-        with sessions.begin() as session:
-            return load_parsed(session, parsed, source=source, now=now)
-    except ParseCancelled:
-        return _already(earlier.row, raw)
-    except IntegrityError:
-        return _lost_race(sessions, raw)
-    except FocusIngestError as error:
-        if earlier.loaded(wait=True):
-            return _already(earlier.row, raw)
-        report = error.report if isinstance(error, FileRejected) else None
-        _record(sessions, raw, source, report, error, now)
-        raise
-    except SQLAlchemyError as error:
-        refused = FocusIngestError(
-            f"{raw.name}: the database refused the load ({getattr(error, 'orig', error)})"
-        )
-        _record(sessions, raw, source, None, refused, now)
-        raise refused from error
+    if planned.refusal is not None:
+        raise DeliveryRefused(f"{planned.name}: {planned.refusal}")
+    if planned.missing:
+        missing = ", ".join(planned.missing)
+        raise DeliveryIncomplete(f"{planned.name} is held: missing {missing}", planned.missing)
+    limits = limits or IngestLimits()
+    if len(planned.parts) == 1:
+        staged = _stage_one(sessions, planned, rules, limits, source=source, now=now)
+    else:
+        staged = _stage_many(sessions, planned, rules, limits)
+    if isinstance(staged, IngestReport):
+        return staged
+    return _load(sessions, staged, source=source, now=now)
 
 
 def stage_file(
@@ -92,37 +125,86 @@ def stage_file(
 
     Raises FocusIngestError (FileRejected with the report for row errors); writes nothing.
     """
-    parsed = _parse(read_raw(path_or_bytes, name=name), rules, limits or IngestLimits())
-    _refuse_errors(parsed)
+    parsed = parse_raw(read_raw(path_or_bytes, name=name), rules, limits or IngestLimits())
+    _refuse_errors(parsed.report)
     return parsed
 
 
-def failed_report(raw: RawFile, error: FocusIngestError) -> ValidationReport:
-    """A report for a file refused as a whole (encoding, content type, caps, columns)."""
-    if isinstance(error, FileRejected):
-        return error.report
-    finding = Finding("error", type(error).__name__, str(error))
-    return ValidationReport(raw.name, raw.sha256, None, None, 0, (), (), (), (finding,))
+def _one_file(path_or_bytes: PathOrBytes, name: str | None) -> PlannedDelivery:
+    if isinstance(path_or_bytes, bytes | bytearray | memoryview):
+        part = PartFile(name or "upload", bytes(path_or_bytes))
+    else:
+        part = PartFile(name or Path(path_or_bytes).name, Path(path_or_bytes))
+    return PlannedDelivery(part.name, "file", (part,))
 
 
-def _parse(
-    raw: RawFile,
-    rules: AllocationRules,
+def _stage_one(
+    sessions: sessionmaker[Session], planned: PlannedDelivery, rules: AllocationRules,
+    limits: IngestLimits, *, source: str, now: datetime,
+) -> StagedDelivery | IngestReport:  # fmt: skip
+    part = planned.parts[0]
+    raw = read_raw(part.content, name=part.name)
+    earlier = _EarlierDelivery(sessions, raw.digest.done, lambda: raw.sha256)
+    try:
+        parsed = parse_raw(raw, rules, limits, cancelled=earlier.loaded)
+    except ParseCancelled:
+        return _already(earlier.row, planned.name, raw.sha256)
+    except FocusIngestError as error:
+        if earlier.loaded(wait=True):
+            return _already(earlier.row, planned.name, raw.sha256)
+        _record(sessions, failed_report(raw, error), error, source=source, now=now)
+        raise
+    if earlier.loaded(wait=True):
+        return _already(earlier.row, planned.name, raw.sha256)
+    parsed = with_row_check(part, parsed)
+    recorded = DeliveredPart(part.name, raw.sha256, parsed.report.rows_read, raw.content.size)
+    return StagedDelivery(planned, merged(planned, raw.sha256, [parsed]), (recorded,))
+
+
+def _stage_many(
+    sessions: sessionmaker[Session], planned: PlannedDelivery, rules: AllocationRules,
     limits: IngestLimits,
-    *,
-    cancelled: Callable[[], bool] | None = None,
-) -> ParsedFile:
-    source = inspect(raw, limits=limits)
-    if cancelled is None:
-        return parse_file(source, rules=rules, limits=limits)
-    return parse_file(source, rules=rules, limits=limits, cancelled=cancelled)
+) -> StagedDelivery | IngestReport:  # fmt: skip
+    hashes = part_hashes(planned)
+    identity = delivery_identity(hashes)
+    with sessions() as session:
+        earlier = find_delivery(session, identity)
+    if earlier is not None and earlier.status != REJECTED:
+        return _already(earlier, planned.name, identity)
+    return stage(planned, rules=rules, limits=limits, hashes=hashes)
+
+
+def _load(
+    sessions: sessionmaker[Session], staged: StagedDelivery, *, source: str, now: datetime
+) -> IngestReport:
+    report = staged.parsed.report
+    try:
+        _refuse_errors(report)
+        with sessions.begin() as session:
+            return load_parsed(
+                session, staged.parsed, source=source, now=now,
+                exported_at=staged.planned.exported_at, parts=staged.parts,
+            )  # fmt: skip
+    except IntegrityError:
+        return _lost_race(sessions, report)
+    except FocusIngestError as error:
+        _record(sessions, report, error, source=source, now=now)
+        raise
+    except (SQLAlchemyError, ValueError, UnicodeError) as error:
+        # ValueError/UnicodeError: a driver refusing a value client-side (psycopg2 and NUL).
+        cause = getattr(error, "orig", None) or error
+        refused = FocusIngestError(f"{report.file_name}: the database refused the load ({cause})")
+        _record(sessions, report, refused, source=source, now=now)
+        raise refused from error
 
 
 class _EarlierDelivery:
     """Whether this content was loaded before: asked once, as soon as its hash is known."""
 
-    def __init__(self, sessions: sessionmaker[Session], raw: RawFile) -> None:
-        self._sessions, self._raw = sessions, raw
+    def __init__(
+        self, sessions: sessionmaker[Session], known: Callable[[], bool], sha256: Callable[[], str]
+    ) -> None:
+        self._sessions, self._known, self._sha256 = sessions, known, sha256
         self._asked = False
         self._row: IngestedFileRow | None = None
 
@@ -132,16 +214,15 @@ class _EarlierDelivery:
         return self._row
 
     def loaded(self, *, wait: bool = False) -> bool:
-        """True when a loaded (or superseded) delivery has this hash; waits only if told."""
-        if not self._asked and (wait or self._raw.digest.done()):
+        """True when a loaded, superseded or outdated delivery has this hash; waits only if told."""
+        if not self._asked and (wait or self._known()):
             self._asked = True
             with self._sessions() as session:
-                self._row = find_delivery(session, self._raw.sha256)
+                self._row = find_delivery(session, self._sha256())
         return self._row is not None and self._row.status != REJECTED
 
 
-def _refuse_errors(parsed: ParsedFile) -> None:
-    report = parsed.report
+def _refuse_errors(report: ValidationReport) -> None:
     if report.ok:
         return
     first = report.errors[0].describe()
@@ -151,47 +232,51 @@ def _refuse_errors(parsed: ParsedFile) -> None:
 
 def _record(
     sessions: sessionmaker[Session],
-    raw: RawFile,
-    source: str,
-    report: ValidationReport | None,
+    report: ValidationReport,
     error: FocusIngestError,
+    *,
+    source: str,
     now: datetime,
 ) -> None:
+    rejected = isinstance(error, FileRejected)
     errors = (
         [finding.as_json() for finding in report.errors]
-        if report is not None
+        if rejected
         else [{"code": type(error).__name__, "message": str(error)}]
     )
     record_rejection(
         sessions,
         source=source,
-        file_name=raw.name,
-        content_sha256=raw.sha256,
+        file_name=report.file_name,
+        content_sha256=report.content_sha256,
         report=report,
         errors=errors,
         now=now,
     )
 
 
-def _already(earlier: IngestedFileRow, raw: RawFile) -> IngestReport:
+def _already(earlier: IngestedFileRow, name: str, identity: str) -> IngestReport:
     """The no-op answer, with what the earlier delivery of this content recorded."""
+    notes = () if earlier.status == "loaded" else (f"delivery #{earlier.id} is {earlier.status}",)
     return IngestReport(
         status="already_ingested",
         ingested_file_id=earlier.id,
-        file_name=raw.name,
-        content_sha256=raw.sha256,
+        file_name=name,
+        content_sha256=identity,
         rows_read=earlier.rows_read,
         cost_rows=0,
         totals=dict(earlier.totals),
         replaced_file_ids=(),
         warnings=(),
+        notes=notes,
+        part_count=earlier.part_count,
     )
 
 
-def _lost_race(sessions: sessionmaker[Session], raw: RawFile) -> IngestReport:
-    """A concurrent ingest of the same content committed first: ours rolled back whole."""
+def _lost_race(sessions: sessionmaker[Session], report: ValidationReport) -> IngestReport:
+    """A concurrent ingest of the same content (or scope) committed first: ours rolled back."""
     with sessions() as session:
-        earlier = find_delivery(session, raw.sha256)
+        earlier = find_delivery(session, report.content_sha256)
     if earlier is None or earlier.status == REJECTED:
-        raise FocusIngestError(f"{raw.name}: the database refused the load; try again")
-    return _already(earlier, raw)
+        raise FocusIngestError(f"{report.file_name}: the database refused the load; try again")
+    return _already(earlier, report.file_name, report.content_sha256)

@@ -1,32 +1,37 @@
-"""Write a parsed file in one transaction: replace its partitions, record the delivery."""
+"""Write a parsed delivery in one transaction: take over its scopes, record it, insert its rows."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.connectors.focus.commitments import CommitmentDay
 from data.connectors.focus.findings import Finding
 from data.connectors.focus.parse import ParsedFile
-from data.connectors.focus.report import IngestReport, Partition, ValidationReport
-from data.models import CommitmentDailyRow, CostDailyRow, IngestedFileRow, ServiceRow
-from data.repos.costs import (
-    AllocatedCostColumns,
-    delete_partition_costs,
-    insert_allocated_costs,
+from data.connectors.focus.report import DeliveredPart, IngestReport, ValidationReport
+from data.connectors.focus.scopes import (
+    ScopeDecision,
+    account_key,
+    decide,
+    lock_accounts,
+    take_over,
 )
+from data.connectors.focus.text import shown
+from data.connectors.focus.totals import currency_totals, filtered
+from data.models import CommitmentDailyRow, DeliveryPartRow, IngestedFileRow, ServiceRow
+from data.repos.costs import AllocatedCostColumns, insert_allocated_costs
 
 log = logging.getLogger(__name__)
 
-LOADED, SUPERSEDED, REJECTED = "loaded", "superseded", "rejected"
+LOADED, SUPERSEDED, REJECTED, OUTDATED = "loaded", "superseded", "rejected", "outdated"
 
 
 def find_delivery(session: Session, content_sha256: str) -> IngestedFileRow | None:
@@ -49,39 +54,126 @@ def service_references(session: Session) -> dict[str, int]:
 
 
 def load_parsed(
-    session: Session, parsed: ParsedFile, *, source: str, now: datetime
+    session: Session,
+    parsed: ParsedFile,
+    *,
+    source: str,
+    now: datetime,
+    exported_at: datetime | None = None,
+    parts: Sequence[DeliveredPart] = (),
 ) -> IngestReport:
-    """In the caller's transaction: the delivery row, replaced partitions, then the costs and
-    the commitments' daily utilization.
+    """In the caller's transaction: take over the delivery's scopes, record it and its parts,
+    then write its costs and the commitments' daily utilization.
 
-    A re-delivered (billing account, billing period) of the same source replaces every row
-    earlier deliveries wrote for it (costs and commitments); a delivery left with no rows is
-    marked superseded.
+    A scope stored by any route is replaced whole by a delivery as new or newer (decision 010);
+    a scope a newer delivery owns is kept, and its rows here are not written; a delivery left
+    with no scope is "outdated" and writes nothing. A scope overlapping a stored one without
+    being it raises ScopeConflict (the transaction then writes nothing).
     """
     report = parsed.report
-    _lock_partitions(session, report, source=source)
-    refs = service_references(session)
-    warnings = report.warnings + _unknown_references(parsed.cost_columns, refs)
+    lock_accounts(session, (scope.billing_account_id for scope in report.partitions))
+    decision = decide(session, report.partitions, exported_at=exported_at)
+    notes = tuple(note for _, note in decision.kept)
+    if decision.kept and not decision.replace:
+        return _outdated(session, report, notes, source=source, now=now, exported_at=exported_at)
+    loaded = _without_kept(parsed, decision)
+    delivery, warnings = _recorded(session, loaded, source=source, now=now, exported_at=exported_at)
+    _record_parts(session, delivery, parts or _one_part(report))
+    replaced = set[int]()
+    for scope in decision.replace:
+        replaced |= take_over(
+            session, scope, delivery_id=delivery.id, exported_at=exported_at, now=now
+        )
+    rows = insert_allocated_costs(
+        session, loaded.cost_columns, service_ids=service_references(session),
+        ingested_file_id=delivery.id,
+    )  # fmt: skip
+    insert_commitment_days(session, loaded.commitments, ingested_file_id=delivery.id)
+    return IngestReport(
+        status="loaded", ingested_file_id=delivery.id, file_name=report.file_name,
+        content_sha256=report.content_sha256, rows_read=report.rows_read, cost_rows=rows,
+        totals=loaded.report.totals_json(), replaced_file_ids=tuple(sorted(replaced)),
+        warnings=warnings, commitment_rows=len(loaded.commitments), notes=notes,
+        part_count=delivery.part_count,
+    )  # fmt: skip
+
+
+def _recorded(
+    session: Session, parsed: ParsedFile, *, source: str, now: datetime,
+    exported_at: datetime | None,
+) -> tuple[IngestedFileRow, tuple[Finding, ...]]:  # fmt: skip
+    """The delivery row, loaded, flushed for its id; warnings gain unknown service names."""
+    report = parsed.report
+    warnings = report.warnings + _unknown_references(
+        parsed.cost_columns, service_references(session)
+    )
     delivery = _delivery(session, report, source=source, now=now)
     _fill(delivery, report, warnings, status=LOADED)
+    delivery.exported_at = exported_at
     session.flush()
-    replaced = _replace_partitions(session, report, source=source, keep=delivery.id, now=now)
-    rows = insert_allocated_costs(
-        session, parsed.cost_columns, service_ids=refs, ingested_file_id=delivery.id
-    )
-    insert_commitment_days(session, parsed.commitments, ingested_file_id=delivery.id)
+    return delivery, warnings
+
+
+def _outdated(
+    session: Session, report: ValidationReport, notes: tuple[str, ...], *, source: str,
+    now: datetime, exported_at: datetime | None,
+) -> IngestReport:  # fmt: skip
+    """Every scope belongs to a newer delivery: recorded (so the same content is a no-op next
+    time), nothing written."""
+    delivery = _delivery(session, report, source=source, now=now)
+    kept = tuple(Finding("warning", "outdated", note) for note in notes)
+    _fill(delivery, report, kept + report.warnings, status=OUTDATED)
+    delivery.exported_at = exported_at
+    session.flush()
     return IngestReport(
-        status="loaded",
-        ingested_file_id=delivery.id,
-        file_name=report.file_name,
-        content_sha256=report.content_sha256,
-        rows_read=report.rows_read,
-        cost_rows=rows,
-        totals=report.totals_json(),
-        replaced_file_ids=tuple(sorted(replaced)),
-        warnings=warnings,
-        commitment_rows=len(parsed.commitments),
+        status="outdated", ingested_file_id=delivery.id, file_name=report.file_name,
+        content_sha256=report.content_sha256, rows_read=report.rows_read, cost_rows=0,
+        totals=report.totals_json(), replaced_file_ids=(), warnings=report.warnings, notes=notes,
+    )  # fmt: skip
+
+
+def _without_kept(parsed: ParsedFile, decision: ScopeDecision) -> ParsedFile:
+    """The rows of the scopes this delivery takes over (all of them, unless some are kept)."""
+    if not decision.kept:
+        return parsed
+    kept = {(account_key(s.billing_account_id), s.billing_period_start) for s, _ in decision.kept}
+    costs = parsed.cost_columns
+    keep = [
+        (account_key(account), start) not in kept
+        for account, start in zip(costs.billing_account_id, costs.billing_period_start, strict=True)
+    ]
+    columns = filtered(costs, keep)
+    days = tuple(day for day in parsed.commitments if not _in_kept(day, decision))
+    report = replace(parsed.report, totals=currency_totals(columns), partitions=decision.replace)
+    return ParsedFile(report, columns, days)
+
+
+def _in_kept(day: CommitmentDay, decision: ScopeDecision) -> bool:
+    return any(
+        account_key(scope.billing_account_id) == account_key(day.billing_account_id)
+        and scope.billing_period_start.date() <= day.charge_date < scope.billing_period_end.date()
+        for scope, _ in decision.kept
     )
+
+
+def _record_parts(
+    session: Session, delivery: IngestedFileRow, parts: Sequence[DeliveredPart]
+) -> None:
+    session.execute(
+        delete(DeliveryPartRow).where(DeliveryPartRow.ingested_file_id == delivery.id)
+    )  # a delivery recorded as rejected before, loaded now after a fix
+    rows = [
+        {"ingested_file_id": delivery.id, "part_name": shown(part.name)[:400],
+         "content_sha256": part.content_sha256, "rows_read": part.rows_read,
+         "size_bytes": part.size_bytes}
+        for part in parts
+    ]  # fmt: skip
+    session.execute(insert(DeliveryPartRow), rows)
+    delivery.part_count = len(parts)
+
+
+def _one_part(report: ValidationReport) -> tuple[DeliveredPart, ...]:
+    return (DeliveredPart(report.file_name, report.content_sha256, report.rows_read, 0),)
 
 
 def insert_commitment_days(
@@ -134,7 +226,8 @@ def record_rejection(
             if delivery is not None and delivery.status != REJECTED:
                 return delivery.id  # a concurrent ingest loaded it meanwhile
             delivery = delivery or IngestedFileRow(content_sha256=content_sha256)
-            delivery.source, delivery.file_name, delivery.ingested_at = source, file_name[:400], now
+            delivery.source, delivery.file_name = source, shown(file_name)[:400]
+            delivery.ingested_at = now
             _fill(delivery, report, report.warnings if report else (), status=REJECTED)
             delivery.errors = {"items": list(errors)}
             session.add(delivery)
@@ -153,7 +246,8 @@ def _delivery(
     if delivery is None:
         delivery = IngestedFileRow(content_sha256=report.content_sha256)
         session.add(delivery)
-    delivery.source, delivery.file_name, delivery.ingested_at = source, report.file_name[:400], now
+    delivery.source, delivery.file_name = source, shown(report.file_name)[:400]
+    delivery.ingested_at = now
     delivery.errors, delivery.superseded_at = {}, None
     return delivery
 
@@ -170,9 +264,9 @@ def _fill(
     if report is None:
         delivery.rows_read, delivery.rows_loaded, delivery.totals = 0, 0, {}
         return
-    delivery.focus_version = report.focus_version
+    delivery.focus_version = (report.focus_version or "")[:10] or None
     delivery.rows_read = report.rows_read
-    delivery.rows_loaded = report.rows_read if status == LOADED else 0
+    delivery.rows_loaded = sum(p.rows for p in report.partitions) if status == LOADED else 0
     delivery.totals = report.totals_json()
     delivery.errors = {"items": [finding.as_json() for finding in report.errors]}
     accounts = {partition.billing_account_id for partition in report.partitions}
@@ -180,76 +274,6 @@ def _fill(
     if report.partitions:
         delivery.billing_period_start = min(p.billing_period_start for p in report.partitions)
         delivery.billing_period_end = max(p.billing_period_end for p in report.partitions)
-
-
-def _lock_partitions(session: Session, report: ValidationReport, *, source: str) -> None:
-    """Serialize loads of the same partition (PostgreSQL advisory locks, held to commit).
-
-    Without it two concurrent restatements under READ COMMITTED could each delete the old rows
-    and both insert theirs: counted twice. Locks are taken in sorted order (no deadlock).
-    SQLite needs none: it admits one writer, and a stale writer fails instead of interleaving.
-    """
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    keys = sorted(
-        f"{source}|{p.billing_account_id}|{p.billing_period_start.isoformat()}"
-        for p in report.partitions
-    )
-    for key in keys:
-        digest = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": digest})
-
-
-def _replace_partitions(
-    session: Session, report: ValidationReport, *, source: str, keep: int, now: datetime
-) -> set[int]:
-    touched: set[int] = set()
-    for partition in report.partitions:
-        touched |= delete_partition_costs(
-            session,
-            source=source,
-            billing_account_id=partition.billing_account_id,
-            billing_period_start=partition.billing_period_start,
-        )
-    touched.discard(keep)
-    for partition in report.partitions:
-        _delete_partition_commitments(session, partition, file_ids=touched)
-    for file_id in touched:
-        left = session.scalar(
-            select(CostDailyRow.id).where(CostDailyRow.ingested_file_id == file_id).limit(1)
-        )
-        if left is None:
-            earlier = session.get(IngestedFileRow, file_id)
-            if earlier is not None:
-                earlier.status, earlier.superseded_at = SUPERSEDED, now
-            # Its commitment rows go too, even one dated outside its billing period.
-            session.execute(
-                delete(CommitmentDailyRow).where(CommitmentDailyRow.ingested_file_id == file_id)
-            )
-    return touched
-
-
-def _delete_partition_commitments(
-    session: Session, partition: Partition, *, file_ids: set[int]
-) -> None:
-    """The replaced deliveries' commitment days of this account inside this billing period.
-
-    commitment_daily keeps no billing period (schema 0005), so the period is matched by charge
-    date; a delivery emptied by the restatement loses all its commitment rows in the caller.
-    """
-    if not file_ids:
-        return
-    first = partition.billing_period_start.date()
-    end = partition.billing_period_end.date()
-    end += timedelta(days=0 if partition.billing_period_end.time() == datetime.min.time() else 1)
-    session.execute(
-        delete(CommitmentDailyRow).where(
-            CommitmentDailyRow.ingested_file_id.in_(file_ids),
-            CommitmentDailyRow.billing_account_id == partition.billing_account_id[:200],
-            CommitmentDailyRow.charge_date >= first,
-            CommitmentDailyRow.charge_date < end,
-        )
-    )
 
 
 def _unknown_references(costs: AllocatedCostColumns, refs: dict[str, int]) -> tuple[Finding, ...]:

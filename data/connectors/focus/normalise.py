@@ -12,6 +12,7 @@ from data.connectors.focus import enums
 from data.connectors.focus.allocation import AllocationRules, Allocator
 from data.connectors.focus.commitments import CommitmentRows, first_seen
 from data.connectors.focus.findings import Findings, Severity
+from data.connectors.focus.row_checks import Flag, check_periods, check_storable
 from data.connectors.focus.values import (
     BoolArray,
     IntArray,
@@ -71,8 +72,11 @@ class CodedBatch:
 class Normaliser:
     """Holds every dictionary (timestamps, currencies, names) for the whole file."""
 
-    def __init__(self, rules: AllocationRules, findings: Findings) -> None:
+    def __init__(
+        self, rules: AllocationRules, findings: Findings, *, check_text: bool = False
+    ) -> None:
         self.findings = findings
+        self._check_text = check_text
         self.timestamps: Interner[int] = Interner(parse_timestamp)
         self.periods: Interner[int] = Interner(parse_timestamp)  # billing periods: few values
         self.texts: Interner[str] = Interner(parse_text)
@@ -101,9 +105,11 @@ class Normaliser:
         }
         seconds = {name: self._seconds(name, codes[name]) for name in TIMESTAMP_COLUMNS}
         amounts = {name: self._money(batch, name, first_row, ok) for name in MONEY_COLUMNS}
-        self._check_periods(seconds, first_row, ok)
+        flag = self._flagger(first_row)
+        check_periods(seconds, ok, flag)
         statuses = self._check_descriptive(batch, first_row)
         allocation = self.allocator.allocate(batch)
+        check_storable(batch, allocation.unstorable, ok, flag, whole_batch=self._check_text)
         keys = {
             "charge_day": seconds["ChargePeriodStart"] // SECONDS_PER_DAY,
             "billing_currency": self._required(
@@ -253,27 +259,16 @@ class Normaliser:
             )
         return found
 
-    def _check_periods(self, seconds: dict[str, IntArray], first_row: int, ok: BoolArray) -> None:
-        """A charge period should sit inside its billing period (FOCUS); rows with errors skip."""
-        outside = ok & (
-            (seconds["ChargePeriodStart"] < seconds["BillingPeriodStart"])
-            | (seconds["ChargePeriodEnd"] > seconds["BillingPeriodEnd"])
-        )
-        message = "the charge period is not inside its billing period (kept, dated by its start)"
-        column = "ChargePeriodStart"
-        self._flag(
-            "warning", "charge_period_outside", message, column, np.flatnonzero(outside), first_row
-        )
-        backwards = ok & (seconds["ChargePeriodEnd"] < seconds["ChargePeriodStart"])
-        message = "ChargePeriodEnd is before ChargePeriodStart (kept)"
-        self._flag(
-            "warning",
-            "charge_period_reversed",
-            message,
-            "ChargePeriodEnd",
-            np.flatnonzero(backwards),
-            first_row,
-        )
+    def _flagger(self, first_row: int) -> Flag:
+        """`_flag` for this batch, as the row checks call it."""
+
+        def flag(
+            severity: Severity, code: str, message: str, column: str, rows: IntArray, *,
+            values: pa.Array | pa.ChunkedArray | None = None,
+        ) -> None:  # fmt: skip
+            self._flag(severity, code, message, column, rows, first_row, values)
+
+        return flag
 
     def _flag(
         self,

@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from data.connectors.focus.aggregate import ROWS, DailyAggregator
 from data.connectors.focus.allocation import METHOD_NAMES, AllocationRules
 from data.connectors.focus.columns import DESCRIPTIVE_MANDATORY, MONEY_COLUMNS, ColumnMap
 from data.connectors.focus.commitments import CommitmentAggregator, CommitmentDay, decoded_days
 from data.connectors.focus.errors import MalformedFile, MissingColumns
-from data.connectors.focus.findings import Findings
+from data.connectors.focus.findings import Finding, Findings
 from data.connectors.focus.limits import IngestLimits
 from data.connectors.focus.normalise import Normaliser
-from data.connectors.focus.reader import OpenedFile, open_batches, split_csv
-from data.connectors.focus.report import CurrencyTotal, Partition, ValidationReport
+from data.connectors.focus.reader import OpenedFile, csv_header, open_batches, split_csv
+from data.connectors.focus.report import ValidationReport
 from data.connectors.focus.source import SourceFile
+from data.connectors.focus.text import MESSAGE as NUL_MESSAGE
+from data.connectors.focus.text import locate_nul
+from data.connectors.focus.totals import currency_totals, partitions
 from data.repos.costs import AllocatedCost, AllocatedCostColumns
 
 MONEY = ("BilledCost", "EffectiveCost", "ListCost")
@@ -68,6 +68,12 @@ def parse_file(
     """
     if source.kind == "parquet":
         return _parse(source, rules, limits, cancelled, multiline=True, split=False)
+    return _with_nul_finding(source, _parse_csv(source, rules, limits, cancelled))
+
+
+def _parse_csv(
+    source: SourceFile, rules: AllocationRules, limits: IngestLimits, cancelled: Callable[[], bool]
+) -> ParsedFile:
     split = split_csv(source, limits)
     # (multiline, split) per attempt. Parts are cut by quote parity, exact for RFC 4180
     # quoting; a stray quote inside an unquoted value can mislead it, so bad lines after a
@@ -84,6 +90,19 @@ def parse_file(
     return _parse(source, rules, limits, cancelled, multiline=multiline, split=split_this)
 
 
+def _with_nul_finding(source: SourceFile, parsed: ParsedFile) -> ParsedFile:
+    """The whole-text NUL scan's answer as a row error: located by a second read (all columns)
+    only when the scan found one."""
+    offset = source.nul_offset
+    if offset < 0:
+        return parsed
+    where = locate_nul(source.open_text(), csv_header(source))
+    message = NUL_MESSAGE if where else f"byte {offset:,}: {NUL_MESSAGE}"
+    rows, column = ((where[0],), where[1]) if where else ((), None)
+    finding = Finding("error", "text:nul", message, column, 1, rows)
+    return replace(parsed, report=replace(parsed.report, errors=(*parsed.report.errors, finding)))
+
+
 def _parse(
     source: SourceFile,
     rules: AllocationRules,
@@ -96,7 +115,8 @@ def _parse(
     opened = open_batches(source, limits=limits, multiline=multiline, split=split)
     findings = Findings(limits.max_findings)
     _check_columns(opened.columns, findings)
-    normaliser = Normaliser(rules, findings)
+    # CSV text was scanned for NUL whole; decoded Parquet strings are checked per batch.
+    normaliser = Normaliser(rules, findings, check_text=source.kind == "parquet")
     aggregator, commitments = DailyAggregator(), CommitmentAggregator()
     rows = _stream(opened, normaliser, aggregator, commitments, cancelled)
     _file_findings(opened, normaliser, findings)
@@ -114,7 +134,7 @@ def _parse(
         focus_version=opened.columns.focus_version,
         rows_read=rows,
         totals=currency_totals(costs),
-        partitions=_partitions(costs),
+        partitions=partitions(costs),
         warnings=findings.of("warning"),
         errors=findings.of("error"),
     )
@@ -220,60 +240,3 @@ def _values(table: pa.Table, name: str, values: Sequence[Any]) -> list[Any]:
     codes = table.column(_CODE_COLUMN.get(name, name)).to_numpy()
     lookup = np.array([*values, None], dtype=object)
     return lookup[np.where(codes >= 0, codes, len(values))].tolist()  # type: ignore[no-any-return]
-
-
-def currency_totals(costs: AllocatedCostColumns) -> tuple[CurrencyTotal, ...]:
-    """Exact sums per BillingCurrency (never across currencies), summed by Arrow in decimal128.
-
-    Each sum is Decimal(0) plus the column's, as a running Decimal sum writes it: the
-    unallocated sum of a currency with no unallocated row is Decimal(0) itself.
-    """
-    if not len(costs):
-        return ()
-    unallocated = pa.array([ref is None for ref in costs.service_ref])
-    zero = pa.scalar(0, costs.effective_cost.type)
-    table = pa.table(
-        {
-            "currency": costs.billing_currency,
-            "billed": costs.billed_cost,
-            "effective": costs.effective_cost,
-            "list": costs.list_cost,
-            "unallocated": pc.if_else(unallocated, costs.effective_cost, zero),
-            "unallocated_rows": pc.cast(unallocated, pa.int64()),
-            "rows": costs.source_rows,
-        }
-    )
-    names = ("billed", "effective", "list", "unallocated", "unallocated_rows", "rows")
-    sums = table.group_by("currency").aggregate([(name, "sum") for name in names]).to_pylist()
-    return tuple(_currency_total(row) for row in sorted(sums, key=lambda row: row["currency"]))
-
-
-def _currency_total(sums: dict[str, Any]) -> CurrencyTotal:
-    unallocated = sums["unallocated_sum"] if sums["unallocated_rows_sum"] else 0
-    return CurrencyTotal(
-        sums["currency"],
-        Decimal(0) + sums["billed_sum"],
-        Decimal(0) + sums["effective_sum"],
-        Decimal(0) + sums["list_sum"],
-        Decimal(0) + unallocated,
-        rows=sums["rows_sum"],
-    )
-
-
-def _partitions(costs: AllocatedCostColumns) -> tuple[Partition, ...]:
-    ends: dict[tuple[str, datetime], datetime] = {}
-    rows: dict[tuple[str, datetime], int] = defaultdict(int)
-    for account, start, end, count in zip(
-        costs.billing_account_id,
-        costs.billing_period_start,
-        costs.billing_period_end,
-        costs.source_rows,
-        strict=True,
-    ):
-        key = (account, start)
-        ends[key] = max(ends.get(key, end), end)
-        rows[key] += count
-    return tuple(
-        Partition(account, start, ends[(account, start)], rows[(account, start)])
-        for account, start in sorted(ends)
-    )

@@ -80,7 +80,7 @@ def split_csv(source: SourceFile, limits: IngestLimits) -> bool:
 
 
 def _open_csv(source: SourceFile, limits: IngestLimits, multiline: bool, split: bool) -> OpenedFile:
-    header = _csv_header(source)
+    header = csv_header(source)
     if len(header) > limits.max_columns:
         raise TooManyRows(f"the header has {len(header):,} columns (cap {limits.max_columns:,})")
     columns = map_columns(header)
@@ -154,6 +154,7 @@ def _parts(
             BadLine(None if bad.line is None else bad.line + before, bad.message)
             for bad in found[part.index]
         )
+        csv_file.source.release(part.start, part.end)  # its rows are parsed: let the pages go
 
     batches = ordered_batches(parts, parse, readers=readers, part_done=part_done)
     return batches, bad_lines
@@ -166,7 +167,7 @@ def _delimiter_hint(header: list[str]) -> str:
     return ""
 
 
-def _csv_header(source: SourceFile) -> list[str]:
+def csv_header(source: SourceFile) -> list[str]:
     """The first line's cells (BOM stripped), parsed with the csv module so quotes are honoured."""
     head = source.open_text().read(_HEADER_BYTES)
     first = head.split(b"\n", 1)[0].decode("utf-8").lstrip("\ufeff").rstrip("\r")
@@ -275,7 +276,9 @@ def _capped(batches: Iterator[pa.RecordBatch], max_rows: int) -> Iterator[pa.Rec
         seen += batch.num_rows
         if seen > max_rows:
             raise TooManyRows(
-                f"the file holds more than {max_rows:,} rows (the cap): split the export by "
-                "billing period or sub-account and upload the parts"
+                f"the file holds more than {max_rows:,} rows (the cap): split it into parts "
+                "of one delivery — upload them together, or name them <name>-00001.csv, "
+                "<name>-00002.csv, … in the billing directory (each file alone would replace "
+                "the other's billing period)"
             )
         yield batch

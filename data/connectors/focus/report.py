@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -33,12 +33,17 @@ class CurrencyTotal:
 
 @dataclass(frozen=True, slots=True)
 class Partition:
-    """A (billing account, billing period) the file delivers: the unit a restatement replaces."""
+    """A scope the file delivers — (provider, billing account, billing period) — the unit a
+    newer delivery replaces whole (decision 010). `provider` names the ProviderName values of
+    its rows (an empty one, stored as "Unknown", does not count); `charged_through` is its
+    last charge day, which orders deliveries without an export time."""
 
     billing_account_id: str
     billing_period_start: datetime
     billing_period_end: datetime
     rows: int
+    provider: str = "Unknown"
+    charged_through: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +77,10 @@ class ValidationReport:
 
 @dataclass(frozen=True, slots=True)
 class IngestReport:
-    """What `ingest_file` did: loaded the file, or found it already ingested (a no-op)."""
+    """What an ingest did: loaded the delivery, found it already ingested (a no-op), or found
+    every scope it carries already owned by a newer delivery ("outdated": nothing written)."""
 
-    status: Literal["loaded", "already_ingested"]
+    status: Literal["loaded", "already_ingested", "outdated"]
     ingested_file_id: int
     file_name: str
     content_sha256: str
@@ -84,3 +90,15 @@ class IngestReport:
     replaced_file_ids: tuple[int, ...]
     warnings: tuple[Finding, ...]
     commitment_rows: int = 0  # commitment_daily rows written (one per commitment and day)
+    notes: tuple[str, ...] = ()  # scopes kept because a newer delivery owns them, and why
+    part_count: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveredPart:
+    """One file of a delivery as recorded: its name, content hash, rows and size."""
+
+    name: str
+    content_sha256: str
+    rows_read: int
+    size_bytes: int

@@ -28,7 +28,8 @@ def sniff(head: bytes, tail: bytes) -> Kind:
     """Classify by magic bytes; text that is not an obvious binary is a CSV candidate.
 
     A Parquet file carries PAR1 at both ends: PAR1 at the head only is a truncated or forged
-    file. NUL bytes in the first block mean binary content, not CSV text.
+    file. A NUL in the first line (no header holds one) or many NULs in the first block mean
+    binary content; a stray NUL inside a data row is text the ingest refuses by row and column.
     """
     if head.startswith(PARQUET_MAGIC):
         if not tail.endswith(PARQUET_MAGIC) or len(tail) < 12:
@@ -39,9 +40,14 @@ def sniff(head: bytes, tail: bytes) -> Kind:
     for magic, described in _KNOWN_OTHERS:
         if head.startswith(magic):
             raise UnsupportedContent(_message(described))
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if _binary(head) and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise UnsupportedContent(_message("binary data (NUL bytes)"))
     return "csv"
+
+
+def _binary(head: bytes) -> bool:
+    first_line = head.split(b"\n", 1)[0]
+    return b"\x00" in first_line or head.count(b"\x00") * 64 > len(head)
 
 
 def _message(described: str) -> str:

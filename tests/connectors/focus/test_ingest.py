@@ -23,6 +23,7 @@ from data.connectors.focus import (
     load,
 )
 from data.models import CostDailyRow, IngestedFileRow
+from data.repos import costs as costs_repo
 from data.repos.services import add_services
 from tests.connectors.focus.builders import csv_bytes, focus_row
 from tests.factories import T0, make_new_service
@@ -149,14 +150,16 @@ def test_a_restated_period_replaces_the_earlier_delivery(catalogued: sessionmake
     }
 
 
-def test_another_source_with_the_same_account_is_not_replaced(
+def test_another_source_delivering_the_same_scope_replaces_it_instead_of_adding(
     catalogued: sessionmaker[Session],
 ) -> None:
+    # Decision 010: one owner per (provider, billing account, billing period), whatever the
+    # route; before it, two routes of one period were summed (issue 14).
     ingest(catalogued, csv_bytes([focus_row(EffectiveCost="2.00")]), source="aws-cur")
 
     ingest(catalogued, csv_bytes([focus_row(EffectiveCost="5.00")]), source="api")
 
-    assert snapshot(catalogued)[1] == Decimal("7.00")
+    assert snapshot(catalogued)[1] == Decimal("5.00")
 
 
 def test_a_rejected_file_changes_no_cost_and_is_recorded_apart(
@@ -270,3 +273,26 @@ def test_concurrent_restatements_of_one_period_leave_exactly_one(
         thread.join()
 
     assert snapshot(catalogued)[1] in (Decimal("100.00"), Decimal("150.00"))
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_value_postgresql_refuses_in_copy_is_recorded_as_a_refusal(
+    catalogued: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Validation refuses NUL before writing; were one to slip through, COPY's raw driver error
+    # must still become a recorded refusal, not an exception that stops a directory pass.
+    allocated = costs_repo._allocated_columns
+
+    def with_nul(*args: Any) -> dict[str, Any]:
+        columns = allocated(*args)
+        columns["provider"] = ["A\x00WS"] * len(columns["provider"])
+        return columns
+
+    monkeypatch.setattr(costs_repo, "_allocated_columns", with_nul)
+
+    with pytest.raises(FocusIngestError, match="database refused the load"):
+        ingest(catalogued, csv_bytes([focus_row()]))
+
+    assert snapshot(catalogued)[0] == 0
+    with catalogued() as session:
+        assert session.scalars(select(IngestedFileRow.status)).all() == ["rejected"]
