@@ -18,7 +18,7 @@ Targets (product.md): ≥ 500,000 rows/s into SQLite and ≥ 3× the pandas path
 
 With --parts N, each size is instead one delivery of N part files (ROWS/N rows each, as AWS
 Data Exports writes them: `<export>-00001.csv` … with a Manifest.json) ingested in one pass by
-`ingest_delivery` (decision 010); the absolute peak RSS of the process is printed too, since
+`ingest_delivery` (decision 011); the absolute peak RSS of the process is printed too, since
 the issue's bound (< 1 GiB) is on the whole process, not the increase.
 """
 

@@ -51,7 +51,7 @@ _MAX_MONTHS = 120
 def add_commands(commands: Any) -> None:
     """Register `ingest` and `billing-api pull` on `python -m data`'s subcommands."""
     ingest = commands.add_parser(
-        "ingest", help="validate and ingest FOCUS files or directories now (decision 010)"
+        "ingest", help="validate and ingest FOCUS files or directories now (decision 011)"
     )
     ingest.add_argument("paths", nargs="+", metavar="PATH", help="files and directories")
     ingest.add_argument("--dry-run", action="store_true", help="validate only: nothing written")

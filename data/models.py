@@ -280,7 +280,7 @@ class BudgetRow(Base):
 class IngestedFileRow(Base):
     """One billing delivery (a file, the parts of one export, or an API pull): identity, period,
     counts, totals and findings. `content_sha256` is the delivery's identity: a one-file
-    delivery's own hash, else the hash of its parts' sorted hashes (decision 010)."""
+    delivery's own hash, else the hash of its parts' sorted hashes (decision 011)."""
 
     __tablename__ = "ingested_file"
     __table_args__ = (

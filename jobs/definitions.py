@@ -75,7 +75,7 @@ def _issues(report: CollectReport) -> str:
 
 def refresh_costs(ctx: JobContext, window: Window) -> int:
     """New deliveries in TIGHTROPE_BILLING_DIRECTORY (each once; the parts of one export are one
-    delivery, held until complete — decision 010), then, when TIGHTROPE_BILLING_API_URL is set,
+    delivery, held until complete — decision 011), then, when TIGHTROPE_BILLING_API_URL is set,
     every billing period the window touches from the billing REST API (the open month is
     restated as it grows; unchanged content is a no-op). Either source alone may be configured;
     with neither, a demo database gets its month-to-date FOCUS export restated from the stored

@@ -1,4 +1,4 @@
-"""FOCUS upload: the files uploaded together are one delivery (decision 010) — validated first
+"""FOCUS upload: the files uploaded together are one delivery (decision 011) — validated first
 (nothing written), reported, then ingested whole or not at all.
 
 A delivery with errors or missing parts cannot be ingested from here, and a load the connector

@@ -48,7 +48,7 @@ def ingest_directory(
     now: datetime,
     limits: IngestLimits | None = None,
 ) -> tuple[DirectoryEntry, ...]:
-    """Every delivery under `directory` (decision 010: manifests, numbered parts, single
+    """Every delivery under `directory` (decision 011: manifests, numbered parts, single
     files), in name order. Loaded deliveries are no-ops, so a scheduler may call this on every
     tick; content, not the extension, decides whether a file is FOCUS."""
     planned = plan_files(directory_files(directory))

@@ -1,6 +1,6 @@
 """Which files form one delivery: export manifests, numbered part names, or one file each.
 
-Rules (decision 010), for a directory pass or `python -m data ingest PATH…`:
+Rules (decision 011), for a directory pass or `python -m data ingest PATH…`:
 - a manifest (AWS `…-Manifest.json` with `dataFiles`, Azure `manifest.json` with `blobs`)
   makes one delivery of the files it names, looked up by file name in its own folder and, for
   AWS, in the `data/…` folder mirroring its `metadata/…` folder (and that folder's

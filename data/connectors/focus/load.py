@@ -65,7 +65,7 @@ def load_parsed(
     """In the caller's transaction: take over the delivery's scopes, record it and its parts,
     then write its costs and the commitments' daily utilization.
 
-    A scope stored by any route is replaced whole by a delivery as new or newer (decision 010);
+    A scope stored by any route is replaced whole by a delivery as new or newer (decision 011);
     a scope a newer delivery owns is kept, and its rows here are not written; a delivery left
     with no scope is "outdated" and writes nothing. A scope overlapping a stored one without
     being it raises ScopeConflict (the transaction then writes nothing).

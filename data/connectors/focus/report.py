@@ -34,7 +34,7 @@ class CurrencyTotal:
 @dataclass(frozen=True, slots=True)
 class Partition:
     """A scope the file delivers — (provider, billing account, billing period) — the unit a
-    newer delivery replaces whole (decision 010). `provider` names the ProviderName values of
+    newer delivery replaces whole (decision 011). `provider` names the ProviderName values of
     its rows (an empty one, stored as "Unknown", does not count); `charged_through` is its
     last charge day, which orders deliveries without an export time."""
 

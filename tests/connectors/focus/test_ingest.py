@@ -153,7 +153,7 @@ def test_a_restated_period_replaces_the_earlier_delivery(catalogued: sessionmake
 def test_another_source_delivering_the_same_scope_replaces_it_instead_of_adding(
     catalogued: sessionmaker[Session],
 ) -> None:
-    # Decision 010: one owner per (provider, billing account, billing period), whatever the
+    # Decision 011: one owner per (provider, billing account, billing period), whatever the
     # route; before it, two routes of one period were summed (issue 14).
     ingest(catalogued, csv_bytes([focus_row(EffectiveCost="2.00")]), source="aws-cur")
 

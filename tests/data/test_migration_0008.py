@@ -1,4 +1,4 @@
-"""Migration 0007 gives every scope already stored its owner: the newest loaded delivery."""
+"""Migration 0008 gives every scope already stored its owner: the newest loaded delivery."""
 
 from __future__ import annotations
 
@@ -54,8 +54,8 @@ def cost(file_id: int, account: str, day: date, provider: str = "AWS") -> dict[s
     }  # fmt: skip
 
 
-def test_0007_backfills_one_owner_per_stored_scope(db_engine: Engine) -> None:
-    downgrade(db_engine, "0006")
+def test_0008_backfills_one_owner_per_stored_scope(db_engine: Engine) -> None:
+    downgrade(db_engine, "0007")
     with db_engine.begin() as connection:
         connection.execute(sa.insert(FILE), [
             delivery(1, "upload", datetime(2026, 11, 2, tzinfo=UTC)),
@@ -84,9 +84,9 @@ def test_0007_backfills_one_owner_per_stored_scope(db_engine: Engine) -> None:
     ]
 
 
-def test_0007_up_and_down_keeps_every_cost_row(db_engine: Engine) -> None:
+def test_0008_up_and_down_keeps_every_cost_row(db_engine: Engine) -> None:
     # SQLite's batch copy of ingested_file would cascade to cost_daily (foreign keys are on).
-    downgrade(db_engine, "0006")
+    downgrade(db_engine, "0007")
     with db_engine.begin() as connection:
         connection.execute(
             sa.insert(FILE), [delivery(1, "upload", datetime(2026, 11, 2, tzinfo=UTC))]
@@ -94,7 +94,7 @@ def test_0007_up_and_down_keeps_every_cost_row(db_engine: Engine) -> None:
         connection.execute(sa.insert(COST), [cost(1, "A", date(2026, 10, 20))])
 
     upgrade(db_engine)
-    downgrade(db_engine, "0006")
+    downgrade(db_engine, "0007")
 
     with db_engine.connect() as connection:
         assert connection.scalar(select(sa.func.count()).select_from(COST)) == 1
