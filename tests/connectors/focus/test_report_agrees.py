@@ -63,7 +63,7 @@ def test_rows_naming_an_unknown_service_are_unallocated_before_and_after_ingest(
             select(func.sum(CostDailyRow.effective_cost)).where(CostDailyRow.service_id.is_(None))
         )
         delivery = session.scalars(select(IngestedFileRow)).one()
-    assert Decimal(stored) == Decimal("160")
+    assert Decimal(stored or 0) == Decimal("160")
     assert _unallocated(delivery.totals) == Decimal("160")
 
 
