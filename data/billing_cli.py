@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.connectors.billing_api import (
@@ -38,6 +39,7 @@ from data.connectors.focus import (
     validate_delivery,
 )
 from data.connectors.focus.directory import DirectoryEntry, ingest_planned, summary
+from data.connectors.focus.references import service_references
 from data.db import make_engine, make_sessions
 from data.settings import Settings
 
@@ -76,7 +78,7 @@ def ingest_command(settings: Settings, args: argparse.Namespace, out: TextIO | N
         out.write("nothing to ingest: no files under the given paths\n")
         return 0
     if args.dry_run:
-        return _dry_run(planned, out)
+        return _dry_run(settings, planned, out)
     return _ingest(settings, planned, args.source, out)
 
 
@@ -93,14 +95,31 @@ def files_at(paths: Sequence[Path]) -> list[PartFile]:
     return found
 
 
-def _dry_run(planned: Sequence[PlannedDelivery], out: TextIO) -> int:
-    reports = [validate_delivery(delivery, rules=AllocationRules()) for delivery in planned]
+def _dry_run(settings: Settings, planned: Sequence[PlannedDelivery], out: TextIO) -> int:
+    known = _known_services(settings)
+    reports = [
+        validate_delivery(delivery, rules=AllocationRules(), known_services=known)
+        for delivery in planned
+    ]
     for delivery, report in zip(planned, reports, strict=True):
         out.write("\n".join(report_lines(report, notes=delivery.notes)) + "\n\n")
     valid = sum(report.ok for report in reports)
     out.write(f"{len(reports)} deliveries checked: {valid} valid, {len(reports) - valid} not; ")
     out.write("nothing was written\n")
     return 0 if valid == len(reports) else 1
+
+
+def _known_services(settings: Settings) -> dict[str, int] | None:
+    """The catalog's references, so the dry run counts unknown services as ingest will; None
+    (references not checked) when the database is not migrated yet."""
+    engine = make_engine(settings)
+    try:
+        with make_sessions(engine)() as session:
+            return service_references(session)
+    except SQLAlchemyError:
+        return None
+    finally:
+        engine.dispose()
 
 
 def _ingest(

@@ -33,6 +33,7 @@ from data.connectors.focus import (
     plan_upload,
     validate_delivery,
 )
+from data.connectors.focus.references import service_references
 from data.repos.job_status import cost_freshness
 
 UPLOAD_SOURCE = "upload"
@@ -71,7 +72,7 @@ def show_upload(sessions: sessionmaker[Session]) -> None:
         st.session_state.pop(_REPORT, None)
         return
     planned = _planned(uploaded)
-    report = _validated(uploaded, planned)
+    report = _validated(sessions, uploaded, planned)
     show_report(report, parts=len(planned.parts))
     _ingest_button(sessions, report, planned)
 
@@ -80,8 +81,11 @@ def _planned(uploaded: Sequence[UploadedFile]) -> PlannedDelivery:
     return plan_upload([PartFile(file.name, file.getvalue()) for file in uploaded])
 
 
-def _validated(uploaded: Sequence[UploadedFile], planned: PlannedDelivery) -> ValidationReport:
-    """Validate once per set of uploaded files: reruns reuse the report."""
+def _validated(
+    sessions: sessionmaker[Session], uploaded: Sequence[UploadedFile], planned: PlannedDelivery
+) -> ValidationReport:
+    """Validate once per set of uploaded files (reruns reuse the report), against the service
+    catalog, so its unallocated total and warnings are what ingest will store."""
     key = tuple(file.file_id or file.name for file in uploaded)
     kept = st.session_state.get(_REPORT)
     if kept is not None and kept[0] == key:
@@ -89,7 +93,9 @@ def _validated(uploaded: Sequence[UploadedFile], planned: PlannedDelivery) -> Va
         return report
     size_mb = sum(part.size_bytes for part in planned.parts) / 1e6
     with st.status(f"Validating {planned.name} ({size_mb:,.1f} MB)…", expanded=False) as status:
-        report = validate_delivery(planned, rules=RULES, limits=UPLOAD_LIMITS)
+        with sessions() as session:
+            known = service_references(session)
+        report = validate_delivery(planned, rules=RULES, limits=UPLOAD_LIMITS, known_services=known)
         verdict = "valid" if report.ok else plural(len(report.errors), "kind of error")
         status.update(label=f"Checked {planned.name}: {verdict}", state="complete")
     st.session_state[_REPORT] = (key, report)

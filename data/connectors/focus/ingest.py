@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -32,6 +32,7 @@ from data.connectors.focus.layouts import PartFile, PlannedDelivery
 from data.connectors.focus.limits import IngestLimits
 from data.connectors.focus.load import REJECTED, find_delivery, load_parsed, record_rejection
 from data.connectors.focus.parse import ParseCancelled, ParsedFile
+from data.connectors.focus.references import resolved
 from data.connectors.focus.report import DeliveredPart, IngestReport, ValidationReport
 from data.connectors.focus.source import read_raw
 from data.models import IngestedFileRow
@@ -45,9 +46,11 @@ def validate_file(
     name: str | None = None,
     rules: AllocationRules | None = None,
     limits: IngestLimits | None = None,
+    known_services: Mapping[str, int] | None = None,
 ) -> ValidationReport:
     """Read and check a FOCUS file; file-level faults become the report's single error."""
-    return validate_delivery(_one_file(path_or_bytes, name), rules=rules, limits=limits)
+    planned = _one_file(path_or_bytes, name)
+    return validate_delivery(planned, rules=rules, limits=limits, known_services=known_services)
 
 
 def validate_delivery(
@@ -55,16 +58,21 @@ def validate_delivery(
     *,
     rules: AllocationRules | None = None,
     limits: IngestLimits | None = None,
+    known_services: Mapping[str, int] | None = None,
 ) -> ValidationReport:
     """What the upload page and `python -m data ingest --dry-run` show: every part read and
     checked, totals and scopes over all of them; missing parts and a refusal are its first
-    errors. Nothing is written."""
+    errors. Nothing is written. Given the catalog's references (`service_references`), rows
+    naming an unknown service count as unallocated and are warned about, as ingest will."""
     if not planned.parts:
         return with_planning_errors(planned, empty_report(planned))
     hashes = part_hashes(planned)
     staged = stage(planned, rules=rules or AllocationRules(), limits=limits or IngestLimits(),
                    hashes=hashes)  # fmt: skip
-    return with_planning_errors(planned, staged.parsed.report)
+    report = staged.parsed.report
+    if known_services is not None:
+        report = resolved(report, staged.parsed.cost_columns, known_services)
+    return with_planning_errors(planned, report)
 
 
 def ingest_file(

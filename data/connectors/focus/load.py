@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -16,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from data.connectors.focus.commitments import CommitmentDay
 from data.connectors.focus.findings import Finding
 from data.connectors.focus.parse import ParsedFile
+from data.connectors.focus.references import resolved, service_references
 from data.connectors.focus.report import DeliveredPart, IngestReport, ValidationReport
 from data.connectors.focus.scopes import (
     ScopeDecision,
@@ -26,8 +26,8 @@ from data.connectors.focus.scopes import (
 )
 from data.connectors.focus.text import shown
 from data.connectors.focus.totals import currency_totals, filtered
-from data.models import CommitmentDailyRow, DeliveryPartRow, IngestedFileRow, ServiceRow
-from data.repos.costs import AllocatedCostColumns, insert_allocated_costs
+from data.models import CommitmentDailyRow, DeliveryPartRow, IngestedFileRow
+from data.repos.costs import insert_allocated_costs
 
 log = logging.getLogger(__name__)
 
@@ -38,19 +38,6 @@ def find_delivery(session: Session, content_sha256: str) -> IngestedFileRow | No
     return session.scalar(
         select(IngestedFileRow).where(IngestedFileRow.content_sha256 == content_sha256)
     )
-
-
-def service_references(session: Session) -> dict[str, int]:
-    """Lower-cased slug, and the value of each service's own allocation rule → service id."""
-    refs: dict[str, int] = {}
-    for service_id, slug, rule in session.execute(
-        select(ServiceRow.id, ServiceRow.slug, ServiceRow.allocation_rule)
-    ):
-        refs[slug.lower()] = service_id
-        value = (rule or {}).get("value")
-        if isinstance(value, str) and value.strip():
-            refs.setdefault(value.strip().lower(), service_id)
-    return refs
 
 
 def load_parsed(
@@ -92,7 +79,7 @@ def load_parsed(
     return IngestReport(
         status="loaded", ingested_file_id=delivery.id, file_name=report.file_name,
         content_sha256=report.content_sha256, rows_read=report.rows_read, cost_rows=rows,
-        totals=loaded.report.totals_json(), replaced_file_ids=tuple(sorted(replaced)),
+        totals=delivery.totals, replaced_file_ids=tuple(sorted(replaced)),
         warnings=warnings, commitment_rows=len(loaded.commitments), notes=notes,
         part_count=delivery.part_count,
     )  # fmt: skip
@@ -103,10 +90,8 @@ def _recorded(
     exported_at: datetime | None,
 ) -> tuple[IngestedFileRow, tuple[Finding, ...]]:  # fmt: skip
     """The delivery row, loaded, flushed for its id; warnings gain unknown service names."""
-    report = parsed.report
-    warnings = report.warnings + _unknown_references(
-        parsed.cost_columns, service_references(session)
-    )
+    report = resolved(parsed.report, parsed.cost_columns, service_references(session))
+    warnings = report.warnings
     delivery = _delivery(session, report, source=source, now=now)
     _fill(delivery, report, warnings, status=LOADED)
     delivery.exported_at = exported_at
@@ -274,16 +259,3 @@ def _fill(
     if report.partitions:
         delivery.billing_period_start = min(p.billing_period_start for p in report.partitions)
         delivery.billing_period_end = max(p.billing_period_end for p in report.partitions)
-
-
-def _unknown_references(costs: AllocatedCostColumns, refs: dict[str, int]) -> tuple[Finding, ...]:
-    unknown: Counter[str] = Counter()
-    for ref, rows in zip(costs.service_ref, costs.source_rows, strict=True):
-        if ref is not None and ref.lower() not in refs:
-            unknown[ref] += rows
-    if not unknown:
-        return ()
-    shown = ", ".join(repr(ref) for ref, _ in unknown.most_common(10))
-    message = f"allocation names no known service: {shown} (those rows are unallocated)"
-    finding = Finding("warning", "unknown_service", message, "Tags", sum(unknown.values()))
-    return (finding,)

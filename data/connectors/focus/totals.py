@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -20,15 +20,24 @@ _MIDNIGHT = time(0)
 _MONEY = ("billed_cost", "effective_cost", "list_cost")
 
 
-def currency_totals(costs: AllocatedCostColumns) -> tuple[CurrencyTotal, ...]:
+def currency_totals(
+    costs: AllocatedCostColumns, *, known: Container[str] | None = None
+) -> tuple[CurrencyTotal, ...]:
     """Exact sums per BillingCurrency (never across currencies), summed by Arrow in decimal128.
 
-    Each sum is Decimal(0) plus the column's, as a running Decimal sum writes it: the
-    unallocated sum of a currency with no unallocated row is Decimal(0) itself.
+    A row is unallocated when it names no service, or (given the catalog's lower-cased `known`
+    references) one no service answers to. Each sum is Decimal(0) plus the column's, as a
+    running Decimal sum writes it: the unallocated sum of a currency with no unallocated row is
+    Decimal(0) itself.
     """
     if not len(costs):
         return ()
-    unallocated = pa.array([ref is None for ref in costs.service_ref])
+    unallocated = pa.array(
+        [
+            ref is None or (known is not None and ref.lower() not in known)
+            for ref in costs.service_ref
+        ]
+    )
     zero = pa.scalar(0, costs.effective_cost.type)
     table = pa.table(
         {
