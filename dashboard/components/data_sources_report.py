@@ -3,6 +3,8 @@ totals per currency, the scopes it delivers and every finding; nothing here writ
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -122,21 +124,16 @@ def _totals(report: ValidationReport) -> None:
             ("unallocated_effective_cost", "Unallocated (effective)"),
         )
     }
-    st.dataframe(
+    _table(
         frame,
-        column_config={
+        {
             "currency": st.column_config.TextColumn("Currency"),
             **money,
             "rows": st.column_config.NumberColumn("Rows", format="%d"),
         },
-        hide_index=True,
         key="ds_report_totals",
-    )
-    export_button(
-        frame,
         label="Export totals (CSV)",
         file_name="tightrope-upload-totals.csv",
-        key="ds_report_totals_export",
     )
 
 
@@ -160,23 +157,18 @@ def _partitions(report: ValidationReport) -> None:
         "directory, billing API) loaded for the same provider, account and period, unless that "
         "delivery is newer; it never adds to it"
     )
-    st.dataframe(
+    _table(
         frame,
-        column_config={
+        {
             "billing_account_id": st.column_config.TextColumn("Billing account"),
             "provider": st.column_config.TextColumn("Provider"),
             "period": st.column_config.TextColumn("Billing period (UTC)"),
             "last_charge_day": st.column_config.TextColumn("Last charge day"),
             "rows": st.column_config.NumberColumn("Rows", format="%d"),
         },
-        hide_index=True,
         key="ds_report_partitions",
-    )
-    export_button(
-        frame,
         label="Export billing periods (CSV)",
         file_name="tightrope-upload-periods.csv",
-        key="ds_report_partitions_export",
     )
 
 
@@ -186,9 +178,9 @@ def _findings(report: ValidationReport) -> None:
         st.caption("No error or warning found.")
         return
     st.markdown("**Errors and warnings** (rows are 1-based data rows, the header excluded)")
-    st.dataframe(
+    _table(
         frame,
-        column_config={
+        {
             "severity": st.column_config.TextColumn("Severity"),
             "problem": st.column_config.TextColumn("Problem", width="large"),
             "column": st.column_config.TextColumn("Column"),
@@ -197,12 +189,15 @@ def _findings(report: ValidationReport) -> None:
             "example_values": st.column_config.TextColumn("Example values"),
             "code": st.column_config.TextColumn("Code"),
         },
-        hide_index=True,
         key="ds_report_findings",
-    )
-    export_button(
-        frame,
         label="Export findings (CSV)",
         file_name="tightrope-upload-findings.csv",
-        key="ds_report_findings_export",
     )
+
+
+def _table(
+    frame: pd.DataFrame, columns: dict[str, Any], *, key: str, label: str, file_name: str
+) -> None:
+    """One part of the report: its grid, and its CSV export below it."""
+    st.dataframe(frame, column_config=columns, hide_index=True, key=key)
+    export_button(frame, label=label, file_name=file_name, key=f"{key}_export")
