@@ -83,8 +83,12 @@ def check_value(value: str) -> str:
 
 
 def quote(value: str) -> str:
-    """A PromQL string literal whose parsed value is exactly `value`."""
-    return json.dumps(check_value(value), ensure_ascii=False)
+    """A PromQL string literal whose parsed value is exactly `value`.
+
+    U+FFFD is escaped: Prometheus' lexer reads that character, even correctly encoded, as
+    Go's utf8.RuneError and refuses the query as an "invalid UTF-8 rune"."""
+    literal = json.dumps(check_value(value), ensure_ascii=False)
+    return literal.replace("\ufffd", "\\ufffd")
 
 
 def eq(name: str, value: str) -> Matcher:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import requests
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from data.connectors.prometheus import PrometheusClient, TelemetryMapping
@@ -22,6 +22,8 @@ label_text = st.text(
     max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(value=label_text)
+@example(value="\ufffd")  # Prometheus refuses it unescaped ("invalid UTF-8 rune")
+@example(value='a"b\\c\n\u2028')
 def test_prometheus_parses_our_literal_back_to_the_same_text(
     prometheus_history: History, value: str
 ) -> None:
