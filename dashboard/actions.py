@@ -16,7 +16,7 @@ from typing import Literal
 
 import streamlit as st
 
-from dashboard import deps
+from dashboard import auth, deps
 from data.errors import DataError
 from data.workflow import ROLES, Outcome, Role, Workflow, WorkflowPolicy
 
@@ -36,12 +36,12 @@ class Feedback:
 
 
 def actor() -> str:
-    """Who acts: the configured local actor until login exists."""
-    return deps.settings().local_actor
+    """Who acts, as the audit trail records it (see `auth.current_principal`)."""
+    return auth.current_principal().actor
 
 
 def role() -> Role:
-    return _workflow().role_of(actor())
+    return auth.current_principal().role
 
 
 def refusal(needed: Role, doing: str) -> str | None:
@@ -52,7 +52,7 @@ def refusal(needed: Role, doing: str) -> str | None:
     mine = role()
     if ROLES.index(mine) >= ROLES.index(needed):
         return None
-    return f"{actor()} is a {mine}: {doing} needs the {needed} role."
+    return f"{auth.current_principal().display} is a {mine}: {doing} needs the {needed} role."
 
 
 def done() -> int:
@@ -213,5 +213,11 @@ def _store(feedback: Feedback) -> None:
     st.session_state[_FEEDBACK] = feedback
 
 
+def policy() -> WorkflowPolicy:
+    """The workflow policy for the person using this page: their role, no one else's."""
+    base = WorkflowPolicy.from_settings(deps.settings())
+    return base.for_principal(auth.current_principal())
+
+
 def _workflow() -> Workflow:
-    return Workflow(deps.sessions(), WorkflowPolicy.from_settings(deps.settings()))
+    return Workflow(deps.sessions(), policy())

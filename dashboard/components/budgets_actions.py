@@ -17,7 +17,6 @@ from dashboard import actions, deps
 from data.budget_actions import BudgetDesk
 from data.errors import DataError, InvalidInput
 from data.repos.budgets import NewBudget
-from data.workflow import WorkflowPolicy
 
 
 def create(keys: dict[str, str]) -> None:
@@ -67,7 +66,7 @@ def acknowledge(anomaly_id: int) -> None:
 
 
 def _run(call: Callable[[BudgetDesk, datetime], str]) -> None:
-    desk = BudgetDesk(deps.sessions(), WorkflowPolicy.from_settings(deps.settings()))
+    desk = BudgetDesk(deps.sessions(), actions.policy())
     try:
         actions.keep(actions.Feedback("success", call(desk, deps.now())))
     except DataError as error:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from types import MappingProxyType
 
 from data.errors import Forbidden
+from data.identity import Principal
 from data.settings import Role, Settings
 
 ROLES: tuple[Role, ...] = ("viewer", "analyst", "approver", "admin")
@@ -36,6 +37,15 @@ class WorkflowPolicy:
             suppression_cooldown_days=settings.suppression_cooldown_days,
             bulk_apply_max_count=settings.bulk_apply_max_count,
             bulk_apply_max_fleet_pct=settings.bulk_apply_max_fleet_pct,
+        )
+
+    def for_principal(self, principal: Principal) -> WorkflowPolicy:
+        """This policy with the role of `principal` decided at the edge (login claims) and no
+        other actor: a page acts for exactly one person."""
+        return replace(
+            self,
+            roles=MappingProxyType({principal.actor: principal.role}),
+            local_actor=principal.actor,
         )
 
     @property
