@@ -17,6 +17,7 @@ from typing import Literal
 import streamlit as st
 
 from dashboard import auth, deps
+from dashboard.components import formats
 from data.errors import DataError
 from data.workflow import ROLES, Outcome, Role, Workflow, WorkflowPolicy
 
@@ -48,11 +49,13 @@ def refusal(needed: Role, doing: str) -> str | None:
     """Why the current actor may not do `doing` (None when allowed), said before they try.
 
     The workflow service checks the role again on every action; this only spares a click.
+    Markdown-safe (it goes to captions and help tooltips): the person's name is escaped.
     """
     mine = role()
     if ROLES.index(mine) >= ROLES.index(needed):
         return None
-    return f"{auth.current_principal().display} is a {mine}: {doing} needs the {needed} role."
+    who = formats.escape_markdown(auth.current_principal().display)
+    return f"{who} is a {mine}: {doing} needs the {needed} role."
 
 
 def done() -> int:
@@ -153,7 +156,7 @@ def take_feedback() -> Feedback | None:
     feedback: Feedback | None = st.session_state.pop(_FEEDBACK, None)
     if feedback is not None:
         icon = ":material/check_circle:" if feedback.kind == "success" else ":material/warning:"
-        st.toast(feedback.message, icon=icon)
+        st.toast(formats.escape_markdown(feedback.message), icon=icon)
     return feedback
 
 
@@ -161,9 +164,9 @@ def show(feedback: Feedback | None) -> None:
     if feedback is None:
         return
     if feedback.kind == "success":
-        st.success(feedback.message, icon=":material/check_circle:")
+        st.success(formats.escape_markdown(feedback.message), icon=":material/check_circle:")
     else:
-        st.warning(feedback.message, icon=":material/warning:")
+        st.warning(formats.escape_markdown(feedback.message), icon=":material/warning:")
 
 
 def _run(

@@ -5,9 +5,14 @@ Run from the repository root: `python -m streamlit run dashboard/streamlit_app.p
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
-st.set_page_config(page_title="Tightrope", page_icon=":material/balance:", layout="wide")
+# A file, not a :material/ icon: Streamlit fetches those favicons from fonts.gstatic.com, and a
+# self-hosted tool must not call out (air-gapped installs, and it tells Google who is looking).
+FAVICON = Path(__file__).parent / "static" / "favicon.png"
+st.set_page_config(page_title="Tightrope", page_icon=str(FAVICON), layout="wide")
 
 page = st.navigation(
     [

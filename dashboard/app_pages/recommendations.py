@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import actions, deps, queries
+from dashboard import actions, auth, deps, queries
 from dashboard.components import (
     basis,
     charts,
@@ -332,12 +332,14 @@ def _open_bulk(ids: tuple[int, ...]) -> None:
 
 
 def _detail(rec: StoredRecommendation, row: pd.Series) -> None:
-    st.subheader(f"{row['service']} — {row['action_type']}", anchor=False)
+    st.subheader(formats.escape_markdown(f"{row['service']} — {row['action_type']}"), anchor=False)
     st.caption(
-        f"Recommendation #{rec.id} · {recs.status_label(rec.status)} · refreshed "
-        f"{rec.updated_at:%Y-%m-%d %H:%M} UTC · team {row['team']}"
-        + (f" · {row['environment']}" if pd.notna(row["environment"]) else "")
-        + _decision_text(row)
+        formats.escape_markdown(
+            f"Recommendation #{rec.id} · {recs.status_label(rec.status)} · refreshed "
+            f"{rec.updated_at:%Y-%m-%d %H:%M} UTC · team {row['team']}"
+            + (f" · {row['environment']}" if pd.notna(row["environment"]) else "")
+            + _decision_text(row)
+        )
     )
     _stale_inputs(rec)
     kpis.kpi_row(_cost_cards(rec))
@@ -366,6 +368,11 @@ def _stale_inputs(rec: StoredRecommendation) -> None:
             "service may have changed since. Recompute (Data sources → Run now) before applying.",
             icon=":material/history_toggle_off:",
         )
+
+
+def _who() -> str:
+    """The person acting, as people know them (the audit keeps their stable identity)."""
+    return formats.escape_markdown(auth.current_principal().display)
 
 
 def _decision_text(row: pd.Series) -> str:
@@ -749,7 +756,7 @@ def _decision_buttons(rec: StoredRecommendation, row: pd.Series) -> None:
     ):
         _confirm_postpone(rec, row)
     for reason in dict.fromkeys(r for r in (no_apply, no_decide) if r):
-        st.caption(f":material/lock: {formats.escape_markdown(reason)}")
+        st.caption(f":material/lock: {reason}")
 
 
 def _cannot_apply(rec: StoredRecommendation) -> None:
@@ -767,7 +774,7 @@ def _cannot_apply(rec: StoredRecommendation) -> None:
 def _confirm_apply(rec: StoredRecommendation, row: pd.Series) -> None:
     st.markdown(f"**{formats.escape_markdown(str(row['service']))}** — {row['action_type']}")
     _plan(rec)
-    st.caption(f"Recorded as {actions.actor()} in the audit trail.")
+    st.caption(f"Recorded as {_who()} in the audit trail.")
     st.button(
         "Apply now",
         key="rec_apply_confirm",
@@ -894,7 +901,7 @@ def _confirm_bulk(ids: tuple[int, ...]) -> None:
     st.caption(
         f"Blast-radius limit per bulk apply: {limits.bulk_apply_max_count} recommendations and "
         f"{limits.bulk_apply_max_fleet_pct:g} % of the fleet's {status.services} services. "
-        f"Recorded as {actions.actor()} in the audit trail."
+        f"Recorded as {_who()} in the audit trail."
     )
     versions = {
         int(rid): int(version)

@@ -12,7 +12,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.components import theme
+from dashboard.components import formats, theme
+from dashboard.components.chart_text import plain_figure
 
 _PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 SATURATED_LABEL = "Saturated (ρ ≥ 1)"
@@ -258,13 +259,14 @@ def finite_or_gap(values: npt.ArrayLike) -> npt.NDArray[np.float64]:
 
 
 def show(fig: go.Figure, *, key: str) -> None:
-    st.plotly_chart(fig, key=key, config=_PLOTLY_CONFIG)
+    """Draw `fig`, its stored text (names, scopes, categories) escaped: plotly draws HTML."""
+    st.plotly_chart(plain_figure(fig), key=key, config=_PLOTLY_CONFIG)
 
 
 def no_data(title: str, reason: str) -> None:
     """Keep the chart's place and say, in words, why there is nothing to draw."""
     with st.container(border=True):
-        st.markdown(f"**{title}**")
+        st.markdown(f"**{formats.escape_markdown(title)}**")
         st.info(reason, icon=":material/info:")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -212,3 +213,8 @@ def _cost(service_id: int, day: date, amount: float, category: str) -> DailyCost
         list_cost=amount * 1.2,
         provider="aws",
     )
+
+
+def shown(markdown: str) -> str:
+    """What a reader sees of markdown whose stored text was escaped (backslashes dropped)."""
+    return re.sub(r"\\(.)", r"\1", markdown)

@@ -16,7 +16,7 @@ from data.models import BudgetRow, CommitmentDailyRow, CostAnomalyRow, IngestedF
 from data.repos import budgets, costs
 from data.repos.budgets import NewBudget
 from data.repos.costs import DailyCost
-from tests.dashboard.conftest import TODAY, open_page, sessions_on
+from tests.dashboard.conftest import TODAY, open_page, sessions_on, shown
 
 PAGE = "app_pages/budgets.py"
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -78,7 +78,7 @@ def test_create_through_the_dialog(sessions: sessionmaker[Session]) -> None:
     with sessions() as session:
         row = session.scalars(select(BudgetRow)).one()
     assert (row.scope_key, row.month, row.amount) == ("data", date(2026, 11, 1), Decimal("120"))
-    assert at.success[0].value.startswith(f"Budget #{row.id} created")
+    assert shown(at.success[0].value).startswith(f"Budget #{row.id} created")
 
 
 def test_edit_through_the_dialog_changes_the_amount(sessions: sessionmaker[Session]) -> None:
