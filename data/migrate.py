@@ -139,11 +139,15 @@ def _migration_lock(engine: Engine) -> Iterator[Connection]:
     (the busy timeout of a BEGIN EXCLUSIVE would give up after 30 s)."""
     database = engine.url.database
     on_file = engine.dialect.name == "sqlite" and database not in (None, "", ":memory:")
-    lock_path = Path(f"{database}.migrate-lock") if on_file else None
-    with _file_lock(lock_path), engine.begin() as connection:
+    with _file_lock(sqlite_lock_path(database) if on_file else None), engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
         yield connection
+
+
+def sqlite_lock_path(database: str | None) -> Path:
+    """The file a SQLite database's migrators lock: beside it, in its writable directory."""
+    return Path(f"{database}.migrate-lock")
 
 
 @contextmanager
