@@ -63,7 +63,11 @@ def verify_process(settings: Settings) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize(
     "statement",
-    ["UPDATE audit_event SET actor = 'mallory'", "DELETE FROM audit_event WHERE id = 1"],
+    [
+        "UPDATE audit_event SET actor = 'mallory'",
+        "DELETE FROM audit_event WHERE id = 1",
+        "DELETE FROM audit_event",  # SQLite's truncate optimization must not skip the trigger
+    ],
 )
 def test_the_trail_refuses_updates_and_deletes(
     sessions: sessionmaker[Session], db_engine: Engine, statement: str
