@@ -26,6 +26,7 @@ _ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
 MIGRATION_LOCK_KEY = int.from_bytes(
     hashlib.sha256(b"tightrope.migrate").digest()[:8], "big", signed=True
 )
+_POSTGRES_ONLY = "an app role exists on PostgreSQL only: unset TIGHTROPE_DATABASE_APP_ROLE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,8 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine, revision: str = "head", *, app_role: str | None = None) -> Migrated:
     """Bring the schema to `revision` inside one transaction, holding the migration lock, so
     that replicas starting at once migrate once and the others find the schema done."""
+    if app_role is not None and engine.dialect.name != "postgresql":
+        raise DataError(_POSTGRES_ONLY)
     config = alembic_config(engine)
     with _migration_lock(engine) as connection:
         found = _current_revision(connection)
@@ -93,7 +96,7 @@ def grant_app_role(connection: Connection, role: str) -> None:
     sequences behind the ids, and no DDL (it owns nothing, so it cannot ALTER, DROP or
     disable a trigger). Run after every upgrade, so tables added later are covered."""
     if connection.dialect.name != "postgresql":
-        raise DataError("an app role exists on PostgreSQL only: unset TIGHTROPE_DATABASE_APP_ROLE")
+        raise DataError(_POSTGRES_ONLY)
     _refuse_privileged(connection, role)
     schema = connection.scalar(text("SELECT current_schema()"))
     quote = connection.dialect.identifier_preparer.quote
