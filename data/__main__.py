@@ -1,5 +1,5 @@
 """Operator CLI: `python -m data migrate | seed | bootstrap | import-services FILE | ingest PATH… |
-billing-api pull --from YYYY-MM --to YYYY-MM`."""
+billing-api pull --from YYYY-MM --to YYYY-MM | audit verify`."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from data.audit_cli import add_audit_commands
 from data.billing_cli import add_commands
 from data.catalog import load_catalog_for
 from data.cli import run
 from data.db import make_engine, make_sessions
-from data.migrate import upgrade
+from data.migrate import migrate_to_head
 from data.service_catalog import import_services, read_catalog_file
 from data.settings import Settings
 
@@ -25,10 +26,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def migrate(settings: Settings, _args: argparse.Namespace) -> int:
-    engine = make_engine(settings)
-    upgrade(engine)
-    engine.dispose()
-    log.info("database schema is at head")
+    migrate_to_head(settings)
     return 0
 
 
@@ -102,6 +100,7 @@ def _parser() -> argparse.ArgumentParser:
         handler=bootstrap
     )
     add_commands(commands)
+    add_audit_commands(commands)
     return parser
 
 

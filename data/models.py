@@ -241,7 +241,9 @@ class ConfigChangeRow(Base):
 
 
 class AuditEventRow(Base):
-    """Append-only audit trail of every mutating action."""
+    """Append-only audit trail of every mutating action, hash-chained in id order
+    (data.audit_chain): `hash` covers the event and `prev_hash`, the previous event's hash.
+    prev_hash is unique: two writers that read the same chain head cannot both append."""
 
     __tablename__ = "audit_event"
     __table_args__ = (Index("ix_audit_event_target", "target_type", "target_id"),)
@@ -255,6 +257,8 @@ class AuditEventRow(Base):
     before: Mapped[Json | None]
     after: Mapped[Json | None]
     detail: Mapped[Json] = mapped_column(default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class BudgetRow(Base):

@@ -123,6 +123,18 @@ class Settings(BaseSettings):
         "reads it as now. For tests, demos and reproducing a report as of a date; unset in "
         "production.",
     )
+    migrate_database_url: str | None = Field(
+        default=None,
+        pattern=r"^(sqlite|postgresql)",
+        description="URL of the role that owns the schema, used by `python -m data migrate` only "
+        "(docs/database.md); unset: database_url.",
+    )
+    database_app_role: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,62}$",
+        description="PostgreSQL role the app connects as: `migrate` grants it DML (only "
+        "INSERT/SELECT on audit_event) after upgrading; unset: no grants.",
+    )
 
     @field_validator("database_url")
     @classmethod

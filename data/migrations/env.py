@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from data.db import make_engine
+from data.migrate import migration_settings
 from data.models import Base
 from data.settings import Settings
 
@@ -28,7 +29,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = make_engine(Settings())
+    engine = make_engine(migration_settings(Settings()))
     with engine.begin() as conn:
         _run(conn)
     engine.dispose()
