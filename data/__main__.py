@@ -57,8 +57,13 @@ def seed(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def bootstrap(settings: Settings, args: argparse.Namespace) -> int:
-    """What `make run` does before starting processes: migrate, then seed if empty."""
+    """Migrate; then, only when TIGHTROPE_DEMO=true (`make run`), seed the demo fleet into an
+    empty database. Without it a fresh production database stays empty: a demo fleet there
+    would be mistaken for real services."""
     migrate(settings, args)
+    if not settings.demo:
+        log.info("demo seeding off (TIGHTROPE_DEMO is not true): migrated only")
+        return 0
     args.if_empty = True
     return seed(settings, args)
 
@@ -98,9 +103,9 @@ def _parser() -> argparse.ArgumentParser:
     importer = commands.add_parser("import-services", help="catalogue services from a JSON file")
     importer.add_argument("file", help='catalog file: {"services": [...]} (see README)')
     importer.set_defaults(handler=import_services_command)
-    commands.add_parser("bootstrap", help="migrate, then seed if empty").set_defaults(
-        handler=bootstrap
-    )
+    commands.add_parser(
+        "bootstrap", help="migrate; seed if empty when TIGHTROPE_DEMO=true"
+    ).set_defaults(handler=bootstrap)
     add_commands(commands)
     return parser
 

@@ -7,9 +7,14 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import AwareDatetime, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from data.clock import Clock, clock_for
+from data.secret_files import SecretFilesSource
 
 DEFAULT_SQLITE_PATH = Path("var") / "tightrope.db"
 # Workflow roles, weakest first: each may do what the ones before it may.
@@ -123,6 +128,30 @@ class Settings(BaseSettings):
         "reads it as now. For tests, demos and reproducing a report as of a date; unset in "
         "production.",
     )
+    demo: bool = Field(
+        default=False,
+        description="`python -m data bootstrap` seeds the demo fleet into an empty database "
+        "(make run sets it); off, bootstrap only migrates.",
+    )
+    metrics_address: str = Field(
+        default="127.0.0.1",
+        min_length=1,
+        description="Address the sidecar's /metrics, /healthz and /readyz bind to (0.0.0.0 in "
+        "a container, so Prometheus and the probes reach it).",
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """TIGHTROPE_<NAME>_FILE (a mounted secret) ranks with the environment it stands for."""
+        secret_files = SecretFilesSource(settings_cls)
+        return init_settings, env_settings, secret_files, dotenv_settings, file_secret_settings
 
     @field_validator("database_url")
     @classmethod
