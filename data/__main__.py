@@ -1,5 +1,5 @@
-"""Operator CLI: `python -m data migrate | seed | bootstrap | import-services FILE | ingest PATH… |
-billing-api pull --from YYYY-MM --to YYYY-MM`."""
+"""Operator CLI: `python -m data migrate | schema-ready | seed | bootstrap | import-services FILE |
+ingest PATH… | billing-api pull --from YYYY-MM --to YYYY-MM`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from data.billing_cli import add_commands
 from data.catalog import load_catalog_for
 from data.cli import run
 from data.db import make_engine, make_sessions
-from data.migrate import upgrade
+from data.migrate import alembic_config, upgrade
 from data.service_catalog import import_services, read_catalog_file
 from data.settings import Settings
 
@@ -28,6 +28,26 @@ def migrate(settings: Settings, _args: argparse.Namespace) -> int:
     engine = make_engine(settings)
     upgrade(engine)
     engine.dispose()
+    log.info("database schema is at head")
+    return 0
+
+
+def schema_ready(settings: Settings, _args: argparse.Namespace) -> int:
+    """Exit 0 when the schema is at head, 1 when not (yet): an app pod's init container waits
+    on it while the migrate Job runs, and never migrates itself (it has no owner rights)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    engine = make_engine(settings)
+    try:
+        heads = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+        with engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    finally:
+        engine.dispose()
+    if current != heads:
+        log.info("schema at %s, head is %s: run `python -m data migrate`", current or "-", heads)
+        return 1
     log.info("database schema is at head")
     return 0
 
@@ -97,6 +117,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m data", description=__doc__)
     commands = parser.add_subparsers(required=True)
     commands.add_parser("migrate", help="upgrade the schema to head").set_defaults(handler=migrate)
+    commands.add_parser("schema-ready", help="exit 0 when the schema is at head").set_defaults(
+        handler=schema_ready
+    )
     seed_parser = commands.add_parser("seed", help="write the deterministic demo fleet")
     seed_parser.add_argument("--if-empty", action="store_true", help="skip if services exist")
     seed_parser.set_defaults(handler=seed)
