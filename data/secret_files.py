@@ -13,7 +13,9 @@ FILE_SUFFIX = "_FILE"
 
 
 class SecretFilesSource(PydanticBaseSettingsSource):
-    """For each field NAME, TIGHTROPE_<NAME>_FILE names a file whose content is the value.
+    """For each field NAME, TIGHTROPE_<NAME>_FILE names a file whose content is the value; it
+    wins over TIGHTROPE_<NAME> (the image sets defaults such as the SQLite URL in the
+    environment, and a deployment's mounted secret must override them).
 
     Errors name the variable and the path, never the content: a secret must not reach a log.
     One trailing newline is dropped (`echo secret > file` writes one).
@@ -28,8 +30,6 @@ class SecretFilesSource(PydanticBaseSettingsSource):
         path = _environ_upper().get(variable)
         if path is None:
             return None, field_name, False
-        if f"{self._prefix}{field_name}".upper() in _environ_upper():
-            raise SettingsError(f"set {variable} or {variable[: -len(FILE_SUFFIX)]}, not both")
         return _read_secret(variable, Path(path)), field_name, self.field_is_complex(field)
 
     def __call__(self) -> dict[str, Any]:

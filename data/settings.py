@@ -149,9 +149,10 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """TIGHTROPE_<NAME>_FILE (a mounted secret) ranks with the environment it stands for."""
+        """TIGHTROPE_<NAME>_FILE (a mounted secret) ranks above TIGHTROPE_<NAME>: the image's
+        environment holds defaults, the mounted file is the deployment's choice."""
         secret_files = SecretFilesSource(settings_cls)
-        return init_settings, env_settings, secret_files, dotenv_settings, file_secret_settings
+        return init_settings, secret_files, env_settings, dotenv_settings, file_secret_settings
 
     @field_validator("database_url")
     @classmethod
