@@ -156,10 +156,8 @@ def _sidecar(settings: Settings, log: Path) -> Iterator[subprocess.Popen[bytes]]
         stop(process)
 
 
-def _wait_ready(
-    process: subprocess.Popen[bytes] | subprocess.Popen[str], port: int, log: Path
-) -> None:
-    wait_until_ready(process, f"http://127.0.0.1:{port}/readyz",  # type: ignore[arg-type]
+def _wait_ready(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
+    wait_until_ready(process, f"http://127.0.0.1:{port}/readyz",
                      ready=lambda r: r.status == 200, name="sidecar", timeout_s=TIMEOUT_S,
                      log_path=log, error=SidecarFailed)  # fmt: skip
 
