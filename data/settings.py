@@ -119,7 +119,8 @@ class Settings(BaseSettings):
         default=None,
         ge=1,
         le=65_535,
-        description="Loopback port of the sidecar's Prometheus metrics (off when unset).",
+        description="Port of the sidecar's /metrics, /healthz and /readyz on metrics_address "
+        "(off when unset).",
     )
     query_cache_ttl_s: int = Field(default=300, ge=0, le=24 * 3600)
     clock_fixed_at: AwareDatetime | None = Field(
