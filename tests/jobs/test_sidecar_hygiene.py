@@ -30,7 +30,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 STARTED = datetime(2026, 11, 20, 9, tzinfo=UTC)
 TIMEOUT_S = 90
 
-pytestmark = pytest.mark.skipif(
+needs_scheduler = pytest.mark.skipif(
     "FAKETIME" in os.environ,
     reason="under libfaketime the scheduler thread's timed waits never return (see "
     "test_sidecar_process.py); these tests need no particular date",
@@ -41,6 +41,7 @@ class SidecarFailed(RuntimeError):
     """The sidecar did not become ready."""
 
 
+@needs_scheduler
 def test_a_second_sidecar_on_the_same_database_exits_with_a_reason(
     settings: Settings, tmp_path: Path
 ) -> None:
@@ -54,6 +55,7 @@ def test_a_second_sidecar_on_the_same_database_exits_with_a_reason(
     assert "another sidecar already serves this database" in second.stderr
 
 
+@needs_scheduler
 def test_a_start_closes_runs_and_claims_a_killed_sidecar_left_open(
     settings: Settings, sessions: sessionmaker[Session], tmp_path: Path
 ) -> None:
@@ -71,6 +73,7 @@ def test_a_start_closes_runs_and_claims_a_killed_sidecar_left_open(
     assert shown[0].last_error.error == ORPHAN_REASON  # what the Data sources page shows
 
 
+@needs_scheduler
 def test_a_run_whose_job_lock_is_held_is_not_an_orphan(
     settings: Settings, db_engine: Engine, sessions: sessionmaker[Session], tmp_path: Path
 ) -> None:
@@ -92,6 +95,7 @@ def test_the_sidecar_lock_is_exclusive_until_released(db_engine: Engine) -> None
         assert again
 
 
+@needs_scheduler
 def test_the_sidecar_stops_when_its_parent_is_killed(settings: Settings, tmp_path: Path) -> None:
     port = free_port()
     log = tmp_path / "sidecar.log"
