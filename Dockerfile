@@ -1,18 +1,37 @@
-# Tightrope dashboard image (the sidecar runs from the same image with `python -m jobs`).
+# One image for every Tightrope process (docs/deploy.md):
+#   dashboard (the default command)  python -m streamlit run dashboard/streamlit_app.py ...
+#   sidecar                          python -m jobs run
+#   schema migration (one-shot job)  python -m data migrate
+# The app code is root-owned and read-only to the app user; the only writable place is the
+# /data volume (SQLite database and its lock files, when no PostgreSQL URL is given).
 FROM python:3.11-slim-bookworm
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    TIGHTROPE_LOG_JSON=true
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    HOME=/tmp \
+    TIGHTROPE_LOG_JSON=true \
+    TIGHTROPE_DATABASE_URL=sqlite:////data/tightrope.db \
+    TIGHTROPE_METRICS_ADDRESS=0.0.0.0 \
+    TIGHTROPE_METRICS_PORT=9464 \
+    STREAMLIT_SERVER_PORT=8501 \
+    STREAMLIT_SERVER_HEADLESS=true \
+    STREAMLIT_BROWSER_GATHER_USAGE_STATS=false \
+    STREAMLIT_SERVER_FILE_WATCHER_TYPE=none
 WORKDIR /app
 
-RUN useradd --create-home --uid 10001 tightrope
+RUN useradd --system --uid 10001 --user-group --no-create-home --home-dir /nonexistent tightrope
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 
-COPY --chown=tightrope:tightrope . .
-USER tightrope
-EXPOSE 8501
-HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health').status != 200)"
+# Root-owned and not writable by uid 10001: a compromised process cannot change the code.
+COPY . .
+RUN install -d -o 10001 -g 10001 -m 0750 /data
+VOLUME /data
 
-# Migrate (and seed the demo fleet on an empty database) at container start, then serve.
-CMD ["sh", "-c", "python -m data bootstrap && exec python -m streamlit run dashboard/streamlit_app.py --server.address 0.0.0.0 --server.port 8501"]
+USER 10001:10001
+EXPOSE 8501 9464
+# No HEALTHCHECK here: the dashboard (8501 /_stcore/health) and the sidecar (9464 /readyz) are
+# different processes of this image, so each deployment declares its own (docker-compose.yml,
+# deploy/kubernetes/).
+CMD ["python", "-m", "streamlit", "run", "dashboard/streamlit_app.py", "--server.address", "0.0.0.0"]

@@ -33,7 +33,7 @@ migrate: $(VENV)/.runtime
 	$(PY) -m data migrate
 
 seed: $(VENV)/.runtime
-	$(PY) -m data bootstrap
+	TIGHTROPE_DEMO=true $(PY) -m data bootstrap
 	$(PY) -m jobs recompute
 
 recompute: $(VENV)/.runtime
@@ -41,9 +41,9 @@ recompute: $(VENV)/.runtime
 
 # The sidecar (python -m jobs run) runs beside the dashboard and stops with it.
 run: $(VENV)/.runtime
-	$(PY) -m data bootstrap
+	TIGHTROPE_DEMO=true $(PY) -m data bootstrap
 	$(PY) -m jobs recompute || echo "recompute skipped: the sidecar recomputes once usage is collected"
-	$(PY) -m jobs run & sidecar=$$!; trap 'kill $$sidecar 2>/dev/null' EXIT INT TERM; \
+	$(PY) -m jobs run --exit-with-parent & sidecar=$$!; trap 'kill $$sidecar 2>/dev/null' EXIT INT TERM; \
 	$(PY) -m streamlit run dashboard/streamlit_app.py --server.port $(PORT)
 
 test: $(VENV)/.dev

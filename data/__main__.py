@@ -1,5 +1,5 @@
-"""Operator CLI: `python -m data migrate | seed | bootstrap | import-services FILE | ingest PATH… |
-billing-api pull --from YYYY-MM --to YYYY-MM | audit verify`."""
+"""Operator CLI: `python -m data migrate | schema-ready | seed | bootstrap | import-services FILE |
+ingest PATH… | billing-api pull --from YYYY-MM --to YYYY-MM | audit verify`."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from data.billing_cli import add_commands
 from data.catalog import load_catalog_for
 from data.cli import run
 from data.db import make_engine, make_sessions
-from data.migrate import migrate_to_head
+from data.migrate import alembic_config, migrate_to_head
 from data.service_catalog import import_services, read_catalog_file
 from data.settings import Settings
 
@@ -27,6 +27,26 @@ def main(argv: list[str] | None = None) -> int:
 
 def migrate(settings: Settings, _args: argparse.Namespace) -> int:
     migrate_to_head(settings)
+    return 0
+
+
+def schema_ready(settings: Settings, _args: argparse.Namespace) -> int:
+    """Exit 0 when the schema is at head, 1 when not (yet): an app pod's init container waits
+    on it while the migrate Job runs, and never migrates itself (it has no owner rights)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    engine = make_engine(settings)
+    try:
+        heads = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+        with engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    finally:
+        engine.dispose()
+    if current != heads:
+        log.info("schema at %s, head is %s: run `python -m data migrate`", current or "-", heads)
+        return 1
+    log.info("database schema is at head")
     return 0
 
 
@@ -55,8 +75,13 @@ def seed(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def bootstrap(settings: Settings, args: argparse.Namespace) -> int:
-    """What `make run` does before starting processes: migrate, then seed if empty."""
+    """Migrate; then, only when TIGHTROPE_DEMO=true (`make run`), seed the demo fleet into an
+    empty database. Without it a fresh production database stays empty: a demo fleet there
+    would be mistaken for real services."""
     migrate(settings, args)
+    if not settings.demo:
+        log.info("demo seeding off (TIGHTROPE_DEMO is not true): migrated only")
+        return 0
     args.if_empty = True
     return seed(settings, args)
 
@@ -90,15 +115,18 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m data", description=__doc__)
     commands = parser.add_subparsers(required=True)
     commands.add_parser("migrate", help="upgrade the schema to head").set_defaults(handler=migrate)
+    commands.add_parser("schema-ready", help="exit 0 when the schema is at head").set_defaults(
+        handler=schema_ready
+    )
     seed_parser = commands.add_parser("seed", help="write the deterministic demo fleet")
     seed_parser.add_argument("--if-empty", action="store_true", help="skip if services exist")
     seed_parser.set_defaults(handler=seed)
     importer = commands.add_parser("import-services", help="catalogue services from a JSON file")
     importer.add_argument("file", help='catalog file: {"services": [...]} (see README)')
     importer.set_defaults(handler=import_services_command)
-    commands.add_parser("bootstrap", help="migrate, then seed if empty").set_defaults(
-        handler=bootstrap
-    )
+    commands.add_parser(
+        "bootstrap", help="migrate; seed if empty when TIGHTROPE_DEMO=true"
+    ).set_defaults(handler=bootstrap)
     add_commands(commands)
     add_audit_commands(commands)
     return parser

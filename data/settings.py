@@ -7,9 +7,14 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import AwareDatetime, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from data.clock import Clock, clock_for
+from data.secret_files import SecretFilesSource
 
 DEFAULT_SQLITE_PATH = Path("var") / "tightrope.db"
 # Workflow roles, weakest first: each may do what the ones before it may.
@@ -114,7 +119,8 @@ class Settings(BaseSettings):
         default=None,
         ge=1,
         le=65_535,
-        description="Loopback port of the sidecar's Prometheus metrics (off when unset).",
+        description="Port of the sidecar's /metrics, /healthz and /readyz on metrics_address "
+        "(off when unset).",
     )
     query_cache_ttl_s: int = Field(default=300, ge=0, le=24 * 3600)
     clock_fixed_at: AwareDatetime | None = Field(
@@ -135,6 +141,31 @@ class Settings(BaseSettings):
         description="PostgreSQL role the app connects as: `migrate` grants it DML (only "
         "INSERT/SELECT on audit_event) after upgrading; unset: no grants.",
     )
+    demo: bool = Field(
+        default=False,
+        description="`python -m data bootstrap` seeds the demo fleet into an empty database "
+        "(make run sets it); off, bootstrap only migrates.",
+    )
+    metrics_address: str = Field(
+        default="127.0.0.1",
+        min_length=1,
+        description="Address the sidecar's /metrics, /healthz and /readyz bind to (0.0.0.0 in "
+        "a container, so Prometheus and the probes reach it).",
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """TIGHTROPE_<NAME>_FILE (a mounted secret) ranks above TIGHTROPE_<NAME>: the image's
+        environment holds defaults, the mounted file is the deployment's choice."""
+        secret_files = SecretFilesSource(settings_cls)
+        return init_settings, secret_files, env_settings, dotenv_settings, file_secret_settings
 
     @field_validator("database_url")
     @classmethod

@@ -18,11 +18,15 @@ from data.errors import NotFound
 from data.repos.usage import latest_usage_hour
 from data.settings import Settings
 from engine.profiles import PROFILES, ProfileName
+from jobs.cleanup import close_orphans
 from jobs.context import JobContext
 from jobs.definitions import default_jobs
 from jobs.fleet_eval import default_workers
+from jobs.health import Probes, database_probe, health_app
+from jobs.health import serve as serve_http
+from jobs.locks import sidecar_lock
 from jobs.metrics import build_metrics
-from jobs.metrics import serve as serve_metrics
+from jobs.parent import exit_with_parent
 from jobs.recompute import RecomputeReport, recompute
 from jobs.runner import run_job
 from jobs.scheduler import build_scheduler, serve
@@ -58,20 +62,37 @@ def run_recompute(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_sidecar(settings: Settings, args: argparse.Namespace) -> int:
-    """Start the scheduler and block until SIGTERM / SIGINT."""
+    """Start the scheduler and block until SIGTERM / SIGINT (or the parent's death, with
+    --exit-with-parent); exit 2 at once when another sidecar already serves the database."""
+    if args.exit_with_parent:
+        exit_with_parent()
     engine = make_engine(settings)
     try:
-        ctx = _context(settings, engine, args.workers)
-        metrics = None
-        if settings.metrics_port is not None:
-            metrics = build_metrics()
-            serve_metrics(metrics, settings.metrics_port)
-            log.info("sidecar metrics on http://127.0.0.1:%d/metrics", settings.metrics_port)
-        jobs = default_jobs(settings.refresh_interval_minutes)
-        serve(build_scheduler(ctx, jobs, metrics))
+        with sidecar_lock(engine) as mine:
+            if not mine:
+                log.error("another sidecar already serves this database: exiting (one per "
+                          "database; stop the other one first)")  # fmt: skip
+                return 2
+            ctx = _context(settings, engine, args.workers)
+            close_orphans(ctx)
+            _serve_sidecar(ctx)
     finally:
         engine.dispose()
     return 0
+
+
+def _serve_sidecar(ctx: JobContext) -> None:
+    """Build the scheduler, expose /metrics, /healthz and /readyz when a port is set, run."""
+    settings = ctx.settings
+    metrics = build_metrics() if settings.metrics_port is not None else None
+    scheduler = build_scheduler(ctx, default_jobs(settings.refresh_interval_minutes), metrics)
+    if metrics is not None and settings.metrics_port is not None:
+        probes = Probes(lambda: bool(scheduler.running), database_probe(ctx.engine))
+        app = health_app(metrics.registry, probes)
+        serve_http(app, settings.metrics_address, settings.metrics_port)
+        log.info("sidecar /metrics, /healthz and /readyz on %s:%d",
+                 settings.metrics_address, settings.metrics_port)  # fmt: skip
+    serve(scheduler)
 
 
 def run_once(settings: Settings, args: argparse.Namespace) -> int:
@@ -143,6 +164,11 @@ def _parser() -> argparse.ArgumentParser:
     recompute_parser.set_defaults(handler=run_recompute)
     sidecar = commands.add_parser("run", help="run the scheduler until SIGTERM")
     sidecar.add_argument("--workers", type=int, default=default_workers(), help="engine processes")
+    sidecar.add_argument(
+        "--exit-with-parent",
+        action="store_true",
+        help="stop when the process that started it dies (make run)",
+    )
     sidecar.set_defaults(handler=run_sidecar)
     once = commands.add_parser("once", help="run one job once (as the scheduler would)")
     once.add_argument("job", choices=[job.name for job in default_jobs(60)])

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.models import RecommendationRow
 from engine.recommendation import RESTORE_SLA
 from jobs.runner import RunResult
-
-LOOPBACK = "127.0.0.1"  # never exposed beyond the host: scrape it from a local Prometheus
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +72,3 @@ def refresh_backlog(metrics: SidecarMetrics, sessions: sessionmaker[Session]) ->
         count, savings = session.execute(query).one()
     metrics.recommendations_open.set(int(count))
     metrics.savings_open_usd.set(float(savings))
-
-
-def serve(metrics: SidecarMetrics, port: int) -> None:
-    """Expose /metrics on the loopback interface (a daemon thread)."""
-    start_http_server(port, addr=LOOPBACK, registry=metrics.registry)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.models import JobRunRow
@@ -71,3 +71,21 @@ def finish_run(
         row.duration_s = duration_s
         row.rows = rows
         row.error = error
+
+
+def running_jobs(session: Session) -> list[str]:
+    """Names of the jobs with a run the ledger still shows as running."""
+    query = select(JobRunRow.job).where(JobRunRow.status == RUNNING).distinct()
+    return sorted(session.scalars(query))
+
+
+def close_orphaned_runs(session: Session, job: str, *, now: datetime, reason: str) -> int:
+    """Mark `job`'s running rows failed with `reason` (the Data sources page shows it as the
+    last error); the caller holds the job's lock, so no live process is running it."""
+    result = session.execute(
+        update(JobRunRow)
+        .where(JobRunRow.job == job, JobRunRow.status == RUNNING)
+        .values(status=FAILED, finished_at=now, error=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

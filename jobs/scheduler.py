@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
+import threading
 import time
 from collections.abc import Sequence
 from datetime import UTC, timedelta
 from types import FrameType
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from data.clock import system_now
@@ -75,13 +78,29 @@ def build_scheduler(
 
 
 def serve(scheduler: BlockingScheduler) -> None:
-    """Run until SIGTERM or SIGINT, then shut down without waiting for queued runs."""
+    """Run until SIGTERM or SIGINT, then shut down without waiting for queued runs.
+
+    The handler only starts a thread that shuts down: a signal can land while the main thread
+    holds the executor's lock (submitting a job), and shutdown takes that lock, so calling it
+    from the handler deadlocked the sidecar. A second signal (make's trap after Ctrl-C, or the
+    parent-death signal) is ignored: one shutdown is under way."""
+    stopping = threading.Event()
+
+    def shut_down(name: str) -> None:
+        log.info("signal %s: shutting the scheduler down", name)
+        # Not running yet: the signal came before start(), which checks `stopping` instead.
+        with contextlib.suppress(SchedulerNotRunningError):
+            scheduler.shutdown(wait=False)
 
     def stop(signum: int, _frame: FrameType | None) -> None:
-        log.info("signal %s: shutting the scheduler down", signal.Signals(signum).name)
-        scheduler.shutdown(wait=False)
+        if stopping.is_set():
+            return
+        stopping.set()
+        name = signal.Signals(signum).name
+        threading.Thread(target=shut_down, args=(name,), name="shutdown").start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     log.info("sidecar started: %s", ", ".join(job.id for job in scheduler.get_jobs()))
-    scheduler.start()
+    if not stopping.is_set():
+        scheduler.start()

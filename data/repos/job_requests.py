@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -25,6 +25,8 @@ DONE = "done"
 FAILED = "failed"
 JOB_NAME_MAX = 60
 ACTOR_MAX = 120
+# Claims are stamped by the claiming sidecar's clock, which a fixed test clock may put ahead.
+_ANY_CLAIM = timedelta(days=365_000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +109,13 @@ def abandon_stale_claims(session: Session, *, now: datetime, claimed_before: dat
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def abandon_claims(session: Session, *, now: datetime) -> int:
+    """Close as failed every claimed, unfinished request; returns how many. Only a sidecar
+    starting under the one-sidecar-per-database lock calls it: no live sidecar holds a claim
+    then, so each one was left by a sidecar that died mid-run."""
+    return abandon_stale_claims(session, now=now, claimed_before=now + _ANY_CLAIM)
 
 
 def pending_requests(session: Session) -> list[JobRequest]:

@@ -16,7 +16,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # PostgreSQL refuses any UPDATE, DELETE or TRUNCATE of audit rows, whatever the code path (threat 44).
-# SQLite has no such guard: there the rule is "no code path updates or deletes audit rows".
+# SQLite had no such guard here: migration 0009 adds its triggers (and the hash chain).
 APPEND_ONLY_FUNCTION = """
 CREATE FUNCTION audit_event_append_only() RETURNS trigger AS $$
 BEGIN

@@ -1,4 +1,4 @@
-"""The audit trail is append-only (PostgreSQL trigger) and reads back newest first."""
+"""The audit trail is append-only (triggers on SQLite and PostgreSQL); it reads newest first."""
 
 from __future__ import annotations
 
