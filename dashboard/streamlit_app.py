@@ -1,13 +1,17 @@
-"""Tightrope dashboard entry point: page config and routing, nothing else.
+"""Tightrope dashboard entry point: page config, the login gate and routing, nothing else.
 
-Run from the repository root: `python -m streamlit run dashboard/streamlit_app.py`.
+Run from the repository root: `python -m dashboard` (it checks the settings and feeds the
+login configuration to Streamlit, then runs this file).
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from dashboard import auth
+
 st.set_page_config(page_title="Tightrope", page_icon=":material/balance:", layout="wide")
+auth.gate()  # before any page: login when it is on, loopback only when it is off
 
 page = st.navigation(
     [
