@@ -67,7 +67,7 @@ def display_names(session: Session, actors: Iterable[str]) -> dict[str, str]:
     if not wanted:
         return {}
     query = select(AppUserRow.actor, AppUserRow.display).where(AppUserRow.actor.in_(wanted))
-    return {str(actor): str(display) for actor, display in session.execute(query).tuples()}
+    return {str(actor): str(display) for actor, display in session.execute(query)}
 
 
 def _user_target(actor: str) -> tuple[TargetType, int]:
