@@ -135,7 +135,9 @@ def gate() -> None:
 
 
 def _require_login(settings: Settings) -> None:
-    if not st.user.is_logged_in:
+    # .get: without an [auth] section (started without the launcher) st.user has no
+    # is_logged_in at all, and that too is "not logged in".
+    if not st.user.to_dict().get("is_logged_in"):
         _login_screen("Sign in with your organisation's account to use Tightrope.")
     try:
         login = _logged_in(settings)
