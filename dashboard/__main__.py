@@ -32,7 +32,8 @@ def main(argv: Sequence[str]) -> int:
         return EXIT_REFUSED
     from dashboard import auth  # after the settings: importing it loads Streamlit
 
-    refusal = auth.exposure_refusal(settings, _server_address(argv))
+    address, trusted_headers = _server_options(argv)
+    refusal = auth.exposure_refusal(settings, address, trusted_headers=trusted_headers)
     if refusal is not None:
         print(f"tightrope: {refusal}", file=sys.stderr)
         return EXIT_REFUSED
@@ -84,14 +85,15 @@ def _address_flag(argv: Sequence[str]) -> dict[str, str]:
     return {"server.address": from_env} if from_env is not None else {}
 
 
-def _server_address(argv: Sequence[str]) -> str | None:
-    """The address Streamlit will bind: the flag, else STREAMLIT_SERVER_ADDRESS, else
-    .streamlit/config.toml (read the way Streamlit reads them)."""
+def _server_options(argv: Sequence[str]) -> tuple[str | None, dict[str, str]]:
+    """The address Streamlit will bind (the flag, else STREAMLIT_SERVER_ADDRESS, else
+    .streamlit/config.toml, read the way Streamlit reads them) and its trusted user headers."""
     from streamlit import config
 
     config.get_config_options(force_reparse=True, options_from_flags=_address_flag(argv))
     address: str | None = config.get_option("server.address")
-    return address
+    trusted: dict[str, str] = config.get_option("server.trustedUserHeaders") or {}
+    return address, trusted
 
 
 def _serve(argv: Sequence[str]) -> int:

@@ -39,8 +39,20 @@ def is_loopback(address: str | None) -> bool:
         return False  # a host name: it may resolve to anything
 
 
-def exposure_refusal(settings: Settings, address: str | None) -> str | None:
-    """Why Tightrope must not serve on `address` with these settings (None when it may)."""
+def exposure_refusal(
+    settings: Settings, address: str | None, *, trusted_headers: Mapping[str, str] | None = None
+) -> str | None:
+    """Why Tightrope must not serve on `address` with these settings (None when it may).
+
+    Streamlit copies `server.trustedUserHeaders` into st.user over the cookie's claims: only a
+    proxy on the same machine may set them, never a client reaching the port directly.
+    """
+    if trusted_headers and not is_loopback(address):
+        return (
+            f"Refusing to serve with server.trustedUserHeaders on {address or 'every interface'}"
+            ": any client could claim to be anyone. Serve on a loopback address behind the "
+            "proxy that sets them, or remove them (login comes from TIGHTROPE_AUTH=oidc)."
+        )
     if settings.auth is not None or is_loopback(address):
         return None
     return (
@@ -59,6 +71,8 @@ def role_from_claims(
     The claim may be a list of groups or one string (some providers send a single role).
     """
     value = claims.get(claim)
+    if value is None:
+        log.warning("authz_claim_missing: the ID token has no %r claim; role viewer", claim)
     groups = [value] if isinstance(value, str) else list(value or [])
     mapped = [role_map[g] for g in groups if isinstance(g, str) and g in role_map]
     return max(mapped, key=ROLES.index, default="viewer")
@@ -119,14 +133,17 @@ def gate() -> None:
     and the sidebar gets who they are and a Logout button.
     """
     settings = deps.settings()
-    if settings.auth == "oidc":
-        _require_login(settings)
-        return
-    refusal = exposure_refusal(settings, st.get_option("server.address"))
+    refusal = exposure_refusal(
+        settings,
+        st.get_option("server.address"),
+        trusted_headers=st.get_option("server.trustedUserHeaders"),
+    )
     if refusal is not None:
         st.error(refusal, icon=":material/block:")
         st.stop()
-    if settings.auth == "none":
+    if settings.auth == "oidc":
+        _require_login(settings)
+    elif settings.auth == "none":
         st.warning(
             "No login: anyone who can reach this address acts as "
             f"{settings.local_actor}. Configure an identity provider (docs/auth.md).",

@@ -56,12 +56,24 @@ def _settings(**overrides: Any) -> Settings:
         (None, "viewer"),
         ("finops-approvers", "approver"),  # one group sent as a string
         ([42, {"x": 1}, "finops-analysts"], "analyst"),  # odd entries are ignored
+        (["Finops-Approvers"], "viewer"),  # groups match exactly, case included
+        ("finops-approvers,platform-admins", "viewer"),  # one string is one group
+        (["approver", "admin"], "viewer"),  # role names are not groups
     ],
 )
 def test_the_highest_mapped_group_wins_and_unmapped_users_are_viewers(
     groups: Any, role: Role
 ) -> None:
     assert role_from_claims({"groups": groups}, claim="groups", role_map=ROLE_MAP) == role
+
+
+def test_a_missing_role_claim_is_logged_and_gives_a_viewer(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    role = role_from_claims({"email": "x@example.com"}, claim="groups", role_map=ROLE_MAP)
+
+    assert role == "viewer"
+    assert "authz_claim_missing" in caplog.text
 
 
 def test_the_role_claim_is_configurable() -> None:
@@ -145,3 +157,14 @@ def test_without_login_a_non_loopback_address_is_refused_unless_auth_none_says_s
     assert "TIGHTROPE_AUTH=none" in refusal
     assert exposure_refusal(Settings(_env_file=None), "127.0.0.1") is None
     assert exposure_refusal(Settings(_env_file=None, auth="none"), "0.0.0.0") is None
+
+
+def test_trusted_user_headers_are_refused_off_loopback_even_with_login() -> None:
+    no_login = Settings(_env_file=None, auth="none")
+    headers = {"X-Forwarded-Email": "email"}
+
+    refusal = exposure_refusal(no_login, "0.0.0.0", trusted_headers=headers)
+
+    assert refusal is not None
+    assert "trustedUserHeaders" in refusal
+    assert exposure_refusal(no_login, "127.0.0.1", trusted_headers=headers) is None
