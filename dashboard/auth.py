@@ -151,19 +151,28 @@ def gate() -> None:
         )
 
 
-def _require_login(settings: Settings) -> None:
-    # .get: without an [auth] section (started without the launcher) st.user has no
-    # is_logged_in at all, and that too is "not logged in".
-    if not st.user.to_dict().get("is_logged_in"):
-        _login_screen("Sign in with your organisation's account to use Tightrope.")
+def admit(user: Mapping[str, Any], settings: Settings, *, now: datetime) -> Login | str:
+    """The login of the session whose st.user is `user`, or why it may not see Tightrope.
+
+    `is_logged_in` is looked up with .get: without an [auth] section (a server started
+    without the launcher) st.user has no such key at all, and that too is "not logged in".
+    """
+    if not user.get("is_logged_in"):
+        return "Sign in with your organisation's account to use Tightrope."
     try:
-        login = _logged_in(settings)
+        login = login_from_claims(user, settings)
     except LoginRefused as error:
-        _login_screen(f"Login refused: {error}. Ask your administrator.")
-        raise  # unreachable: _login_screen stops the script
-    max_age = timedelta(hours=settings.auth_session_max_age_hours)
-    if expired(login, now=deps.now(), max_age=max_age):
-        _login_screen("Your login has expired: sign in again.")
+        return f"Login refused: {error}. Ask your administrator."
+    if expired(login, now=now, max_age=timedelta(hours=settings.auth_session_max_age_hours)):
+        return "Your login has expired: sign in again."
+    return login
+
+
+def _require_login(settings: Settings) -> None:
+    login = admit(st.user.to_dict(), settings, now=deps.now())
+    if isinstance(login, str):
+        _login_screen(login)
+        return
     _remember(login)
     with st.sidebar:
         st.caption(f"Signed in as {login.principal.display} ({login.principal.role})")

@@ -10,6 +10,7 @@ import pytest
 from dashboard.auth import (
     ACTOR_MAX_CHARS,
     LoginRefused,
+    admit,
     expired,
     exposure_refusal,
     is_loopback,
@@ -168,3 +169,32 @@ def test_trusted_user_headers_are_refused_off_loopback_even_with_login() -> None
     assert refusal is not None
     assert "trustedUserHeaders" in refusal
     assert exposure_refusal(no_login, "127.0.0.1", trusted_headers=headers) is None
+
+
+def _user(**claims: Any) -> dict[str, Any]:
+    return {"is_logged_in": True, **_claims(**claims)}
+
+
+def test_the_gate_admits_a_fresh_login_with_its_principal() -> None:
+    admitted = admit(_user(), _settings(), now=ISSUED + timedelta(hours=1))
+
+    assert not isinstance(admitted, str)
+    assert admitted.principal.role == "analyst"
+
+
+@pytest.mark.parametrize(
+    ("user", "now", "reason"),
+    [
+        ({}, ISSUED, "Sign in"),  # no [auth] section: st.user has no is_logged_in
+        ({"is_logged_in": False}, ISSUED, "Sign in"),
+        (_user(sub=""), ISSUED, "Login refused: the identity provider sent no issuer"),
+        (_user(), ISSUED + timedelta(hours=12, seconds=1), "expired"),
+    ],
+)
+def test_the_gate_turns_away_no_login_a_bad_token_and_an_old_login(
+    user: dict[str, Any], now: datetime, reason: str
+) -> None:
+    refused = admit(user, _settings(), now=now)
+
+    assert isinstance(refused, str)
+    assert reason in refused
