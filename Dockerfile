@@ -1,5 +1,5 @@
 # One image for every Tightrope process (docs/deploy.md):
-#   dashboard (the default command)  python -m streamlit run dashboard/streamlit_app.py ...
+#   dashboard (the default command)  python -m dashboard --server.address 0.0.0.0
 #   sidecar                          python -m jobs run
 #   schema migration (one-shot job)  python -m data migrate
 # The app code is root-owned and read-only to the app user; the only writable place is the
@@ -34,4 +34,4 @@ EXPOSE 8501 9464
 # No HEALTHCHECK here: the dashboard (8501 /_stcore/health) and the sidecar (9464 /readyz) are
 # different processes of this image, so each deployment declares its own (docker-compose.yml,
 # deploy/kubernetes/).
-CMD ["python", "-m", "streamlit", "run", "dashboard/streamlit_app.py", "--server.address", "0.0.0.0"]
+CMD ["python", "-m", "dashboard", "--server.address", "0.0.0.0"]

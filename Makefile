@@ -44,7 +44,7 @@ run: $(VENV)/.runtime
 	TIGHTROPE_DEMO=true $(PY) -m data bootstrap
 	$(PY) -m jobs recompute || echo "recompute skipped: the sidecar recomputes once usage is collected"
 	$(PY) -m jobs run --exit-with-parent & sidecar=$$!; trap 'kill $$sidecar 2>/dev/null' EXIT INT TERM; \
-	$(PY) -m streamlit run dashboard/streamlit_app.py --server.port $(PORT)
+	$(PY) -m dashboard --server.port $(PORT)
 
 test: $(VENV)/.dev
 	$(PY) -m pytest $(PYTEST_ARGS)

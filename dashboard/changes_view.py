@@ -28,6 +28,7 @@ CHANGE_COLUMNS = (
     "before_config",
     "after_config",
     "actor",
+    "actor_id",
     "reason",
     "recommendation_id",
     "recommendation_link",
@@ -39,6 +40,7 @@ AUDIT_COLUMNS = (
     "event_id",
     "at",
     "actor",
+    "actor_id",
     "action",
     "target_type",
     "target_id",
@@ -62,7 +64,8 @@ def audit_frame(found: Sequence[AuditEvent]) -> pd.DataFrame:
         {
             "event_id": event.id,
             "at": event.at,
-            "actor": event.actor,
+            "actor": who(event.actor, event.actor_display),
+            "actor_id": event.actor,
             "action": event.action,
             "target_type": event.target_type,
             "target_id": event.target_id,
@@ -88,6 +91,7 @@ def changes_export(frame: pd.DataFrame) -> pd.DataFrame:
         "before_summary": "Before",
         "after_summary": "After",
         "actor": "Applied by",
+        "actor_id": "Applied by (ID)",
         "reason": "Reason",
         "recommendation_id": "Recommendation ID",
         "status": "Status",
@@ -107,6 +111,7 @@ def audit_export(trail: pd.DataFrame) -> pd.DataFrame:
         "event_id": "Event ID",
         "at": "At (UTC)",
         "actor": "Actor",
+        "actor_id": "Actor ID",
         "action": "Action",
         "target_type": "Target type",
         "target_id": "Target ID",
@@ -140,14 +145,23 @@ def _change_row(change: ConfigChange, names: ServiceNames) -> dict[str, Any]:
         "after_summary": config_summary(change.after),
         "before_config": before,
         "after_config": after,
-        "actor": change.actor,
+        "actor": who(change.actor, change.actor_display),
+        "actor_id": change.actor,
         "reason": change.reason or "",
         "recommendation_id": rec_id,
         "recommendation_link": f"/recommendations?rec={rec_id}" if rec_id is not None else None,
         "status": change.status,
         "rolled_back_at": change.rolled_back_at,
-        "rolled_back_by": change.rolled_back_by or "",
+        "rolled_back_by": who(change.rolled_back_by or "", change.rolled_back_by_display),
     }
+
+
+def who(actor: str, display: str) -> str:
+    """The actor as people read it: the e-mail they logged in with, beside the stable id the
+    audit trail keeps (`ana@example.com (https://idp.example.com|248289761001)`)."""
+    if not display or display == actor:
+        return actor
+    return f"{display} ({actor})"
 
 
 def _event_summary(event: AuditEvent) -> str:

@@ -1,6 +1,7 @@
-"""Tightrope dashboard entry point: page config and routing, nothing else.
+"""Tightrope dashboard entry point: page config, the login gate and routing, nothing else.
 
-Run from the repository root: `python -m streamlit run dashboard/streamlit_app.py`.
+Run from the repository root: `python -m dashboard` (it checks the settings and feeds the
+login configuration to Streamlit, then runs this file).
 """
 
 from __future__ import annotations
@@ -9,10 +10,13 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboard import auth
+
 # A file, not a :material/ icon: Streamlit fetches those favicons from fonts.gstatic.com, and a
 # self-hosted tool must not call out (air-gapped installs, and it tells Google who is looking).
 FAVICON = Path(__file__).parent / "static" / "favicon.png"
 st.set_page_config(page_title="Tightrope", page_icon=str(FAVICON), layout="wide")
+auth.gate()  # before any page: login when it is on, loopback only when it is off
 
 page = st.navigation(
     [

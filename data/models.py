@@ -460,3 +460,20 @@ class BudgetAlertRow(Base):
     forecast: Mapped[Decimal]
     checked_at: Mapped[datetime]
     changed_at: Mapped[datetime]
+
+
+class AppUserRow(Base):
+    """A person who logged in through OIDC: the name shown beside their stable audit actor."""
+
+    __tablename__ = "app_user"
+
+    # Principal.actor: what audit_event.actor and the other *_by columns hold for this person.
+    actor: Mapped[str] = mapped_column(String(120), primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(400))
+    subject: Mapped[str] = mapped_column(String(255))
+    display: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    first_login_at: Mapped[datetime]
+    last_login_at: Mapped[datetime]
+    # `iat` of the ID token behind the last login: a new token is a new login (audited once).
+    last_token_issued_at: Mapped[datetime]

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import AwareDatetime, Field, SecretStr, field_validator
+from pydantic import AwareDatetime, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -19,6 +19,15 @@ from data.secret_files import SecretFilesSource
 DEFAULT_SQLITE_PATH = Path("var") / "tightrope.db"
 # Workflow roles, weakest first: each may do what the ones before it may.
 Role = Literal["viewer", "analyst", "approver", "admin"]
+AuthMode = Literal["oidc", "none"]
+_OIDC_REQUIRED = (
+    "oidc_issuer_url",
+    "oidc_client_id",
+    "oidc_client_secret",
+    "oidc_redirect_uri",
+    "auth_cookie_secret",
+)
+MIN_COOKIE_SECRET_CHARS = 32
 
 
 class Settings(BaseSettings):
@@ -53,6 +62,45 @@ class Settings(BaseSettings):
             'Actor name → role, JSON (\'{"ana": "analyst"}\'); unknown names are viewers and '
             "local_actor is admin unless listed."
         ),
+    )
+    auth: AuthMode | None = Field(
+        default=None,
+        description="Login: `oidc` (an OpenID Connect provider), `none` (no login on any "
+        "address, with a banner), or unset (no login, loopback addresses only).",
+    )
+    oidc_issuer_url: str | None = Field(
+        default=None,
+        description="The provider's issuer; its /.well-known/openid-configuration is read.",
+    )
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_redirect_uri: str | None = Field(
+        default=None,
+        description="This dashboard's public URL + /oauth2callback, as registered at the provider.",
+    )
+    oidc_scopes: str = Field(
+        default="openid email profile",
+        pattern=r"(^|\s)openid(\s|$)",
+        description="Scopes asked for; add the one that releases the role claim if needed.",
+    )
+    oidc_prompt: str = Field(
+        default="select_account",
+        description="OIDC `prompt` sent to the provider (Okta: `login`).",
+    )
+    oidc_role_claim: str = Field(
+        default="groups", min_length=1, description="ID-token claim that holds the user's groups."
+    )
+    oidc_role_map: dict[str, Role] = Field(
+        default_factory=dict,
+        description='Group → role, JSON (\'{"finops-approvers": "approver"}\'); the highest '
+        "mapped role wins and unmapped users are viewers.",
+    )
+    auth_cookie_secret: SecretStr | None = Field(
+        default=None,
+        description="Signs the login cookie; 32+ random characters, the same on every replica.",
+    )
+    auth_session_max_age_hours: float = Field(
+        default=12.0, gt=0, le=30 * 24, description="Hours after login before it is asked again."
     )
     suppression_cooldown_days: int = Field(
         default=30,
@@ -179,11 +227,39 @@ class Settings(BaseSettings):
     def _safe_scheme(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        parts = urlsplit(value)
-        loopback = parts.hostname in {"localhost", "127.0.0.1", "::1"}
-        if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+        if not _https_or_loopback(value):
             raise ValueError("the billing API key is only sent over https (http to loopback)")
         return value
+
+    @field_validator("oidc_issuer_url")
+    @classmethod
+    def _issuer_over_tls(cls, value: str | None) -> str | None:
+        if value is not None and not _https_or_loopback(value):
+            raise ValueError("the OIDC issuer must be https (http only to a loopback host)")
+        return value.rstrip("/") if value else value
+
+    @field_validator("oidc_redirect_uri")
+    @classmethod
+    def _callback_path(cls, value: str | None) -> str | None:
+        if value is not None and not value.endswith("/oauth2callback"):
+            raise ValueError("the redirect URI must end with /oauth2callback")
+        return value
+
+    @model_validator(mode="after")
+    def _oidc_complete(self) -> Settings:
+        """Login on means every part of it is configured: a half-set provider must not start."""
+        if self.auth != "oidc":
+            return self
+        missing = [name for name in _OIDC_REQUIRED if not getattr(self, name)]
+        if missing:
+            names = ", ".join(f"TIGHTROPE_{name.upper()}" for name in missing)
+            raise ValueError(f"TIGHTROPE_AUTH=oidc needs {names}")
+        secret = self.auth_cookie_secret
+        if secret is not None and len(secret.get_secret_value()) < MIN_COOKIE_SECRET_CHARS:
+            raise ValueError(
+                f"TIGHTROPE_AUTH_COOKIE_SECRET needs at least {MIN_COOKIE_SECRET_CHARS} characters"
+            )
+        return self
 
     def clock(self) -> Clock:
         """The clock every page and job of this process reads "now" from."""
@@ -192,3 +268,9 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def _https_or_loopback(url: str) -> bool:
+    parts = urlsplit(url)
+    loopback = parts.hostname in {"localhost", "127.0.0.1", "::1"}
+    return parts.scheme == "https" or (parts.scheme == "http" and loopback)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from data.audit_chain import GENESIS_HASH, AuditFields, as_stored, event_hash
 from data.models import AuditEventRow, RecommendationRow
 
-TargetType = Literal["recommendation", "config_change", "budget", "cost_anomaly"]
+TargetType = Literal["recommendation", "config_change", "budget", "cost_anomaly", "app_user"]
 
 # pg_advisory_xact_lock key of the chain head, derived like the job locks' keys
 # (jobs/locks.py) from a name of its own.
@@ -27,7 +27,7 @@ def record_event(
     *,
     actor: str,
     action: str,
-    target: tuple[TargetType, int],
+    target: tuple[TargetType, int | str],
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
     detail: dict[str, Any],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data.models import AuditEventRow, ConfigChangeRow, ServiceRow
+from data.repos.app_users import display_names
 from engine.capacity import CapacityConfig
 
 DEFAULT_LIMIT = 200
@@ -31,6 +32,9 @@ class ConfigChange:
     applied_at: datetime
     rolled_back_at: datetime | None
     rolled_back_by: str | None
+    # The e-mail (or name) the actor logged in with; "" for actors that never logged in.
+    actor_display: str = ""
+    rolled_back_by_display: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +50,7 @@ class AuditEvent:
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     detail: dict[str, Any]
+    actor_display: str = ""  # the e-mail (or name) the actor logged in with, if they did
 
 
 def list_changes(
@@ -65,7 +70,18 @@ def list_changes(
         query = query.where(ConfigChangeRow.service_id == service_id)
     if status is not None:
         query = query.where(ConfigChangeRow.status == status)
-    return [_change(row, slug) for row, slug in session.execute(query)]
+    found = [_change(row, slug) for row, slug in session.execute(query)]
+    names = display_names(
+        session, [c.actor for c in found] + [c.rolled_back_by for c in found if c.rolled_back_by]
+    )
+    return [
+        replace(
+            change,
+            actor_display=names.get(change.actor, ""),
+            rolled_back_by_display=names.get(change.rolled_back_by or "", ""),
+        )
+        for change in found
+    ]
 
 
 def list_audit_events(
@@ -86,7 +102,9 @@ def list_audit_events(
         query = query.where(AuditEventRow.target_type == target_type)
     if since is not None:
         query = query.where(AuditEventRow.at >= since)
-    return [_event(row) for row in session.scalars(query.limit(limit))]
+    found = [_event(row) for row in session.scalars(query.limit(limit))]
+    names = display_names(session, [event.actor for event in found])
+    return [replace(event, actor_display=names.get(event.actor, "")) for event in found]
 
 
 def _change(row: ConfigChangeRow, slug: str) -> ConfigChange:

@@ -84,3 +84,20 @@ def test_audit_csv_carries_the_summary_and_json_state() -> None:
     assert record["Summary"] == "status open → rejected; reason: -1+1 not now"
     assert record["After (JSON)"] == '{"status":"rejected"}'
     assert record["Event ID"] == "5"
+
+
+def test_people_see_the_email_beside_the_stable_actor_and_the_csv_keeps_both() -> None:
+    actor = "https://idp.example.com|248289761001"
+    change = _change(
+        actor=actor,
+        actor_display="ana@example.com",
+        rolled_back_by="local-admin",
+        rolled_back_at=AT,
+    )
+
+    frame = changes_frame([change], NAMES)
+    exported = changes_export(frame)
+
+    assert frame["actor"].tolist() == [f"ana@example.com ({actor})"]
+    assert frame["rolled_back_by"].tolist() == ["local-admin"]  # never logged in: as stored
+    assert exported["Applied by (ID)"].tolist() == [actor]

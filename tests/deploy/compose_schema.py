@@ -55,6 +55,10 @@ _SERVICE = {
         "secrets": _STRINGS,
         "volumes": _STRINGS,
         "ports": {"type": "array", "items": {"type": "string", "pattern": r"^[\d.:]+$"}},
+        "network_mode": {
+            "type": "string",
+            "pattern": r"^(host|none|bridge|service:[a-z][a-z0-9-]*)$",
+        },
         "expose": _STRINGS,
         "healthcheck": _HEALTHCHECK,
         "depends_on": _DEPENDS_ON,
