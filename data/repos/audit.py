@@ -9,7 +9,15 @@ from sqlalchemy.orm import Session
 
 from data.models import AuditEventRow, RecommendationRow
 
-TargetType = Literal["recommendation", "config_change", "budget", "cost_anomaly"]
+TargetType = Literal[
+    "recommendation",
+    "config_change",
+    "budget",
+    "cost_anomaly",
+    "simulation",
+    "job_request",
+    "ingested_file",
+]
 
 
 def record_event(
