@@ -171,7 +171,10 @@ def _act_on_one(
         f"Delete “{formats.escape_markdown(labels[int(target)])}” for good? A recommendation "
         "proposed from it stays."
     )
-    if confirm.button("Delete", key="sim_delete", type="primary", icon=":material/delete:"):
+    if confirm.button(
+        "Delete", key="sim_delete", type="primary", icon=":material/delete:",
+        disabled=no_delete is not None,
+    ):  # fmt: skip
         delete(int(target))
 
 
