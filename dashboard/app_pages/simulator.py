@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import actions, deps, queries, simulator_queries
+from dashboard import actions, queries, simulator_queries
 from dashboard.components import (
     basis,
     filters,
@@ -13,6 +13,7 @@ from dashboard.components import (
     page,
     recs,
     selection,
+    simulator_actions,
     simulator_charts,
     simulator_fleet,
     simulator_levers,
@@ -21,9 +22,8 @@ from dashboard.components import (
 )
 from dashboard.components.charts import show
 from dashboard.simulator_queries import ServiceInputs
-from data.errors import DataError
 from data.repos import simulations
-from data.scenario_actions import SAVE, ScenarioDesk
+from data.scenario_actions import SAVE
 from engine.errors import EngineError
 from engine.simulation import (
     FleetResult,
@@ -231,7 +231,8 @@ def _save_form(
         disabled=refusal is not None, help=refusal,
     ):  # fmt: skip
         return
-    saved = _save(
+    saved = simulator_actions.save(
+        sessions,
         name=name.strip() or default,
         scenario=scenario,
         summary=simulations.summarize(result, inputs.current, scenario),
@@ -247,52 +248,16 @@ def _save_form(
     st.rerun()  # the whole page: the saved-scenarios table below shows it
 
 
-def _save(
-    *,
-    name: str,
-    scenario: Scenario,
-    summary: simulations.ScenarioSummary | simulations.TeamSummary,
-    service_id: int | None,
-    team: str | None,
-) -> bool:
-    """Save through the guarded service; a refusal is shown here ("Nothing was changed")."""
-    try:
-        _desk().save(
-            actions.actor(), name=name, scenario=scenario, summary=summary,
-            service_id=service_id, team=team, now=deps.now(),
-        )  # fmt: skip
-    except DataError as error:
-        actions.show(actions.refused(error))
-        return False
-    finally:
-        simulator_queries.forget_saved()
-    return True
-
-
-def _desk() -> ScenarioDesk:
-    return ScenarioDesk(sessions, actions.policy())
-
-
 def _promote(simulation_id: int) -> None:
-    try:
-        made = _desk().promote(actions.actor(), simulation_id, now=deps.now())
-    except DataError as error:
-        actions.show(actions.refused(error))
-        return
-    queries.backlog.clear()
-    st.session_state["sim_promoted"] = made.recommendation_id
+    promoted = simulator_actions.promote(sessions, simulation_id)
+    if promoted is not None:
+        st.session_state["sim_promoted"] = promoted
 
 
 def _delete(simulation_id: int) -> None:
-    try:
-        _desk().delete(actions.actor(), simulation_id, now=deps.now())
-    except DataError as error:
-        actions.show(actions.refused(error))
-        return
-    finally:
-        simulator_queries.forget_saved()
-    st.session_state["sim_saved_note"] = "Scenario deleted."
-    st.rerun()  # the whole page: the table and the comparison lose it
+    if simulator_actions.delete(sessions, simulation_id):
+        st.session_state["sim_saved_note"] = "Scenario deleted."
+        st.rerun()  # the whole page: the table and the comparison lose it
 
 
 def _saved_section(service_id: int) -> None:
@@ -354,7 +319,8 @@ def _save_team_form(team: str, result: FleetResult) -> None:
         width="stretch", disabled=refusal is not None, help=refusal,
     ):  # fmt: skip
         return
-    saved = _save(
+    saved = simulator_actions.save(
+        sessions,
         name=name.strip() or default,
         scenario=Scenario(growth_pct=result.growth_pct),
         summary=simulations.summarize_team(result),
