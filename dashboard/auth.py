@@ -12,8 +12,10 @@ from typing import Any
 import streamlit as st
 
 from dashboard import deps
+from dashboard.components import formats
 from data.identity import Principal
-from data.repos.app_users import Login, record_login
+from data.login_actions import LoginDesk
+from data.repos.app_users import Login
 from data.settings import Role, Settings
 from data.workflow.policy import ROLES, WorkflowPolicy
 
@@ -175,7 +177,8 @@ def _require_login(settings: Settings) -> None:
         return
     _remember(login)
     with st.sidebar:
-        st.caption(f"Signed in as {login.principal.display} ({login.principal.role})")
+        who = formats.escape_markdown(login.principal.display)
+        st.caption(f"Signed in as {who} ({login.principal.role})")
         if st.button("Log out", key="auth_logout", icon=":material/logout:"):
             st.logout()
 
@@ -197,7 +200,7 @@ def _remember(login: Login) -> None:
     key = (login.principal.actor, login.issued_at)
     if st.session_state.get(_RECORDED) == key:
         return
-    with deps.sessions().begin() as session:
-        if record_login(session, login, now=deps.now()):
-            log.info("login: %s as %s", login.principal.actor, login.principal.role)
+    policy = WorkflowPolicy.from_settings(deps.settings()).for_principal(login.principal)
+    if LoginDesk(deps.sessions(), policy).record(login, now=deps.now()):
+        log.info("login: %s as %s", login.principal.actor, login.principal.role)
     st.session_state[_RECORDED] = key

@@ -167,12 +167,18 @@ def who(actor: str, display: str) -> str:
 def _event_summary(event: AuditEvent) -> str:
     """What happened in words: status move and config diff, when the event carries them."""
     before, after = event.before or {}, event.after or {}
+    detail = event.detail if isinstance(event.detail, dict) else {}
+    if event.action == "denied":  # data/guard.py: who tried what, with which role
+        return (
+            f"refused: {detail.get('attempted', '?')} needs {detail.get('needed', '?')}, "
+            f"{event.actor} is {detail.get('role', '?')}"
+        )
     parts = []
     if before.get("status") != after.get("status") and after.get("status"):
         parts.append(f"status {before.get('status') or '—'} → {after['status']}")
     if isinstance(before.get("config"), dict) and isinstance(after.get("config"), dict):
         parts.append(recs.diff_text(before["config"], after["config"]))
-    reason = event.detail.get("reason") if isinstance(event.detail, dict) else None
+    reason = detail.get("reason")
     if reason:
         parts.append(f"reason: {reason}")
     return "; ".join(parts)

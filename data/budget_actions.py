@@ -1,10 +1,10 @@
 """What users do on the Budgets page: edit budgets, acknowledge anomalies — role check first,
-then one transaction that commits the change with its audit event or nothing."""
+then one transaction that commits the change with its audit event or nothing (data.guard)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import TypeVar
 
@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.errors import Conflict
+from data.guard import NO_ID, Attempt, Guard, utc
 from data.repos import anomalies, budgets
 from data.repos.budgets import Budget, NewBudget
 from data.settings import Role
@@ -28,48 +29,64 @@ class BudgetDesk:
     (nothing written), InvalidInput, NotFound or Conflict as a `data.errors.DataError`."""
 
     def __init__(self, sessions: sessionmaker[Session], policy: WorkflowPolicy) -> None:
-        self._sessions = sessions
-        self._policy = policy
+        self._guard = Guard(sessions, policy)
 
     def create(self, actor: str, draft: NewBudget, *, now: datetime) -> Budget:
-        self._policy.require(actor, EDIT_BUDGETS, action="creating a budget")
-        return self._run(lambda s: budgets.create_budget(s, draft, actor=actor, now=_utc(now)))
+        attempt = Attempt(
+            "budget_create", EDIT_BUDGETS, ("budget", NO_ID), doing="creating a budget",
+            detail={"scope_type": draft.scope_type, "scope_key": draft.scope_key},
+        )  # fmt: skip
+        return self._run(
+            actor,
+            attempt,
+            now,
+            lambda s: budgets.create_budget(s, draft, actor=actor, now=utc(now)),
+        )
 
     def update(
         self, actor: str, budget_id: int, *, expected_version: int, amount: Decimal, now: datetime
     ) -> Budget:
-        self._policy.require(actor, EDIT_BUDGETS, action="editing a budget")
+        attempt = Attempt(
+            "budget_update", EDIT_BUDGETS, ("budget", budget_id), doing="editing a budget"
+        )
         return self._run(
+            actor, attempt, now,
             lambda s: budgets.update_budget(
                 s, budget_id, expected_version=expected_version, amount=amount, actor=actor,
-                now=_utc(now),
-            )
+                now=utc(now),
+            ),
         )  # fmt: skip
 
     def delete(self, actor: str, budget_id: int, *, expected_version: int, now: datetime) -> None:
-        self._policy.require(actor, EDIT_BUDGETS, action="deleting a budget")
+        attempt = Attempt(
+            "budget_delete", EDIT_BUDGETS, ("budget", budget_id), doing="deleting a budget"
+        )
         self._run(
+            actor,
+            attempt,
+            now,
             lambda s: budgets.delete_budget(
-                s, budget_id, expected_version=expected_version, actor=actor, now=_utc(now)
-            )
+                s, budget_id, expected_version=expected_version, actor=actor, now=utc(now)
+            ),
         )
 
     def acknowledge(self, actor: str, anomaly_id: int, *, now: datetime) -> None:
-        self._policy.require(actor, ACKNOWLEDGE, action="acknowledging an anomaly")
-        self._run(lambda s: anomalies.acknowledge(s, anomaly_id, actor=actor, now=_utc(now)))
+        attempt = Attempt(
+            "anomaly_acknowledge", ACKNOWLEDGE, ("cost_anomaly", anomaly_id),
+            doing="acknowledging an anomaly",
+        )  # fmt: skip
+        self._run(
+            actor, attempt, now,
+            lambda s: anomalies.acknowledge(s, anomaly_id, actor=actor, now=utc(now)),
+        )  # fmt: skip
 
-    def _run(self, action: Callable[[Session], T]) -> T:
+    def _run(
+        self, actor: str, attempt: Attempt, now: datetime, change: Callable[[Session], T]
+    ) -> T:
         try:
-            with self._sessions.begin() as session:
-                return action(session)
+            return self._guard.run(actor, attempt, now=now, change=change)
         except IntegrityError as error:
             # Two people creating the same scope/month/currency at once: the unique key decides.
             raise Conflict(
                 "someone saved the same budget at the same time, review again"
             ) from error
-
-
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"naive datetime {moment!r}: pass an aware UTC datetime")
-    return moment.astimezone(UTC)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import deps, queries, simulator_queries
+from dashboard import actions, queries, simulator_queries
 from dashboard.components import (
     basis,
     filters,
@@ -13,6 +13,7 @@ from dashboard.components import (
     page,
     recs,
     selection,
+    simulator_actions,
     simulator_charts,
     simulator_fleet,
     simulator_levers,
@@ -21,8 +22,8 @@ from dashboard.components import (
 )
 from dashboard.components.charts import show
 from dashboard.simulator_queries import ServiceInputs
-from data.errors import DataError
 from data.repos import simulations
+from data.scenario_actions import SAVE
 from engine.errors import EngineError
 from engine.simulation import (
     FleetResult,
@@ -224,24 +225,22 @@ def _save_form(
     name = name_column.text_input(
         "Scenario name", placeholder=default, key="sim_save_name", max_chars=200
     )
+    refusal = actions.refusal(SAVE, "saving a scenario")
     if not button_column.button(
-        "Save scenario", key="sim_save", icon=":material/bookmark_add:", width="stretch"
-    ):
+        "Save scenario", key="sim_save", icon=":material/bookmark_add:", width="stretch",
+        disabled=refusal is not None, help=refusal,
+    ):  # fmt: skip
         return
-    summary = simulations.summarize(result, inputs.current, scenario)
-    actor = deps.settings().local_actor
-    with sessions.begin() as session:
-        simulations.save_scenario(
-            session,
-            name=name.strip() or default,
-            scenario=scenario,
-            summary=summary,
-            service_id=service_id,
-            team=inputs.service.team,
-            actor=actor,
-            now=deps.now(),
-        )
-    simulator_queries.forget_saved()
+    saved = simulator_actions.save(
+        sessions,
+        name=name.strip() or default,
+        scenario=scenario,
+        summary=simulations.summarize(result, inputs.current, scenario),
+        service_id=service_id,
+        team=inputs.service.team,
+    )
+    if not saved:
+        return
     st.session_state[simulator_saved.COMPARE_NEWEST] = True
     st.session_state.pop("sim_promoted", None)
     st.session_state["sim_saved_note"] = f"Saved scenario “{name.strip() or default}”."
@@ -250,14 +249,15 @@ def _save_form(
 
 
 def _promote(simulation_id: int) -> None:
-    try:
-        with sessions.begin() as session:
-            rec_id = simulations.promote_to_recommendation(session, simulation_id, now=deps.now())
-    except DataError as error:
-        st.warning(str(error), icon=":material/warning:")
-        return
-    queries.backlog.clear()
-    st.session_state["sim_promoted"] = rec_id
+    promoted = simulator_actions.promote(sessions, simulation_id)
+    if promoted is not None:
+        st.session_state["sim_promoted"] = promoted
+
+
+def _delete(simulation_id: int) -> None:
+    if simulator_actions.delete(sessions, simulation_id):
+        st.session_state["sim_saved_note"] = "Scenario deleted."
+        st.rerun()  # the whole page: the table and the comparison lose it
 
 
 def _saved_section(service_id: int) -> None:
@@ -267,7 +267,7 @@ def _saved_section(service_id: int) -> None:
         st.success(note, icon=":material/bookmark_added:")
     saved = simulator_queries.saved_scenarios(sessions, service_id)
     service, _ = queries.service_profile(sessions, service_id)
-    simulator_saved.show(saved, slug=service.slug, promote=_promote)
+    simulator_saved.show(saved, slug=service.slug, promote=_promote, delete=_delete)
     promoted = st.session_state.get("sim_promoted")
     if promoted is not None:
         st.success(
@@ -288,7 +288,9 @@ def _fleet(team: str) -> None:
     """A team under a demand growth: which services break and what keeps them whole."""
     members = simulator_queries.team_members(sessions, team, usage_end)
     if not members:
-        st.info(f"No service of team {team} has a config and usage to replay.")
+        st.info(
+            f"No service of team {formats.escape_markdown(team)} has a config and usage to replay."
+        )
         return
     growth = st.columns(2)[0].slider(
         "Demand growth for the team (%)", -50, 200, 30, step=5, key="sim_fleet_growth_pct",
@@ -313,22 +315,22 @@ def _save_team_form(team: str, result: FleetResult) -> None:
     name = name_column.text_input(
         "Team scenario name", placeholder=default, key="sim_team_save_name", max_chars=200
     )
+    refusal = actions.refusal(SAVE, "saving a scenario")
     if not button_column.button(
-        "Save team scenario", key="sim_team_save", icon=":material/bookmark_add:", width="stretch"
-    ):
+        "Save team scenario", key="sim_team_save", icon=":material/bookmark_add:",
+        width="stretch", disabled=refusal is not None, help=refusal,
+    ):  # fmt: skip
         return
-    with sessions.begin() as session:
-        simulations.save_scenario(
-            session,
-            name=name.strip() or default,
-            scenario=Scenario(growth_pct=result.growth_pct),
-            summary=simulations.summarize_team(result),
-            service_id=None,
-            team=team,
-            actor=deps.settings().local_actor,
-            now=deps.now(),
-        )
-    simulator_queries.forget_saved()
+    saved = simulator_actions.save(
+        sessions,
+        name=name.strip() or default,
+        scenario=Scenario(growth_pct=result.growth_pct),
+        summary=simulations.summarize_team(result),
+        service_id=None,
+        team=team,
+    )
+    if not saved:
+        return
     st.session_state["sim_saved_note"] = f"Saved team scenario “{name.strip() or default}”."
     st.session_state["sim_clear_team_name"] = True
     st.rerun()

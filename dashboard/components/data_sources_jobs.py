@@ -22,7 +22,7 @@ from dashboard.components.data_sources_common import (
     when,
 )
 from data.errors import DataError
-from data.repos.job_requests import pending_requests, request_run
+from data.job_actions import RUN_NOW, JobDesk
 from data.repos.job_status import JobStatus
 
 # The sidecar's jobs (jobs.definitions.default_jobs), in run order. The dashboard may not
@@ -144,7 +144,7 @@ def show_jobs(
 def _run_now_buttons(sessions: sessionmaker[Session], statuses: Sequence[JobStatus]) -> None:
     """One "Run now" button per job, each as wide as its label (fixed columns cut "Recompute
     reco…" at 1,000 px), wrapping onto as many rows as the width needs."""
-    refusal = actions.refusal("analyst", "running a job now")
+    refusal = actions.refusal(RUN_NOW, "running a job now")
     st.markdown("**Run now**")
     with st.container(horizontal=True, wrap=True):
         for status in statuses:
@@ -165,15 +165,13 @@ def _run_now_buttons(sessions: sessionmaker[Session], statuses: Sequence[JobStat
 def _request(sessions: sessionmaker[Session], job: str) -> None:
     """Button callback: queue `job` once (a pending request is reported, not duplicated)."""
     try:
-        with sessions.begin() as session:
-            waiting = {r.job: r for r in pending_requests(session)}.get(job)
-            request_id = request_run(session, job, actor=actions.actor(), now=deps.now())
+        queued = JobDesk(sessions, actions.policy()).run_now(actions.actor(), job, now=deps.now())
     except DataError as error:
-        st.session_state[_FEEDBACK] = RunFeedback("refused", f"{error}. Nothing was queued.")
+        st.session_state[_FEEDBACK] = RunFeedback("refused", actions.refused(error).message)
         return
     finally:
         data_sources_queries.clear()
-    name = label(job)
+    name, request_id, waiting = label(job), queued.request_id, queued.waiting
     if waiting is not None:
         message = (
             f"{name} is already queued (request #{request_id}, by {waiting.requested_by} at "

@@ -29,12 +29,13 @@ from data.connectors.focus import (
     PartFile,
     PlannedDelivery,
     ValidationReport,
-    ingest_delivery,
     plan_upload,
     validate_delivery,
 )
 from data.connectors.focus.references import service_references
+from data.errors import Forbidden
 from data.repos.job_status import cost_freshness
+from data.upload_actions import INGEST, UploadDesk
 
 UPLOAD_SOURCE = "upload"
 # An upload is at most server.maxUploadSize MB; its decompressed text is capped well below
@@ -105,7 +106,7 @@ def _validated(
 def _ingest_button(
     sessions: sessionmaker[Session], report: ValidationReport, planned: PlannedDelivery
 ) -> None:
-    refusal = actions.refusal("analyst", "ingesting billing data")
+    refusal = actions.refusal(INGEST, "ingesting billing data")
     blocked = refusal or (None if report.ok else "The delivery has errors: fix them first.")
     clicked = st.button(
         "Ingest",
@@ -127,11 +128,14 @@ def _ingest_button(
 
 def _ingest(sessions: sessionmaker[Session], planned: PlannedDelivery) -> IngestOutcome:
     before = _cost_rows(sessions)
+    desk = UploadDesk(sessions, actions.policy())
     try:
-        result = ingest_delivery(
-            sessions, planned, source=UPLOAD_SOURCE, rules=RULES, now=deps.now(),
-            limits=UPLOAD_LIMITS,
+        result = desk.ingest(
+            actions.actor(), planned, source=UPLOAD_SOURCE, rules=RULES, limits=UPLOAD_LIMITS,
+            now=deps.now(),
         )  # fmt: skip
+    except Forbidden as error:
+        return IngestOutcome("refused", actions.refused(error).message)
     except FocusIngestError as error:  # held (parts missing) or refused: nothing written
         after = _cost_rows(sessions)
         unchanged = "unchanged" if after == before else "CHANGED — report this"

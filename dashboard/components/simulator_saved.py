@@ -1,4 +1,4 @@
-"""Saved scenarios: the table, the side-by-side comparison, CSV export and promotion."""
+"""Saved scenarios: the table, the side-by-side comparison, CSV export, promotion and deletion."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from dashboard import actions
 from dashboard.components import export, formats, recs
 from data.repos.simulations import SavedScenario
+from data.scenario_actions import DELETE, PROMOTE
 
 COMPARE_KEY = "sim_compare"
 PROMOTE_KEY = "sim_promote_pick"
@@ -93,8 +95,10 @@ def show(
     *,
     slug: str,
     promote: Callable[[int], None],
+    delete: Callable[[int], None],
 ) -> None:
-    """Table of saved scenarios, a comparison of the chosen ones, CSV export and promotion."""
+    """Table of saved scenarios, a comparison of the chosen ones, CSV export, promotion and
+    deletion (both disabled, saying why, for a role that may not)."""
     table = frame(saved)
     if table.empty:
         st.info(
@@ -130,18 +134,8 @@ def show(
         )
     else:
         st.caption("Pick two or more scenarios to read them side by side.")
-    left, middle, right = st.columns([2, 1, 1], vertical_alignment="bottom")
-    target = left.selectbox(
-        "Scenario to propose", list(labels), format_func=lambda sid: labels[sid],
-        key=PROMOTE_KEY,
-    )  # fmt: skip
-    if middle.button(
-        "Propose as recommendation", key="sim_promote", icon=":material/lightbulb:",
-        help="Creates an open recommendation that goes through the normal approval workflow.",
-        width="stretch",
-    ):  # fmt: skip
-        promote(int(target))
-    right.download_button(
+    _act_on_one(labels, promote=promote, delete=delete)
+    st.download_button(
         "Export CSV",
         data=export.to_csv_bytes(table.drop(columns="id").rename(columns=COLUMNS)),
         file_name=f"tightrope-scenarios-{slug}.csv",
@@ -149,8 +143,39 @@ def show(
         key="sim_export",
         icon=":material/download:",
         on_click="ignore",
-        width="stretch",
     )
+
+
+def _act_on_one(
+    labels: dict[int, str], *, promote: Callable[[int], None], delete: Callable[[int], None]
+) -> None:
+    left, middle, right = st.columns([2, 1, 1], vertical_alignment="bottom")
+    target = left.selectbox(
+        "Scenario to propose", list(labels), format_func=lambda sid: labels[sid],
+        key=PROMOTE_KEY,
+    )  # fmt: skip
+    no_promote = actions.refusal(PROMOTE, "proposing a scenario")
+    if middle.button(
+        "Propose as recommendation", key="sim_promote", icon=":material/lightbulb:",
+        help=no_promote
+        or "Creates an open recommendation that goes through the normal approval workflow.",
+        disabled=no_promote is not None, width="stretch",
+    ):  # fmt: skip
+        promote(int(target))
+    no_delete = actions.refusal(DELETE, "deleting a scenario")
+    confirm = right.popover(
+        "Delete scenario", icon=":material/delete:", help=no_delete,
+        disabled=no_delete is not None, width="stretch",
+    )  # fmt: skip
+    confirm.caption(
+        f"Delete “{formats.escape_markdown(labels[int(target)])}” for good? A recommendation "
+        "proposed from it stays."
+    )
+    if confirm.button(
+        "Delete", key="sim_delete", type="primary", icon=":material/delete:",
+        disabled=no_delete is not None,
+    ):  # fmt: skip
+        delete(int(target))
 
 
 def _column_config() -> dict[str, Any]:

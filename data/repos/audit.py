@@ -13,7 +13,16 @@ from sqlalchemy.orm import Session
 from data.audit_chain import GENESIS_HASH, AuditFields, as_stored, event_hash
 from data.models import AuditEventRow, RecommendationRow
 
-TargetType = Literal["recommendation", "config_change", "budget", "cost_anomaly", "app_user"]
+TargetType = Literal[
+    "recommendation",
+    "config_change",
+    "budget",
+    "cost_anomaly",
+    "simulation",
+    "job_request",
+    "ingested_file",
+    "app_user",
+]
 
 # pg_advisory_xact_lock key of the chain head, derived like the job locks' keys
 # (jobs/locks.py) from a name of its own.

@@ -42,24 +42,38 @@ class JobRequest:
     status: str
 
 
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """A Run-now request: the new one (`waiting` None) or the one already pending for the job."""
+
+    request_id: int
+    waiting: JobRequest | None
+
+
 def request_run(session: Session, job: str, *, actor: str, now: datetime) -> int:
-    """Queue `job` to run now and return the request's id; when the job already has a pending
-    request, return that one's id instead (never a duplicate). Enqueue only: the sidecar runs it.
+    """Queue `job` to run now and return the request's id (see `queue_run`)."""
+    return queue_run(session, job, actor=actor, now=now).request_id
+
+
+def queue_run(session: Session, job: str, *, actor: str, now: datetime) -> Queued:
+    """Queue `job` to run now; when the job already has a pending request, return that one as
+    `waiting` instead (never a duplicate). Enqueue only: the sidecar runs it.
     """
     job, actor = _checked(job, JOB_NAME_MAX, "job"), _checked(actor, ACTOR_MAX, "actor")
     _serialise_requests(session, job)
-    existing = session.scalar(
-        select(JobRequestRow.id)
+    existing = session.execute(
+        select(*_COLUMNS)
         .where(JobRequestRow.job == job, JobRequestRow.status == PENDING)
         .order_by(JobRequestRow.id)
         .limit(1)
-    )
+    ).first()
     if existing is not None:
-        return existing
+        waiting = JobRequest(*existing)
+        return Queued(waiting.id, waiting)
     row = JobRequestRow(job=job, requested_by=actor, requested_at=now, status=PENDING)
     session.add(row)
     session.flush()
-    return row.id
+    return Queued(row.id, None)
 
 
 def claim_pending(session: Session, *, now: datetime) -> list[JobRequest]:

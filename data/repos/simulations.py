@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from data.errors import Drifted, InvalidInput, NotFound
@@ -212,15 +212,30 @@ def get_scenario(session: Session, simulation_id: int) -> SavedScenario:
     return _to_saved(row)
 
 
+@dataclass(frozen=True, slots=True)
+class Promotion:
+    """The recommendation a scenario became; `created` is False when it already was one."""
+
+    recommendation_id: int
+    created: bool
+
+
 def promote_to_recommendation(
     session: Session, simulation_id: int, *, currency: str = "USD", now: datetime
 ) -> int:
-    """Turn a saved service scenario into an open recommendation; returns its id. Never commits.
+    """The id of the open recommendation `simulation_id` became (see `promote`). Never commits."""
+    return promote(session, simulation_id, currency=currency, now=now).recommendation_id
+
+
+def promote(
+    session: Session, simulation_id: int, *, currency: str = "USD", now: datetime
+) -> Promotion:
+    """Turn a saved service scenario into an open recommendation. Never commits.
 
     Rules: the scenario must change the config and the service must still run the config the
     scenario was simulated against (else Drifted: simulate again). Promoting the same proposal
-    twice returns the live recommendation already made. The kind is the closest rule's
-    (`proposal_kind`); the scope is "scenario", so a recompute never supersedes it.
+    twice returns the live recommendation already made (`created` False). The kind is the
+    closest rule's (`proposal_kind`); the scope is "scenario", so a recompute never supersedes it.
     """
     saved = get_scenario(session, simulation_id)
     summary = saved.summary
@@ -241,8 +256,18 @@ def promote_to_recommendation(
         )
     ).first()
     if existing is not None:
-        return int(existing)
-    return insert_recommendation(session, rec, now=now)
+        return Promotion(int(existing), created=False)
+    return Promotion(insert_recommendation(session, rec, now=now), created=True)
+
+
+def delete_scenario(session: Session, simulation_id: int) -> SavedScenario:
+    """Remove a saved scenario and return what it was (NotFound if it is gone). Never commits.
+
+    A recommendation promoted from it stays: it names the scenario in its explanation.
+    """
+    saved = get_scenario(session, simulation_id)
+    session.execute(delete(SimulationRow).where(SimulationRow.id == simulation_id))
+    return saved
 
 
 def proposal_kind(current: CapacityConfig, proposed: CapacityConfig) -> RecommendationKind:

@@ -1,15 +1,16 @@
-"""The workflow service pages and jobs call: role check, one transaction per action."""
+"""The workflow service pages and jobs call: role check, one transaction per action (data.guard)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.errors import Conflict
+from data.guard import NO_ID, Attempt, Guard, utc
 from data.models import RecommendationRow
 from data.settings import Role
 from data.workflow import bulk, decisions
@@ -28,13 +29,15 @@ RETRYABLE_PGCODES = frozenset({"40P01", "40001", "55P03"})
 class Workflow:
     """Every decision on a recommendation: `flow = Workflow(sessions, policy)`, cheap per call.
 
-    Each method checks the actor's role first (Forbidden, nothing written), then runs in ONE
-    transaction that either commits the whole change with its audit event or nothing.
+    Each method checks the actor's role first (Forbidden after a "denied" audit event, nothing
+    else written), then runs in ONE transaction that either commits the whole change with its
+    audit event or nothing.
     """
 
     def __init__(self, sessions: sessionmaker[Session], policy: WorkflowPolicy) -> None:
         self._sessions = sessions
         self._policy = policy
+        self._guard = Guard(sessions, policy)
 
     def role_of(self, actor: str) -> Role:
         return self._policy.role_of(actor)
@@ -42,15 +45,17 @@ class Workflow:
     def apply(
         self, actor: str, recommendation_id: int, *, expected_version: int, now: datetime
     ) -> Outcome:
-        self._policy.require(actor, CHANGE, action="apply")
         return self._run(
+            actor,
+            Attempt("apply", CHANGE, ("recommendation", recommendation_id)),
+            now,
             lambda session: apply_recommendation(
                 session,
                 recommendation_id,
                 expected_version=expected_version,
                 actor=actor,
-                now=_utc(now),
-            )
+                now=utc(now),
+            ),
         )
 
     def reject(
@@ -62,17 +67,19 @@ class Workflow:
         reason: str,
         now: datetime,
     ) -> Outcome:
-        self._policy.require(actor, DECIDE, action="reject")
         return self._run(
+            actor,
+            Attempt("reject", DECIDE, ("recommendation", recommendation_id)),
+            now,
             lambda session: decisions.reject(
                 session,
                 recommendation_id,
                 expected_version=expected_version,
                 reason=reason,
                 actor=actor,
-                now=_utc(now),
+                now=utc(now),
                 cooldown=self._policy.cooldown,
-            )
+            ),
         )
 
     def postpone(
@@ -84,49 +91,67 @@ class Workflow:
         until: datetime,
         now: datetime,
     ) -> Outcome:
-        self._policy.require(actor, DECIDE, action="postpone")
         return self._run(
+            actor,
+            Attempt("postpone", DECIDE, ("recommendation", recommendation_id)),
+            now,
             lambda session: decisions.postpone(
                 session,
                 recommendation_id,
                 expected_version=expected_version,
-                until=_utc(until),
+                until=utc(until),
                 actor=actor,
-                now=_utc(now),
-            )
+                now=utc(now),
+            ),
         )
 
     def rollback(
         self, actor: str, change_id: int, *, now: datetime, reason: str | None = None
     ) -> Outcome:
-        self._policy.require(actor, CHANGE, action="rollback")
-        text = decisions.optional_reason(reason)
         return self._run(
+            actor,
+            Attempt("rollback", CHANGE, ("config_change", change_id)),
+            now,
             lambda session: rollback_change(
                 session,
                 change_id,
                 actor=actor,
-                now=_utc(now),
-                reason=text,
+                now=utc(now),
+                reason=decisions.optional_reason(reason),
                 cooldown=self._policy.cooldown,
-            )
+            ),
         )
 
     def bulk_apply(
         self, actor: str, expected_versions: Mapping[int, int], *, now: datetime
     ) -> list[Outcome]:
-        self._policy.require(actor, CHANGE, action="bulk apply")
+        ids = sorted(expected_versions)
         return self._run(
+            actor,
+            Attempt(
+                "bulk_apply",
+                CHANGE,
+                ("recommendation", NO_ID),
+                doing="bulk apply",
+                detail={"recommendation_ids": ids},
+            ),
+            now,
             lambda session: bulk.bulk_apply(
-                session, expected_versions, policy=self._policy, actor=actor, now=_utc(now)
+                session, expected_versions, policy=self._policy, actor=actor, now=utc(now)
             ),
             prefix=bulk.stopped_at,
         )
 
-    def _run(self, action: Callable[[Session], T], prefix: Callable[[int], str] | None = None) -> T:
+    def _run(
+        self,
+        actor: str,
+        attempt: Attempt,
+        now: datetime,
+        action: Callable[[Session], T],
+        prefix: Callable[[int], str] | None = None,
+    ) -> T:
         try:
-            with self._sessions.begin() as session:
-                return action(session)
+            return self._guard.run(actor, attempt, now=now, change=action)
         except StaleRecommendation as stale:
             message = self._conflict_message(stale.recommendation_id)
             lead = f"{prefix(stale.recommendation_id)}: " if prefix else ""
@@ -143,10 +168,3 @@ class Workflow:
             if row is None:
                 return f"recommendation {recommendation_id} was deleted, review again"
             return conflict_message(row)
-
-
-def _utc(moment: datetime) -> datetime:
-    """The moment in UTC; a naive datetime is refused (its zone is a guess)."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"naive datetime {moment!r}: pass an aware UTC datetime")
-    return moment.astimezone(UTC)

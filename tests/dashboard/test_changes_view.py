@@ -101,3 +101,21 @@ def test_people_see_the_email_beside_the_stable_actor_and_the_csv_keeps_both() -
     assert frame["actor"].tolist() == [f"ana@example.com ({actor})"]
     assert frame["rolled_back_by"].tolist() == ["local-admin"]  # never logged in: as stored
     assert exported["Applied by (ID)"].tolist() == [actor]
+
+
+def test_a_denied_event_says_who_tried_what_with_which_role() -> None:
+    event = AuditEvent(
+        id=6,
+        at=AT,
+        actor="vera",
+        action="denied",
+        target_type="recommendation",
+        target_id="11",
+        before=None,
+        after=None,
+        detail={"attempted": "apply", "role": "viewer", "needed": "approver"},
+    )
+
+    (summary,) = audit_frame([event])["summary"]
+
+    assert summary == "refused: apply needs approver, vera is viewer"

@@ -13,7 +13,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from streamlit.testing.v1 import AppTest
 
 from dashboard.components.data_sources_jobs import JOB_HELP, JOB_LABELS
-from data.models import CostDailyRow, IngestedFileRow, JobRequestRow, JobRunRow, RecommendationRow
+from data.models import (
+    AuditEventRow,
+    CostDailyRow,
+    IngestedFileRow,
+    JobRequestRow,
+    JobRunRow,
+    RecommendationRow,
+)
+from data.settings import Settings
 from jobs.definitions import default_jobs
 from tests.connectors.focus.builders import COLUMNS_1_2, csv_bytes, focus_row
 from tests.dashboard.conftest import NOW, open_page, sessions_on
@@ -322,7 +330,42 @@ def test_a_viewer_cannot_queue_a_run(
     at = _open()
 
     assert at.button(key="ds_run_recompute").disabled
+    assert at.button(key="ds_run_recompute").help == (
+        "vic is a viewer: running a job now needs the analyst role."
+    )
     assert _count(db, JobRequestRow) == 0
+
+
+def test_a_viewer_cannot_ingest_an_upload(
+    db: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TIGHTROPE_LOCAL_ACTOR", "vic")
+    monkeypatch.setenv("TIGHTROPE_ROLES", '{"vic": "viewer"}')
+    at = _open()
+
+    data = csv_bytes([focus_row()])
+    at.file_uploader(key="ds_upload").set_value(("october.csv", data, "text/csv")).run()
+
+    _no_exception(at)
+    assert at.button(key="ds_ingest").disabled
+    assert at.button(key="ds_ingest").help == (
+        "vic is a viewer: ingesting billing data needs the analyst role."
+    )
+    assert _count(db, IngestedFileRow) == 0
+
+
+def test_an_upload_records_who_ingested_it(db: sessionmaker[Session]) -> None:
+    at = _open()
+    at.file_uploader(key="ds_upload").set_value(
+        ("october.csv", csv_bytes([focus_row()]), "text/csv")
+    ).run()
+
+    at.button(key="ds_ingest").click().run()
+
+    _no_exception(at)
+    with db() as session:
+        trail = session.execute(select(AuditEventRow.actor, AuditEventRow.action)).all()
+    assert trail == [(Settings(_env_file=None).local_actor, "billing_ingest")]
 
 
 def test_the_page_lists_the_sidecars_jobs_in_run_order() -> None:

@@ -9,12 +9,13 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 import pytest
+import streamlit as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from streamlit.testing.v1 import AppTest
 
 from dashboard.components.simulator_charts import cost_steps
-from data.models import SimulationRow
+from data.models import AuditEventRow, SimulationRow
 from data.repos import recommendations, services, simulations, usage
 from data.repos.services import list_services
 from data.settings import Settings
@@ -255,6 +256,67 @@ def test_a_saved_scenario_becomes_an_open_recommendation(
     assert promoted[0].kind == "horizontal"
     assert "from scenario three replicas" in promoted[0].reason
     assert any(f"Recommendation #{promoted[0].id} is open" in s.value for s in at.success)
+
+
+def test_a_saved_scenario_can_be_deleted(sessions: sessionmaker[Session]) -> None:
+    at = _open()
+    _save(at, "keep")
+    at.slider(key="sim_replicas").set_value(5).run()
+    _save(at, "drop")
+
+    at.button(key="sim_delete").click().run()  # the newest is picked
+
+    assert not at.exception, [e.message for e in at.exception]
+    assert list(_table(at, "created_by")["name"]) == ["keep"]
+    assert "Scenario deleted." in [s.value for s in at.success]
+    with sessions() as session:
+        actions = session.scalars(select(AuditEventRow.action).order_by(AuditEventRow.id)).all()
+    assert actions == ["scenario_save", "scenario_save", "scenario_delete"]
+
+
+def _as_viewer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TIGHTROPE_LOCAL_ACTOR", "vic")
+    monkeypatch.setenv("TIGHTROPE_ROLES", '{"vic": "viewer"}')
+    st.cache_resource.clear()  # the settings (and so the principal) are built once per process
+    st.cache_data.clear()
+
+
+def _saved_by_admin(sessions: sessionmaker[Session]) -> tuple[AppTest, int]:
+    at = _open_etl(sessions)
+    at.slider(key="sim_replicas").set_value(3).run()
+    _save(at, "three replicas")
+    with sessions() as session:
+        return at, int(session.scalar(select(func.max(SimulationRow.id))) or 0)
+
+
+def test_a_viewer_sees_every_scenario_action_disabled_and_why(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _saved_by_admin(sessions)
+    _as_viewer(monkeypatch)  # the services refuse a forged click: tests/data/test_*_actions.py
+
+    at = _open_etl(sessions)
+
+    buttons = {key: at.button(key=key) for key in ("sim_save", "sim_promote", "sim_delete")}
+    assert all(button.disabled for button in buttons.values())
+    assert buttons["sim_save"].help == "vic is a viewer: saving a scenario needs the analyst role."
+    assert "proposing a scenario needs the analyst role" in str(buttons["sim_promote"].help)
+
+
+def test_a_refusal_from_the_service_is_shown_and_changes_nothing(
+    sessions: sessionmaker[Session],
+) -> None:
+    at, saved_id = _saved_by_admin(sessions)
+    with sessions.begin() as session:  # another tab deleted it meanwhile
+        simulations.delete_scenario(session, saved_id)
+
+    at.button(key="sim_promote").click().run()
+
+    assert not at.exception, [e.message for e in at.exception]
+    shown = " ".join(w.value for w in at.warning)
+    assert f"Scenario {saved_id} does not exist. Nothing was changed." in shown
+    with sessions() as session:
+        assert recommendations.list_recommendations(session) == []
 
 
 def test_a_scenario_that_breaks_the_sla_is_not_promoted(sessions: sessionmaker[Session]) -> None:

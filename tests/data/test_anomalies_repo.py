@@ -15,6 +15,7 @@ from data.models import AuditEventRow, CostAnomalyRow, CostDailyRow
 from data.repos import anomalies, costs, services
 from data.repos.costs import DailyCost
 from data.workflow import WorkflowPolicy
+from tests.data.guard_world import events
 from tests.factories import make_new_service
 
 LAST_DAY = date(2026, 11, 14)
@@ -133,6 +134,10 @@ def test_viewers_may_not_acknowledge(sessions: sessionmaker[Session]) -> None:
 
     with pytest.raises(Forbidden, match="analyst"):
         BudgetDesk(sessions, POLICY).acknowledge("vic", row.id, now=NOW)
+
+    (after,) = _stored(sessions)
+    assert after.status == "open"
+    assert [e[:4] for e in events(sessions)] == [("vic", "denied", "cost_anomaly", str(row.id))]
 
 
 def test_a_new_service_has_no_baseline_yet(sessions: sessionmaker[Session]) -> None:

@@ -13,11 +13,13 @@ from data.budget_actions import BudgetDesk
 from data.budget_checks import check_budgets
 from data.errors import Conflict, Forbidden, InvalidInput
 from data.models import AuditEventRow, BudgetAlertRow, BudgetRow, CostDailyRow
-from data.repos import costs, services
+from data.repos import budgets, costs, services
+from data.repos.audit import record_event
 from data.repos.budget_status import evaluate_budgets
 from data.repos.budgets import NewBudget
 from data.repos.costs import DailyCost
 from data.workflow import WorkflowPolicy
+from tests.data.guard_world import DiskFull, count, events, failing_after
 from tests.factories import make_new_service
 
 NOW = datetime(2026, 11, 15, 12, tzinfo=UTC)
@@ -148,6 +150,24 @@ def test_analysts_may_not_edit_budgets(sessions: sessionmaker[Session]) -> None:
 
     with pytest.raises(Forbidden, match="approver"):
         _desk(sessions).create("ana", _draft(), now=NOW)
+
+    assert count(sessions, BudgetRow) == 0
+    ((actor, action, target, target_id, detail),) = events(sessions)
+    assert (actor, action, target, target_id) == ("ana", "denied", "budget", "0")
+    assert (detail["attempted"], detail["scope_key"]) == ("budget_create", "payments")
+
+
+def test_a_failed_audit_write_leaves_no_budget(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fleet(sessions)
+    monkeypatch.setattr(budgets, "record_event", failing_after(record_event))
+
+    with pytest.raises(DiskFull):
+        _desk(sessions).create("boss", _draft(), now=NOW)
+
+    assert count(sessions, BudgetRow) == 0
+    assert events(sessions) == []
 
 
 def test_month_to_date_and_forecast_of_a_team(sessions: sessionmaker[Session]) -> None:

@@ -38,6 +38,7 @@ from data.connectors.focus.source import read_raw
 from data.models import IngestedFileRow
 
 PathOrBytes = str | Path | bytes
+LoadHook = Callable[[Session, IngestReport], None]
 
 
 def validate_file(
@@ -98,8 +99,12 @@ def ingest_delivery(
     rules: AllocationRules,
     now: datetime,
     limits: IngestLimits | None = None,
+    on_load: LoadHook | None = None,
 ) -> IngestReport:
     """Load a delivery whole, in one transaction; the same content again is a no-op.
+
+    `on_load(session, report)` runs inside the load's transaction once the delivery is
+    written (loaded or outdated): the dashboard's audit event commits or rolls back with it.
 
     Raises DeliveryIncomplete (held: nothing read or written) when parts are missing, and any
     other FocusIngestError — after recording the rejected delivery in its own transaction —
@@ -119,7 +124,7 @@ def ingest_delivery(
         staged = _stage_many(sessions, planned, rules, limits)
     if isinstance(staged, IngestReport):
         return staged
-    return _load(sessions, staged, source=source, now=now)
+    return _load(sessions, staged, source=source, now=now, on_load=on_load)
 
 
 def stage_file(
@@ -183,16 +188,20 @@ def _stage_many(
 
 
 def _load(
-    sessions: sessionmaker[Session], staged: StagedDelivery, *, source: str, now: datetime
-) -> IngestReport:
+    sessions: sessionmaker[Session], staged: StagedDelivery, *, source: str, now: datetime,
+    on_load: LoadHook | None,
+) -> IngestReport:  # fmt: skip
     report = staged.parsed.report
     try:
         _refuse_errors(report)
         with sessions.begin() as session:
-            return load_parsed(
+            loaded = load_parsed(
                 session, staged.parsed, source=source, now=now,
                 exported_at=staged.planned.exported_at, parts=staged.parts,
             )  # fmt: skip
+            if on_load is not None:
+                on_load(session, loaded)
+            return loaded
     except IntegrityError:
         return _lost_race(sessions, report)
     except FocusIngestError as error:

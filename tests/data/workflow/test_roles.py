@@ -12,7 +12,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from data.errors import Forbidden
 from data.settings import Settings
 from data.workflow import WorkflowPolicy
-from tests.data.workflow.world import ADMIN, NOW, add_open_rec, make_flow, make_policy, snapshot
+from tests.data.workflow.world import (
+    ADMIN,
+    NOW,
+    add_open_rec,
+    denials,
+    make_flow,
+    make_policy,
+    snapshot,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -25,6 +33,31 @@ def test_viewer_cannot_apply(sessions: sessionmaker[Session]) -> None:
         make_flow(sessions).apply("vera", rec.id, expected_version=rec.version, now=NOW)
 
     assert snapshot(sessions) == before
+    assert [d[:4] for d in denials(sessions)] == [("vera", "recommendation", str(rec.id), "apply")]
+
+
+def test_a_denial_records_the_role_and_the_role_needed(sessions: sessionmaker[Session]) -> None:
+    with pytest.raises(Forbidden):
+        make_flow(sessions).rollback("ana", 7, now=NOW)
+
+    ((actor, target, target_id, attempted, detail),) = denials(sessions)
+    assert (actor, target, target_id, attempted) == ("ana", "config_change", "7", "rollback")
+    assert (detail["role"], detail["needed"]) == ("analyst", "approver")
+
+
+def test_a_refused_bulk_apply_names_every_recommendation(sessions: sessionmaker[Session]) -> None:
+    first, second = add_open_rec(sessions, "a-api"), add_open_rec(sessions, "b-api")
+    before = snapshot(sessions)
+
+    with pytest.raises(Forbidden):
+        make_flow(sessions).bulk_apply(
+            "ana", {first.id: first.version, second.id: second.version}, now=NOW
+        )
+
+    ((_, target, target_id, attempted, detail),) = denials(sessions)
+    assert (target, target_id, attempted) == ("recommendation", "0", "bulk_apply")
+    assert detail["recommendation_ids"] == [first.id, second.id]
+    assert snapshot(sessions) == before
 
 
 def test_analyst_cannot_apply(sessions: sessionmaker[Session]) -> None:
@@ -35,6 +68,7 @@ def test_analyst_cannot_apply(sessions: sessionmaker[Session]) -> None:
         make_flow(sessions).apply("ana", rec.id, expected_version=rec.version, now=NOW)
 
     assert snapshot(sessions) == before
+    assert len(denials(sessions)) == 1
 
 
 def test_analyst_can_reject(sessions: sessionmaker[Session]) -> None:
@@ -45,6 +79,7 @@ def test_analyst_can_reject(sessions: sessionmaker[Session]) -> None:
     )
 
     assert outcome.status == "rejected"
+    assert denials(sessions) == []
 
 
 def test_viewer_cannot_reject(sessions: sessionmaker[Session]) -> None:

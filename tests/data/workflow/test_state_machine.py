@@ -28,6 +28,7 @@ from sqlalchemy import select
 
 from data.db import make_engine, make_sessions
 from data.errors import Conflict, DataError, Drifted, Forbidden, InvalidTransition
+from data.guard import DENIED
 from data.models import ConfigChangeRow, RecommendationRow
 from data.repos.recommendations import save_recommendations
 from data.settings import Settings
@@ -128,7 +129,8 @@ class WorkflowMachine(RuleBasedStateMachine):
 
     @invariant()
     def one_audit_event_per_state_change(self) -> None:
-        assert len(audit_rows(self.sessions)) == self.state_changes
+        changes = [e for e in audit_rows(self.sessions) if e.action != DENIED]
+        assert len(changes) == self.state_changes
 
     @invariant()
     def audit_trail_replays_to_the_live_configs(self) -> None:
@@ -169,6 +171,9 @@ class WorkflowMachine(RuleBasedStateMachine):
         if refused is not None:
             assert type(refused) is expected, f"{refused!r}, expected {expected}"
             assert snapshot(self.sessions) == before
+            new = audit_rows(self.sessions)[events_before:]
+            denied = [(DENIED, *target)] if expected is Forbidden else []  # only a role refusal
+            assert [(e.action, e.target_type, e.target_id) for e in new] == denied
             return
         assert expected is None, f"succeeded, expected {expected}"
         new = audit_rows(self.sessions)[events_before:]

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from data.guard import DENIED
 from data.models import AuditEventRow, CapacityConfigRow, ConfigChangeRow, RecommendationRow
 from data.repos import services
 from data.repos.recommendations import StoredRecommendation, list_recommendations
@@ -98,8 +99,18 @@ def audit_rows(sessions: sessionmaker[Session]) -> list[AuditEventRow]:
         return list(session.scalars(select(AuditEventRow).order_by(AuditEventRow.id)))
 
 
+def denials(sessions: sessionmaker[Session]) -> list[tuple[str, str, str, str, Any]]:
+    """The "denied" audit events: (actor, target type, target id, attempted action, detail)."""
+    return [
+        (row.actor, row.target_type, row.target_id, row.detail["attempted"], row.detail)
+        for row in audit_rows(sessions)
+        if row.action == DENIED
+    ]
+
+
 def snapshot(sessions: sessionmaker[Session]) -> tuple[Any, ...]:
-    """Everything the workflow may write, to prove a refused action wrote nothing."""
+    """Everything the workflow may write, to prove a refused action wrote nothing (but the
+    "denied" event a role refusal records, see `denials`)."""
     with sessions() as session:
         recs = session.execute(
             select(
@@ -114,5 +125,7 @@ def snapshot(sessions: sessionmaker[Session]) -> tuple[Any, ...]:
         changes = session.execute(
             select(ConfigChangeRow.id, ConfigChangeRow.status).order_by(ConfigChangeRow.id)
         ).all()
-        audits = session.scalar(select(func.count()).select_from(AuditEventRow))
+        audits = session.scalar(
+            select(func.count()).select_from(AuditEventRow).where(AuditEventRow.action != DENIED)
+        )
     return (tuple(recs), tuple(configs), tuple(changes), audits)
