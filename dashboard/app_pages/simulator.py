@@ -264,7 +264,7 @@ def _saved_section(service_id: int) -> None:
     st.subheader("Saved scenarios", anchor=False)
     note = st.session_state.pop("sim_saved_note", None)
     if note:
-        st.success(note, icon=":material/bookmark_added:")
+        st.success(formats.escape_markdown(note), icon=":material/bookmark_added:")
     saved = simulator_queries.saved_scenarios(sessions, service_id)
     service, _ = queries.service_profile(sessions, service_id)
     simulator_saved.show(saved, slug=service.slug, promote=_promote, delete=_delete)
@@ -340,7 +340,7 @@ def _saved_team_section(team: str) -> None:
     st.subheader("Saved team scenarios", anchor=False)
     note = st.session_state.pop("sim_saved_note", None)
     if note:
-        st.success(note, icon=":material/bookmark_added:")
+        st.success(formats.escape_markdown(note), icon=":material/bookmark_added:")
     simulator_fleet.show_saved(simulator_queries.saved_team_scenarios(sessions, team), team=team)
 
 

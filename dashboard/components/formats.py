@@ -7,7 +7,10 @@ import re
 from datetime import datetime
 
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+# `:` and `@` too: Streamlit's markdown turns URLs and e-mails into links on its own, and
+# takes the backslashes after an unescaped "http:" as part of the link's text; `&` so that
+# "&lt;" in a name stays those four characters.
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:@&])")
 
 
 def symbol(currency: str) -> str | None:

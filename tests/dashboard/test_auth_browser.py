@@ -123,6 +123,14 @@ def test_viewer_sees_data_cannot_apply_and_logs_out(
         _workflow(fleet_url, viewer).apply(
             viewer.actor, rec_id, expected_version=version, now=DEMO_END
         )
+    # Nor anything else: scenarios, budgets, Run now (each service refuses too, tests/data).
+    for path, button in (("simulator", "Save scenario"), ("budgets", "New budget…")):
+        page.goto(f"{dashboard_url}/{path}")
+        expect(page.get_by_role("button", name=button)).to_be_disabled()
+    page.goto(f"{dashboard_url}/data-sources")
+    run_now = page.locator("[class*='st-key-ds_run_'] button")  # one Run now button per job
+    expect(run_now.first).to_be_disabled()
+    assert all(button.is_disabled() for button in run_now.all())
     page.get_by_role("button", name="Log out").click()
     page.get_by_role("button", name="End session").click()  # the provider's logout form
     expect(page.get_by_role("button", name="Log in")).to_be_visible()
@@ -141,7 +149,7 @@ def test_approver_applies_and_the_audit_shows_who(
     page.goto(f"{dashboard_url}/recommendations?rec={rec_id}")
     page.get_by_role("button", name="Apply…").click()
     dialog = page.get_by_role("dialog")
-    expect(dialog.get_by_text(f"Recorded as {actor} in the audit trail.")).to_be_visible()
+    expect(dialog.get_by_text("Recorded as paul@example.com in the audit trail.")).to_be_visible()
     dialog.get_by_role("button", name="Apply now").click()
     expect(
         page.locator("[data-testid=stAlert]").filter(has_text=f"Applied recommendation {rec_id}")

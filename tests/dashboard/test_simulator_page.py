@@ -30,6 +30,7 @@ from tests.dashboard.conftest import (
     numbers,
     open_page,
     sessions_on,
+    shown,
 )
 from tests.factories import make_new_service, make_usage, make_vm_config
 
@@ -225,7 +226,7 @@ def test_saved_scenarios_are_listed_compared_and_exported() -> None:
     assert list(compared.columns) == ["Figure", "as is", "five replicas"]
     assert "Monthly cost (USD)" in compared["Figure"].tolist()
     assert at.get("download_button")
-    assert "Saved scenario “five replicas”." in [s.value for s in at.success]
+    assert "Saved scenario “five replicas”." in [shown(s.value) for s in at.success]
 
 
 def _open_etl(sessions: sessionmaker[Session]) -> AppTest:
@@ -255,7 +256,7 @@ def test_a_saved_scenario_becomes_an_open_recommendation(
     assert len(promoted) == 1
     assert promoted[0].kind == "horizontal"
     assert "from scenario three replicas" in promoted[0].reason
-    assert any(f"Recommendation #{promoted[0].id} is open" in s.value for s in at.success)
+    assert any(f"Recommendation #{promoted[0].id} is open" in shown(s.value) for s in at.success)
 
 
 def test_a_saved_scenario_can_be_deleted(sessions: sessionmaker[Session]) -> None:
@@ -268,7 +269,7 @@ def test_a_saved_scenario_can_be_deleted(sessions: sessionmaker[Session]) -> Non
 
     assert not at.exception, [e.message for e in at.exception]
     assert list(_table(at, "created_by")["name"]) == ["keep"]
-    assert "Scenario deleted." in [s.value for s in at.success]
+    assert "Scenario deleted." in [shown(s.value) for s in at.success]
     with sessions() as session:
         actions = session.scalars(select(AuditEventRow.action).order_by(AuditEventRow.id)).all()
     assert actions == ["scenario_save", "scenario_save", "scenario_delete"]
@@ -313,8 +314,8 @@ def test_a_refusal_from_the_service_is_shown_and_changes_nothing(
     at.button(key="sim_promote").click().run()
 
     assert not at.exception, [e.message for e in at.exception]
-    shown = " ".join(w.value for w in at.warning)
-    assert f"Scenario {saved_id} does not exist. Nothing was changed." in shown
+    warnings = " ".join(shown(w.value) for w in at.warning)
+    assert f"Scenario {saved_id} does not exist. Nothing was changed." in warnings
     with sessions() as session:
         assert recommendations.list_recommendations(session) == []
 
@@ -494,7 +495,7 @@ def test_a_team_scenario_is_saved_and_listed() -> None:
     table = _table(at, "unfixable")
     assert table["name"].tolist() == ["payments doubles"]
     assert table["growth_pct"].tolist() == [100.0]
-    assert "Saved team scenario “payments doubles”." in [s.value for s in at.success]
+    assert "Saved team scenario “payments doubles”." in [shown(s.value) for s in at.success]
 
 
 @pytest.mark.usefixtures("seeded_database")

@@ -9,16 +9,20 @@ text renders a subset of HTML (<a href>, <b>), so chart specs must hold no paylo
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from sqlalchemy.orm import Session, sessionmaker
 from streamlit.testing.v1 import AppTest
 
+from dashboard.components import formats
 from data.repos.savings_report import backlog
 from tests.dashboard.conftest import open_page, sessions_on
 from tests.dashboard.hostile_text import actor, make_hostile, payload
@@ -147,3 +151,13 @@ def _strings(value: Any) -> Iterator[str]:
     elif isinstance(value, list):
         for item in value:
             yield from _strings(item)
+
+
+@example("R&amp;D <b>ops</b> http://a.example:80/x|y paul@example.com 1. * _x_ :red[y] $z$")
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), max_size=60))
+def test_escaped_text_renders_as_itself(text: str) -> None:
+    """Whatever a name holds, escaped it renders as exactly that text: no markup, no lost or
+    extra characters (a URL keeps its dots, no backslash shows)."""
+    rendered = _MARKDOWN.renderInline(formats.escape_markdown(text))
+
+    assert html.unescape(rendered) == text

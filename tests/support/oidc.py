@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping, Sequence
@@ -14,7 +13,7 @@ from typing import Any
 
 from tests.support.postgres import free_port
 from tests.support.processes import stop, wait_until_ready
-from tests.support.streamlit_server import REPO_ROOT, ServerError
+from tests.support.streamlit_server import streamlit_server
 
 CLIENT_ID = "tightrope-test"
 COOKIE_SECRET = "a-test-cookie-secret-of-32-chars-or-more"
@@ -68,32 +67,12 @@ def dashboard_with_login(
     now: datetime,
     log_path: Path,
 ) -> Iterator[str]:
-    """`python -m dashboard` (the launcher, as `make run` starts it) with login on against
-    `issuer`; yields its base URL; stops it on exit."""
-    port = free_port()
-    command = [
-        sys.executable, "-m", "dashboard",
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    env = {
-        **os.environ,
-        **login_env(issuer, port, role_map),
-        "TIGHTROPE_DATABASE_URL": database_url,
-        "TIGHTROPE_CLOCK_FIXED_AT": now.isoformat(),
-    }
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-        try:
-            base_url = f"http://127.0.0.1:{port}"
-            wait_until_ready(
-                process, f"{base_url}/_stcore/health",
-                ready=lambda response: response.read().strip() == b"ok",
-                name="dashboard", timeout_s=60, log_path=log_path, error=ServerError,
-            )  # fmt: skip
-            yield base_url
-        finally:
-            stop(process)
+    """The dashboard (the launcher, as `make run` starts it) with login on against `issuer`;
+    yields its base URL; stops it on exit."""
+    with streamlit_server(
+        database_url,
+        now=now,
+        log_path=log_path,
+        env_for_port=lambda port: login_env(issuer, port, role_map),
+    ) as base_url:
+        yield base_url

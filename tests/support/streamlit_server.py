@@ -1,11 +1,12 @@
-"""A real `streamlit run` of the dashboard on a free loopback port, for browser tests."""
+"""The dashboard as `make run` starts it (`python -m dashboard`, the launcher) on a free loopback
+port, for browser tests."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -14,7 +15,6 @@ from tests.support.postgres import free_port
 from tests.support.processes import stop, wait_until_ready
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-APP = "dashboard/streamlit_app.py"
 
 
 class ServerError(RuntimeError):
@@ -23,13 +23,21 @@ class ServerError(RuntimeError):
 
 @contextmanager
 def streamlit_server(
-    database_url: str, *, now: datetime, log_path: Path, timeout_s: float = 60.0
+    database_url: str,
+    *,
+    now: datetime,
+    log_path: Path,
+    timeout_s: float = 60.0,
+    env_for_port: Callable[[int], Mapping[str, str]] | None = None,
 ) -> Iterator[str]:
     """Start the dashboard against `database_url` with its clock stopped at `now` (so what it
-    shows does not depend on the machine's calendar); yields its base URL; stops it on exit."""
+    shows does not depend on the machine's calendar); yields its base URL; stops it on exit.
+
+    `env_for_port(port)` adds settings that depend on the port (login's redirect URI).
+    """
     port = free_port()
     command = [
-        sys.executable, "-m", "streamlit", "run", APP,
+        sys.executable, "-m", "dashboard",
         "--server.headless", "true",
         "--server.port", str(port),
         "--server.address", "127.0.0.1",
@@ -38,6 +46,7 @@ def streamlit_server(
     ]  # fmt: skip
     env = {
         **os.environ,
+        **(env_for_port(port) if env_for_port else {}),
         "TIGHTROPE_DATABASE_URL": database_url,
         "TIGHTROPE_CLOCK_FIXED_AT": now.isoformat(),
     }
