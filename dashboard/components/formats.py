@@ -11,6 +11,7 @@ _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 # takes the backslashes after an unescaped "http:" as part of the link's text; `&` so that
 # "&lt;" in a name stays those four characters.
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:@&])")
+_AUTOLINK_STARTS = re.compile(r"(?i)(https?|ftp|www)(?=\\[:.])")
 
 
 def symbol(currency: str) -> str | None:
@@ -72,8 +73,14 @@ def money_hover(currency: str, *, axis: str = "y", decimals: int = 0) -> str:
 
 
 def escape_markdown(text: str) -> str:
-    """Data shown through st.markdown renders as text, never as markup or links."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+    """Data shown through st.markdown renders as text, never as markup or links.
+
+    Streamlit's markdown (GFM) also turns any `http://`, `https://` or `www.` it finds in the
+    text into a link, after escapes are resolved: an invisible word joiner (U+2060) after the
+    scheme or `www` keeps a URL in a name from becoming a link to click.
+    """
+    escaped = _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+    return _AUTOLINK_STARTS.sub("\\1\u2060", escaped)
 
 
 def when(value: object, pattern: str = "%Y-%m-%d %H:%M") -> str:

@@ -160,7 +160,7 @@ def test_approver_applies_and_the_audit_shows_who(
     expect(
         page.locator("[data-testid=stCaptionContainer]").filter(
             has_text=re.compile(
-                rf"Applied by paul@example\.com \(http://127.+approver.+1.*\) "
+                rf"Applied by paul@example\.com \(http\u2060?://127.+approver.+1.*\) "
                 rf"from recommendation #{rec_id}\."
             )
         )
