@@ -3,6 +3,7 @@ the browser requests nothing from the payloads' host and draws no image or link 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -45,8 +46,7 @@ def test_hostile_names_and_reasons_are_text_in_the_browser(
     seen_payload = 0
     with streamlit_server(recommended_database, now=NOW, log_path=tmp_path / "st.log") as url:
         for path in paths:
-            page.goto(f"{url}/{path}")
-            settle(page)
+            _open(page, f"{url}/{path}", detail=path.startswith("recommendations"))
             drawn = page.locator(f'img[src*="{EVIL_HOST}"], a[href*="{EVIL_HOST}"]').count()
             assert drawn == 0, f"/{path} draws {drawn} image(s) or link(s) to {EVIL_HOST}"
             seen_payload += page.get_by_text("img-name", exact=False).count()
@@ -54,3 +54,13 @@ def test_hostile_names_and_reasons_are_text_in_the_browser(
     outside = [u for u in requested if urlsplit(u).hostname not in {"127.0.0.1", "localhost"}]
     assert not outside, outside
     assert seen_payload > 0, "no page showed a hostile name: the check saw nothing"
+
+
+def _open(page: Any, url: str, *, detail: bool) -> None:
+    """Go to `url` and wait until the page has drawn (its title; on a recommendation, the
+    detail's caption, which names its team): counting before that proves nothing."""
+    page.goto(url)
+    page.locator("[data-testid=stHeading]").first.wait_for()
+    if detail:
+        page.get_by_text(re.compile(r"Recommendation #\d+ ·")).first.wait_for()
+    settle(page)
