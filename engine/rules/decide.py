@@ -42,7 +42,7 @@ from engine.sla import (
     latency_floor_ms,
     screen_candidates,
 )
-from engine.sla_verdict import verdict_at
+from engine.sla.verdict import verdict_at
 from engine.stats import nan_percentile
 from engine.usage import FloatArray, UsageWindow
 
