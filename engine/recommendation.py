@@ -15,7 +15,7 @@ RuleName = Literal["rightsize", "horizontal", "joint", "idle", "off_hours", "com
 # its SLA back within it: that is "restore_sla", a cost to pay, never a saving.
 RecommendationKind = Literal[RuleName, "restore_sla"]
 RESTORE_SLA: RecommendationKind = "restore_sla"
-Outcome = Literal[
+RecommendationOutcome = Literal[
     "recommend",
     "not_enough_data",
     "no_change_worth_making",
@@ -81,7 +81,7 @@ class Recommendation:
     """One rule's output for one scope (a service, a team or the fleet)."""
 
     kind: RecommendationKind
-    outcome: Outcome
+    outcome: RecommendationOutcome
     reason: str
     service_id: int | None = None
     scope: str = "service"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.recommendation import Money, Outcome, Recommendation, worth_making
+from engine.recommendation import Money, Recommendation, RecommendationOutcome, worth_making
 from engine.units import HOURS_PER_MONTH, HOURS_PER_WEEK
 from engine.usage import FloatArray
 
@@ -59,5 +59,5 @@ def recommend_commitment(
     )
 
 
-def _result(scope: str, outcome: Outcome, reason: str) -> Recommendation:
+def _result(scope: str, outcome: RecommendationOutcome, reason: str) -> Recommendation:
     return Recommendation(kind="commitment", outcome=outcome, reason=reason, scope=scope)

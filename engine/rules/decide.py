@@ -18,8 +18,8 @@ from engine.recommendation import (
     RESTORE_SLA,
     Confidence,
     Money,
-    Outcome,
     Recommendation,
+    RecommendationOutcome,
     RuleName,
     worth_making,
 )
@@ -345,7 +345,7 @@ def explain(
 
 
 def no_recommendation(
-    kind: RuleName, ctx: ServiceContext, outcome: Outcome, reason: str
+    kind: RuleName, ctx: ServiceContext, outcome: RecommendationOutcome, reason: str
 ) -> Recommendation:
     """A rule's answer when it proposes nothing: the outcome and why, on the current config."""
     return Recommendation(

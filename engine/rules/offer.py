@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from engine.capacity import CapacityConfig
-from engine.recommendation import Outcome, Recommendation
+from engine.recommendation import Recommendation, RecommendationOutcome
 
 # Fewer moving parts first when rules agree on a config (a replica count alone is "very low").
 _EFFORT_RANK = {"very low": 0, "low": 1, "medium": 2, "high": 3}
@@ -53,7 +53,7 @@ def _merge(checked: list[Recommendation], indices: list[int]) -> None:
             checked[index] = _answer(checked[index], "merged", why)
 
 
-def _answer(rec: Recommendation, outcome: Outcome, reason: str) -> Recommendation:
+def _answer(rec: Recommendation, outcome: RecommendationOutcome, reason: str) -> Recommendation:
     """The rule's answer without a proposal (as engine.rules.decide.no_recommendation)."""
     return Recommendation(
         kind=rec.rule_name,
