@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, cast
 
 from engine.capacity import CapacityConfig
+from engine.explanation import NO_EXPLANATION, Explanation
 from engine.risk import RISK_LABELS
 
 RuleName = Literal["rightsize", "horizontal", "joint", "idle", "off_hours", "commitment"]
@@ -92,7 +93,7 @@ class Recommendation:
     risk: Risk = field(default_factory=lambda: Risk(0))
     sla: SlaSummary | None = None
     confidence: Confidence | None = None
-    explanation: dict[str, Any] = field(default_factory=dict)
+    explanation: Explanation = NO_EXPLANATION
     effort: Literal["very low", "low", "medium", "high"] = "low"
     restart_needed: bool = False
     rollback_possible: bool = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine.explanation import Explanation
 from engine.recommendation import Money, Recommendation, RecommendationOutcome, worth_making
 from engine.units import HOURS_PER_MONTH, HOURS_PER_WEEK
 from engine.usage import FloatArray
@@ -45,15 +46,17 @@ def recommend_commitment(
         scope=scope,
         cost_current=current,
         cost_proposed=proposed,
-        explanation={
-            "rule": "commitment",
-            "commitment_usd_per_hour": commit_usd,
-            "quantile": d,
-            "expected_utilization_pct": 100.0 * used_usd / commit_usd,
-            "monthly_waste_usd": (commit_usd - used_usd) * (1.0 - d) * HOURS_PER_MONTH,
-            "hours": len(spend),
-            "why": f"the {100 * d:g}th percentile of hourly spend minimises expected cost",
-        },
+        explanation=Explanation(
+            why=f"the {100 * d:g}th percentile of hourly spend minimises expected cost",
+            facts=(
+                ("rule", "commitment"),
+                ("commitment_usd_per_hour", commit_usd),
+                ("quantile", d),
+                ("expected_utilization_pct", 100.0 * used_usd / commit_usd),
+                ("monthly_waste_usd", (commit_usd - used_usd) * (1.0 - d) * HOURS_PER_MONTH),
+                ("hours", len(spend)),
+            ),
+        ),
         effort="low",
         rollback_possible=False,
     )

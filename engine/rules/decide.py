@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 import numpy as np
 
@@ -14,6 +13,7 @@ from engine.capacity import CapacityConfig
 from engine.context import ServiceContext
 from engine.cost import config_cost
 from engine.errors import EngineError
+from engine.explanation import Explanation, FactValue, HistoryWindow, ProfileUsed
 from engine.recommendation import (
     RESTORE_SLA,
     Confidence,
@@ -61,7 +61,7 @@ class Search:
     grid: CandidateGrid
     restart_needed: bool
     effort: Effort
-    detail: dict[str, Any] = field(default_factory=dict)
+    detail: Mapping[str, FactValue] = field(default_factory=dict)
 
 
 def no_data(kind: RuleName, ctx: ServiceContext, window: UsageWindow) -> Recommendation | None:
@@ -217,7 +217,7 @@ def _offsets(plans: list[Plan]) -> list[tuple[Plan, int]]:
     return list(zip(plans, starts, strict=True))
 
 
-def _noting(plan: Plan, note: dict[str, Any]) -> Plan:
+def _noting(plan: Plan, note: Mapping[str, FactValue]) -> Plan:
     return replace(plan, search=replace(plan.search, detail={**plan.search.detail, **note}))
 
 
@@ -322,26 +322,37 @@ def _propose(
 
 def explain(
     ctx: ServiceContext, window: UsageWindow, search: Search, *, why: str, current: SlaVerdict
-) -> dict[str, Any]:
+) -> Explanation:
     """The explanation every recommendation carries: rule, profile, window, why it won."""
-    explanation: dict[str, Any] = {
+    profile = ctx.profile
+    facts: dict[str, FactValue] = {
         "rule": search.kind,
-        "profile": ctx.profile.name,
-        "cpu_percentile": ctx.profile.cpu_percentile,
-        "cpu_headroom_pct": ctx.profile.cpu_headroom_pct,
-        "memory_headroom_pct": ctx.profile.memory_headroom_pct,
-        "window_start": str(window.hour_start[0]) if window.points else None,
-        "window_end": str(window.hour_start[-1]) if window.points else None,
         "data_points": int(np.count_nonzero(np.isfinite(window.cpu_used_p95_cores))),
         "candidates_judged": len(search.grid),  # full SLA verdict (the shortlist)
-        "why": why,
         **search.detail,
     }
     if not current.passes:
-        explanation["current_fails_sla"] = True
-        explanation["current_risk"] = f"{current.risk_score} ({current.risk_label})"
-        explanation["current_reasons"] = list(current.reasons)
-    return explanation
+        facts["current_fails_sla"] = True
+        facts["current_risk"] = f"{current.risk_score} ({current.risk_label})"
+        facts["current_reasons"] = list(current.reasons)
+    return Explanation(
+        why=why,
+        profile=ProfileUsed(
+            profile.name,
+            profile.cpu_percentile,
+            profile.cpu_headroom_pct,
+            profile.memory_headroom_pct,
+        ),
+        window=_history(window),
+        facts=tuple(facts.items()),
+    )
+
+
+def _history(window: UsageWindow) -> HistoryWindow | None:
+    if not window.points:
+        return None
+    first, last = (hour.astype("datetime64[s]").item() for hour in window.hour_start[[0, -1]])
+    return HistoryWindow(first, last)
 
 
 def no_recommendation(

@@ -19,7 +19,7 @@ def offer(results: Sequence[Recommendation]) -> tuple[Recommendation, ...]:
     Rules: a proposal whose own SLA verdict fails is not offered ("not_applicable", saying
     why). Proposals of the same config on the same target are offered once: the best
     risk-adjusted savings wins, then the least effort, then no restart, then rule order; it
-    names every rule that agreed (`explanation["agreeing_rules"]`) and the others become
+    names every rule that agreed (`explanation.agreeing_rules`) and the others become
     "merged", naming it.
     """
     checked = [_checked(rec) for rec in results]
@@ -46,7 +46,8 @@ def _merge(checked: list[Recommendation], indices: list[int]) -> None:
     best = min(indices, key=lambda i: _preference(checked[i], i))
     kept = checked[best]
     agreeing = [checked[i].rule_name for i in indices]
-    checked[best] = replace(kept, explanation={**kept.explanation, "agreeing_rules": agreeing})
+    explanation = replace(kept.explanation, agreeing_rules=tuple(agreeing))
+    checked[best] = replace(kept, explanation=explanation)
     for index in indices:
         if index != best:
             why = f"same change as the {kept.rule_name} rule's, offered once: {kept.reason}"
