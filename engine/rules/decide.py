@@ -84,11 +84,6 @@ class Plan:
     all_costs_usd: FloatArray  # … and of every candidate searched
 
 
-def decide(ctx: ServiceContext, window: UsageWindow, search: Search) -> Recommendation:
-    """The cheapest candidate the SLA engine passes: `plan`, then `judge` (rules there)."""
-    return judge(ctx, [plan(ctx, window, search)])[0]
-
-
 def plan(ctx: ServiceContext, window: UsageWindow, search: Search) -> Plan | Recommendation:
     """Price the grid and screen it: screen_candidates over every candidate (saturation, error
     risk, memory, availability, N+1 peak — no queueing maths, no per-hour work) keeps the

@@ -112,7 +112,7 @@ def _group(requests: list[HoursRequest]) -> list[HoursResult]:
 def _project(
     stack: _Stack, service_s: FloatArray, baseline: FloatArray, rows: IntArray, servers: FloatArray
 ) -> FloatArray:
-    """baseline + model p95 per (row, hour), +inf where saturated (sla_latency.saturated_ms);
+    """baseline + model p95 per (row, hour), +inf where saturated (latency.saturated_ms);
     the queueing model runs once per distinct (service, server count): candidates and their
     N+1 rows often share one."""
     at, distinct_servers, inverse = _distinct_pairs(rows, servers)
