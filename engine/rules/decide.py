@@ -326,6 +326,8 @@ def explain(
         "candidates_judged": len(search.grid),  # full SLA verdict (the shortlist)
         **search.detail,
     }
+    if not window.points:  # no history: stored rows have always said so with null ends
+        facts |= {"window_start": None, "window_end": None}
     if not current.passes:
         facts["current_fails_sla"] = True
         facts["current_risk"] = f"{current.risk_score} ({current.risk_label})"

@@ -54,7 +54,16 @@ def test_a_sizing_row_reads_back_typed() -> None:
     assert explanation.fact("profile") is None  # typed, not left among the facts
 
 
-@pytest.mark.parametrize("row", [SIZING_ROW, COMMITMENT_ROW, EMPTY_SCENARIO_ROW, {}])
+@pytest.mark.parametrize(
+    "row",
+    [
+        SIZING_ROW,
+        COMMITMENT_ROW,
+        EMPTY_SCENARIO_ROW,
+        {"window_start": None, "window_end": None},
+        {},
+    ],
+)
 def test_every_stored_shape_is_written_back_as_it_was(row: dict[str, Any]) -> None:
     assert explanation_to_json(explanation_from_json(row)) == row
 
