@@ -21,7 +21,7 @@ from engine.capacity import CapacityConfig
 from engine.catalog import Catalog, CommitmentDiscounts, InstanceTypes
 from engine.service import Service, Sla
 from engine.simulation import Scenario, simulate
-from engine.sla_latency import model_p95_ms
+from engine.sla.latency import model_p95_ms
 from engine.usage import UsageWindow
 
 PATHS = 500

@@ -179,15 +179,11 @@ def _history_window(rec: StoredRecommendation, usage_end: datetime) -> tuple[dat
     """The window the rule judged (from its explanation), else the 14 days to the newest hour."""
     end = usage_end
     start = end - timedelta(days=HISTORY_DAYS)
-    first, last = rec.explanation.get("window_start"), rec.explanation.get("window_end")
-    if isinstance(first, str) and isinstance(last, str):
-        start = _utc(datetime.fromisoformat(first))
-        end = _utc(datetime.fromisoformat(last)) + timedelta(hours=1)
+    window = rec.explanation.window
+    if window is not None:
+        start = window.first_hour_utc.replace(tzinfo=UTC)
+        end = window.last_hour_utc.replace(tzinfo=UTC) + timedelta(hours=1)
     return start, end
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 @st.cache_data(ttl=_TTL_S, show_spinner=False)

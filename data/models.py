@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from data.types import Money, PortableJSON, UTCDateTime
+from data.types import MoneyNumeric, PortableJSON, UTCDateTime
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -40,7 +40,7 @@ class Base(DeclarativeBase):
     """Declarative base carrying the naming convention Alembic relies on."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime(), Decimal: Money, Json: PortableJSON}
+    type_annotation_map = {datetime: UTCDateTime(), Decimal: MoneyNumeric, Json: PortableJSON}
 
 
 class ServiceRow(Base):

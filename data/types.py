@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Dialect, Numeric, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 
-# Money is exact in the database and a float in the engine; 10 decimals keep per-hour
-# unit prices (0.0000012 USD) exact, 20 digits hold fleet totals.
-Money = Numeric(20, 10, asdecimal=True)
+# Money is exact in the database (this column type) and a float in the engine (engine Money);
+# 10 decimals keep per-hour unit prices (0.0000012 USD) exact, 20 digits hold fleet totals.
+MoneyNumeric = Numeric(20, 10, asdecimal=True)
 PortableJSON = JSON().with_variant(JSONB(), "postgresql")
 
 

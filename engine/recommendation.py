@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, cast
 
 from engine.capacity import CapacityConfig
+from engine.explanation import NO_EXPLANATION, Explanation
 from engine.risk import RISK_LABELS
 
 RuleName = Literal["rightsize", "horizontal", "joint", "idle", "off_hours", "commitment"]
@@ -15,7 +16,7 @@ RuleName = Literal["rightsize", "horizontal", "joint", "idle", "off_hours", "com
 # its SLA back within it: that is "restore_sla", a cost to pay, never a saving.
 RecommendationKind = Literal[RuleName, "restore_sla"]
 RESTORE_SLA: RecommendationKind = "restore_sla"
-Outcome = Literal[
+RecommendationOutcome = Literal[
     "recommend",
     "not_enough_data",
     "no_change_worth_making",
@@ -81,7 +82,7 @@ class Recommendation:
     """One rule's output for one scope (a service, a team or the fleet)."""
 
     kind: RecommendationKind
-    outcome: Outcome
+    outcome: RecommendationOutcome
     reason: str
     service_id: int | None = None
     scope: str = "service"
@@ -92,7 +93,7 @@ class Recommendation:
     risk: Risk = field(default_factory=lambda: Risk(0))
     sla: SlaSummary | None = None
     confidence: Confidence | None = None
-    explanation: dict[str, Any] = field(default_factory=dict)
+    explanation: Explanation = NO_EXPLANATION
     effort: Literal["very low", "low", "medium", "high"] = "low"
     restart_needed: bool = False
     rollback_possible: bool = True

@@ -14,7 +14,7 @@ from engine import rules
 from engine.context import ServiceContext
 from engine.queueing_table import warm
 from engine.recommendation import Recommendation
-from engine.sla_latency import LATENCY_QUANTILE
+from engine.sla.latency import LATENCY_QUANTILE
 
 BATCH = 64  # services judged together: ~40 candidate rows × 336 hours each
 Results = dict[int, tuple[Recommendation, ...]]

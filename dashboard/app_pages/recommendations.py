@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, timedelta
 from typing import Any
 
 import numpy as np
@@ -28,6 +28,7 @@ from dashboard.components import (
 from dashboard.components.charts import Line
 from dashboard.projection import SlaProjection
 from data.repos import savings_report
+from data.repos.explanations import explanation_to_json
 from data.repos.recommendations import StoredRecommendation
 from data.workflow.states import DECIDABLE
 from engine.recommendation import RESTORE_SLA
@@ -355,10 +356,10 @@ def _detail(rec: StoredRecommendation, row: pd.Series) -> None:
 
 def _stale_inputs(rec: StoredRecommendation) -> None:
     """Warn when the history this was judged on ended over two refresh intervals ago."""
-    window_end = rec.explanation.get("window_end")
-    if rec.status not in DECIDABLE or not isinstance(window_end, str):
+    window = rec.explanation.window
+    if rec.status not in DECIDABLE or window is None:
         return
-    last_hour = datetime.fromisoformat(window_end).replace(tzinfo=UTC)
+    last_hour = window.last_hour_utc.replace(tzinfo=UTC)
     interval = timedelta(minutes=deps.settings().refresh_interval_minutes)
     age = start.now - (last_hour + timedelta(hours=1))
     if age > 2 * interval:
@@ -512,7 +513,8 @@ def _verdict(rec: StoredRecommendation) -> None:
 def _no_verdict_text(rec: StoredRecommendation) -> str:
     if rec.kind == "commitment":
         return "A commitment changes prices, not capacity: the SLA is not affected."
-    why = str(rec.explanation.get("sla", "not judged by the SLA engine"))
+    sla = rec.explanation.fact("sla")
+    why = sla if isinstance(sla, str) else "not judged by the SLA engine"
     return f"SLA {why}. Confirm nobody depends on the service before applying."
 
 
@@ -666,16 +668,16 @@ def _explanation(rec: StoredRecommendation) -> None:
         st.markdown(formats.escape_markdown(rec.reason))
         details = rec.explanation
         parts = []
-        if "why" in details:
-            parts.append(str(details["why"]))
-        if len(details.get("agreeing_rules", ())) > 1:
-            rules = ", ".join(TYPE_LABELS.get(r, r) for r in details["agreeing_rules"])
+        if details.why is not None:
+            parts.append(details.why)
+        if details.agreeing_rules is not None and len(details.agreeing_rules) > 1:
+            rules = ", ".join(TYPE_LABELS.get(r, r) for r in details.agreeing_rules)
             parts.append(f"proposed alike by the rules {rules}; offered once")
-        if "profile" in details:
+        if (profile := details.profile) is not None:
             parts.append(
-                f"{details['profile']} profile: CPU p{details.get('cpu_percentile', 0):g} + "
-                f"{details.get('cpu_headroom_pct', 0):g} % headroom, memory max + "
-                f"{details.get('memory_headroom_pct', 0):g} %"
+                f"{profile.name} profile: CPU p{profile.cpu_percentile:g} + "
+                f"{profile.cpu_headroom_pct:g} % headroom, memory max + "
+                f"{profile.memory_headroom_pct:g} %"
             )
         if rec.confidence is not None:
             conf = rec.confidence
@@ -683,8 +685,9 @@ def _explanation(rec: StoredRecommendation) -> None:
             if conf.lower is not None and conf.upper is not None:
                 band = f"; confidence band {conf.lower:,.2f} – {conf.upper:,.2f} {conf.unit}"
             parts.append(f"based on {conf.points:,} hourly points over {conf.days:g} days{band}")
-        if "window_start" in details and "window_end" in details:
-            parts.append(f"history {details['window_start']} to {details['window_end']} (UTC)")
+        if (window := details.window) is not None:
+            first, last = window.first_hour_utc.isoformat(), window.last_hour_utc.isoformat()
+            parts.append(f"history {first} to {last} (UTC)")
         if parts:
             text = " ".join(f"{part[:1].upper()}{part[1:]}." for part in parts)
             st.caption(formats.escape_markdown(text))
@@ -693,7 +696,7 @@ def _explanation(rec: StoredRecommendation) -> None:
             f"possible: {_yes_no(rec.rollback_possible)}"
         )
         with st.expander("All details (as computed)"):
-            st.json(details, expanded=False)
+            st.json(explanation_to_json(details), expanded=False)
 
 
 def _yes_no(value: bool) -> str:

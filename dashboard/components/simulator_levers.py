@@ -18,7 +18,7 @@ from engine.capacity import ALWAYS_ON, CapacityConfig
 from engine.catalog import Catalog
 from engine.profiles import PROFILES, ProfileName
 from engine.simulation import Scenario
-from engine.simulation_scenario import DEFAULT_PATHS
+from engine.simulation.scenario import DEFAULT_PATHS
 
 GROWTH_KEY = "sim_growth_pct"
 REPLICAS_KEY = "sim_replicas"

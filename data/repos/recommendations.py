@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session
 from data.errors import InvalidInput
 from data.models import RecommendationRow
 from data.repos.audit import record_status_change
+from data.repos.explanations import explanation_from_json, explanation_to_json
 from engine.capacity import CapacityConfig
+from engine.explanation import Explanation
 from engine.recommendation import (
     Confidence,
     Money,
@@ -78,7 +80,7 @@ class StoredRecommendation:
     sla: SlaSummary | None
     confidence: Confidence | None
     reason: str
-    explanation: dict[str, Any]
+    explanation: Explanation
     effort: str
     restart_needed: bool
     rollback_possible: bool
@@ -201,7 +203,7 @@ def to_stored(row: RecommendationRow) -> StoredRecommendation:
         sla=_sla(verdict),
         confidence=_confidence(row.confidence),
         reason=str(explanation.pop("reason", "")),
-        explanation=dict(explanation.get("details", {})),
+        explanation=explanation_from_json(explanation.get("details", {})),
         effort=row.effort,
         restart_needed=row.restart_needed,
         rollback_possible=row.rollback_possible,
@@ -369,7 +371,10 @@ def _values(rec: Recommendation) -> dict[str, Any]:
             **(to_json(rec.sla) or {}),
             "risk_sub_scores": to_json(rec.risk.sub_scores),
         },
-        "explanation": {"reason": rec.reason, "details": to_json(rec.explanation)},
+        "explanation": {
+            "reason": rec.reason,
+            "details": to_json(explanation_to_json(rec.explanation)),
+        },
         "confidence": to_json(rec.confidence) or {},
         "effort": rec.effort,
         "restart_needed": rec.restart_needed,

@@ -233,8 +233,10 @@ def _commitment_summary(rec: StoredRecommendation, side: str) -> str:
         return ""
     if side == "current":
         return "on-demand"
-    rate = rec.explanation.get("commitment_usd_per_hour")
-    return f"commit {rate:.2f} {rec.currency}/h (1 year)" if rate is not None else rec.reason
+    rate = rec.explanation.fact("commitment_usd_per_hour")
+    if not isinstance(rate, int | float):
+        return rec.reason
+    return f"commit {rate:.2f} {rec.currency}/h (1 year)"
 
 
 def _yes_no(value: Any) -> str:

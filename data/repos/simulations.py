@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from data.errors import Drifted, InvalidInput, NotFound
 from data.models import RecommendationRow, SimulationRow
 from data.repos import services
+from data.repos.explanations import explanation_from_json
 from data.repos.recommendations import LIVE_STATUSES, insert_recommendation, to_json
 from engine.capacity import CapacityConfig
 from engine.recommendation import (
@@ -318,18 +319,21 @@ def _recommendation(
             availability_ok=summary.n_plus_one_ok or not summary.n_plus_one_required,
             reasons=() if summary.holds_replay else ("the SLA does not hold on the replay",),
         ),
-        explanation={
-            "why": why,
-            "simulation_id": saved.id,
-            "scenario_name": saved.name,
-            "scenario": to_json(saved.scenario),
-            "growth_pct": summary.growth_pct,
-            "hold_probability": summary.hold_probability,
-            "breach_hours_p50": summary.breach_hours_p50,
-            "paths": summary.paths,
-            "window_start": summary.window_start,
-            "window_end": summary.window_end,
-        },
+        # Built in the stored form, then typed: a scenario over no hours keeps its "" window.
+        explanation=explanation_from_json(
+            {
+                "why": why,
+                "simulation_id": saved.id,
+                "scenario_name": saved.name,
+                "scenario": to_json(saved.scenario),
+                "growth_pct": summary.growth_pct,
+                "hold_probability": summary.hold_probability,
+                "breach_hours_p50": summary.breach_hours_p50,
+                "paths": summary.paths,
+                "window_start": summary.window_start,
+                "window_end": summary.window_end,
+            }
+        ),
         effort="low" if kind in ("horizontal", "off_hours", "commitment") else "medium",
         restart_needed=_differs(summary.current, summary.proposed, _SIZE_FIELDS),
         currency=currency,

@@ -11,7 +11,7 @@ from data.errors import InvalidTransition
 from data.models import ConfigChangeRow, RecommendationRow
 from data.repos import services
 from data.repos.recommendations import StoredRecommendation, to_json, to_stored
-from data.workflow.decision import (
+from data.workflow.decision_steps import (
     flush_decision,
     load_for_decision,
     mark_decided,

@@ -12,7 +12,7 @@ from data.errors import Conflict, InvalidTransition, NotFound
 from data.models import ConfigChangeRow, RecommendationRow
 from data.repos import services
 from data.repos.audit import record_event
-from data.workflow.decision import flush_decision
+from data.workflow.decision_steps import flush_decision
 from data.workflow.drift import check_unchanged, live_config
 from data.workflow.outcome import Outcome
 from data.workflow.states import APPLIED, ROLLED_BACK, check_rollback

@@ -13,9 +13,9 @@ from data.errors import Conflict
 from data.guard import NO_ID, Attempt, Guard, utc
 from data.models import RecommendationRow
 from data.settings import Role
-from data.workflow import bulk, decisions
+from data.workflow import bulk, reject_postpone
 from data.workflow.apply import apply_recommendation
-from data.workflow.decision import StaleRecommendation, conflict_message
+from data.workflow.decision_steps import LostUpdate, conflict_message
 from data.workflow.outcome import Outcome
 from data.workflow.policy import CHANGE, DECIDE, WorkflowPolicy
 from data.workflow.rollback import rollback_change
@@ -71,7 +71,7 @@ class Workflow:
             actor,
             Attempt("reject", DECIDE, ("recommendation", recommendation_id)),
             now,
-            lambda session: decisions.reject(
+            lambda session: reject_postpone.reject(
                 session,
                 recommendation_id,
                 expected_version=expected_version,
@@ -95,7 +95,7 @@ class Workflow:
             actor,
             Attempt("postpone", DECIDE, ("recommendation", recommendation_id)),
             now,
-            lambda session: decisions.postpone(
+            lambda session: reject_postpone.postpone(
                 session,
                 recommendation_id,
                 expected_version=expected_version,
@@ -117,7 +117,7 @@ class Workflow:
                 change_id,
                 actor=actor,
                 now=utc(now),
-                reason=decisions.optional_reason(reason),
+                reason=reject_postpone.optional_reason(reason),
                 cooldown=self._policy.cooldown,
             ),
         )
@@ -152,7 +152,7 @@ class Workflow:
     ) -> T:
         try:
             return self._guard.run(actor, attempt, now=now, change=action)
-        except StaleRecommendation as stale:
+        except LostUpdate as stale:
             message = self._conflict_message(stale.recommendation_id)
             lead = f"{prefix(stale.recommendation_id)}: " if prefix else ""
             raise Conflict(lead + message) from stale

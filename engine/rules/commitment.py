@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.recommendation import Money, Outcome, Recommendation, worth_making
+from engine.explanation import Explanation
+from engine.recommendation import Money, Recommendation, RecommendationOutcome, worth_making
 from engine.units import HOURS_PER_MONTH, HOURS_PER_WEEK
 from engine.usage import FloatArray
 
@@ -45,19 +46,21 @@ def recommend_commitment(
         scope=scope,
         cost_current=current,
         cost_proposed=proposed,
-        explanation={
-            "rule": "commitment",
-            "commitment_usd_per_hour": commit_usd,
-            "quantile": d,
-            "expected_utilization_pct": 100.0 * used_usd / commit_usd,
-            "monthly_waste_usd": (commit_usd - used_usd) * (1.0 - d) * HOURS_PER_MONTH,
-            "hours": len(spend),
-            "why": f"the {100 * d:g}th percentile of hourly spend minimises expected cost",
-        },
+        explanation=Explanation(
+            why=f"the {100 * d:g}th percentile of hourly spend minimises expected cost",
+            facts=(
+                ("rule", "commitment"),
+                ("commitment_usd_per_hour", commit_usd),
+                ("quantile", d),
+                ("expected_utilization_pct", 100.0 * used_usd / commit_usd),
+                ("monthly_waste_usd", (commit_usd - used_usd) * (1.0 - d) * HOURS_PER_MONTH),
+                ("hours", len(spend)),
+            ),
+        ),
         effort="low",
         rollback_possible=False,
     )
 
 
-def _result(scope: str, outcome: Outcome, reason: str) -> Recommendation:
+def _result(scope: str, outcome: RecommendationOutcome, reason: str) -> Recommendation:
     return Recommendation(kind="commitment", outcome=outcome, reason=reason, scope=scope)

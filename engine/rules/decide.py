@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 import numpy as np
 
@@ -14,12 +13,13 @@ from engine.capacity import CapacityConfig
 from engine.context import ServiceContext
 from engine.cost import config_cost
 from engine.errors import EngineError
+from engine.explanation import Explanation, FactValue, HistoryWindow, ProfileUsed
 from engine.recommendation import (
     RESTORE_SLA,
     Confidence,
     Money,
-    Outcome,
     Recommendation,
+    RecommendationOutcome,
     RuleName,
     worth_making,
 )
@@ -42,7 +42,7 @@ from engine.sla import (
     latency_floor_ms,
     screen_candidates,
 )
-from engine.sla_verdict import verdict_at
+from engine.sla.verdict import verdict_at
 from engine.stats import nan_percentile
 from engine.usage import FloatArray, UsageWindow
 
@@ -61,7 +61,7 @@ class Search:
     grid: CandidateGrid
     restart_needed: bool
     effort: Effort
-    detail: dict[str, Any] = field(default_factory=dict)
+    detail: Mapping[str, FactValue] = field(default_factory=dict)
 
 
 def no_data(kind: RuleName, ctx: ServiceContext, window: UsageWindow) -> Recommendation | None:
@@ -82,11 +82,6 @@ class Plan:
     window: UsageWindow
     costs_usd: FloatArray  # monthly effective USD of the shortlist
     all_costs_usd: FloatArray  # … and of every candidate searched
-
-
-def decide(ctx: ServiceContext, window: UsageWindow, search: Search) -> Recommendation:
-    """The cheapest candidate the SLA engine passes: `plan`, then `judge` (rules there)."""
-    return judge(ctx, [plan(ctx, window, search)])[0]
 
 
 def plan(ctx: ServiceContext, window: UsageWindow, search: Search) -> Plan | Recommendation:
@@ -217,7 +212,7 @@ def _offsets(plans: list[Plan]) -> list[tuple[Plan, int]]:
     return list(zip(plans, starts, strict=True))
 
 
-def _noting(plan: Plan, note: dict[str, Any]) -> Plan:
+def _noting(plan: Plan, note: Mapping[str, FactValue]) -> Plan:
     return replace(plan, search=replace(plan.search, detail={**plan.search.detail, **note}))
 
 
@@ -322,30 +317,43 @@ def _propose(
 
 def explain(
     ctx: ServiceContext, window: UsageWindow, search: Search, *, why: str, current: SlaVerdict
-) -> dict[str, Any]:
+) -> Explanation:
     """The explanation every recommendation carries: rule, profile, window, why it won."""
-    explanation: dict[str, Any] = {
+    profile = ctx.profile
+    facts: dict[str, FactValue] = {
         "rule": search.kind,
-        "profile": ctx.profile.name,
-        "cpu_percentile": ctx.profile.cpu_percentile,
-        "cpu_headroom_pct": ctx.profile.cpu_headroom_pct,
-        "memory_headroom_pct": ctx.profile.memory_headroom_pct,
-        "window_start": str(window.hour_start[0]) if window.points else None,
-        "window_end": str(window.hour_start[-1]) if window.points else None,
         "data_points": int(np.count_nonzero(np.isfinite(window.cpu_used_p95_cores))),
         "candidates_judged": len(search.grid),  # full SLA verdict (the shortlist)
-        "why": why,
         **search.detail,
     }
+    if not window.points:  # no history: stored rows have always said so with null ends
+        facts |= {"window_start": None, "window_end": None}
     if not current.passes:
-        explanation["current_fails_sla"] = True
-        explanation["current_risk"] = f"{current.risk_score} ({current.risk_label})"
-        explanation["current_reasons"] = list(current.reasons)
-    return explanation
+        facts["current_fails_sla"] = True
+        facts["current_risk"] = f"{current.risk_score} ({current.risk_label})"
+        facts["current_reasons"] = list(current.reasons)
+    return Explanation(
+        why=why,
+        profile=ProfileUsed(
+            profile.name,
+            profile.cpu_percentile,
+            profile.cpu_headroom_pct,
+            profile.memory_headroom_pct,
+        ),
+        window=_history(window),
+        facts=tuple(facts.items()),
+    )
+
+
+def _history(window: UsageWindow) -> HistoryWindow | None:
+    if not window.points:
+        return None
+    first, last = (hour.astype("datetime64[s]").item() for hour in window.hour_start[[0, -1]])
+    return HistoryWindow(first, last)
 
 
 def no_recommendation(
-    kind: RuleName, ctx: ServiceContext, outcome: Outcome, reason: str
+    kind: RuleName, ctx: ServiceContext, outcome: RecommendationOutcome, reason: str
 ) -> Recommendation:
     """A rule's answer when it proposes nothing: the outcome and why, on the current config."""
     return Recommendation(

@@ -78,10 +78,9 @@ def _decommission(
         cost_proposed=to_money(config_cost(proposed, region=region, catalog=catalog)),
         risk=Risk(score, {"decommission": score}),
         confidence=confidence(window, ctx.config.replicas, ctx.profile),
-        explanation={
-            **explain(ctx, window, search, why=why, current=current),
-            "sla": NO_SLA_VERDICT,
-        },
+        explanation=explain(ctx, window, search, why=why, current=current).with_facts(
+            sla=NO_SLA_VERDICT
+        ),
         effort="medium",
         restart_needed=True,
     )

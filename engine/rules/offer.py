@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from engine.capacity import CapacityConfig
-from engine.recommendation import Outcome, Recommendation
+from engine.recommendation import Recommendation, RecommendationOutcome
 
 # Fewer moving parts first when rules agree on a config (a replica count alone is "very low").
 _EFFORT_RANK = {"very low": 0, "low": 1, "medium": 2, "high": 3}
@@ -19,7 +19,7 @@ def offer(results: Sequence[Recommendation]) -> tuple[Recommendation, ...]:
     Rules: a proposal whose own SLA verdict fails is not offered ("not_applicable", saying
     why). Proposals of the same config on the same target are offered once: the best
     risk-adjusted savings wins, then the least effort, then no restart, then rule order; it
-    names every rule that agreed (`explanation["agreeing_rules"]`) and the others become
+    names every rule that agreed (`explanation.agreeing_rules`) and the others become
     "merged", naming it.
     """
     checked = [_checked(rec) for rec in results]
@@ -46,14 +46,15 @@ def _merge(checked: list[Recommendation], indices: list[int]) -> None:
     best = min(indices, key=lambda i: _preference(checked[i], i))
     kept = checked[best]
     agreeing = [checked[i].rule_name for i in indices]
-    checked[best] = replace(kept, explanation={**kept.explanation, "agreeing_rules": agreeing})
+    explanation = replace(kept.explanation, agreeing_rules=tuple(agreeing))
+    checked[best] = replace(kept, explanation=explanation)
     for index in indices:
         if index != best:
             why = f"same change as the {kept.rule_name} rule's, offered once: {kept.reason}"
             checked[index] = _answer(checked[index], "merged", why)
 
 
-def _answer(rec: Recommendation, outcome: Outcome, reason: str) -> Recommendation:
+def _answer(rec: Recommendation, outcome: RecommendationOutcome, reason: str) -> Recommendation:
     """The rule's answer without a proposal (as engine.rules.decide.no_recommendation)."""
     return Recommendation(
         kind=rec.rule_name,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +24,7 @@ from data.repos.recommendations import (
     save_recommendations,
     to_json,
 )
+from engine.explanation import Explanation, HistoryWindow, ProfileUsed
 from engine.recommendation import Confidence, Money, Recommendation, Risk, SlaSummary
 from tests.factories import T0, make_new_service, make_vm_config
 
@@ -51,7 +52,13 @@ def make_rec(service_id: int, replicas: int = 2, **overrides: Any) -> Recommenda
             reasons=("latency ok",),
         ),
         confidence=Confidence(points=336, days=14.0, lower=1.5, upper=2.5, unit="cores"),
-        explanation={"percentile": 90.0, "headroom_pct": 15.0},
+        explanation=Explanation(
+            why="cheapest that keeps the SLA",
+            profile=ProfileUsed("balanced", 95.0, 20.0, 15.0),
+            window=HistoryWindow(datetime(2026, 1, 1), datetime(2026, 1, 14, 23)),
+            agreeing_rules=("rightsize", "joint"),
+            facts=(("percentile", 90.0), ("headroom_pct", 15.0)),
+        ),
     )
     return replace(rec, **overrides)
 
@@ -214,7 +221,9 @@ def test_non_finite_numbers_are_stored_as_null(
     rec = replace(
         base,
         sla=replace(base.sla, projected_p95_ms=math.nan),
-        explanation={"latency_ms": np.float64(np.inf), "hours": np.int64(3), "band": (1.0, 2.0)},
+        explanation=Explanation(
+            facts=(("latency_ms", np.float64(np.inf)), ("hours", 3), ("band", (1.0, 2.0)))
+        ),
     )
     _save(sessions, [rec])
 
@@ -225,7 +234,7 @@ def test_non_finite_numbers_are_stored_as_null(
     assert stored.sla is not None
     assert math.isnan(stored.sla.projected_p95_ms)
     assert row.sla_verdict["projected_p95_ms"] is None
-    assert stored.explanation == {"latency_ms": None, "hours": 3, "band": [1.0, 2.0]}
+    assert stored.explanation.facts == (("band", [1.0, 2.0]), ("hours", 3), ("latency_ms", None))
 
 
 def test_money_is_stored_exactly(sessions: sessionmaker[Session], service_id: int) -> None:

@@ -141,8 +141,8 @@ def test_a_promoted_scenario_is_an_open_recommendation(sessions: sessionmaker[Se
     assert rec.current == make_vm_config()
     assert rec.proposed == replace(make_vm_config(), replicas=2)
     assert rec.reason.startswith("Proposed from scenario two (saved by ana)")
-    assert rec.explanation["why"] == "from scenario two"
-    assert rec.explanation["simulation_id"] == saved_id
+    assert rec.explanation.why == "from scenario two"
+    assert rec.explanation.fact("simulation_id") == saved_id
     assert rec.monthly_savings_usd == pytest.approx(210.24 - 140.16, abs=0.01)
     assert rec.sla is not None
     assert not math.isnan(rec.sla.projected_p95_ms)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.simulation_paths import draw_paths, hour_of_week, hourly_band, week_weights
+from engine.simulation.paths import draw_paths, hour_of_week, hourly_band, week_weights
 from tests.engine.simulation_builders import START
 
 TWO_WEEKS = 336

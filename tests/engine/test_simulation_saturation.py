@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine.simulation import Scenario, SimulationResult, simulate
-from engine.simulation_paths import draw_paths
+from engine.simulation.paths import draw_paths
 from engine.sla import Candidates, evaluate_candidates, policy_for
 from engine.usage import UsageWindow
 from tests.engine.simulation_builders import START, make_catalog, make_service

@@ -25,8 +25,8 @@ from engine.sla import (
     evaluate_candidates,
     policy_for,
 )
-from engine.sla_hours import project_latency
-from engine.sla_latency import model_p95_ms
+from engine.sla.hours import project_latency
+from engine.sla.latency import model_p95_ms
 from engine.usage import UsageWindow
 from tests.factories import make_k8s_config, make_usage, make_vm_config
 

@@ -17,9 +17,9 @@ def test_a_30_pct_discount_commits_to_the_30th_percentile() -> None:
 
     # c = $10/h, always used; cost 10 × 0.7 + E[max(S − 10, 0)] = 7 + 10 = 17 vs 20 on demand.
     assert rec.outcome == "recommend"
-    assert rec.explanation["commitment_usd_per_hour"] == pytest.approx(10.0)
-    assert rec.explanation["expected_utilization_pct"] == pytest.approx(100.0)
-    assert rec.explanation["monthly_waste_usd"] == pytest.approx(0.0)
+    assert rec.explanation.fact("commitment_usd_per_hour") == pytest.approx(10.0)
+    assert rec.explanation.fact("expected_utilization_pct") == pytest.approx(100.0)
+    assert rec.explanation.fact("monthly_waste_usd") == pytest.approx(0.0)
     assert rec.monthly_savings_usd == pytest.approx(3.0 * 730)
 
 
@@ -27,9 +27,9 @@ def test_a_60_pct_discount_commits_higher_and_accepts_some_waste() -> None:
     rec = recommend_commitment("team:payments", TWO_LEVELS, discount_pct=60.0)
 
     # c = $30/h, used 20 on average: utilization 2/3, waste (30 − 20) × 0.4 × 730 = 2,920.
-    assert rec.explanation["commitment_usd_per_hour"] == pytest.approx(30.0)
-    assert rec.explanation["expected_utilization_pct"] == pytest.approx(200 / 3)
-    assert rec.explanation["monthly_waste_usd"] == pytest.approx(2920.0)
+    assert rec.explanation.fact("commitment_usd_per_hour") == pytest.approx(30.0)
+    assert rec.explanation.fact("expected_utilization_pct") == pytest.approx(200 / 3)
+    assert rec.explanation.fact("monthly_waste_usd") == pytest.approx(2920.0)
     assert rec.monthly_savings_usd == pytest.approx((20.0 - 12.0) * 730)
     assert rec.scope == "team:payments"
 
@@ -58,4 +58,6 @@ def test_the_commitment_never_costs_more_than_all_on_demand(
 
     assert rec.monthly_savings_usd >= -1e-6
     if rec.outcome == "recommend":
-        assert 0.0 < rec.explanation["expected_utilization_pct"] <= 100.0 + 1e-9
+        utilization_pct = rec.explanation.fact("expected_utilization_pct")
+        assert isinstance(utilization_pct, float)
+        assert 0.0 < utilization_pct <= 100.0 + 1e-9

@@ -41,7 +41,7 @@ def test_replicas_never_drop_below_what_the_availability_target_needs() -> None:
 
     assert rec.proposed is not None
     assert rec.proposed.replicas == 3
-    assert rec.explanation["start_replicas"] == 3
+    assert rec.explanation.fact("start_replicas") == 3
 
 
 def test_an_overloaded_service_gets_a_scale_up_with_its_current_risk_stated() -> None:
@@ -60,8 +60,8 @@ def test_an_overloaded_service_gets_a_scale_up_with_its_current_risk_stated() ->
     assert rec.proposed is not None
     assert rec.proposed.replicas == 3
     assert rec.monthly_savings_usd == pytest.approx(-0.096 * HOURS_PER_MONTH)
-    assert rec.explanation["current_fails_sla"] is True
-    assert rec.explanation["current_risk"] == "3 (elevated)"
+    assert rec.explanation.fact("current_fails_sla") is True
+    assert rec.explanation.fact("current_risk") == "3 (elevated)"
     assert rec.risk.score <= 2
 
 

@@ -49,7 +49,7 @@ def test_rules_proposing_one_config_offer_it_once_naming_who_agreed() -> None:
 
     assert [r.outcome for r in offered] == ["merged", "recommend", "merged"]
     assert [r.kind for r in offered] == ["rightsize", "horizontal", "joint"]
-    assert offered[1].explanation["agreeing_rules"] == ["rightsize", "horizontal", "joint"]
+    assert offered[1].explanation.agreeing_rules == ("rightsize", "horizontal", "joint")
     assert offered[0].reason.startswith("same change as the horizontal rule's")
     assert offered[0].proposed is None
 

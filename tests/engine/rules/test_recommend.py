@@ -72,7 +72,7 @@ def test_risk_is_0_to_4_and_cuts_never_cost_more(
 
     for rec in recommend(ctx):
         assert 0 <= rec.risk.score <= 4
-        if rec.outcome == "recommend" and not rec.explanation.get("current_fails_sla"):
+        if rec.outcome == "recommend" and not rec.explanation.fact("current_fails_sla"):
             assert rec.monthly_savings_usd >= 0
 
 
@@ -133,8 +133,8 @@ def test_demo_scale_ups_are_flagged_with_the_current_risk() -> None:
     ]  # fmt: skip
 
     assert ups
-    assert all(r.explanation["current_fails_sla"] for r in ups)
-    assert all(r.explanation["current_risk"][0] in "1234" for r in ups)
+    assert all(r.explanation.fact("current_fails_sla") for r in ups)
+    assert all(str(r.explanation.fact("current_risk"))[0] in "1234" for r in ups)
 
 
 def test_demo_under_provisioned_services_get_scale_ups() -> None:
@@ -164,11 +164,11 @@ def test_demo_every_recommendation_carries_dollars_risk_and_explanation() -> Non
         assert rec.cost_current is not None
         assert rec.cost_proposed is not None
         # A decommission retires the SLA rather than keeping it: it says so instead.
-        assert rec.sla is not None or rec.explanation["sla"].startswith("not judged")
+        assert rec.sla is not None or str(rec.explanation.fact("sla")).startswith("not judged")
         assert rec.confidence is not None
         assert 0 <= rec.risk.score <= 4
-        assert rec.explanation["why"]
-        assert rec.explanation["window_start"]
+        assert rec.explanation.why
+        assert rec.explanation.window
 
 
 def test_non_recommendations_say_why() -> None:

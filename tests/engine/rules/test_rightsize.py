@@ -97,8 +97,9 @@ def test_pod_requests_step_up_until_the_sla_saturation_limit_holds() -> None:
 
     assert rec.proposed is not None
     assert rec.proposed.cpu_request_cores == pytest.approx(0.288)
-    assert rec.explanation["why"].startswith("cheapest of 8 candidates")
-    assert "2 cheaper candidates fail it" in rec.explanation["why"]
+    why = rec.explanation.why or ""
+    assert why.startswith("cheapest of 8 candidates")
+    assert "2 cheaper candidates fail it" in why
 
 
 def test_a_cut_that_fails_the_sla_is_not_recommended() -> None:
@@ -165,7 +166,7 @@ def test_recommended_pod_cuts_save_money_and_cover_the_profile_target(
     rec = rightsize(ctx)
 
     assert 0 <= rec.risk.score <= 4
-    if rec.outcome == "recommend" and not rec.explanation.get("current_fails_sla"):
+    if rec.outcome == "recommend" and not rec.explanation.fact("current_fails_sla"):
         assert rec.monthly_savings_usd >= 0
     if rec.proposed is not None:
         target = np.percentile(cpu, 90) * 1.15

@@ -12,7 +12,9 @@ from engine.risk import risk_label
 
 if TYPE_CHECKING:
     from engine.service import Sla
-    from engine.sla import Candidates, CandidateVerdicts, FloatArray, SlaPolicy
+    from engine.sla.candidates import Candidates, CandidateVerdicts
+    from engine.sla.policy import SlaPolicy
+    from engine.usage import FloatArray
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ import numpy as np
 
 from engine.capacity import CapacityConfig
 from engine.cost import running_mask
-from engine.sla_latency import (
+from engine.sla.latency import (
     MIN_TRAFFIC_REQUESTS_PER_S,
     baseline_latency_ms,
     cpu_seconds_per_request,
@@ -57,7 +57,7 @@ class HourlyProjection:
 def calibrate(window: UsageWindow, current: CapacityConfig) -> LatencyModel:
     """CPU-seconds per request and the per-hour non-CPU baseline, at the current config.
 
-    Rule: engine.sla_latency's calibration; not modelled without traffic or without any
+    Rule: engine.sla.latency's calibration; not modelled without traffic or without any
     latency observation (as in the SLA engine).
     """
     service_s = cpu_seconds_per_request(window)
@@ -83,7 +83,7 @@ def project_hours(
 
     Rules: requests and CPU are multiplied by `demand_scale`, memory is not; c = replicas ×
     vCPU per replica (N+1: one replica fewer); the config runs only on its schedule; a
-    saturated hour (utilization ≥ 1) has latency +inf (engine.sla_latency.saturated_ms).
+    saturated hour (utilization ≥ 1) has latency +inf (engine.sla.latency.saturated_ms).
     `replicas` broadcasts against the hours (one row per candidate count is fine).
     """
     running = running_mask(config.schedule, window.hour_start).astype(np.float64)

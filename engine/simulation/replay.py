@@ -2,10 +2,10 @@
 
 Rules as in docs product.md "Simulation engine": the last `horizon_days` of hourly usage are
 replayed with requests and CPU scaled by the demand growth, under the scenario's config;
-Monte Carlo paths resample hour-of-week residuals (engine/simulation_paths.py). Latency is the
+Monte Carlo paths resample hour-of-week residuals (engine/simulation/paths.py). Latency is the
 SLA engine's calibrated M/M/c projection, costs follow engine.cost's prices and the pricing
-mix (engine/simulation_cost.py), and each path is judged by the SLA engine's rules
-(engine/simulation_verdict.py). Everything is vectorized over paths × hours.
+mix (engine/simulation/cost.py), and each path is judged by the SLA engine's rules
+(engine/simulation/verdict.py). Everything is vectorized over paths × hours.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from engine.capacity import CapacityConfig
 from engine.catalog import Catalog
 from engine.risk import risk_label
 from engine.service import Service
-from engine.simulation_cost import (
+from engine.simulation.cost import (
     Commitment,
     PricingMix,
     covered_shares,
@@ -26,10 +26,9 @@ from engine.simulation_cost import (
     pricing_mix,
     replica_usd_per_hour,
 )
-from engine.simulation_fleet import FleetMember, FleetOutcome, FleetResult, simulate_fleet
-from engine.simulation_hourly import HourlyProjection, LatencyModel, calibrate, project_hours
-from engine.simulation_paths import Band, PathDraws, draw_paths, hourly_band, week_weights
-from engine.simulation_result import (
+from engine.simulation.hourly import HourlyProjection, LatencyModel, calibrate, project_hours
+from engine.simulation.paths import PathDraws, draw_paths, hourly_band, week_weights
+from engine.simulation.result import (
     CurrentDelta,
     HourlyOutlook,
     MonthlyCost,
@@ -37,35 +36,18 @@ from engine.simulation_result import (
     SlaOutlook,
     Spread,
 )
-from engine.simulation_scenario import Scenario, replicas_per_hour, scenario_config
-from engine.simulation_verdict import (
+from engine.simulation.scenario import Scenario, replicas_per_hour, scenario_config
+from engine.simulation.verdict import (
     INDICATORS,
     Verdicts,
     hourly_indicators,
     judge,
     replay_risk,
 )
-from engine.simulation_window import recent
+from engine.simulation.window import recent
 from engine.sla import REDUNDANT_AVAILABILITY_PCT, SlaPolicy, policy_for
 from engine.units import HOURS_PER_MONTH
 from engine.usage import FloatArray, UsageWindow
-
-__all__ = [
-    "Band",
-    "CurrentDelta",
-    "FleetMember",
-    "FleetOutcome",
-    "FleetResult",
-    "HourlyOutlook",
-    "MonthlyCost",
-    "Scenario",
-    "SimulationResult",
-    "SlaOutlook",
-    "Spread",
-    "recent",
-    "simulate",
-    "simulate_fleet",
-]
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from data.errors import InvalidInput
-from data.workflow.decision import (
+from data.workflow.decision_steps import (
     flush_decision,
     load_for_decision,
     mark_decided,

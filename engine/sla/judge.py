@@ -1,7 +1,7 @@
-"""The SLA engine: would a candidate capacity config have kept the SLA over the usage history?
+"""Judging candidates: would a capacity config have kept the SLA over the usage history?
 
 Rules as in docs product.md "SLA engine": latency from the calibrated M/M/c projection
-(engine/sla_latency.py), saturation and error risk from hourly CPU, memory, availability and N+1;
+(engine/sla/latency.py), saturation and error risk from hourly CPU, memory, availability and N+1;
 risk 0–4 from engine/risk.py. Every candidate is judged over the whole window at once,
 vectorized over candidates × hours.
 """
@@ -17,48 +17,22 @@ import numpy.typing as npt
 from engine import risk
 from engine.capacity import CapacityConfig
 from engine.errors import InsufficientData
-from engine.risk import RISK_LABELS, RiskScores
+from engine.risk import RiskScores
 from engine.service import Sla
-from engine.sla_candidates import Candidates, CandidateVerdicts
-from engine.sla_hours import HoursRequest, HoursResult, hours_many
-from engine.sla_latency import (
+from engine.sla.candidates import Candidates, CandidateVerdicts
+from engine.sla.hours import HoursRequest, HoursResult, hours_many
+from engine.sla.latency import (
     SATURATED_UTILIZATION,
     HourlyShare,
     ProjectedLatency,
-    baseline_latency_ms,
-    cpu_seconds_per_request,
 )
-from engine.sla_policy import (
+from engine.sla.policy import (
     REDUNDANT_AVAILABILITY_PCT,
-    SATURATION_LIMITS,
-    TRIPLE_AVAILABILITY_PCT,
     SlaPolicy,
-    policy_for,
     replicas_needed,
 )
-from engine.sla_verdict import SlaVerdict, verdict_at
+from engine.sla.verdict import SlaVerdict, verdict_at
 from engine.usage import UsageWindow
-
-__all__ = [
-    "REDUNDANT_AVAILABILITY_PCT",
-    "RISK_LABELS",
-    "SATURATION_LIMITS",
-    "TRIPLE_AVAILABILITY_PCT",
-    "CandidateVerdicts",
-    "Candidates",
-    "Judgement",
-    "SlaPolicy",
-    "SlaVerdict",
-    "baseline_latency_ms",
-    "cpu_seconds_per_request",
-    "evaluate",
-    "evaluate_candidates",
-    "evaluate_many",
-    "latency_floor_ms",
-    "policy_for",
-    "replicas_needed",
-    "screen_candidates",
-]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -102,7 +76,7 @@ def evaluate_candidates(
 
 def evaluate_many(judgements: Sequence[Judgement]) -> list[CandidateVerdicts]:
     """evaluate_candidates for many services, in order, with their per-hour work batched
-    (engine/sla_hours.py): the same values, at a fraction of the cost per service."""
+    (engine/sla/hours.py): the same values, at a fraction of the cost per service."""
     requests = [_hours_request(j) for j in judgements]
     hours = hours_many(requests)
     return [_judged(j, h) for j, h in zip(judgements, hours, strict=True)]

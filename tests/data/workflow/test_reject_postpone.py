@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from data.errors import InvalidInput, InvalidTransition
 from data.repos.recommendations import list_recommendations, save_recommendations
-from data.workflow.decisions import REASON_MAX_CHARS
+from data.workflow.reject_postpone import REASON_MAX_CHARS
 from tests.data.workflow.world import (
     NOW,
     add_open_rec,

@@ -3,7 +3,7 @@
 evaluate_candidates judges one service; a fleet recompute judges thousands. Per service the
 work is a few dozen small array operations, so their fixed cost dominated. Here the requests
 that share an hour count are stacked into (services × hours) and (rows × hours) matrices and
-every step runs once per group — the same rules as engine/sla_latency.py, cell for cell.
+every step runs once per group — the same rules as engine/sla/latency.py, cell for cell.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from engine.capacity import CapacityConfig
-from engine.sla_latency import (
+from engine.sla.latency import (
     LATENCY_QUANTILE,
     HourlyShare,
     ProjectedLatency,
@@ -112,7 +112,7 @@ def _group(requests: list[HoursRequest]) -> list[HoursResult]:
 def _project(
     stack: _Stack, service_s: FloatArray, baseline: FloatArray, rows: IntArray, servers: FloatArray
 ) -> FloatArray:
-    """baseline + model p95 per (row, hour), +inf where saturated (sla_latency.saturated_ms);
+    """baseline + model p95 per (row, hour), +inf where saturated (latency.saturated_ms);
     the queueing model runs once per distinct (service, server count): candidates and their
     N+1 rows often share one."""
     at, distinct_servers, inverse = _distinct_pairs(rows, servers)
@@ -180,7 +180,7 @@ def _stack(requests: list[HoursRequest]) -> _Stack:
 def _baselines(
     stack: _Stack, service_s: FloatArray, requests: list[HoursRequest]
 ) -> tuple[FloatArray, list[str]]:
-    """Non-CPU latency per service-hour (engine.sla_latency.baseline_latency_ms's rule) and,
+    """Non-CPU latency per service-hour (engine.sla.latency.baseline_latency_ms's rule) and,
     per service, why latency is not modelled ("" when it is)."""
     unmeasured = _any_per_row(~np.isnan(stack.rate))
     notes = [

@@ -14,7 +14,7 @@ from data.repos.audit import record_event
 from data.workflow.states import Decision, check_decision
 
 
-class StaleRecommendation(Exception):
+class LostUpdate(Exception):
     """A concurrent writer committed first (UPDATE … WHERE version = … matched no row)."""
 
     def __init__(self, recommendation_id: int) -> None:
@@ -83,7 +83,7 @@ def flush_decision(session: Session, row: RecommendationRow) -> None:
     try:
         session.flush()
     except StaleDataError as error:
-        raise StaleRecommendation(recommendation_id) from error
+        raise LostUpdate(recommendation_id) from error
 
 
 def conflict_message(row: RecommendationRow) -> str:

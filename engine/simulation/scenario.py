@@ -32,7 +32,7 @@ class Scenario:
     scales requests and CPU, not memory. Pricing: shares and discounts in percent (discounts
     default to the catalog's one-year and spot discounts); `commitment_coverage_pct` sizes the
     commitment against today's fleet, and it then stays fixed whatever the scenario runs
-    (engine/simulation_cost.py, Commitment); `spot_pct` is a share of the scenario's running
+    (engine/simulation/cost.py, Commitment); `spot_pct` is a share of the scenario's running
     replicas. `horizon_days` of history are replayed; `paths` Monte Carlo paths are drawn
     with `seed`.
     """

@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from engine.capacity import CapacityConfig
-from engine.simulation_paths import Band
+from engine.simulation.paths import Band
 from engine.usage import FloatArray
 
 IntArray = npt.NDArray[np.int64]

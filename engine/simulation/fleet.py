@@ -13,18 +13,18 @@ from engine.catalog import Catalog
 from engine.cost import running_mask
 from engine.risk import RiskScores
 from engine.service import Service
-from engine.simulation_cost import Commitment, hourly_cost, pricing_mix, replica_usd_per_hour
-from engine.simulation_hourly import calibrate, project_hours
-from engine.simulation_paths import week_weights
-from engine.simulation_scenario import MAX_GROWTH_PCT, replica_floor
-from engine.simulation_verdict import (
+from engine.simulation.cost import Commitment, hourly_cost, pricing_mix, replica_usd_per_hour
+from engine.simulation.hourly import calibrate, project_hours
+from engine.simulation.paths import week_weights
+from engine.simulation.scenario import MAX_GROWTH_PCT, replica_floor
+from engine.simulation.verdict import (
     INDICATORS,
     Verdicts,
     hourly_indicators,
     judge,
     replay_risk,
 )
-from engine.simulation_window import recent
+from engine.simulation.window import recent
 from engine.sla import SlaPolicy, policy_for
 from engine.units import HOURS_PER_MONTH
 from engine.usage import FloatArray, UsageWindow

@@ -10,7 +10,7 @@ import numpy.typing as npt
 from engine import risk
 from engine.risk import RiskScores
 from engine.service import Sla
-from engine.simulation_hourly import HourlyProjection
+from engine.simulation.hourly import HourlyProjection
 from engine.sla import REDUNDANT_AVAILABILITY_PCT, SlaPolicy, replicas_needed
 from engine.usage import FloatArray
 
