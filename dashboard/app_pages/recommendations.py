@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import actions, auth, deps, queries
+from dashboard import actions, auth, deps
 from dashboard.components import (
     basis,
     charts,
@@ -27,6 +27,7 @@ from dashboard.components import (
 )
 from dashboard.components.charts import Line
 from dashboard.projection import SlaProjection
+from dashboard.queries import fleet as queries
 from data.repos import savings_report
 from data.repos.recommendations import StoredRecommendation
 from data.workflow.states import DECIDABLE

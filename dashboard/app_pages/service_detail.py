@@ -8,7 +8,6 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import queries
 from dashboard.components import (
     basis,
     charts,
@@ -24,6 +23,7 @@ from dashboard.components import (
     theme,
 )
 from dashboard.components.charts import Line
+from dashboard.queries import fleet as queries
 from data.repos import savings_report
 from data.repos.fleet import Filters
 from engine.capacity import CapacityConfig
