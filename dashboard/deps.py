@@ -1,4 +1,4 @@
-"""Process-wide resources (the only st.cache_resource): settings, the clock, the session factory."""
+"""Process-wide resources (st.cache_resource): settings, the clock, the session factory."""
 
 from __future__ import annotations
 

@@ -6,9 +6,9 @@ import logging
 from dataclasses import dataclass
 
 from data.repos.job_requests import abandon_claims
+from data.repos.job_runs import close_orphaned_runs, running_jobs
 from jobs.context import JobContext
 from jobs.locks import exclusive
-from jobs.runs import close_orphaned_runs, running_jobs
 
 log = logging.getLogger(__name__)
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from data.models import RecommendationRow
-from engine.recommendation import RESTORE_SLA
+from data.repos.savings_report import open_backlog
 from jobs.runner import RunResult
 
 
@@ -60,15 +58,8 @@ def observe(metrics: SidecarMetrics, result: RunResult, seconds: float) -> None:
 
 
 def refresh_backlog(metrics: SidecarMetrics, sessions: sessionmaker[Session]) -> None:
-    """Open recommendations and their summed monthly savings, in one aggregate query; a
-    restore_sla's cost increase is not a negative saving and stays out of the sum."""
-    savings = case(
-        (RecommendationRow.kind != RESTORE_SLA, RecommendationRow.monthly_savings_usd), else_=0
-    )
-    query = select(func.count(), func.coalesce(func.sum(savings), 0)).where(
-        RecommendationRow.status == "open"
-    )
+    """Open recommendations and their summed monthly savings (restores left out)."""
     with sessions() as session:
-        count, savings = session.execute(query).one()
-    metrics.recommendations_open.set(int(count))
-    metrics.savings_open_usd.set(float(savings))
+        backlog = open_backlog(session)
+    metrics.recommendations_open.set(backlog.count)
+    metrics.savings_open_usd.set(backlog.savings_usd)

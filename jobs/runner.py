@@ -6,10 +6,11 @@ import logging
 import time
 from dataclasses import dataclass
 
+from data.repos.job_runs import finish_run, last_success_end, start_run
 from jobs.context import JobContext
 from jobs.definitions import Job
 from jobs.locks import exclusive
-from jobs.runs import Window, finish_run, last_success, start_run
+from jobs.runs import Window
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +48,15 @@ def next_window(ctx: JobContext, job: Job, *, until_clock: bool = False) -> Wind
     """[end of the last successful run's window, current hour — or the clock)."""
     end = ctx.clock() if until_clock else ctx.current_hour()
     with ctx.sessions() as session:
-        last = last_success(session, job.name)
-    start = last.window_end if last is not None and last.window_end else end - job.first_window
+        last_end = last_success_end(session, job.name)
+    start = last_end if last_end else end - job.first_window
     return Window(start, end)
 
 
 def _recorded(ctx: JobContext, job: Job, window: Window) -> RunResult:
-    run_id = start_run(ctx.sessions, job.name, window, now=ctx.clock())
+    run_id = start_run(
+        ctx.sessions, job.name, window_start=window.start, window_end=window.end, now=ctx.clock()
+    )
     started = time.perf_counter()
     try:
         rows = job.run(ctx, window)

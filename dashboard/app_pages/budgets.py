@@ -7,16 +7,13 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from dashboard import actions, budgets_queries, deps
-from dashboard.components import (
-    budgets_anomalies,
-    budgets_commitments,
-    budgets_forms,
-    budgets_table,
-    kpis,
-    page,
-    states,
-)
+from dashboard import actions, deps
+from dashboard.components import kpis, page, states
+from dashboard.components.budgets import anomalies as budgets_anomalies
+from dashboard.components.budgets import commitments as budgets_commitments
+from dashboard.components.budgets import forms as budgets_forms
+from dashboard.components.budgets import table as budgets_table
+from dashboard.queries import budgets as budgets_queries
 from data.repos.budget_status import BudgetView, month_bounds
 
 ANOMALY_DAYS = 30

@@ -8,8 +8,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import actions, changes_view, queries
+from dashboard import actions, changes_view
 from dashboard.components import export, filters, formats, kpis, page, recs, states
+from dashboard.queries import fleet as queries
 
 AUDIT_DAYS = 30
 

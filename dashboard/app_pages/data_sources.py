@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data_sources_queries, deps, queries
+from dashboard import deps
 from dashboard.components import kpis, states
-from dashboard.components.data_sources_common import FRESH, ago, badge, stale_after
-from dashboard.components.data_sources_connectors import (
+from dashboard.components.data_sources.common import FRESH, ago, badge, stale_after
+from dashboard.components.data_sources.connectors import (
     show_ingested,
     show_sources,
     show_stale_recommendations,
 )
-from dashboard.components.data_sources_jobs import JOB_LABELS, show_jobs
-from dashboard.components.data_sources_upload import show_upload
+from dashboard.components.data_sources.jobs import JOB_LABELS, show_jobs
+from dashboard.components.data_sources.upload import show_upload
+from dashboard.queries import data_sources as data_sources_queries
+from dashboard.queries import fleet as queries
 from data.repos.job_status import JobStatus, StaleRecommendations
 
 st.caption(

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from dashboard import deps, queries
+from dashboard import deps
 from dashboard.components import (
     basis,
     charts,
@@ -18,6 +18,7 @@ from dashboard.components import (
     tables,
     theme,
 )
+from dashboard.queries import fleet as queries
 from data.repos import fleet
 from data.repos.fleet import CurrencyRunRate, FleetKpis, FleetStatus
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import queries
 from dashboard.components import (
     basis,
     export,
@@ -17,6 +16,7 @@ from dashboard.components import (
     states,
     tables,
 )
+from dashboard.queries import fleet as queries
 from data.repos.fleet import FleetStatus
 
 SLA_CHOICES = tuple(tables.SLA_LABELS.values())

@@ -4,24 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import actions, queries, simulator_queries
-from dashboard.components import (
-    basis,
-    filters,
-    formats,
-    kpis,
-    page,
-    recs,
-    selection,
-    simulator_actions,
-    simulator_charts,
-    simulator_fleet,
-    simulator_levers,
-    simulator_saved,
-    states,
-)
+from dashboard import actions
+from dashboard.components import basis, filters, formats, kpis, page, recs, selection, states
 from dashboard.components.charts import show
-from dashboard.simulator_queries import ServiceInputs
+from dashboard.components.simulator import actions as simulator_actions
+from dashboard.components.simulator import charts as simulator_charts
+from dashboard.components.simulator import fleet as simulator_fleet
+from dashboard.components.simulator import levers as simulator_levers
+from dashboard.components.simulator import saved as simulator_saved
+from dashboard.queries import fleet as queries
+from dashboard.queries import simulator as simulator_queries
+from dashboard.queries.simulator import ServiceInputs
 from data.repos import simulations
 from data.scenario_actions import SAVE
 from engine.errors import EngineError

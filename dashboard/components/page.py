@@ -8,8 +8,9 @@ from datetime import date, datetime
 import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashboard import deps, queries
+from dashboard import deps
 from dashboard.components import states
+from dashboard.queries import fleet as queries
 from data.repos.fleet import FleetStatus
 
 

@@ -235,3 +235,12 @@ def _audit(
         detail={"version": row.version},
         now=now,
     )
+
+
+def budget_scopes(session: Session) -> dict[str, list[str]]:
+    """What a budget may cover: team names and service slugs of the active catalog."""
+    rows = session.execute(select(ServiceRow.team, ServiceRow.slug).where(ServiceRow.active)).all()
+    return {
+        "team": sorted({team for team, _ in rows}),
+        "service": sorted(slug for _, slug in rows),
+    }

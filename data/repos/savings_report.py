@@ -17,14 +17,19 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from data.errors import NotFound
 from data.models import RecommendationRow, ServiceRow
 from data.repos.recommendations import StoredRecommendation, to_stored
 from engine.capacity import CapacityConfig
-from engine.recommendation import RISK_DISCOUNT_DIVISOR, is_savings_kind, risk_adjusted
+from engine.recommendation import (
+    RESTORE_SLA,
+    RISK_DISCOUNT_DIVISOR,
+    is_savings_kind,
+    risk_adjusted,
+)
 from engine.risk import RISK_LABELS
 
 __all__ = ["RISK_DISCOUNT_DIVISOR", "risk_adjusted"]  # the engine's rule, re-exported
@@ -303,3 +308,24 @@ def _on_or_after(moment: datetime) -> Any:
         return isinstance(value, datetime) and value >= moment
 
     return check
+
+
+@dataclass(frozen=True, slots=True)
+class OpenBacklog:
+    """The sidecar's backlog gauges: open recommendations and their summed monthly savings."""
+
+    count: int
+    savings_usd: float
+
+
+def open_backlog(session: Session) -> OpenBacklog:
+    """One aggregate query; a restore_sla's cost increase is not a negative saving and stays
+    out of the sum."""
+    savings = case(
+        (RecommendationRow.kind != RESTORE_SLA, RecommendationRow.monthly_savings_usd), else_=0
+    )
+    query = select(func.count(), func.coalesce(func.sum(savings), 0)).where(
+        RecommendationRow.status == "open"
+    )
+    count, total = session.execute(query).one()
+    return OpenBacklog(count=int(count), savings_usd=float(total))

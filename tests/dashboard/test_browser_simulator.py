@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from dashboard.components.simulator_levers import CPU_REQUESTS_M
+from dashboard.components.simulator.levers import CPU_REQUESTS_M
 from data.catalog import load_catalog
 from data.connectors.demo import seed_demo_fleet
 from data.db import make_engine, make_sessions

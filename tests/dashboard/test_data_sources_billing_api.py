@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 from streamlit.testing.v1 import AppTest
 
-from dashboard.components.data_sources_connectors import connectors_frame
+from dashboard.components.data_sources.connectors import connectors_frame
 from data.db import make_engine, make_sessions
 from data.models import JobRunRow
 from data.repos.job_status import CostFreshness, JobRun, JobStatus

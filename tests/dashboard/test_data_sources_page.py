@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from streamlit.testing.v1 import AppTest
 
-from dashboard.components.data_sources_jobs import JOB_HELP, JOB_LABELS
+from dashboard.components.data_sources.jobs import JOB_HELP, JOB_LABELS
 from data.models import (
     AuditEventRow,
     CostDailyRow,

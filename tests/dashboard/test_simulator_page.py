@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from streamlit.testing.v1 import AppTest
 
-from dashboard.components.simulator_charts import cost_steps
+from dashboard.components.simulator.charts import cost_steps
 from data.models import AuditEventRow, SimulationRow
 from data.repos import recommendations, services, simulations, usage
 from data.repos.services import list_services

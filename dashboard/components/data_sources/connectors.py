@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.components import formats, tables
-from dashboard.components.data_sources_common import (
+from dashboard.components.data_sources.common import (
     BADGE_HELP,
     ago,
     badge,

@@ -8,7 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import actions
-from dashboard.components import budgets_actions, formats
+from dashboard.components import formats
+from dashboard.components.budgets import actions as budgets_actions
 from data.budget_actions import EDIT_BUDGETS
 
 CREATE_KEYS = {

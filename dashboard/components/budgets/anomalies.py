@@ -9,7 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import actions
-from dashboard.components import budgets_actions, export, formats, tables
+from dashboard.components import export, formats, tables
+from dashboard.components.budgets import actions as budgets_actions
 from data.budget_actions import ACKNOWLEDGE
 
 STATUS_LABELS = {"open": "● Open", "acknowledged": "✓ Acknowledged"}

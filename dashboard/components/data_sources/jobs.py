@@ -12,15 +12,16 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashboard import actions, data_sources_queries, deps
+from dashboard import actions, deps
 from dashboard.components import formats
-from dashboard.components.data_sources_common import (
+from dashboard.components.data_sources.common import (
     BADGE_HELP,
     ago,
     badge,
     export_button,
     when,
 )
+from dashboard.queries import data_sources as data_sources_queries
 from data.errors import DataError
 from data.job_actions import RUN_NOW, JobDesk
 from data.repos.job_status import JobStatus

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashboard import actions, deps, queries, simulator_queries
+from dashboard import actions, deps
+from dashboard.queries import fleet as queries
+from dashboard.queries import simulator as simulator_queries
 from data.errors import DataError
 from data.repos.simulations import ScenarioSummary, TeamSummary
 from data.scenario_actions import ScenarioDesk

@@ -10,12 +10,10 @@ from datetime import date
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard import deps
-from data.models import ServiceRow
-from data.repos import anomalies, commitments
+from data.repos import anomalies, budgets, commitments
 from data.repos.budget_status import BudgetView, evaluate_budgets
 
 Sessions = sessionmaker[Session]
@@ -44,10 +42,4 @@ def commitment_usage(_sessions: Sessions, start: date, end: date) -> pd.DataFram
 def budget_scopes(_sessions: Sessions) -> dict[str, list[str]]:
     """What a budget may cover: team names and service slugs of the active catalog."""
     with _sessions() as session:
-        rows = session.execute(
-            select(ServiceRow.team, ServiceRow.slug).where(ServiceRow.active)
-        ).all()
-    return {
-        "team": sorted({team for team, _ in rows}),
-        "service": sorted(slug for _, slug in rows),
-    }
+        return budgets.budget_scopes(session)

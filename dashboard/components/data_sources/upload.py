@@ -16,11 +16,12 @@ import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from dashboard import actions, data_sources_queries, deps
+from dashboard import actions, deps
 from dashboard.components import formats
-from dashboard.components.data_sources_common import plural
-from dashboard.components.data_sources_connectors import totals_text
-from dashboard.components.data_sources_report import MAX_LISTED, show_report
+from dashboard.components.data_sources.common import plural
+from dashboard.components.data_sources.connectors import totals_text
+from dashboard.components.data_sources.report import MAX_LISTED, show_report
+from dashboard.queries import data_sources as data_sources_queries
 from data.connectors.focus import (
     AllocationRules,
     FocusIngestError,

@@ -1,7 +1,7 @@
-"""Cached reads for the pages (the only st.cache_data): thin wrappers over the read models.
+"""Cached reads shared by the fleet pages (Overview, Services, Recommendations, Changes).
 
-The read models are `data.repos.fleet` (fleet aggregates) and `data.repos.service_views`
-(per-service tables).
+Thin wrappers over the read models `data.repos.fleet` (fleet aggregates) and
+`data.repos.service_views` (per-service tables).
 
 `_sessions` is excluded from the cache key (leading underscore); every other argument is
 hashed, so two filter sets never share an entry. The TTL is the configured query cache TTL,

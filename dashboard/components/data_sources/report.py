@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.components import formats
-from dashboard.components.data_sources_common import export_button, plural
+from dashboard.components.data_sources.common import export_button, plural
 from data.connectors.focus import ValidationReport
 
 MAX_LISTED = 5  # errors spelled out in the verdict; the table below lists them all

@@ -1,0 +1,1 @@
+"""Budgets & anomalies page sections: table and chart, anomalies, commitments, forms."""

@@ -1,0 +1,1 @@
+"""Data sources page sections: connectors, sidecar jobs, uploads and their reports."""

@@ -1,0 +1,1 @@
+"""Service detail page sections: cost and usage charts, recommendations and rule outcomes."""

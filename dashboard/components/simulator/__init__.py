@@ -1,0 +1,1 @@
+"""Simulator page sections: levers, charts, saved scenarios, the fleet view."""
