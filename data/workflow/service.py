@@ -9,13 +9,13 @@ from typing import TypeVar
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from data.errors import Conflict
+from data.errors import Conflict, RecommendationChanged
 from data.guard import NO_ID, Attempt, Guard, utc
 from data.models import RecommendationRow
 from data.settings import Role
 from data.workflow import bulk, decisions
 from data.workflow.apply import apply_recommendation
-from data.workflow.decision import StaleRecommendation, conflict_message
+from data.workflow.decision import conflict_message
 from data.workflow.outcome import Outcome
 from data.workflow.policy import CHANGE, DECIDE, WorkflowPolicy
 from data.workflow.rollback import rollback_change
@@ -152,7 +152,7 @@ class Workflow:
     ) -> T:
         try:
             return self._guard.run(actor, attempt, now=now, change=action)
-        except StaleRecommendation as stale:
+        except RecommendationChanged as stale:
             message = self._conflict_message(stale.recommendation_id)
             lead = f"{prefix(stale.recommendation_id)}: " if prefix else ""
             raise Conflict(lead + message) from stale
