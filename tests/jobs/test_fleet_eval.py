@@ -11,8 +11,8 @@ from engine.context import ServiceContext
 from engine.rules import recommend
 from jobs import fleet_eval
 from jobs.errors import WorkerFailed
-from tests.engine.rules.builders import flat_usage, make_ctx, make_service
-from tests.factories import make_k8s_config, make_vm_config
+from tests.engine.rules.builders import flat_usage, make_ctx
+from tests.factories import make_k8s_config, make_service, make_vm_config
 
 # Three batches of fleet_eval.BATCH and a partial one: enough for both processes to claim some.
 N_SERVICES = 3 * fleet_eval.BATCH + 7
