@@ -9,8 +9,9 @@ from typing import TypeVar
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from data.clock import utc
 from data.errors import Conflict, RecommendationChanged
-from data.guard import NO_ID, Attempt, Guard, utc
+from data.guard import NO_ID, Attempt, Guard
 from data.models import RecommendationRow
 from data.settings import Role
 from data.workflow import bulk, decisions
