@@ -13,6 +13,7 @@ import streamlit as st
 
 from dashboard import deps
 from dashboard.components import formats
+from dashboard.errors import LoginRefused
 from data.identity import Principal
 from data.login_actions import LoginDesk
 from data.repos.app_users import Login
@@ -23,10 +24,6 @@ log = logging.getLogger(__name__)
 
 ACTOR_MAX_CHARS = 120  # audit_event.actor and every *_by column
 _RECORDED = "auth_login_recorded"
-
-
-class LoginRefused(ValueError):
-    """The identity provider's token lacks what Tightrope needs (issuer, subject, issue time)."""
 
 
 def is_loopback(address: str | None) -> bool:

@@ -19,9 +19,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.connectors.billing_api import (
+    BillingApiCircuitOpen,
     BillingApiClient,
     BillingApiError,
-    CircuitOpen,
     CredentialsInvalid,
     PageSource,
     ingest_period,
@@ -199,7 +199,7 @@ def _pull(
                 sessions, api, period, rules=AllocationRules(), now=settings.clock().now(),
                 max_pages=settings.billing_api_max_pages,
             )  # fmt: skip
-        except (CredentialsInvalid, CircuitOpen) as error:
+        except (CredentialsInvalid, BillingApiCircuitOpen) as error:
             out.write(f"{'refused':9} {period}: {error} (the remaining months were not asked)\n")
             return failed + 1
         except (BillingApiError, FocusIngestError) as error:

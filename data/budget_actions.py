@@ -11,8 +11,9 @@ from typing import TypeVar
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from data.clock import utc
 from data.errors import Conflict
-from data.guard import NO_ID, Attempt, Guard, utc
+from data.guard import NO_ID, Attempt, Guard
 from data.repos import anomalies, budgets
 from data.repos.budgets import Budget, NewBudget
 from data.settings import Role

@@ -8,11 +8,12 @@ nothing new and returns 0.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from data import periods
+from data.clock import utc
 from data.repos import anomalies, budget_status
 from data.repos.costs import latest_cost_date
 from engine.anomalies import AnomalyPolicy, detect
@@ -28,12 +29,12 @@ def check_budgets(sessions: sessionmaker[Session], *, now: datetime) -> int:
     """Check every budget of the current month (UTC) on the days that have ended (today's
     partial cost is forecast, not counted) and store its alert; returns the number of alerts
     that are new or whose state or figures changed."""
-    today = _utc(now).date()
+    today = utc(now).date()
     with sessions.begin() as session:
         views = budget_status.evaluate_budgets(
             session, month=today, as_of=periods.last_complete_day(now)
         )
-        changed = budget_status.record_alerts(session, views, now=_utc(now))
+        changed = budget_status.record_alerts(session, views, now=utc(now))
     log.info("checked %d budgets of %s, %d alerts changed", len(views), f"{today:%Y-%m}", changed)
     return changed
 
@@ -61,12 +62,6 @@ def detect_anomalies(
             cube.effective_cost, cube.categories, first_day=policy.window_days, policy=policy
         )
         days = [end - timedelta(days=i) for i in range(lookback_days)]
-        written = anomalies.store_anomalies(session, cube, found, days=days, now=_utc(now))
+        written = anomalies.store_anomalies(session, cube, found, days=days, now=utc(now))
     log.info("anomalies over %s..%s: %d found, %d rows written", days[-1], end, len(found), written)
     return written
-
-
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"naive datetime {moment!r}: pass an aware UTC datetime")
-    return moment.astimezone(UTC)

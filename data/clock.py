@@ -47,3 +47,10 @@ def clock_for(fixed_at: datetime | None) -> Clock:
 def system_now() -> datetime:
     """The system clock as a plain callable (the sidecar's JobContext default)."""
     return SystemClock().now()
+
+
+def utc(moment: datetime) -> datetime:
+    """The moment in UTC; a naive datetime is refused (its zone is a guess)."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"naive datetime {moment!r}: pass an aware UTC datetime")
+    return moment.astimezone(UTC)

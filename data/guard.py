@@ -14,13 +14,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from data.clock import utc
 from data.errors import Forbidden
 from data.repos.audit import TargetType, record_event
 from data.settings import Role
@@ -101,10 +102,3 @@ class Guard:
             # The refusal stands either way: a database that cannot take the event must not
             # turn a "no" into a crash (the log keeps what the trail could not).
             log.exception("could not record the denial of %s to %s", attempt.action, actor)
-
-
-def utc(moment: datetime) -> datetime:
-    """The moment in UTC; a naive datetime is refused (its zone is a guess)."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"naive datetime {moment!r}: pass an aware UTC datetime")
-    return moment.astimezone(UTC)

@@ -6,7 +6,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from data.guard import NO_ID, Attempt, Guard, utc
+from data.clock import utc
+from data.guard import NO_ID, Attempt, Guard
 from data.repos import job_requests
 from data.repos.audit import record_event
 from data.repos.job_requests import Queued

@@ -6,7 +6,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from data.guard import NO_ID, Attempt, Guard, utc
+from data.clock import utc
+from data.guard import NO_ID, Attempt, Guard
 from data.repos.app_users import Login, record_login
 from data.settings import Role
 from data.workflow import WorkflowPolicy

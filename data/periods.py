@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
+
+from data.clock import utc
 
 
 def last_complete_day(now: datetime) -> date:
     """The newest UTC day that has ended by `now` (yesterday, in UTC)."""
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError(f"naive datetime {now!r}: pass an aware UTC datetime")
-    return now.astimezone(UTC).date() - timedelta(days=1)
+    return utc(now).date() - timedelta(days=1)
 
 
 def complete_through(newest: date | None, now: datetime) -> date | None:
@@ -24,4 +24,4 @@ def partial_day(newest: date | None, now: datetime) -> date | None:
     """The day in progress when the data already holds it (its cost so far is partial)."""
     if newest is None or newest <= last_complete_day(now):
         return None
-    return now.astimezone(UTC).date()
+    return utc(now).date()

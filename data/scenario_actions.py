@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from data.guard import NO_ID, Attempt, Guard, utc
+from data.clock import utc
+from data.guard import NO_ID, Attempt, Guard
 from data.repos import simulations
 from data.repos.audit import record_event
 from data.repos.simulations import Promotion, ScenarioSummary, TeamSummary

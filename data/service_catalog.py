@@ -11,16 +11,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
-from data.errors import DataError
+from data.errors import CatalogFileError
 from data.repos.services import NewService, add_services, list_services, set_capacity
 from engine.capacity import CapacityConfig
 from engine.catalog import Catalog
 from engine.errors import EngineError
 from engine.service import Sla
-
-
-class CatalogFileError(DataError):
-    """The service catalog file is unreadable or invalid; nothing was imported."""
 
 
 class _Model(BaseModel):

@@ -6,9 +6,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from data.clock import utc
 from data.connectors.focus import AllocationRules, IngestLimits, IngestReport, PlannedDelivery
 from data.connectors.focus.ingest import ingest_delivery
-from data.guard import NO_ID, Attempt, Guard, utc
+from data.guard import NO_ID, Attempt, Guard
 from data.repos.audit import record_event
 from data.settings import Role
 from data.workflow import WorkflowPolicy

@@ -1,4 +1,10 @@
-"""The engine's exceptions: one base class, one line each."""
+"""The engine's exceptions: one base class, one line each.
+
+EngineError
+├── InsufficientData
+├── UnknownInstanceType
+└── UnknownRegion
+"""
 
 
 class EngineError(Exception):

@@ -10,9 +10,9 @@ from datetime import timedelta
 from data import budget_checks
 from data.connectors.billing_api import (
     CREDENTIALS_INVALID,
+    BillingApiCircuitOpen,
     BillingApiClient,
     BillingApiError,
-    CircuitOpen,
     CredentialsInvalid,
     PageSource,
     billing_periods,
@@ -143,7 +143,7 @@ def _pull_periods(ctx: JobContext, api: PageSource, window: Window) -> tuple[int
                 ctx.sessions, api, period, rules=AllocationRules(), now=window.end,
                 max_pages=settings.billing_api_max_pages,
             )  # fmt: skip
-        except (CredentialsInvalid, CircuitOpen) as error:
+        except (CredentialsInvalid, BillingApiCircuitOpen) as error:
             return rows, [*problems, f"billing API {period}: {error}"]  # the rest would fail too
         except (BillingApiError, FocusIngestError) as error:
             problems.append(f"billing API {period}: {error}")

@@ -15,13 +15,10 @@ from engine.context import ServiceContext
 from engine.queueing_table import warm
 from engine.recommendation import Recommendation
 from engine.sla.latency import LATENCY_QUANTILE
+from jobs.errors import WorkerFailed
 
 BATCH = 64  # services judged together: ~40 candidate rows × 336 hours each
 Results = dict[int, tuple[Recommendation, ...]]
-
-
-class WorkerFailed(RuntimeError):
-    """A worker process raised or died: a bug, since the engine never raises for a service."""
 
 
 def default_workers() -> int:

@@ -10,10 +10,36 @@ import numpy as np
 
 from data.repos.services import NewService
 from engine.capacity import CapacityConfig
-from engine.service import Sla
+from engine.service import Service, Sla
 from engine.usage import UsageWindow
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def make_service(**overrides: Any) -> Service:
+    """A dev VM service in us-east-1: 250 ms p95, 99.0 % availability (no N+1 needed)."""
+    service = Service(
+        id=1,
+        slug="checkout-api",
+        name="Checkout API",
+        team="payments",
+        owner="payments@example.com",
+        environment="dev",
+        platform="vm",
+        provider="aws",
+        region="us-east-1",
+        policy_class="dev",
+        sla=Sla(latency_p95_target_ms=250.0, availability_target_pct=99.0, max_error_rate_pct=1.0),
+    )
+    return replace(service, **overrides)
+
+
+# A production service with a tight SLA: 150 ms p95 and 99.9 % (N+1 required).
+PROD_SERVICE: dict[str, Any] = {
+    "environment": "prod",
+    "policy_class": "standard",
+    "sla": Sla(latency_p95_target_ms=150.0, availability_target_pct=99.9, max_error_rate_pct=1.0),
+}
 
 
 def make_new_service(slug: str = "checkout-api", **overrides: Any) -> NewService:

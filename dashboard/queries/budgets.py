@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard import deps
@@ -17,28 +16,27 @@ from data.repos import anomalies, budgets, commitments
 from data.repos.budget_status import BudgetView, evaluate_budgets
 
 Sessions = sessionmaker[Session]
-_TTL_S = deps.settings().query_cache_ttl_s
 
 
-@st.cache_data(ttl=_TTL_S, show_spinner=False)
+@deps.cached_query()
 def budget_views(_sessions: Sessions, month: date, as_of: date) -> list[BudgetView]:
     with _sessions() as session:
         return evaluate_budgets(session, month=month, as_of=as_of)
 
 
-@st.cache_data(ttl=_TTL_S, show_spinner=False)
+@deps.cached_query()
 def anomaly_list(_sessions: Sessions, since: date) -> pd.DataFrame:
     with _sessions() as session:
         return anomalies.list_anomalies(session, since=since)
 
 
-@st.cache_data(ttl=_TTL_S, show_spinner=False)
+@deps.cached_query()
 def commitment_usage(_sessions: Sessions, start: date, end: date) -> pd.DataFrame:
     with _sessions() as session:
         return commitments.commitment_usage(session, start=start, end=end)
 
 
-@st.cache_data(ttl=_TTL_S, show_spinner=False)
+@deps.cached_query()
 def budget_scopes(_sessions: Sessions) -> dict[str, list[str]]:
     """What a budget may cover: team names and service slugs of the active catalog."""
     with _sessions() as session:

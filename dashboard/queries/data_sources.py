@@ -23,42 +23,40 @@ from data.repos.job_status import (
 )
 
 Sessions = sessionmaker[Session]
-_TTL_S = deps.settings().query_cache_ttl_s
-_JOB_TTL_S = min(_TTL_S, 15)
 
 
-@st.cache_data(ttl=_JOB_TTL_S, show_spinner=False)
+@deps.cached_query(max_ttl_s=15)
 def job_statuses(_sessions: Sessions, jobs: tuple[str, ...], now: datetime) -> list[JobStatus]:
     """`now` is the current minute (the 24 h run count moves with it, the cache key too)."""
     with _sessions() as session:
         return job_status.job_statuses(session, jobs, now=now)
 
 
-@st.cache_data(ttl=_TTL_S, show_spinner=False)
+@deps.cached_query()
 def usage_freshness(_sessions: Sessions) -> list[UsageFreshness]:
     with _sessions() as session:
         return job_status.usage_freshness(session)
 
 
-@st.cache_data(ttl=_TTL_S, show_spinner=False)
+@deps.cached_query()
 def cost_freshness(_sessions: Sessions) -> list[CostFreshness]:
     with _sessions() as session:
         return job_status.cost_freshness(session)
 
 
-@st.cache_data(ttl=_TTL_S, show_spinner=False)
+@deps.cached_query()
 def ingested_files(_sessions: Sessions) -> list[IngestedFile]:
     with _sessions() as session:
         return job_status.ingested_files(session)
 
 
-@st.cache_data(ttl=_TTL_S, show_spinner=False)
+@deps.cached_query()
 def stale_recommendations(_sessions: Sessions, cutoff: datetime) -> StaleRecommendations:
     with _sessions() as session:
         return job_status.stale_recommendations(session, cutoff=cutoff)
 
 
-@st.cache_data(ttl=_TTL_S, show_spinner=False)
+@deps.cached_query()
 def stale_recommendation_list(_sessions: Sessions, cutoff: datetime) -> list[StaleRecommendation]:
     with _sessions() as session:
         return job_status.stale_recommendation_list(session, cutoff=cutoff)

@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
-import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard import changes_view, deps, projection
@@ -36,25 +35,24 @@ from engine.capacity import CapacityConfig
 from engine.service import Service
 
 Sessions = sessionmaker[Session]
-_TTL_S = deps.settings().query_cache_ttl_s
 CHANGE_LIMIT = 1000
 AUDIT_LIMIT = 2000
 HISTORY_DAYS = 14  # chart window when a recommendation does not say which one it judged
 
 
-@st.cache_data(ttl=_TTL_S, show_spinner=False)
+@deps.cached_query()
 def status(_sessions: Sessions) -> FleetStatus:
     with _sessions() as session:
         return fleet.fleet_status(session)
 
 
-@st.cache_data(ttl=_TTL_S, show_spinner=False)
+@deps.cached_query()
 def filter_options(_sessions: Sessions) -> FilterOptions:
     with _sessions() as session:
         return fleet.filter_options(session)
 
 
-@st.cache_data(ttl=_TTL_S, show_spinner=False)
+@deps.cached_query()
 def kpis(
     _sessions: Sessions, filters: Filters, today: date, usage_end: datetime | None
 ) -> FleetKpis:
@@ -62,7 +60,7 @@ def kpis(
         return fleet.fleet_kpis(session, filters=filters, today=today, usage_end=usage_end)
 
 
-@st.cache_data(ttl=_TTL_S, show_spinner=False)
+@deps.cached_query()
 def daily_cost_by_team(
     _sessions: Sessions, filters: Filters, start: date, end: date
 ) -> pd.DataFrame:
@@ -70,7 +68,7 @@ def daily_cost_by_team(
         return fleet.daily_cost_by_team(session, filters=filters, start=start, end=end)
 
 
-@st.cache_data(ttl=_TTL_S, show_spinner=False)
+@deps.cached_query()
 def top_services(
     _sessions: Sessions, filters: Filters, start: date, end: date, limit: int = 10
 ) -> pd.DataFrame:
@@ -80,7 +78,7 @@ def top_services(
         )
 
 
-@st.cache_data(ttl=_TTL_S, show_spinner=False)
+@deps.cached_query()
 def cost_by(
     _sessions: Sessions, dimension: fleet.Dimension, filters: Filters, start: date, end: date
 ) -> pd.DataFrame:
@@ -88,7 +86,7 @@ def cost_by(
         return fleet.cost_by(session, dimension, filters=filters, start=start, end=end)
 
 
-@st.cache_data(ttl=_TTL_S, show_spinner=False)
+@deps.cached_query()
 def services_table(
     _sessions: Sessions, filters: Filters, today: date, usage_end: datetime | None
 ) -> pd.DataFrame:
@@ -98,7 +96,7 @@ def services_table(
         )
 
 
-@st.cache_data(ttl=_TTL_S, show_spinner=False)
+@deps.cached_query()
 def breaching_services(
     _sessions: Sessions, filters: Filters, today: date, usage_end: datetime | None
 ) -> pd.DataFrame:
@@ -108,7 +106,7 @@ def breaching_services(
         )
 
 
-@st.cache_data(ttl=_TTL_S, show_spinner=False)
+@deps.cached_query()
 def service_profile(_sessions: Sessions, service_id: int) -> tuple[Service, CapacityConfig | None]:
     """A service and its current capacity config (None when it has none yet)."""
     with _sessions() as session:
@@ -120,14 +118,14 @@ def service_profile(_sessions: Sessions, service_id: int) -> tuple[Service, Capa
         return service, config
 
 
-@st.cache_data(ttl=_TTL_S, show_spinner=False)
+@deps.cached_query()
 def billed_run_rate(_sessions: Sessions, service_id: int, today: date) -> BilledRunRate | None:
     """The service's billed run-rate per FOCUS category (beside a modelled config cost)."""
     with _sessions() as session:
         return cost_basis.billed_run_rate(session, service_id, today=today)
 
 
-@st.cache_data(ttl=_TTL_S, show_spinner=False)
+@deps.cached_query()
 def service_daily_costs(
     _sessions: Sessions, service_id: int, start: date, end: date
 ) -> pd.DataFrame:
@@ -135,7 +133,7 @@ def service_daily_costs(
         return service_views.service_daily_costs(session, service_id, start, end)
 
 
-@st.cache_data(ttl=_TTL_S, show_spinner=False)
+@deps.cached_query()
 def service_usage(
     _sessions: Sessions, service_id: int, start: datetime, end: datetime
 ) -> pd.DataFrame:
@@ -143,20 +141,20 @@ def service_usage(
         return service_views.service_usage(session, service_id, start, end)
 
 
-@st.cache_data(ttl=_TTL_S, show_spinner=False)
+@deps.cached_query()
 def backlog(_sessions: Sessions) -> pd.DataFrame:
     """Every recommendation with its service, best risk-adjusted savings first."""
     with _sessions() as session:
         return savings_report.backlog(session)
 
 
-@st.cache_data(ttl=_TTL_S, show_spinner=False)
+@deps.cached_query()
 def recommendation(_sessions: Sessions, recommendation_id: int) -> StoredRecommendation:
     with _sessions() as session:
         return savings_report.get_recommendation(session, recommendation_id)
 
 
-@st.cache_data(ttl=_TTL_S, show_spinner=False)
+@deps.cached_query()
 def sla_projection(
     _sessions: Sessions, recommendation_id: int, version: int, usage_end: datetime
 ) -> SlaProjection | None:
@@ -186,7 +184,7 @@ def _history_window(rec: StoredRecommendation, usage_end: datetime) -> tuple[dat
     return start, end
 
 
-@st.cache_data(ttl=_TTL_S, show_spinner=False)
+@deps.cached_query()
 def config_changes(_sessions: Sessions) -> pd.DataFrame:
     """Every applied config change (newest first) with its service, as a frame."""
     with _sessions() as session:
@@ -198,7 +196,7 @@ def config_changes(_sessions: Sessions) -> pd.DataFrame:
     return changes_view.changes_frame(found, names)
 
 
-@st.cache_data(ttl=_TTL_S, show_spinner=False)
+@deps.cached_query()
 def audit_events(_sessions: Sessions) -> pd.DataFrame:
     """The newest audit events (up to AUDIT_LIMIT), newest first, as a frame."""
     with _sessions() as session:
@@ -206,7 +204,7 @@ def audit_events(_sessions: Sessions) -> pd.DataFrame:
     return changes_view.audit_frame(found)
 
 
-@st.cache_data(ttl=_TTL_S, show_spinner=False)
+@deps.cached_query()
 def rule_outcomes(_sessions: Sessions, service_id: int) -> pd.DataFrame:
     """The latest outcome of each rule for one service (kind, outcome, reason, evaluated_at)."""
     with _sessions() as session:

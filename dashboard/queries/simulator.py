@@ -26,7 +26,6 @@ from engine.simulation import FleetMember, MonthlyCost, Scenario, simulate
 from engine.usage import UsageWindow
 
 Sessions = sessionmaker[Session]
-_TTL_S = deps.settings().query_cache_ttl_s
 HISTORY_DAYS = 90
 
 
@@ -45,7 +44,7 @@ def catalog() -> Catalog:
     return load_catalog_for(deps.settings())
 
 
-@st.cache_data(ttl=_TTL_S, show_spinner=False)
+@deps.cached_query()
 def service_choices(_sessions: Sessions) -> dict[int, tuple[str, str, str, str]]:
     """Every service with a config: id → (name, team, environment, platform), by name."""
     with _sessions() as session:
@@ -54,7 +53,7 @@ def service_choices(_sessions: Sessions) -> dict[int, tuple[str, str, str, str]]
     return {s.id: (s.name, s.team, s.environment, s.platform) for s in found if s.id in configured}
 
 
-@st.cache_data(ttl=_TTL_S, show_spinner=False)
+@deps.cached_query()
 def service_inputs(
     _sessions: Sessions, service_id: int, usage_end: datetime
 ) -> ServiceInputs | None:
@@ -70,7 +69,7 @@ def service_inputs(
     return ServiceInputs(service, current, usage[service_id])
 
 
-@st.cache_data(ttl=_TTL_S, show_spinner=False)
+@deps.cached_query()
 def current_cost(
     _sessions: Sessions, service_id: int, usage_end: datetime, horizon_days: int
 ) -> MonthlyCost | None:
@@ -88,7 +87,7 @@ def current_cost(
     return result.cost
 
 
-@st.cache_data(ttl=_TTL_S, show_spinner=False)
+@deps.cached_query()
 def team_members(_sessions: Sessions, team: str, usage_end: datetime) -> tuple[FleetMember, ...]:
     """The team's services that have a config and usage, with their last HISTORY_DAYS."""
     start = usage_end - timedelta(days=HISTORY_DAYS)
@@ -105,13 +104,13 @@ def team_members(_sessions: Sessions, team: str, usage_end: datetime) -> tuple[F
     )
 
 
-@st.cache_data(ttl=_TTL_S, show_spinner=False)
+@deps.cached_query()
 def saved_scenarios(_sessions: Sessions, service_id: int) -> tuple[SavedScenario, ...]:
     with _sessions() as session:
         return tuple(simulations.list_scenarios(session, service_id=service_id))
 
 
-@st.cache_data(ttl=_TTL_S, show_spinner=False)
+@deps.cached_query()
 def saved_team_scenarios(_sessions: Sessions, team: str) -> tuple[SavedScenario, ...]:
     with _sessions() as session:
         return tuple(simulations.list_scenarios(session, team=team, team_only=True))

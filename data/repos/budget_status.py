@@ -117,12 +117,6 @@ def record_alerts(session: Session, views: Iterable[BudgetView], *, now: datetim
     return changed
 
 
-def stored_alerts(session: Session, budget_ids: Sequence[int]) -> dict[int, BudgetAlertRow]:
-    """The last stored check of each budget (detached-safe: read its fields right away)."""
-    rows = session.scalars(select(BudgetAlertRow).where(BudgetAlertRow.budget_id.in_(budget_ids)))
-    return {row.budget_id: row for row in rows}
-
-
 def _view(
     budget: Budget,
     daily: FloatArray,

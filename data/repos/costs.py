@@ -177,14 +177,6 @@ def delete_partition_costs(
     return {file_id for file_id in file_ids if file_id is not None}
 
 
-def cost_totals_by_currency(session: Session) -> dict[str, Decimal]:
-    """Σ effective cost per billing currency over every stored row."""
-    query = select(CostDailyRow.billing_currency, func.sum(CostDailyRow.effective_cost)).group_by(
-        CostDailyRow.billing_currency
-    )
-    return {currency: Decimal(str(total)) for currency, total in session.execute(query)}
-
-
 def _allocated_columns(
     costs: AllocatedCostColumns, service_ids: Mapping[str, int], ingested_file_id: int
 ) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data.errors import BlastRadiusExceeded, DataError
+from data.errors import BlastRadiusExceeded, DataError, RecommendationChanged
 from data.models import RecommendationRow, ServiceRow
 from data.workflow.apply import claim, complete
 from data.workflow.outcome import Outcome
@@ -75,6 +75,8 @@ def _naming(recommendation_id: int) -> Iterator[None]:
     """A refusal inside comes back saying which recommendation stopped the batch."""
     try:
         yield
+    except RecommendationChanged:
+        raise  # keeps its id: the service names the winner and prefixes `stopped_at` itself
     except DataError as error:
         raise type(error)(f"{stopped_at(recommendation_id)}: {error}") from error
 

@@ -8,18 +8,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from data.errors import Conflict, NotFound
+from data.errors import Conflict, NotFound, RecommendationChanged
 from data.models import RecommendationRow
 from data.repos.audit import record_event
 from data.workflow.states import Decision, check_decision
-
-
-class LostUpdate(Exception):
-    """A concurrent writer committed first (UPDATE … WHERE version = … matched no row)."""
-
-    def __init__(self, recommendation_id: int) -> None:
-        super().__init__(f"recommendation {recommendation_id} changed under us")
-        self.recommendation_id = recommendation_id
 
 
 def load_for_decision(
@@ -83,7 +75,7 @@ def flush_decision(session: Session, row: RecommendationRow) -> None:
     try:
         session.flush()
     except StaleDataError as error:
-        raise LostUpdate(recommendation_id) from error
+        raise RecommendationChanged(recommendation_id) from error
 
 
 def conflict_message(row: RecommendationRow) -> str:

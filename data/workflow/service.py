@@ -9,13 +9,14 @@ from typing import TypeVar
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from data.errors import Conflict
-from data.guard import NO_ID, Attempt, Guard, utc
+from data.clock import utc
+from data.errors import Conflict, RecommendationChanged
+from data.guard import NO_ID, Attempt, Guard
 from data.models import RecommendationRow
 from data.settings import Role
 from data.workflow import bulk, reject_postpone
 from data.workflow.apply import apply_recommendation
-from data.workflow.decision_steps import LostUpdate, conflict_message
+from data.workflow.decision_steps import conflict_message
 from data.workflow.outcome import Outcome
 from data.workflow.policy import CHANGE, DECIDE, WorkflowPolicy
 from data.workflow.rollback import rollback_change
@@ -152,7 +153,7 @@ class Workflow:
     ) -> T:
         try:
             return self._guard.run(actor, attempt, now=now, change=action)
-        except LostUpdate as stale:
+        except RecommendationChanged as stale:
             message = self._conflict_message(stale.recommendation_id)
             lead = f"{prefix(stale.recommendation_id)}: " if prefix else ""
             raise Conflict(lead + message) from stale

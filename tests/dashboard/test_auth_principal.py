@@ -9,7 +9,6 @@ import pytest
 
 from dashboard.auth import (
     ACTOR_MAX_CHARS,
-    LoginRefused,
     admit,
     expired,
     exposure_refusal,
@@ -18,6 +17,7 @@ from dashboard.auth import (
     role_from_claims,
     stable_actor,
 )
+from dashboard.errors import LoginRefused
 from data.settings import Role, Settings
 
 ISSUER = "https://idp.example.com/realms/acme"

@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.catalog import load_catalog
+from data.errors import CatalogFileError
 from data.repos.services import current_configs, list_services
-from data.service_catalog import CatalogFileError, import_services, read_catalog_file
+from data.service_catalog import import_services, read_catalog_file
 from tests.factories import T0
 
 

@@ -1,14 +1,12 @@
-"""Small, hand-priced inputs for the simulation tests: a catalog, a service, seasonal usage."""
+"""Small, hand-priced inputs for the simulation tests: a catalog and seasonal usage."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from engine.catalog import Catalog, CommitmentDiscounts, InstanceTypes
-from engine.service import Service, Sla
 from engine.usage import UsageWindow
 from tests.factories import make_usage
 
@@ -45,23 +43,6 @@ def make_catalog(one_year_pct: float = 37.0, spot_pct: float = 70.0) -> Catalog:
         k8s_series="e2",
         discounts=CommitmentDiscounts(one_year_pct, 55.0, spot_pct),
     )
-
-
-def make_service(**overrides: Any) -> Service:
-    service = Service(
-        id=1,
-        slug="checkout-api",
-        name="Checkout API",
-        team="payments",
-        owner="payments@example.com",
-        environment="prod",
-        platform="vm",
-        provider="aws",
-        region="us-east-1",
-        policy_class="standard",
-        sla=Sla(latency_p95_target_ms=150.0, availability_target_pct=99.9, max_error_rate_pct=1.0),
-    )
-    return replace(service, **overrides)
 
 
 def seasonal_usage(

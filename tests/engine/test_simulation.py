@@ -16,12 +16,12 @@ from engine.simulation import Scenario, SimulationResult, simulate
 from engine.sla import Candidates, evaluate_candidates, policy_for
 from engine.units import HOURS_PER_MONTH
 from engine.usage import UsageWindow
-from tests.engine.simulation_builders import make_catalog, make_service, seasonal_usage
-from tests.factories import make_k8s_config, make_vm_config
+from tests.engine.simulation_builders import make_catalog, seasonal_usage
+from tests.factories import PROD_SERVICE, make_k8s_config, make_service, make_vm_config
 
 FOUR_WEEKS = 672
 CATALOG = make_catalog()
-SERVICE = make_service()
+SERVICE = make_service(**PROD_SERVICE)
 M5_LARGE_USD = 0.096
 ONE_YEAR_DISCOUNT = 0.37
 SPOT_DISCOUNT = 0.70

@@ -18,12 +18,12 @@ import pytest
 from engine.cost import config_cost
 from engine.simulation import FleetMember, Scenario, SimulationResult, simulate, simulate_fleet
 from engine.units import HOURS_PER_MONTH
-from tests.engine.simulation_builders import make_catalog, make_service, seasonal_usage
-from tests.factories import make_vm_config
+from tests.engine.simulation_builders import make_catalog, seasonal_usage
+from tests.factories import PROD_SERVICE, make_service, make_vm_config
 
 FOUR_WEEKS = 672
 CATALOG = make_catalog()
-SERVICE = make_service()
+SERVICE = make_service(**PROD_SERVICE)
 USAGE = seasonal_usage(FOUR_WEEKS)
 COMMITTED = make_vm_config(replicas=4, commitment_coverage_pct=60.0)
 REPLICA_USD = 0.096  # m5.large, us-east-1, per hour

@@ -9,8 +9,8 @@ import pytest
 
 from engine.simulation import FleetMember, Scenario, simulate, simulate_fleet
 from engine.units import HOURS_PER_MONTH
-from tests.engine.simulation_builders import make_catalog, make_service, seasonal_usage
-from tests.factories import make_vm_config
+from tests.engine.simulation_builders import make_catalog, seasonal_usage
+from tests.factories import PROD_SERVICE, make_service, make_vm_config
 
 FOUR_WEEKS = 672
 CATALOG = make_catalog()
@@ -19,7 +19,7 @@ REPLICA_MONTHLY_USD = 0.096 * HOURS_PER_MONTH
 
 def member(service_id: int, replicas: int, **usage: object) -> FleetMember:
     return FleetMember(
-        service=make_service(id=service_id, slug=f"service-{service_id}"),
+        service=make_service(**PROD_SERVICE, id=service_id, slug=f"service-{service_id}"),
         current=make_vm_config(replicas=replicas),
         usage=seasonal_usage(FOUR_WEEKS, seed=service_id, **usage),  # type: ignore[arg-type]
     )

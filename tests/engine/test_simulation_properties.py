@@ -7,12 +7,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.simulation import Scenario, SimulationResult, simulate
-from tests.engine.simulation_builders import make_catalog, make_service, seasonal_usage
-from tests.factories import make_vm_config
+from tests.engine.simulation_builders import make_catalog, seasonal_usage
+from tests.factories import PROD_SERVICE, make_service, make_vm_config
 
 TWO_WEEKS = 336
 CATALOG = make_catalog()
-SERVICE = make_service()
+SERVICE = make_service(**PROD_SERVICE)
 USAGE = seasonal_usage(TWO_WEEKS, seed=3)
 CURRENT = make_vm_config(replicas=4)
 

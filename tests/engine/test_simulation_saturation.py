@@ -15,13 +15,13 @@ from engine.simulation import Scenario, SimulationResult, simulate
 from engine.simulation.paths import draw_paths
 from engine.sla import Candidates, evaluate_candidates, policy_for
 from engine.usage import UsageWindow
-from tests.engine.simulation_builders import START, make_catalog, make_service
-from tests.factories import make_usage, make_vm_config
+from tests.engine.simulation_builders import START, make_catalog
+from tests.factories import PROD_SERVICE, make_service, make_usage, make_vm_config
 
 FOUR_WEEKS = 672
 HOT_HOURS = np.arange(5, 168, 17)[:10]  # ten distinct hours-of-week in the first week
 CATALOG = make_catalog()
-SERVICE = make_service()  # p95 target 150 ms, 99.9 %: N+1 required
+SERVICE = make_service(**PROD_SERVICE)  # p95 target 150 ms, 99.9 %: N+1 required
 CURRENT = make_vm_config(replicas=4)
 
 

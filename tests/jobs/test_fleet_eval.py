@@ -10,8 +10,9 @@ import pytest
 from engine.context import ServiceContext
 from engine.rules import recommend
 from jobs import fleet_eval
-from tests.engine.rules.builders import flat_usage, make_ctx, make_service
-from tests.factories import make_k8s_config, make_vm_config
+from jobs.errors import WorkerFailed
+from tests.engine.rules.builders import flat_usage, make_ctx
+from tests.factories import make_k8s_config, make_service, make_vm_config
 
 # Three batches of fleet_eval.BATCH and a partial one: enough for both processes to claim some.
 N_SERVICES = 3 * fleet_eval.BATCH + 7
@@ -61,7 +62,7 @@ def test_a_worker_that_raises_fails_the_run_with_its_traceback_not_a_hang(
     # Patched before the fork, so the forked worker runs the broken function too.
     monkeypatch.setattr(fleet_eval, "_evaluate_range", broken_in_the_worker)
 
-    with pytest.raises(fleet_eval.WorkerFailed, match="boom in a batch"):
+    with pytest.raises(WorkerFailed, match="boom in a batch"):
         fleet_eval.evaluate(fleet, workers=2)
 
 
@@ -79,5 +80,5 @@ def test_a_worker_that_dies_fails_the_run_instead_of_waiting_forever(
 
     monkeypatch.setattr(fleet_eval, "_evaluate_range", killed_in_the_worker)
 
-    with pytest.raises(fleet_eval.WorkerFailed, match="exited before sending"):
+    with pytest.raises(WorkerFailed, match="exited before sending"):
         fleet_eval.evaluate(fleet, workers=2)

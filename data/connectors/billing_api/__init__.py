@@ -4,19 +4,13 @@ The contract is docs/billing_api.md. The sidecar holds one `BillingApiClient` pe
 breaker spans runs) and calls `ingest_period` for each billing period a run covers.
 """
 
-from data.connectors.billing_api.client import BillingApiClient, CircuitBreaker, Timeouts
-from data.connectors.billing_api.contract import Page, PagePayload, parse_page
-from data.connectors.billing_api.errors import (
+from data.connectors.billing_api.client import (
     CREDENTIALS_INVALID,
-    BillingApiError,
-    BillingApiTimeout,
-    BillingApiUnavailable,
-    CircuitOpen,
-    CredentialsInvalid,
-    MalformedPage,
-    PaginationError,
-    RequestRejected,
+    BillingApiClient,
+    CircuitBreaker,
+    Timeouts,
 )
+from data.connectors.billing_api.contract import Page, PagePayload, parse_page
 from data.connectors.billing_api.pull import (
     SOURCE,
     PageSource,
@@ -25,16 +19,26 @@ from data.connectors.billing_api.pull import (
     ingest_period,
     pull_period,
 )
+from data.errors import (
+    BillingApiCircuitOpen,
+    BillingApiError,
+    BillingApiTimeout,
+    BillingApiUnavailable,
+    CredentialsInvalid,
+    MalformedPage,
+    PaginationError,
+    RequestRejected,
+)
 
 __all__ = [
     "CREDENTIALS_INVALID",
     "SOURCE",
+    "BillingApiCircuitOpen",
     "BillingApiClient",
     "BillingApiError",
     "BillingApiTimeout",
     "BillingApiUnavailable",
     "CircuitBreaker",
-    "CircuitOpen",
     "CredentialsInvalid",
     "MalformedPage",
     "Page",

@@ -16,28 +16,29 @@ from pydantic import SecretStr
 
 from data.connectors import resilience
 from data.connectors.billing_api.contract import Page, parse_page
-from data.connectors.billing_api.errors import (
-    CREDENTIALS_INVALID,
+from data.connectors.resilience import Resilience, RetryPolicy
+from data.errors import (
+    BillingApiCircuitOpen,
     BillingApiTimeout,
     BillingApiUnavailable,
-    CircuitOpen,
     CredentialsInvalid,
     MalformedPage,
     RequestRejected,
 )
-from data.connectors.resilience import Resilience, RetryPolicy
 from data.settings import Settings
 
 log = logging.getLogger(__name__)
+# The words the Data sources page looks for in a failed refresh_costs run.
+CREDENTIALS_INVALID = "credentials invalid"
 COSTS_PATH = "/costs"
 _CHUNK_BYTES = 64 * 1024
 _MAX_DETAIL = 200
 
 
 class CircuitBreaker(resilience.CircuitBreaker):
-    """One per billing API per process; an open circuit raises `BillingApiError` `CircuitOpen`."""
+    """One per billing API per process; an open circuit raises `BillingApiCircuitOpen`."""
 
-    refused = CircuitOpen
+    refused = BillingApiCircuitOpen
 
 
 @dataclass(frozen=True, slots=True)

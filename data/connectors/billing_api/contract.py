@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from data.connectors.billing_api.errors import MalformedPage
+from data.errors import MalformedPage
 
 # Money may arrive as JSON numbers: parsed as Decimal, never float, so no digit is lost.
 ItemValue = str | Decimal | int | bool | dict[str, Any] | list[Any] | None

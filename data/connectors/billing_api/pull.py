@@ -12,9 +12,9 @@ import pyarrow.parquet as pq
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.connectors.billing_api.contract import Page, Row
-from data.connectors.billing_api.errors import MalformedPage, PaginationError
 from data.connectors.focus import AllocationRules, IngestLimits, IngestReport, ingest_file
 from data.connectors.focus.values import parse_timestamp
+from data.errors import MalformedPage, PaginationError
 
 SOURCE = "billing-api"  # ingested_file.source and cost_daily's delivery source
 

@@ -2,18 +2,6 @@
 
 from data.connectors.focus.allocation import AllocationRules, ResourcePattern
 from data.connectors.focus.directory import DirectoryEntry, ingest_directory
-from data.connectors.focus.errors import (
-    DeliveryIncomplete,
-    DeliveryRefused,
-    FileRejected,
-    FocusIngestError,
-    InvalidEncoding,
-    MalformedFile,
-    MissingColumns,
-    ScopeConflict,
-    TooManyRows,
-    UnsupportedContent,
-)
 from data.connectors.focus.findings import Finding
 from data.connectors.focus.ingest import (
     ingest_delivery,
@@ -38,6 +26,18 @@ from data.connectors.focus.report import (
     IngestReport,
     Partition,
     ValidationReport,
+)
+from data.errors import (
+    DeliveryIncomplete,
+    DeliveryRefused,
+    FileRejected,
+    FocusIngestError,
+    InvalidEncoding,
+    MalformedFile,
+    MissingColumns,
+    ScopeConflict,
+    TooManyRows,
+    UnsupportedContent,
 )
 
 __all__ = [

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from data.connectors.focus.errors import TooManyRows
 from data.connectors.focus.normalise import KEY_COLUMNS, MONEY_COLUMNS, CodedBatch
 from data.connectors.focus.values import MONEY_TYPE, IntArray
+from data.errors import TooManyRows
 
 ROWS = "source_rows"
 PACKED = "packed_key"

@@ -9,7 +9,6 @@ from dataclasses import dataclass, replace
 import pyarrow as pa
 
 from data.connectors.focus.allocation import AllocationRules
-from data.connectors.focus.errors import FocusIngestError
 from data.connectors.focus.findings import Finding
 from data.connectors.focus.layouts import PartFile, PlannedDelivery
 from data.connectors.focus.limits import IngestLimits
@@ -17,6 +16,7 @@ from data.connectors.focus.parse import ParsedFile, parse_file
 from data.connectors.focus.report import DeliveredPart, ValidationReport
 from data.connectors.focus.source import RawFile, file_sha256, inspect, read_raw
 from data.connectors.focus.totals import concatenated, currency_totals, partitions, summed
+from data.errors import FocusIngestError
 from data.repos.costs import AllocatedCostColumns
 
 

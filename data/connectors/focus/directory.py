@@ -14,11 +14,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.connectors.focus.allocation import AllocationRules
-from data.connectors.focus.errors import DeliveryIncomplete, FocusIngestError
 from data.connectors.focus.ingest import ingest_delivery
 from data.connectors.focus.layouts import PlannedDelivery, directory_files, plan_files
 from data.connectors.focus.limits import IngestLimits
 from data.connectors.focus.report import IngestReport
+from data.errors import DeliveryIncomplete, FocusIngestError
 
 log = logging.getLogger(__name__)
 

@@ -22,19 +22,20 @@ from data.connectors.focus.delivery import (
     with_planning_errors,
     with_row_check,
 )
-from data.connectors.focus.errors import (
+from data.connectors.focus.layouts import PartFile, PlannedDelivery
+from data.connectors.focus.limits import IngestLimits
+from data.connectors.focus.load import REJECTED, find_delivery, load_parsed, record_rejection
+from data.connectors.focus.parse import ParsedFile
+from data.connectors.focus.references import resolved
+from data.connectors.focus.report import DeliveredPart, IngestReport, ValidationReport
+from data.connectors.focus.source import read_raw
+from data.errors import (
     DeliveryIncomplete,
     DeliveryRefused,
     FileRejected,
     FocusIngestError,
+    ParseCancelled,
 )
-from data.connectors.focus.layouts import PartFile, PlannedDelivery
-from data.connectors.focus.limits import IngestLimits
-from data.connectors.focus.load import REJECTED, find_delivery, load_parsed, record_rejection
-from data.connectors.focus.parse import ParseCancelled, ParsedFile
-from data.connectors.focus.references import resolved
-from data.connectors.focus.report import DeliveredPart, IngestReport, ValidationReport
-from data.connectors.focus.source import read_raw
 from data.models import IngestedFileRow
 
 PathOrBytes = str | Path | bytes

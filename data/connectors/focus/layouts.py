@@ -21,8 +21,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
-from data.connectors.focus.errors import FocusIngestError
 from data.connectors.focus.manifests import Manifest, is_manifest_name, read_manifest
+from data.errors import FocusIngestError
 
 _AWS_PART = re.compile(r"^(?P<stem>.+)-(?P<number>0\d{4})(?P<ext>\.[^/]+)$")
 _AZURE_PART = re.compile(r"^part_(?P<number>\d{1,6})_(?P<run>\d+)(?P<ext>\.[^/]+)$")

@@ -18,7 +18,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from data.connectors.focus.errors import MalformedFile
+from data.errors import MalformedFile
 
 Layout = Literal["aws", "azure"]
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024

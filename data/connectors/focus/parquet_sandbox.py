@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from data.connectors.focus.errors import MalformedFile, TooManyRows, UnsupportedContent
 from data.connectors.focus.limits import IngestLimits
+from data.errors import MalformedFile, TooManyRows, UnsupportedContent
 
 CHILD = Path(__file__).with_name("parquet_child.py")
 DECODE_FAILED = 3  # parquet_child's exit codes

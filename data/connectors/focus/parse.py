@@ -14,7 +14,6 @@ from data.connectors.focus.aggregate import ROWS, DailyAggregator
 from data.connectors.focus.allocation import METHOD_NAMES, AllocationRules
 from data.connectors.focus.columns import DESCRIPTIVE_MANDATORY, MONEY_COLUMNS, ColumnMap
 from data.connectors.focus.commitments import CommitmentAggregator, CommitmentDay, decoded_days
-from data.connectors.focus.errors import MalformedFile, MissingColumns
 from data.connectors.focus.findings import Finding, Findings
 from data.connectors.focus.limits import IngestLimits
 from data.connectors.focus.normalise import Normaliser
@@ -24,6 +23,7 @@ from data.connectors.focus.source import SourceFile
 from data.connectors.focus.text import MESSAGE as NUL_MESSAGE
 from data.connectors.focus.text import locate_nul
 from data.connectors.focus.totals import currency_totals, partitions
+from data.errors import MalformedFile, MissingColumns, ParseCancelled
 from data.repos.costs import AllocatedCost, AllocatedCostColumns
 
 MONEY = ("BilledCost", "EffectiveCost", "ListCost")
@@ -42,10 +42,6 @@ class ParsedFile:
     def costs(self) -> tuple[AllocatedCost, ...]:
         """The daily cost records as objects, built on each call (the load uses the columns)."""
         return self.cost_columns.rows()
-
-
-class ParseCancelled(Exception):
-    """The caller's `cancelled` answered True between two batches: the parse stopped."""
 
 
 def _never() -> bool:

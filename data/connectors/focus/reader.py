@@ -14,7 +14,6 @@ import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
 from data.connectors.focus.columns import ColumnMap, map_columns, wanted_columns
-from data.connectors.focus.errors import TooManyRows, UnsupportedContent
 from data.connectors.focus.limits import IngestLimits
 from data.connectors.focus.parquet_sandbox import sandboxed_batches
 from data.connectors.focus.source import SourceFile
@@ -26,6 +25,7 @@ from data.connectors.focus.split import (
     usable_readers,
 )
 from data.connectors.focus.values import prepared
+from data.errors import TooManyRows, UnsupportedContent
 
 MONEY_COLUMNS = ("BilledCost", "EffectiveCost", "ListCost")
 

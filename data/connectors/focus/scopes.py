@@ -21,8 +21,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete, or_, select, text
 from sqlalchemy.orm import Session
 
-from data.connectors.focus.errors import ScopeConflict
 from data.connectors.focus.report import Partition
+from data.errors import ScopeConflict
 from data.models import BillingScopeRow, CommitmentDailyRow, CostDailyRow, IngestedFileRow
 
 LOADED, SUPERSEDED = "loaded", "superseded"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from data.connectors.focus.errors import UnsupportedContent
+from data.errors import UnsupportedContent
 
 Kind = Literal["csv", "csv.gz", "parquet"]
 

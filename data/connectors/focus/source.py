@@ -15,10 +15,10 @@ from typing import TypeVar
 import numpy as np
 import pyarrow as pa
 
-from data.connectors.focus.errors import InvalidEncoding, TooManyRows, UnsupportedContent
 from data.connectors.focus.limits import IngestLimits
 from data.connectors.focus.sniff import Kind, sniff
 from data.connectors.focus.text import first_nul
+from data.errors import InvalidEncoding, TooManyRows, UnsupportedContent
 
 _CHUNK_BYTES = 8 * 1024 * 1024
 _SNIFF_BYTES = 4096

@@ -12,28 +12,28 @@ from data.connectors.prometheus.collect import (
     SafetySignals,
     collect_usage,
 )
-from data.connectors.prometheus.errors import (
-    CircuitOpen,
+from data.connectors.prometheus.mapping import TelemetryMapping, TelemetryTarget
+from data.connectors.prometheus.resilience import CircuitBreaker, RetryPolicy
+from data.connectors.prometheus.targets import ServiceIssue, load_targets
+from data.errors import (
     InvalidSelector,
     MalformedResponse,
     PrometheusAuthError,
+    PrometheusCircuitOpen,
     PrometheusQueryError,
     PrometheusUnavailable,
     TelemetryError,
 )
-from data.connectors.prometheus.mapping import TelemetryMapping, TelemetryTarget
-from data.connectors.prometheus.resilience import CircuitBreaker, RetryPolicy
-from data.connectors.prometheus.targets import ServiceIssue, load_targets
 
 __all__ = [
     "CircuitBreaker",
-    "CircuitOpen",
     "ClientStats",
     "CollectConfig",
     "CollectReport",
     "InvalidSelector",
     "MalformedResponse",
     "PrometheusAuthError",
+    "PrometheusCircuitOpen",
     "PrometheusClient",
     "PrometheusQueryError",
     "PrometheusUnavailable",

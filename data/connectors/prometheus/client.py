@@ -18,15 +18,15 @@ from prometheus_api_client import PrometheusConnect
 from prometheus_api_client.exceptions import PrometheusApiClientException
 from urllib3.util.retry import Retry
 
-from data.connectors.prometheus.errors import (
+from data.connectors.prometheus.resilience import CircuitBreaker, RetryPolicy
+from data.connectors.resilience import Resilience
+from data.errors import (
     MalformedResponse,
     PrometheusAuthError,
     PrometheusQueryError,
     PrometheusUnavailable,
     TelemetryError,
 )
-from data.connectors.prometheus.resilience import CircuitBreaker, RetryPolicy
-from data.connectors.resilience import Resilience
 
 log = logging.getLogger(__name__)
 FloatArray = npt.NDArray[np.float64]

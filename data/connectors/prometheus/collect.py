@@ -23,7 +23,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.connectors.prometheus.client import MAX_POINTS_PER_SERIES, PrometheusClient, Series
-from data.connectors.prometheus.errors import CircuitOpen, PrometheusAuthError, TelemetryError
 from data.connectors.prometheus.mapping import Labels, TelemetryTarget, group_key
 from data.connectors.prometheus.promql import (
     Batch,
@@ -33,6 +32,7 @@ from data.connectors.prometheus.promql import (
     signal_queries,
 )
 from data.connectors.prometheus.targets import ServiceIssue, load_targets
+from data.errors import PrometheusAuthError, PrometheusCircuitOpen, TelemetryError
 from data.repos.usage import insert_usage, latest_usage_hours
 from engine.usage import UsageWindow
 
@@ -232,7 +232,7 @@ def _fetch(
                 result = run.client.query(query.promql, at=run.window_end)
                 _absorb(run, members, result.warnings)
                 _keep_signal(run, batch, by_key, query.metric, result.series)
-    except CircuitOpen as error:
+    except PrometheusCircuitOpen as error:
         run.circuit_open = True
         run.error = run.error or str(error)
         _mark(run, members, "skipped", str(error))

@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from data.connectors.prometheus.errors import InvalidSelector
 from data.connectors.prometheus.selectors import check_label_name, check_value
+from data.errors import InvalidSelector
 
 Kind = Literal["kubernetes", "node"]
 Labels = tuple[tuple[str, str], ...]

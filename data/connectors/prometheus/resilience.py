@@ -1,15 +1,15 @@
-"""The shared retry policy and breaker; this package's breaker refuses with `CircuitOpen`."""
+"""Shared retry policy and breaker; this package's breaker refuses with `PrometheusCircuitOpen`."""
 
 from __future__ import annotations
 
 from data.connectors import resilience
-from data.connectors.prometheus.errors import CircuitOpen
 from data.connectors.resilience import RetryPolicy
+from data.errors import PrometheusCircuitOpen
 
 __all__ = ["CircuitBreaker", "RetryPolicy"]
 
 
 class CircuitBreaker(resilience.CircuitBreaker):
-    """One per Prometheus per process; an open circuit raises `TelemetryError` `CircuitOpen`."""
+    """One per Prometheus per process; an open circuit raises `PrometheusCircuitOpen`."""
 
-    refused = CircuitOpen
+    refused = PrometheusCircuitOpen

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from data.connectors.prometheus.errors import InvalidSelector
+from data.errors import InvalidSelector
 
 # Label names a service mapping may use; anything else is a catalog error, not a query.
 ALLOWED_LABELS = frozenset(

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from data.connectors.prometheus.errors import InvalidSelector
 from data.connectors.prometheus.mapping import TelemetryMapping, TelemetryTarget
+from data.errors import InvalidSelector
 from data.models import ServiceRow
 
 

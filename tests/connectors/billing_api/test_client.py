@@ -13,10 +13,10 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from data.connectors.billing_api import (
+    BillingApiCircuitOpen,
     BillingApiTimeout,
     BillingApiUnavailable,
     CircuitBreaker,
-    CircuitOpen,
     CredentialsInvalid,
     MalformedPage,
     RequestRejected,
@@ -154,7 +154,7 @@ def test_the_breaker_opens_after_repeated_failures_and_then_refuses_fast(
     seen = requests_made(httpserver)
     started = time.monotonic()
 
-    with pytest.raises(CircuitOpen, match="circuit open after 3 failures"):
+    with pytest.raises(BillingApiCircuitOpen, match="circuit open after 3 failures"):
         api.fetch_page(PERIOD)
 
     assert (seen, requests_made(httpserver)) == (3, 3)

@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from data.connectors.focus import AllocationRules, IngestLimits, validate_file
-from data.connectors.focus.errors import TooManyRows
 from data.connectors.focus.parse import ParsedFile, parse_file
 from data.connectors.focus.source import inspect, read_raw
 from data.connectors.focus.split import split_parts
+from data.errors import TooManyRows
 from tests.connectors.focus.builders import csv_bytes, focus_row
 
 ONE_READER = IngestLimits(parallel_csv_bytes=2**40)

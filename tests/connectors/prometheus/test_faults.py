@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from data.connectors.prometheus import (
     CircuitBreaker,
-    CircuitOpen,
     CollectReport,
     MalformedResponse,
     PrometheusAuthError,
+    PrometheusCircuitOpen,
     PrometheusClient,
     PrometheusQueryError,
     PrometheusUnavailable,
@@ -239,7 +239,7 @@ def test_an_open_breaker_sends_nothing() -> None:
         with pytest.raises(PrometheusUnavailable):
             prometheus.query("up", at=NOW)
 
-        with pytest.raises(CircuitOpen):
+        with pytest.raises(PrometheusCircuitOpen):
             prometheus.query("up", at=NOW)
 
     assert server.hits == 1

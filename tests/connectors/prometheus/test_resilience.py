@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from data.connectors.prometheus import CircuitBreaker, CircuitOpen, RetryPolicy
+from data.connectors.prometheus import CircuitBreaker, PrometheusCircuitOpen, RetryPolicy
 
 
 class FakeClock:
@@ -26,7 +26,7 @@ def test_breaker_opens_after_fail_max_consecutive_failures() -> None:
     breaker.record_failure("boom")
 
     assert (before, breaker.state) == ("closed", "open")
-    with pytest.raises(CircuitOpen, match="boom"):
+    with pytest.raises(PrometheusCircuitOpen, match="boom"):
         breaker.before_call()
 
 
@@ -48,7 +48,7 @@ def test_after_the_reset_timeout_exactly_one_probe_goes_through() -> None:
 
     breaker.before_call()
 
-    with pytest.raises(CircuitOpen):
+    with pytest.raises(PrometheusCircuitOpen):
         breaker.before_call()
 
 

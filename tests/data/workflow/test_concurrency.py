@@ -12,11 +12,10 @@ from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.db import make_sessions
-from data.errors import Conflict, DataError
+from data.errors import Conflict, DataError, RecommendationChanged
 from data.models import RecommendationRow
 from data.repos import changes
 from data.repos.recommendations import StoredRecommendation
-from data.workflow.decision_steps import LostUpdate
 from tests.data.workflow.world import NOW, add_open_rec, audit_rows, make_flow, make_rec, store
 
 ROUNDS = 3
@@ -99,7 +98,7 @@ def test_a_writer_that_passed_the_version_check_still_loses(
     ) as lost:
         make_flow(loser_sessions).apply("apu", rec.id, expected_version=rec.version, now=NOW)
 
-    assert isinstance(lost.value.__cause__, LostUpdate)
+    assert isinstance(lost.value.__cause__, RecommendationChanged)
     with sessions() as session:
         assert len(changes.list_changes(session)) == 1
     assert len(audit_rows(sessions)) == 1

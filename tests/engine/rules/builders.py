@@ -1,10 +1,9 @@
-"""Small, hand-priced inputs for the rule tests: a catalog, a service, flat usage, a context."""
+"""Small, hand-priced inputs for the rule tests: a catalog, flat usage, a context."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
 
 import numpy as np
 
@@ -12,10 +11,10 @@ from engine.capacity import CapacityConfig
 from engine.catalog import Catalog, CommitmentDiscounts, InstanceTypes
 from engine.context import ServiceContext
 from engine.profiles import PROFILES, SizingProfile
-from engine.service import Service, Sla
+from engine.service import Service
 from engine.sla import SlaPolicy, policy_for
 from engine.usage import UsageWindow
-from tests.factories import T0, make_usage
+from tests.factories import T0, make_service, make_usage
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 # name, vcpu, memory_gib, family, generation, architecture, category, has_gpu, us-east-1 USD/h
@@ -56,24 +55,6 @@ def small_catalog() -> Catalog:
         k8s_series="e2",
         discounts=CommitmentDiscounts(one_year_pct=37.0, three_year_pct=55.0, spot_pct=70.0),
     )
-
-
-def make_service(**overrides: Any) -> Service:
-    """A dev VM service in us-east-1: 250 ms p95, 99.0 % availability (no N+1 needed)."""
-    service = Service(
-        id=1,
-        slug="checkout-api",
-        name="Checkout API",
-        team="payments",
-        owner="payments@example.com",
-        environment="dev",
-        platform="vm",
-        provider="aws",
-        region="us-east-1",
-        policy_class="dev",
-        sla=Sla(latency_p95_target_ms=250.0, availability_target_pct=99.0, max_error_rate_pct=1.0),
-    )
-    return replace(service, **overrides)
 
 
 def flat_usage(

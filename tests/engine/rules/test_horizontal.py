@@ -8,8 +8,8 @@ from engine.rules.horizontal import horizontal
 from engine.service import Sla
 from engine.sla import policy_for
 from engine.units import HOURS_PER_MONTH
-from tests.engine.rules.builders import flat_usage, make_ctx, make_service
-from tests.factories import make_vm_config
+from tests.engine.rules.builders import flat_usage, make_ctx
+from tests.factories import make_service, make_vm_config
 
 PROD_SLA = Sla(latency_p95_target_ms=250.0, availability_target_pct=99.9, max_error_rate_pct=1.0)
 

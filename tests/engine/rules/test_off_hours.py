@@ -9,8 +9,8 @@ import pytest
 
 from engine.rules.off_hours import off_hours
 from engine.units import HOURS_PER_MONTH
-from tests.engine.rules.builders import flat_usage, make_ctx, make_service
-from tests.factories import make_vm_config
+from tests.engine.rules.builders import flat_usage, make_ctx
+from tests.factories import make_service, make_vm_config
 
 MONDAY = datetime(2026, 11, 2, tzinfo=UTC)
 

@@ -15,8 +15,8 @@ from engine.rules import offer, recommend
 from engine.rules.horizontal import horizontal
 from engine.service import Sla
 from engine.sla import policy_for
-from tests.engine.rules.builders import flat_usage, make_ctx, make_service
-from tests.factories import make_k8s_config, make_vm_config
+from tests.engine.rules.builders import flat_usage, make_ctx
+from tests.factories import make_k8s_config, make_service, make_vm_config
 
 PROD_SLA = Sla(latency_p95_target_ms=250.0, availability_target_pct=99.9, max_error_rate_pct=1.0)
 KEEPS = SlaSummary(True, 120.0, 99.8, 0.5, True, True, ("meets the SLA",))

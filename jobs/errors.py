@@ -1,0 +1,13 @@
+"""The sidecar's exceptions, one base class (data errors stay DataError, engine errors EngineError).
+
+JobsError
+└── WorkerFailed (also a RuntimeError)
+"""
+
+
+class JobsError(Exception):
+    """Base class of every error the sidecar itself raises."""
+
+
+class WorkerFailed(JobsError, RuntimeError):
+    """A worker process raised or died: a bug, since the engine never raises for a service."""
