@@ -11,10 +11,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 QUERY_MODULES = (
-    "dashboard.queries",
-    "dashboard.budgets_queries",
-    "dashboard.data_sources_queries",
-    "dashboard.simulator_queries",
+    "dashboard.queries.fleet",
+    "dashboard.queries.budgets",
+    "dashboard.queries.data_sources",
+    "dashboard.queries.simulator",
 )
 
 
@@ -33,7 +33,7 @@ def test_a_query_module_imports_with_settings_that_would_not_validate(module: st
 
 def test_the_first_cached_read_reads_the_settings() -> None:
     env = {**os.environ, "TIGHTROPE_QUERY_CACHE_TTL_S": "999999"}
-    call = "import dashboard.queries as q; q.backlog(None)"
+    call = "import dashboard.queries.fleet as q; q.backlog(None)"
 
     called = subprocess.run(
         [sys.executable, "-c", call],
