@@ -35,7 +35,11 @@ def template(text: str) -> str:
 def plain_figure(fig: go.Figure) -> go.Figure:
     """Escape every text of `fig` in place (traces and layout titles); returns `fig`."""
     fig.for_each_trace(_plain_trace)
-    fig.update_layout(_plain_titles(fig.layout.to_plotly_json()))
+    layout = fig.layout.to_plotly_json()
+    # Only the entries escaping changed: re-setting the whole layout re-validates all of it.
+    changed = {key: value for key, value in _plain_titles(layout).items() if value != layout[key]}
+    if changed:
+        fig.update_layout(changed)
     return fig
 
 
