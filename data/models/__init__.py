@@ -1,0 +1,42 @@
+"""The schema: typed SQLAlchemy 2.0 rows (`...Row`), one module per area, importable from here."""
+
+from data.models.base import LIVE_RECOMMENDATION, NAMING_CONVENTION, Base, Json
+from data.models.billing import (
+    BillingScopeRow,
+    CommitmentDailyRow,
+    CostAnomalyRow,
+    CostDailyRow,
+    DeliveryPartRow,
+    IngestedFileRow,
+)
+from data.models.budgets import BudgetAlertRow, BudgetRow
+from data.models.catalog import CapacityConfigRow, ServiceRow, UsageHourlyRow
+from data.models.jobs import JobRequestRow, JobRunRow
+from data.models.people import AppUserRow, AuditEventRow
+from data.models.workflow import ConfigChangeRow, RecommendationRow, RuleOutcomeRow, SimulationRow
+
+__all__ = [
+    "LIVE_RECOMMENDATION",
+    "NAMING_CONVENTION",
+    "AppUserRow",
+    "AuditEventRow",
+    "Base",
+    "BillingScopeRow",
+    "BudgetAlertRow",
+    "BudgetRow",
+    "CapacityConfigRow",
+    "CommitmentDailyRow",
+    "ConfigChangeRow",
+    "CostAnomalyRow",
+    "CostDailyRow",
+    "DeliveryPartRow",
+    "IngestedFileRow",
+    "JobRequestRow",
+    "JobRunRow",
+    "Json",
+    "RecommendationRow",
+    "RuleOutcomeRow",
+    "ServiceRow",
+    "SimulationRow",
+    "UsageHourlyRow",
+]
