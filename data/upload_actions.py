@@ -17,6 +17,7 @@ from data.workflow import WorkflowPolicy
 # Billing data is what every figure is computed from; FinOps analysts own loading it (the CLI
 # and the billing API are system routes and stay unguarded, decision 013).
 INGEST: Role = "analyst"
+REJECTED = "billing_ingest_rejected"
 
 
 class UploadDesk:
@@ -38,7 +39,8 @@ class UploadDesk:
         now: datetime,
     ) -> IngestReport:
         """Load the delivery whole (see `ingest_delivery`); a load writes its audit event in its
-        own transaction, a no-op (already ingested) writes nothing."""
+        own transaction, a rejection in the one that records the rejected delivery (the trail
+        shows who tried), a no-op (already ingested) or a held delivery writes nothing."""
         attempt = Attempt(
             "billing_ingest", INGEST, ("ingested_file", NO_ID), doing="ingesting billing data",
             detail={"delivery": planned.name, "source": source},
@@ -59,7 +61,15 @@ class UploadDesk:
                 now=utc(now),
             )  # fmt: skip
 
+        def audit_rejection(session: Session, delivery_id: int, why: str) -> None:
+            record_event(
+                session, actor=actor, action=REJECTED, target=("ingested_file", delivery_id),
+                before=None, after={"status": "rejected"},
+                detail={"file_name": planned.name, "source": source, "error": why[:500]},
+                now=utc(now),
+            )  # fmt: skip
+
         return ingest_delivery(
             self._sessions, planned, source=source, rules=rules, now=utc(now), limits=limits,
-            on_load=audit,
+            on_load=audit, on_reject=audit_rejection,
         )  # fmt: skip

@@ -22,7 +22,7 @@ from data.settings import Settings
 from tests.support.postgres import postgres_bin_dir, throwaway_cluster
 from tests.support.prometheus import History, backfill, binaries, prometheus_server
 from tests.support.prometheus_history import demo_services, write_openmetrics
-from tests.support.tiers import in_ci, unavailable
+from tests.support.tiers import UNAVAILABLE_REASONS, in_ci, unavailable
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -48,7 +48,10 @@ def postgres_server_url() -> Iterator[str]:
         return
     bin_dir = postgres_bin_dir()
     if bin_dir is None or shutil.which("runuser") is None:
-        unavailable("PostgreSQL binaries (/usr/lib/postgresql/*/bin) are not installed")
+        unavailable(
+            "PostgreSQL binaries (/usr/lib/postgresql/*/bin) are not installed (apt-get install "
+            "postgresql, or TIGHTROPE_TEST_DATABASE_URL=postgresql+psycopg2://user@host:5432/db)"
+        )
     assert bin_dir is not None
     with throwaway_cluster(bin_dir) as url:
         yield url
@@ -140,6 +143,8 @@ _tier_outcomes: dict[str, dict[str, int]] = {tier: {} for tier in TIERS}
 # Tiers by node id, from markers only: report.keywords also holds directory names, which
 # counted every unit test under tests/connectors/prometheus as a real-server test.
 _tiers_of: dict[str, tuple[str, ...]] = {}
+# Per tier, why its tests were skipped for a missing server or binary (not skips on purpose).
+_tiers_missing: dict[str, set[str]] = {tier: set() for tier in TIERS}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -157,20 +162,19 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     for tier in _tiers_of.get(report.nodeid, ()):
         counts = _tier_outcomes[tier]
         counts[report.outcome] = counts.get(report.outcome, 0) + 1
+        if report.skipped and _skip_reason(report) in UNAVAILABLE_REASONS:
+            _tiers_missing[tier].add(_skip_reason(report))
 
 
-# What to install when a tier could not run (shown last, so nobody scrolls for it).
-TIER_HINTS = {
-    "postgres": "apt-get install postgresql, or TIGHTROPE_TEST_DATABASE_URL=postgresql+psycopg2://"
-    "user@host:5432/db",
-    "browser": "apt-get install chromium (and pip install -r requirements-dev.txt for playwright)",
-    "prometheus": "apt-get install prometheus (it brings promtool)",
-}
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+    return reason.removeprefix("Skipped: ")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     """Print, after pytest's own summary, how many tests of each real-server tier ran (so a CI
-    log proves they were not skipped) and what to install for a tier that did not, then one
+    log proves they were not skipped) and why a tier could not run, then one
     closing line with the whole suite's counts."""
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is None or not _tiers_of:
@@ -188,6 +192,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def _tier_line(tier: str) -> str:
     counts = _tier_outcomes[tier]
     summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "none ran"
-    if counts.get("skipped", 0) > 0:
-        summary += f" (to run it: {TIER_HINTS[tier]})"
+    if _tiers_missing[tier]:
+        summary += f" (skipped because: {'; '.join(sorted(_tiers_missing[tier]))})"
     return f"{tier}: {summary}"

@@ -15,7 +15,7 @@ from data.connectors.focus import (
     PartFile,
     plan_upload,
 )
-from data.errors import Forbidden
+from data.errors import FileRejected, Forbidden
 from data.models import CostDailyRow, IngestedFileRow
 from data.repos.audit import record_event
 from data.upload_actions import UploadDesk
@@ -74,3 +74,38 @@ def test_a_failed_audit_write_loads_no_cost(
 
     assert (count(sessions, CostDailyRow), count(sessions, IngestedFileRow)) == (0, 0)
     assert events(sessions) == []
+
+
+def test_a_rejected_delivery_is_recorded_with_who_tried(sessions: sessionmaker[Session]) -> None:
+    broken = csv_bytes([focus_row(), focus_row(EffectiveCost="not a number")])
+    planned = plan_upload([PartFile("broken.csv", broken)])
+
+    with pytest.raises(FileRejected):
+        UploadDesk(sessions, POLICY).ingest(
+            "ana", planned, source="upload", rules=AllocationRules(), limits=IngestLimits(),
+            now=NOW,
+        )  # fmt: skip
+
+    assert count(sessions, CostDailyRow) == 0
+    with sessions() as session:
+        (rejected,) = session.query(IngestedFileRow).all()
+    ((actor, action, target, target_id, detail),) = events(sessions)
+    assert (actor, action, target) == ("ana", "billing_ingest_rejected", "ingested_file")
+    assert (target_id, rejected.status) == (str(rejected.id), "rejected")
+    assert detail["file_name"] == "broken.csv"
+    assert "not loaded" in detail["error"]
+
+
+def test_a_failed_audit_write_leaves_no_rejection_without_its_event(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(upload_actions, "record_event", failing_after(record_event))
+    planned = plan_upload([PartFile("broken.csv", csv_bytes([focus_row(EffectiveCost="x")]))])
+
+    with pytest.raises(FileRejected):
+        UploadDesk(sessions, POLICY).ingest(
+            "ana", planned, source="upload", rules=AllocationRules(), limits=IngestLimits(),
+            now=NOW,
+        )  # fmt: skip
+
+    assert (count(sessions, IngestedFileRow), events(sessions)) == (0, [])

@@ -8,6 +8,10 @@ from pathlib import Path
 
 import pytest
 
+# Reasons given by `unavailable` in this process: the tier summary offers an install hint only
+# for these, not for tests a tier skips on purpose (e.g. the scheduler under faketime).
+UNAVAILABLE_REASONS: set[str] = set()
+
 
 def in_ci() -> bool:
     return os.environ.get("CI", "").lower() == "true"
@@ -17,6 +21,7 @@ def unavailable(reason: str) -> None:
     """Skip with a visible reason, or fail when CI promised every tier runs."""
     if in_ci():
         pytest.fail(f"CI=true but {reason}", pytrace=False)
+    UNAVAILABLE_REASONS.add(reason)
     pytest.skip(reason)
 
 

@@ -40,6 +40,8 @@ from data.models import IngestedFileRow
 
 PathOrBytes = str | Path | bytes
 LoadHook = Callable[[Session, IngestReport], None]
+# (session, rejected delivery id, why): runs in the transaction that records the rejection.
+RejectHook = Callable[[Session, int, str], None]
 
 
 def validate_file(
@@ -101,11 +103,13 @@ def ingest_delivery(
     now: datetime,
     limits: IngestLimits | None = None,
     on_load: LoadHook | None = None,
+    on_reject: RejectHook | None = None,
 ) -> IngestReport:
     """Load a delivery whole, in one transaction; the same content again is a no-op.
 
     `on_load(session, report)` runs inside the load's transaction once the delivery is
-    written (loaded or outdated): the dashboard's audit event commits or rolls back with it.
+    written (loaded or outdated): the dashboard's audit event commits or rolls back with it;
+    `on_reject(session, delivery_id, why)` likewise inside the one recording a rejection.
 
     Raises DeliveryIncomplete (held: nothing read or written) when parts are missing, and any
     other FocusIngestError — after recording the rejected delivery in its own transaction —
@@ -120,12 +124,14 @@ def ingest_delivery(
         raise DeliveryIncomplete(f"{planned.name} is held: missing {missing}", planned.missing)
     limits = limits or IngestLimits()
     if len(planned.parts) == 1:
-        staged = _stage_one(sessions, planned, rules, limits, source=source, now=now)
+        staged = _stage_one(
+            sessions, planned, rules, limits, source=source, now=now, on_reject=on_reject
+        )
     else:
         staged = _stage_many(sessions, planned, rules, limits)
     if isinstance(staged, IngestReport):
         return staged
-    return _load(sessions, staged, source=source, now=now, on_load=on_load)
+    return _load(sessions, staged, source=source, now=now, on_load=on_load, on_reject=on_reject)
 
 
 def stage_file(
@@ -154,7 +160,7 @@ def _one_file(path_or_bytes: PathOrBytes, name: str | None) -> PlannedDelivery:
 
 def _stage_one(
     sessions: sessionmaker[Session], planned: PlannedDelivery, rules: AllocationRules,
-    limits: IngestLimits, *, source: str, now: datetime,
+    limits: IngestLimits, *, source: str, now: datetime, on_reject: RejectHook | None,
 ) -> StagedDelivery | IngestReport:  # fmt: skip
     part = planned.parts[0]
     raw = read_raw(part.content, name=part.name)
@@ -166,7 +172,7 @@ def _stage_one(
     except FocusIngestError as error:
         if earlier.loaded(wait=True):
             return _already(earlier.row, planned.name, raw.sha256)
-        _record(sessions, failed_report(raw, error), error, source=source, now=now)
+        _record(sessions, failed_report(raw, error), error, source=source, now=now, hook=on_reject)
         raise
     if earlier.loaded(wait=True):
         return _already(earlier.row, planned.name, raw.sha256)
@@ -190,7 +196,7 @@ def _stage_many(
 
 def _load(
     sessions: sessionmaker[Session], staged: StagedDelivery, *, source: str, now: datetime,
-    on_load: LoadHook | None,
+    on_load: LoadHook | None, on_reject: RejectHook | None,
 ) -> IngestReport:  # fmt: skip
     report = staged.parsed.report
     try:
@@ -206,13 +212,13 @@ def _load(
     except IntegrityError:
         return _lost_race(sessions, report)
     except FocusIngestError as error:
-        _record(sessions, report, error, source=source, now=now)
+        _record(sessions, report, error, source=source, now=now, hook=on_reject)
         raise
     except (SQLAlchemyError, ValueError, UnicodeError) as error:
         # ValueError/UnicodeError: a driver refusing a value client-side (psycopg2 and NUL).
         cause = getattr(error, "orig", None) or error
         refused = FocusIngestError(f"{report.file_name}: the database refused the load ({cause})")
-        _record(sessions, report, refused, source=source, now=now)
+        _record(sessions, report, refused, source=source, now=now, hook=on_reject)
         raise refused from error
 
 
@@ -255,6 +261,7 @@ def _record(
     *,
     source: str,
     now: datetime,
+    hook: RejectHook | None,
 ) -> None:
     rejected = isinstance(error, FileRejected)
     errors = (
@@ -270,6 +277,9 @@ def _record(
         report=report,
         errors=errors,
         now=now,
+        on_record=None
+        if hook is None
+        else lambda session, row_id: hook(session, row_id, str(error)),
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
@@ -203,8 +203,10 @@ def record_rejection(
     report: ValidationReport | None,
     errors: Sequence[dict[str, Any]],
     now: datetime,
+    on_record: Callable[[Session, int], None] | None = None,
 ) -> int | None:
-    """Keep the rejected delivery and why, in its own transaction (the load already rolled back)."""
+    """Keep the rejected delivery and why, in its own transaction (the load already rolled back);
+    `on_record(session, delivery_id)` joins that transaction (the uploader's audit event)."""
     try:
         with sessions.begin() as session:
             delivery = find_delivery(session, content_sha256)
@@ -217,6 +219,8 @@ def record_rejection(
             delivery.errors = {"items": list(errors)}
             session.add(delivery)
             session.flush()
+            if on_record is not None:
+                on_record(session, delivery.id)
             return delivery.id
     except Exception:  # recording is best effort: the caller raises the original error
         log.exception("could not record the rejected delivery %s", file_name)
