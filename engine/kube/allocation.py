@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from engine.catalog import Catalog
+from engine.errors import UnknownRegion
 from engine.usage import FloatArray
 
 IntArray = npt.NDArray[np.intp]
@@ -59,6 +61,16 @@ class CostSplit:
         total = cpu + memory_gib * self.memory_usd_per_gib_hour
         shares: FloatArray = np.divide(cpu, total, out=np.full(len(cpu), 0.5), where=total > 0)
         return shares
+
+
+def cost_split_for(catalog: Catalog, region: str) -> CostSplit:
+    """Split by the catalog's Kubernetes per-core and per-GiB prices in `region` when it has
+    them (the provider's own marginal rates), else by OpenCost's default rates."""
+    try:
+        usd_per_core_hour, usd_per_gib_hour = catalog.k8s_usd_per_hour(region)
+    except UnknownRegion:
+        return CostSplit()
+    return CostSplit(usd_per_core_hour, usd_per_gib_hour)
 
 
 @dataclass(frozen=True, slots=True)

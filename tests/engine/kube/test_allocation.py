@@ -9,7 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.kube.allocation import Allocation, Containers, CostSplit, Nodes, allocate
+from engine.kube.allocation import (
+    Allocation,
+    Containers,
+    CostSplit,
+    Nodes,
+    allocate,
+    cost_split_for,
+)
+from tests.engine.rules.builders import small_catalog
 
 HALF = CostSplit(cpu_share=0.5)
 
@@ -92,6 +100,13 @@ def test_split_by_prices_follows_the_node_shape() -> None:
     shares = split.cpu_shares(np.array([4.0, 2.0]), np.array([16.0, 16.0]))
 
     assert shares.tolist() == pytest.approx([0.12 / 0.2, 0.06 / 0.14])
+
+
+def test_the_split_uses_the_catalogs_per_resource_prices_where_it_has_them() -> None:
+    catalog = small_catalog()  # us-central1: $0.02 per core-h, $0.003 per GiB-h
+
+    assert cost_split_for(catalog, "us-central1") == CostSplit(0.02, 0.003)
+    assert cost_split_for(catalog, "mars-north1") == CostSplit()
 
 
 def test_idle_is_reported_per_cluster() -> None:
