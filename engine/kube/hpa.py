@@ -143,7 +143,8 @@ def plan_hpa(ctx: ServiceContext, window: UsageWindow, hpa: HpaSpec, pod: Pod) -
     limit_pct = math.floor(ctx.policy.saturation_limit * 100.0)
     target = min(hpa.target_cpu_utilization_pct, limit_pct)
     floor = replica_floor(ctx.config, ctx.service.sla.availability_target_pct)
-    bounded = HpaSpec(max(hpa.min_replicas, floor), hpa.max_replicas, target)
+    low = max(hpa.min_replicas, floor)
+    bounded = HpaSpec(low, max(hpa.max_replicas, low), target)
     start = max(
         int(bounded.wanted(np.array([peak]), pod.cpu_request_cores)[0]), bounded.min_replicas
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.kube.container_sizing import (
     BYTES_PER_GIB,
@@ -115,3 +117,25 @@ def test_misaligned_columns_are_refused() -> None:
 
     with pytest.raises(ValueError, match="aligned"):
         type(stats)(**{**{f: getattr(stats, f) for f in stats.__slots__}, "pods": stats.pods[:0]})
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    cpu_p95_cores=st.floats(0.0, 64.0),
+    memory_max_gib=st.floats(0.0, 256.0),
+    target=st.floats(0.1, 1.0),
+    more=st.floats(0.0, 8.0),
+)
+def test_the_proposal_never_undercuts_krr_and_grows_with_usage(
+    cpu_p95_cores: float, memory_max_gib: float, target: float, more: float
+) -> None:
+    row = {"cpu_p95_cores": cpu_p95_cores, "memory_max_gib": memory_max_gib}
+    rows = [row, {**row, "cpu_p95_cores": cpu_p95_cores + more}]
+
+    sizing = sized(make_stats(rows, cpu_target_utilization=target))
+
+    low, high = sizing.at(0), sizing.at(1)
+    assert (low.proposed.cpu_request_cores or 0) >= (low.krr.cpu_request_cores or 0)
+    assert (low.proposed.cpu_request_cores or 0) >= cpu_p95_cores / target - 1e-9
+    assert (high.proposed.cpu_request_cores or 0) >= (low.proposed.cpu_request_cores or 0)
+    assert (low.proposed.memory_request_gib or 0) >= memory_max_gib * 1.15 - 1e-9

@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.context import ServiceContext
 from engine.kube.hpa import HpaPlan, HpaSpec, Pod, plan_hpa, size_pod
@@ -82,6 +84,15 @@ def test_availability_raises_min_and_n_plus_one_raises_the_peak_count() -> None:
     assert plan.verdict.n_plus_one_ok
 
 
+def test_an_availability_floor_above_max_lifts_max_with_it() -> None:
+    ctx = ctx_at(0.2, prod=True, zones=2, memory_gib=0.1)
+
+    plan = planned(ctx, HpaSpec(1, 1, 70.0), Pod(1.0, 1.0))
+
+    assert (plan.proposed.min_replicas, plan.proposed.max_replicas) == (2, 2)
+    assert plan.changes == ("minReplicas 1 → 2", "maxReplicas 1 → 2")
+
+
 def test_under_an_hpa_a_smaller_cpu_request_costs_memory_so_the_current_size_stays() -> None:
     ctx = ctx_at(7.0)  # $0.02 per core-h, $0.003 per GiB-h
 
@@ -144,3 +155,31 @@ def test_the_hpa_formula_clamps_to_its_bounds_and_ignores_missing_hours() -> Non
 def test_an_invalid_hpa_is_refused(low: int, high: int, target: float) -> None:
     with pytest.raises(ValueError, match=r"HPA|target"):
         HpaSpec(low, high, target)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    peak_cores=st.floats(0.05, 40.0),
+    request_cores=st.floats(0.05, 4.0),
+    target_pct=st.floats(20.0, 100.0),
+    bounds=st.tuples(st.integers(1, 5), st.integers(0, 30)),
+    prod=st.booleans(),
+)
+def test_at_max_replicas_peak_demand_stays_within_the_proposed_target(
+    peak_cores: float,
+    request_cores: float,
+    target_pct: float,
+    bounds: tuple[int, int],
+    prod: bool,
+) -> None:
+    low, extra = bounds
+    ctx = ctx_at(peak_cores, prod=prod, zones=2, memory_gib=0.1)
+
+    plan = planned(ctx, HpaSpec(low, low + extra, target_pct), Pod(request_cores, 1.0))
+
+    proposed = plan.proposed
+    at_max_pct = 100.0 * peak_cores / (proposed.max_replicas * request_cores)
+    assert at_max_pct <= proposed.target_cpu_utilization_pct + 1e-6
+    assert proposed.target_cpu_utilization_pct <= 100.0 * ctx.policy.saturation_limit
+    assert proposed.min_replicas >= low
+    assert proposed.max_replicas >= max(low + extra, plan.peak_replicas)
