@@ -140,7 +140,7 @@ def plan_hpa(ctx: ServiceContext, window: UsageWindow, hpa: HpaSpec, pod: Pod) -
     """
     demand = window.cpu_used_p95_cores
     peak = float(np.nanmax(demand))
-    limit_pct = math.floor(ctx.policy.saturation_limit * 100.0)
+    limit_pct = math.floor(round(ctx.policy.saturation_limit * 100.0, 6))
     target = min(hpa.target_cpu_utilization_pct, limit_pct)
     floor = replica_floor(ctx.config, ctx.service.sla.availability_target_pct)
     low = max(hpa.min_replicas, floor)
