@@ -135,7 +135,7 @@ def _admin_execute(server_url: str, statement: str) -> None:
     admin.dispose()
 
 
-TIERS = ("postgres", "browser", "prometheus")
+TIERS = ("postgres", "browser", "prometheus", "prometheus_tls", "victoriametrics")
 _tier_outcomes: dict[str, dict[str, int]] = {tier: {} for tier in TIERS}
 # Tiers by node id, from markers only: report.keywords also holds directory names, which
 # counted every unit test under tests/connectors/prometheus as a real-server test.
@@ -165,6 +165,8 @@ TIER_HINTS = {
     "user@host:5432/db",
     "browser": "apt-get install chromium (and pip install -r requirements-dev.txt for playwright)",
     "prometheus": "apt-get install prometheus (it brings promtool)",
+    "prometheus_tls": "apt-get install prometheus (the TLS + basic-auth tier starts its own)",
+    "victoriametrics": "apt-get install victoria-metrics",
 }
 
 

@@ -43,7 +43,7 @@ from tests.support.prometheus_catalogue import catalogue
 from tests.support.prometheus_history import demo_services, expected, write_openmetrics
 from tests.support.tls import Authority, Pair, authority
 
-pytestmark = pytest.mark.prometheus
+pytestmark = pytest.mark.prometheus_tls
 DAYS = 2
 END = datetime(2026, 10, 1, tzinfo=UTC)
 USER = "tightrope"
