@@ -22,6 +22,7 @@ from dashboard.components.data_sources.common import (
 )
 from data.connectors.billing_api import CREDENTIALS_INVALID
 from data.connectors.billing_api import SOURCE as BILLING_API_SOURCE
+from data.connectors.prometheus.transport import PrometheusConnection
 from data.repos.job_status import (
     CostFreshness,
     IngestedFile,
@@ -89,7 +90,7 @@ def connectors_frame(
         {
             "connector": "Prometheus (usage)",
             "configured": "✓ Configured" if prometheus else "○ Not configured",
-            "detail": redacted_url(prometheus)
+            "detail": _prometheus_detail(settings)
             if prometheus
             else "Usage comes from the demo fleet's live feed. Set TIGHTROPE_PROMETHEUS_URL.",
         },
@@ -103,6 +104,14 @@ def connectors_frame(
         {"connector": "Billing REST API", **_billing_api(settings, api_costs, refresh)},
     ]
     return pd.DataFrame(rows)
+
+
+def _prometheus_detail(settings: Settings) -> str:
+    """The URL and how we authenticate: modes, paths and header names, never a value."""
+    connection = PrometheusConnection.from_settings(settings)
+    mode = connection.describe()
+    where = redacted_url(connection.url)
+    return where if mode == "no credentials" else f"{where} ({mode})"
 
 
 def _billing_api(
