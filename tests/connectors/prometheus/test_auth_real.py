@@ -4,8 +4,11 @@ works with the right credentials and fails clearly, storing nothing, with the wr
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import ssl
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -52,6 +55,7 @@ PASSWORD = "correct-horse-battery"
 # the test needs neither the bcrypt package nor apache2-utils.
 PASSWORD_BCRYPT = "$2b$04$.kpHHl/wwYkGVZd7n1G2Dulnv8EiPoPBMDHqiHu8poXxf/TvjOL7y"
 SETTLE = timedelta(minutes=15)
+REPO_ROOT = Path(__file__).resolve().parents[3]
 NO_RETRY = RetryPolicy(max_attempts=1, base_delay_s=0.01, max_delay_s=0.01, max_elapsed_s=5)
 
 
@@ -98,11 +102,16 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Secured]:
 
 
 @pytest.fixture
-def sessions(sqlite_template: Path, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+def database(sqlite_template: Path, tmp_path: Path) -> Path:
     """SQLite only: these tests are about the connection, not the dialect."""
     path = tmp_path / "tightrope.db"
     shutil.copyfile(sqlite_template, path)
-    engine = make_engine(Settings(database_url=f"sqlite:///{path}", _env_file=None))
+    return path
+
+
+@pytest.fixture
+def sessions(database: Path) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(Settings(database_url=f"sqlite:///{database}", _env_file=None))
     yield make_sessions(engine)
     engine.dispose()
 
@@ -207,3 +216,53 @@ def test_without_the_required_client_certificate_the_handshake_fails(secured: Se
 
     assert isinstance(refused.value, PrometheusTlsError)
     assert "presented no client certificate" in str(refused.value)
+
+
+def sidecar_once(
+    secured: Secured, database: Path, password_file: Path
+) -> subprocess.CompletedProcess[str]:
+    """`python -m jobs once collect_usage` as an operator configures it: all from the env."""
+    env = {
+        **os.environ,
+        "TIGHTROPE_DATABASE_URL": f"sqlite:///{database}",
+        "TIGHTROPE_CLOCK_FIXED_AT": (secured.basic.end + SETTLE).isoformat(),
+        "TIGHTROPE_PROMETHEUS_URL": secured.basic.url,
+        "TIGHTROPE_PROMETHEUS_USERNAME": USER,
+        "TIGHTROPE_PROMETHEUS_PASSWORD_FILE": str(password_file),
+        "TIGHTROPE_PROMETHEUS_CA_FILE": str(secured.ca.cert),
+        "TIGHTROPE_PROMETHEUS_HEADERS": "X-Scope-OrgID=tenant-a",
+        "TIGHTROPE_LOG_LEVEL": "DEBUG",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "jobs", "once", "collect_usage", "--workers", "1"],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+
+
+def test_the_sidecar_collects_through_tls_and_basic_auth_configured_by_environment(
+    sessions: sessionmaker[Session], database: Path, secured: Secured, tmp_path: Path
+) -> None:
+    ids = catalogue(sessions, secured.basic)
+    password_file = tmp_path / "password"
+    password_file.write_text(PASSWORD + "\n")
+
+    done = sidecar_once(secured, database, password_file)
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert rows(sessions) == DAYS * 24 * len(ids)
+    assert PASSWORD not in done.stdout + done.stderr
+
+
+def test_the_sidecar_fails_a_wrong_password_without_printing_it(
+    sessions: sessionmaker[Session], database: Path, secured: Secured, tmp_path: Path
+) -> None:
+    catalogue(sessions, secured.basic)
+    password_file = tmp_path / "password"
+    password_file.write_text("wrong-password-4d2c")
+
+    done = sidecar_once(secured, database, password_file)
+
+    assert done.returncode == 1
+    assert "credentials rejected (basic auth as user 'tightrope')" in done.stdout + done.stderr
+    assert "wrong-password-4d2c" not in done.stdout + done.stderr
+    assert rows(sessions) == 0
