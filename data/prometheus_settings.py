@@ -7,7 +7,7 @@ import os
 import re
 from pathlib import Path
 from typing import Annotated, Any, Self
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode
@@ -20,6 +20,10 @@ _FILES = (
     "prometheus_ca_file",
     "prometheus_client_cert_file",
     "prometheus_client_key_file",
+)
+_NO_CREDENTIALS = (
+    "none configured: set TIGHTROPE_PROMETHEUS_BEARER_TOKEN_FILE or "
+    "TIGHTROPE_PROMETHEUS_USERNAME/_PASSWORD"
 )
 _TLS = ("prometheus_ca_file", "prometheus_client_cert_file", "prometheus_insecure_skip_verify")
 
@@ -88,6 +92,18 @@ class PrometheusSettings(BaseSettings):
                 )
         return value
 
+    def prometheus_auth_mode(self) -> str:
+        """How Tightrope authenticates to Prometheus, for pages: never a secret."""
+        url_user = urlsplit(self.prometheus_url or "").username
+        return describe_auth(
+            bearer_token_file=self.prometheus_bearer_token_file,
+            username=self.prometheus_username or (unquote(url_user) if url_user else None),
+            ca_file=self.prometheus_ca_file,
+            client_cert_file=self.prometheus_client_cert_file,
+            insecure_skip_verify=self.prometheus_insecure_skip_verify,
+            header_names=list(self.prometheus_headers),
+        )
+
     @model_validator(mode="after")
     def _prometheus_consistent(self) -> Self:
         """Contradictions and missing files stop the process at start, not at the first query."""
@@ -95,6 +111,38 @@ class PrometheusSettings(BaseSettings):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+
+def credentials_text(bearer_token_file: Path | None, username: str | None) -> str:
+    """What we authenticate with, in words an error message may carry."""
+    if bearer_token_file is not None:
+        return f"bearer token from {bearer_token_file}"
+    if username is not None:
+        return f"basic auth as user {username!r}"
+    return _NO_CREDENTIALS
+
+
+def describe_auth(
+    *,
+    bearer_token_file: Path | None,
+    username: str | None,
+    ca_file: Path | None,
+    client_cert_file: Path | None,
+    insecure_skip_verify: bool,
+    header_names: list[str],
+) -> str:
+    """The auth mode in words: credentials, TLS and header names, never their values."""
+    credentials = credentials_text(bearer_token_file, username)
+    parts = [credentials if credentials != _NO_CREDENTIALS else "no credentials"]
+    if insecure_skip_verify:
+        parts.append("server certificate NOT verified")
+    elif ca_file is not None:
+        parts.append(f"server certificate checked against {ca_file}")
+    if client_cert_file is not None:
+        parts.append(f"client certificate {client_cert_file}")
+    if header_names:
+        parts.append(f"header{'s' if len(header_names) > 1 else ''} {', '.join(header_names)}")
+    return "; ".join(parts)
 
 
 def parse_headers(text: str) -> dict[str, str]:

@@ -22,7 +22,6 @@ from dashboard.components.data_sources.common import (
 )
 from data.connectors.billing_api import CREDENTIALS_INVALID
 from data.connectors.billing_api import SOURCE as BILLING_API_SOURCE
-from data.connectors.prometheus.transport import PrometheusConnection
 from data.repos.job_status import (
     CostFreshness,
     IngestedFile,
@@ -108,9 +107,8 @@ def connectors_frame(
 
 def _prometheus_detail(settings: Settings) -> str:
     """The URL and how we authenticate: modes, paths and header names, never a value."""
-    connection = PrometheusConnection.from_settings(settings)
-    mode = connection.describe()
-    where = redacted_url(connection.url)
+    mode = settings.prometheus_auth_mode()
+    where = redacted_url(settings.prometheus_url or "")
     return where if mode == "no credentials" else f"{where} ({mode})"
 
 

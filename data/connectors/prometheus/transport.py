@@ -7,22 +7,15 @@ import ssl
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import requests
 from pydantic import SecretStr
 
 from data.errors import PrometheusAuthError, PrometheusTlsError
-
-if TYPE_CHECKING:
-    from data.prometheus_settings import PrometheusSettings
+from data.prometheus_settings import PrometheusSettings, credentials_text, describe_auth
 
 log = logging.getLogger(__name__)
-_NO_CREDENTIALS = (
-    "none configured: set TIGHTROPE_PROMETHEUS_BEARER_TOKEN_FILE or "
-    "TIGHTROPE_PROMETHEUS_USERNAME/_PASSWORD"
-)
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -68,44 +61,37 @@ class PrometheusConnection:
     @property
     def credentials(self) -> str:
         """What we authenticate with, in words an error message may carry."""
-        if self.bearer_token_file is not None:
-            return f"bearer token from {self.bearer_token_file}"
-        if self.username is not None:
-            return f"basic auth as user {self.username!r}"
-        return _NO_CREDENTIALS
+        return credentials_text(self.bearer_token_file, self.username)
 
     def describe(self) -> str:
         """The auth mode for people: credentials, TLS and header names, never their values."""
-        parts = [self.credentials if self.credentials != _NO_CREDENTIALS else "no credentials"]
-        if self.insecure_skip_verify:
-            parts.append("server certificate NOT verified")
-        elif self.ca_file is not None:
-            parts.append(f"server certificate checked against {self.ca_file}")
-        if self.client_cert_file is not None:
-            parts.append(f"client certificate {self.client_cert_file}")
-        if self.headers:
-            names = ", ".join(name for name, _ in self.headers)
-            parts.append(f"header{'s' if len(self.headers) > 1 else ''} {names}")
-        return "; ".join(parts)
+        return describe_auth(
+            bearer_token_file=self.bearer_token_file,
+            username=self.username,
+            ca_file=self.ca_file,
+            client_cert_file=self.client_cert_file,
+            insecure_skip_verify=self.insecure_skip_verify,
+            header_names=[name for name, _ in self.headers],
+        )
 
     def session(self) -> requests.Session:
         """A requests session that sends all of this; TLS files are loaded once here, so a
         bad certificate or an encrypted key fails at start with the file named."""
         check_tls_files(self)
-        session = requests.Session()
-        session.verify = _verify(self)
+        http = requests.Session()
+        http.verify = _verify(self)
         if self.client_cert_file is not None:
             cert, key = str(self.client_cert_file), self.client_key_file
-            session.cert = (cert, str(key)) if key is not None else cert
-        session.auth = self._auth()
-        session.headers.update({name: value.get_secret_value() for name, value in self.headers})
+            http.cert = (cert, str(key)) if key is not None else cert
+        http.auth = self._auth()
+        http.headers.update({name: value.get_secret_value() for name, value in self.headers})
         if self.insecure_skip_verify:
             log.warning(
                 "TIGHTROPE_PROMETHEUS_INSECURE_SKIP_VERIFY is on: %s is not authenticated, "
                 "anyone in the path can read the credentials and forge the metrics",
                 self.url,
             )
-        return session
+        return http
 
     def _auth(self) -> requests.auth.AuthBase | None:
         if self.bearer_token_file is not None:
