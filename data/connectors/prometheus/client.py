@@ -100,11 +100,19 @@ class PrometheusClient:
         self.url: str = self.connection.url
 
     @classmethod
-    def from_settings(cls, settings: Settings, **options: Any) -> PrometheusClient:
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        retry: RetryPolicy | None = None,
+        breaker: CircuitBreaker | None = None,
+    ) -> PrometheusClient:
         """The configured Prometheus with its credentials, TLS and headers (docs/prometheus.md)."""
         connection = PrometheusConnection.from_settings(settings)
-        options.setdefault("timeout_s", settings.prometheus_timeout_s)
-        return cls.from_url(connection.url, connection=connection, **options)
+        return cls.from_url(
+            connection.url, timeout_s=settings.prometheus_timeout_s, retry=retry,
+            breaker=breaker, connection=connection,
+        )  # fmt: skip
 
     @classmethod
     def from_url(
@@ -119,8 +127,8 @@ class PrometheusClient:
         sleep: Callable[[float], None] = time.sleep,
         connection: PrometheusConnection | None = None,
     ) -> PrometheusClient:
-        """A client with its own HTTP session (credentials, TLS: `connection`, else a plain
-        one for `url`); urllib3's retries are off (ours are bounded)."""
+        """A client with its own HTTP session (credentials, TLS: `connection`, whose URL wins,
+        else a plain one for `url`); urllib3's retries are off (ours are bounded)."""
         if timeout_s <= 0 or connect_timeout_s <= 0:
             raise ValueError("timeouts must be positive")
         connection = connection or PrometheusConnection.of(url)
