@@ -14,7 +14,9 @@
     │   └── BillingApiUnavailable
     │       └── BillingApiTimeout
     └── TelemetryError                                  (the Prometheus connector)
-        ├── InvalidSelector, PrometheusUnavailable, PrometheusAuthError, PrometheusCircuitOpen
+        ├── InvalidSelector, PrometheusUnavailable, PrometheusCircuitOpen
+        ├── PrometheusAuthError
+        │   └── PrometheusTlsError
         └── PrometheusQueryError
             └── MalformedResponse
 
@@ -195,6 +197,12 @@ class PrometheusUnavailable(TelemetryError):
 
 class PrometheusAuthError(TelemetryError):
     """Prometheus answered 401/403: credentials are missing or invalid (never retried)."""
+
+
+class PrometheusTlsError(PrometheusAuthError):
+    """The TLS handshake failed: the server's certificate is not trusted (CA bundle), or our
+    client certificate was refused or is unusable. A kind of auth error: a configuration fault
+    that no retry mends, so it stops the run as a rejected password does."""
 
 
 class PrometheusQueryError(TelemetryError):

@@ -14,6 +14,7 @@ from pydantic_settings import (
 )
 
 from data.clock import Clock, clock_for
+from data.prometheus_settings import PrometheusSettings
 from data.secret_files import SecretFilesSource
 
 DEFAULT_SQLITE_PATH = Path("var") / "tightrope.db"
@@ -30,8 +31,11 @@ _OIDC_REQUIRED = (
 MIN_COOKIE_SECRET_CHARS = 32
 
 
-class Settings(BaseSettings):
-    """Every knob Tightrope reads from its environment; see README "Configuration"."""
+class Settings(PrometheusSettings):
+    """Every knob Tightrope reads from its environment; see README "Configuration".
+
+    The TIGHTROPE_PROMETHEUS_* connection knobs (URL, credentials, TLS, headers) live in the
+    base class, data/prometheus_settings.py, with the checks that tie them together."""
 
     # hide_input_in_errors: a bad value never reaches a log or a traceback, since a URL may
     # carry a password and a key may have been pasted into the wrong variable.
@@ -127,7 +131,6 @@ class Settings(BaseSettings):
     demo_seed: int = Field(default=42, description="Seed of the deterministic demo fleet.")
     demo_services: int = Field(default=150, ge=1, le=20_000)
     demo_days: int = Field(default=90, ge=2, le=400)
-    prometheus_url: str | None = None
     prometheus_timeout_s: float = Field(default=10.0, gt=0, le=300)
     billing_directory: Path | None = None
     billing_api_url: str | None = Field(

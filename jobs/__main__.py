@@ -114,9 +114,7 @@ def run_once(settings: Settings, args: argparse.Namespace) -> int:
 def _context(settings: Settings, engine: Engine, workers: int) -> JobContext:
     prometheus = None
     if settings.prometheus_url:
-        prometheus = PrometheusClient.from_url(
-            settings.prometheus_url, timeout_s=settings.prometheus_timeout_s
-        )
+        prometheus = PrometheusClient.from_settings(settings)
     return JobContext(
         settings=settings,
         engine=engine,

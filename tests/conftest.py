@@ -138,7 +138,7 @@ def _admin_execute(server_url: str, statement: str) -> None:
     admin.dispose()
 
 
-TIERS = ("postgres", "browser", "prometheus")
+TIERS = ("postgres", "browser", "prometheus", "prometheus_tls", "victoriametrics")
 _tier_outcomes: dict[str, dict[str, int]] = {tier: {} for tier in TIERS}
 # Tiers by node id, from markers only: report.keywords also holds directory names, which
 # counted every unit test under tests/connectors/prometheus as a real-server test.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -315,10 +316,32 @@ def test_the_prometheus_url_is_shown_without_credentials(
     at = _open()
 
     connectors = _table(at, "connector").set_index("connector")
-    assert connectors.loc["Prometheus (usage)", "detail"] == "https://prom.example:9090/p"
+    assert connectors.loc["Prometheus (usage)", "detail"] == (
+        "https://prom.example:9090/p (basic auth as user 'bob')"
+    )
     shown = _texts(at) + " ".join(str(d.value.to_dict()) for d in at.dataframe)
     assert "s3cret" not in shown
     assert "t0k" not in shown
+
+
+def test_the_prometheus_auth_mode_is_shown_without_the_token_or_tenant(
+    db: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    token = tmp_path / "token"
+    token.write_text("eyJ-secret-token")
+    monkeypatch.setenv("TIGHTROPE_PROMETHEUS_URL", "https://mimir.example/prometheus")
+    monkeypatch.setenv("TIGHTROPE_PROMETHEUS_BEARER_TOKEN_FILE", str(token))
+    monkeypatch.setenv("TIGHTROPE_PROMETHEUS_HEADERS", "X-Scope-OrgID=tenant-a")
+
+    at = _open()
+
+    connectors = _table(at, "connector").set_index("connector")
+    assert connectors.loc["Prometheus (usage)", "detail"] == (
+        f"https://mimir.example/prometheus (bearer token from {token}; header X-Scope-OrgID)"
+    )
+    shown = _texts(at) + " ".join(str(d.value.to_dict()) for d in at.dataframe)
+    assert "eyJ-secret-token" not in shown
+    assert "tenant-a" not in shown
 
 
 def test_a_viewer_cannot_queue_a_run(

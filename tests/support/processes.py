@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ssl
 import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from http.client import HTTPResponse
 from pathlib import Path
 
@@ -20,15 +21,18 @@ def wait_until_ready(
     timeout_s: float,
     log_path: Path,
     error: type[RuntimeError],
+    context: ssl.SSLContext | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> None:
     """Poll `url` until `ready(response)`; `error` with the log's tail if the process exits
-    first or the deadline passes."""
+    first or the deadline passes. `context` and `headers`: for a server behind TLS and auth."""
     deadline = time.monotonic() + timeout_s
+    request = urllib.request.Request(url, headers=dict(headers or {}))
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise error(f"{name} exited with {process.returncode}:\n{tail(log_path)}")
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:
+            with urllib.request.urlopen(request, timeout=2, context=context) as response:
                 if ready(response):
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import shutil
+import ssl
 import subprocess
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -30,6 +32,40 @@ class History:
     services: list[Service]
     end: datetime
     days: int
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    """Prometheus's --web.config.file: TLS, optionally a required client certificate, and
+    basic auth users (name → bcrypt hash; Prometheus checks only bcrypt)."""
+
+    cert: Path
+    key: Path
+    client_ca: Path | None = None  # set: RequireAndVerifyClientCert
+    users: Mapping[str, str] = field(default_factory=dict)
+
+    def yaml(self) -> str:
+        lines = ["tls_server_config:", f"  cert_file: {self.cert}", f"  key_file: {self.key}"]
+        if self.client_ca is not None:
+            lines += ["  client_auth_type: RequireAndVerifyClientCert",
+                      f"  client_ca_file: {self.client_ca}"]  # fmt: skip
+        if self.users:
+            lines.append("basic_auth_users:")
+            lines += [f"  {name}: '{digest}'" for name, digest in self.users.items()]
+        return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class ReadyProbe:
+    """What the readiness poll needs to get through the web config (CA, client cert, user)."""
+
+    context: ssl.SSLContext | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+def basic_header(user: str, password: str) -> dict[str, str]:
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
 
 
 class PrometheusError(RuntimeError):
@@ -71,13 +107,20 @@ def backfill(promtool: Path, files: Sequence[Path], tsdb_dir: Path, *, workers: 
 
 @contextmanager
 def prometheus_server(
-    prometheus: Path, tsdb_dir: Path, *, timeout_s: float = 60.0
+    prometheus: Path,
+    tsdb_dir: Path,
+    *,
+    timeout_s: float = 60.0,
+    web: WebConfig | None = None,
+    probe: ReadyProbe | None = None,
 ) -> Iterator[str]:
-    """Serve `tsdb_dir` read-mostly on 127.0.0.1:<free port>; yields the base URL."""
+    """Serve `tsdb_dir` read-mostly on 127.0.0.1:<free port>; yields the base URL (https://
+    with `web`, whose readiness `probe` says how to pass)."""
     config = tsdb_dir.parent / "prometheus.yml"
     config.write_text(_CONFIG)
     port = free_port()
-    log_path = tsdb_dir.parent / "prometheus.log"
+    name = "prometheus" if web is None else f"prometheus-{port}"
+    log_path = tsdb_dir.parent / f"{name}.log"
     command = [
         str(prometheus),
         f"--config.file={config}",
@@ -86,13 +129,19 @@ def prometheus_server(
         f"--web.listen-address=127.0.0.1:{port}",
         "--log.level=warn",
     ]
+    if web is not None:
+        web_file = tsdb_dir.parent / f"{name}-web.yml"
+        web_file.write_text(web.yaml())
+        command.append(f"--web.config.file={web_file}")
+    probe = probe or ReadyProbe()
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         try:
-            url = f"http://127.0.0.1:{port}"
+            url = f"{'http' if web is None else 'https'}://127.0.0.1:{port}"
             wait_until_ready(
                 process, f"{url}/-/ready", ready=lambda response: response.status == 200,
                 name="prometheus", timeout_s=timeout_s, log_path=log_path, error=PrometheusError,
+                context=probe.context, headers=probe.headers,
             )  # fmt: skip
             yield url
         finally:

@@ -89,7 +89,7 @@ def connectors_frame(
         {
             "connector": "Prometheus (usage)",
             "configured": "✓ Configured" if prometheus else "○ Not configured",
-            "detail": redacted_url(prometheus)
+            "detail": _prometheus_detail(settings)
             if prometheus
             else "Usage comes from the demo fleet's live feed. Set TIGHTROPE_PROMETHEUS_URL.",
         },
@@ -103,6 +103,13 @@ def connectors_frame(
         {"connector": "Billing REST API", **_billing_api(settings, api_costs, refresh)},
     ]
     return pd.DataFrame(rows)
+
+
+def _prometheus_detail(settings: Settings) -> str:
+    """The URL and how we authenticate: modes, paths and header names, never a value."""
+    mode = settings.prometheus_auth_mode()
+    where = redacted_url(settings.prometheus_url or "")
+    return where if mode == "no credentials" else f"{where} ({mode})"
 
 
 def _billing_api(

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -19,6 +19,7 @@ from prometheus_api_client.exceptions import PrometheusApiClientException
 from urllib3.util.retry import Retry
 
 from data.connectors.prometheus.resilience import CircuitBreaker, RetryPolicy
+from data.connectors.prometheus.transport import PrometheusConnection, tls_failure
 from data.connectors.resilience import Resilience
 from data.errors import (
     MalformedResponse,
@@ -27,6 +28,9 @@ from data.errors import (
     PrometheusUnavailable,
     TelemetryError,
 )
+
+if TYPE_CHECKING:
+    from data.settings import Settings
 
 log = logging.getLogger(__name__)
 FloatArray = npt.NDArray[np.float64]
@@ -76,8 +80,10 @@ class PrometheusClient:
         breaker: CircuitBreaker,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        connection: PrometheusConnection | None = None,
     ) -> None:
         self._connect = connect
+        self.connection = connection or PrometheusConnection.of(connect.url)
         self._timeout_s = timeout_s
         self.breaker = breaker
         self._resilience = Resilience(
@@ -91,7 +97,22 @@ class PrometheusClient:
         )
         self._local = threading.local()
         self.stats = ClientStats()
-        self.url: str = connect.url
+        self.url: str = self.connection.url
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        retry: RetryPolicy | None = None,
+        breaker: CircuitBreaker | None = None,
+    ) -> PrometheusClient:
+        """The configured Prometheus with its credentials, TLS and headers (docs/prometheus.md)."""
+        connection = PrometheusConnection.from_settings(settings)
+        return cls.from_url(
+            connection.url, timeout_s=settings.prometheus_timeout_s, retry=retry,
+            breaker=breaker, connection=connection,
+        )  # fmt: skip
 
     @classmethod
     def from_url(
@@ -104,15 +125,18 @@ class PrometheusClient:
         retry: RetryPolicy | None = None,
         breaker: CircuitBreaker | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        connection: PrometheusConnection | None = None,
     ) -> PrometheusClient:
-        """A client with its own HTTP session; urllib3's retries are off (ours are bounded)."""
+        """A client with its own HTTP session (credentials, TLS: `connection`, whose URL wins,
+        else a plain one for `url`); urllib3's retries are off (ours are bounded)."""
         if timeout_s <= 0 or connect_timeout_s <= 0:
             raise ValueError("timeouts must be positive")
-        session = requests.Session()
+        connection = connection or PrometheusConnection.of(url)
+        session = connection.session()
         client: PrometheusClient
         session.hooks["response"].append(lambda response, *_a, **_k: client._seen(response))
         connect = PrometheusConnect(
-            url=url.rstrip("/"),
+            url=connection.url,
             headers=dict(headers or {}),
             session=session,
             retry=Retry(0, read=False),  # as requests' default: timeouts stay timeouts
@@ -124,6 +148,7 @@ class PrometheusClient:
             retry=retry or RetryPolicy(),
             breaker=breaker or CircuitBreaker(),
             sleep=sleep,
+            connection=connection,
         )
         return client
 
@@ -165,12 +190,13 @@ class PrometheusClient:
             raise _malformed(self.url, "body is not JSON") from None
         except requests.exceptions.Timeout as error:
             raise PrometheusUnavailable(f"{self.url}: timed out ({type(error).__name__})") from None
-        except requests.exceptions.ConnectionError:
-            raise PrometheusUnavailable(f"{self.url}: connection failed") from None
+        except requests.exceptions.ConnectionError as error:
+            tls = tls_failure(self.connection, error)
+            raise tls or PrometheusUnavailable(f"{self.url}: connection failed") from None
         except requests.exceptions.RequestException as error:
             raise PrometheusUnavailable(f"{self.url}: {type(error).__name__}") from None
         except PrometheusApiClientException:
-            raise _status_error(self.url, self._local.response) from None
+            raise _status_error(self.url, self._local.response, self.connection) from None
         except (ValueError, KeyError, TypeError):
             raise _malformed(self.url, "body is not a Prometheus API answer") from None
         return self._result(data, self._local.response)
@@ -216,13 +242,17 @@ def _warnings(response: requests.Response | None) -> list[str]:
     return [str(w) for w in body.get("warnings") or []]
 
 
-def _status_error(url: str, response: requests.Response | None) -> TelemetryError:
+def _status_error(
+    url: str, response: requests.Response | None, connection: PrometheusConnection
+) -> TelemetryError:
     if response is None:
         return PrometheusUnavailable(f"{url}: no HTTP response")
     status = response.status_code
     detail = _error_detail(response)
     if status in (401, 403):
-        return PrometheusAuthError(f"{url}: HTTP {status}, credentials rejected")
+        return PrometheusAuthError(
+            f"{url}: HTTP {status}, credentials rejected ({connection.credentials})"
+        )
     if status == 429 or status >= 500:
         return PrometheusUnavailable(f"{url}: HTTP {status} {detail}")
     return PrometheusQueryError(f"{url}: HTTP {status} {detail}")
