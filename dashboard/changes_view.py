@@ -10,7 +10,7 @@ import pandas as pd
 
 from dashboard.components import formats, recs
 from data.repos.changes import AuditEvent, ConfigChange
-from data.repos.recommendations import to_json
+from data.repos.json_values import to_json
 from data.repos.savings_report import config_summary
 
 CHANGE_COLUMNS = (

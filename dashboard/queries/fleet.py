@@ -29,8 +29,8 @@ from data.repos import (
 )
 from data.repos.cost_basis import BilledRunRate
 from data.repos.fleet import FilterOptions, Filters, FleetKpis, FleetStatus
-from data.repos.recommendations import StoredRecommendation
 from data.repos.rule_outcomes import list_rule_outcomes
+from data.repos.stored_recommendations import StoredRecommendation
 from engine.capacity import CapacityConfig
 from engine.service import Service
 
