@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard.components import (
     basis,
-    export,
+    downloads,
     filters,
     formats,
     kpis,
@@ -118,15 +118,13 @@ def _table(frame: pd.DataFrame, state: FleetStatus) -> None:
     )
     if picked is not None:
         selection.open_service(int(picked))
-    right.download_button(
+    downloads.csv_button(
         "Export CSV",
-        data=export.to_csv_bytes(tables.services_export(frame)),
+        lambda: tables.services_export(frame),
         file_name=f"tightrope-services-{today:%Y-%m-%d}.csv",
-        mime="text/csv",
         key="svc_export",
-        icon=":material/download:",
-        on_click="ignore",
         width="stretch",
+        where=right,
     )
 
 

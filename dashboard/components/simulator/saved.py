@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import actions
-from dashboard.components import export, formats, recs
+from dashboard.components import downloads, formats, recs
 from data.repos.simulations import SavedScenario
 from data.scenario_actions import DELETE, PROMOTE
 
@@ -135,14 +135,11 @@ def show(
     else:
         st.caption("Pick two or more scenarios to read them side by side.")
     _act_on_one(labels, promote=promote, delete=delete)
-    st.download_button(
+    downloads.csv_button(
         "Export CSV",
-        data=export.to_csv_bytes(table.drop(columns="id").rename(columns=COLUMNS)),
+        lambda: table.drop(columns="id").rename(columns=COLUMNS),
         file_name=f"tightrope-scenarios-{slug}.csv",
-        mime="text/csv",
         key="sim_export",
-        icon=":material/download:",
-        on_click="ignore",
     )
 
 
