@@ -200,15 +200,14 @@ def _confirm_rollback(row: pd.Series) -> None:
     st.text_input(
         "Reason (optional)", key="chg_rollback_reason", placeholder="e.g. latency regression"
     )
-    st.button(
+    actions.confirm_button(
         "Roll back now",
         key="chg_rollback_confirm",
-        type="primary",
+        primary=True,
         icon=":material/undo:",
         on_click=actions.rollback,
         args=(int(row["change_id"]), "chg_rollback_reason"),
     )
-    actions.close_dialog_when_done()
 
 
 def _audit_filters(trail: pd.DataFrame) -> dict[str, Any]:

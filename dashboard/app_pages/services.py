@@ -108,16 +108,14 @@ def _table(frame: pd.DataFrame, state: FleetStatus) -> None:
         selection.open_service(int(frame.iloc[rows[0]]["service_id"]))
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     labels = dict(zip(frame["service_id"], frame["name"] + " · " + frame["team"], strict=False))
-    picked = left.selectbox(
+    selection.pick_to_open(
+        left,
         "Open a service",
-        list(labels),
-        index=None,
-        format_func=lambda sid: labels[sid],
+        labels,
         key="svc_open",
         placeholder="Choose a service to see its costs, usage and SLA",
+        open_one=selection.open_service,
     )
-    if picked is not None:
-        selection.open_service(int(picked))
     downloads.csv_button(
         "Export CSV",
         lambda: tables.services_export(frame),

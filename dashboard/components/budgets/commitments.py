@@ -58,11 +58,8 @@ def show(frame: pd.DataFrame, *, start: date, end: date) -> None:
                 format=money,
                 help="Effective cost of commitment that covered nothing.",
             ),
-            "utilization_pct": st.column_config.ProgressColumn(
+            "utilization_pct": tables.percent_bar(
                 "Utilization",
-                format="%.1f %%",
-                min_value=0,
-                max_value=100,
                 help="Used ÷ (used + unused).",
             ),
             "coverage_pct": st.column_config.NumberColumn(

@@ -97,11 +97,8 @@ def show_table(frame: pd.DataFrame, *, month: date) -> None:
                 frame,
                 help="Month to date plus the projected remaining days (weekly seasonal naive).",
             ),
-            "consumed_pct": st.column_config.ProgressColumn(
+            "consumed_pct": tables.percent_bar(
                 "Spent",
-                format="%.1f %%",
-                min_value=0,
-                max_value=100,
                 help="Month to date ÷ budget.",
             ),
             "currency": st.column_config.TextColumn("Currency"),

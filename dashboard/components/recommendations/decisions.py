@@ -121,16 +121,15 @@ def _confirm_apply(rec: StoredRecommendation, row: pd.Series, target: float | No
     _heading(row)
     _plan(rec, target)
     st.caption(f"Recorded as {_who()} in the audit trail.")
-    st.button(
+    actions.confirm_button(
         "Apply now",
         key="rec_apply_confirm",
-        type="primary",
+        primary=True,
         icon=":material/check:",
         on_click=actions.apply,
         args=(rec.id, rec.version),
         disabled=actions.in_flight(f"apply:{rec.id}@{rec.version}"),
     )
-    actions.close_dialog_when_done()
 
 
 def _plan(rec: StoredRecommendation, target: float | None) -> None:
@@ -172,14 +171,13 @@ def _confirm_reject(rec: StoredRecommendation, row: pd.Series) -> None:
         max_chars=500,
     )
     st.caption("A rejected recommendation is not proposed again during the cool-down.")
-    st.button(
+    actions.confirm_button(
         "Reject",
         key="rec_reject_confirm",
         icon=":material/close:",
         on_click=actions.reject,
         args=(rec.id, rec.version, "rec_reject_reason"),
     )
-    actions.close_dialog_when_done()
 
 
 @st.dialog("Postpone this recommendation?")
@@ -191,14 +189,13 @@ def _confirm_postpone(rec: StoredRecommendation, row: pd.Series, today: date) ->
         min_value=today + timedelta(days=1),
         key="rec_postpone_until",
     )
-    st.button(
+    actions.confirm_button(
         "Postpone",
         key="rec_postpone_confirm",
         icon=":material/schedule:",
         on_click=actions.postpone,
         args=(rec.id, rec.version, "rec_postpone_until"),
     )
-    actions.close_dialog_when_done()
 
 
 @st.dialog("Apply these recommendations together?", width="large")
@@ -217,15 +214,14 @@ def confirm_bulk(ids: tuple[int, ...], board: pd.DataFrame, fleet_services: int)
         int(rid): int(version)
         for rid, version in zip(plan["recommendation_id"], plan["version"], strict=True)
     }
-    st.button(
+    actions.confirm_button(
         f"Apply {len(plan)} now",
         key="rec_bulk_confirm",
-        type="primary",
+        primary=True,
         icon=":material/done_all:",
         on_click=actions.bulk_apply,
         args=(versions,),
     )
-    actions.close_dialog_when_done()
 
 
 def _bulk_plan(chosen_rows: pd.DataFrame) -> pd.DataFrame:

@@ -83,16 +83,14 @@ def _recommendation_table(mine: pd.DataFrame) -> None:
         width="stretch",
         where=right,
     )
-    picked = left.selectbox(
+    selection.pick_to_open(
+        left,
         "Open a recommendation",
-        list(labels),
-        index=None,
-        format_func=lambda rid: labels[rid],
+        labels,
         key="detail_rec_open",
         placeholder="Choose one to see its plan and SLA verdict, and act on it",
+        open_one=selection.open_recommendation,
     )
-    if picked is not None:
-        selection.open_recommendation(int(picked))
 
 
 def _no_recommendation_reasons(sessions: sessionmaker[Session], service_id: int) -> None:

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import actions
-from dashboard.components import downloads, formats, recs
+from dashboard.components import downloads, formats, recs, tables
 from data.repos.simulations import SavedScenario
 from data.scenario_actions import DELETE, PROMOTE
 
@@ -186,9 +186,7 @@ def _column_config() -> dict[str, Any]:
         "spot_pct": st.column_config.NumberColumn("Spot", format="%.0f %%"),
         "monthly_effective_usd": money("Monthly cost (USD/mo)", format="%,.0f"),
         "monthly_delta_usd": money("Δ vs current (USD/mo)", format="%+,.0f"),
-        "hold_probability_pct": st.column_config.ProgressColumn(
-            "P(SLA holds)", min_value=0.0, max_value=100.0, format="%.1f %%"
-        ),
+        "hold_probability_pct": tables.percent_bar("P(SLA holds)"),
         "breach_hours": st.column_config.NumberColumn("Breach hours", format="%.0f h"),
         "risk": st.column_config.TextColumn("Risk"),
         "horizon_days": st.column_config.NumberColumn("History", format="%d d"),
