@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 import streamlit as st
 
@@ -139,6 +139,29 @@ def rollback(change_id: int, reason_key: str) -> None:
         f"rollback:{change_id}",
         lambda flow, now: [flow.rollback(actor(), change_id, now=now, reason=reason)],
     )
+
+
+def confirm_button(
+    label: str,
+    *,
+    key: str,
+    icon: str,
+    on_click: Callable[..., None],
+    args: tuple[Any, ...],
+    primary: bool = False,
+    disabled: bool = False,
+) -> None:
+    """A dialog's one action button; once its action has run, the dialog closes."""
+    st.button(
+        label,
+        key=key,
+        type="primary" if primary else "secondary",
+        icon=icon,
+        on_click=on_click,
+        args=args,
+        disabled=disabled,
+    )
+    close_dialog_when_done()
 
 
 def close_dialog_when_done() -> None:

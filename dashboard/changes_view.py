@@ -10,7 +10,7 @@ import pandas as pd
 
 from dashboard.components import formats, recs
 from data.repos.changes import AuditEvent, ConfigChange
-from data.repos.recommendations import to_json
+from data.repos.json_values import to_json
 from data.repos.savings_report import config_summary
 
 CHANGE_COLUMNS = (
@@ -98,9 +98,7 @@ def changes_export(frame: pd.DataFrame) -> pd.DataFrame:
         "rolled_back_at": "Rolled back at (UTC)",
         "rolled_back_by": "Rolled back by",
     }
-    exported = frame[list(columns)].rename(columns=columns)
-    for column in ("Applied at (UTC)", "Rolled back at (UTC)"):
-        exported[column] = exported[column].map(formats.iso)
+    exported = _for_csv(frame, columns, times=("Applied at (UTC)", "Rolled back at (UTC)"))
     exported["Recommendation ID"] = exported["Recommendation ID"].astype("Int64")
     return exported
 
@@ -120,8 +118,16 @@ def audit_export(trail: pd.DataFrame) -> pd.DataFrame:
         "after": "After (JSON)",
         "detail": "Detail (JSON)",
     }
-    exported = trail[list(columns)].rename(columns=columns)
-    exported["At (UTC)"] = exported["At (UTC)"].map(formats.iso)
+    return _for_csv(trail, columns, times=("At (UTC)",))
+
+
+def _for_csv(
+    frame: pd.DataFrame, headers: dict[str, str], *, times: tuple[str, ...]
+) -> pd.DataFrame:
+    """The `headers` columns under their readable names, the `times` among them as ISO text."""
+    exported = frame[list(headers)].rename(columns=headers)
+    for column in times:
+        exported[column] = exported[column].map(formats.iso)
     return exported
 
 

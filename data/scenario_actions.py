@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from data.clock import utc
 from data.guard import NO_ID, Attempt, Guard
-from data.repos import simulations
+from data.repos import promotions, simulations
 from data.repos.audit import record_event
-from data.repos.simulations import Promotion, ScenarioSummary, TeamSummary
+from data.repos.promotions import Promotion
+from data.repos.simulations import ScenarioSummary, TeamSummary
 from data.settings import Role
 from data.workflow import WorkflowPolicy
 from engine.simulation import Scenario
@@ -79,7 +80,7 @@ class ScenarioDesk:
         )  # fmt: skip
 
         def change(session: Session) -> Promotion:
-            made = simulations.promote(session, simulation_id, now=utc(now))
+            made = promotions.promote(session, simulation_id, now=utc(now))
             if made.created:  # an existing proposal was not changed: nothing to record
                 record_event(
                     session, actor=actor, action="scenario_promote",

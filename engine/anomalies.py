@@ -26,7 +26,7 @@ from typing import Literal
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from engine.usage import FloatArray
+from engine.arrays import FloatArray
 
 MAD_TO_Z = 0.6745  # Φ⁻¹(0.75): makes MAD a consistent estimate of σ for normal data
 MEAN_AD_TO_SIGMA = 1.2533  # √(π/2): the same for the mean absolute deviation

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from engine.arrays import FloatArray
 from engine.capacity import ALWAYS_ON, CapacityConfig
 from engine.catalog import Catalog, CommitmentDiscounts, Names
 from engine.errors import UnknownInstanceType
 from engine.units import HOURS_PER_DAY, HOURS_PER_MONTH, HOURS_PER_WEEK
-from engine.usage import FloatArray
 
 # "weekdays 07-20": running 07:00-20:00 UTC, Monday to Friday (the end hour is exclusive).
 _ON_HOURS = re.compile(r"weekdays (\d{2})-(\d{2})")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.usage import FloatArray
+from engine.arrays import FloatArray
 
 DAYS_PER_WEEK = 7
 SEASONAL_WEEKS = 3

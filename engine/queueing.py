@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-FloatArray = npt.NDArray[np.float64]
+from engine.arrays import FloatArray
 
 _NODES_PER_PANEL = 10
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(_NODES_PER_PANEL)

@@ -26,9 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from engine.arrays import FloatArray
 from engine.queueing import response_time_quantile_s
-
-FloatArray = npt.NDArray[np.float64]
 
 MIN_SERVERS = 1.0
 MAX_SERVERS = 20_000.0

@@ -26,17 +26,14 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import numpy as np
-import numpy.typing as npt
+
+from engine.arrays import BoolArray, FloatArray, IntArray
 
 RISK_LABELS = ("very low", "low", "moderate", "elevated", "high")
 UNCHECKED_SCORE = 1
 MEMORY_TIERS = (0.50, 0.85, 0.90, 1.00)
 ERROR_SATURATION_TIERS = (0.80, 0.90, 0.95, 1.00)
 LATENCY_TIER_FACTORS = (0.0, 0.1, 1.0, 5.0)  # × the allowed breach share
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True, slots=True)

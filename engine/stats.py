@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from engine.usage import FloatArray
+from engine.arrays import FloatArray
 
 
 def nan_percentiles(values: FloatArray, percentiles: tuple[float, ...]) -> tuple[float, ...]:

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import actions, changes_view
-from dashboard.components import export, filters, formats, kpis, page, recs, states
+from dashboard.components import downloads, filters, formats, kpis, page, recs, states
 from dashboard.queries import fleet as queries
 
 AUDIT_DAYS = 30
@@ -126,15 +126,12 @@ def _rollback_bar(frame: pd.DataFrame) -> None:
         and row is not None
     ):
         _confirm_rollback(row)
-    bar.download_button(
+    downloads.csv_button(
         "Export changes (CSV)",
-        data=lambda: export.to_csv_bytes(changes_view.changes_export(frame)),  # built on click
+        lambda: changes_view.changes_export(frame),
         file_name=f"tightrope-changes-{today:%Y-%m-%d}.csv",
-        mime="text/csv",
         key="chg_export",
-        icon=":material/download:",
-        on_click="ignore",
-        width="content",
+        where=bar,
     )
     if row is not None:
         _change_fields(row)
@@ -203,15 +200,14 @@ def _confirm_rollback(row: pd.Series) -> None:
     st.text_input(
         "Reason (optional)", key="chg_rollback_reason", placeholder="e.g. latency regression"
     )
-    st.button(
+    actions.confirm_button(
         "Roll back now",
         key="chg_rollback_confirm",
-        type="primary",
+        primary=True,
         icon=":material/undo:",
         on_click=actions.rollback,
         args=(int(row["change_id"]), "chg_rollback_reason"),
     )
-    actions.close_dialog_when_done()
 
 
 def _audit_filters(trail: pd.DataFrame) -> dict[str, Any]:
@@ -283,15 +279,11 @@ def _audit_table(trail: pd.DataFrame, total: int) -> None:
         f"{len(trail)} of {total} events shown. The trail is append-only: nothing edits or "
         "deletes an event."
     )
-    st.download_button(
+    downloads.csv_button(
         "Export audit (CSV)",
-        data=lambda: export.to_csv_bytes(changes_view.audit_export(trail)),  # built on click
+        lambda: changes_view.audit_export(trail),
         file_name=f"tightrope-audit-{today:%Y-%m-%d}.csv",
-        mime="text/csv",
         key="aud_export",
-        icon=":material/download:",
-        on_click="ignore",
-        width="content",
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import deps
@@ -42,57 +43,59 @@ def _sparkline(currency: str) -> tuple[float, ...]:
 
 
 def _kpi_cards(result: FleetKpis, rate: CurrencyRunRate | None) -> list[kpis.Kpi]:
+    if rate is None:
+        cost = [
+            kpis.Kpi("Run-rate per month", "—", help="No cost in 30 days."),
+            kpis.Kpi("30-day change", "—"),
+        ]
+    else:
+        cost = [_run_rate_card(rate), _change_card(rate)]
+    return [*cost, *_service_cards(result)]
+
+
+def _run_rate_card(rate: CurrencyRunRate) -> kpis.Kpi:
+    change, currency = rate.change_30d_pct, rate.billing_currency
+    return kpis.Kpi(
+        "Run-rate per month",
+        formats.money_compact(rate.monthly_run_rate, currency),
+        delta=None if change is None else f"{formats.signed_pct(change)} vs prior 30 d",
+        delta_color="inverse",
+        help=(
+            f"Effective (amortized, after discounts) cost of the last "
+            f"{rate.days_in_window} days × 730 h / ({rate.days_in_window} × 24 h), in "
+            f"{currency}, for the filtered services. Fewer than 30 days only while the "
+            "cost history is younger than that."
+        ),
+        chart_data=_sparkline(currency),
+    )
+
+
+def _change_card(rate: CurrencyRunRate) -> kpis.Kpi:
+    change, currency = rate.change_30d_pct, rate.billing_currency
+    delta_money = rate.effective_cost_last_30d - rate.effective_cost_prev_30d
+    return kpis.Kpi(
+        "30-day change",
+        "—" if change is None else formats.signed_pct(change),
+        delta=(
+            _no_baseline(rate)
+            if change is None
+            else f"{'+' if delta_money >= 0 else '-'}"
+            f"{formats.money_compact(abs(delta_money), currency)} vs prior 30 d"
+        ),
+        delta_color="off" if change is None else "inverse",
+        delta_arrow="off" if change is None else "auto",
+        help="Effective cost of the last 30 days against the 30 days before them.",
+    )
+
+
+def _service_cards(result: FleetKpis) -> list[kpis.Kpi]:
     breach_share = (
         f"{result.services_breaching_sla_7d / result.services * 100:.1f} % of services"
         if result.services
         else None
     )
-    cards: list[kpis.Kpi] = []
-    if rate is None:
-        cards.append(kpis.Kpi("Run-rate per month", "—", help="No cost in 30 days."))
-        cards.append(kpis.Kpi("30-day change", "—"))
-    else:
-        change = rate.change_30d_pct
-        currency = rate.billing_currency
-        delta_money = rate.effective_cost_last_30d - rate.effective_cost_prev_30d
-        cards.append(
-            kpis.Kpi(
-                "Run-rate per month",
-                formats.money_compact(rate.monthly_run_rate, currency),
-                delta=None if change is None else f"{formats.signed_pct(change)} vs prior 30 d",
-                delta_color="inverse",
-                help=(
-                    f"Effective (amortized, after discounts) cost of the last "
-                    f"{rate.days_in_window} days × 730 h / ({rate.days_in_window} × 24 h), in "
-                    f"{currency}, for the filtered services. Fewer than 30 days only while the "
-                    "cost history is younger than that."
-                ),
-                chart_data=_sparkline(currency),
-            )
-        )
-        cards.append(
-            kpis.Kpi(
-                "30-day change",
-                "—" if change is None else formats.signed_pct(change),
-                delta=(
-                    _no_baseline(rate)
-                    if change is None
-                    else f"{'+' if delta_money >= 0 else '-'}"
-                    f"{formats.money_compact(abs(delta_money), currency)} vs prior 30 d"
-                ),
-                delta_color="off" if change is None else "inverse",
-                delta_arrow="off" if change is None else "auto",
-                help="Effective cost of the last 30 days against the 30 days before them.",
-            )
-        )
-    cards.append(
-        kpis.Kpi(
-            "Services",
-            f"{result.services:,}",
-            help="Active services matching the filters.",
-        )
-    )
-    cards.append(
+    return [
+        kpis.Kpi("Services", f"{result.services:,}", help="Active services matching the filters."),
         kpis.Kpi(
             "Services breaching SLA (7 d)",
             f"{result.services_breaching_sla_7d:,}",
@@ -100,9 +103,8 @@ def _kpi_cards(result: FleetKpis, rate: CurrencyRunRate | None) -> list[kpis.Kpi
             delta_color="off",
             delta_arrow="off",
             help="p95 latency above the service's target in more than 1 % of hours, last 7 days.",
-        )
-    )
-    return cards
+        ),
+    ]
 
 
 def _no_baseline(rate: CurrencyRunRate) -> str:
@@ -143,12 +145,15 @@ def _other_currencies(result: FleetKpis) -> None:
 
 def _trend(currency: str) -> None:
     title = "Daily effective cost by team"
-    frame = queries.daily_cost_by_team(sessions, chosen, selection.start, selection.end)
-    frame = frame[frame["billing_currency"] == currency]
-    if frame.empty:
-        charts.no_data(title, "No cost was charged to the filtered services in these dates.")
+    frame = _in_currency(
+        queries.daily_cost_by_team(sessions, chosen, selection.start, selection.end),
+        currency,
+        title,
+        "No cost was charged to the filtered services in these dates.",
+    )
+    if frame is None:
         return
-    fig = charts.stacked_area(
+    fig = charts.stacked(
         frame,
         x="charge_date",
         y="effective_cost",
@@ -165,10 +170,13 @@ def _trend(currency: str) -> None:
 
 def _top_services(currency: str) -> None:
     title = "Top 10 services by effective cost"
-    frame = queries.top_services(sessions, chosen, selection.start, selection.end, 10)
-    frame = frame[frame["billing_currency"] == currency]
-    if frame.empty:
-        charts.no_data(title, "No service has cost in these dates.")
+    frame = _in_currency(
+        queries.top_services(sessions, chosen, selection.start, selection.end, 10),
+        currency,
+        title,
+        "No service has cost in these dates.",
+    )
+    if frame is None:
         return
     fig = charts.ranked_bars(
         frame,
@@ -187,10 +195,13 @@ def _top_services(currency: str) -> None:
 def _cost_by(dimension: fleet.Dimension, currency: str) -> None:
     label = "environment" if dimension == "environment" else "platform"
     title = f"Cost by {label}"
-    frame = queries.cost_by(sessions, dimension, chosen, selection.start, selection.end)
-    frame = frame[frame["billing_currency"] == currency]
-    if frame.empty:
-        charts.no_data(title, "No cost in these dates.")
+    frame = _in_currency(
+        queries.cost_by(sessions, dimension, chosen, selection.start, selection.end),
+        currency,
+        title,
+        "No cost in these dates.",
+    )
+    if frame is None:
         return
     fig = charts.bars(
         frame,
@@ -240,6 +251,17 @@ def _breaching_table(state: FleetStatus) -> None:
         },
     )
     st.caption("Worst first. Open the Services page to drill into one of them.")
+
+
+def _in_currency(
+    frame: pd.DataFrame, currency: str, title: str, missing: str
+) -> pd.DataFrame | None:
+    """The rows in the chart's currency, or None once the empty chart says why there are none."""
+    mine = frame[frame["billing_currency"] == currency]
+    if mine.empty:
+        charts.no_data(title, missing)
+        return None
+    return mine
 
 
 def _days_label() -> str:

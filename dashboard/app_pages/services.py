@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard.components import (
     basis,
-    export,
+    downloads,
     filters,
     formats,
     kpis,
@@ -108,25 +108,21 @@ def _table(frame: pd.DataFrame, state: FleetStatus) -> None:
         selection.open_service(int(frame.iloc[rows[0]]["service_id"]))
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     labels = dict(zip(frame["service_id"], frame["name"] + " · " + frame["team"], strict=False))
-    picked = left.selectbox(
+    selection.pick_to_open(
+        left,
         "Open a service",
-        list(labels),
-        index=None,
-        format_func=lambda sid: labels[sid],
+        labels,
         key="svc_open",
         placeholder="Choose a service to see its costs, usage and SLA",
+        open_one=selection.open_service,
     )
-    if picked is not None:
-        selection.open_service(int(picked))
-    right.download_button(
+    downloads.csv_button(
         "Export CSV",
-        data=export.to_csv_bytes(tables.services_export(frame)),
+        lambda: tables.services_export(frame),
         file_name=f"tightrope-services-{today:%Y-%m-%d}.csv",
-        mime="text/csv",
         key="svc_export",
-        icon=":material/download:",
-        on_click="ignore",
         width="stretch",
+        where=right,
     )
 
 

@@ -212,21 +212,18 @@ def _save_form(
     service_id: int, inputs: ServiceInputs, scenario: Scenario, result: SimulationResult
 ) -> None:
     default = f"{scenario.growth_pct:+.0f} % demand · {result.config.describe()}"
-    if st.session_state.pop("sim_clear_name", False):  # the name of the last save
-        st.session_state["sim_save_name"] = ""
-    name_column, button_column = st.columns([3, 1], vertical_alignment="bottom")
-    name = name_column.text_input(
-        "Scenario name", placeholder=default, key="sim_save_name", max_chars=200
+    name = _name_to_save(
+        "scenario",
+        default,
+        name_key="sim_save_name",
+        button_key="sim_save",
+        clear_key="sim_clear_name",
     )
-    refusal = actions.refusal(SAVE, "saving a scenario")
-    if not button_column.button(
-        "Save scenario", key="sim_save", icon=":material/bookmark_add:", width="stretch",
-        disabled=refusal is not None, help=refusal,
-    ):  # fmt: skip
+    if name is None:
         return
     saved = simulator_actions.save(
         sessions,
-        name=name.strip() or default,
+        name=name,
         scenario=scenario,
         summary=simulations.summarize(result, inputs.current, scenario),
         service_id=service_id,
@@ -236,8 +233,31 @@ def _save_form(
         return
     st.session_state[simulator_saved.COMPARE_NEWEST] = True
     st.session_state.pop("sim_promoted", None)
-    st.session_state["sim_saved_note"] = f"Saved scenario “{name.strip() or default}”."
-    st.session_state["sim_clear_name"] = True
+    _after_save("scenario", name, clear_key="sim_clear_name")
+
+
+def _name_to_save(
+    what: str, default: str, *, name_key: str, button_key: str, clear_key: str
+) -> str | None:
+    """A name field and its Save button: the name (else the default) once clicked, else None."""
+    if st.session_state.pop(clear_key, False):  # the name of the last save
+        st.session_state[name_key] = ""
+    name_column, button_column = st.columns([3, 1], vertical_alignment="bottom")
+    name = name_column.text_input(
+        f"{what.capitalize()} name", placeholder=default, key=name_key, max_chars=200
+    )
+    refusal = actions.refusal(SAVE, "saving a scenario")
+    if not button_column.button(
+        f"Save {what}", key=button_key, icon=":material/bookmark_add:", width="stretch",
+        disabled=refusal is not None, help=refusal,
+    ):  # fmt: skip
+        return None
+    return name.strip() or default
+
+
+def _after_save(what: str, name: str, *, clear_key: str) -> None:
+    st.session_state["sim_saved_note"] = f"Saved {what} “{name}”."
+    st.session_state[clear_key] = True
     st.rerun()  # the whole page: the saved-scenarios table below shows it
 
 
@@ -302,31 +322,25 @@ def _fleet(team: str) -> None:
 
 def _save_team_form(team: str, result: FleetResult) -> None:
     default = f"{team} at {result.growth_pct:+.0f} % demand"
-    if st.session_state.pop("sim_clear_team_name", False):
-        st.session_state["sim_team_save_name"] = ""
-    name_column, button_column = st.columns([3, 1], vertical_alignment="bottom")
-    name = name_column.text_input(
-        "Team scenario name", placeholder=default, key="sim_team_save_name", max_chars=200
+    name = _name_to_save(
+        "team scenario",
+        default,
+        name_key="sim_team_save_name",
+        button_key="sim_team_save",
+        clear_key="sim_clear_team_name",
     )
-    refusal = actions.refusal(SAVE, "saving a scenario")
-    if not button_column.button(
-        "Save team scenario", key="sim_team_save", icon=":material/bookmark_add:",
-        width="stretch", disabled=refusal is not None, help=refusal,
-    ):  # fmt: skip
+    if name is None:
         return
     saved = simulator_actions.save(
         sessions,
-        name=name.strip() or default,
+        name=name,
         scenario=Scenario(growth_pct=result.growth_pct),
         summary=simulations.summarize_team(result),
         service_id=None,
         team=team,
     )
-    if not saved:
-        return
-    st.session_state["sim_saved_note"] = f"Saved team scenario “{name.strip() or default}”."
-    st.session_state["sim_clear_team_name"] = True
-    st.rerun()
+    if saved:
+        _after_save("team scenario", name, clear_key="sim_clear_team_name")
 
 
 def _saved_team_section(team: str) -> None:

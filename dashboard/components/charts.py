@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,9 +36,10 @@ class Line:
     underlay: bool = False
 
 
-def stacked_area(
+def stacked(
     frame: pd.DataFrame,
     *,
+    bars: bool = False,
     x: str,
     y: str,
     group: str,
@@ -49,59 +50,48 @@ def stacked_area(
     y_title: str,
     hover_value: str,
 ) -> go.Figure:
-    """One filled, stacked series per group; the largest group sits at the bottom."""
-
-    def trace(name: str, xs: pd.Index, ys: pd.Series) -> go.Scatter:
-        return go.Scatter(
-            x=xs,
-            y=ys,
-            name=name,
-            mode="lines",
-            stackgroup="total",
-            showlegend=True,
-            line={"width": 0.5, "color": colors.get(name)},
-            fillcolor=_translucent(colors.get(name)),
-            hovertemplate=f"{name}: {hover_value}<extra></extra>",
-        )
-
-    fig = _stacked(_wide(frame, x=x, y=y, group=group), trace)
+    """One series per group, stacked: filled areas (the largest group at the bottom) or, with
+    `bars`, bars per x (e.g. cost per day by FOCUS service category)."""
+    wide = _wide(frame, x=x, y=y, group=group)
+    trace = _stacked_bar if bars else _stacked_area
+    fig = go.Figure(
+        [
+            trace(str(name), wide.index, wide[name], colors.get(str(name)), hover_value)
+            for name in wide.columns
+        ]
+    )
+    fig.update_layout(legend_traceorder="normal")  # legend in the stacking order
+    if bars:
+        fig.update_layout(barmode="stack", bargap=0.15)
     return theme.style(fig, title=title, subtitle=subtitle, x_title=x_title, y_title=y_title)
 
 
-def stacked_bars(
-    frame: pd.DataFrame,
-    *,
-    x: str,
-    y: str,
-    group: str,
-    colors: Mapping[str, str],
-    title: str,
-    subtitle: str | None = None,
-    x_title: str,
-    y_title: str,
-    hover_value: str,
-) -> go.Figure:
-    """Bars per x stacked by group (e.g. cost per day by FOCUS service category)."""
-
-    def trace(name: str, xs: pd.Index, ys: pd.Series) -> go.Bar:
-        return go.Bar(
-            x=xs,
-            y=ys,
-            name=name,
-            marker_color=colors.get(name),
-            hovertemplate=f"{name}: {hover_value}<extra></extra>",
-        )
-
-    fig = _stacked(_wide(frame, x=x, y=y, group=group), trace)
-    fig.update_layout(barmode="stack", bargap=0.15)
-    return theme.style(fig, title=title, subtitle=subtitle, x_title=x_title, y_title=y_title)
+def _stacked_area(
+    name: str, xs: pd.Index, ys: pd.Series, color: str | None, hover_value: str
+) -> go.Scatter:
+    return go.Scatter(
+        x=xs,
+        y=ys,
+        name=name,
+        mode="lines",
+        stackgroup="total",
+        showlegend=True,
+        line={"width": 0.5, "color": color},
+        fillcolor=_translucent(color),
+        hovertemplate=f"{name}: {hover_value}<extra></extra>",
+    )
 
 
-def _stacked(wide: pd.DataFrame, trace: Callable[[str, pd.Index, pd.Series], Any]) -> go.Figure:
-    """One trace per column of a wide frame, in column order (legend in the same order)."""
-    fig = go.Figure([trace(str(name), wide.index, wide[name]) for name in wide.columns])
-    fig.update_layout(legend_traceorder="normal")
-    return fig
+def _stacked_bar(
+    name: str, xs: pd.Index, ys: pd.Series, color: str | None, hover_value: str
+) -> go.Bar:
+    return go.Bar(
+        x=xs,
+        y=ys,
+        name=name,
+        marker_color=color,
+        hovertemplate=f"{name}: {hover_value}<extra></extra>",
+    )
 
 
 def ranked_bars(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 SELECTED_SERVICE = "selected_service_id"
 DETAIL_PAGE = "app_pages/service_detail.py"
@@ -31,3 +34,25 @@ def open_recommendation(recommendation_id: int) -> None:
     st.switch_page(
         RECOMMENDATIONS_PAGE, query_params={RECOMMENDATION_PARAM: str(recommendation_id)}
     )
+
+
+def pick_to_open(
+    where: DeltaGenerator,
+    label: str,
+    labels: Mapping[int, str],
+    *,
+    key: str,
+    placeholder: str,
+    open_one: Callable[[int], None],
+) -> None:
+    """A picker of ids shown by their labels; choosing one opens it (`open_one` ends the run)."""
+    picked = where.selectbox(
+        label,
+        list(labels),
+        index=None,
+        format_func=lambda chosen: labels[chosen],
+        key=key,
+        placeholder=placeholder,
+    )
+    if picked is not None:
+        open_one(int(picked))

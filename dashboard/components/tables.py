@@ -53,6 +53,13 @@ _EXPORT_LABELS = {
 }
 
 
+def percent_bar(label: str, *, help: str | None = None) -> Any:
+    """A 0–100 % progress bar column, one decimal (utilization, budget spent, P(SLA holds))."""
+    return st.column_config.ProgressColumn(
+        label, format="%.1f %%", min_value=0, max_value=100, help=help
+    )
+
+
 def money_format(currencies: pd.Series) -> str:
     """printf money format for a column: `$1,234` when one known-symbol currency, else plain."""
     present = set(currencies.dropna().unique())
@@ -80,11 +87,8 @@ def services_column_config(frame: pd.DataFrame) -> dict[str, Any]:
             help="Effective cost of the last 30 days scaled to a 730-hour month.",
         ),
         "billing_currency": st.column_config.TextColumn("Currency"),
-        "cpu_p95_utilization_pct": st.column_config.ProgressColumn(
+        "cpu_p95_utilization_pct": percent_bar(
             "CPU p95 (7 d)",
-            format="%.1f %%",
-            min_value=0,
-            max_value=100,
             help="95th percentile of hourly mean CPU used ÷ current CPU capacity, last 7 days.",
         ),
         "sla_label": st.column_config.TextColumn(

@@ -10,7 +10,9 @@ which must not exceed the sidecar's refresh interval.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from typing import Concatenate, ParamSpec, TypeVar
 
 import pandas as pd
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,81 +31,90 @@ from data.repos import (
 )
 from data.repos.cost_basis import BilledRunRate
 from data.repos.fleet import FilterOptions, Filters, FleetKpis, FleetStatus
-from data.repos.recommendations import StoredRecommendation
 from data.repos.rule_outcomes import list_rule_outcomes
+from data.repos.stored_recommendations import StoredRecommendation
 from engine.capacity import CapacityConfig
 from engine.service import Service
 
 Sessions = sessionmaker[Session]
+P = ParamSpec("P")
+R = TypeVar("R")
 CHANGE_LIMIT = 1000
 AUDIT_LIMIT = 2000
 HISTORY_DAYS = 14  # chart window when a recommendation does not say which one it judged
 
 
+def _read(
+    sessions: Sessions,
+    read: Callable[Concatenate[Session, P], R],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> R:
+    """One repository read in its own short session (the cached wrappers below are keys only)."""
+    with sessions() as session:
+        return read(session, *args, **kwargs)
+
+
 @deps.cached_query()
 def status(_sessions: Sessions) -> FleetStatus:
-    with _sessions() as session:
-        return fleet.fleet_status(session)
+    return _read(_sessions, fleet.fleet_status)
 
 
 @deps.cached_query()
 def filter_options(_sessions: Sessions) -> FilterOptions:
-    with _sessions() as session:
-        return fleet.filter_options(session)
+    return _read(_sessions, fleet.filter_options)
 
 
 @deps.cached_query()
 def kpis(
     _sessions: Sessions, filters: Filters, today: date, usage_end: datetime | None
 ) -> FleetKpis:
-    with _sessions() as session:
-        return fleet.fleet_kpis(session, filters=filters, today=today, usage_end=usage_end)
+    return _read(_sessions, fleet.fleet_kpis, filters=filters, today=today, usage_end=usage_end)
 
 
 @deps.cached_query()
 def daily_cost_by_team(
     _sessions: Sessions, filters: Filters, start: date, end: date
 ) -> pd.DataFrame:
-    with _sessions() as session:
-        return fleet.daily_cost_by_team(session, filters=filters, start=start, end=end)
+    return _read(_sessions, fleet.daily_cost_by_team, filters=filters, start=start, end=end)
 
 
 @deps.cached_query()
 def top_services(
     _sessions: Sessions, filters: Filters, start: date, end: date, limit: int = 10
 ) -> pd.DataFrame:
-    with _sessions() as session:
-        return fleet.top_services_by_cost(
-            session, filters=filters, start=start, end=end, limit=limit
-        )
+    return _read(
+        _sessions, fleet.top_services_by_cost, filters=filters, start=start, end=end, limit=limit
+    )
 
 
 @deps.cached_query()
 def cost_by(
     _sessions: Sessions, dimension: fleet.Dimension, filters: Filters, start: date, end: date
 ) -> pd.DataFrame:
-    with _sessions() as session:
-        return fleet.cost_by(session, dimension, filters=filters, start=start, end=end)
+    return _read(_sessions, fleet.cost_by, dimension, filters=filters, start=start, end=end)
 
 
 @deps.cached_query()
 def services_table(
     _sessions: Sessions, filters: Filters, today: date, usage_end: datetime | None
 ) -> pd.DataFrame:
-    with _sessions() as session:
-        return service_views.services_table(
-            session, filters=filters, today=today, usage_end=usage_end
-        )
+    return _read(
+        _sessions, service_views.services_table, filters=filters, today=today, usage_end=usage_end
+    )
 
 
 @deps.cached_query()
 def breaching_services(
     _sessions: Sessions, filters: Filters, today: date, usage_end: datetime | None
 ) -> pd.DataFrame:
-    with _sessions() as session:
-        return service_views.breaching_services(
-            session, filters=filters, today=today, usage_end=usage_end
-        )
+    return _read(
+        _sessions,
+        service_views.breaching_services,
+        filters=filters,
+        today=today,
+        usage_end=usage_end,
+    )
 
 
 @deps.cached_query()
@@ -121,37 +132,32 @@ def service_profile(_sessions: Sessions, service_id: int) -> tuple[Service, Capa
 @deps.cached_query()
 def billed_run_rate(_sessions: Sessions, service_id: int, today: date) -> BilledRunRate | None:
     """The service's billed run-rate per FOCUS category (beside a modelled config cost)."""
-    with _sessions() as session:
-        return cost_basis.billed_run_rate(session, service_id, today=today)
+    return _read(_sessions, cost_basis.billed_run_rate, service_id, today=today)
 
 
 @deps.cached_query()
 def service_daily_costs(
     _sessions: Sessions, service_id: int, start: date, end: date
 ) -> pd.DataFrame:
-    with _sessions() as session:
-        return service_views.service_daily_costs(session, service_id, start, end)
+    return _read(_sessions, service_views.service_daily_costs, service_id, start, end)
 
 
 @deps.cached_query()
 def service_usage(
     _sessions: Sessions, service_id: int, start: datetime, end: datetime
 ) -> pd.DataFrame:
-    with _sessions() as session:
-        return service_views.service_usage(session, service_id, start, end)
+    return _read(_sessions, service_views.service_usage, service_id, start, end)
 
 
 @deps.cached_query()
 def backlog(_sessions: Sessions) -> pd.DataFrame:
     """Every recommendation with its service, best risk-adjusted savings first."""
-    with _sessions() as session:
-        return savings_report.backlog(session)
+    return _read(_sessions, savings_report.backlog)
 
 
 @deps.cached_query()
 def recommendation(_sessions: Sessions, recommendation_id: int) -> StoredRecommendation:
-    with _sessions() as session:
-        return savings_report.get_recommendation(session, recommendation_id)
+    return _read(_sessions, savings_report.get_recommendation, recommendation_id)
 
 
 @deps.cached_query()

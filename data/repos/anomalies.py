@@ -18,7 +18,7 @@ from data.models import CostAnomalyRow, CostDailyRow, ServiceRow
 from data.repos.audit import TargetType, record_event
 from data.repos.sql import as_date, charged_between, read_frame
 from engine.anomalies import Anomaly, Driver
-from engine.usage import FloatArray
+from engine.arrays import FloatArray
 
 SeriesKey = tuple[int, str]  # service id, billing currency
 _TARGET: TargetType = "cost_anomaly"

@@ -16,9 +16,9 @@ from data.models import BudgetAlertRow, CostDailyRow, ServiceRow
 from data.repos.budgets import Budget, list_budgets
 from data.repos.costs import latest_cost_date
 from data.repos.sql import as_date, charged_between
+from engine.arrays import FloatArray
 from engine.budgets import BudgetCheck, check_budget
 from engine.forecast import HISTORY_DAYS, forecast_month
-from engine.usage import FloatArray
 
 ScopeKey = tuple[str, str, str]  # scope type, scope key, currency
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Connection, Table, delete, func, insert, select
+from sqlalchemy import Connection, Table, func, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -160,21 +160,6 @@ def insert_allocated_costs(
     if len(columns):
         _bulk_insert(session, _allocated_columns(columns, service_ids, ingested_file_id))
     return len(columns)
-
-
-def delete_partition_costs(
-    session: Session, *, source: str, billing_account_id: str, billing_period_start: datetime
-) -> set[int]:
-    """Delete the costs a source delivered for one (billing account, period); their file ids."""
-    files = select(IngestedFileRow.id).where(IngestedFileRow.source == source)
-    where = (
-        CostDailyRow.ingested_file_id.in_(files),
-        CostDailyRow.billing_account_id == billing_account_id,
-        CostDailyRow.billing_period_start == billing_period_start,
-    )
-    file_ids = set(session.scalars(select(CostDailyRow.ingested_file_id).where(*where).distinct()))
-    session.execute(delete(CostDailyRow).where(*where))
-    return {file_id for file_id in file_ids if file_id is not None}
 
 
 def _allocated_columns(

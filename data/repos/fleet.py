@@ -24,6 +24,7 @@ from data.repos.sql import (
     charged_between,
     end_of_day,
     read_frame,
+    service_columns,
     sla_hours,
 )
 from engine.units import HOURS_PER_DAY, HOURS_PER_MONTH
@@ -247,10 +248,7 @@ def top_services_by_cost(
     total = func.sum(CostDailyRow.effective_cost).label("effective_cost")
     query = (
         select(
-            ServiceRow.id.label("service_id"),
-            ServiceRow.slug,
-            ServiceRow.name,
-            ServiceRow.team,
+            *service_columns(),
             CostDailyRow.billing_currency,
             total,
         )

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from data.errors import NotFound
 from data.models import RecommendationRow, ServiceRow
-from data.repos.recommendations import StoredRecommendation, to_stored
+from data.repos.stored_recommendations import StoredRecommendation, to_stored
 from engine.capacity import CapacityConfig
 from engine.recommendation import (
     RESTORE_SLA,

@@ -29,6 +29,7 @@ from data.repos.sql import (
     charged_between,
     end_of_day,
     read_frame,
+    service_columns,
     sla_hours,
 )
 
@@ -56,10 +57,7 @@ def services_table(
     config = CapacityConfigRow
     query = (
         select(
-            ServiceRow.id.label("service_id"),
-            ServiceRow.slug,
-            ServiceRow.name,
-            ServiceRow.team,
+            *service_columns(),
             ServiceRow.environment,
             ServiceRow.platform,
             ServiceRow.region,
@@ -112,10 +110,7 @@ def breaching_services(
     share = (sla.c.breach_hours * 100.0 / sla.c.latency_hours).label("breach_share_pct")
     query = (
         select(
-            ServiceRow.id.label("service_id"),
-            ServiceRow.slug,
-            ServiceRow.name,
-            ServiceRow.team,
+            *service_columns(),
             ServiceRow.environment,
             ServiceRow.latency_p95_target_ms,
             sla.c.breach_hours.label("sla_breach_hours_7d"),

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import ColumnElement, Executable, and_, case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from data.models import CostDailyRow, ServiceRow, UsageHourlyRow
 
@@ -26,6 +26,11 @@ SLA_WINDOW_DAYS = 7
 # A service breaches its latency SLA when p95 latency is over target in more than 1 % of the
 # hours that have a latency sample (the 99 % tolerance of the product brief).
 SLA_BREACH_TOLERANCE_PCT = 1
+
+
+def service_columns() -> tuple[ColumnElement[Any] | InstrumentedAttribute[Any], ...]:
+    """The columns every per-service table starts with: id (as `service_id`), slug, name, team."""
+    return (ServiceRow.id.label("service_id"), ServiceRow.slug, ServiceRow.name, ServiceRow.team)
 
 
 def charged_between(start: date, end: date) -> ColumnElement[bool]:

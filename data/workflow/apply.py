@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from data.errors import InvalidTransition
 from data.models import ConfigChangeRow, RecommendationRow
 from data.repos import services
-from data.repos.recommendations import StoredRecommendation, to_json, to_stored
+from data.repos.json_values import to_json
+from data.repos.stored_recommendations import StoredRecommendation, to_stored
 from data.workflow.decision_steps import (
     flush_decision,
     load_for_decision,

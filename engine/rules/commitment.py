@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine.arrays import FloatArray
 from engine.explanation import Explanation
 from engine.recommendation import Money, Recommendation, RecommendationOutcome, worth_making
 from engine.units import HOURS_PER_MONTH, HOURS_PER_WEEK
-from engine.usage import FloatArray
 
 MIN_HOURS = HOURS_PER_WEEK
 

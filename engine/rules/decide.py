@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from engine.arrays import FloatArray
 from engine.capacity import CapacityConfig
 from engine.context import ServiceContext
 from engine.cost import config_cost
@@ -44,7 +45,7 @@ from engine.sla import (
 )
 from engine.sla.verdict import verdict_at
 from engine.stats import nan_percentile
-from engine.usage import FloatArray, UsageWindow
+from engine.usage import UsageWindow
 
 SHORTLIST = 6  # candidates that get the full (queueing) verdict
 UNCALIBRATED = (

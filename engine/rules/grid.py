@@ -8,14 +8,13 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from engine.arrays import FloatArray, IntArray
 from engine.capacity import CapacityConfig
 from engine.catalog import Catalog, InstanceTypes
 from engine.cost import effective_ratio, scheduled_fraction
 from engine.sla import Candidates, replicas_needed
 from engine.units import HOURS_PER_MONTH
-from engine.usage import FloatArray
 
-IntArray = npt.NDArray[np.int64]
 StrArray = npt.NDArray[np.str_]
 _Column = TypeVar("_Column", StrArray, FloatArray)
 

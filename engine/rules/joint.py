@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine.arrays import IntArray
 from engine.context import ServiceContext
 from engine.recommendation import Recommendation
 from engine.rules.decide import Plan, Search, judge, no_data, plan
-from engine.rules.grid import CandidateGrid, IntArray, pod_grid, spread_zones, vm_grid
+from engine.rules.grid import CandidateGrid, pod_grid, spread_zones, vm_grid
 from engine.rules.horizontal import replica_floor
 from engine.rules.rightsize import allowed_families, fitting_rows
 from engine.rules.sizing import MILLICORES_PER_CORE, Needs, lookback, needs, round_memory_gib

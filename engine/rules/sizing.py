@@ -15,6 +15,7 @@ from typing import Literal
 
 import numpy as np
 
+from engine.arrays import FloatArray
 from engine.capacity import CapacityConfig
 from engine.cost import (
     ConfigCost,
@@ -30,7 +31,7 @@ from engine.recommendation import (
 from engine.sla import SlaVerdict
 from engine.stats import nan_percentile, nan_percentiles
 from engine.units import HOURS_PER_DAY, MIB_PER_GIB
-from engine.usage import FloatArray, UsageWindow
+from engine.usage import UsageWindow
 
 MILLICORES_PER_CORE = 1000
 Effort = Literal["very low", "low", "medium", "high"]

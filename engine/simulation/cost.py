@@ -6,10 +6,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from engine.arrays import FloatArray
 from engine.capacity import ALWAYS_ON, CapacityConfig
 from engine.catalog import Catalog
 from engine.cost import config_cost
-from engine.usage import FloatArray
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.arrays import FloatArray
 from engine.capacity import CapacityConfig
 from engine.catalog import Catalog
 from engine.cost import running_mask
@@ -27,7 +28,7 @@ from engine.simulation.verdict import (
 from engine.simulation.window import recent
 from engine.sla import SlaPolicy, policy_for
 from engine.units import HOURS_PER_MONTH
-from engine.usage import FloatArray, UsageWindow
+from engine.usage import UsageWindow
 
 SEARCH_MARGIN_REPLICAS = 2
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.arrays import FloatArray
 from engine.capacity import CapacityConfig
 from engine.cost import running_mask
 from engine.sla.latency import (
@@ -15,7 +16,7 @@ from engine.sla.latency import (
     model_p95_ms,
     saturated_ms,
 )
-from engine.usage import FloatArray, UsageWindow
+from engine.usage import UsageWindow
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from engine.arrays import FloatArray
 from engine.units import HOURS_PER_WEEK
-from engine.usage import FloatArray
 
 IntArray = npt.NDArray[np.intp]
 BAND_QUANTILES = (0.05, 0.50, 0.95)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.arrays import FloatArray
 from engine.capacity import CapacityConfig
 from engine.catalog import Catalog
 from engine.risk import risk_label
@@ -47,7 +48,7 @@ from engine.simulation.verdict import (
 from engine.simulation.window import recent
 from engine.sla import REDUNDANT_AVAILABILITY_PCT, SlaPolicy, policy_for
 from engine.units import HOURS_PER_MONTH
-from engine.usage import FloatArray, UsageWindow
+from engine.usage import UsageWindow
 
 
 @dataclass(frozen=True, slots=True)

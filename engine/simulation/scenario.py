@@ -7,12 +7,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from engine.arrays import FloatArray
 from engine.capacity import CapacityConfig
 from engine.catalog import Catalog
 from engine.cost import scheduled_fraction
 from engine.profiles import PROFILES, ProfileName
 from engine.sla import replicas_needed
-from engine.usage import FloatArray
 
 MAX_GROWTH_PCT = 1_000.0
 MAX_HORIZON_DAYS = 400

@@ -5,17 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
 from engine import risk
+from engine.arrays import BoolArray, FloatArray, IntArray
 from engine.risk import RiskScores
 from engine.service import Sla
 from engine.simulation.hourly import HourlyProjection
 from engine.sla import REDUNDANT_AVAILABILITY_PCT, SlaPolicy, replicas_needed
-from engine.usage import FloatArray
-
-BoolArray = npt.NDArray[np.bool_]
-IntArray = npt.NDArray[np.int64]
 
 # Columns of the hourly indicator matrix (hours × INDICATORS): counts once summed over hours.
 MODELLED, BREACH, N1_MODELLED, N1_BREACH, SATURATED, ERROR_RISK, N1_OVERLOAD, OOM, CPU_KNOWN = (

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from engine.arrays import FloatArray, IntArray
 from engine.capacity import CapacityConfig
 from engine.sla.latency import (
     LATENCY_QUANTILE,
@@ -29,8 +30,6 @@ from engine.sla.latency import (
 )
 from engine.usage import UsageWindow
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 _SERVICE_TIME_P95 = -math.log(1.0 - LATENCY_QUANTILE)  # the service time's own p95, × s
 
 

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
 from engine import risk
+from engine.arrays import BoolArray, FloatArray, IntArray
 from engine.capacity import CapacityConfig
 from engine.errors import InsufficientData
 from engine.risk import RiskScores
@@ -33,10 +33,6 @@ from engine.sla.policy import (
 )
 from engine.sla.verdict import SlaVerdict, verdict_at
 from engine.usage import UsageWindow
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True, slots=True)

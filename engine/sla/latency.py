@@ -19,14 +19,11 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
+from engine.arrays import FloatArray, IntArray
 from engine.capacity import CapacityConfig
 from engine.queueing_table import response_time_quantile_table_s
 from engine.usage import UsageWindow
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 LATENCY_QUANTILE = 0.95  # the SLA target is a p95
 SATURATED_UTILIZATION = 1.0  # ρ ≥ 1: requests arrive faster than the CPUs can serve them

@@ -11,10 +11,10 @@ import numpy as np
 from engine.risk import risk_label
 
 if TYPE_CHECKING:
+    from engine.arrays import FloatArray
     from engine.service import Sla
     from engine.sla.candidates import Candidates, CandidateVerdicts
     from engine.sla.policy import SlaPolicy
-    from engine.usage import FloatArray
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,7 +39,7 @@ def test_the_simulators_old_save_is_caught() -> None:
 
 def test_the_simulators_old_promote_is_caught() -> None:
     code = """
-        from data.repos.simulations import promote_to_recommendation
+        from data.repos.promotions import promote_to_recommendation
 
         def _promote(sessions, simulation_id, now):
             with sessions.begin() as session:
@@ -47,7 +47,7 @@ def test_the_simulators_old_promote_is_caught() -> None:
     """
 
     assert _scan(code) == [
-        "imports data.repos.simulations.promote_to_recommendation",
+        "imports data.repos.promotions.promote_to_recommendation",
         "sessions.begin()",
     ]
 
@@ -131,7 +131,7 @@ def test_the_writers_found_in_data_include_every_kind_of_write() -> None:
     # Direct adds, UPDATE statements, row attributes set, audit events, and callers of these.
     expected = {
         "save_scenario": "data.repos.simulations",
-        "promote_to_recommendation": "data.repos.simulations",
+        "promote_to_recommendation": "data.repos.promotions",
         "request_run": "data.repos.job_requests",
         "finish_request": "data.repos.job_requests",
         "acknowledge": "data.repos.anomalies",

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.components.recommendations import text
-from data.repos.recommendations import StoredRecommendation
+from data.repos.stored_recommendations import StoredRecommendation
 from engine.explanation import Explanation, HistoryWindow
 from engine.recommendation import Confidence
 

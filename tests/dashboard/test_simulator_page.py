@@ -16,7 +16,14 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.components.simulator.charts import cost_steps
 from data.models import AuditEventRow, SimulationRow
-from data.repos import recommendations, services, simulations, usage
+from data.repos import (
+    promotions,
+    recommendations,
+    services,
+    simulations,
+    stored_recommendations,
+    usage,
+)
 from data.repos.services import list_services
 from data.settings import Settings
 from engine.simulation import MonthlyCost, Spread
@@ -251,8 +258,8 @@ def test_a_saved_scenario_becomes_an_open_recommendation(
 
     assert not at.exception, [e.message for e in at.exception]
     with sessions() as session:
-        found = recommendations.list_recommendations(session, status="open")
-    promoted = [rec for rec in found if rec.scope == simulations.SCENARIO_SCOPE]
+        found = stored_recommendations.list_recommendations(session, status="open")
+    promoted = [rec for rec in found if rec.scope == promotions.SCENARIO_SCOPE]
     assert len(promoted) == 1
     assert promoted[0].kind == "horizontal"
     assert "from scenario three replicas" in promoted[0].reason
@@ -317,7 +324,7 @@ def test_a_refusal_from_the_service_is_shown_and_changes_nothing(
     warnings = " ".join(shown(w.value) for w in at.warning)
     assert f"Scenario {saved_id} does not exist. Nothing was changed." in warnings
     with sessions() as session:
-        assert recommendations.list_recommendations(session) == []
+        assert stored_recommendations.list_recommendations(session) == []
 
 
 def test_a_scenario_that_breaks_the_sla_is_not_promoted(sessions: sessionmaker[Session]) -> None:
@@ -330,7 +337,7 @@ def test_a_scenario_that_breaks_the_sla_is_not_promoted(sessions: sessionmaker[S
     assert not at.exception, [e.message for e in at.exception]
     assert "does not keep the SLA" in " ".join(w.value for w in at.warning)
     with sessions() as session:
-        assert recommendations.list_recommendations(session) == []
+        assert stored_recommendations.list_recommendations(session) == []
 
 
 @pytest.mark.usefixtures("seeded_database")
@@ -364,8 +371,8 @@ def test_a_promoted_scenario_opens_on_the_recommendations_page(
     with sessions() as session:
         (promoted,) = [
             rec
-            for rec in recommendations.list_recommendations(session, status="open")
-            if rec.scope == simulations.SCENARIO_SCOPE
+            for rec in stored_recommendations.list_recommendations(session, status="open")
+            if rec.scope == promotions.SCENARIO_SCOPE
         ]
 
     at.query_params.update({"rec": str(promoted.id)})
@@ -391,7 +398,7 @@ def test_a_saturating_proposal_is_marked_on_the_recommendation_replay(
         saved_id = session.scalar(select(func.max(SimulationRow.id)))
         saved = simulations.get_scenario(session, int(saved_id or 0))
         assert saved.summary is not None
-        rec = simulations._recommendation(saved, saved.summary, currency="USD")
+        rec = promotions._recommendation(saved, saved.summary, currency="USD")
         row = recommendations._new_row(rec, now=NOW)
         row.status, row.decision_reason = "rejected", "saturates"
         session.add(row)

@@ -17,13 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from data.errors import InvalidInput
 from data.models import RecommendationRow
 from data.repos import services
-from data.repos.recommendations import (
-    SaveReport,
-    insert_recommendation,
-    list_recommendations,
-    save_recommendations,
-    to_json,
-)
+from data.repos.json_values import to_json
+from data.repos.recommendations import SaveReport, insert_recommendation, save_recommendations
+from data.repos.stored_recommendations import list_recommendations
 from engine.explanation import Explanation, HistoryWindow, ProfileUsed
 from engine.recommendation import Confidence, Money, Recommendation, Risk, SlaSummary
 from tests.factories import T0, make_new_service, make_vm_config

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from data.catalog import load_catalog
 from data.errors import Drifted, InvalidInput, NotFound
-from data.repos import recommendations, services, simulations, usage
-from data.repos.simulations import ScenarioSummary, TeamSummary, proposal_kind
+from data.repos import promotions, services, simulations, stored_recommendations, usage
+from data.repos.promotions import proposal_kind
+from data.repos.simulations import ScenarioSummary, TeamSummary
 from engine.simulation import Scenario, simulate
 from engine.usage import UsageWindow
 from tests.data.workflow.world import ADMIN, make_flow
@@ -132,9 +133,9 @@ def test_a_promoted_scenario_is_an_open_recommendation(sessions: sessionmaker[Se
     saved_id = _save(sessions, service_id, Scenario(replicas=2, horizon_days=14, paths=50))
 
     with sessions.begin() as session:
-        rec_id = simulations.promote_to_recommendation(session, saved_id, now=NOW)
+        rec_id = promotions.promote_to_recommendation(session, saved_id, now=NOW)
     with sessions() as session:
-        (rec,) = recommendations.list_recommendations(session, status="open")
+        (rec,) = stored_recommendations.list_recommendations(session, status="open")
 
     assert rec.id == rec_id
     assert (rec.kind, rec.scope, rec.service_id) == ("horizontal", "scenario", service_id)
@@ -153,9 +154,9 @@ def test_promoting_twice_returns_the_same_recommendation(sessions: sessionmaker[
     saved_id = _save(sessions, service_id, Scenario(replicas=2, horizon_days=14, paths=20))
 
     with sessions.begin() as session:
-        first = simulations.promote_to_recommendation(session, saved_id, now=NOW)
+        first = promotions.promote_to_recommendation(session, saved_id, now=NOW)
     with sessions.begin() as session:
-        second = simulations.promote_to_recommendation(session, saved_id, now=NOW)
+        second = promotions.promote_to_recommendation(session, saved_id, now=NOW)
 
     assert first == second
 
@@ -167,7 +168,7 @@ def test_a_scenario_that_changes_no_config_is_not_promoted(
     saved_id = _save(sessions, service_id, Scenario(growth_pct=30.0, horizon_days=14, paths=20))
 
     with pytest.raises(InvalidInput, match="does not change"), sessions.begin() as session:
-        simulations.promote_to_recommendation(session, saved_id, now=NOW)
+        promotions.promote_to_recommendation(session, saved_id, now=NOW)
 
 
 def test_a_scenario_of_a_config_since_changed_is_not_promoted(
@@ -181,7 +182,7 @@ def test_a_scenario_of_a_config_since_changed_is_not_promoted(
         )
 
     with pytest.raises(Drifted, match="simulate it again"), sessions.begin() as session:
-        simulations.promote_to_recommendation(session, saved_id, now=NOW)
+        promotions.promote_to_recommendation(session, saved_id, now=NOW)
 
 
 def test_a_promoted_scenario_applies_through_the_workflow(
@@ -190,7 +191,7 @@ def test_a_promoted_scenario_applies_through_the_workflow(
     service_id = _add_service(sessions)
     saved_id = _save(sessions, service_id, Scenario(replicas=4, horizon_days=14, paths=20))
     with sessions.begin() as session:
-        rec_id = simulations.promote_to_recommendation(session, saved_id, now=NOW)
+        rec_id = promotions.promote_to_recommendation(session, saved_id, now=NOW)
 
     outcome = make_flow(sessions).apply(ADMIN, rec_id, expected_version=1, now=NOW)
 
@@ -241,7 +242,7 @@ def test_a_team_scenario_reads_back_with_its_team_summary(
     assert saved.team_summary == summary
     assert saved.summary is None
     with pytest.raises(InvalidInput), sessions.begin() as session:
-        simulations.promote_to_recommendation(session, saved.id, now=NOW)
+        promotions.promote_to_recommendation(session, saved.id, now=NOW)
 
 
 def test_a_scenario_that_breaks_the_sla_is_not_promoted(sessions: sessionmaker[Session]) -> None:
@@ -249,6 +250,6 @@ def test_a_scenario_that_breaks_the_sla_is_not_promoted(sessions: sessionmaker[S
     saved_id = _save(sessions, service_id, Scenario(replicas=1, horizon_days=14, paths=20))
 
     with pytest.raises(InvalidInput, match="does not keep the SLA"), sessions.begin() as session:
-        simulations.promote_to_recommendation(session, saved_id, now=NOW)
+        promotions.promote_to_recommendation(session, saved_id, now=NOW)
     with sessions() as session:
-        assert recommendations.list_recommendations(session) == []
+        assert stored_recommendations.list_recommendations(session) == []

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from data.catalog import load_catalog
 from data.connectors.demo import seed_demo_fleet
 from data.models import RecommendationRow
-from data.repos.recommendations import list_recommendations
 from data.repos.rule_outcomes import list_rule_outcomes
 from data.repos.savings_report import backlog, backlog_totals, savings_report
 from data.repos.services import list_services
+from data.repos.stored_recommendations import list_recommendations
 from engine.capacity import CapacityConfig
 from engine.catalog import Catalog
 from engine.context import ServiceContext

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import actions
-from dashboard.components import export, formats, tables
+from dashboard.components import downloads, formats, tables
 from dashboard.components.budgets import actions as budgets_actions
 from data.budget_actions import ACKNOWLEDGE
 
@@ -121,15 +121,13 @@ def _acknowledge_bar(frame: pd.DataFrame, today: date) -> None:
         args=(int(picked or 0),),
         width="stretch",
     )
-    right.download_button(
+    downloads.csv_button(
         "Export anomalies (CSV)",
-        data=lambda: export.to_csv_bytes(frame[list(_EXPORT)].rename(columns=_EXPORT)),
+        lambda: frame[list(_EXPORT)].rename(columns=_EXPORT),
         file_name=f"tightrope-anomalies-{today:%Y-%m-%d}.csv",
-        mime="text/csv",
         key="bud_anomaly_export",
-        icon=":material/download:",
-        on_click="ignore",
         width="stretch",
+        where=right,
     )
     if refusal:
         st.caption(refusal)

@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard.components import export, tables
+from dashboard.components import downloads, tables
 
 _EXPORT = {
     "commitment_discount_id": "Commitment id",
@@ -58,11 +58,8 @@ def show(frame: pd.DataFrame, *, start: date, end: date) -> None:
                 format=money,
                 help="Effective cost of commitment that covered nothing.",
             ),
-            "utilization_pct": st.column_config.ProgressColumn(
+            "utilization_pct": tables.percent_bar(
                 "Utilization",
-                format="%.1f %%",
-                min_value=0,
-                max_value=100,
                 help="Used ÷ (used + unused).",
             ),
             "coverage_pct": st.column_config.NumberColumn(
@@ -77,12 +74,9 @@ def show(frame: pd.DataFrame, *, start: date, end: date) -> None:
         hide_index=True,
         key="bud_commit_table",
     )
-    st.download_button(
+    downloads.csv_button(
         "Export commitments (CSV)",
-        data=lambda: export.to_csv_bytes(frame[list(_EXPORT)].rename(columns=_EXPORT)),
+        lambda: frame[list(_EXPORT)].rename(columns=_EXPORT),
         file_name=f"tightrope-commitments-{start:%Y-%m-%d}-{end:%Y-%m-%d}.csv",
-        mime="text/csv",
         key="bud_commit_export",
-        icon=":material/download:",
-        on_click="ignore",
     )

@@ -62,15 +62,14 @@ def create_dialog(
     st.caption(
         "Judged on effective cost in this currency only; costs in other currencies do not count."
     )
-    st.button(
+    actions.confirm_button(
         "Create budget",
         key="bud_new_confirm",
-        type="primary",
+        primary=True,
         icon=":material/add:",
         on_click=budgets_actions.create,
         args=(CREATE_KEYS,),
     )
-    actions.close_dialog_when_done()
 
 
 @st.dialog("Edit budget")

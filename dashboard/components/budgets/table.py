@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.components import charts, export, formats, tables, theme
+from dashboard.components import charts, downloads, formats, tables, theme
 from data.repos.budget_status import BudgetView, month_bounds
 
 # Icon + words: colour is never the only signal.
@@ -97,11 +97,8 @@ def show_table(frame: pd.DataFrame, *, month: date) -> None:
                 frame,
                 help="Month to date plus the projected remaining days (weekly seasonal naive).",
             ),
-            "consumed_pct": st.column_config.ProgressColumn(
+            "consumed_pct": tables.percent_bar(
                 "Spent",
-                format="%.1f %%",
-                min_value=0,
-                max_value=100,
                 help="Month to date ÷ budget.",
             ),
             "currency": st.column_config.TextColumn("Currency"),
@@ -109,14 +106,11 @@ def show_table(frame: pd.DataFrame, *, month: date) -> None:
         hide_index=True,
         key="bud_table",
     )
-    st.download_button(
+    downloads.csv_button(
         "Export budgets (CSV)",
-        data=lambda: export.to_csv_bytes(frame[list(_EXPORT)].rename(columns=_EXPORT)),
+        lambda: frame[list(_EXPORT)].rename(columns=_EXPORT),
         file_name=f"tightrope-budgets-{month:%Y-%m}.csv",
-        mime="text/csv",
         key="bud_export",
-        icon=":material/download:",
-        on_click="ignore",
     )
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import actions
-from dashboard.components import export, filters, formats, kpis, recs
+from dashboard.components import downloads, filters, formats, kpis, recs
 from dashboard.components.recommendations import text
 from data.repos import savings_report
 from data.workflow.states import DECIDABLE
@@ -218,17 +218,15 @@ def toolbar(frame: pd.DataFrame, board: pd.DataFrame, selected: list[int], today
         args=(tuple(int(v) for v in decidable["recommendation_id"]),),
         width="stretch",
     )
-    right.download_button(
+    downloads.csv_button(
         "Savings report (CSV)",
-        data=lambda: export.to_csv_bytes(savings_report.savings_report(frame)),  # built on click
+        lambda: savings_report.savings_report(frame),
         file_name=f"tightrope-savings-report-{today:%Y-%m-%d}.csv",
-        mime="text/csv",
         key="rec_report",
-        icon=":material/download:",
-        on_click="ignore",
         width="stretch",
         help="One row per recommendation shown, columns modelled on AWS Cost Optimization "
         "Hub's export.",
+        where=right,
     )
 
 

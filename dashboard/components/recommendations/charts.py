@@ -14,7 +14,7 @@ from dashboard.components.page import PageStart
 from dashboard.components.recommendations import text
 from dashboard.projection import SlaProjection
 from dashboard.queries import fleet as queries
-from data.repos.recommendations import StoredRecommendation
+from data.repos.stored_recommendations import StoredRecommendation
 
 
 def projection_charts(rec: StoredRecommendation, start: PageStart) -> None:

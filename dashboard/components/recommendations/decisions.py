@@ -6,11 +6,12 @@ from datetime import date, timedelta
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from dashboard import actions, auth, deps
 from dashboard.components import formats, recs
 from dashboard.components.recommendations import text
-from data.repos.recommendations import StoredRecommendation
+from data.repos.stored_recommendations import StoredRecommendation
 from data.workflow.states import DECIDABLE
 from engine.recommendation import RESTORE_SLA
 
@@ -25,61 +26,74 @@ def buttons(
 ) -> None:
     """The last action's outcome on this one, then its buttons (or why there are none)."""
     if feedback is not None and feedback.recommendation_id == rec.id:
-        actions.show(feedback)  # also here, where the click was (the top may be scrolled away)
-        if feedback.change_id is not None:
-            st.page_link(
-                "app_pages/changes.py",
-                label=f"See change #{feedback.change_id} on the Changes page",
-                icon=":material/history:",
-            )
+        _show_feedback(feedback)
     if rec.status not in DECIDABLE:
-        st.info(
-            f"This recommendation is {recs.status_label(rec.status).lower()}: there is nothing "
-            "to decide."
-            + (
-                " Its change, and its rollback, are on the Changes page."
-                if rec.status == "applied"
-                else ""
-            ),
-            icon=":material/info:",
-        )
+        _nothing_to_decide(rec)
         return
-    busy = actions.in_flight(f"apply:{rec.id}@{rec.version}")
     no_apply = actions.refusal("approver", "applying")
     no_decide = actions.refusal("analyst", "rejecting or postponing")
     apply, reject, postpone, _ = st.columns([1, 1, 1, 3])
     if rec.sla_fails:
         _cannot_apply(rec)
-    elif apply.button(
+    elif _button(
+        apply,
         "Apply…",
         key="rec_apply",
-        type="primary",
         icon=":material/check:",
-        disabled=busy or no_apply is not None,
-        help=no_apply,
-        width="stretch",
+        refusal=no_apply,
+        busy=actions.in_flight(f"apply:{rec.id}@{rec.version}"),
+        primary=True,
     ):
         _confirm_apply(rec, row, target)
-    if reject.button(
-        "Reject…",
-        key="rec_reject",
-        icon=":material/close:",
-        disabled=no_decide is not None,
-        help=no_decide,
-        width="stretch",
-    ):
+    if _button(reject, "Reject…", key="rec_reject", icon=":material/close:", refusal=no_decide):
         _confirm_reject(rec, row)
-    if postpone.button(
-        "Postpone…",
-        key="rec_postpone",
-        icon=":material/schedule:",
-        disabled=no_decide is not None,
-        help=no_decide,
-        width="stretch",
+    if _button(
+        postpone, "Postpone…", key="rec_postpone", icon=":material/schedule:", refusal=no_decide
     ):
         _confirm_postpone(rec, row, today)
     for reason in dict.fromkeys(r for r in (no_apply, no_decide) if r):
         st.caption(f":material/lock: {reason}")
+
+
+def _show_feedback(feedback: actions.Feedback) -> None:
+    actions.show(feedback)  # also here, where the click was (the top may be scrolled away)
+    if feedback.change_id is not None:
+        st.page_link(
+            "app_pages/changes.py",
+            label=f"See change #{feedback.change_id} on the Changes page",
+            icon=":material/history:",
+        )
+
+
+def _nothing_to_decide(rec: StoredRecommendation) -> None:
+    applied = " Its change, and its rollback, are on the Changes page."
+    st.info(
+        f"This recommendation is {recs.status_label(rec.status).lower()}: there is nothing "
+        "to decide." + (applied if rec.status == "applied" else ""),
+        icon=":material/info:",
+    )
+
+
+def _button(
+    column: DeltaGenerator,
+    label: str,
+    *,
+    key: str,
+    icon: str,
+    refusal: str | None,
+    busy: bool = False,
+    primary: bool = False,
+) -> bool:
+    """A decision button, disabled (with the refusal as its help) when the role may not."""
+    return column.button(
+        label,
+        key=key,
+        type="primary" if primary else "secondary",
+        icon=icon,
+        disabled=busy or refusal is not None,
+        help=refusal,
+        width="stretch",
+    )
 
 
 def _cannot_apply(rec: StoredRecommendation) -> None:
@@ -98,21 +112,24 @@ def _who() -> str:
     return formats.escape_markdown(auth.current_principal().display)
 
 
+def _heading(row: pd.Series) -> None:
+    st.markdown(f"**{formats.escape_markdown(str(row['service']))}** — {row['action_type']}")
+
+
 @st.dialog("Apply this recommendation?", width="large")
 def _confirm_apply(rec: StoredRecommendation, row: pd.Series, target: float | None) -> None:
-    st.markdown(f"**{formats.escape_markdown(str(row['service']))}** — {row['action_type']}")
+    _heading(row)
     _plan(rec, target)
     st.caption(f"Recorded as {_who()} in the audit trail.")
-    st.button(
+    actions.confirm_button(
         "Apply now",
         key="rec_apply_confirm",
-        type="primary",
+        primary=True,
         icon=":material/check:",
         on_click=actions.apply,
         args=(rec.id, rec.version),
         disabled=actions.in_flight(f"apply:{rec.id}@{rec.version}"),
     )
-    actions.close_dialog_when_done()
 
 
 def _plan(rec: StoredRecommendation, target: float | None) -> None:
@@ -146,7 +163,7 @@ def _plan(rec: StoredRecommendation, target: float | None) -> None:
 
 @st.dialog("Reject this recommendation?")
 def _confirm_reject(rec: StoredRecommendation, row: pd.Series) -> None:
-    st.markdown(f"**{formats.escape_markdown(str(row['service']))}** — {row['action_type']}")
+    _heading(row)
     st.text_area(
         "Reason (required)",
         key="rec_reject_reason",
@@ -154,45 +171,70 @@ def _confirm_reject(rec: StoredRecommendation, row: pd.Series) -> None:
         max_chars=500,
     )
     st.caption("A rejected recommendation is not proposed again during the cool-down.")
-    st.button(
+    actions.confirm_button(
         "Reject",
         key="rec_reject_confirm",
         icon=":material/close:",
         on_click=actions.reject,
         args=(rec.id, rec.version, "rec_reject_reason"),
     )
-    actions.close_dialog_when_done()
 
 
 @st.dialog("Postpone this recommendation?")
 def _confirm_postpone(rec: StoredRecommendation, row: pd.Series, today: date) -> None:
-    st.markdown(f"**{formats.escape_markdown(str(row['service']))}** — {row['action_type']}")
+    _heading(row)
     st.date_input(
         "Postpone until (UTC)",
         value=today + timedelta(days=14),
         min_value=today + timedelta(days=1),
         key="rec_postpone_until",
     )
-    st.button(
+    actions.confirm_button(
         "Postpone",
         key="rec_postpone_confirm",
         icon=":material/schedule:",
         on_click=actions.postpone,
         args=(rec.id, rec.version, "rec_postpone_until"),
     )
-    actions.close_dialog_when_done()
 
 
 @st.dialog("Apply these recommendations together?", width="large")
 def confirm_bulk(ids: tuple[int, ...], board: pd.DataFrame, fleet_services: int) -> None:
     """The plan of the ticked rows, the blast-radius limit, one button for all."""
-    chosen_rows = board[board["recommendation_id"].isin(ids)]
-    plan = recs.with_money_effect(chosen_rows).assign(
+    plan = _bulk_plan(board[board["recommendation_id"].isin(ids)])
+    _show_bulk_plan(plan)
+    st.markdown(_bulk_summary(plan))
+    limits = deps.settings()
+    st.caption(
+        f"Blast-radius limit per bulk apply: {limits.bulk_apply_max_count} recommendations and "
+        f"{limits.bulk_apply_max_fleet_pct:g} % of the fleet's {fleet_services} services. "
+        f"Recorded as {_who()} in the audit trail."
+    )
+    versions = {
+        int(rid): int(version)
+        for rid, version in zip(plan["recommendation_id"], plan["version"], strict=True)
+    }
+    actions.confirm_button(
+        f"Apply {len(plan)} now",
+        key="rec_bulk_confirm",
+        primary=True,
+        icon=":material/done_all:",
+        on_click=actions.bulk_apply,
+        args=(versions,),
+    )
+
+
+def _bulk_plan(chosen_rows: pd.DataFrame) -> pd.DataFrame:
+    """The ticked board rows with their money effect and the plan's display columns."""
+    return recs.with_money_effect(chosen_rows).assign(
         change=chosen_rows["current_summary"] + " → " + chosen_rows["proposed_summary"],
         risk_badge=chosen_rows["risk_score"].map(recs.risk_badge),
         sla=chosen_rows["sla_passes"].map({True: "✓ kept", False: "✗ not kept"}).fillna("—"),
         restart=chosen_rows["restart_needed"].map({True: "yes", False: "no"}),
     )
+
+
+def _show_bulk_plan(plan: pd.DataFrame) -> None:
     st.dataframe(
         plan,
         column_order=[
@@ -217,32 +259,17 @@ def confirm_bulk(ids: tuple[int, ...], board: pd.DataFrame, fleet_services: int)
         hide_index=True,
         key="rec_bulk_plan",
     )
+
+
+def _bulk_summary(plan: pd.DataFrame) -> str:
+    """What the bulk apply does, in one sentence: how many, on how many services, for how much."""
     saved, paid = float(plan["savings"].sum()), float(plan["cost_increase"].sum())
     currency = str(plan["currency"].iloc[0]) if not plan.empty else "USD"
     services_touched = plan["service_id"].dropna().nunique()
     cost = f", and {formats.money(paid, currency)} /mo more to restore SLAs" if paid else ""
-    st.markdown(
+    return (
         f"{len(plan)} recommendations on {services_touched} "
         f"service{'s' if services_touched != 1 else ''}; together they save "
         f"{formats.money(saved, currency)} /mo{cost}. All are applied in one go, or none if "
         "any fails or the blast-radius limit is exceeded."
     )
-    limits = deps.settings()
-    st.caption(
-        f"Blast-radius limit per bulk apply: {limits.bulk_apply_max_count} recommendations and "
-        f"{limits.bulk_apply_max_fleet_pct:g} % of the fleet's {fleet_services} services. "
-        f"Recorded as {_who()} in the audit trail."
-    )
-    versions = {
-        int(rid): int(version)
-        for rid, version in zip(plan["recommendation_id"], plan["version"], strict=True)
-    }
-    st.button(
-        f"Apply {len(plan)} now",
-        key="rec_bulk_confirm",
-        type="primary",
-        icon=":material/done_all:",
-        on_click=actions.bulk_apply,
-        args=(versions,),
-    )
-    actions.close_dialog_when_done()

@@ -15,7 +15,7 @@ from dashboard.components.recommendations import charts as rec_charts
 from dashboard.components.recommendations import decisions, text
 from dashboard.queries import fleet as queries
 from data.repos.explanations import explanation_to_json
-from data.repos.recommendations import StoredRecommendation
+from data.repos.stored_recommendations import StoredRecommendation
 from data.workflow.states import DECIDABLE
 from engine.recommendation import RESTORE_SLA
 

@@ -11,7 +11,7 @@ import pandas as pd
 from dashboard.components import formats
 from dashboard.components.charts import SATURATED_LABEL
 from data.repos import savings_report
-from data.repos.recommendations import StoredRecommendation
+from data.repos.stored_recommendations import StoredRecommendation
 
 TYPE_LABELS = savings_report.ACTION_TYPES
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 import streamlit as st
 
@@ -17,8 +19,9 @@ def cost_chart(costs: pd.DataFrame, currency: str | None, range_text: str) -> No
     if frame.empty or currency is None:
         charts.no_data(title, f"No cost was allocated to this service from {range_text}.")
         return
-    fig = charts.stacked_bars(
+    fig = charts.stacked(
         frame,
+        bars=True,
         x="charge_date",
         y="effective_cost",
         group="service_category",
@@ -32,31 +35,75 @@ def cost_chart(costs: pd.DataFrame, currency: str | None, range_text: str) -> No
     charts.show(fig, key="detail_cost")
 
 
-def _usage_chart(
-    usage: pd.DataFrame,
-    *,
-    key: str,
-    title: str,
-    y_title: str,
-    hover_value: str,
-    series: list[Line],
-    missing: str,
-) -> None:
-    measured = [line for line in series if not line.reference]
-    if usage.empty or all(usage[line.column].isna().all() for line in measured):
-        charts.no_data(title, missing)
-        return
-    drawn = [line for line in series if not usage[line.column].isna().all()]
-    fig = charts.lines(
-        usage,
-        x="hour_start",
-        series=drawn,
-        title=title,
-        x_title="Hour (UTC)",
-        y_title=y_title,
-        hover_value=hover_value,
-    )
-    charts.show(fig, key=key)
+@dataclass(frozen=True, slots=True)
+class UsageChart:
+    """One usage chart: its widget key, titles, hover format and lines; `sli` names the SLI
+    whose absence the empty chart explains (None: no samples at all is the only reason)."""
+
+    key: str
+    title: str
+    y_title: str
+    hover_value: str
+    series: tuple[Line, ...]
+    sli: str | None = None
+
+
+# Resources against the current config's capacity, one row of three.
+RESOURCE_CHARTS = (
+    UsageChart(
+        "detail_cpu",
+        "CPU used vs capacity",
+        "CPU (cores)",
+        "%{y:,.2f} cores",
+        (
+            Line("cpu_used_mean_cores", "Used (mean)"),
+            Line("cpu_used_p95_cores", "Used (p95 in hour)", color=theme.PALETTE[1]),
+            Line("cpu_capacity_cores", "Capacity (current config)", reference=True),
+        ),
+    ),
+    UsageChart(
+        "detail_memory",
+        "Memory used vs capacity",
+        "Memory (GiB)",
+        "%{y:,.2f} GiB",
+        (
+            Line("memory_used_max_gib", "Used (max in hour)"),
+            Line("memory_capacity_gib", "Capacity (current config)", reference=True),
+        ),
+    ),
+    UsageChart(
+        "detail_requests",
+        "Requests per second",
+        "Requests (req/s)",
+        "%{y:,.3~r} req/s",
+        (Line("requests_per_s", "Requests (mean in hour)"),),
+    ),
+)
+# The SLIs against the SLA's targets, latency wider than errors.
+SLI_CHARTS = (
+    UsageChart(
+        "detail_latency",
+        "p95 latency vs SLA target",
+        "p95 latency (ms)",
+        "%{y:,.0f} ms",
+        (
+            Line("latency_p95_ms", "p95 latency"),
+            Line("latency_target_ms", "SLA target (p95)", color=theme.TARGET, reference=True),
+        ),
+        sli="latency",
+    ),
+    UsageChart(
+        "detail_errors",
+        "Error rate vs SLA maximum",
+        "Error rate (%)",
+        "%{y:,.2f} %",
+        (
+            Line("error_rate_pct", "Error rate"),
+            Line("error_rate_max_pct", "SLA maximum", color=theme.TARGET, reference=True),
+        ),
+        sli="error-rate",
+    ),
+)
 
 
 def usage_charts(usage: pd.DataFrame, service: Service, range_text: str) -> None:
@@ -65,76 +112,37 @@ def usage_charts(usage: pd.DataFrame, service: Service, range_text: str) -> None
         latency_target_ms=service.sla.latency_p95_target_ms,
         error_rate_max_pct=service.sla.max_error_rate_pct,
     )
-    none = f"No usage samples for this service from {range_text}."
-    cpu, memory, traffic = st.columns(3)
-    with cpu:
-        _usage_chart(
-            usage,
-            key="detail_cpu",
-            title="CPU used vs capacity",
-            y_title="CPU (cores)",
-            hover_value="%{y:,.2f} cores",
-            series=[
-                Line("cpu_used_mean_cores", "Used (mean)"),
-                Line("cpu_used_p95_cores", "Used (p95 in hour)", color=theme.PALETTE[1]),
-                Line("cpu_capacity_cores", "Capacity (current config)", reference=True),
-            ],
-            missing=none,
-        )
-    with memory:
-        _usage_chart(
-            usage,
-            key="detail_memory",
-            title="Memory used vs capacity",
-            y_title="Memory (GiB)",
-            hover_value="%{y:,.2f} GiB",
-            series=[
-                Line("memory_used_max_gib", "Used (max in hour)"),
-                Line("memory_capacity_gib", "Capacity (current config)", reference=True),
-            ],
-            missing=none,
-        )
-    with traffic:
-        _usage_chart(
-            usage,
-            key="detail_requests",
-            title="Requests per second",
-            y_title="Requests (req/s)",
-            hover_value="%{y:,.3~r} req/s",
-            series=[Line("requests_per_s", "Requests (mean in hour)")],
-            missing=none,
-        )
-    latency, errors = st.columns([2, 1])
-    with latency:
-        _usage_chart(
-            usage,
-            key="detail_latency",
-            title="p95 latency vs SLA target",
-            y_title="p95 latency (ms)",
-            hover_value="%{y:,.0f} ms",
-            series=[
-                Line("latency_p95_ms", "p95 latency"),
-                Line("latency_target_ms", "SLA target (p95)", color=theme.TARGET, reference=True),
-            ],
-            missing=none if usage.empty else _no_sli("latency", range_text),
-        )
-    with errors:
-        _usage_chart(
-            usage,
-            key="detail_errors",
-            title="Error rate vs SLA maximum",
-            y_title="Error rate (%)",
-            hover_value="%{y:,.2f} %",
-            series=[
-                Line("error_rate_pct", "Error rate"),
-                Line("error_rate_max_pct", "SLA maximum", color=theme.TARGET, reference=True),
-            ],
-            missing=none if usage.empty else _no_sli("error-rate", range_text),
-        )
+    for column, chart in zip(st.columns(3), RESOURCE_CHARTS, strict=True):
+        with column:
+            _usage_chart(usage, chart, range_text)
+    for column, chart in zip(st.columns([2, 1]), SLI_CHARTS, strict=True):
+        with column:
+            _usage_chart(usage, chart, range_text)
 
 
-def _no_sli(kind: str, range_text: str) -> str:
+def _usage_chart(usage: pd.DataFrame, chart: UsageChart, range_text: str) -> None:
+    measured = [line for line in chart.series if not line.reference]
+    if usage.empty or all(usage[line.column].isna().all() for line in measured):
+        charts.no_data(chart.title, _missing(usage, chart, range_text))
+        return
+    drawn = [line for line in chart.series if not usage[line.column].isna().all()]
+    fig = charts.lines(
+        usage,
+        x="hour_start",
+        series=drawn,
+        title=chart.title,
+        x_title="Hour (UTC)",
+        y_title=chart.y_title,
+        hover_value=chart.hover_value,
+    )
+    charts.show(fig, key=chart.key)
+
+
+def _missing(usage: pd.DataFrame, chart: UsageChart, range_text: str) -> str:
+    """Why a chart is empty: no samples at all, or samples without this SLI."""
+    if usage.empty or chart.sli is None:
+        return f"No usage samples for this service from {range_text}."
     return (
-        f"No {kind} samples from {range_text}: the service's telemetry does not export "
+        f"No {chart.sli} samples from {range_text}: the service's telemetry does not export "
         "request metrics (http_request_duration_seconds / request counters by status)."
     )

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashboard.components import export, formats, recs, selection
+from dashboard.components import downloads, formats, recs, selection
 from dashboard.queries import fleet as queries
 from data.repos import savings_report
 
@@ -75,26 +75,22 @@ def _recommendation_table(mine: pd.DataFrame) -> None:
         )
     }
     left, right = st.columns([3, 1], vertical_alignment="bottom")
-    right.download_button(
+    downloads.csv_button(
         "Export CSV",
-        data=lambda: export.to_csv_bytes(savings_report.savings_report(mine)),  # built on click
+        lambda: savings_report.savings_report(mine),
         file_name=f"tightrope-recommendations-{mine['slug'].iloc[0]}.csv",
-        mime="text/csv",
         key="detail_recs_export",
-        icon=":material/download:",
-        on_click="ignore",
         width="stretch",
+        where=right,
     )
-    picked = left.selectbox(
+    selection.pick_to_open(
+        left,
         "Open a recommendation",
-        list(labels),
-        index=None,
-        format_func=lambda rid: labels[rid],
+        labels,
         key="detail_rec_open",
         placeholder="Choose one to see its plan and SLA verdict, and act on it",
+        open_one=selection.open_recommendation,
     )
-    if picked is not None:
-        selection.open_recommendation(int(picked))
 
 
 def _no_recommendation_reasons(sessions: sessionmaker[Session], service_id: int) -> None:
@@ -137,12 +133,9 @@ def _no_recommendation_reasons(sessions: sessionmaker[Session], service_id: int)
         }
     )
     exported["Evaluated at (UTC)"] = exported["Evaluated at (UTC)"].map(formats.iso)
-    st.download_button(
+    downloads.csv_button(
         "Export reasons (CSV)",
-        data=lambda: export.to_csv_bytes(exported),  # built on click
+        lambda: exported,
         file_name=f"tightrope-rule-outcomes-{service_id}.csv",
-        mime="text/csv",
         key="detail_outcomes_export",
-        icon=":material/download:",
-        on_click="ignore",
     )

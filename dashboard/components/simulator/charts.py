@@ -111,13 +111,7 @@ def latency_band(result: SimulationResult, *, change: str) -> go.Figure:
         reference_label=f"SLA target {target:,.0f} ms",
         unit="ms",
         fmt=",.0f",
-        layout=_layout(
-            title=title,
-            subtitle=_band_subtitle("Hourly p95", result),
-            x_title="Hour (UTC)",
-            y_title="p95 latency (ms)",
-            top_px=BAND_TOP_MARGIN_PX,
-        ),
+        layout=_band_layout(title, _band_subtitle("Hourly p95", result), "p95 latency (ms)"),
     )
     return fig
 
@@ -132,15 +126,22 @@ def utilization_band(result: SimulationResult, *, title: str) -> go.Figure:
         reference_label=f"Saturation limit {limit_pct:.0f} %",
         unit="%",
         fmt=",.1f",
-        layout=_layout(
-            title=title,
-            subtitle=_band_subtitle("CPU p95 ÷ capacity", result),
-            x_title="Hour (UTC)",
-            y_title="CPU utilization (%)",
-            top_px=BAND_TOP_MARGIN_PX,
+        layout=_band_layout(
+            title, _band_subtitle("CPU p95 ÷ capacity", result), "CPU utilization (%)"
         ),
     )
     return fig
+
+
+def _band_layout(title: str, subtitle: str, y_title: str) -> dict[str, Any]:
+    """The layout of an hourly band chart: hours along x, room on top for the legend."""
+    return _layout(
+        title=title,
+        subtitle=subtitle,
+        x_title="Hour (UTC)",
+        y_title=y_title,
+        top_px=BAND_TOP_MARGIN_PX,
+    )
 
 
 def _band_figure(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.components import export, formats, kpis, recs
+from dashboard.components import downloads, formats, kpis, recs
 from data.repos.simulations import SavedScenario
 from engine.simulation import FleetResult
 
@@ -86,14 +86,11 @@ def show(result: FleetResult, *, team: str) -> None:
         hide_index=True,
         key="sim_fleet_table",
     )
-    st.download_button(
+    downloads.csv_button(
         "Export CSV",
-        data=export.to_csv_bytes(table.rename(columns=COLUMNS)),
+        lambda: table.rename(columns=COLUMNS),
         file_name=f"tightrope-team-{team}-growth-{result.growth_pct:+.0f}.csv",
-        mime="text/csv",
         key="sim_fleet_export",
-        icon=":material/download:",
-        on_click="ignore",
     )
 
 
@@ -154,12 +151,9 @@ def show_saved(saved: tuple[SavedScenario, ...], *, team: str) -> None:
         hide_index=True,
         key="sim_team_saved_table",
     )
-    st.download_button(
+    downloads.csv_button(
         "Export saved scenarios (CSV)",
-        data=export.to_csv_bytes(table.rename(columns=SAVED_COLUMNS)),
+        lambda: table.rename(columns=SAVED_COLUMNS),
         file_name=f"tightrope-team-{team}-scenarios.csv",
-        mime="text/csv",
         key="sim_team_saved_export",
-        icon=":material/download:",
-        on_click="ignore",
     )

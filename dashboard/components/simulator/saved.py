@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import actions
-from dashboard.components import export, formats, recs
+from dashboard.components import downloads, formats, recs, tables
 from data.repos.simulations import SavedScenario
 from data.scenario_actions import DELETE, PROMOTE
 
@@ -135,14 +135,11 @@ def show(
     else:
         st.caption("Pick two or more scenarios to read them side by side.")
     _act_on_one(labels, promote=promote, delete=delete)
-    st.download_button(
+    downloads.csv_button(
         "Export CSV",
-        data=export.to_csv_bytes(table.drop(columns="id").rename(columns=COLUMNS)),
+        lambda: table.drop(columns="id").rename(columns=COLUMNS),
         file_name=f"tightrope-scenarios-{slug}.csv",
-        mime="text/csv",
         key="sim_export",
-        icon=":material/download:",
-        on_click="ignore",
     )
 
 
@@ -189,9 +186,7 @@ def _column_config() -> dict[str, Any]:
         "spot_pct": st.column_config.NumberColumn("Spot", format="%.0f %%"),
         "monthly_effective_usd": money("Monthly cost (USD/mo)", format="%,.0f"),
         "monthly_delta_usd": money("Δ vs current (USD/mo)", format="%+,.0f"),
-        "hold_probability_pct": st.column_config.ProgressColumn(
-            "P(SLA holds)", min_value=0.0, max_value=100.0, format="%.1f %%"
-        ),
+        "hold_probability_pct": tables.percent_bar("P(SLA holds)"),
         "breach_hours": st.column_config.NumberColumn("Breach hours", format="%.0f h"),
         "risk": st.column_config.TextColumn("Risk"),
         "horizon_days": st.column_config.NumberColumn("History", format="%d d"),

@@ -17,10 +17,11 @@ import pyarrow.csv as pcsv
 
 from data.connectors.demo.fleet import DemoService
 from data.repos.costs import DailyCost
+from engine.arrays import FloatArray
 from engine.catalog import Catalog
 from engine.cost import running_cost, running_mask
 from engine.units import HOURS_PER_MONTH
-from engine.usage import FloatArray, UsageWindow
+from engine.usage import UsageWindow
 
 CURRENCY = "USD"
 PROVIDERS = {"vm": "AWS", "kubernetes": "Google Cloud"}

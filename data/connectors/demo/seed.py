@@ -70,7 +70,7 @@ def seed_demo_fleet(
     One transaction: either everything is written or nothing is. Refuses with SeedError when the
     database already holds services (the caller decides whether to wipe or to keep them).
     """
-    report = _seed(
+    report = seed_if_empty(
         sessions, catalog, seed=seed, n_services=n_services, days=days, end=end, actor=actor
     )
     if report is None:
@@ -89,21 +89,6 @@ def seed_if_empty(
     actor: str = "demo-seed",
 ) -> SeedReport | None:
     """Like `seed_demo_fleet`, but a database that already holds services is left alone (None)."""
-    return _seed(
-        sessions, catalog, seed=seed, n_services=n_services, days=days, end=end, actor=actor
-    )
-
-
-def _seed(
-    sessions: sessionmaker[Session],
-    catalog: Catalog,
-    *,
-    seed: int,
-    n_services: int,
-    days: int,
-    end: datetime,
-    actor: str,
-) -> SeedReport | None:
     started = time.perf_counter()
     if _has_services(sessions):  # fail fast, before generating anything
         return None

@@ -12,9 +12,10 @@ import numpy.typing as npt
 import pandas as pd
 
 from data.connectors.demo.fleet import DemoService
+from engine.arrays import FloatArray
 from engine.cost import running_mask
 from engine.units import HOURS_PER_DAY, HOURS_PER_WEEK
-from engine.usage import FloatArray, UsageWindow
+from engine.usage import UsageWindow
 
 Hours = npt.NDArray[np.datetime64]
 Mask = npt.NDArray[np.bool_]

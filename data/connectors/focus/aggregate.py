@@ -6,8 +6,9 @@ import numpy as np
 import pyarrow as pa
 
 from data.connectors.focus.normalise import KEY_COLUMNS, MONEY_COLUMNS, CodedBatch
-from data.connectors.focus.values import MONEY_TYPE, IntArray
+from data.connectors.focus.values import MONEY_TYPE
 from data.errors import TooManyRows
+from engine.arrays import IntArray
 
 ROWS = "source_rows"
 PACKED = "packed_key"

@@ -14,14 +14,8 @@ import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
 from data.connectors.focus.text import storable
-from data.connectors.focus.values import (
-    BoolArray,
-    IntArray,
-    Interner,
-    encode,
-    is_null_text,
-    parse_text,
-)
+from data.connectors.focus.values import Interner, encode, is_null_text, parse_text
+from engine.arrays import BoolArray, IntArray
 
 UNALLOCATED, BY_TAG, BY_RESOURCE, BY_ACCOUNT = 0, 1, 2, 3
 UNSTORABLE = -3  # a service code: the tag names text the database cannot store

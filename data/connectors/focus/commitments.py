@@ -16,7 +16,8 @@ import pyarrow.compute as pc
 from data.connectors.focus.limits import IngestLimits
 from data.connectors.focus.reader import open_batches
 from data.connectors.focus.source import inspect, read_raw
-from data.connectors.focus.values import MONEY_TYPE, BoolArray, IntArray, money
+from data.connectors.focus.values import MONEY_TYPE, money
+from engine.arrays import BoolArray, IntArray
 
 _NEEDED = ("CommitmentDiscountId", "CommitmentDiscountStatus", "ChargeCategory", "EffectiveCost")
 _KEYS = ("charge_day", "billing_currency", "billing_account", "commitment")

@@ -14,8 +14,6 @@ from data.connectors.focus.commitments import CommitmentRows, first_seen
 from data.connectors.focus.findings import Findings, Severity
 from data.connectors.focus.row_checks import Flag, check_periods, check_storable
 from data.connectors.focus.values import (
-    BoolArray,
-    IntArray,
     Interner,
     invalid_rows,
     money,
@@ -23,6 +21,7 @@ from data.connectors.focus.values import (
     parse_text,
     parse_timestamp,
 )
+from engine.arrays import BoolArray, IntArray
 
 SECONDS_PER_DAY = 86_400
 TIMESTAMP_COLUMNS = (

@@ -10,7 +10,7 @@ import pyarrow as pa
 from data.connectors.focus.findings import Severity
 from data.connectors.focus.text import MESSAGE as NUL_MESSAGE
 from data.connectors.focus.text import nul_rows
-from data.connectors.focus.values import BoolArray, IntArray
+from engine.arrays import BoolArray, IntArray
 
 
 class Flag(Protocol):

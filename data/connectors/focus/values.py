@@ -7,12 +7,11 @@ from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 import numpy as np
-import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
+from engine.arrays import BoolArray, IntArray
+
 T = TypeVar("T")
 
 MONEY_TYPE = pa.decimal128(38, 16)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from data.errors import Conflict, Drifted, InvalidTransition, NotFound
 from data.models import CapacityConfigRow, RecommendationRow
 from data.repos import changes, services
-from data.repos.recommendations import list_recommendations
+from data.repos.stored_recommendations import list_recommendations
 from data.workflow import Outcome
 from engine.recommendation import Money
 from tests.data.workflow.world import (

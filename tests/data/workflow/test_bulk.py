@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from data.errors import BlastRadiusExceeded, Conflict, Drifted
 from data.repos import services
-from data.repos.recommendations import StoredRecommendation
+from data.repos.stored_recommendations import StoredRecommendation
 from tests.data.workflow.world import NOW, add_open_rec, audit_rows, make_flow, snapshot
 from tests.factories import make_vm_config
 

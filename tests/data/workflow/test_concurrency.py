@@ -15,7 +15,7 @@ from data.db import make_sessions
 from data.errors import Conflict, DataError, RecommendationChanged
 from data.models import RecommendationRow
 from data.repos import changes
-from data.repos.recommendations import StoredRecommendation
+from data.repos.stored_recommendations import StoredRecommendation
 from tests.data.workflow.world import NOW, add_open_rec, audit_rows, make_flow, make_rec, store
 
 ROUNDS = 3

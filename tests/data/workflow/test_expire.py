@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from data.errors import Conflict
 from data.models import AuditEventRow
-from data.repos.recommendations import list_recommendations
+from data.repos.stored_recommendations import list_recommendations
 from data.repos.usage import insert_usage
 from data.workflow.expire import expire_stale
 from tests.data.workflow.world import (

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.errors import InvalidInput, InvalidTransition
-from data.repos.recommendations import list_recommendations, save_recommendations
+from data.repos.recommendations import save_recommendations
+from data.repos.stored_recommendations import list_recommendations
 from data.workflow.reject_postpone import REASON_MAX_CHARS
 from tests.data.workflow.world import (
     NOW,

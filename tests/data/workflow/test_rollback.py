@@ -9,11 +9,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from data.errors import Drifted, InvalidTransition, NotFound
 from data.repos import changes, services
-from data.repos.recommendations import (
-    StoredRecommendation,
-    list_recommendations,
-    save_recommendations,
-)
+from data.repos.recommendations import save_recommendations
+from data.repos.stored_recommendations import StoredRecommendation, list_recommendations
 from data.workflow import Outcome
 from tests.data.workflow.world import (
     NOW,

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from data.guard import DENIED
 from data.models import AuditEventRow, CapacityConfigRow, ConfigChangeRow, RecommendationRow
 from data.repos import services
-from data.repos.recommendations import StoredRecommendation, list_recommendations
 from data.repos.recommendations import save_recommendations as save
+from data.repos.stored_recommendations import StoredRecommendation, list_recommendations
 from data.workflow import Workflow, WorkflowPolicy
 from engine.capacity import CapacityConfig
 from engine.recommendation import Money, Recommendation
