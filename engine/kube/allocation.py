@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from engine.arrays import FloatArray
 from engine.catalog import Catalog
 from engine.errors import UnknownRegion
-from engine.usage import FloatArray
 
 IntArray = npt.NDArray[np.intp]
 StrArray = npt.NDArray[np.str_]

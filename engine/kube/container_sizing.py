@@ -16,9 +16,9 @@ from dataclasses import dataclass, fields
 import numpy as np
 import numpy.typing as npt
 
+from engine.arrays import FloatArray
 from engine.sla import SlaPolicy
 from engine.units import HOURS_PER_MONTH, MIB_PER_GIB
-from engine.usage import FloatArray
 
 IntArray = npt.NDArray[np.int64]
 StrArray = npt.NDArray[np.str_]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
+from engine.arrays import FloatArray
 from engine.context import ServiceContext
 from engine.cost import effective_ratio
 from engine.recommendation import Recommendation
@@ -28,7 +29,7 @@ from engine.rules.sizing import lookback
 from engine.sla import Candidates, SlaVerdict, evaluate_candidates
 from engine.sla.verdict import verdict_at
 from engine.units import HOURS_PER_MONTH
-from engine.usage import FloatArray, UsageWindow
+from engine.usage import UsageWindow
 
 IntArray = npt.NDArray[np.int64]
 EXTRA_REPLICAS = 4  # counts above the peak count tried when N+1 or latency fails there
