@@ -15,6 +15,7 @@
     │       └── BillingApiTimeout
     └── TelemetryError                                  (the Prometheus connector)
         ├── InvalidSelector, PrometheusUnavailable, PrometheusAuthError, PrometheusCircuitOpen
+        ├── DiscoveryEmpty                              (Kubernetes discovery found no pods)
         └── PrometheusQueryError
             └── MalformedResponse
 
@@ -203,6 +204,10 @@ class PrometheusQueryError(TelemetryError):
 
 class PrometheusCircuitOpen(TelemetryError):
     """The circuit breaker is open: Prometheus failed repeatedly; no request was sent."""
+
+
+class DiscoveryEmpty(TelemetryError):
+    """Kubernetes discovery found no pods at all: nothing is stored and nothing is retired."""
 
 
 class MalformedResponse(PrometheusQueryError):

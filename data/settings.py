@@ -231,7 +231,8 @@ class Settings(BaseSettings):
         description="Workload (then namespace) label naming prod, staging or dev.",
     )
     kube_environment_by_namespace: dict[str, Literal["prod", "staging", "dev"]] = Field(
-        default_factory=dict, description='JSON {"namespace": "prod|staging|dev"}; wins over labels.'
+        default_factory=dict,
+        description='JSON {"namespace": "prod|staging|dev"}; wins over labels.',
     )
     kube_default_environment: Literal["prod", "staging", "dev"] = "prod"
 

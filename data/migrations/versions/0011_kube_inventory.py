@@ -42,7 +42,7 @@ def upgrade() -> None:
             ["service.id"],
             name=op.f("fk_kube_workload_service_id_service"),
             ondelete="CASCADE",
-        ),  # fmt: skip
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_kube_workload")),
         sa.UniqueConstraint(
             "cluster",
@@ -50,7 +50,7 @@ def upgrade() -> None:
             "kind",
             "name",
             name=op.f("uq_kube_workload_cluster_namespace_kind_name"),
-        ),  # fmt: skip
+        ),
     )
     op.create_table(
         "kube_container",
@@ -66,7 +66,7 @@ def upgrade() -> None:
             ["kube_workload.id"],
             name=op.f("fk_kube_container_workload_id_kube_workload"),
             ondelete="CASCADE",
-        ),  # fmt: skip
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_kube_container")),
         sa.UniqueConstraint("workload_id", "name", name=op.f("uq_kube_container_workload_id_name")),
     )
@@ -83,7 +83,7 @@ def upgrade() -> None:
             ["kube_workload.id"],
             name=op.f("fk_kube_hpa_workload_id_kube_workload"),
             ondelete="CASCADE",
-        ),  # fmt: skip
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_kube_hpa")),
         sa.UniqueConstraint("workload_id", name=op.f("uq_kube_hpa_workload_id")),
     )
