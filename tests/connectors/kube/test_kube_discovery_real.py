@@ -27,8 +27,8 @@ from data.models import (
     ServiceRow,
 )
 from data.repos.kube_summary import last_discovery
-from tests.connectors.kube.conftest import KubePrometheus
 from tests.support.kube_history import GIB, ClusterHistory, Workload
+from tests.support.kube_prometheus import KubePrometheus
 
 pytestmark = pytest.mark.prometheus
 DAY = timedelta(days=1)

@@ -15,8 +15,8 @@ from data.connectors.kube.usage import (
     hourly_pod_memory_peak_bytes_expr,
 )
 from data.connectors.prometheus import PrometheusClient
-from tests.connectors.kube.conftest import KubePrometheus
 from tests.support.kube_history import KSM_EVERY, PER_HOUR, ClusterHistory, Pod, Workload
+from tests.support.kube_prometheus import KubePrometheus
 
 pytestmark = pytest.mark.prometheus
 HOURS = 24

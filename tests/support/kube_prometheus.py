@@ -1,13 +1,13 @@
-"""A real Prometheus holding the generated cluster's history, started once per session."""
+"""A real Prometheus holding the generated cluster's history (tests/support/kube_history)."""
 
 from __future__ import annotations
 
 import shutil
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-
-import pytest
+from pathlib import Path
 
 from tests.support.kube_history import ClusterHistory, generate
 from tests.support.kube_openmetrics import write_openmetrics
@@ -22,13 +22,14 @@ class KubePrometheus:
     history: ClusterHistory
 
 
-@pytest.fixture(scope="session")
-def kube_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KubePrometheus]:
-    """3 days of the generated cluster (~530 MB of OpenMetrics, deleted once backfilled);
-    skips locally (fails in CI) without the binaries."""
+@contextmanager
+def kube_prometheus_server(
+    base: Path, *, days: int = KUBE_HISTORY_DAYS
+) -> Iterator[KubePrometheus]:
+    """`days` of the generated cluster (3 days: ~530 MB of OpenMetrics, deleted once
+    backfilled); skips locally (fails in CI) without the binaries."""
     prometheus, promtool = binaries()
-    history = generate(KUBE_HISTORY_DAYS)
-    base = tmp_path_factory.mktemp("kube-prometheus")
+    history = generate(days)
     started = time.perf_counter()
     files = write_openmetrics(history, base / "openmetrics")
     backfill(promtool, files, base / "tsdb")
