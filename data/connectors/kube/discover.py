@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from data.connectors.kube.drafts import KubeConfig, capacity, cluster_name, draft, placements
 from data.connectors.kube.inventory import read_inventory
-from data.connectors.kube.specs import Inventory, Skipped
+from data.connectors.kube.specs import Inventory, NodeSpec, Skipped
 from data.connectors.prometheus.client import PrometheusClient
 from data.errors import DiscoveryEmpty
 from data.guard import NO_ID
@@ -60,23 +60,9 @@ def discover(
         )
     planned = _plan(inventory, config)
     nodes = [(n.cluster_label or config.cluster, n) for n in inventory.nodes]
-    clusters = {p.cluster for p in planned} | {c for c, _ in nodes}
     found = dict(sorted(Counter(w.kind for w in inventory.workloads).items()))
     with sessions.begin() as session:
-        changes, refused = store_workloads(
-            session, planned, clusters=clusters, actor=actor, now=now
-        )
-        changes |= store_nodes(session, nodes, clusters=clusters, now=now)
-        skipped = inventory.skipped + tuple(
-            Skipped("workload", p.spec.namespace, f"{p.spec.kind}/{p.spec.name}", reason)
-            for p, reason in refused
-        )
-        if any(changes.values()):
-            record_event(
-                session, actor=actor, action=ACTION, target=("kube_workload", NO_ID),
-                before=None, after=None, detail={**changes, "clusters": sorted(clusters)},
-                now=now,
-            )  # fmt: skip
+        changes, skipped = _store(session, inventory, planned, nodes, actor=actor, now=now)
         save_summary(
             session, ran_at=now, window_s=config.window_s, found=found,
             nodes=[n.instance_type for _, n in nodes], changes=changes, skipped=skipped,
@@ -86,6 +72,31 @@ def discover(
     log.info("kube discovery: found %s, %d nodes, changes %s, %d skipped",
              found, len(nodes), changes, len(skipped))  # fmt: skip
     return report
+
+
+def _store(
+    session: Session,
+    inventory: Inventory,
+    planned: list[Planned],
+    nodes: list[tuple[str, NodeSpec]],
+    *,
+    actor: str,
+    now: datetime,
+) -> tuple[dict[str, int], tuple[Skipped, ...]]:
+    """Workloads and nodes, retiring within the clusters seen; one audit event if anything
+    changed. Returns the changes and everything skipped (refused slugs included)."""
+    clusters = {p.cluster for p in planned} | {c for c, _ in nodes}
+    changes, refused = store_workloads(session, planned, clusters=clusters, actor=actor, now=now)
+    changes |= store_nodes(session, nodes, clusters=clusters, now=now)
+    if any(changes.values()):
+        record_event(
+            session, actor=actor, action=ACTION, target=("kube_workload", NO_ID), before=None,
+            after=None, detail={**changes, "clusters": sorted(clusters)}, now=now,
+        )  # fmt: skip
+    return changes, inventory.skipped + tuple(
+        Skipped("workload", p.spec.namespace, f"{p.spec.kind}/{p.spec.name}", reason)
+        for p, reason in refused
+    )
 
 
 def _plan(inventory: Inventory, config: KubeConfig) -> list[Planned]:
