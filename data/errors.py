@@ -17,6 +17,7 @@
         ├── InvalidSelector, PrometheusUnavailable, PrometheusCircuitOpen
         ├── PrometheusAuthError
         │   └── PrometheusTlsError
+        ├── DiscoveryEmpty                              (Kubernetes discovery found no pods)
         └── PrometheusQueryError
             └── MalformedResponse
 
@@ -211,6 +212,10 @@ class PrometheusQueryError(TelemetryError):
 
 class PrometheusCircuitOpen(TelemetryError):
     """The circuit breaker is open: Prometheus failed repeatedly; no request was sent."""
+
+
+class DiscoveryEmpty(TelemetryError):
+    """Kubernetes discovery found no pods at all: nothing is stored and nothing is retired."""
 
 
 class MalformedResponse(PrometheusQueryError):

@@ -203,6 +203,41 @@ class Settings(PrometheusSettings):
         description="Address the sidecar's /metrics, /healthz and /readyz bind to (0.0.0.0 in "
         "a container, so Prometheus and the probes reach it).",
     )
+    # Kubernetes discovery (data/connectors/kube, decision 015).
+    kube_cluster: str = Field(
+        default="default",
+        min_length=1,
+        max_length=120,
+        description="Cluster name for series without a `cluster` label.",
+    )
+    kube_discovery_window_h: int = Field(
+        default=24,
+        ge=1,
+        le=24 * 31,
+        description="Workloads with a pod in this many hours before now are discovered; "
+        "the others are retired.",
+    )
+    kube_team_label: str = Field(
+        default="team",
+        min_length=1,
+        max_length=253,
+        description="Workload (then namespace) label naming a workload's team.",
+    )
+    kube_team_by_namespace: dict[str, str] = Field(
+        default_factory=dict,
+        description='JSON {"namespace": "team"}; wins over labels. Else the namespace is the team.',
+    )
+    kube_environment_label: str = Field(
+        default="environment",
+        min_length=1,
+        max_length=253,
+        description="Workload (then namespace) label naming prod, staging or dev.",
+    )
+    kube_environment_by_namespace: dict[str, Literal["prod", "staging", "dev"]] = Field(
+        default_factory=dict,
+        description='JSON {"namespace": "prod|staging|dev"}; wins over labels.',
+    )
+    kube_default_environment: Literal["prod", "staging", "dev"] = "prod"
 
     @classmethod
     def settings_customise_sources(

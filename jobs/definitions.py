@@ -28,6 +28,7 @@ from data.errors import DataError
 from data.workflow.expire import expire_stale
 from engine.profiles import PROFILES
 from jobs.context import JobContext
+from jobs.discovery import discover_workloads
 from jobs.recompute import recompute
 from jobs.runs import Window
 
@@ -180,10 +181,12 @@ def expire_stale_recommendations(ctx: JobContext, window: Window) -> int:
 
 
 def default_jobs(refresh_interval_minutes: int) -> tuple[Job, ...]:
-    """The jobs in the order they run when due together: usage before the demo's costs (which
-    are priced from it) and recompute, costs before budgets and anomalies."""
+    """The jobs in the order they run when due together: discovery (new services) before
+    usage, usage before the demo's costs (which are priced from it) and recompute, costs
+    before budgets and anomalies."""
     every = refresh_interval_minutes
     return (
+        Job("discover_workloads", discover_workloads, every, timedelta(hours=1), "Kubernetes"),
         Job("collect_usage", collect_usage, every, timedelta(days=1), "usage since the last run"),
         Job("refresh_costs", refresh_costs, every, timedelta(days=1), "billing files and API"),
         Job("recompute", recompute_recommendations, every, timedelta(hours=1), "recommendations"),

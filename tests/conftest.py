@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from data.db import make_engine, make_sessions
 from data.migrate import upgrade
 from data.settings import Settings
+from tests.support.kube_prometheus import KubePrometheus, kube_prometheus_server
 from tests.support.postgres import postgres_bin_dir, throwaway_cluster
 from tests.support.prometheus import History, backfill, binaries, prometheus_server
 from tests.support.prometheus_history import demo_services, write_openmetrics
@@ -128,6 +129,14 @@ def prometheus_history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[His
     backfill(promtool, files, base / "tsdb")
     with prometheus_server(prometheus, base / "tsdb") as url:
         yield History(url, services, PROMETHEUS_HISTORY_END, PROMETHEUS_HISTORY_DAYS)
+
+
+@pytest.fixture(scope="session")
+def kube_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KubePrometheus]:
+    """Debian prometheus holding 3 days of a generated Kubernetes cluster (kube-state-metrics
+    and cAdvisor), started once per session; skips locally (fails in CI) without it."""
+    with kube_prometheus_server(tmp_path_factory.mktemp("kube-prometheus")) as server:
+        yield server
 
 
 def _admin_execute(server_url: str, statement: str) -> None:

@@ -13,6 +13,7 @@ from dashboard.components.data_sources.connectors import (
     show_stale_recommendations,
 )
 from dashboard.components.data_sources.jobs import JOB_LABELS, show_jobs
+from dashboard.components.data_sources.kubernetes import show_kubernetes
 from dashboard.components.data_sources.upload import show_upload
 from dashboard.queries import data_sources as data_sources_queries
 from dashboard.queries import fleet as queries
@@ -111,6 +112,8 @@ show_sources(
     jobs=jobs,
     now=now,
 )
+st.subheader("Kubernetes discovery", anchor=False)
+show_kubernetes(data_sources_queries.kube_discovery(sessions), now=now)
 st.subheader("Upload a FOCUS file", anchor=False)
 show_upload(sessions)
 st.subheader("Ingested files", anchor=False)

@@ -12,7 +12,7 @@ import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard import deps
-from data.repos import job_status
+from data.repos import job_status, kube_summary
 from data.repos.job_status import (
     CostFreshness,
     IngestedFile,
@@ -21,6 +21,7 @@ from data.repos.job_status import (
     StaleRecommendations,
     UsageFreshness,
 )
+from data.repos.kube_summary import DiscoverySummary
 
 Sessions = sessionmaker[Session]
 
@@ -65,3 +66,9 @@ def stale_recommendation_list(_sessions: Sessions, cutoff: datetime) -> list[Sta
 def clear() -> None:
     """After an action (Run now, an ingest): the next run reads the database afresh."""
     st.cache_data.clear()
+
+
+@deps.cached_query()
+def kube_discovery(_sessions: Sessions) -> DiscoverySummary | None:
+    with _sessions() as session:
+        return kube_summary.last_discovery(session)

@@ -12,6 +12,13 @@ from data.models.billing import (
 from data.models.budgets import BudgetAlertRow, BudgetRow
 from data.models.catalog import CapacityConfigRow, ServiceRow, UsageHourlyRow
 from data.models.jobs import JobRequestRow, JobRunRow
+from data.models.kubernetes import (
+    KubeContainerRow,
+    KubeDiscoveryRow,
+    KubeHpaRow,
+    KubeNodeRow,
+    KubeWorkloadRow,
+)
 from data.models.people import AppUserRow, AuditEventRow
 from data.models.workflow import ConfigChangeRow, RecommendationRow, RuleOutcomeRow, SimulationRow
 
@@ -34,6 +41,11 @@ __all__ = [
     "JobRequestRow",
     "JobRunRow",
     "Json",
+    "KubeContainerRow",
+    "KubeDiscoveryRow",
+    "KubeHpaRow",
+    "KubeNodeRow",
+    "KubeWorkloadRow",
     "RecommendationRow",
     "RuleOutcomeRow",
     "ServiceRow",

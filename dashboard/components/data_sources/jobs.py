@@ -30,6 +30,7 @@ from data.repos.job_status import JobStatus
 # import jobs (layers contract), so names are repeated here; a job the ledger knows beyond
 # these is still listed under its own name.
 JOB_LABELS = {
+    "discover_workloads": "Discover Kubernetes workloads",
     "collect_usage": "Collect usage",
     "refresh_costs": "Refresh costs",
     "recompute": "Recompute recommendations",
@@ -38,6 +39,8 @@ JOB_LABELS = {
     "expire_stale": "Expire stale recommendations",
 }
 JOB_HELP = {
+    "discover_workloads": "Workloads and nodes from kube-state-metrics in Prometheus (when "
+    "configured): new ones become services, gone ones are retired.",
     "collect_usage": "Hourly usage since the last run: from Prometheus when configured, "
     "else the demo fleet's live feed.",
     "refresh_costs": "New FOCUS files from the billing directory (each once) and the billing "

@@ -5,7 +5,11 @@ Accepted shapes (label values are exact, never regexes):
     {"namespace": "payments", "container": "checkout"}            cAdvisor + kube-state-metrics
     {"kind": "node", "job": "checkout-vm"}                         node_exporter instances
     {"job": "checkout-vm"}                                         same (no `container`: node)
-    optional on either: "cluster": "...",
+    {"kind": "workload", "namespace": "shop", "workload_kind": "Deployment",
+     "workload": "cart", "cluster": "..." (optional)}              a discovered workload
+                                                                   (WorkloadMapping: parsed,
+                                                                   not collected yet)
+    optional on the first two: "cluster": "...",
         "http": {"job": "checkout", "route": "/pay"} | false       HTTP SLI labels (default: the
                                                                    resource labels; false: none)
         "status_label": "code" | "status" | "status_code"          label holding the HTTP status
@@ -34,6 +38,8 @@ _REQUIRED: dict[Kind, tuple[frozenset[str], ...]] = {
 _HTTP_LABELS = frozenset(
     {"cluster", "namespace", "container", "job", "instance", "service", "route", "handler"}
 )
+_WORKLOAD_FIELDS = ("namespace", "workload_kind", "workload")
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob")
 _STATUS_LABELS = frozenset({"code", "status", "status_code"})
 # The label that differs between services batched into one query; the others must be equal.
 _VARYING = ("container", "service", "job", "instance", "route", "handler", "namespace", "cluster")
@@ -76,6 +82,41 @@ class TelemetryTarget:
     service_id: int
     slug: str
     mapping: TelemetryMapping
+
+
+@dataclass(frozen=True, slots=True)
+class WorkloadMapping:
+    """A workload found by Kubernetes discovery (data.connectors.kube); its usage needs the
+    owner-chain join, which the collector does not run yet, so targets reports it."""
+
+    namespace: str
+    workload_kind: str
+    workload: str
+    cluster: str | None = None
+
+    @classmethod
+    def parse(cls, raw: Mapping[str, Any]) -> WorkloadMapping:
+        unknown = sorted(set(raw) - {"kind", *_WORKLOAD_FIELDS, "cluster"})
+        if unknown:
+            raise InvalidSelector(f"workload selector: unknown keys {unknown}")
+        values = {}
+        for name in (*_WORKLOAD_FIELDS, "cluster"):
+            value = raw.get(name)
+            if value is None and name == "cluster":
+                continue
+            if not isinstance(value, str) or not value:
+                raise InvalidSelector(f"workload selector: {name} must be non-empty text")
+            values[name] = check_value(value)
+        if values["workload_kind"] not in WORKLOAD_KINDS:
+            raise InvalidSelector(f"workload_kind must be one of {list(WORKLOAD_KINDS)}")
+        return cls(**values)
+
+    def describe(self) -> str:
+        return f"{self.workload_kind} {self.namespace}/{self.workload}"
+
+
+def is_workload(raw: Any) -> bool:
+    return isinstance(raw, Mapping) and raw.get("kind") == "workload"
 
 
 def group_key(labels: Labels) -> tuple[tuple[str, ...], str, Labels]:

@@ -1,0 +1,1 @@
+"""Kubernetes from kube-state-metrics and cAdvisor alone: the owner chain, discovery."""
