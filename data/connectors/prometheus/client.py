@@ -91,6 +91,9 @@ class PrometheusClient:
         )
         self._local = threading.local()
         self.stats = ClientStats()
+        # The collector queries from a thread pool: `+=` on shared counters is not atomic.
+        # (The breaker locks itself; the Session's connection pool is thread-safe.)
+        self._stats_lock = threading.Lock()
         self.url: str = connect.url
 
     @classmethod
@@ -178,7 +181,8 @@ class PrometheusClient:
     def _result(self, data: Any, response: requests.Response | None) -> QueryResult:
         warnings = _warnings(response)
         if warnings:
-            self.stats.warnings.extend(warnings)
+            with self._stats_lock:
+                self.stats.warnings.extend(warnings)
             log.warning("Prometheus returned warnings (partial data): %s", "; ".join(warnings))
         if not isinstance(data, list):
             raise _malformed(self.url, "result is not a vector or matrix")
@@ -189,13 +193,15 @@ class PrometheusClient:
         return QueryResult(series, tuple(warnings))
 
     def _seen(self, response: requests.Response) -> None:
-        self.stats.requests += 1
-        self.stats.bytes_received += len(response.content)
-        self._local.response = response
+        with self._stats_lock:  # concurrent collector threads (see __init__)
+            self.stats.requests += 1
+            self.stats.bytes_received += len(response.content)
+        self._local.response = response  # per thread: each worker reads its own response
 
     def _failed(self, error: Exception, retrying: bool) -> None:
-        self.stats.failures += 1
-        self.stats.retries += int(retrying)
+        with self._stats_lock:  # concurrent collector threads (see __init__)
+            self.stats.failures += 1
+            self.stats.retries += int(retrying)
         log.warning("Prometheus request failed: %s", error)
 
 
