@@ -66,30 +66,35 @@ class CollectReport:
 
     @property
     def services_fresh(self) -> int:
-        """Mapped services that are up to date after this run (stored or nothing new)."""
-        mapped = self.services - sum(1 for i in self.issues if i.kind == "invalid_mapping")
-        return max(0, mapped - self.services_failed) if self.stored else 0
+        """Services whose usage is current after this run: stored now, or nothing was new."""
+        return self.services_written + self.up_to_date
 
     @property
-    def stored(self) -> bool:
-        """False when storing failed as a whole (then nothing of this run was written)."""
-        return self.error is None or not self.error.startswith("storing usage failed")
+    def services_mapped(self) -> int:
+        return self.services - sum(1 for i in self.issues if i.kind == "invalid_mapping")
+
+    @property
+    def services_queried(self) -> int:
+        """Services this run had hours to collect for (the denominators below)."""
+        return max(0, self.services_mapped - self.up_to_date)
 
     @property
     def bytes_per_service(self) -> float:
-        return self.bytes_received / max(1, self.services)
+        return self.bytes_received / max(1, self.services_queried)
 
     @property
     def seconds_per_service(self) -> float:
-        return self.wall_s / max(1, self.services)
+        return self.wall_s / max(1, self.services_queried)
 
     def summary(self) -> str:
-        """One line for logs and the job ledger: outcome, then what the run cost."""
-        mapped = self.services - sum(1 for i in self.issues if i.kind == "invalid_mapping")
-        head = f"{self.services_fresh:,} of {mapped:,} services"
+        """One line for logs and the job ledger: "partial: 800 of 1,000 services (failed); 70
+        requests, 8.4 MB, 12.0 s (8.4 kB, 12 ms per service)"."""
+        head = f"{self.services_fresh:,} of {self.services_mapped:,} services"
+        no_data = sum(1 for i in self.issues if i.kind == "no_data")
+        head += f", {no_data:,} without data" if no_data else ""
         if self.stale:
             kinds = ", ".join(sorted({i.kind for i in self.issues if i.kind in STALE_KINDS}))
-            outcome = "partial" if self.services_fresh else "failed"
+            outcome = "partial" if self.services_written else "failed"
             head = f"{outcome}: {head} ({kinds or self.error})"
         return (
             f"{head}; {self.queries:,} requests, {self.bytes_received / 1e6:,.1f} MB, "
