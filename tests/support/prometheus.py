@@ -71,9 +71,18 @@ def backfill(promtool: Path, files: Sequence[Path], tsdb_dir: Path, *, workers: 
 
 @contextmanager
 def prometheus_server(
-    prometheus: Path, tsdb_dir: Path, *, timeout_s: float = 60.0
+    prometheus: Path,
+    tsdb_dir: Path,
+    *,
+    timeout_s: float = 60.0,
+    max_samples: int | None = None,
+    query_timeout_s: float | None = None,
 ) -> Iterator[str]:
-    """Serve `tsdb_dir` read-mostly on 127.0.0.1:<free port>; yields the base URL."""
+    """Serve `tsdb_dir` read-mostly on 127.0.0.1:<free port>; yields the base URL.
+
+    `max_samples` (`--query.max-samples`, default 50,000,000) makes bigger queries fail with
+    HTTP 422 "query processing would load too many samples"; `query_timeout_s`
+    (`--query.timeout`, default 2 min) makes slower ones fail with 503."""
     config = tsdb_dir.parent / "prometheus.yml"
     config.write_text(_CONFIG)
     port = free_port()
@@ -85,6 +94,8 @@ def prometheus_server(
         "--storage.tsdb.retention.time=3650d",
         f"--web.listen-address=127.0.0.1:{port}",
         "--log.level=warn",
+        *([f"--query.max-samples={max_samples}"] if max_samples is not None else []),
+        *([f"--query.timeout={query_timeout_s:g}s"] if query_timeout_s is not None else []),
     ]
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)

@@ -60,12 +60,15 @@ def plan(shape: Shape, *, hours: int, max_samples: int, max_services: int, max_p
     cannot, one service per batch in the longest chunks that fit (at least one hour)."""
     if hours < 1 or max_samples < 1 or max_services < 1 or max_points < 1:
         raise ValueError("hours, max_samples, max_services and max_points must be >= 1")
-    service_hours = max_samples / shape.samples_per_service_hour()
     window = min(hours, max_points)
-    whole = math.floor(service_hours / (window + 1))
+    # Whole samples per service first: integer division then never rounds over the budget.
+    whole = max_samples // math.ceil(shape.samples_per_service_hour() * (window + 1))
     if whole >= 1:
         return Plan(services=min(whole, max_services), chunk_hours=window)
-    return Plan(services=1, chunk_hours=max(1, min(window, math.floor(service_hours) - 1)))
+    fit = math.floor(max_samples / shape.samples_per_service_hour()) - 1
+    while fit > 1 and estimate_samples(shape, services=1, hours=fit) > max_samples:
+        fit -= 1  # float rounding at the edge: at most a step or two
+    return Plan(services=1, chunk_hours=max(1, min(window, fit)))
 
 
 def is_sample_limit(message: str) -> bool:

@@ -34,50 +34,58 @@ def plan_work(
     *,
     probe: bool = True,
 ) -> list[Work]:
-    """Resource batches first, then HTTP ones, each group cut to its own budget. Raises
-    PrometheusAuthError or PrometheusCircuitOpen when probing finds Prometheus refusing;
-    `probe=False` plans with the default shape and sends nothing."""
-    client_or_none = client if probe else None
+    """Resource batches first, then HTTP ones, each group cut to its own budget. One probe
+    per shape (kubernetes, node, http), not per group: a cluster has a group per namespace.
+    Raises PrometheusAuthError or PrometheusCircuitOpen when probing finds Prometheus
+    refusing; `probe=False` plans with the default shape and sends nothing."""
+    shapes: dict[str, Shape] = {}
     works: list[Work] = []
     for http in (False, True):
         for members in groups(pending, http=http):
-            works.extend(_group(client_or_none, members, starts, window_end, config, http=http))
+            group = _Group(members, starts, window_end, config, http=http)
+            first = group.work(group.batches(config.batch_size)[0])
+            if first.shape not in shapes:
+                client_or_none = client if probe else None
+                shapes[first.shape] = _shape(client_or_none, first, config, hours=group.hours)
+            works.extend(group.planned(shapes[first.shape]))
     return works
 
 
-def _group(
-    client: PrometheusClient | None,
-    members: list[TelemetryTarget],
-    starts: Mapping[int, datetime],
-    window_end: datetime,
-    config: CollectConfig,
-    *,
-    http: bool,
-) -> list[Work]:
-    def work(batch: Sequence[TelemetryTarget], chunk_hours: int) -> Work:
-        start = min(starts[t.service_id] for t in batch)
-        return Work(tuple(batch), http, start, window_end, chunk_hours)
+class _Group:
+    """Services sharing a mapping shape, to be cut into batches of one planned size."""
 
-    def batches(size: int) -> list[list[TelemetryTarget]]:
-        return cut(members, max_services=size, max_regex_chars=config.max_regex_chars, http=http)
+    def __init__(
+        self,
+        members: list[TelemetryTarget],
+        starts: Mapping[int, datetime],
+        window_end: datetime,
+        config: CollectConfig,
+        *,
+        http: bool,
+    ) -> None:
+        self.members, self.starts, self.window_end = members, starts, window_end
+        self.config, self.http = config, http
+        self.hours = math.ceil((window_end - min(starts[t.service_id] for t in members)) / HOUR)
 
-    hours = math.ceil((window_end - min(starts[t.service_id] for t in members)) / HOUR)
-    shape = _shape(client, work(batches(config.batch_size)[0], hours), config, hours=hours)
-    sized = plan(
-        shape,
-        hours=hours,
-        max_samples=config.max_samples_per_query,
-        max_services=config.batch_size,
-        max_points=config.max_points_per_query,
-    )
-    log.info(
-        "prometheus %s batches: %s over %d h -> %s",
-        "http" if http else members[0].mapping.kind,
-        shape,
-        hours,
-        sized,
-    )
-    return [work(batch, sized.chunk_hours) for batch in batches(sized.services)]
+    def work(self, batch: Sequence[TelemetryTarget], chunk_hours: int = 1) -> Work:
+        start = min(self.starts[t.service_id] for t in batch)
+        return Work(tuple(batch), self.http, start, self.window_end, chunk_hours)
+
+    def batches(self, size: int) -> list[list[TelemetryTarget]]:
+        limit = self.config.max_regex_chars
+        return cut(self.members, max_services=size, max_regex_chars=limit, http=self.http)
+
+    def planned(self, shape: Shape) -> list[Work]:
+        config = self.config
+        sized = plan(
+            shape,
+            hours=self.hours,
+            max_samples=config.max_samples_per_query,
+            max_services=config.batch_size,
+            max_points=config.max_points_per_query,
+        )
+        log.debug("prometheus batches: %s over %d h -> %s", shape, self.hours, sized)
+        return [self.work(batch, sized.chunk_hours) for batch in self.batches(sized.services)]
 
 
 def _shape(
