@@ -17,6 +17,7 @@ from data.errors import (
     PrometheusAuthError,
     PrometheusCircuitOpen,
     PrometheusQueryError,
+    PrometheusSampleLimit,
     PrometheusUnavailable,
     TelemetryError,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "PrometheusCircuitOpen",
     "PrometheusClient",
     "PrometheusQueryError",
+    "PrometheusSampleLimit",
     "PrometheusUnavailable",
     "QueryResult",
     "ResourceSpec",

@@ -18,12 +18,14 @@ from prometheus_api_client import PrometheusConnect
 from prometheus_api_client.exceptions import PrometheusApiClientException
 from urllib3.util.retry import Retry
 
+from data.connectors.prometheus.budget import is_sample_limit
 from data.connectors.prometheus.resilience import CircuitBreaker, RetryPolicy
 from data.connectors.resilience import Resilience
 from data.errors import (
     MalformedResponse,
     PrometheusAuthError,
     PrometheusQueryError,
+    PrometheusSampleLimit,
     PrometheusUnavailable,
     TelemetryError,
 )
@@ -231,6 +233,9 @@ def _status_error(url: str, response: requests.Response | None) -> TelemetryErro
         return PrometheusAuthError(f"{url}: HTTP {status}, credentials rejected")
     if status == 429 or status >= 500:
         return PrometheusUnavailable(f"{url}: HTTP {status} {detail}")
+    # The whole body, not the truncated detail: VictoriaMetrics puts the query text first.
+    if status == 422 and is_sample_limit(response.text):
+        return PrometheusSampleLimit(f"{url}: HTTP 422 too many samples {detail}")
     return PrometheusQueryError(f"{url}: HTTP {status} {detail}")
 
 

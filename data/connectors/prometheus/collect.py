@@ -64,6 +64,7 @@ def collect_usage(
     stop = fetch.Stop()
     works = _plan(client, pending, starts, window_end, config, stop)
     _run(client, works, results, config, stop)
+    queried_s = time.perf_counter() - started
     written, rows = store(sessions, results, pending, source=config.source)
     return CollectReport(
         window_end=window_end,
@@ -81,6 +82,7 @@ def collect_usage(
         circuit_open=results.circuit_open,
         error=results.error,
         wall_s=time.perf_counter() - started,
+        query_s=queried_s,
         splits=results.splits,
     )
 

@@ -15,13 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from data.connectors.prometheus.batches import Work
-from data.connectors.prometheus.budget import is_sample_limit
 from data.connectors.prometheus.client import PrometheusClient, QueryResult, Series
 from data.connectors.prometheus.mapping import TelemetryTarget
 from data.errors import (
     PrometheusAuthError,
     PrometheusCircuitOpen,
-    PrometheusQueryError,
+    PrometheusSampleLimit,
     TelemetryError,
 )
 
@@ -136,9 +135,7 @@ def _gather(
         return
     try:
         result = send(alive, span or (outcome.work.end, outcome.work.end))
-    except PrometheusQueryError as error:
-        if not is_sample_limit(str(error)):
-            raise
+    except PrometheusSampleLimit as error:
         halves = _halves(alive, span)
         if halves is None:
             outcome.failed[alive[0].service_id] = f"too many samples even alone: {error}"

@@ -35,7 +35,8 @@ class CollectReport:
     """Outcome of one run; `stale` is True when some service could not be refreshed.
 
     `queries` counts HTTP requests (retries and sample-limit splits included); `splits` how
-    many queries were refused for loading too many samples and split in two.
+    many queries were refused for loading too many samples and split in two; `query_s` is the
+    part of `wall_s` spent before storing (planning, querying, parsing).
     """
 
     window_end: datetime
@@ -53,6 +54,7 @@ class CollectReport:
     circuit_open: bool
     error: str | None
     wall_s: float = 0.0
+    query_s: float = 0.0
     splits: int = 0
 
     @property

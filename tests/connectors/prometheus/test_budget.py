@@ -15,7 +15,8 @@ from data.connectors.prometheus.budget import Shape, estimate_samples, is_sample
 from data.connectors.prometheus.client import PrometheusClient, QueryResult
 from data.connectors.prometheus.mapping import TelemetryMapping, TelemetryTarget
 from data.connectors.prometheus.resilience import CircuitBreaker
-from data.errors import PrometheusQueryError
+from data.errors import PrometheusSampleLimit
+from tests.connectors.prometheus.fake_server import Reply, fake_prometheus
 
 # 10 pods scraped every 30 s: 10 x 120 x 2 = 2,400 samples per service-hour.
 TEN_PODS = Shape(series_per_service=10, scrape_interval_s=30)
@@ -129,7 +130,7 @@ class LimitedPrometheus:
         services = promql.split("container=", 1)[1].split('"')[1].count("|") + 1
         hours = int((end - start) / timedelta(hours=1)) + 1
         if services * hours > self.limit:
-            raise PrometheusQueryError("HTTP 422 execution: would load too many samples")
+            raise PrometheusSampleLimit("HTTP 422 too many samples")
         self.sent.append((services, hours))
         return QueryResult((), ())
 
@@ -163,3 +164,20 @@ def test_a_service_too_big_for_one_hour_fails_alone() -> None:
     assert outcome.issue is None
     assert sorted(outcome.failed) == [0, 1]
     assert "too many samples even alone" in outcome.failed[0]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"status": "error", "errorType": "execution",
+         "error": "query processing would load too many samples into memory in query execution"},
+        {"status": "error", "errorType": "422",
+         "error": f'error when executing query="{"x" * 2_000}": cannot select more than '
+                  "-search.maxSamplesPerQuery=1000000 samples"},
+    ],
+)  # fmt: skip
+def test_a_422_for_too_many_samples_is_its_own_error(body: dict[str, str]) -> None:
+    with fake_prometheus(Reply(422, body)) as server:
+        client = PrometheusClient.from_url(server.url, timeout_s=5)
+        with pytest.raises(PrometheusSampleLimit):
+            client.query("up", at=datetime(2026, 10, 1, tzinfo=UTC))
