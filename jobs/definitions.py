@@ -91,6 +91,8 @@ def _measures(report: CollectReport) -> dict[str, float]:
         "http_requests": report.queries,
         "bytes_received": report.bytes_received,
         "wall_seconds": report.wall_s,
+        "bytes_per_service": report.bytes_per_service,
+        "seconds_per_service": report.seconds_per_service,
     }
 
 

@@ -47,7 +47,8 @@ def build_metrics() -> SidecarMetrics:
         job_last_run=Gauge(
             "tightrope_job_last_run", "A figure of the job's last run that did work "
             "(collect_usage: services_fresh, services_failed, http_requests, bytes_received, "
-            "wall_seconds).", ["job", "measure"], registry=registry,
+            "wall_seconds, bytes_per_service, seconds_per_service).", ["job", "measure"],
+            registry=registry,
         ),
         recommendations_open=Gauge(
             "tightrope_recommendations_open", "Open recommendations.", registry=registry

@@ -25,11 +25,12 @@ from data.connectors.prometheus import (
 )
 from data.models import JobRunRow, UsageHourlyRow
 from data.repos.job_status import job_statuses
-from data.repos.usage import latest_usage_hours, load_usage
+from data.repos.usage import insert_usage, latest_usage_hours, load_usage
 from data.settings import Settings
 from jobs.context import JobContext
 from jobs.definitions import default_jobs
 from jobs.runner import run_job
+from tests.factories import make_usage
 from tests.support.prometheus import History, backfill, binaries, prometheus_server
 from tests.support.prometheus_catalogue import catalogue
 from tests.support.prometheus_history import demo_services, expected, write_openmetrics
@@ -164,6 +165,9 @@ def test_a_failing_batch_ends_the_job_partial_and_leaves_its_services_stale(
                if getattr(s, "namespace", None) == "web")  # fmt: skip
     job = next(job for job in default_jobs(60) if job.name == "collect_usage")
     now = prometheus_history.end + timedelta(minutes=20)
+    older = prometheus_history.end - timedelta(days=prometheus_history.days)
+    with sessions.begin() as session:  # what an earlier run stored for the service that fails
+        insert_usage(session, make_usage(web, hours=24, start=older), source="prometheus")
     with fault_proxy(prometheus_history.url, fail_when='namespace="web"') as proxy:
         ctx = JobContext(settings, db_engine, sessions, load_catalog(), clock=lambda: now,
                          prometheus=quick_client(proxy.url))  # fmt: skip
@@ -172,13 +176,15 @@ def test_a_failing_batch_ends_the_job_partial_and_leaves_its_services_stale(
 
     assert proxy.failed, "the fault was injected"
     assert result.status == "partial"
-    assert (result.error or "").startswith(f"partial: {len(ids) - 1} of {len(ids)} services (")
+    shortfall = f"partial: {len(ids) - 1} of {len(ids)} services (failed); "
+    assert (result.error or "").startswith(shortfall)
     with sessions() as session:
         latest = latest_usage_hours(session)
         run = session.scalars(select(JobRunRow)).one()
         status = job_statuses(session, ["collect_usage"], now=now)[0]
-    assert web not in latest  # nothing stored for it: its data stays as stale as it was
-    assert set(latest) == set(ids) - {web}
+    assert latest[web] == older + timedelta(hours=23)  # its older data kept, now stale
+    assert set(latest) == set(ids)
+    assert {latest[i] for i in ids if i != web} == {prometheus_history.end - timedelta(hours=1)}
     assert (run.status, run.error, run.rows) == ("partial", result.error, result.rows)
     assert status.last_success is None
     assert status.last_error is not None
