@@ -39,7 +39,8 @@ JOB_LABELS = {
 }
 JOB_HELP = {
     "collect_usage": "Hourly usage since the last run: from Prometheus when configured, "
-    "else the demo fleet's live feed.",
+    "else the demo fleet's live feed. A run that stores some services but not all ends "
+    "partial; the others keep their older data and are retried next run.",
     "refresh_costs": "New FOCUS files from the billing directory (each once) and the billing "
     "API's open months; on the demo fleet, its month-to-date export restated.",
     "recompute": "Every rule for every service on the newest usage.",

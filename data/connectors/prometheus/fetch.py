@@ -68,29 +68,22 @@ class Outcome:
 
 
 def run(work: Work, client: PrometheusClient, stop: Stop, *, store_partial: bool) -> Outcome:
-    """Every range query chunk by chunk, then the instant queries; never raises connector errors."""
+    """Every range query chunk by chunk, then the instant queries; never raises connector errors.
+
+    An open breaker or rejected credentials set `stop`: every further query would fail too."""
     outcome = Outcome(work)
     if stop.reason is not None:
         outcome.issue = ("skipped", f"not queried: {stop.reason}")
         return outcome
     try:
         _queries(work, client, outcome, store_partial=store_partial)
-    except PrometheusCircuitOpen as error:
-        stop.set(str(error))
-        outcome.issue, outcome.error, outcome.circuit_open = (
-            ("skipped", str(error)),
-            str(error),
-            True,
-        )
     except _Partial as error:
         outcome.issue = ("partial", f"Prometheus warned, nothing stored: {error}")
-    except PrometheusAuthError as error:
-        stop.set(str(error))  # credentials rejected: every further query would be too
-        outcome.issue, outcome.error = ("failed", str(error)), str(error)
     except TelemetryError as error:
-        outcome.issue, outcome.error = ("failed", str(error)), str(error)
-        outcome.circuit_open = client.breaker.state == "open"
-        if outcome.circuit_open:
+        refused = isinstance(error, PrometheusCircuitOpen)
+        outcome.issue, outcome.error = ("skipped" if refused else "failed", str(error)), str(error)
+        outcome.circuit_open = refused or client.breaker.state == "open"
+        if outcome.circuit_open or isinstance(error, PrometheusAuthError):
             stop.set(str(error))
     return outcome
 
