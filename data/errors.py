@@ -210,6 +210,10 @@ class PrometheusQueryError(TelemetryError):
     """Prometheus rejected a query (4xx) or answered something that is not a PromQL result."""
 
 
+class PrometheusSampleLimit(PrometheusQueryError):
+    """Prometheus refused a query as loading too many samples (HTTP 422); a smaller one may pass."""
+
+
 class PrometheusCircuitOpen(TelemetryError):
     """The circuit breaker is open: Prometheus failed repeatedly; no request was sent."""
 

@@ -132,6 +132,22 @@ class Settings(PrometheusSettings):
     demo_services: int = Field(default=150, ge=1, le=20_000)
     demo_days: int = Field(default=90, ge=2, le=400)
     prometheus_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    prometheus_max_concurrent_queries: int = Field(
+        default=3, ge=1, le=8, description="Collection queries in flight at once (a thread pool)."
+    )
+    prometheus_max_samples_per_query: int = Field(
+        default=20_000_000,
+        ge=1_000,
+        le=1_000_000_000,
+        description="Samples one collection query may load; batches and time chunks are sized "
+        "to stay under it (Prometheus refuses over --query.max-samples, default 50,000,000).",
+    )
+    prometheus_scrape_interval_s: float | None = Field(
+        default=None,
+        gt=0,
+        le=3600,
+        description="Scrape interval of the collected series; unset: measured once per run.",
+    )
     billing_directory: Path | None = None
     billing_api_url: str | None = Field(
         default=None,

@@ -22,7 +22,12 @@ from data.connectors.demo.live import extend_demo_usage
 from data.connectors.demo.live_costs import refresh_demo_costs
 from data.connectors.focus import AllocationRules, FocusIngestError, ingest_directory
 from data.connectors.focus.directory import problems, summary
-from data.connectors.prometheus import CollectReport, TelemetryError
+from data.connectors.prometheus import (
+    CollectConfig,
+    CollectReport,
+    PrometheusClient,
+    TelemetryError,
+)
 from data.connectors.prometheus import collect_usage as collect_usage_from
 from data.errors import DataError
 from data.workflow.expire import expire_stale
@@ -30,7 +35,7 @@ from engine.profiles import PROFILES
 from jobs.context import JobContext
 from jobs.discovery import discover_workloads
 from jobs.recompute import recompute
-from jobs.runs import Window
+from jobs.runs import Outcome, Window
 
 log = logging.getLogger(__name__)
 
@@ -42,23 +47,20 @@ class Job:
     """A scheduled job: what it runs, how often, and where its first window starts."""
 
     name: str
-    run: Callable[[JobContext, Window], int]
+    run: Callable[[JobContext, Window], int | Outcome]
     interval_minutes: int
     first_window: timedelta
     description: str
 
 
-def collect_usage(ctx: JobContext, window: Window) -> int:
+def collect_usage(ctx: JobContext, window: Window) -> int | Outcome:
     """Hourly usage up to the window's end: from Prometheus when one is configured (each
     service from its newest stored hour), else the demo fleet's live feed. A Prometheus run
-    that could not refresh every service fails the job, so the next run retries; the
-    collector itself stores only complete batches."""
+    that stored some services but not all ends "partial: 800 of 1,000 services", one that
+    stored none while some failed fails; either way the next run retries the stale ones (the
+    collector stores only services whose every query succeeded)."""
     if ctx.prometheus is not None:
-        # The clock, not the window end: the collector settles the last hour itself.
-        report = collect_usage_from(ctx.sessions, ctx.prometheus, now=ctx.clock())
-        if report.stale:
-            raise TelemetryError(report.error or _issues(report))
-        return report.rows_written
+        return _from_prometheus(ctx, ctx.prometheus)
     settings = ctx.settings
     return extend_demo_usage(
         ctx.sessions,
@@ -69,9 +71,30 @@ def collect_usage(ctx: JobContext, window: Window) -> int:
     )
 
 
-def _issues(report: CollectReport) -> str:
-    kinds = sorted({issue.kind for issue in report.issues})
-    return f"{len(report.issues)} services not refreshed ({', '.join(kinds)})"
+def _from_prometheus(ctx: JobContext, prometheus: PrometheusClient) -> Outcome:
+    config = CollectConfig.from_settings(ctx.settings)
+    # The clock, not the window end: the collector settles the last hour itself.
+    report = collect_usage_from(ctx.sessions, prometheus, now=ctx.clock(), config=config)
+    summary = report.summary()
+    log.info("prometheus collection: %s", summary)
+    if report.stale and report.services_written == 0:
+        raise TelemetryError(f"{report.error}; {summary}" if report.error else summary)
+    return Outcome(
+        report.rows_written, partial=summary if report.stale else None, measures=_measures(report)
+    )
+
+
+def _measures(report: CollectReport) -> dict[str, float]:
+    """What the sidecar exposes about the run (jobs.metrics.COLLECT_MEASURES)."""
+    return {
+        "services_fresh": report.services_fresh,
+        "services_failed": report.services_failed,
+        "http_requests": report.queries,
+        "bytes_received": report.bytes_received,
+        "wall_seconds": report.wall_s,
+        "bytes_per_service": report.bytes_per_service,
+        "seconds_per_service": report.seconds_per_service,
+    }
 
 
 def refresh_costs(ctx: JobContext, window: Window) -> int:

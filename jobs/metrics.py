@@ -1,4 +1,4 @@
-"""The sidecar's own Prometheus metrics: job runs, rows, failures, the open backlog."""
+"""The sidecar's own Prometheus metrics: job runs, rows, failures, collection cost, the backlog."""
 
 from __future__ import annotations
 
@@ -19,6 +19,9 @@ class SidecarMetrics:
     job_seconds: Histogram
     job_rows: Counter
     job_failures: Counter
+    job_partial: Counter
+    # The last run's figures a job reported (collect_usage: COLLECT_MEASURES), by name.
+    job_last_run: Gauge
     recommendations_open: Gauge
     savings_open_usd: Gauge
 
@@ -37,6 +40,16 @@ def build_metrics() -> SidecarMetrics:
         job_failures=Counter(
             "tightrope_job_failures", "Job runs that failed.", ["job"], registry=registry
         ),
+        job_partial=Counter(
+            "tightrope_job_partial", "Job runs that stored part of their work.", ["job"],
+            registry=registry,
+        ),
+        job_last_run=Gauge(
+            "tightrope_job_last_run", "A figure of the job's last run that did work "
+            "(collect_usage: services_fresh, services_failed, http_requests, bytes_received, "
+            "wall_seconds, bytes_per_service, seconds_per_service).", ["job", "measure"],
+            registry=registry,
+        ),
         recommendations_open=Gauge(
             "tightrope_recommendations_open", "Open recommendations.", registry=registry
         ),
@@ -49,12 +62,17 @@ def build_metrics() -> SidecarMetrics:
 
 
 def observe(metrics: SidecarMetrics, result: RunResult, seconds: float) -> None:
-    """Record one attempt: runs that did work are timed; failures counted."""
-    if result.status in ("success", "failed"):
+    """Record one attempt: runs that did work are timed; failures and partial runs counted;
+    the figures a run reported replace the previous run's."""
+    if result.status in ("success", "partial", "failed"):
         metrics.job_seconds.labels(result.job).observe(seconds)
         metrics.job_rows.labels(result.job).inc(result.rows)
     if result.status == "failed":
         metrics.job_failures.labels(result.job).inc()
+    if result.status == "partial":
+        metrics.job_partial.labels(result.job).inc()
+    for name, value in result.measures.items():
+        metrics.job_last_run.labels(result.job, name).set(value)
 
 
 def refresh_backlog(metrics: SidecarMetrics, sessions: sessionmaker[Session]) -> None:

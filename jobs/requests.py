@@ -35,7 +35,7 @@ def run_requested(ctx: JobContext, jobs: Sequence[Job]) -> list[RunResult]:
     for request in requests:
         job = by_name.get(request.job)
         result = run_job(ctx, job, now=True) if job else RunResult(request.job, "failed")
-        ok = result.status in ("success", "up_to_date", "locked")
+        ok = result.status in ("success", "up_to_date", "locked")  # "partial" missed some
         with ctx.sessions.begin() as session:
             finish_request(session, request.id, ok=ok, now=ctx.clock())
         log.info("run-now request %d (%s by %s): %s", request.id, request.job,

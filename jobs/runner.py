@@ -4,26 +4,29 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from data.repos.job_runs import finish_run, last_success_end, start_run
 from jobs.context import JobContext
 from jobs.definitions import Job
 from jobs.locks import exclusive
-from jobs.runs import Window
+from jobs.runs import Outcome, Window
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class RunResult:
-    """How one attempt ended: "success", "failed", "up_to_date" or "locked" (another sidecar)."""
+    """How one attempt ended: "success", "partial", "failed", "up_to_date" or "locked"
+    (another sidecar); `error` is the failure's or the shortfall's message."""
 
     job: str
     status: str
     rows: int = 0
     window: Window | None = None
     error: str | None = None
+    measures: Mapping[str, float] = field(default_factory=dict)
 
 
 def run_job(ctx: JobContext, job: Job, *, now: bool = False) -> RunResult:
@@ -59,14 +62,21 @@ def _recorded(ctx: JobContext, job: Job, window: Window) -> RunResult:
     )
     started = time.perf_counter()
     try:
-        rows = job.run(ctx, window)
+        done = job.run(ctx, window)
     except Exception as error:  # one job's failure must not stop the sidecar
         log.exception("job %s failed over %s – %s", job.name, window.start, window.end)
         message = f"{type(error).__name__}: {error}".splitlines()[0][:500]
         finish_run(ctx.sessions, run_id, finished_at=ctx.clock(),
                    duration_s=time.perf_counter() - started, error=message)  # fmt: skip
         return RunResult(job.name, "failed", window=window, error=message)
+    outcome = done if isinstance(done, Outcome) else Outcome(done)
+    partial = outcome.partial[:500] if outcome.partial else None
     finish_run(ctx.sessions, run_id, finished_at=ctx.clock(),
-               duration_s=time.perf_counter() - started, rows=rows)  # fmt: skip
-    log.info("job %s: %d rows over %s – %s", job.name, rows, window.start, window.end)
-    return RunResult(job.name, "success", rows=rows, window=window)
+               duration_s=time.perf_counter() - started, rows=outcome.rows,
+               partial=partial)  # fmt: skip
+    status = "partial" if partial else "success"
+    log.info("job %s: %s, %d rows over %s – %s%s", job.name, status, outcome.rows, window.start,
+             window.end, f" ({partial})" if partial else "")  # fmt: skip
+    return RunResult(
+        job.name, status, outcome.rows, window, error=partial, measures=outcome.measures
+    )

@@ -1,8 +1,9 @@
-"""A run's window; the job_run ledger itself is data.repos.job_runs."""
+"""A run's window and outcome; the job_run ledger itself is data.repos.job_runs."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -16,3 +17,17 @@ class Window:
     @property
     def empty(self) -> bool:
         return self.end <= self.start
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a job run did, when a row count alone does not say it.
+
+    `partial` (e.g. "partial: 800 of 1,000 services ...") records the run as "partial": it
+    stored what it could, but some of its work failed and is retried by the next run.
+    `measures` are figures the sidecar exposes as metrics (name → value).
+    """
+
+    rows: int
+    partial: str | None = None
+    measures: Mapping[str, float] = field(default_factory=dict)

@@ -47,13 +47,16 @@ def _kpi_cards(jobs: list[JobStatus], stale: StaleRecommendations) -> list[kpis.
         == FRESH
         for job in jobs
     )
-    failing = sum(1 for job in jobs if job.last_run is not None and job.last_run.status == "failed")
+    last = [job.last_run.status for job in jobs if job.last_run is not None]
+    # "partial": the last run stored only some of its work (e.g. usage of 800 of 1,000 services).
+    problems = [f"{last.count(kind)} {word}" for kind, word in
+                (("failed", "failing"), ("partial", "partial")) if kind in last]  # fmt: skip
     usage_end = status.usage_end
     return [
         kpis.Kpi(
             "Jobs fresh",
             f"{fresh} of {len(jobs)}",
-            delta=f"{failing} failing" if failing else None,
+            delta=", ".join(problems) or None,
             delta_color="inverse",
             delta_arrow="off",
             help="Jobs whose last success is newer than two refresh intervals "

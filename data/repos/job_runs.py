@@ -11,6 +11,9 @@ from data.models import JobRunRow
 
 SUCCESS = "success"
 FAILED = "failed"
+# Some of the run's work was stored and some failed: never counted as a success (the next
+# window starts where the last success ended, and freshness stays honest).
+PARTIAL = "partial"
 RUNNING = "running"
 
 
@@ -56,15 +59,18 @@ def finish_run(
     duration_s: float,
     rows: int = 0,
     error: str | None = None,
+    partial: str | None = None,
 ) -> None:
-    """Close a run: success with its rows, or failed with the error's one-line message."""
+    """Close a run: success with its rows, failed with the error's one-line message, or
+    partial with its rows and what was missed (kept in the `error` column: the page shows it
+    where it shows errors)."""
     with sessions.begin() as session:
         row = session.get_one(JobRunRow, run_id)
-        row.status = FAILED if error else SUCCESS
+        row.status = FAILED if error else PARTIAL if partial else SUCCESS
         row.finished_at = finished_at
         row.duration_s = duration_s
         row.rows = rows
-        row.error = error
+        row.error = error or partial
 
 
 def running_jobs(session: Session) -> list[str]:

@@ -28,6 +28,7 @@ from data.repos.sql import as_date, as_utc
 
 SUCCESS = "success"
 FAILED = "failed"
+PARTIAL = "partial"  # stored some of its work; the message says what was missed
 DIRECT_SOURCE = "direct"  # cost rows written without a delivery (tests, early seeds)
 INGESTED_FILES_LIMIT = 500
 STALE_LIST_LIMIT = 200
@@ -61,6 +62,7 @@ class JobStatus:
     runs_24h: int
     failures_24h: int
     pending: JobRequest | None
+    partial_24h: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +127,9 @@ def job_statuses(session: Session, jobs: Sequence[str], *, now: datetime) -> lis
     """One entry per name in `jobs`, in that order, then any other job the ledger knows."""
     last_run = _latest_per_job(session, None, JobRunRow.started_at)
     last_success = _latest_per_job(session, JobRunRow.status == SUCCESS, JobRunRow.window_end)
-    last_error = _latest_per_job(session, JobRunRow.status == FAILED, JobRunRow.started_at)
+    # A partial run's message ("partial: 800 of 1,000 services") is its problem, shown as one.
+    problem = JobRunRow.status.in_((FAILED, PARTIAL))
+    last_error = _latest_per_job(session, problem, JobRunRow.started_at)
     recent = _runs_since(session, now - timedelta(hours=24))
     pending = {request.job: request for request in reversed(pending_requests(session))}
     names = list(dict.fromkeys([*jobs, *sorted(last_run), *sorted(pending)]))
@@ -135,9 +139,10 @@ def job_statuses(session: Session, jobs: Sequence[str], *, now: datetime) -> lis
             last_run=last_run.get(name),
             last_success=last_success.get(name),
             last_error=last_error.get(name),
-            runs_24h=recent.get(name, (0, 0))[0],
-            failures_24h=recent.get(name, (0, 0))[1],
+            runs_24h=recent.get(name, (0, 0, 0))[0],
+            failures_24h=recent.get(name, (0, 0, 0))[1],
             pending=pending.get(name),
+            partial_24h=recent.get(name, (0, 0, 0))[2],
         )
         for name in names
     ]
@@ -250,15 +255,19 @@ def _latest_per_job(
     return {row[0]: JobRun(*row) for row in session.execute(query)}
 
 
-def _runs_since(session: Session, since: datetime) -> dict[str, tuple[int, int]]:
-    """Per job: runs started since `since`, and how many of them failed."""
+def _runs_since(session: Session, since: datetime) -> dict[str, tuple[int, int, int]]:
+    """Per job: runs started since `since`, how many of them failed, how many were partial."""
     failed = func.sum(case((JobRunRow.status == FAILED, 1), else_=0))
+    partial = func.sum(case((JobRunRow.status == PARTIAL, 1), else_=0))
     query = (
-        select(JobRunRow.job, func.count(JobRunRow.id), failed)
+        select(JobRunRow.job, func.count(JobRunRow.id), failed, partial)
         .where(JobRunRow.started_at >= since)
         .group_by(JobRunRow.job)
     )
-    return {job: (int(runs), int(fails or 0)) for job, runs, fails in session.execute(query)}
+    return {
+        job: (int(runs), int(fails or 0), int(part or 0))
+        for job, runs, fails, part in session.execute(query)
+    }
 
 
 _RUN_COLUMNS = (

@@ -122,6 +122,23 @@ def test_job_runs_show_freshness_rows_and_the_last_error(db: sessionmaker[Sessio
     assert at.metric[0].value == "1 of 7"
 
 
+def test_a_partial_collection_shows_its_shortfall_and_never_looks_complete(
+    db: sessionmaker[Session],
+) -> None:
+    shortfall = "partial: 800 of 1,000 services (failed); 140 requests, 8.4 MB, 12.0 s"
+    _run(db, "collect_usage", "success", ago=timedelta(hours=5), rows=1000)
+    _run(db, "collect_usage", "partial", ago=timedelta(minutes=10), rows=800, error=shortfall)
+
+    at = _open()
+
+    usage = _job(at, "Collect usage")
+    assert usage["last_run"].startswith("partial")
+    assert shortfall in usage["last_error"]
+    assert usage["runs_24h"] == "2 (0 failed, 1 partial)"
+    assert usage["freshness"] == "⚠ Stale"  # the last success is 5 hours old
+    assert "1 partial" in str(at.metric[0].delta)
+
+
 def _scheduled(db: sessionmaker[Session], job: str, status: str, *, started: datetime) -> None:
     """A run the sidecar's schedule started: its window ends at the hour it started in."""
     with db.begin() as session:

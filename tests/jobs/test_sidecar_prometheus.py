@@ -78,7 +78,8 @@ def test_collect_job_fills_usage_then_catches_up_after_an_outage(
     assert first.status == "success"
     assert first.rows > 0
     assert outage.status == "failed"
-    assert outage.error == f"TelemetryError: {down_url}: connection failed"
+    assert (outage.error or "").startswith(f"TelemetryError: {down_url}: connection failed; ")
+    assert "failed: 0 of " in (outage.error or "")
     assert caught_up.status == "success"
     assert caught_up.rows == 6 * len(ids)  # the gap, once
     last_hour = prometheus_history.end - timedelta(hours=1)

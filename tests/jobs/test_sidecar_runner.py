@@ -15,8 +15,9 @@ from data.settings import Settings
 from jobs.context import JobContext
 from jobs.definitions import Job
 from jobs.locks import lock_key
-from jobs.runner import run_job
-from jobs.runs import Window
+from jobs.metrics import build_metrics, observe
+from jobs.runner import RunResult, run_job
+from jobs.runs import Outcome, Window
 
 T0 = datetime(2026, 11, 20, 10, 17, tzinfo=UTC)  # mid-hour: windows end at 10:00
 
@@ -132,6 +133,42 @@ def test_a_failure_is_recorded_and_the_same_window_is_retried(
     assert retried.status == "success"
     assert retried.window == failed.window
     assert [r.status for r in _runs(sessions)] == ["success", "failed", "success"]
+
+
+def test_a_partial_run_is_recorded_as_partial_and_its_window_retried(
+    ctx: JobContext, job: Job, sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    shortfall = "partial: 800 of 1,000 services (failed)"
+    partly = Job("probe", lambda _c, _w: Outcome(7, partial=shortfall, measures={"x": 1.0}),
+                 60, timedelta(hours=6), "test job")  # fmt: skip
+    success = run_job(ctx, job)
+    clock.now = T0 + timedelta(hours=1)
+    first = run_job(ctx, partly)
+    clock.now = T0 + timedelta(hours=2)
+
+    second = run_job(ctx, partly)
+
+    assert (first.status, first.rows, first.error) == ("partial", 7, shortfall)
+    assert first.measures == {"x": 1.0}
+    assert success.window is not None
+    assert second.window is not None
+    assert second.window.start == success.window.end  # not a success: the window is retried
+    runs = [(r.status, r.rows, r.error) for r in _runs(sessions)[1:]]
+    assert runs == [("partial", 7, shortfall)] * 2
+
+
+def test_partial_runs_are_counted_apart_from_failures_in_the_metrics() -> None:
+    metrics = build_metrics()
+    partial = RunResult("collect_usage", "partial", rows=5, measures={"services_failed": 200})
+
+    observe(metrics, partial, 1.5)
+
+    def value(name: str, **labels: str) -> float | None:
+        return metrics.registry.get_sample_value(name, labels)
+
+    assert value("tightrope_job_partial_total", job="collect_usage") == 1
+    assert value("tightrope_job_failures_total", job="collect_usage") is None
+    assert value("tightrope_job_last_run", job="collect_usage", measure="services_failed") == 200
 
 
 # Advisory locks exist on PostgreSQL only; SQLite serves one sidecar (the demo).

@@ -113,9 +113,15 @@ def prometheus_server(
     timeout_s: float = 60.0,
     web: WebConfig | None = None,
     probe: ReadyProbe | None = None,
+    max_samples: int | None = None,
+    query_timeout_s: float | None = None,
 ) -> Iterator[str]:
     """Serve `tsdb_dir` read-mostly on 127.0.0.1:<free port>; yields the base URL (https://
-    with `web`, whose readiness `probe` says how to pass)."""
+    with `web`, whose readiness `probe` says how to pass).
+
+    `max_samples` (`--query.max-samples`, default 50,000,000) makes bigger queries fail with
+    HTTP 422 "query processing would load too many samples"; `query_timeout_s`
+    (`--query.timeout`, default 2 min) makes slower ones fail with 503."""
     config = tsdb_dir.parent / "prometheus.yml"
     config.write_text(_CONFIG)
     port = free_port()
@@ -128,6 +134,8 @@ def prometheus_server(
         "--storage.tsdb.retention.time=3650d",
         f"--web.listen-address=127.0.0.1:{port}",
         "--log.level=warn",
+        *([f"--query.max-samples={max_samples}"] if max_samples is not None else []),
+        *([f"--query.timeout={query_timeout_s:g}s"] if query_timeout_s is not None else []),
     ]
     if web is not None:
         web_file = tsdb_dir.parent / f"{name}-web.yml"

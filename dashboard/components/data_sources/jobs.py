@@ -42,7 +42,8 @@ JOB_HELP = {
     "discover_workloads": "Workloads and nodes from kube-state-metrics in Prometheus (when "
     "configured): new ones become services, gone ones are retired.",
     "collect_usage": "Hourly usage since the last run: from Prometheus when configured, "
-    "else the demo fleet's live feed.",
+    "else the demo fleet's live feed. A run that stores some services but not all ends "
+    "partial; the others keep their older data and are retried next run.",
     "refresh_costs": "New FOCUS files from the billing directory (each once) and the billing "
     "API's open months; on the demo fleet, its month-to-date export restated.",
     "recompute": "Every rule for every service on the newest usage.",
@@ -109,7 +110,7 @@ def jobs_frame(
                 "duration_s": last.duration_s if last else None,
                 "next_run": _next_run_text(due, now),
                 "run_now": _queued(status, now),
-                "runs_24h": f"{status.runs_24h} ({status.failures_24h} failed)",
+                "runs_24h": _runs_text(status),
                 "data_up_to": when(success.window_end if success else None),
                 # Last: the only long text, so the figures stay in view on a laptop screen.
                 "last_error": (
@@ -215,6 +216,12 @@ def _warn_when_unclaimed(statuses: Sequence[JobStatus], *, now: datetime) -> Non
         )
 
 
+def _runs_text(status: JobStatus) -> str:
+    """ "12 (1 failed)", or "12 (1 failed, 2 partial)" once a run stored only part of its work."""
+    partial = f", {status.partial_24h} partial" if status.partial_24h else ""
+    return f"{status.runs_24h} ({status.failures_24h} failed{partial})"
+
+
 def _queued(status: JobStatus, now: datetime) -> str:
     pending = status.pending
     if pending is None:
@@ -253,5 +260,10 @@ _COLUMNS = {
     "data_up_to": st.column_config.TextColumn(
         "Data up to", help="End of the window the last successful run processed."
     ),
-    "last_error": st.column_config.TextColumn("Last error", width="large"),
+    "last_error": st.column_config.TextColumn(
+        "Last error",
+        width="large",
+        help="The newest failed run's error, or a partial run's shortfall (\"partial: 800 of "
+        '1,000 services": the others keep their older data and are retried next run).',
+    ),
 }

@@ -5,14 +5,10 @@ run) and calls `collect_usage`, which never raises connector errors: they land i
 """
 
 from data.connectors.prometheus.client import ClientStats, PrometheusClient, QueryResult, Series
-from data.connectors.prometheus.collect import (
-    CollectConfig,
-    CollectReport,
-    ResourceSpec,
-    SafetySignals,
-    collect_usage,
-)
+from data.connectors.prometheus.collect import collect_usage
+from data.connectors.prometheus.config import CollectConfig
 from data.connectors.prometheus.mapping import TelemetryMapping, TelemetryTarget
+from data.connectors.prometheus.report import CollectReport, ResourceSpec, SafetySignals
 from data.connectors.prometheus.resilience import CircuitBreaker, RetryPolicy
 from data.connectors.prometheus.targets import ServiceIssue, load_targets
 from data.errors import (
@@ -21,6 +17,7 @@ from data.errors import (
     PrometheusAuthError,
     PrometheusCircuitOpen,
     PrometheusQueryError,
+    PrometheusSampleLimit,
     PrometheusUnavailable,
     TelemetryError,
 )
@@ -36,6 +33,7 @@ __all__ = [
     "PrometheusCircuitOpen",
     "PrometheusClient",
     "PrometheusQueryError",
+    "PrometheusSampleLimit",
     "PrometheusUnavailable",
     "QueryResult",
     "ResourceSpec",

@@ -18,6 +18,7 @@ from prometheus_api_client import PrometheusConnect
 from prometheus_api_client.exceptions import PrometheusApiClientException
 from urllib3.util.retry import Retry
 
+from data.connectors.prometheus.budget import is_sample_limit
 from data.connectors.prometheus.resilience import CircuitBreaker, RetryPolicy
 from data.connectors.prometheus.transport import PrometheusConnection, tls_failure
 from data.connectors.resilience import Resilience
@@ -25,6 +26,7 @@ from data.errors import (
     MalformedResponse,
     PrometheusAuthError,
     PrometheusQueryError,
+    PrometheusSampleLimit,
     PrometheusUnavailable,
     TelemetryError,
 )
@@ -98,6 +100,9 @@ class PrometheusClient:
         self._local = threading.local()
         self.stats = ClientStats()
         self.url: str = self.connection.url
+        # The collector queries from a thread pool: `+=` on shared counters is not atomic.
+        # (The breaker locks itself; the Session's connection pool is thread-safe.)
+        self._stats_lock = threading.Lock()
 
     @classmethod
     def from_settings(
@@ -204,7 +209,8 @@ class PrometheusClient:
     def _result(self, data: Any, response: requests.Response | None) -> QueryResult:
         warnings = _warnings(response)
         if warnings:
-            self.stats.warnings.extend(warnings)
+            with self._stats_lock:
+                self.stats.warnings.extend(warnings)
             log.warning("Prometheus returned warnings (partial data): %s", "; ".join(warnings))
         if not isinstance(data, list):
             raise _malformed(self.url, "result is not a vector or matrix")
@@ -215,13 +221,15 @@ class PrometheusClient:
         return QueryResult(series, tuple(warnings))
 
     def _seen(self, response: requests.Response) -> None:
-        self.stats.requests += 1
-        self.stats.bytes_received += len(response.content)
-        self._local.response = response
+        with self._stats_lock:  # concurrent collector threads (see __init__)
+            self.stats.requests += 1
+            self.stats.bytes_received += len(response.content)
+        self._local.response = response  # per thread: each worker reads its own response
 
     def _failed(self, error: Exception, retrying: bool) -> None:
-        self.stats.failures += 1
-        self.stats.retries += int(retrying)
+        with self._stats_lock:  # concurrent collector threads (see __init__)
+            self.stats.failures += 1
+            self.stats.retries += int(retrying)
         log.warning("Prometheus request failed: %s", error)
 
 
@@ -255,6 +263,9 @@ def _status_error(
         )
     if status == 429 or status >= 500:
         return PrometheusUnavailable(f"{url}: HTTP {status} {detail}")
+    # The whole body, not the truncated detail: VictoriaMetrics puts the query text first.
+    if status == 422 and is_sample_limit(response.text):
+        return PrometheusSampleLimit(f"{url}: HTTP 422 too many samples {detail}")
     return PrometheusQueryError(f"{url}: HTTP {status} {detail}")
 
 
