@@ -93,7 +93,9 @@ def test_an_empty_database_lists_every_job_as_never_run(db: sessionmaker[Session
     assert at.title[0].value == "Data sources"
     jobs = _table(at, "freshness")
     assert jobs["job"].tolist() == [
+        "Discover Kubernetes workloads",
         "Collect usage",
+        "Collect Kubernetes workload statistics",
         "Refresh costs",
         "Recompute recommendations",
         "Check budgets",
@@ -117,7 +119,7 @@ def test_job_runs_show_freshness_rows_and_the_last_error(db: sessionmaker[Sessio
     assert recompute["freshness"] == "⚠ Stale"
     assert "TelemetryError: refused" in recompute["last_error"]
     assert recompute["last_run"].startswith("failed")
-    assert at.metric[0].value == "1 of 6"
+    assert at.metric[0].value == "1 of 8"
 
 
 def _scheduled(db: sessionmaker[Session], job: str, status: str, *, started: datetime) -> None:

@@ -1,9 +1,8 @@
 """What per-workload statistics must be, computed from the generated cluster's own arrays.
 
-Prometheus attributes a pod's usage to its workload only while kube-state-metrics reports
-the pod's owner: from the first kube_pod_owner sample (written every KSM_EVERY samples, so up
-to three minutes after the pod's first cAdvisor sample; a real kube-state-metrics reports a
-pod before its containers start). A pod's first sample has no CPU rate (it needs two).
+Every sample of a pod counts for its workload (the hourly queries map pods to workloads with
+the owners seen over the whole queried range); a pod's first sample has no CPU rate (a rate
+needs two samples).
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from tests.support.kube_history import (
-    KSM_EVERY,
     PER_HOUR,
     ClusterHistory,
     Floats,
@@ -31,18 +29,16 @@ class HourlyTruth:
 
 
 def workload_minutes(history: ClusterHistory, workload: Workload) -> tuple[Floats, Floats]:
-    """(summed CPU cores, summed memory bytes) at each sample, NaN where no pod is visible."""
+    """(summed CPU cores, summed memory bytes) at each sample, NaN where no pod runs."""
     cpu = np.full(history.samples, np.nan)
     memory = np.full(history.samples, np.nan)
     for pod in workload.pods:
-        visible = pod.start + (-pod.start % KSM_EVERY)
         for container in pod.containers:
             usage = history.usage[(workload.namespace, pod.name, container.name)]
             idx = np.arange(pod.start, pod.end)
-            seen = idx >= visible
-            rated = seen & (idx >= pod.start + 1)
+            rated = idx >= pod.start + 1
             cpu[idx[rated]] = np.nan_to_num(cpu[idx[rated]]) + usage.cpu_cores[rated]
-            memory[idx[seen]] = np.nan_to_num(memory[idx[seen]]) + usage.memory_bytes[seen]
+            memory[idx] = np.nan_to_num(memory[idx]) + usage.memory_bytes
     return cpu, memory
 
 

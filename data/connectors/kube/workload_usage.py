@@ -41,6 +41,7 @@ HOUR = timedelta(hours=1)
 GIB = float(2**30)
 # hour-start epoch → metric → value, per workload key
 Hourly = dict[Key, dict[int, dict[str, float]]]
+_OWNER_MARGIN_S = 600
 _METRICS = ("cpu_used_mean_cores", "cpu_used_p95_cores", "memory_used_max_bytes")
 
 
@@ -122,7 +123,15 @@ def _fetch(
         out: Hourly = defaultdict(lambda: defaultdict(dict))
         for chunk_start in _range(start, plan.window_end, chunk):
             chunk_end = min(chunk_start + chunk, plan.window_end)
-            for metric, promql in hourly_queries(shard.scope, plan.cadence).items():
+            # Pods seen in the chunk (and the lookback before its first step) own its usage.
+            span_s = int((chunk_end - chunk_start).total_seconds()) + _OWNER_MARGIN_S
+            queries = hourly_queries(
+                shard.scope,
+                plan.cadence,
+                owners_at_s=int(chunk_end.timestamp()),
+                owners_window_s=span_s,
+            )
+            for metric, promql in queries.items():
                 result = client.query_range(
                     promql, start=chunk_start + HOUR, end=chunk_end, step_s=3600
                 )

@@ -147,8 +147,10 @@ def test_the_two_app_deployments_get_their_own_numbers(
 
 def _agree(ours: Stats, obj: KrrObject, theirs: KrrResult) -> bool:
     got = ours.get(("", obj.namespace, obj.kind, obj.name), {}).get(obj.container, {})
-    pairs = ((got.get("cpu_p95"), theirs.cpu_p95_cores),
-             (got.get("memory_max"), theirs.memory_max_bytes))  # fmt: skip
+    pairs = (
+        (got.get("cpu_p95"), theirs.cpu_p95_cores),
+        (got.get("memory_max"), theirs.memory_max_bytes),
+    )
     return all(a is not None and b and abs(a / b - 1) <= TOLERANCE for a, b in pairs)
 
 
