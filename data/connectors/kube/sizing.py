@@ -24,7 +24,7 @@ from data.connectors.kube.runs import (
     scrape_interval,
 )
 from data.connectors.kube.shards import Shard, WorkloadTarget, plan_shards
-from data.connectors.kube.usage_promql import Cadence, pods_query, sizing_query
+from data.connectors.kube.usage_promql import Cadence, pods_query, sizing_query, unpack
 from data.connectors.prometheus.client import PrometheusClient, Series
 from data.connectors.prometheus.targets import ServiceIssue
 from data.repos.sizing import ContainerSizing, replace_sizing, workload_targets
@@ -168,6 +168,7 @@ def _sizing(
     interval_s: int,
 ) -> ContainerSizing:
     memory = values.get("memory_max")
+    pods, samples = unpack(values.get("counts", 0.0))
     return ContainerSizing(
         service_id=service_id,
         container=container,
@@ -176,6 +177,6 @@ def _sizing(
         interval_s=interval_s,
         cpu_p95_cores=values.get("cpu_p95"),
         memory_max_gib=None if memory is None else memory / GIB,
-        pods_seen=int(values.get("pods", 0)),
-        samples=int(values.get("samples", 0)),
+        pods_seen=pods,
+        samples=samples,
     )

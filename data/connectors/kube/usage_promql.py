@@ -26,6 +26,7 @@ _POD_BY = "cluster, namespace, pod, container"
 _JOIN = "on (cluster, namespace, pod) group_left (workload, workload_type)"
 CPU = "container_cpu_usage_seconds_total"
 MEMORY = "container_memory_working_set_bytes"
+COUNTS_BASE = 2**32
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +74,9 @@ class Scope:
 
 def sizing_query(scope: Scope, cadence: Cadence, *, window_s: int) -> str:
     """Instant query: per workload and container, the max over its pods of each pod's CPU p95
-    (`stat="cpu_p95"`, cores) and memory max (`"memory_max"`, bytes), the CPU samples
-    (`"samples"`) and the pods seen (`"pods"`), over the `window_s` before the evaluation time."""
+    (`stat="cpu_p95"`, cores) and memory max (`"memory_max"`, bytes), and the CPU samples and
+    pods seen packed in one value (`"counts"`: pods × COUNTS_BASE + samples; see `unpack`),
+    over the `window_s` before the evaluation time."""
     owners = pod_owner_expr(window_s=window_s, matchers=scope.owner_matchers())
     cpu = selector(CPU, scope.matchers())
     memory = selector(MEMORY, scope.matchers())
@@ -83,7 +85,9 @@ def sizing_query(scope: Scope, cadence: Cadence, *, window_s: int) -> str:
     rates = f"rate({cpu}[{cadence.rate_window}])[{window_s}s:{cadence.step}]"
     p95 = f"max by ({_POD_BY}) (quantile_over_time(0.95, {rates}))"
     peak = f"max by ({_POD_BY}) (max_over_time({memory}[{window_s}s]))"
-    samples = f"max by ({_POD_BY}) (count_over_time({cpu}[{window_s}s]))"
+    # One pass for both counts: summed over pods, COUNTS_BASE + samples carries the pods in
+    # its high part (exact in a float while pods < 2^21 and samples per pod < 2^32).
+    counts = f"max by ({_POD_BY}) (count_over_time({cpu}[{window_s}s])) + {COUNTS_BASE}"
 
     def joined(aggregate: str, per_pod: str) -> str:
         return f"{aggregate} by ({CONTAINER_BY}) (({per_pod}) * {_JOIN} {owners})"
@@ -92,10 +96,15 @@ def sizing_query(scope: Scope, cadence: Cadence, *, window_s: int) -> str:
         {
             "cpu_p95": joined("max", p95),
             "memory_max": joined("max", peak),
-            "samples": joined("sum", samples),
-            "pods": f"count by ({CONTAINER_BY}) (({peak}) * {_JOIN} {owners})",
+            "counts": joined("sum", counts),
         }
     )
+
+
+def unpack(counts: float) -> tuple[int, int]:
+    """(pods, samples) from a `"counts"` value."""
+    pods, samples = divmod(int(counts), COUNTS_BASE)
+    return pods, samples
 
 
 def hourly_queries(

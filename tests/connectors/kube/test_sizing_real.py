@@ -13,6 +13,7 @@ import pytest
 from data.connectors.kube.runs import StatsConfig, scrape_interval
 from data.connectors.kube.shards import WorkloadTarget
 from data.connectors.kube.sizing import Stats, fetch_sizing
+from data.connectors.kube.usage_promql import unpack
 from data.connectors.prometheus.client import PrometheusClient
 from tests.connectors.kube.conftest import KubePrometheus
 from tests.support.krr_queries import KrrObject, KrrResult, run_krr
@@ -103,8 +104,9 @@ def test_samples_and_pods_seen_count_every_pod_of_the_workload(
 
     got = ours[("", rollout.namespace, rollout.kind, rollout.name)][rollout.containers[0].name]
 
-    assert got["pods"] == len(rollout.pods) == 2 * rollout.replicas
-    assert got["samples"] == sum(p.end - p.start for p in rollout.pods)
+    pods, samples = unpack(got["counts"])
+    assert pods == len(rollout.pods) == 2 * rollout.replicas
+    assert samples == sum(p.end - p.start for p in rollout.pods)
 
 
 def test_agrees_with_krrs_own_promql_within_5_pct_for_95_pct_of_workloads(
@@ -165,4 +167,4 @@ def test_a_window_ending_before_a_rollout_sees_only_the_old_pods(
         client, targets_of([cart]), StatsConfig(window_s=6 * 3600), interval_s=60, now=at
     )
 
-    assert stats[("", "shop", "Deployment", "cart")]["app"]["pods"] == cart.replicas
+    assert unpack(stats[("", "shop", "Deployment", "cart")]["app"]["counts"])[0] == cart.replicas
