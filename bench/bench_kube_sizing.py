@@ -57,6 +57,12 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=4, help="Tightrope's (KRR: 6)")
+    parser.add_argument(
+        "--cpu-every",
+        type=int,
+        default=1,
+        help="CPU p95 over every n-th scrape interval (default: all)",
+    )
     parser.add_argument("--rebuild", action="store_true")
     args = parser.parse_args()
     prometheus, promtool = binaries()
@@ -106,7 +112,9 @@ def _bench(url: str, history: ClusterHistory, size: int, args: argparse.Namespac
         key=str,
     )
     window_s = history.samples * 60
-    config = StatsConfig(window_s=window_s, interval_s=None, workers=args.workers)
+    config = StatsConfig(
+        window_s=window_s, interval_s=None, workers=args.workers, cpu_every_intervals=args.cpu_every
+    )
     krr_runs, ours_runs = [], []
     krr: dict[KrrObject, KrrResult] = {}
     ours: Stats = {}

@@ -40,12 +40,15 @@ class StatsConfig:
     lookback_hours: int = 14 * 24
     settle_minutes: int = 10
     source: str = "prometheus"
+    cpu_every_intervals: int = 1  # 1: the CPU p95 sees every scrape interval (decision 018)
 
     def __post_init__(self) -> None:
         if self.interval_s is not None and not 1 <= self.interval_s <= 3600:
             raise ValueError("interval_s must be within 1..3600")
         if not 1 <= self.workers <= 8 or self.window_s < 3600 or self.max_samples < 1:
             raise ValueError("workers 1..8, window_s >= 3600, max_samples >= 1")
+        if not 1 <= self.cpu_every_intervals <= 10:
+            raise ValueError("cpu_every_intervals must be within 1..10")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StatsConfig:

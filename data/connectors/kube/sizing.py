@@ -102,7 +102,7 @@ def fetch_sizing(
     shards = plan_shards(
         targets, pods, span_s=config.window_s, interval_s=interval_s, max_samples=config.max_samples
     )
-    cadence = Cadence(interval_s)
+    cadence = Cadence(interval_s, config.cpu_every_intervals)
 
     def fetch(shard: Shard) -> Stats:
         result = client.query(sizing_query(shard.scope, cadence, window_s=config.window_s), at=now)

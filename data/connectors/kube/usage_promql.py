@@ -31,9 +31,12 @@ COUNTS_BASE = 2**32
 
 @dataclass(frozen=True, slots=True)
 class Cadence:
-    """The scrape interval and the windows derived from it."""
+    """The scrape interval and the windows derived from it. `sizing_every` > 1 takes the CPU
+    p95 over every n-th interval's rate only (n times less subquery work; KRR's 75 s steps on
+    60 s scrapes amount to every fifth)."""
 
     interval_s: int
+    sizing_every: int = 1
 
     @property
     def rate_window(self) -> str:
@@ -46,6 +49,10 @@ class Cadence:
     @property
     def step(self) -> str:
         return f"{self.interval_s}s"
+
+    @property
+    def sizing_step(self) -> str:
+        return f"{self.interval_s * self.sizing_every}s"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +89,7 @@ def sizing_query(scope: Scope, cadence: Cadence, *, window_s: int) -> str:
     memory = selector(MEMORY, scope.matchers())
     # Duplicate series (two scrape jobs) are merged after the percentile, not at every step:
     # an aggregation inside the subquery costs 2.6x the whole query (measured, 3 days).
-    rates = f"rate({cpu}[{cadence.rate_window}])[{window_s}s:{cadence.step}]"
+    rates = f"rate({cpu}[{cadence.rate_window}])[{window_s}s:{cadence.sizing_step}]"
     p95 = f"max by ({_POD_BY}) (quantile_over_time(0.95, {rates}))"
     peak = f"max by ({_POD_BY}) (max_over_time({memory}[{window_s}s]))"
     # One pass for both counts: summed over pods, COUNTS_BASE + samples carries the pods in
