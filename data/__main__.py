@@ -1,5 +1,6 @@
 """Operator CLI: `python -m data migrate | schema-ready | seed | bootstrap | import-services FILE |
-ingest PATH… | billing-api pull --from YYYY-MM --to YYYY-MM | audit verify | discover`."""
+ingest PATH… | billing-api pull --from YYYY-MM --to YYYY-MM | audit verify | discover |
+kube-stats`."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from data.catalog import load_catalog_for
 from data.cli import run
 from data.db import make_engine, make_sessions
 from data.kube_cli import add_kube_commands
+from data.kube_stats_cli import add_kube_stats_commands
 from data.migrate import alembic_config, migrate_to_head
 from data.service_catalog import import_services, read_catalog_file
 from data.settings import Settings
@@ -131,6 +133,7 @@ def _parser() -> argparse.ArgumentParser:
     add_commands(commands)
     add_audit_commands(commands)
     add_kube_commands(commands)
+    add_kube_stats_commands(commands)
     return parser
 
 

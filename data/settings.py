@@ -254,6 +254,30 @@ class Settings(PrometheusSettings):
         description='JSON {"namespace": "prod|staging|dev"}; wins over labels.',
     )
     kube_default_environment: Literal["prod", "staging", "dev"] = "prod"
+    # Per-workload statistics (data/connectors/kube/sizing.py, workload_usage.py; decision 018).
+    kube_scrape_interval_s: int = Field(
+        default=0,
+        ge=0,
+        le=3600,
+        description="cAdvisor's scrape interval; 0 measures it from the data. Rate windows "
+        "are twice it, subquery steps equal it.",
+    )
+    kube_sizing_window_h: int = Field(
+        default=14 * 24,
+        ge=1,
+        le=24 * 90,
+        description="Hours of history per-container CPU p95 and memory max are taken over "
+        "(KRR's default: 336).",
+    )
+    kube_query_max_samples: int = Field(
+        default=20_000_000,
+        ge=10_000,
+        description="Estimated samples one query may read (pods x containers x window / "
+        "interval); shards stay below it, under Prometheus's --query.max-samples (50 M).",
+    )
+    kube_query_workers: int = Field(
+        default=2, ge=1, le=8, description="Per-workload statistics queries run at a time."
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -34,6 +34,7 @@ from data.workflow.expire import expire_stale
 from engine.profiles import PROFILES
 from jobs.context import JobContext
 from jobs.discovery import discover_workloads
+from jobs.kube_stats import collect_workload_stats
 from jobs.recompute import recompute
 from jobs.runs import Outcome, Window
 
@@ -211,6 +212,13 @@ def default_jobs(refresh_interval_minutes: int) -> tuple[Job, ...]:
     return (
         Job("discover_workloads", discover_workloads, every, timedelta(hours=1), "Kubernetes"),
         Job("collect_usage", collect_usage, every, timedelta(days=1), "usage since the last run"),
+        Job(
+            "collect_workload_stats",
+            collect_workload_stats,
+            every,
+            timedelta(hours=1),
+            "Kubernetes workload usage and sizing",
+        ),
         Job("refresh_costs", refresh_costs, every, timedelta(days=1), "billing files and API"),
         Job("recompute", recompute_recommendations, every, timedelta(hours=1), "recommendations"),
         Job("check_budgets", check_budgets, every, timedelta(hours=1), "budget alerts"),

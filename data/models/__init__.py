@@ -20,6 +20,7 @@ from data.models.kubernetes import (
     KubeWorkloadRow,
 )
 from data.models.people import AppUserRow, AuditEventRow
+from data.models.sizing import KubeContainerSizingRow
 from data.models.workflow import ConfigChangeRow, RecommendationRow, RuleOutcomeRow, SimulationRow
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "JobRunRow",
     "Json",
     "KubeContainerRow",
+    "KubeContainerSizingRow",
     "KubeDiscoveryRow",
     "KubeHpaRow",
     "KubeNodeRow",

@@ -32,6 +32,7 @@ from data.repos.job_status import JobStatus
 JOB_LABELS = {
     "discover_workloads": "Discover Kubernetes workloads",
     "collect_usage": "Collect usage",
+    "collect_workload_stats": "Collect Kubernetes workload statistics",
     "refresh_costs": "Refresh costs",
     "recompute": "Recompute recommendations",
     "check_budgets": "Check budgets",
@@ -44,6 +45,9 @@ JOB_HELP = {
     "collect_usage": "Hourly usage since the last run: from Prometheus when configured, "
     "else the demo fleet's live feed. A run that stores some services but not all ends "
     "partial; the others keep their older data and are retried next run.",
+    "collect_workload_stats": "Discovered workloads' hourly usage (new whole hours) and each "
+    "container's CPU p95 and memory max over the sizing window; 'partial: N of M' when a "
+    "query failed.",
     "refresh_costs": "New FOCUS files from the billing directory (each once) and the billing "
     "API's open months; on the demo fleet, its month-to-date export restated.",
     "recompute": "Every rule for every service on the newest usage.",

@@ -47,10 +47,10 @@ def load_targets(session: Session) -> tuple[list[TelemetryTarget], list[ServiceI
 
 
 def _workload_issue(service_id: int, slug: str, mapping: WorkloadMapping) -> ServiceIssue:
-    # Not stale (collect.py's _STALE_KINDS): nothing was missed, there is nothing to collect
-    # with yet, and the collect job must not fail every run once a cluster is discovered.
+    # Not stale (collect.py's _STALE_KINDS): nothing was missed here; another job collects it,
+    # and the collect job must not fail every run once a cluster is discovered.
     reason = (
-        f"{mapping.describe()}: per-workload usage collection (the owner-chain join) is not "
-        "implemented yet; discovery stores its requests and replicas"
+        f"{mapping.describe()}: its usage comes through the owner-chain join, collected by "
+        "the collect_workload_stats job (python -m data kube-stats), not here"
     )
     return ServiceIssue(service_id, slug, "unsupported", reason)
