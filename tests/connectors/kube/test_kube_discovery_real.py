@@ -210,6 +210,6 @@ def test_the_collector_reports_discovered_workloads_as_unsupported_without_faili
 
     assert len(report.issues) == len(found(kube_prometheus.history, end))
     assert {i.kind for i in report.issues} == {"unsupported"}
-    assert "per-workload usage collection" in report.issues[0].reason
+    assert "collected by the collect_workload_stats job" in report.issues[0].reason
     assert not report.stale
     assert report.rows_written == 0
