@@ -12,6 +12,7 @@ from data.models.billing import (
 from data.models.budgets import BudgetAlertRow, BudgetRow
 from data.models.catalog import CapacityConfigRow, ServiceRow, UsageHourlyRow
 from data.models.jobs import JobRequestRow, JobRunRow
+from data.models.outbox import OutboxEventRow, WebhookDeliveryRow
 from data.models.people import AppUserRow, AuditEventRow
 from data.models.workflow import ConfigChangeRow, RecommendationRow, RuleOutcomeRow, SimulationRow
 
@@ -34,9 +35,11 @@ __all__ = [
     "JobRequestRow",
     "JobRunRow",
     "Json",
+    "OutboxEventRow",
     "RecommendationRow",
     "RuleOutcomeRow",
     "ServiceRow",
     "SimulationRow",
     "UsageHourlyRow",
+    "WebhookDeliveryRow",
 ]
