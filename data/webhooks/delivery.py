@@ -137,7 +137,7 @@ def claim_due(
     )
     with sessions.begin() as session:
         claimed = []
-        for delivery, event in session.execute(query).tuples():
+        for delivery, event in session.execute(query):
             delivery.attempts += 1
             delivery.next_attempt_at = now + policy.lease
             occurred = Event(event.id, event.kind, event.created_at, event.payload)
