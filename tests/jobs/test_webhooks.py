@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from data.catalog import load_catalog
 from data.db import make_sessions
+from data.logs import configure_logging
 from data.models import WebhookDeliveryRow
 from data.outbox import ANOMALY_DETECTED, enqueue
 from data.settings import Settings
@@ -205,6 +207,31 @@ def test_a_lost_2xx_is_the_one_duplicate_and_the_event_id_dedupes_it(
     assert script.accepted == [str(row.event_id)] * 2  # at least once: sent twice
     assert len(set(script.accepted)) == 1  # one event for a receiver deduping on the id
     assert (row.attempts, row.status) == (2, "delivered")
+
+
+def test_no_log_line_carries_the_endpoint_url(
+    settings: Settings,
+    db_engine: Engine,
+    sessions: sessionmaker[Session],
+    clock: Clock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    add_events(sessions, 1, T0)
+    script = Script()
+    script.answers.append("500")
+    configure_logging(settings)
+    caplog.set_level(logging.DEBUG, logger="data")
+    with receiving(script) as url:
+        secret_url = url + "/T0/B0/path-token-secret?key=query-secret"
+        ctx = make_ctx(settings, db_engine, clock, secret_url)
+        deliver_webhooks(ctx)
+        clock.advance(10)
+        deliver_webhooks(ctx)
+
+    assert "webhook url-" in caplog.text  # the rounds did log
+    assert "path-token-secret" not in caplog.text
+    assert "query-secret" not in caplog.text
+    assert SECRET not in caplog.text
 
 
 def test_a_restarted_sidecar_sends_what_a_dead_one_had_claimed(
