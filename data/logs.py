@@ -28,3 +28,5 @@ def configure_logging(settings: Settings) -> None:
     root.setLevel(settings.log_level)
     # SQLAlchemy logs at INFO through its own switch (database_echo); keep it quiet otherwise.
     logging.getLogger("sqlalchemy").setLevel(logging.WARNING)
+    # httpx logs every request's full URL at INFO; a Slack webhook's URL is its credential.
+    logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -180,7 +180,12 @@ def _pull_periods(ctx: JobContext, api: PageSource, window: Window) -> tuple[int
 def recompute_recommendations(ctx: JobContext, window: Window) -> int:
     """Every rule for every service on the data up to the window's end; rows = open proposals."""
     report = recompute(
-        ctx.sessions, ctx.catalog, profile=PROFILES["balanced"], now=window.end, workers=ctx.workers
+        ctx.sessions,
+        ctx.catalog,
+        profile=PROFILES["balanced"],
+        now=window.end,
+        workers=ctx.workers,
+        high_value_usd=ctx.settings.webhook_min_savings_usd,
     )
     log.info("recompute: %d services, outcomes %s", report.services, report.outcomes)
     return report.saved.created + report.saved.updated

@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy.orm import Session, sessionmaker
 
+from data import outbox_events
 from data.repos.fleet_usage import load_usage_windows
 from data.repos.recommendations import SaveReport, save_recommendations
 from data.repos.rule_outcomes import save_rule_outcomes
@@ -57,6 +58,7 @@ def recompute(
     profile: SizingProfile,
     now: datetime,
     workers: int = 1,
+    high_value_usd: float | None = None,
 ) -> RecomputeReport:
     """Recompute every active service's recommendations and the teams' commitments.
 
@@ -64,6 +66,8 @@ def recompute(
     ending at `now`), the pure engine outside any transaction, then one write transaction that
     upserts by key (see `save_recommendations`). Idempotent for the same data and `now`.
     `workers` > 1 spreads the engine over that many processes (jobs.fleet_eval).
+    `high_value_usd`: a webhook event, in the same write transaction, for each recommendation
+    created or changed saving at least this much a month (None: none).
     """
     started = time.perf_counter()
     contexts = _read_contexts(sessions, catalog, profile=profile, now=now)
@@ -74,6 +78,8 @@ def recompute(
     with sessions.begin() as session:
         saved = save_recommendations(session, recs, now=now)
         save_rule_outcomes(session, evaluated, now=now)
+        if high_value_usd is not None:
+            outbox_events.recomputed_high_value(session, min_savings_usd=high_value_usd, now=now)
     report = RecomputeReport(
         services=len(contexts),
         recommendations=dict(Counter(r.kind for r in recs if r.outcome == "recommend")),

@@ -21,6 +21,8 @@ from jobs.definitions import Job
 from jobs.metrics import SidecarMetrics, observe, refresh_backlog
 from jobs.requests import POLL_SECONDS, run_requested
 from jobs.runner import RunResult, run_job
+from jobs.webhooks import JOB_NAME as WEBHOOKS
+from jobs.webhooks import deliver_webhooks
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +43,8 @@ def build_scheduler(
     ctx: JobContext, jobs: Sequence[Job], metrics: SidecarMetrics | None = None
 ) -> BlockingScheduler:
     """One interval trigger per job, all due now in list order, plus the run-now poller every
-    POLL_SECONDS; one worker thread, so jobs never overlap (usage lands before the recompute
+    POLL_SECONDS and the webhook poller every TIGHTROPE_WEBHOOK_POLL_S; one worker thread,
+    so jobs never overlap (usage lands before the recompute
     that reads it, and SQLite sees one writer); coalesce + max_instances=1, so a backlog of
     missed runs becomes one run."""
     scheduler = BlockingScheduler(
@@ -62,6 +65,16 @@ def build_scheduler(
         replace_existing=True,
         args=[ctx, list(jobs)],
         next_run_time=first + timedelta(seconds=len(jobs)),
+    )
+    scheduler.add_job(
+        deliver_webhooks,
+        trigger="interval",
+        seconds=ctx.settings.webhook_poll_s,
+        id=WEBHOOKS,
+        name="webhook deliveries",
+        replace_existing=True,
+        args=[ctx],
+        next_run_time=first + timedelta(seconds=len(jobs) + 1),
     )
     for order, job in enumerate(jobs):
         scheduler.add_job(

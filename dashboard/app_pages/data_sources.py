@@ -1,4 +1,4 @@
-"""Data sources: how fresh every input is, the sidecar's jobs with Run now, and FOCUS uploads."""
+"""Data sources: how fresh every input is, the sidecar's jobs, FOCUS uploads, webhook deliveries."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from dashboard.components.data_sources.connectors import (
 from dashboard.components.data_sources.jobs import JOB_LABELS, show_jobs
 from dashboard.components.data_sources.kubernetes import show_kubernetes
 from dashboard.components.data_sources.upload import show_upload
+from dashboard.components.data_sources.webhooks import show_webhooks
 from dashboard.queries import data_sources as data_sources_queries
 from dashboard.queries import fleet as queries
 from data.repos.job_status import JobStatus, StaleRecommendations
@@ -121,5 +122,6 @@ st.subheader("Upload a FOCUS file", anchor=False)
 show_upload(sessions)
 st.subheader("Ingested files", anchor=False)
 show_ingested(data_sources_queries.ingested_files(sessions))
+show_webhooks(sessions, settings, now=now)
 st.divider()
 states.freshness_line(status, now=now)

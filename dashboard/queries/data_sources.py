@@ -1,4 +1,4 @@
-"""Cached reads of the Data sources page: jobs, queue, source freshness, ingested files.
+"""Cached reads of the Data sources page: jobs, queue, sources, ingested files, webhooks.
 
 Job status changes within a minute of a "Run now", so its TTL is short; the rest follows the
 configured query cache TTL. Actions on the page clear these caches (`clear`).
@@ -12,7 +12,7 @@ import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard import deps
-from data.repos import job_status, kube_summary
+from data.repos import job_status, kube_summary, webhook_deliveries
 from data.repos.job_status import (
     CostFreshness,
     IngestedFile,
@@ -22,6 +22,7 @@ from data.repos.job_status import (
     UsageFreshness,
 )
 from data.repos.kube_summary import DiscoverySummary
+from data.repos.webhook_deliveries import DeliveryView
 
 Sessions = sessionmaker[Session]
 
@@ -61,6 +62,13 @@ def stale_recommendations(_sessions: Sessions, cutoff: datetime) -> StaleRecomme
 def stale_recommendation_list(_sessions: Sessions, cutoff: datetime) -> list[StaleRecommendation]:
     with _sessions() as session:
         return job_status.stale_recommendation_list(session, cutoff=cutoff)
+
+
+@deps.cached_query(max_ttl_s=15)
+def deliveries(_sessions: Sessions, now: datetime) -> list[DeliveryView]:
+    """The webhook delivery log; `now` (the current minute) keys the cache, like job status."""
+    with _sessions() as session:
+        return webhook_deliveries.recent_deliveries(session)
 
 
 def clear() -> None:

@@ -19,6 +19,7 @@ from data.models.kubernetes import (
     KubeNodeRow,
     KubeWorkloadRow,
 )
+from data.models.outbox import OutboxEventRow, WebhookDeliveryRow
 from data.models.people import AppUserRow, AuditEventRow
 from data.models.sizing import KubeContainerSizingRow
 from data.models.workflow import ConfigChangeRow, RecommendationRow, RuleOutcomeRow, SimulationRow
@@ -48,9 +49,11 @@ __all__ = [
     "KubeHpaRow",
     "KubeNodeRow",
     "KubeWorkloadRow",
+    "OutboxEventRow",
     "RecommendationRow",
     "RuleOutcomeRow",
     "ServiceRow",
     "SimulationRow",
     "UsageHourlyRow",
+    "WebhookDeliveryRow",
 ]

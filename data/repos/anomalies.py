@@ -13,6 +13,7 @@ import pandas as pd
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from data import outbox_events
 from data.errors import Conflict, NotFound
 from data.models import CostAnomalyRow, CostDailyRow, ServiceRow
 from data.repos.audit import TargetType, record_event
@@ -95,6 +96,9 @@ def store_anomalies(
                     detected_at=now,
                     **values,
                 )
+            )
+            outbox_events.anomaly_detected(
+                session, service_id=service_id, day=day, currency=currency, values=values, now=now
             )
         elif row.status != "open" or not _changed(row, values):
             continue

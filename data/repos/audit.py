@@ -23,6 +23,7 @@ TargetType = Literal[
     "ingested_file",
     "app_user",
     "kube_workload",
+    "webhook_delivery",
 ]
 
 # pg_advisory_xact_lock key of the chain head, derived like the job locks' keys

@@ -12,6 +12,7 @@ import numpy as np
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from data import outbox_events
 from data.models import BudgetAlertRow, CostDailyRow, ServiceRow
 from data.repos.budgets import Budget, list_budgets
 from data.repos.costs import latest_cost_date
@@ -94,6 +95,7 @@ def record_alerts(session: Session, views: Iterable[BudgetView], *, now: datetim
     changed = 0
     for view in views:
         row = session.get(BudgetAlertRow, view.budget.id)
+        _announce(session, view, previous=row.state if row else None, now=now)
         mtd, forecast = _cents(view.check.month_to_date_cost), _cents(view.check.forecast_cost)
         if row is None:
             row = BudgetAlertRow(budget_id=view.budget.id, changed_at=now)
@@ -115,6 +117,12 @@ def record_alerts(session: Session, views: Iterable[BudgetView], *, now: datetim
         )
         changed += 1
     return changed
+
+
+def _announce(session: Session, view: BudgetView, *, previous: str | None, now: datetime) -> None:
+    """A webhook event when the state moves; a first check only when it is not "ok"."""
+    if view.check.state != (previous or "ok"):
+        outbox_events.budget_state_changed(session, view, previous=previous, now=now)
 
 
 def _view(

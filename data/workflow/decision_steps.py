@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from data import outbox_events
 from data.errors import Conflict, NotFound, RecommendationChanged
 from data.models import RecommendationRow
 from data.repos.audit import record_event
@@ -52,7 +53,9 @@ def record_decision(
     actor: str,
     now: datetime,
 ) -> None:
-    """The decision's one audit event, on the recommendation, carrying its new version."""
+    """The decision's one audit event, on the recommendation, carrying its new version, and
+    its webhook event (first, so a failing audit write is seen to roll both back)."""
+    outbox_events.recommendation_decided(session, row, decision, actor=actor, now=now)
     record_event(
         session,
         actor=actor,

@@ -8,6 +8,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
+from data import outbox_events
 from data.errors import Conflict, InvalidTransition, NotFound
 from data.models import ConfigChangeRow, RecommendationRow
 from data.repos import services
@@ -60,7 +61,9 @@ def _record(
     now: datetime,
     reason: str | None,
 ) -> None:
-    """The rollback's one audit event, on the change: config from `after` back to `before`."""
+    """The rollback's one audit event, on the change: config from `after` back to `before`,
+    and its webhook event."""
+    outbox_events.change_rolled_back(session, change, rec, actor=actor, now=now)
     record_event(
         session,
         actor=actor,

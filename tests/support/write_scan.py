@@ -24,6 +24,7 @@ GUARDED_SERVICES: Mapping[str, frozenset[str]] = {
     "data.job_actions": frozenset({"JobDesk"}),
     "data.upload_actions": frozenset({"UploadDesk"}),
     "data.login_actions": frozenset({"LoginDesk"}),
+    "data.webhook_actions": frozenset({"WebhookDesk"}),
 }
 SESSION_WRITES = frozenset({"begin", "add", "add_all", "delete", "merge", "commit", "flush"})
 DML = frozenset({"insert", "update", "delete"})
