@@ -203,6 +203,15 @@ class Settings(PrometheusSettings):
         description="Address the sidecar's /metrics, /healthz and /readyz bind to (0.0.0.0 in "
         "a container, so Prometheus and the probes reach it).",
     )
+    api_host: str = Field(
+        default="127.0.0.1",
+        min_length=1,
+        description="Address the REST API (`python -m api`) binds to (0.0.0.0 in a container).",
+    )
+    api_port: int = Field(default=8502, ge=1, le=65_535, description="Port of the REST API.")
+    api_page_size_max: int = Field(
+        default=200, ge=1, le=10_000, description="Most items one API list page may return."
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -12,12 +12,13 @@ from data.models.billing import (
 from data.models.budgets import BudgetAlertRow, BudgetRow
 from data.models.catalog import CapacityConfigRow, ServiceRow, UsageHourlyRow
 from data.models.jobs import JobRequestRow, JobRunRow
-from data.models.people import AppUserRow, AuditEventRow
+from data.models.people import ApiKeyRow, AppUserRow, AuditEventRow
 from data.models.workflow import ConfigChangeRow, RecommendationRow, RuleOutcomeRow, SimulationRow
 
 __all__ = [
     "LIVE_RECOMMENDATION",
     "NAMING_CONVENTION",
+    "ApiKeyRow",
     "AppUserRow",
     "AuditEventRow",
     "Base",

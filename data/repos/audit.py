@@ -22,6 +22,7 @@ TargetType = Literal[
     "job_request",
     "ingested_file",
     "app_user",
+    "api_key",
 ]
 
 # pg_advisory_xact_lock key of the chain head, derived like the job locks' keys

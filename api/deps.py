@@ -1,0 +1,41 @@
+"""What every request needs, built once in create_app and read from the app's state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from fastapi import Request
+from sqlalchemy.orm import Session, sessionmaker
+
+from data.api_key_actions import ApiKeyDesk
+from data.identity import Principal
+from data.settings import Settings
+from data.workflow import Workflow, WorkflowPolicy
+
+
+@dataclass(frozen=True, slots=True)
+class ApiDeps:
+    """The process's settings, session factory, base policy and key desk."""
+
+    settings: Settings
+    sessions: sessionmaker[Session]
+    policy: WorkflowPolicy
+    keys: ApiKeyDesk
+
+    @classmethod
+    def build(cls, settings: Settings, sessions: sessionmaker[Session]) -> ApiDeps:
+        policy = WorkflowPolicy.from_settings(settings)
+        return cls(settings, sessions, policy, ApiKeyDesk(sessions, policy))
+
+    def now(self) -> datetime:
+        return self.settings.clock().now()
+
+    def workflow(self, principal: Principal) -> Workflow:
+        """The workflow service acting for `principal` only (as a page does for its person)."""
+        return Workflow(self.sessions, self.policy.for_principal(principal))
+
+
+def api_deps(request: Request) -> ApiDeps:
+    deps: ApiDeps = request.app.state.deps
+    return deps
