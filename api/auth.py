@@ -4,27 +4,31 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.deps import ApiDeps, api_deps
 from api.problems import Problem
 from data.identity import Principal
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="tightrope"'}
+# auto_error off: a missing or malformed header is answered here, as a problem with the challenge.
+BEARER = HTTPBearer(auto_error=False, description="An API key: `python -m api keys create`.")
 
 
 def _unauthorized(detail: str) -> Problem:
     return Problem(401, "unauthorized", detail, CHALLENGE)
 
 
-def caller(request: Request, deps: Annotated[ApiDeps, Depends(api_deps)]) -> Principal:
+def caller(
+    deps: Annotated[ApiDeps, Depends(api_deps)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
+) -> Principal:
     """The key's principal: actor `apikey:<name>`, the key's role. 401 for no, unknown or
     revoked key (the same answer for each: a caller learns nothing about other keys)."""
-    header = request.headers.get("authorization", "")
-    scheme, _, secret = header.partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
+    if credentials is None or not credentials.credentials.strip():
         raise _unauthorized("send an API key as 'Authorization: Bearer <key>'")
-    key = deps.keys.authenticate(secret.strip(), now=deps.now())
+    key = deps.keys.authenticate(credentials.credentials.strip(), now=deps.now())
     if key is None:
         raise _unauthorized("the API key is unknown or revoked")
     return Principal(actor=key.actor, display=key.name, role=key.role)
