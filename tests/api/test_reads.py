@@ -18,9 +18,10 @@ DAY = date(2026, 11, 1)
 def test_services_and_their_billed_daily_costs(api: Api, sessions: sessionmaker[Session]) -> None:
     service_id = add_service(sessions, "checkout-api")
     with sessions.begin() as session:
+        days = [DAY + timedelta(days=d) for d in range(3)]
         insert_daily_costs(session, [
-            DailyCost(service_id, DAY + timedelta(days=d), "Compute", "EUR", 10.5 + d, 9.25, 12.0, "aws")
-            for d in range(3)
+            DailyCost(service_id, day, "Compute", "EUR", 10.5 + i, 9.25, 12.0, "aws")
+            for i, day in enumerate(days)
         ])  # fmt: skip
 
     with api.client("viewer") as client:
