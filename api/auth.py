@@ -1,4 +1,5 @@
-"""Who calls: `Authorization: Bearer <API key>` resolved to a Principal, or 401."""
+"""Who calls: `Authorization: Bearer <API key>` resolved to a Principal, or 401; 429 past the
+key's rate limit."""
 
 from __future__ import annotations
 
@@ -31,6 +32,12 @@ def caller(
     key = deps.keys.authenticate(credentials.credentials.strip(), now=deps.now())
     if key is None:
         raise _unauthorized("the API key is unknown or revoked")
+    wait_s = deps.limiter.take(key.id)
+    if wait_s is not None:
+        raise Problem(
+            429, "rate-limited", f"API key {key.name} sent too many requests: retry in {wait_s} s",
+            {"Retry-After": str(wait_s)},
+        )  # fmt: skip
     return Principal(actor=key.actor, display=key.name, role=key.role)
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from fastapi import Request
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.ratelimit import RateLimiter
 from data.api_key_actions import ApiKeyDesk
 from data.identity import Principal
 from data.settings import Settings
@@ -16,17 +17,19 @@ from data.workflow import Workflow, WorkflowPolicy
 
 @dataclass(frozen=True, slots=True)
 class ApiDeps:
-    """The process's settings, session factory, base policy and key desk."""
+    """The process's settings, session factory, base policy, key desk and rate limiter."""
 
     settings: Settings
     sessions: sessionmaker[Session]
     policy: WorkflowPolicy
     keys: ApiKeyDesk
+    limiter: RateLimiter
 
     @classmethod
     def build(cls, settings: Settings, sessions: sessionmaker[Session]) -> ApiDeps:
         policy = WorkflowPolicy.from_settings(settings)
-        return cls(settings, sessions, policy, ApiKeyDesk(sessions, policy))
+        limiter = RateLimiter(settings.api_rate_per_s, settings.api_rate_burst)
+        return cls(settings, sessions, policy, ApiKeyDesk(sessions, policy), limiter)
 
     def now(self) -> datetime:
         return self.settings.clock().now()

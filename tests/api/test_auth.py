@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.app import create_app
 from data.api_key_actions import ApiKeyDesk
 from data.errors import Forbidden
 from data.models import ApiKeyRow
@@ -13,6 +15,7 @@ from data.settings import Settings
 from data.workflow import WorkflowPolicy
 from tests.api.conftest import Api
 from tests.data.workflow.world import NOW, add_open_rec, audit_rows, denials, snapshot
+from tests.support.api_server import serving
 
 
 def test_no_key_gets_401_with_a_challenge(api: Api) -> None:
@@ -109,3 +112,24 @@ def test_keys_are_created_by_admins_only_and_audited_without_their_secret(
         (row,) = session.scalars(select(ApiKeyRow))
         assert row.hash != issued.secret
         assert issued.secret.startswith(row.prefix)
+
+
+def test_a_key_past_its_burst_gets_429_with_retry_after(
+    api_settings: Settings, sessions: sessionmaker[Session]
+) -> None:
+    slow = api_settings.model_copy(update={"api_rate_per_s": 0.01, "api_rate_burst": 3})
+    desk = ApiKeyDesk(sessions, WorkflowPolicy.from_settings(slow))
+    secret = desk.create(slow.local_actor, name="chatty", role="viewer", now=NOW).secret
+    other = desk.create(slow.local_actor, name="quiet", role="viewer", now=NOW).secret
+
+    with serving(create_app(slow, sessions)) as base_url:
+        statuses = [
+            httpx.get(f"{base_url}/v1/services", headers={"Authorization": f"Bearer {secret}"})
+            for _ in range(4)
+        ]
+        quiet = httpx.get(f"{base_url}/v1/services", headers={"Authorization": f"Bearer {other}"})
+
+    assert [s.status_code for s in statuses] == [200, 200, 200, 429]
+    assert int(statuses[-1].headers["retry-after"]) >= 1
+    assert statuses[-1].json()["type"] == "urn:tightrope:problem:rate-limited"
+    assert quiet.status_code == 200  # one key's bucket, not the process's
