@@ -8,6 +8,7 @@ from datetime import datetime
 from fastapi import Request
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.oidc import TokenVerifier
 from api.ratelimit import RateLimiter
 from data.api_key_actions import ApiKeyDesk
 from data.identity import Principal
@@ -24,12 +25,14 @@ class ApiDeps:
     policy: WorkflowPolicy
     keys: ApiKeyDesk
     limiter: RateLimiter
+    tokens: TokenVerifier | None  # OIDC bearer tokens, when TIGHTROPE_AUTH=oidc
 
     @classmethod
     def build(cls, settings: Settings, sessions: sessionmaker[Session]) -> ApiDeps:
         policy = WorkflowPolicy.from_settings(settings)
         limiter = RateLimiter(settings.api_rate_per_s, settings.api_rate_burst)
-        return cls(settings, sessions, policy, ApiKeyDesk(sessions, policy), limiter)
+        tokens = TokenVerifier(settings) if settings.auth == "oidc" else None
+        return cls(settings, sessions, policy, ApiKeyDesk(sessions, policy), limiter, tokens)
 
     def now(self) -> datetime:
         return self.settings.clock().now()

@@ -24,10 +24,10 @@ class RateLimiter:
     def __init__(self, rate_per_s: float, burst: int) -> None:
         self._rate_per_s = rate_per_s
         self._burst = float(burst)
-        self._buckets: dict[int, _Bucket] = {}
+        self._buckets: dict[str, _Bucket] = {}
         self._lock = threading.Lock()  # sync routes run on a thread pool
 
-    def take(self, key: int) -> int | None:
+    def take(self, key: str) -> int | None:
         now_s = time.monotonic()  # a duration, not "now": the injected clock is not for this
         with self._lock:
             bucket = self._buckets.setdefault(key, _Bucket(self._burst, now_s))
