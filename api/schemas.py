@@ -159,3 +159,19 @@ class JobStatus(Model):
     runs_24h: int
     failures_24h: int
     pending: bool
+
+
+class Simulation(Model):
+    id: int
+    service_id: int | None
+    team: str | None
+    name: str
+    created_by: str
+    created_at: datetime
+    scenario: dict[str, Any]
+    summary: dict[str, Any] | None
+
+
+class Promotion(Model):
+    recommendation_id: int
+    created: bool
