@@ -55,8 +55,10 @@ class ApiKeyDesk:
 
         Bookkeeping, not a decision: no audit event for a read (every write the key makes is
         audited with its actor by the service that makes it)."""
-        with self._sessions.begin() as session:
+        with self._sessions() as session:
             key = api_keys.find_active(session, secret)
-            if key is not None:
+        if key is not None and api_keys.due_for_touch(key, now=utc(now)):
+            # A write only when due: on SQLite even an UPDATE matching no row takes the lock.
+            with self._sessions.begin() as session:
                 api_keys.touch(session, key.id, now=utc(now))
-            return key
+        return key

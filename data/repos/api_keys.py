@@ -110,6 +110,10 @@ def find_active(session: Session, secret: str) -> ApiKey | None:
     return None if row is None else to_key(row)
 
 
+def due_for_touch(key: ApiKey, *, now: datetime) -> bool:
+    return key.last_used_at is None or key.last_used_at < now - TOUCH_EVERY
+
+
 def touch(session: Session, key_id: int, *, now: datetime) -> bool:
     """Set last_used_at to `now` unless it was set less than TOUCH_EVERY ago; True if written."""
     result = session.execute(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 import pytest
 from sqlalchemy import select
@@ -133,3 +135,21 @@ def test_a_key_past_its_burst_gets_429_with_retry_after(
     assert int(statuses[-1].headers["retry-after"]) >= 1
     assert statuses[-1].json()["type"] == "urn:tightrope:problem:rate-limited"
     assert quiet.status_code == 200  # one key's bucket, not the process's
+
+
+def test_last_used_is_written_at_most_once_a_minute(
+    api_settings: Settings, sessions: sessionmaker[Session]
+) -> None:
+    desk = ApiKeyDesk(sessions, WorkflowPolicy.from_settings(api_settings))
+    secret = desk.create(api_settings.local_actor, name="ticker", role="viewer", now=NOW).secret
+
+    seen = [desk.authenticate(secret, now=NOW + timedelta(seconds=s)) for s in (0, 30, 59, 61)]
+
+    def last_used() -> object:
+        with sessions() as session:
+            return session.scalar(select(ApiKeyRow.last_used_at).where(ApiKeyRow.name == "ticker"))
+
+    assert all(key is not None for key in seen)
+    assert last_used() == NOW + timedelta(seconds=61)
+    assert [k.last_used_at for k in seen if k] == [None, NOW, NOW, NOW]
+    assert desk.authenticate(secret + "x", now=NOW) is None
