@@ -9,7 +9,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 .PHONY: run seed migrate recompute test test-time test-all check fmt bench clean help
 
 help:
-	@echo "make run    - install, migrate, seed the demo fleet if empty, start the dashboard on :$(PORT) and the sidecar"
+	@echo "make run    - install, migrate, seed the demo fleet if empty, start the dashboard on :$(PORT), the API on :8502 and the sidecar"
 	@echo "make test   - install dev requirements and run every test tier"
 	@echo "make test-time - the dashboard (but browser) and jobs tiers again with the clock at $(FAKETIME_AT) (faketime)"
 	@echo "make test-all  - make test, then make test-time (what CI runs)"
@@ -39,11 +39,14 @@ seed: $(VENV)/.runtime
 recompute: $(VENV)/.runtime
 	$(PY) -m jobs recompute
 
-# The sidecar (python -m jobs run) runs beside the dashboard and stops with it.
+# The sidecar (python -m jobs run) and the REST API (python -m api, on TIGHTROPE_API_PORT, 8502 by
+# default) run beside the dashboard; the trap stops all three together.
 run: $(VENV)/.runtime
 	TIGHTROPE_DEMO=true $(PY) -m data bootstrap
 	$(PY) -m jobs recompute || echo "recompute skipped: the sidecar recomputes once usage is collected"
-	$(PY) -m jobs run --exit-with-parent & sidecar=$$!; trap 'kill $$sidecar 2>/dev/null' EXIT INT TERM; \
+	$(PY) -m jobs run --exit-with-parent & sidecar=$$!; \
+	$(PY) -m api & api=$$!; \
+	trap 'kill $$sidecar $$api 2>/dev/null' EXIT INT TERM; \
 	$(PY) -m dashboard --server.port $(PORT)
 
 test: $(VENV)/.dev

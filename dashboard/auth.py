@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import logging
 from collections.abc import Mapping
@@ -14,15 +13,20 @@ import streamlit as st
 from dashboard import deps
 from dashboard.components import formats
 from dashboard.errors import LoginRefused
+
+# The claim mapping and the stable actor live in data/ so the REST API (api/oidc.py) maps a
+# bearer token's claims by the same rule; re-exported here for the pages' callers.
+from data.identity import ACTOR_MAX_CHARS as ACTOR_MAX_CHARS
 from data.identity import Principal
+from data.identity import role_from_claims as role_from_claims
+from data.identity import stable_actor as stable_actor
 from data.login_actions import LoginDesk
 from data.repos.app_users import Login
-from data.settings import Role, Settings
-from data.workflow.policy import ROLES, WorkflowPolicy
+from data.settings import Settings
+from data.workflow.policy import WorkflowPolicy
 
 log = logging.getLogger(__name__)
 
-ACTOR_MAX_CHARS = 120  # audit_event.actor and every *_by column
 _RECORDED = "auth_login_recorded"
 
 
@@ -60,33 +64,6 @@ def exposure_refusal(
         "(TIGHTROPE_AUTH=oidc, see docs/auth.md), serve on a loopback address "
         "(--server.address 127.0.0.1), or set TIGHTROPE_AUTH=none to accept it explicitly."
     )
-
-
-def role_from_claims(
-    claims: Mapping[str, Any], *, claim: str, role_map: Mapping[str, Role]
-) -> Role:
-    """The highest role any of the user's groups maps to; viewer when none does.
-
-    The claim may be a list of groups or one string (some providers send a single role).
-    """
-    value = claims.get(claim)
-    if value is None:
-        log.warning("authz_claim_missing: the ID token has no %r claim; role viewer", claim)
-    groups = [value] if isinstance(value, str) else list(value or [])
-    mapped = [role_map[g] for g in groups if isinstance(g, str) and g in role_map]
-    return max(mapped, key=ROLES.index, default="viewer")
-
-
-def stable_actor(issuer: str, subject: str) -> str:
-    """`issuer|subject`: the same person at the same provider, whatever their e-mail becomes.
-
-    Past the actor columns' width (Entra's issuer is long), a digest of the same pair stands
-    in; app_user keeps the issuer and subject in full beside it.
-    """
-    actor = f"{issuer}|{subject}"
-    if len(actor) <= ACTOR_MAX_CHARS:
-        return actor
-    return "oidc-sha256:" + hashlib.sha256(actor.encode()).hexdigest()
 
 
 def login_from_claims(claims: Mapping[str, Any], settings: Settings) -> Login:

@@ -60,6 +60,12 @@ page = st.navigation(
             icon=":material/database:",
             url_path="data-sources",
         ),
+        st.Page(
+            "app_pages/api_keys.py",
+            title="API keys",
+            icon=":material/key:",
+            url_path="api-keys",
+        ),
     ]
 )
 st.title(page.title, anchor=False)

@@ -280,6 +280,21 @@ class Settings(PrometheusSettings, WebhookSettings):
     kube_query_workers: int = Field(
         default=2, ge=1, le=8, description="Per-workload statistics queries run at a time."
     )
+    api_host: str = Field(
+        default="127.0.0.1",
+        min_length=1,
+        description="Address the REST API (`python -m api`) binds to (0.0.0.0 in a container).",
+    )
+    api_port: int = Field(default=8502, ge=1, le=65_535, description="Port of the REST API.")
+    api_rate_per_s: float = Field(
+        default=20.0, gt=0, le=10_000, description="Requests per second one API key may sustain."
+    )
+    api_rate_burst: int = Field(
+        default=60, ge=1, le=100_000, description="Requests one API key may send at once."
+    )
+    api_page_size_max: int = Field(
+        default=200, ge=1, le=10_000, description="Most items one API list page may return."
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SCANNED = ("engine", "data", "jobs", "dashboard")
+SCANNED = ("engine", "data", "jobs", "dashboard", "api")
 MAX_FUNCTION_LINES = 60
 MAX_MODULE_LINES = 400
 # Migrations are frozen history: their long upgrade() bodies are never edited again.

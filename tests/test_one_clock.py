@@ -11,7 +11,7 @@ from data.clock import FixedClock, SystemClock, clock_for
 from data.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SCANNED = ("engine", "data", "jobs", "dashboard", "tests", "bench")
+SCANNED = ("engine", "data", "jobs", "dashboard", "api", "tests", "bench")
 CLOCK_MODULE = REPO_ROOT / "data" / "clock.py"
 # attribute called → the names it reads the wall clock on (datetime.now(), date.today(), …)
 WALL_CLOCK_READS = {

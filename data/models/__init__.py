@@ -20,13 +20,14 @@ from data.models.kubernetes import (
     KubeWorkloadRow,
 )
 from data.models.outbox import OutboxEventRow, WebhookDeliveryRow
-from data.models.people import AppUserRow, AuditEventRow
+from data.models.people import ApiKeyRow, AppUserRow, AuditEventRow
 from data.models.sizing import KubeContainerSizingRow
 from data.models.workflow import ConfigChangeRow, RecommendationRow, RuleOutcomeRow, SimulationRow
 
 __all__ = [
     "LIVE_RECOMMENDATION",
     "NAMING_CONVENTION",
+    "ApiKeyRow",
     "AppUserRow",
     "AuditEventRow",
     "Base",

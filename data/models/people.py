@@ -49,3 +49,22 @@ class AppUserRow(Base):
     last_login_at: Mapped[datetime]
     # `iat` of the ID token behind the last login: a new token is a new login (audited once).
     last_token_issued_at: Mapped[datetime]
+
+
+class ApiKeyRow(Base):
+    """A key for automation calling the REST API (api/): only the SHA-256 of its secret is kept.
+
+    `prefix` (the secret's first characters) is shown so people can tell keys apart; the
+    secret itself is printed once, when the key is created."""
+
+    __tablename__ = "api_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]

@@ -24,6 +24,7 @@ TargetType = Literal[
     "app_user",
     "kube_workload",
     "webhook_delivery",
+    "api_key",
 ]
 
 # pg_advisory_xact_lock key of the chain head, derived like the job locks' keys

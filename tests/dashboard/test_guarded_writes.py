@@ -6,7 +6,14 @@ import textwrap
 
 import pytest
 
-from tests.support.write_scan import Finding, dashboard_sources, data_writers, names, scan
+from tests.support.write_scan import (
+    Finding,
+    api_sources,
+    dashboard_sources,
+    data_writers,
+    names,
+    scan,
+)
 
 WRITERS = data_writers()
 
@@ -19,6 +26,32 @@ def test_no_dashboard_write_bypasses_the_guarded_services() -> None:
     found = scan(dashboard_sources(), WRITERS)
 
     assert names(found) == []
+
+
+def test_no_api_write_bypasses_the_guarded_services() -> None:
+    sources = api_sources()
+    found = scan(sources, WRITERS)
+
+    assert "api/routes/recommendations.py" in sources  # the scan reads the API's routes
+    assert names(found) == []
+
+
+def test_an_api_route_that_applies_around_the_workflow_is_caught() -> None:
+    code = """
+        from data.workflow.apply import apply_recommendation
+
+        def apply(deps, recommendation_id, version, now):
+            with deps.sessions.begin() as session:
+                return apply_recommendation(
+                    session, recommendation_id, expected_version=version, actor="x", now=now
+                )
+    """
+    found = scan({"api/routes/snippet.py": textwrap.dedent(code)}, WRITERS)
+
+    assert [f.what for f in found] == [
+        "imports data.workflow.apply.apply_recommendation",
+        "sessions.begin()",
+    ]
 
 
 def test_the_simulators_old_save_is_caught() -> None:

@@ -1,4 +1,4 @@
-"""Find every database write in dashboard code that does not go through a guarded service.
+"""Find every database write in dashboard or API code that does not go through a guarded service.
 
 Two kinds of finding (decision 013):
 - a direct write: a session's `.begin()`, `.add()`, `.add_all()`, `.delete()`, `.merge()`,
@@ -25,6 +25,7 @@ GUARDED_SERVICES: Mapping[str, frozenset[str]] = {
     "data.upload_actions": frozenset({"UploadDesk"}),
     "data.login_actions": frozenset({"LoginDesk"}),
     "data.webhook_actions": frozenset({"WebhookDesk"}),
+    "data.api_key_actions": frozenset({"ApiKeyDesk"}),
 }
 SESSION_WRITES = frozenset({"begin", "add", "add_all", "delete", "merge", "commit", "flush"})
 DML = frozenset({"insert", "update", "delete"})
@@ -50,6 +51,11 @@ def scan(sources: Mapping[str, str], writers: Mapping[str, str]) -> list[Finding
 
 def dashboard_sources() -> dict[str, str]:
     return _sources(ROOT / "dashboard")
+
+
+def api_sources() -> dict[str, str]:
+    """The REST API (api/): the same rule as the pages, the same guarded services."""
+    return _sources(ROOT / "api")
 
 
 def data_writers() -> dict[str, str]:
@@ -190,6 +196,8 @@ def _session_names(tree: ast.AST) -> set[str]:
                 names.add(node.arg)
         elif isinstance(node, ast.Name) and _sessionish(node.id):
             names.add(node.id)
+        elif isinstance(node, ast.Attribute) and _sessionish(node.attr):
+            names.add(node.attr)  # `deps.sessions.begin()`: the API's sessions live on its deps
         elif isinstance(node, ast.Assign) and _makes_session(node.value):
             names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
         elif (

@@ -1,0 +1,47 @@
+"""What every request needs, built once in create_app and read from the app's state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from fastapi import Request
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.oidc import TokenVerifier
+from api.ratelimit import RateLimiter
+from data.api_key_actions import ApiKeyDesk
+from data.identity import Principal
+from data.settings import Settings
+from data.workflow import Workflow, WorkflowPolicy
+
+
+@dataclass(frozen=True, slots=True)
+class ApiDeps:
+    """The process's settings, session factory, base policy, key desk and rate limiter."""
+
+    settings: Settings
+    sessions: sessionmaker[Session]
+    policy: WorkflowPolicy
+    keys: ApiKeyDesk
+    limiter: RateLimiter
+    tokens: TokenVerifier | None  # OIDC bearer tokens, when TIGHTROPE_AUTH=oidc
+
+    @classmethod
+    def build(cls, settings: Settings, sessions: sessionmaker[Session]) -> ApiDeps:
+        policy = WorkflowPolicy.from_settings(settings)
+        limiter = RateLimiter(settings.api_rate_per_s, settings.api_rate_burst)
+        tokens = TokenVerifier(settings) if settings.auth == "oidc" else None
+        return cls(settings, sessions, policy, ApiKeyDesk(sessions, policy), limiter, tokens)
+
+    def now(self) -> datetime:
+        return self.settings.clock().now()
+
+    def workflow(self, principal: Principal) -> Workflow:
+        """The workflow service acting for `principal` only (as a page does for its person)."""
+        return Workflow(self.sessions, self.policy.for_principal(principal))
+
+
+def api_deps(request: Request) -> ApiDeps:
+    deps: ApiDeps = request.app.state.deps
+    return deps
