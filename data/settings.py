@@ -238,6 +238,13 @@ class Settings(PrometheusSettings):
         description='JSON {"namespace": "prod|staging|dev"}; wins over labels.',
     )
     kube_default_environment: Literal["prod", "staging", "dev"] = "prod"
+    kube_allocation_days: int = Field(
+        default=7,
+        ge=1,
+        le=92,
+        description="Days (today included) the discovery job re-allocates node cost over "
+        "workloads and idle (modelled, decision 014).",
+    )
 
     @classmethod
     def settings_customise_sources(
