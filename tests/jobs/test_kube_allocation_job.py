@@ -10,6 +10,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.catalog import load_catalog
+from data.clock import clock_for
 from data.connectors.prometheus import PrometheusClient
 from data.models import KubeAllocationRow, KubeClusterCostRow
 from data.settings import Settings
@@ -71,7 +72,7 @@ def test_the_synthetic_cluster_is_allocated_hours_after_its_discovery(
     end = kube_prometheus.history.end
     client = PrometheusClient.from_url(kube_prometheus.url, timeout_s=60.0)
     for at in (end, end + timedelta(hours=3)):
-        ctx = JobContext(settings, db_engine, sessions, load_catalog(), clock=lambda at=at: at,
+        ctx = JobContext(settings, db_engine, sessions, load_catalog(), clock=clock_for(at).now,
                          prometheus=client)  # fmt: skip
         assert run_job(ctx, _job(), now=True).status == "success"
 
