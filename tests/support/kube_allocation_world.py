@@ -33,20 +33,26 @@ def hourly_prices(catalog: Catalog) -> tuple[float, float]:
     return 2 * price * share, 2 * price * (1 - share)
 
 
-def build(sessions: sessionmaker[Session], *, extra_node_type: str | None = None) -> World:
-    """Cluster c1: two m5.2xlarge nodes (plus, optionally, one of `extra_node_type`)."""
+def build(
+    sessions: sessionmaker[Session],
+    *,
+    extra_node_type: str | None = None,
+    seen: datetime = SEEN,
+    until: datetime = NOW,
+) -> World:
+    """Cluster c1 since `seen`: two m5.2xlarge nodes (plus, optionally, one of
+    `extra_node_type`); the worker's usage for the 3 days before `until`."""
     with sessions.begin() as session:
         api, worker = services.add_services(
-            session, [make_new_service("c1-api"), make_new_service("c1-worker")], now=SEEN
+            session, [make_new_service("c1-api"), make_new_service("c1-worker")], now=seen
         )
-        _node(session, "n1", NODE_TYPE)
-        _node(session, "n2", NODE_TYPE)
-        if extra_node_type:
-            _node(session, "n3", extra_node_type)
-        _workload(session, api.id, "api", replicas=2, cpu=1.0, memory=2.0)
-        _workload(session, worker.id, "worker", replicas=1, cpu=1.0, memory=8.0)
-        hour = NOW.replace(minute=0) - timedelta(days=3)
-        while hour < NOW:
+        for name, kind in (("n1", NODE_TYPE), ("n2", NODE_TYPE), ("n3", extra_node_type)):
+            if kind:
+                _node(session, name, kind, seen)
+        _workload(session, api.id, "api", seen, replicas=2, cpu=1.0, memory=2.0)
+        _workload(session, worker.id, "worker", seen, replicas=1, cpu=1.0, memory=8.0)
+        hour = until.replace(minute=0) - timedelta(days=3)
+        while hour < until:
             session.add(UsageHourlyRow(
                 service_id=worker.id, hour_start=hour, cpu_used_mean_cores=3.0,
                 cpu_used_p95_cores=3.5, memory_used_max_gib=2.0, source="kube",
@@ -55,18 +61,18 @@ def build(sessions: sessionmaker[Session], *, extra_node_type: str | None = None
     return World(api.id, worker.id)
 
 
-def _node(session: Session, name: str, instance_type: str) -> None:
+def _node(session: Session, name: str, instance_type: str, seen: datetime) -> None:
     session.add(KubeNodeRow(
         cluster="c1", name=name, instance_type=instance_type, provider="aws", region=REGION,
-        zone="us-east-1a", cpu_cores=8.0, memory_gib=32.0, first_seen_at=SEEN,
+        zone="us-east-1a", cpu_cores=8.0, memory_gib=32.0, first_seen_at=seen,
     ))  # fmt: skip
 
 
-def _workload(session: Session, service_id: int, name: str, *, replicas: int, cpu: float,
-              memory: float) -> None:  # fmt: skip
+def _workload(session: Session, service_id: int, name: str, seen: datetime, *, replicas: int,
+              cpu: float, memory: float) -> None:  # fmt: skip
     row = KubeWorkloadRow(
         service_id=service_id, cluster="c1", namespace="shop", kind="Deployment", name=name,
-        replicas=replicas, labels={}, first_seen_at=SEEN,
+        replicas=replicas, labels={}, first_seen_at=seen,
     )  # fmt: skip
     session.add(row)
     session.flush()
