@@ -85,12 +85,12 @@ def allocate_hours(
     priced = [_priced(n, catalog) for n in nodes]
     used = {(u.service_id, u.hour_start.astimezone(UTC)): u for u in usage}
     sums: dict[tuple[date, str], _Day] = defaultdict(_Day)
-    clusters = sorted({n.cluster for n in nodes})
+    by_cluster = _by_cluster(nodes, priced, workloads)
     hour = start
     while hour < end:
-        for cluster in clusters:
-            here = [p for n, p in zip(nodes, priced, strict=True) if _on(n, cluster, hour)]
-            mine = [w for w in workloads if _on(w, cluster, hour)]
+        for cluster, (cluster_nodes, cluster_workloads) in by_cluster.items():
+            here = [p for since, until, p in cluster_nodes if _on(since, until, hour)]
+            mine = [w for since, until, w in cluster_workloads if _on(since, until, hour)]
             if here:
                 _allocate_hour(sums[(hour.date(), cluster)], here, mine, used, hour)
         hour += HOUR
@@ -119,11 +119,32 @@ def _priced(node: NodeInput, catalog: Catalog) -> _PricedNode:
     return _PricedNode(price, price * float(share), node.cpu_cores, node.memory_gib)
 
 
-def _on(item: NodeInput | WorkloadInput, cluster: str, hour: datetime) -> bool:
-    """In the cluster and running in the hour: seen by then (to the hour), not yet retired."""
-    first_hour = item.first_seen_at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-    retired = item.retired_at
-    return item.cluster == cluster and first_hour <= hour and (retired is None or hour < retired)
+_Span = tuple[datetime, datetime | None]
+_NodeSpans = list[tuple[datetime, datetime | None, _PricedNode]]
+_WorkloadSpans = list[tuple[datetime, datetime | None, WorkloadInput]]
+
+
+def _by_cluster(
+    nodes: Sequence[NodeInput], priced: Sequence[_PricedNode], workloads: Sequence[WorkloadInput]
+) -> dict[str, tuple[_NodeSpans, _WorkloadSpans]]:
+    """cluster -> (its nodes, its workloads), each with the hours it ran: [first hour, retired)."""
+    grouped: dict[str, tuple[_NodeSpans, _WorkloadSpans]] = {}
+    for node, price in zip(nodes, priced, strict=True):
+        grouped.setdefault(node.cluster, ([], []))[0].append((*_span(node), price))
+    for workload in workloads:
+        if workload.cluster in grouped:  # a cluster without nodes has no cost to share
+            grouped[workload.cluster][1].append((*_span(workload), workload))
+    return dict(sorted(grouped.items()))
+
+
+def _span(item: NodeInput | WorkloadInput) -> _Span:
+    """Seen from its first hour (discovery's instant, to the hour) until retired."""
+    first = item.first_seen_at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    return first, item.retired_at
+
+
+def _on(since: datetime, until: datetime | None, hour: datetime) -> bool:
+    return since <= hour and (until is None or hour < until)
 
 
 def _allocate_hour(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from data.models import (
@@ -136,20 +136,23 @@ def replace_days(
     """Rewrite every cluster-day in [first, last] (a day no longer computed goes); lines written."""
     for table in (KubeAllocationRow, KubeClusterCostRow):
         session.execute(delete(table).where(table.day >= first, table.day <= last))
-    lines = 0
-    for d in days:
-        session.add(KubeClusterCostRow(
-            day=d.day, cluster=d.cluster, node_cost_usd=d.node_cost_usd, node_hours=d.node_hours,
-            unpriced_node_hours=d.unpriced_node_hours, overcommitted_hours=d.overcommitted_hours,
-            basis=ALLOCATION_BASIS, computed_at=now,
-        ))  # fmt: skip
-        for service_id, cpu_usd, memory_usd in d.lines:
-            session.add(KubeAllocationRow(
-                day=d.day, cluster=d.cluster, service_id=service_id, cpu_usd=cpu_usd,
-                memory_usd=memory_usd, total_usd=cpu_usd + memory_usd, basis=ALLOCATION_BASIS,
-            ))  # fmt: skip
-            lines += 1
-    return lines
+    if not days:
+        return 0
+    session.execute(insert(KubeClusterCostRow), [
+        {"day": d.day, "cluster": d.cluster, "node_cost_usd": d.node_cost_usd,
+         "node_hours": d.node_hours, "unpriced_node_hours": d.unpriced_node_hours,
+         "overcommitted_hours": d.overcommitted_hours, "basis": ALLOCATION_BASIS,
+         "computed_at": now}
+        for d in days
+    ])  # fmt: skip
+    lines = [
+        {"day": d.day, "cluster": d.cluster, "service_id": service_id, "cpu_usd": cpu_usd,
+         "memory_usd": memory_usd, "total_usd": cpu_usd + memory_usd, "basis": ALLOCATION_BASIS}
+        for d in days
+        for service_id, cpu_usd, memory_usd in d.lines
+    ]  # fmt: skip
+    session.execute(insert(KubeAllocationRow), lines)
+    return len(lines)
 
 
 @dataclass(frozen=True, slots=True)
