@@ -121,3 +121,10 @@ def test_cents_sum_to_the_total_whatever_the_parts(seed: int) -> None:
 
     assert sum(cents) == round(sum(parts) * 100)
     assert all(abs(c - p * 100) < 1 + 1e-9 for c, p in zip(cents, parts, strict=True))
+
+
+def test_cents_come_off_the_smallest_remainders_when_float_sums_overshoot() -> None:
+    # Parts whose floors already exceed the total's cents (float sums a hair over): the extra
+    # cent comes off the part with the smallest remainder, never off a part at zero.
+    assert to_cents([0.0, 1.0, 0.996], 198) == [0, 99, 99]
+    assert to_cents([0.004, 0.004], 1) in ([1, 0], [0, 1])
