@@ -35,9 +35,7 @@ def kube_stats_command(settings: Settings, _args: argparse.Namespace) -> int:
         log.error("TIGHTROPE_PROMETHEUS_URL is not set: workload statistics are read there")
         return 2
     engine = make_engine(settings)
-    client = PrometheusClient.from_url(
-        settings.prometheus_url, timeout_s=settings.prometheus_timeout_s
-    )
+    client = PrometheusClient.from_settings(settings)
     config = StatsConfig.from_settings(settings)
     now = settings.clock().now()
     try:

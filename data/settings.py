@@ -295,6 +295,13 @@ class Settings(PrometheusSettings, WebhookSettings):
     api_page_size_max: int = Field(
         default=200, ge=1, le=10_000, description="Most items one API list page may return."
     )
+    kube_allocation_days: int = Field(
+        default=7,
+        ge=1,
+        le=92,
+        description="Days (today included) the discovery job re-allocates node cost over "
+        "workloads and idle (modelled, decision 014).",
+    )
 
     @classmethod
     def settings_customise_sources(

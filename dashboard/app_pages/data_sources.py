@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import streamlit as st
 
 from dashboard import deps
@@ -13,6 +15,7 @@ from dashboard.components.data_sources.connectors import (
     show_stale_recommendations,
 )
 from dashboard.components.data_sources.jobs import JOB_LABELS, show_jobs
+from dashboard.components.data_sources.kube_allocation import show_kube_allocation
 from dashboard.components.data_sources.kubernetes import show_kubernetes
 from dashboard.components.data_sources.upload import show_upload
 from dashboard.components.data_sources.webhooks import show_webhooks
@@ -118,6 +121,9 @@ show_sources(
 )
 st.subheader("Kubernetes discovery", anchor=False)
 show_kubernetes(data_sources_queries.kube_discovery(sessions), now=now)
+st.subheader("Kubernetes allocation (modelled)", anchor=False)
+since = now.date() - timedelta(days=settings.kube_allocation_days - 1)
+show_kube_allocation(data_sources_queries.kube_allocations(sessions, since))
 st.subheader("Upload a FOCUS file", anchor=False)
 show_upload(sessions)
 st.subheader("Ingested files", anchor=False)

@@ -6,13 +6,13 @@ configured query cache TTL. Actions on the page clear these caches (`clear`).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard import deps
-from data.repos import job_status, kube_summary, webhook_deliveries
+from data.repos import job_status, kube_allocation, kube_summary, webhook_deliveries
 from data.repos.job_status import (
     CostFreshness,
     IngestedFile,
@@ -21,6 +21,7 @@ from data.repos.job_status import (
     StaleRecommendations,
     UsageFreshness,
 )
+from data.repos.kube_allocation import ClusterAllocation
 from data.repos.kube_summary import DiscoverySummary
 from data.repos.webhook_deliveries import DeliveryView
 
@@ -80,3 +81,9 @@ def clear() -> None:
 def kube_discovery(_sessions: Sessions) -> DiscoverySummary | None:
     with _sessions() as session:
         return kube_summary.last_discovery(session)
+
+
+@deps.cached_query()
+def kube_allocations(_sessions: Sessions, since: date) -> list[ClusterAllocation]:
+    with _sessions() as session:
+        return kube_allocation.cluster_allocations(session, since=since)

@@ -12,6 +12,7 @@ from data.models.billing import (
 from data.models.budgets import BudgetAlertRow, BudgetRow
 from data.models.catalog import CapacityConfigRow, ServiceRow, UsageHourlyRow
 from data.models.jobs import JobRequestRow, JobRunRow
+from data.models.kube_allocation import ALLOCATION_BASIS, KubeAllocationRow, KubeClusterCostRow
 from data.models.kubernetes import (
     KubeContainerRow,
     KubeDiscoveryRow,
@@ -25,6 +26,7 @@ from data.models.sizing import KubeContainerSizingRow
 from data.models.workflow import ConfigChangeRow, RecommendationRow, RuleOutcomeRow, SimulationRow
 
 __all__ = [
+    "ALLOCATION_BASIS",
     "LIVE_RECOMMENDATION",
     "NAMING_CONVENTION",
     "ApiKeyRow",
@@ -44,6 +46,8 @@ __all__ = [
     "JobRequestRow",
     "JobRunRow",
     "Json",
+    "KubeAllocationRow",
+    "KubeClusterCostRow",
     "KubeContainerRow",
     "KubeContainerSizingRow",
     "KubeDiscoveryRow",

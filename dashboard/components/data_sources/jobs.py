@@ -41,7 +41,8 @@ JOB_LABELS = {
 }
 JOB_HELP = {
     "discover_workloads": "Workloads and nodes from kube-state-metrics in Prometheus (when "
-    "configured): new ones become services, gone ones are retired.",
+    "configured): new ones become services, gone ones are retired; then node cost is "
+    "re-allocated over workloads (modelled).",
     "collect_usage": "Hourly usage since the last run: from Prometheus when configured, "
     "else the demo fleet's live feed. A run that stores some services but not all ends "
     "partial; the others keep their older data and are retried next run.",
