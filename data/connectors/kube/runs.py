@@ -86,6 +86,32 @@ class StatsReport:
         return f"partial: {self.services - self.failed} of {self.services}"
 
 
+def finish(
+    what: str,
+    client: PrometheusClient,
+    before: tuple[int, int],
+    *,
+    at: datetime,
+    interval_s: int,
+    services: int,
+    written: tuple[int, int],
+    shards: int,
+    issues: Sequence[ServiceIssue],
+) -> StatsReport:
+    """The run's report (the client's requests and bytes since `before`), logged once."""
+    report = StatsReport(
+        at=at, interval_s=interval_s, services=services, services_written=written[0],
+        rows_written=written[1], queries=client.stats.requests - before[0],
+        bytes_received=client.stats.bytes_received - before[1], shards=shards,
+        issues=tuple(issues),
+    )  # fmt: skip
+    log.info(
+        "kube %s: %s, %d services, %d rows, %d queries, %d bytes", what, report.status,
+        written[0], written[1], report.queries, report.bytes_received,
+    )  # fmt: skip
+    return report
+
+
 @dataclass(slots=True)
 class Outcomes:
     """Shard results and failures, filled by worker threads (each shard writes its own key)."""

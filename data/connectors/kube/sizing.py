@@ -8,7 +8,6 @@ workload (kube-state-metrics only), 1 per shard.
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -19,6 +18,7 @@ from data.connectors.kube.runs import (
     StatsConfig,
     StatsReport,
     check_warnings,
+    finish,
     no_data,
     run_shards,
     scrape_interval,
@@ -29,7 +29,6 @@ from data.connectors.prometheus.client import PrometheusClient, Series
 from data.connectors.prometheus.targets import ServiceIssue
 from data.repos.sizing import ContainerSizing, replace_sizing, workload_targets
 
-log = logging.getLogger(__name__)
 GIB = float(2**30)
 Key = tuple[str, str, str, str]  # (cluster label, namespace, kind, name)
 Stats = dict[Key, dict[str, dict[str, float]]]  # key → container → stat → value
@@ -67,26 +66,10 @@ def collect_sizing(
     written, rows, missing = _store(
         sessions, targets, stats, issues, window=(now, config, interval_s)
     )
-    report = StatsReport(
-        at=now,
-        interval_s=interval_s,
-        services=len(targets),
-        services_written=written,
-        rows_written=rows,
-        queries=client.stats.requests - before[0],
-        bytes_received=client.stats.bytes_received - before[1],
-        shards=shards,
-        issues=tuple(issues.values()) + tuple(missing),
-    )
-    log.info(
-        "kube sizing: %s, %d services, %d rows, %d queries, %d bytes",
-        report.status,
-        written,
-        rows,
-        report.queries,
-        report.bytes_received,
-    )
-    return report
+    return finish(
+        "sizing", client, before, at=now, interval_s=interval_s, services=len(targets),
+        written=(written, rows), shards=shards, issues=(*issues.values(), *missing),
+    )  # fmt: skip
 
 
 def fetch_sizing(

@@ -10,7 +10,6 @@ be filled in). Three range queries per shard and chunk of hours under the sample
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from data.connectors.kube.runs import (
     StatsConfig,
     StatsReport,
     check_warnings,
+    finish,
     no_data,
     run_shards,
     scrape_interval,
@@ -36,7 +36,6 @@ from data.repos.sizing import workload_targets
 from data.repos.usage import insert_usage, latest_usage_hours
 from engine.usage import UsageWindow
 
-log = logging.getLogger(__name__)
 HOUR = timedelta(hours=1)
 GIB = float(2**30)
 # hour-start epoch → metric → value, per workload key
@@ -79,25 +78,11 @@ def collect_workload_usage(
     plan = _Plan(Cadence(interval_s or 60), window_end, starts)
     hourly, shards, issues = _fetch(client, pending, config, plan)
     written, rows, missing = _store(sessions, pending, hourly, issues, plan, config.source)
-    report = StatsReport(
-        at=now,
-        interval_s=interval_s,
-        services=len(targets),
-        services_written=written,
-        rows_written=rows,
-        queries=client.stats.requests - before[0],
-        bytes_received=client.stats.bytes_received - before[1],
-        shards=shards,
-        issues=tuple(issues.values()) + tuple(missing),
-    )
-    log.info(
-        "kube workload usage: %s, %d services, %d rows, %d queries",
-        report.status,
-        written,
-        rows,
-        report.queries,
-    )
-    return report
+    return finish(
+        "workload usage", client, before, at=now, interval_s=interval_s,
+        services=len(targets), written=(written, rows), shards=shards,
+        issues=(*issues.values(), *missing),
+    )  # fmt: skip
 
 
 def _fetch(
