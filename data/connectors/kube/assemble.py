@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
+from data.connectors.kube.owners import Key, workload_key
 from data.connectors.kube.specs import (
     SUPPORTED_KINDS,
     Answers,
@@ -20,7 +21,6 @@ from data.connectors.kube.specs import (
 
 GIB = float(2**30)
 PodKey = tuple[str, str, str]
-Key = tuple[str, str, str, str]
 _NOT_CONTAINERS = ("", "POD")  # the pod-level cgroup and the pause container
 _PROVIDERS = {"aws": "aws", "gce": "gcp", "azure": "azure"}
 
@@ -30,8 +30,8 @@ def assemble(a: Answers, *, at: datetime, window_s: int) -> Inventory:
     pods = _pods_by_workload(a.owners, skipped)
     containers = _containers_by_pod(a.containers, skipped)
     requests, limits = _spec_values(a.requests), _spec_values(a.limits)
-    replicas = {_key(labels): int(value) for labels, value in a.replicas}
-    labels = {_key(item): _stripped(item) for item in a.workload_labels}
+    replicas = {workload_key(labels): int(value) for labels, value in a.replicas}
+    labels = {workload_key(item): _stripped(item) for item in a.workload_labels}
     namespaces = {(i.get("cluster", ""), i.get("namespace", "")): _stripped(i)
                   for i in a.namespace_labels}  # fmt: skip
     hpas = _hpas(a)
@@ -168,11 +168,6 @@ def _first(tags: Labels, *names: str) -> str:
 def _stripped(labels: Labels) -> dict[str, str]:
     """kube-state-metrics' `label_<name>` series labels, without the prefix."""
     return {k.removeprefix("label_"): v for k, v in labels.items() if k.startswith("label_")}
-
-
-def _key(labels: Labels) -> Key:
-    return (labels.get("cluster", ""), labels.get("namespace", ""),
-            labels.get("workload_type", ""), labels.get("workload", ""))  # fmt: skip
 
 
 def _pod(labels: Labels) -> PodKey:

@@ -31,6 +31,13 @@ from data.connectors.prometheus.selectors import quote
 
 OUT_LABELS = ("cluster", "namespace", "pod", "workload", "workload_type")
 _BY = "cluster, namespace, pod, workload, workload_type"
+Key = tuple[str, str, str, str]  # (cluster label, namespace, workload kind, workload name)
+
+
+def workload_key(labels: Mapping[str, str]) -> Key:
+    """The workload a series of the owner join (or a query grouped by its labels) names."""
+    return (labels.get("cluster", ""), labels.get("namespace", ""),
+            labels.get("workload_type", ""), labels.get("workload", ""))  # fmt: skip
 
 
 def pod_owner_expr(

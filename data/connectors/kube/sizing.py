@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from data.connectors.kube.owners import Key, workload_key
 from data.connectors.kube.runs import (
     StatsConfig,
     StatsReport,
@@ -30,7 +31,6 @@ from data.connectors.prometheus.targets import ServiceIssue
 from data.repos.sizing import ContainerSizing, replace_sizing, workload_targets
 
 GIB = float(2**30)
-Key = tuple[str, str, str, str]  # (cluster label, namespace, kind, name)
 Stats = dict[Key, dict[str, dict[str, float]]]  # key → container → stat → value
 
 
@@ -102,24 +102,15 @@ def fetch_sizing(
 
 def pods_per_workload(client: PrometheusClient, *, window_s: int, at: datetime) -> dict[Key, int]:
     result = client.query(pods_query(window_s=window_s), at=at)
-    return {_key(s.labels): int(s.values[-1]) for s in result.series}
+    return {workload_key(s.labels): int(s.values[-1]) for s in result.series}
 
 
 def parse_stats(series: Sequence[Series]) -> Stats:
     out: Stats = defaultdict(lambda: defaultdict(dict))
     for one in series:
         container = one.labels.get("container", "")
-        out[_key(one.labels)][container][one.labels.get("stat", "")] = float(one.values[-1])
+        out[workload_key(one.labels)][container][one.labels.get("stat", "")] = float(one.values[-1])
     return {key: dict(containers) for key, containers in out.items()}
-
-
-def _key(labels: Mapping[str, str]) -> Key:
-    return (
-        labels.get("cluster", ""),
-        labels.get("namespace", ""),
-        labels.get("workload_type", ""),
-        labels.get("workload", ""),
-    )
 
 
 def _store(

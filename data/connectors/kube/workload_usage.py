@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
+from data.connectors.kube.owners import Key, workload_key
 from data.connectors.kube.runs import (
     StatsConfig,
     StatsReport,
@@ -28,7 +29,7 @@ from data.connectors.kube.runs import (
     scrape_interval,
 )
 from data.connectors.kube.shards import Shard, WorkloadTarget, plan_shards
-from data.connectors.kube.sizing import Key, pods_per_workload
+from data.connectors.kube.sizing import pods_per_workload
 from data.connectors.kube.usage_promql import Cadence, hourly_queries
 from data.connectors.prometheus.client import PrometheusClient
 from data.connectors.prometheus.targets import ServiceIssue
@@ -122,7 +123,7 @@ def _fetch(
                 )
                 check_warnings(result.warnings)
                 for one in result.series:
-                    hours = out[_key(one.labels)]
+                    hours = out[workload_key(one.labels)]
                     for ts, value in zip(one.timestamps, one.values, strict=True):
                         hours[int(ts) - 3600][metric] = float(value)
         return out
@@ -141,15 +142,6 @@ def _range(start: datetime, end: datetime, step: timedelta) -> list[datetime]:
         out.append(start)
         start += step
     return out
-
-
-def _key(labels: Mapping[str, str]) -> Key:
-    return (
-        labels.get("cluster", ""),
-        labels.get("namespace", ""),
-        labels.get("workload_type", ""),
-        labels.get("workload", ""),
-    )
 
 
 def _store(
