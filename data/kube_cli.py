@@ -11,8 +11,12 @@ import argparse
 import json
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
+
+from sqlalchemy.orm import Session, sessionmaker
 
 from data.catalog import load_catalog_for
 from data.connectors.kube.discover import DiscoveryReport, discover
@@ -61,21 +65,35 @@ def export_krr_command(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def discover_command(settings: Settings, _args: argparse.Namespace) -> int:
+    with prometheus_and_database(settings, "discovery reads kube-state-metrics there") as opened:
+        if opened is None:
+            return 2
+        sessions, client = opened
+        report = discover(
+            sessions, client, KubeConfig.from_settings(settings), actor=ACTOR,
+            now=settings.clock().now(),
+        )  # fmt: skip
+    print_report(report, sys.stdout)
+    return 0
+
+
+@contextmanager
+def prometheus_and_database(
+    settings: Settings, why: str
+) -> Iterator[tuple[sessionmaker[Session], PrometheusClient] | None]:
+    """The configured Prometheus and database for one command, closed after it; None (with
+    the reason logged) when no Prometheus is configured."""
     if not settings.prometheus_url:
-        log.error("TIGHTROPE_PROMETHEUS_URL is not set: discovery reads kube-state-metrics there")
-        return 2
+        log.error("TIGHTROPE_PROMETHEUS_URL is not set: %s", why)
+        yield None
+        return
     engine = make_engine(settings)
     client = PrometheusClient.from_settings(settings)
     try:
-        report = discover(
-            make_sessions(engine), client, KubeConfig.from_settings(settings),
-            actor=ACTOR, now=settings.clock().now(),
-        )  # fmt: skip
+        yield make_sessions(engine), client
     finally:
         client.close()
         engine.dispose()
-    print_report(report, sys.stdout)
-    return 0
 
 
 def print_report(report: DiscoveryReport, out: TextIO) -> None:

@@ -15,9 +15,8 @@ from typing import Any, TextIO
 from data.connectors.kube.runs import StatsConfig, StatsReport
 from data.connectors.kube.sizing import collect_sizing
 from data.connectors.kube.workload_usage import collect_workload_usage
-from data.connectors.prometheus.client import PrometheusClient
-from data.db import make_engine, make_sessions
 from data.errors import TelemetryError
+from data.kube_cli import prometheus_and_database
 from data.settings import Settings
 
 log = logging.getLogger("tightrope.cli")
@@ -31,25 +30,20 @@ def add_kube_stats_commands(commands: Any) -> None:
 
 
 def kube_stats_command(settings: Settings, _args: argparse.Namespace) -> int:
-    if not settings.prometheus_url:
-        log.error("TIGHTROPE_PROMETHEUS_URL is not set: workload statistics are read there")
-        return 2
-    engine = make_engine(settings)
-    client = PrometheusClient.from_settings(settings)
     config = StatsConfig.from_settings(settings)
     now = settings.clock().now()
-    try:
-        sessions = make_sessions(engine)
-        reports = [
-            ("hourly usage", collect_workload_usage(sessions, client, now=now, config=config)),
-            ("sizing", collect_sizing(sessions, client, now=now, config=config)),
-        ]
-    except TelemetryError as error:
-        log.error("workload statistics failed, nothing stored: %s", error)
-        return 2
-    finally:
-        client.close()
-        engine.dispose()
+    with prometheus_and_database(settings, "workload statistics are read there") as opened:
+        if opened is None:
+            return 2
+        sessions, client = opened
+        try:
+            reports = [
+                ("hourly usage", collect_workload_usage(sessions, client, now=now, config=config)),
+                ("sizing", collect_sizing(sessions, client, now=now, config=config)),
+            ]
+        except TelemetryError as error:
+            log.error("workload statistics failed, nothing stored: %s", error)
+            return 2
     for name, report in reports:
         print_report(name, report, sys.stdout)
     return 0 if all(r.status == "success" for _, r in reports) else 1
