@@ -88,8 +88,9 @@ KIND_ACTIONS = {
     "restore_sla": "Upgrade",
 }
 EFFORTS = {"very low": "VeryLow", "low": "Low", "medium": "Medium", "high": "High"}
-# AWS names Graviton families with a `g` after the generation (m6g, c7gn, r8gd, t4g, im4gn).
-GRAVITON_TYPE = re.compile(r"^[a-z]+\d+g[a-z]*\.")
+# AWS names Graviton families with a `g` after the generation (m6g, c7gn, r8gd, t4g, im4gn),
+# but for the first one, a1; tests/data/test_exports.py checks this against the catalog.
+GRAVITON_TYPE = re.compile(r"^(a1|[a-z]+\d+g[a-z]*)\.")
 TAG_PREFIX = "tightrope:"
 
 

@@ -7,6 +7,7 @@ generation time inside, so two exports of unchanged data are byte-identical (dif
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Literal, cast, get_args
@@ -103,7 +104,13 @@ def _table(frame: pd.DataFrame, snapshot: BacklogSnapshot, schema: ExportSchema)
 
 
 def _rows_of(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return cast(list[dict[str, Any]], frame.to_dict("records"))
+    """The frame's rows as dicts, pandas' missing values (NaN in a text column) as None."""
+    rows = cast(list[dict[str, Any]], frame.to_dict("records"))
+    return [{key: _missing_as_none(value) for key, value in row.items()} for row in rows]
+
+
+def _missing_as_none(value: Any) -> Any:
+    return None if isinstance(value, float) and math.isnan(value) else value
 
 
 def _encode(document: dict[str, Any], fmt: ExportFormat) -> bytes:
