@@ -34,7 +34,7 @@ class BacklogSnapshot:
 
 
 def backlog_snapshot(session: Session) -> BacklogSnapshot:
-    pairs = session.execute(backlog_query()).tuples().all()
+    pairs = session.execute(backlog_query()).all()
     items = {
         rec.id: BacklogItem(
             to_stored(rec),

@@ -120,7 +120,7 @@ def backlog(session: Session) -> pd.DataFrame:
     Team-scope (commitment) recommendations have no service: their team comes from the scope
     (`team:payments`), their environment and platform stay empty.
     """
-    return backlog_frame(session.execute(backlog_query()).tuples())
+    return backlog_frame(session.execute(backlog_query()))
 
 
 def backlog_query() -> Select[RecommendationRow, ServiceRow]:
