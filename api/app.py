@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api import problems
 from api.deps import ApiDeps
-from api.routes import health, reads, recommendations, simulations
+from api.routes import exports, health, reads, recommendations, simulations
 from data.settings import Settings
 
 VERSION = "1.0.0"
@@ -26,4 +26,5 @@ def create_app(settings: Settings, sessions: sessionmaker[Session]) -> FastAPI:
     app.include_router(reads.router)
     app.include_router(recommendations.router)
     app.include_router(simulations.router)
+    app.include_router(exports.router)
     return app

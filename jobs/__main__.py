@@ -1,4 +1,4 @@
-"""Sidecar CLI: `python -m jobs run` (the scheduler), `once JOB`, `recompute [--profile]`."""
+"""Sidecar CLI: `python -m jobs run` (the scheduler), `once JOB`, `recompute`, `export ...`."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from engine.profiles import PROFILES, ProfileName
 from jobs.cleanup import close_orphans
 from jobs.context import JobContext
 from jobs.definitions import default_jobs
+from jobs.export import add_export_parser
 from jobs.fleet_eval import default_workers
 from jobs.health import Probes, database_probe, health_app
 from jobs.health import serve as serve_http
@@ -173,6 +174,7 @@ def _parser() -> argparse.ArgumentParser:
     once.add_argument("job", choices=[job.name for job in default_jobs(60)])
     once.add_argument("--workers", type=int, default=default_workers(), help="engine processes")
     once.set_defaults(handler=run_once)
+    add_export_parser(commands)
     return parser
 
 

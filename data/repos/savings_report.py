@@ -12,12 +12,13 @@ savings total or ranking ever sums it.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from data.errors import NotFound
@@ -119,12 +120,21 @@ def backlog(session: Session) -> pd.DataFrame:
     Team-scope (commitment) recommendations have no service: their team comes from the scope
     (`team:payments`), their environment and platform stay empty.
     """
-    query = (
+    return backlog_frame(session.execute(backlog_query()))
+
+
+def backlog_query() -> Select[RecommendationRow, ServiceRow]:
+    """Every recommendation with its service (None for a team-scope one), by id."""
+    return (
         select(RecommendationRow, ServiceRow)
         .outerjoin(ServiceRow, ServiceRow.id == RecommendationRow.service_id)
         .order_by(RecommendationRow.id)
     )
-    rows = [_backlog_row(rec, service) for rec, service in session.execute(query)]
+
+
+def backlog_frame(pairs: Iterable[tuple[RecommendationRow, ServiceRow | None]]) -> pd.DataFrame:
+    """The backlog frame of (recommendation, service) rows, in the backlog's order."""
+    rows = [_backlog_row(rec, service) for rec, service in pairs]
     frame = pd.DataFrame(rows, columns=list(BACKLOG_COLUMNS))
     if frame.empty:
         return frame
@@ -280,7 +290,7 @@ def backlog_totals(frame: pd.DataFrame, *, currency: str, month_start: datetime)
     mine = frame[frame["currency"] == currency]
     mine = mine.assign(saving=mine["kind"].map(is_savings_kind).astype(bool))
     open_rows = mine[mine["status"] == "open"]
-    best = _best_per_target(open_rows[open_rows["saving"] & (open_rows["monthly_savings"] > 0)])
+    best = mine[counted_in_open_savings(mine)]
     applied = mine[
         (mine["status"] == "applied") & mine["decided_at"].map(_on_or_after(month_start))
     ]
@@ -288,9 +298,9 @@ def backlog_totals(frame: pd.DataFrame, *, currency: str, month_start: datetime)
     return BacklogTotals(
         currency=currency,
         open_count=len(open_rows),
-        open_savings=float(best["monthly_savings"].sum()),
-        open_savings_risk_adjusted=float(best["risk_adjusted_savings"].sum()),
-        applied_savings_this_month=float(applied[applied["saving"]]["monthly_savings"].sum()),
+        open_savings=_cents_sum(best["monthly_savings"]),
+        open_savings_risk_adjusted=_cents_sum(best["risk_adjusted_savings"]),
+        applied_savings_this_month=_cents_sum(applied[applied["saving"]]["monthly_savings"]),
         applied_this_month=len(applied),
         at_risk_open=int((open_rows["risk_score"] >= AT_RISK_SCORE).sum()),
         restore_sla_open=len(restores),
@@ -298,9 +308,22 @@ def backlog_totals(frame: pd.DataFrame, *, currency: str, month_start: datetime)
     )
 
 
-def _best_per_target(frame: pd.DataFrame) -> pd.DataFrame:
-    target = frame["service_id"].astype("string").fillna(frame["scope"])
-    return frame.loc[frame.groupby(target)["monthly_savings"].idxmax()]
+def _cents_sum(savings: pd.Series) -> float:
+    """The sum of the rows as the savings report shows them (each to the cent), so a sum of
+    its exported column reproduces the page's figure to the cent."""
+    return float(savings.astype("float64").round(2).sum())
+
+
+def counted_in_open_savings(frame: pd.DataFrame) -> pd.Series:
+    """Per row of a backlog frame, whether the open-savings total counts it: per target (a
+    service, or a team's scope) the open savings-kind row with the biggest savings > 0, since
+    a target's alternatives exclude each other (AWS Cost Optimization Hub's "group related
+    recommendations" keeps the biggest of a group the same way)."""
+    saving = frame["kind"].map(is_savings_kind).astype(bool)
+    candidates = frame[saving & (frame["status"] == "open") & (frame["monthly_savings"] > 0)]
+    target = candidates["service_id"].astype("string").fillna(candidates["scope"])
+    best = candidates.groupby(target)["monthly_savings"].idxmax()
+    return pd.Series(frame.index.isin(best.to_numpy()), index=frame.index)
 
 
 def _on_or_after(moment: datetime) -> Any:
