@@ -25,8 +25,8 @@ from data.connectors.demo.well_sized import fit_well_sized
 from data.connectors.focus import AllocationRules, ParsedFile, load_parsed, stage_file
 from data.errors import SeedError
 from data.repos.bulk import bulk_load
-from data.repos.services import add_first_capacities, add_services, count_services
 from data.repos.costs import COST_TABLE
+from data.repos.services import add_first_capacities, add_services, count_services
 from data.repos.usage import USAGE_TABLE, insert_usage_windows
 from engine.catalog import Catalog
 from engine.usage import UsageWindow
