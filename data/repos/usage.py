@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from data.models import Base, UsageHourlyRow
@@ -27,8 +27,27 @@ USAGE_METRICS = (
 
 
 def insert_usage(session: Session, window: UsageWindow, *, source: str) -> int:
-    """Append a service's hourly usage (hours must not exist yet); returns rows written."""
-    return insert_usage_windows(session, [window], source=source)
+    """Append a service's hourly usage (hours must not exist yet); returns rows written.
+
+    Through SQLAlchemy, as the collectors' small per-service writes always were; a fleet's
+    worth at once goes through `insert_usage_windows`.
+    """
+    hours = to_datetimes(window.hour_start)
+    columns = {name: _nullable(getattr(window, name)) for name in USAGE_METRICS}
+    rows = [
+        {
+            "service_id": window.service_id,
+            "hour_start": hour,
+            "source": source,
+            **{name: columns[name][i] for name in USAGE_METRICS},
+        }
+        for i, hour in enumerate(hours)
+    ]
+    if rows:
+        # Core table insert, not the ORM bulk path: the ORM splits batches whenever a row's
+        # set of non-NULL keys differs (missing SLIs), which made seeding 3x slower.
+        session.connection().execute(insert(USAGE_TABLE), rows)
+    return len(rows)
 
 
 def insert_usage_windows(session: Session, windows: Sequence[UsageWindow], *, source: str) -> int:
