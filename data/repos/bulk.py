@@ -17,20 +17,11 @@ _BULK_CACHE_KIB = 256 * 1024
 
 
 def insert_columns(
-    connection: Connection,
-    table: Table,
-    columns: Mapping[str, Sequence[Any]],
-    *,
-    processed: bool = False,
+    connection: Connection, table: Table, columns: Mapping[str, Sequence[Any]]
 ) -> None:
-    """Append rows given as equal-length columns of Python values.
-
-    Each column's bind processor (UTC datetimes, decimals) runs once per distinct value unless
-    `processed` says the values are already what the driver takes. SQLite gets one
-    executemany of tuples, PostgreSQL one COPY.
-    """
-    if not processed:
-        columns = {name: _bound(connection, table, name, vals) for name, vals in columns.items()}
+    """Append rows given as equal-length columns of values the driver takes as they are
+    (bound already: `processor_of`, `processed_once`). SQLite gets one executemany of
+    tuples, PostgreSQL one COPY."""
     rows = list(zip(*columns.values(), strict=True))
     if not rows:
         return
@@ -63,11 +54,6 @@ def processed_once(values: Sequence[Any], processor: Callable[[Any], Any]) -> li
             done[value] = processor(value)
         out.append(done[value])
     return out
-
-
-def _bound(connection: Connection, table: Table, name: str, values: Sequence[Any]) -> Sequence[Any]:
-    processor = processor_of(connection, table, name)
-    return values if processor is None else processed_once(values, processor)
 
 
 def copy_rows(connection: Connection, table: str, names: str, rows: list[tuple[Any, ...]]) -> None:

@@ -202,7 +202,7 @@ def _bulk_insert(session: Session, columns: dict[str, Any]) -> None:
             columns[name] = _money_values(values, processor)
         elif processor is not None:
             columns[name] = processed_once(values, processor)
-    insert_columns(connection, _COST_DAILY, columns, processed=True)
+    insert_columns(connection, _COST_DAILY, columns)
 
 
 def _money_values(amounts: pa.Array, processor: Callable[[Any], Any] | None) -> list[Any]:

@@ -72,7 +72,7 @@ def insert_usage_windows(session: Session, windows: Sequence[UsageWindow], *, so
         columns["source"] += [source] * count
         for name in USAGE_METRICS:
             columns[name] += _nullable(getattr(window, name))
-    insert_columns(connection, USAGE_TABLE, columns, processed=True)
+    insert_columns(connection, USAGE_TABLE, columns)
     return len(columns["service_id"])
 
 
