@@ -1,53 +1,144 @@
-"""Benchmark: seed the 150-service × 90-day demo fleet into a fresh SQLite file."""
+"""Benchmark: seed the demo fleet (default 1,000 services × 90 days) into SQLite and PostgreSQL.
+
+Usage: python bench/bench_seed.py [--services N] [--days D] [--runs K] [--postgres URL|auto|none]
+(URL is a server URL without a database, e.g. postgresql+psycopg2://postgres@127.0.0.1:5432,
+where a throwaway database is created and dropped; `auto`, the default, starts a private
+cluster from the local PostgreSQL binaries as the tests do, and skips PostgreSQL without them)
+
+Each run seeds a fresh migrated SQLite file, then a fresh PostgreSQL database, alternating, so
+both see the same machine load; each line carries the 1-minute load average before and after.
+The figure is the wall time of `seed_demo_fleet` (generation, then one transaction writing
+services, configs, usage through SQLite executemany or PostgreSQL COPY, and the demo's FOCUS
+costs) and its rows per second. Target (issue 19): 1,000 services × 90 days in ≤ 15 s.
+"""
 
 from __future__ import annotations
 
+import argparse
+import os
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 # `make bench` runs this file directly: put the repository root on the import path.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sqlalchemy import create_engine, text
+
 from data.catalog import load_catalog
 from data.connectors.demo import seed_demo_fleet
 from data.db import make_engine, make_sessions
 from data.migrate import upgrade
 from data.settings import Settings
+from engine.catalog import Catalog
 
 SEED = 42
-N_SERVICES = 150
-DAYS = 90
 END = datetime(2026, 11, 1, tzinfo=UTC)
-BUDGET_S = 60.0
+BUDGET_S = 15.0
 
 
 def main() -> int:
+    args = _arguments()
     catalog = load_catalog()
-    with tempfile.TemporaryDirectory(prefix="tightrope-bench-") as directory:
-        settings = Settings(database_url=f"sqlite:///{directory}/bench.db", _env_file=None)
-        engine = make_engine(settings)
-        upgrade(engine)
-        started = time.perf_counter()
-        report = seed_demo_fleet(
-            make_sessions(engine), catalog, seed=SEED, n_services=N_SERVICES, days=DAYS, end=END
-        )
-        wall_s = time.perf_counter() - started
-        engine.dispose()
+    walls: dict[str, list[float]] = {}
+    with _postgres(args.postgres) as server_url:
+        for run in range(1, args.runs + 1):
+            with _sqlite() as url:
+                walls.setdefault("SQLite", []).append(_seed(url, "SQLite", run, catalog, args))
+            if server_url is not None:
+                with _postgres_database(server_url) as url:
+                    wall_s = _seed(url, "PostgreSQL", run, catalog, args)
+                    walls.setdefault("PostgreSQL", []).append(wall_s)
+    ok = True
+    for backend, times in walls.items():
+        best = min(times)
+        verdict = "ok" if best <= BUDGET_S else "OVER"
+        print(f"{backend}: best {best:.2f} s of {len(times)} (budget {BUDGET_S:.0f} s: {verdict})")
+        ok &= best <= BUDGET_S or args.services != 1000
+    return 0 if ok else 1
+
+
+def _seed(url: str, backend: str, run: int, catalog: Catalog, args: argparse.Namespace) -> float:
+    engine = make_engine(Settings(database_url=url, _env_file=None))
+    upgrade(engine)  # off the clock: a deployment migrates once
+    load_before = os.getloadavg()[0]
+    started, cpu_started = time.perf_counter(), time.process_time()
+    report = seed_demo_fleet(
+        make_sessions(engine), catalog, seed=SEED, n_services=args.services, days=args.days,
+        end=END,
+    )  # fmt: skip
+    wall_s = time.perf_counter() - started
+    cpu_s = time.process_time() - cpu_started
+    engine.dispose()
     rows = report.usage_rows + report.cost_rows
     write_s = report.seconds - report.generation_seconds
-    print(f"seed {N_SERVICES} services × {DAYS} days into SQLite: {wall_s:.2f} s wall")
-    print(f"  rows: {report.usage_rows:,} usage + {report.cost_rows:,} cost = {rows:,}")
-    print(f"  throughput: {rows / report.seconds:,.0f} rows/s overall")
     print(
-        f"  generation {report.generation_seconds:.2f} s "
-        f"({report.generation_seconds / report.seconds:.0%}), database writes {write_s:.2f} s "
-        f"({write_s / report.seconds:.0%}, {rows / write_s:,.0f} rows/s)"
+        f"run {run} {backend}: {args.services:,} services × {args.days} days in {wall_s:.2f} s "
+        f"wall ({cpu_s:.2f} s CPU in this process), {rows / wall_s:,.0f} rows/s "
+        f"[{report.usage_rows:,} usage + {report.cost_rows:,} cost rows]; generation "
+        f"{report.generation_seconds:.2f} s, database {write_s:.2f} s "
+        f"({rows / write_s:,.0f} rows/s); load {load_before:.1f} → {os.getloadavg()[0]:.1f}",
+        flush=True,
     )
-    print(f"  budget {BUDGET_S:.0f} s: {'ok' if wall_s <= BUDGET_S else 'OVER'}")
-    return 0 if wall_s <= BUDGET_S else 1
+    return wall_s
+
+
+@contextmanager
+def _sqlite() -> Iterator[str]:
+    with tempfile.TemporaryDirectory(prefix="tightrope-bench-") as directory:
+        yield f"sqlite:///{directory}/bench.db"
+
+
+@contextmanager
+def _postgres(given: str) -> Iterator[str | None]:
+    if given == "none":
+        yield None
+        return
+    if given != "auto":
+        yield given
+        return
+    from tests.support.postgres import postgres_bin_dir, throwaway_cluster
+
+    bin_dir = postgres_bin_dir()
+    if bin_dir is None:
+        print("(no PostgreSQL binaries: PostgreSQL skipped)")
+        yield None
+        return
+    with throwaway_cluster(bin_dir) as url:
+        yield url
+
+
+@contextmanager
+def _postgres_database(server_url: str) -> Iterator[str]:
+    name = f"tightrope_seed_{uuid.uuid4().hex[:8]}"
+    _admin(server_url, f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{server_url}/{name}"
+    finally:
+        _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _admin(server_url: str, statement: str) -> None:
+    admin = create_engine(f"{server_url}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(statement))
+    admin.dispose()
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--services", type=int, default=1000)
+    parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument(
+        "--postgres", metavar="URL", default=os.environ.get("TIGHTROPE_BENCH_POSTGRES", "auto")
+    )
+    return parser.parse_args()
 
 
 if __name__ == "__main__":

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -12,11 +10,11 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Connection, Table, func, insert, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from data.models import CostDailyRow, IngestedFileRow
+from data.repos.bulk import insert_columns, processed_once, processor_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,22 +196,13 @@ def _allocated_columns(
 
 def _bulk_insert(session: Session, columns: dict[str, Any]) -> None:
     connection = session.connection()
-    dialect = connection.dialect
     for name, values in columns.items():
-        processor = _COST_DAILY.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        processor = processor_of(connection, _COST_DAILY, name)
         if name in _MONEY_COLUMNS:
             columns[name] = _money_values(values, processor)
         elif processor is not None:
-            columns[name] = _processed(values, processor)
-    rows = list(zip(*columns.values(), strict=True))
-    names = ", ".join(columns)
-    if dialect.name == "postgresql":
-        _copy(connection, names, rows)
-        return
-    marks = ", ".join("?" for _ in columns)
-    # Column names come from the fixed mapping above, never from input: no injection path.
-    statement = f"INSERT INTO cost_daily ({names}) VALUES ({marks})"  # noqa: S608
-    connection.exec_driver_sql(statement, rows)
+            columns[name] = processed_once(values, processor)
+    insert_columns(connection, _COST_DAILY, columns)
 
 
 def _money_values(amounts: pa.Array, processor: Callable[[Any], Any] | None) -> list[Any]:
@@ -244,40 +233,9 @@ def _widened(amounts: pa.Array) -> pa.Array:
     return amounts
 
 
-def _processed(values: list[Any], processor: Callable[[Any], Any]) -> list[Any]:
-    """processor(value) per row, computed once per distinct value: dates, billing periods,
-    currencies and categories repeat across tens of thousands of rows (a per-row call of a
-    TypeDecorator costs microseconds)."""
-    done: dict[Any, Any] = {None: None}
-    out = []
-    for value in values:
-        if value not in done:
-            done[value] = processor(value)
-        out.append(done[value])
-    return out
-
-
-def _copy(connection: Connection, names: str, rows: list[tuple[Any, ...]]) -> None:
-    """PostgreSQL COPY in CSV; None is written as "" and FORCE_NULL reads "" back as NULL
-    (the connector never stores empty strings: it reads them as null)."""
-    buffer = io.StringIO()
-    csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n").writerows(rows)
-    buffer.seek(0)
-    statement = f"COPY cost_daily ({names}) FROM STDIN WITH (FORMAT csv, FORCE_NULL ({names}))"
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    driver_error = connection.dialect.loaded_dbapi.Error
-    try:
-        cursor.copy_expert(statement, buffer)
-    except driver_error as error:
-        # The raw cursor bypasses SQLAlchemy: give the caller the error it handles for any
-        # other statement (DataError for a value PostgreSQL refuses), not the driver's own.
-        raise DBAPIError.instance(statement, None, error, driver_error) from error
-    finally:
-        cursor.close()
-
-
 _MONEY_TYPE = pa.decimal128(38, 10)  # the schema's scale (Numeric(20, 10)), Arrow's widest
 _PROBE = Decimal("1.5")
 _MONEY_COLUMNS = frozenset({"billed_cost", "effective_cost", "list_cost"})
 _ALLOCATED_FIELDS = tuple(AllocatedCost.__dataclass_fields__)
 _COST_DAILY: Table = CostDailyRow.__table__  # type: ignore[assignment]
+COST_TABLE = _COST_DAILY

@@ -79,6 +79,22 @@ def set_capacity(
     return version
 
 
+def add_first_capacities(
+    session: Session,
+    configs: Sequence[tuple[int, CapacityConfig]],
+    *,
+    actor: str,
+    now: datetime,
+) -> None:
+    """Give services that have no config yet their first one (version 1), in one flush: what
+    `set_capacity` writes for each, without its per-service queries (a seeded fleet)."""
+    session.add_all(
+        _config_row(service_id, config, version=1, actor=actor, now=now)
+        for service_id, config in configs
+    )
+    session.flush()
+
+
 def current_config(session: Session, service_id: int) -> CapacityConfig:
     row = session.scalar(
         select(CapacityConfigRow).where(

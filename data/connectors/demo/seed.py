@@ -24,8 +24,10 @@ from data.connectors.demo.shapes import usage_window
 from data.connectors.demo.well_sized import fit_well_sized
 from data.connectors.focus import AllocationRules, ParsedFile, load_parsed, stage_file
 from data.errors import SeedError
-from data.repos.services import add_services, count_services, set_capacity
-from data.repos.usage import insert_usage
+from data.repos.bulk import bulk_load
+from data.repos.costs import COST_TABLE
+from data.repos.services import add_first_capacities, add_services, count_services
+from data.repos.usage import USAGE_TABLE, insert_usage_windows
 from engine.catalog import Catalog
 from engine.usage import UsageWindow
 
@@ -153,14 +155,19 @@ def _write(
     """Services, their configs (valid since the window starts), usage, the FOCUS costs, then a
     budget per team."""
     services = add_services(session, [service.draft for service in generated.fleet], now=start)
-    usage_rows = 0
-    for added, demo, window in zip(services, generated.fleet, generated.usage, strict=True):
-        set_capacity(session, added.id, demo.config, actor=actor, now=start)
-        window = replace(window, service_id=added.id)
-        usage_rows += insert_usage(session, window, source=USAGE_SOURCE)
-    cost_rows = sum(
-        load_parsed(session, parsed, source=COST_SOURCE, now=end).cost_rows
-        for parsed in generated.focus_files
-    )
+    configs = [
+        (added.id, demo.config) for added, demo in zip(services, generated.fleet, strict=True)
+    ]
+    add_first_capacities(session, configs, actor=actor, now=start)
+    windows = [
+        replace(window, service_id=added.id)
+        for added, window in zip(services, generated.usage, strict=True)
+    ]
+    with bulk_load(session.connection(), [USAGE_TABLE, COST_TABLE]):
+        usage_rows = insert_usage_windows(session, windows, source=USAGE_SOURCE)
+        cost_rows = sum(
+            load_parsed(session, parsed, source=COST_SOURCE, now=end).cost_rows
+            for parsed in generated.focus_files
+        )
     seed_budgets(session, month=end.date(), actor=actor, now=end)  # sized from those costs
     return usage_rows, cost_rows

@@ -220,8 +220,12 @@ def textures() -> dict[str, Texture]:
 def _texture(path: Path) -> Texture:
     """5-minute samples → hourly mean and p95 → 14 days of normalized residual and burst."""
     samples = pd.read_csv(path, parse_dates=["timestamp"]).set_index("timestamp")["value"]
-    hourly = samples.resample("1h").agg(["mean", lambda v: v.quantile(0.95), "count"])
-    hourly.columns = ["mean", "p95", "count"]
+    # Resampler methods, not .agg with a lambda: the same values (checked equal on every shipped
+    # series) without a Python call per hour (~0.4 s a series, 3 s of every seed).
+    by_hour = samples.resample("1h")
+    hourly = pd.DataFrame(
+        {"mean": by_hour.mean(), "p95": by_hour.quantile(0.95), "count": by_hour.count()}
+    )
     # The first and last hours are partial; keep 14 full days of well-sampled hours.
     hourly = hourly[hourly["count"] >= 6].iloc[:_TEXTURE_HOURS]
     mean = hourly["mean"].to_numpy(np.float64)

@@ -31,7 +31,6 @@ MONEY_COLUMNS = ("BilledCost", "EffectiveCost", "ListCost")
 
 NULL_SPELLINGS = ("", "NULL", "null", "Null")
 _HEADER_BYTES = 1024 * 1024
-_CSV_BLOCK_BYTES = 16 * 1024 * 1024
 _READ_AHEAD_BATCHES = 2
 
 
@@ -89,7 +88,7 @@ def _open_csv(source: SourceFile, limits: IngestLimits, multiline: bool, split: 
             "unsupported file content: no FOCUS column in the first line; expected a header "
             f"such as BillingPeriodStart,ChargePeriodStart,BilledCost,...{_delimiter_hint(header)}"
         )
-    csv_file = _CsvFile(source, header, columns, multiline)
+    csv_file = _CsvFile(source, header, columns, multiline, limits.csv_block_bytes)
     if split:
         batches, bad_lines = _parts(csv_file, limits)
     else:
@@ -104,6 +103,7 @@ class _CsvFile:
     header: list[str]
     columns: ColumnMap
     multiline: bool
+    block_bytes: int
 
     def batches(
         self, text: pa.NativeFile, bad_lines: list[BadLine], *, header_line: bool
@@ -115,7 +115,7 @@ class _CsvFile:
         reader = pcsv.open_csv(
             text,
             read_options=pcsv.ReadOptions(
-                block_size=_CSV_BLOCK_BYTES,
+                block_size=self.block_bytes,
                 column_names=self.header,
                 skip_rows=1 if header_line else 0,
                 use_threads=False,  # Arrow numbers bad lines only then; no slower when streaming
@@ -128,6 +128,7 @@ class _CsvFile:
                 include_columns=cells,
                 null_values=list(NULL_SPELLINGS),
                 strings_can_be_null=True,
+                check_utf8=False,  # the whole text was checked before (`source.inspect`)
             ),
         )
         return _prepared(_renamed(reader, self.columns))

@@ -1,0 +1,103 @@
+"""Bulk appends that bypass per-row statement building: SQLite executemany, PostgreSQL COPY."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Table
+from sqlalchemy.exc import DBAPIError
+
+# Page cache for one bulk load (KiB, SQLite's negative form): the indexes of a table taking
+# millions of rows stay in memory instead of spilling pages through the default 2 MiB cache.
+_BULK_CACHE_KIB = 256 * 1024
+
+
+def insert_columns(
+    connection: Connection, table: Table, columns: Mapping[str, Sequence[Any]]
+) -> None:
+    """Append rows given as equal-length columns of values the driver takes as they are
+    (bound already: `processor_of`, `processed_once`). SQLite gets one executemany of
+    tuples, PostgreSQL one COPY."""
+    rows = list(zip(*columns.values(), strict=True))
+    if not rows:
+        return
+    names = ", ".join(columns)
+    if connection.dialect.name == "postgresql":
+        copy_rows(connection, table.name, names, rows)
+        return
+    marks = ", ".join("?" for _ in columns)
+    # Table and column names come from the schema, never from input: no injection path.
+    statement = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608
+    connection.exec_driver_sql(statement, rows)
+
+
+def processor_of(connection: Connection, table: Table, name: str) -> Callable[[Any], Any] | None:
+    """The column type's bind processor for this connection's dialect (None: values as given)."""
+    dialect = connection.dialect
+    processor: Callable[[Any], Any] | None = (
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+    )
+    return processor
+
+
+def processed_once(values: Sequence[Any], processor: Callable[[Any], Any]) -> list[Any]:
+    """processor(value) per row, computed once per distinct value: dates, periods, currencies
+    and hours repeat across many rows (a per-row call of a TypeDecorator costs microseconds)."""
+    done: dict[Any, Any] = {None: None}
+    out = []
+    for value in values:
+        if value not in done:
+            done[value] = processor(value)
+        out.append(done[value])
+    return out
+
+
+def copy_rows(connection: Connection, table: str, names: str, rows: list[tuple[Any, ...]]) -> None:
+    """PostgreSQL COPY in CSV; None is written as "" and FORCE_NULL reads "" back as NULL
+    (callers never store empty strings). Floats go as repr(), which PostgreSQL reads back to
+    the same double."""
+    buffer = io.StringIO()
+    csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n").writerows(rows)
+    buffer.seek(0)
+    statement = f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv, FORCE_NULL ({names}))"
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    driver_error = connection.dialect.loaded_dbapi.Error
+    try:
+        cursor.copy_expert(statement, buffer)
+    except driver_error as error:
+        # The raw cursor bypasses SQLAlchemy: give the caller the error it handles for any
+        # other statement (DataError for a value PostgreSQL refuses), not the driver's own.
+        raise DBAPIError.instance(statement, None, error, driver_error) from error
+    finally:
+        cursor.close()
+
+
+@contextmanager
+def bulk_load(connection: Connection, tables: Sequence[Table] = ()) -> Iterator[None]:
+    """Around a large load in the caller's open transaction. On SQLite: a page cache big
+    enough for the B-trees being filled, and the secondary indexes of `tables` dropped and
+    built again once the rows are in (one sorted build instead of a random insert per row,
+    ~3× less CPU for 2 million usage rows); SQLite's DDL is transactional, so a rollback
+    brings them back. The cache size is restored after; PRAGMAs that change durability or
+    the journal are left alone. Nothing to do on PostgreSQL, where COPY is the bulk path."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    connection.exec_driver_sql(f"PRAGMA cache_size = -{_BULK_CACHE_KIB}")
+    # Only once the driver has begun the transaction (at the first write): pysqlite would run
+    # DDL issued before that in autocommit, outside the caller's all-or-nothing.
+    begun = getattr(connection.connection.dbapi_connection, "in_transaction", False)
+    rebuilt = [index for table in tables for index in table.indexes] if begun else []
+    try:
+        for index in rebuilt:
+            index.drop(connection)
+        yield
+        for index in rebuilt:
+            index.create(connection)
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size = {int(before or -2000)}")
