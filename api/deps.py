@@ -12,6 +12,7 @@ from api.oidc import TokenVerifier
 from api.ratelimit import RateLimiter
 from data.api_key_actions import ApiKeyDesk
 from data.identity import Principal
+from data.scenario_runs import SimulationGate
 from data.settings import Settings
 from data.workflow import Workflow, WorkflowPolicy
 
@@ -26,13 +27,15 @@ class ApiDeps:
     keys: ApiKeyDesk
     limiter: RateLimiter
     tokens: TokenVerifier | None  # OIDC bearer tokens, when TIGHTROPE_AUTH=oidc
+    simulator: SimulationGate  # what-if runs: the pages' catalog, bounded CPU
 
     @classmethod
     def build(cls, settings: Settings, sessions: sessionmaker[Session]) -> ApiDeps:
         policy = WorkflowPolicy.from_settings(settings)
         limiter = RateLimiter(settings.api_rate_per_s, settings.api_rate_burst)
         tokens = TokenVerifier(settings) if settings.auth == "oidc" else None
-        return cls(settings, sessions, policy, ApiKeyDesk(sessions, policy), limiter, tokens)
+        keys, simulator = ApiKeyDesk(sessions, policy), SimulationGate.from_settings(settings)
+        return cls(settings, sessions, policy, keys, limiter, tokens, simulator)
 
     def now(self) -> datetime:
         return self.settings.clock().now()

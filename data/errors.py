@@ -2,6 +2,8 @@
 
     DataError
     ├── NotFound, CatalogError, CatalogFileError, SeedError, InvalidInput
+    │   └── NothingToReplay, SimulationTooLarge          (what-if runs, data/scenario_runs.py)
+    ├── SimulatorBusy                                   (every what-if run slot is taken)
     ├── Conflict, RecommendationChanged, Forbidden, InvalidTransition, Drifted,
     │   BlastRadiusExceeded                             (the decision workflow and guarded writes)
     ├── ParseCancelled                                  (a FOCUS parse stopped on request)
@@ -75,6 +77,18 @@ class InvalidTransition(DataError):
 
 class InvalidInput(DataError):
     """A decision's input is not acceptable (blank reason, postponement in the past)."""
+
+
+class NothingToReplay(InvalidInput):
+    """The service has no capacity config or no hourly usage in the window to simulate."""
+
+
+class SimulationTooLarge(InvalidInput):
+    """A what-if run would replay more paths x hours than the edge allows."""
+
+
+class SimulatorBusy(DataError):
+    """As many what-if runs as allowed are running; retry shortly."""
 
 
 class Drifted(DataError):

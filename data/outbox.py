@@ -24,6 +24,9 @@ RECOMMENDATION_REJECTED: Final = "recommendation.rejected"
 RECOMMENDATION_POSTPONED: Final = "recommendation.postponed"
 RECOMMENDATION_HIGH_VALUE: Final = "recommendation.high_value"
 BUDGET_STATE_CHANGED: Final = "budget.state_changed"
+BUDGET_CREATED: Final = "budget.created"
+BUDGET_UPDATED: Final = "budget.updated"
+BUDGET_DELETED: Final = "budget.deleted"
 ANOMALY_DETECTED: Final = "anomaly.detected"
 KINDS: Final = (
     RECOMMENDATION_APPLIED,
@@ -32,6 +35,9 @@ KINDS: Final = (
     RECOMMENDATION_POSTPONED,
     RECOMMENDATION_HIGH_VALUE,
     BUDGET_STATE_CHANGED,
+    BUDGET_CREATED,
+    BUDGET_UPDATED,
+    BUDGET_DELETED,
     ANOMALY_DETECTED,
 )
 DEDUPE_KEY_MAX_CHARS = 200

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data import outbox
-from data.models import ConfigChangeRow, RecommendationRow, ServiceRow
+from data.models import BudgetRow, ConfigChangeRow, RecommendationRow, ServiceRow
 
 if TYPE_CHECKING:  # budget_status calls this module: a runtime import would be a cycle
     from data.repos.budget_status import BudgetView
@@ -83,6 +83,39 @@ def budget_state_changed(
     }
     key = f"budget:{budget.id}:{budget.month:%Y-%m}:{check.state}:{now.isoformat()}"
     outbox.enqueue(session, outbox.BUDGET_STATE_CHANGED, data, dedupe_key=key, now=now)
+
+
+_BUDGET_KINDS = {
+    "budget_create": outbox.BUDGET_CREATED,
+    "budget_update": outbox.BUDGET_UPDATED,
+    "budget_delete": outbox.BUDGET_DELETED,
+}
+
+
+def budget_edited(
+    session: Session,
+    row: BudgetRow,
+    action: str,
+    *,
+    previous_amount: Decimal | None,
+    actor: str,
+    now: datetime,
+) -> None:
+    """A person created, changed or deleted a budget (`action` is its audit action). Keyed by
+    the version and the time: a deleted budget's id may be reused on SQLite."""
+    data = {
+        "budget_id": row.id,
+        "scope_type": row.scope_type,
+        "scope_key": row.scope_key,
+        "month": row.month.isoformat(),
+        "amount": _money(row.amount),
+        "previous_amount": None if previous_amount is None else _money(previous_amount),
+        "currency": row.currency,
+        "version": row.version,
+        "actor": actor,
+    }
+    key = f"{action}:{row.id}:{row.version}:{now.isoformat()}"
+    outbox.enqueue(session, _BUDGET_KINDS[action], data, dedupe_key=key, now=now)
 
 
 def anomaly_detected(

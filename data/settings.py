@@ -295,6 +295,13 @@ class Settings(PrometheusSettings, WebhookSettings):
     api_page_size_max: int = Field(
         default=200, ge=1, le=10_000, description="Most items one API list page may return."
     )
+    api_simulation_max_path_hours: int = Field(
+        default=500 * 90 * 24, ge=24, le=10_000 * 400 * 24,
+        description="Most paths x replayed hours one API what-if run may take (the page's run).",
+    )  # fmt: skip
+    api_simulations_at_once: int = Field(
+        default=2, ge=1, le=64, description="What-if runs the API computes at a time (else 429)."
+    )
     kube_allocation_days: int = Field(
         default=7,
         ge=1,

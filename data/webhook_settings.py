@@ -45,6 +45,10 @@ class WebhookSettings(BaseSettings):
     webhook_timeout_s: float = Field(default=5.0, gt=0, le=60)
     webhook_poll_s: int = Field(default=15, ge=1, le=3600)
     webhook_batch_size: int = Field(default=50, ge=1, le=1000)
+    webhook_retention_days: int = Field(
+        default=30, ge=1, le=3650, description="Settled outbox events (every delivery delivered "
+        "or dead) older than this are pruned with their delivery log (decision 024).",
+    )  # fmt: skip
 
     @field_validator("webhook_urls", mode="before")
     @classmethod

@@ -30,6 +30,7 @@ from data.connectors.prometheus import (
 )
 from data.connectors.prometheus import collect_usage as collect_usage_from
 from data.errors import DataError
+from data.webhooks.retention import prune_outbox
 from data.workflow.expire import expire_stale
 from engine.profiles import PROFILES
 from jobs.context import JobContext
@@ -209,6 +210,17 @@ def expire_stale_recommendations(ctx: JobContext, window: Window) -> int:
     return expire_stale(ctx.sessions, now=window.end, stale_after=stale_after)
 
 
+def prune_webhooks(ctx: JobContext, window: Window) -> int:
+    """Settled webhook events past TIGHTROPE_WEBHOOK_RETENTION_DAYS, with their delivery log
+    (data.webhooks.retention); rows = events + deliveries deleted."""
+    retention = timedelta(days=ctx.settings.webhook_retention_days)
+    pruned = prune_outbox(ctx.sessions, now=window.end, retention=retention)
+    if pruned.rows:
+        log.info("webhook outbox: pruned %d events, %d deliveries", pruned.events,
+                 pruned.deliveries)  # fmt: skip
+    return pruned.rows
+
+
 def default_jobs(refresh_interval_minutes: int) -> tuple[Job, ...]:
     """The jobs in the order they run when due together: discovery (new services) before
     usage, usage before the demo's costs (which are priced from it) and recompute, costs
@@ -229,4 +241,5 @@ def default_jobs(refresh_interval_minutes: int) -> tuple[Job, ...]:
         Job("check_budgets", check_budgets, every, timedelta(hours=1), "budget alerts"),
         Job("detect_anomalies", detect_anomalies, every, timedelta(hours=1), "cost anomalies"),
         Job("expire_stale", expire_stale_recommendations, every, timedelta(hours=1), "expiry"),
+        Job("prune_webhooks", prune_webhooks, every, timedelta(hours=1), "outbox retention"),
     )

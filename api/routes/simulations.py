@@ -1,24 +1,80 @@
-"""Saved simulator scenarios: list them, and promote one to an open recommendation.
+"""What-if scenarios: run one, save it, list and read saved ones, promote one.
 
-Promotion goes through data.scenario_actions.ScenarioDesk, the service the Simulator page calls
-(analyst; audited; promoting a scenario already live answers its recommendation unchanged).
-Running and saving a scenario stay on the Simulator page for now (docs/api.md).
+A run loads the Simulator page's inputs and calls the engine the page's way
+(data.scenario_runs), bounded by the process's SimulationGate; a save runs the scenario again
+and stores what it said. Save and promotion go through data.scenario_actions.ScenarioDesk, the
+service the Simulator page calls (analyst; audited; promoting a scenario already live answers
+its recommendation unchanged). Team scenarios are listed, not run (docs/api.md).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Response
 
 from api import schemas
 from api.auth import Caller, Deps
-from data.repos.simulations import SavedScenario, list_scenarios
+from api.deps import ApiDeps
+from api.problems import Problem
+from api.scenario_schemas import Levers, RunRequest, SaveRequest, SimulationRun
+from data import scenario_runs
+from data.errors import InvalidInput, SimulatorBusy
+from data.repos.simulations import (
+    SavedScenario,
+    ScenarioSummary,
+    get_scenario,
+    list_scenarios,
+    summarize,
+)
 from data.scenario_actions import ScenarioDesk
+from data.scenario_runs import ServiceInputs
+from engine.errors import EngineError
+from engine.simulation import Scenario
 
 router = APIRouter(prefix="/v1", tags=["simulations"])
+TOO_LARGE: dict[int | str, dict[str, Any]] = {
+    422: {"description": "Invalid levers, no usage to replay, or a run over the bound."}
+}
+BUSY: dict[int | str, dict[str, Any]] = {
+    429: {"description": "Every simulation slot is busy (Retry-After)."}
+}
+
+
+@router.post("/simulation-runs", responses={**TOO_LARGE, **BUSY})
+def run(body: RunRequest, deps: Deps, _who: Caller) -> SimulationRun:
+    """Run a scenario on a service's recent history, as the Simulator page does; nothing stored."""
+    ran = _run(deps, body)
+    return SimulationRun(
+        service_id=body.service_id, usage_end=ran.usage_end,
+        scenario=_plain(dataclasses.asdict(ran.scenario)),
+        summary=_plain(dataclasses.asdict(ran.summary)),
+    )  # fmt: skip
+
+
+@router.post(
+    "/simulations",
+    status_code=201,
+    responses={**TOO_LARGE, **BUSY, 403: {"description": "No role"}},
+)
+def save(body: SaveRequest, response: Response, deps: Deps, who: Caller) -> schemas.Simulation:
+    """Run a scenario and save it with what the run said (analyst), as the page's Save does."""
+    ran = _run(deps, body)
+    desk = ScenarioDesk(deps.sessions, deps.policy.for_principal(who))
+    saved_id = desk.save(
+        who.actor, name=body.name, scenario=ran.scenario, summary=ran.summary,
+        service_id=body.service_id, team=ran.inputs.service.team, now=deps.now(),
+    )  # fmt: skip
+    response.headers["Location"] = f"/v1/simulations/{saved_id}"
+    return _read(deps, saved_id)
+
+
+@router.get("/simulations/{simulation_id}")
+def get_simulation(simulation_id: int, deps: Deps, _who: Caller) -> schemas.Simulation:
+    return _read(deps, simulation_id)
 
 
 @router.get("/simulations")
@@ -39,6 +95,47 @@ def promote(simulation_id: int, response: Response, deps: Deps, who: Caller) -> 
     made = desk.promote(who.actor, simulation_id, now=deps.now())
     response.status_code = 201 if made.created else 200
     return schemas.Promotion(recommendation_id=made.recommendation_id, created=made.created)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Ran:
+    inputs: ServiceInputs
+    usage_end: datetime
+    scenario: Scenario
+    summary: ScenarioSummary
+
+
+def _run(deps: ApiDeps, body: RunRequest) -> _Ran:
+    """The page's inputs for the service, the levers as a Scenario, and the gated run."""
+    now = deps.now()
+    with deps.sessions() as session:
+        end = scenario_runs.usage_end(session, now)
+        loaded = scenario_runs.load_service_inputs(session, body.service_id, end)
+    inputs = scenario_runs.replayable(loaded, body.service_id)
+    scenario = _scenario(body, inputs)
+    try:
+        result = deps.simulator.run(inputs, scenario)
+    except SimulatorBusy as error:
+        raise Problem(429, "simulator-busy", str(error), {"Retry-After": "1"}) from error
+    except (EngineError, ValueError) as error:
+        raise InvalidInput(f"this scenario cannot be simulated: {error}") from error
+    return _Ran(inputs, end, scenario, summarize(result, inputs.current, scenario))
+
+
+def _scenario(body: RunRequest, inputs: ServiceInputs) -> Scenario:
+    levers = body.model_dump(include=set(Levers.model_fields))
+    levers["horizon_days"] = min(
+        levers["horizon_days"] or inputs.longest_horizon_days, inputs.longest_horizon_days
+    )
+    try:
+        return Scenario(**levers)
+    except ValueError as error:
+        raise InvalidInput(f"this scenario cannot be simulated: {error}") from error
+
+
+def _read(deps: ApiDeps, simulation_id: int) -> schemas.Simulation:
+    with deps.sessions() as session:
+        return _simulation(get_scenario(session, simulation_id))
 
 
 def _simulation(saved: SavedScenario) -> schemas.Simulation:

@@ -14,15 +14,15 @@ from dashboard.components.simulator import levers as simulator_levers
 from dashboard.components.simulator import saved as simulator_saved
 from dashboard.queries import fleet as queries
 from dashboard.queries import simulator as simulator_queries
-from dashboard.queries.simulator import ServiceInputs
+from data import scenario_runs
 from data.repos import simulations
 from data.scenario_actions import SAVE
+from data.scenario_runs import ServiceInputs
 from engine.errors import EngineError
 from engine.simulation import (
     FleetResult,
     Scenario,
     SimulationResult,
-    simulate,
     simulate_fleet,
 )
 
@@ -92,7 +92,7 @@ def _what_if(service_id: int) -> None:
             inputs.current,
             region=inputs.service.region,
             catalog=simulator_queries.catalog(),
-            history_days=int(inputs.usage.days + 0.999),
+            history_days=inputs.longest_horizon_days,
         )
         if levers.note:
             st.caption(levers.note)
@@ -111,13 +111,7 @@ def _what_if(service_id: int) -> None:
 
 
 def _simulate(inputs: ServiceInputs, scenario: Scenario) -> SimulationResult:
-    return simulate(
-        inputs.usage,
-        inputs.current,
-        scenario,
-        service=inputs.service,
-        catalog=simulator_queries.catalog(),
-    )
+    return scenario_runs.run_scenario(inputs, scenario, simulator_queries.catalog())
 
 
 def _charts(

@@ -8,34 +8,21 @@ Saved scenarios are cached until a save clears them (`forget_saved`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard import deps
+from data import scenario_runs
 from data.catalog import load_catalog_for
-from data.errors import NotFound
 from data.repos import fleet_usage, services, simulations
 from data.repos.simulations import SavedScenario
-from engine.capacity import CapacityConfig
+from data.scenario_runs import HISTORY_DAYS, ServiceInputs
 from engine.catalog import Catalog
-from engine.service import Service
-from engine.simulation import FleetMember, MonthlyCost, Scenario, simulate
-from engine.usage import UsageWindow
+from engine.simulation import FleetMember, MonthlyCost, Scenario
 
 Sessions = sessionmaker[Session]
-HISTORY_DAYS = 90
-
-
-@dataclass(frozen=True, slots=True)
-class ServiceInputs:
-    """What one service's simulation needs: who it is, what runs now, its recent usage."""
-
-    service: Service
-    current: CapacityConfig
-    usage: UsageWindow
 
 
 @st.cache_resource(show_spinner=False)
@@ -58,15 +45,8 @@ def service_inputs(
     _sessions: Sessions, service_id: int, usage_end: datetime
 ) -> ServiceInputs | None:
     """The service, its current config and its last HISTORY_DAYS of usage (None: no config)."""
-    start = usage_end - timedelta(days=HISTORY_DAYS)
     with _sessions() as session:
-        service = services.get_service(session, service_id)
-        try:
-            current = services.current_config(session, service_id)
-        except NotFound:
-            return None
-        usage = fleet_usage.load_usage_windows(session, [service_id], start=start, end=usage_end)
-    return ServiceInputs(service, current, usage[service_id])
+        return scenario_runs.load_service_inputs(session, service_id, usage_end)
 
 
 @deps.cached_query()
@@ -77,12 +57,8 @@ def current_cost(
     inputs = service_inputs(_sessions, service_id, usage_end)
     if inputs is None or inputs.usage.points == 0:
         return None
-    result = simulate(
-        inputs.usage,
-        inputs.current,
-        Scenario(horizon_days=horizon_days, paths=1),
-        service=inputs.service,
-        catalog=catalog(),
+    result = scenario_runs.run_scenario(
+        inputs, Scenario(horizon_days=horizon_days, paths=1), catalog()
     )
     return result.cost
 

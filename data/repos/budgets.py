@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from data import outbox_events
 from data.errors import Conflict, InvalidInput, NotFound
 from data.models import BudgetRow, ServiceRow
 from data.repos.audit import TargetType, record_event
@@ -70,6 +71,9 @@ def create_budget(session: Session, draft: NewBudget, *, actor: str, now: dateti
     )
     session.add(row)
     session.flush()
+    outbox_events.budget_edited(
+        session, row, "budget_create", previous_amount=None, actor=actor, now=now
+    )
     _audit(session, row, "budget_create", before=None, actor=actor, now=now)
     return to_budget(row)
 
@@ -85,10 +89,13 @@ def update_budget(
 ) -> Budget:
     """Change the amount; Conflict when someone changed the budget since `expected_version`."""
     row = _load(session, budget_id, expected_version)
-    before = _snapshot(row)
+    before, previous_amount = _snapshot(row), Decimal(row.amount)
     row.amount = _amount(amount)
     row.updated_at = now
     _flush(session, budget_id)
+    outbox_events.budget_edited(
+        session, row, "budget_update", previous_amount=previous_amount, actor=actor, now=now
+    )
     _audit(session, row, "budget_update", before=before, actor=actor, now=now)
     return to_budget(row)
 
@@ -98,6 +105,9 @@ def delete_budget(
 ) -> None:
     """Remove a budget (its alert goes with it); Conflict on a stale `expected_version`."""
     row = _load(session, budget_id, expected_version)
+    outbox_events.budget_edited(
+        session, row, "budget_delete", previous_amount=None, actor=actor, now=now
+    )
     record_event(
         session,
         actor=actor,

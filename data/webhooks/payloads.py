@@ -90,6 +90,12 @@ def headline(event: Event) -> str:
             f"Budget {data.get('scope_type')} {subject} ({data.get('month')}): "
             f"{data.get('previous_state') or 'new'} → {data.get('state')}"
         )
+    if event.kind in ("budget.created", "budget.updated", "budget.deleted"):
+        verb = event.kind.removeprefix("budget.")
+        return (
+            f"Budget {data.get('scope_type')} {subject} ({data.get('month')}) {verb} by "
+            f"{data.get('actor')}: {data.get('amount')} {data.get('currency')}"
+        )
     if event.kind == "anomaly.detected":
         return f"Cost anomaly on {subject} ({data.get('charge_date')}, {data.get('direction')})"
     what = event.kind.removeprefix("recommendation.").replace("_", " ")
@@ -100,7 +106,7 @@ def headline(event: Event) -> str:
 
 _FACTS = (
     "recommendation_id", "change_id", "actor", "status", "state", "month_to_date_cost",
-    "forecast_cost", "amount", "currency", "effective_cost", "baseline_cost",
+    "forecast_cost", "amount", "previous_amount", "currency", "effective_cost", "baseline_cost",
 )  # fmt: skip
 
 

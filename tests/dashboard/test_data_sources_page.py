@@ -102,6 +102,7 @@ def test_an_empty_database_lists_every_job_as_never_run(db: sessionmaker[Session
         "Check budgets",
         "Detect cost anomalies",
         "Expire stale recommendations",
+        "Prune the webhook outbox",
     ]
     assert set(jobs["freshness"]) == {"○ Never"}
     assert "No services yet" in _texts(at, "info")
@@ -120,7 +121,7 @@ def test_job_runs_show_freshness_rows_and_the_last_error(db: sessionmaker[Sessio
     assert recompute["freshness"] == "⚠ Stale"
     assert "TelemetryError: refused" in recompute["last_error"]
     assert recompute["last_run"].startswith("failed")
-    assert at.metric[0].value == "1 of 8"
+    assert at.metric[0].value == "1 of 9"
 
 
 def test_a_partial_collection_shows_its_shortfall_and_never_looks_complete(

@@ -1,5 +1,6 @@
 """The image's own start commands, as a non-root user on a read-only copy of the app, against an
-empty PostgreSQL: the migrate step migrates once, nothing is seeded, both processes serve health.
+empty PostgreSQL: the migrate step migrates once, nothing is seeded, the dashboard, the API and
+the sidecar serve health.
 
 The commands and environment are read from the Dockerfile and docker-compose.yml, so this test
 breaks when they drift; no Docker daemon is needed (the image is reproduced as a directory)."""
@@ -85,23 +86,23 @@ def test_image_start_migrates_once_seeds_nothing_and_serves_health(
     assert migrate.returncode == 0, migrate.stdout
     assert "Running upgrade" in migrate.stdout
 
-    dashboard_log, sidecar_log = (
-        image_root / "tmp" / "dashboard.log",
-        image_root / "tmp" / "sidecar.log",
-    )
-    dashboard = _start(image_command(), image_root, env, dashboard_log)
-    sidecar = _start(compose_command("sidecar"), image_root, env, sidecar_log)
+    logs = {name: image_root / "tmp" / f"{name}.log" for name in ("dashboard", "api", "sidecar")}
+    dashboard = _start(image_command(), image_root, env, logs["dashboard"])
+    api = _start(compose_command("api"), image_root, env, logs["api"])
+    sidecar = _start(compose_command("sidecar"), image_root, env, logs["sidecar"])
     try:
         _wait(dashboard, f"http://127.0.0.1:{env['STREAMLIT_SERVER_PORT']}/_stcore/health",
-              "dashboard", dashboard_log)  # fmt: skip
+              "dashboard", logs["dashboard"])  # fmt: skip
+        _wait(api, f"http://127.0.0.1:{env['TIGHTROPE_API_PORT']}/readyz", "api", logs["api"])
         _wait(sidecar, f"http://127.0.0.1:{env['TIGHTROPE_METRICS_PORT']}/readyz", "sidecar",
-              sidecar_log)  # fmt: skip
+              logs["sidecar"])  # fmt: skip
     finally:
         stop(dashboard)
+        stop(api)
         stop(sidecar)
 
     assert _service_count(empty_database) == 0
-    for log in (dashboard_log, sidecar_log):
+    for log in logs.values():
         assert "Running upgrade" not in log.read_text(), log.name
     assert list((image_root / "data").iterdir()) == []  # PostgreSQL: nothing kept on the volume
     assert not list((image_root / "app").rglob("__pycache__"))
@@ -140,6 +141,7 @@ def _image_env(root: Path, database_url: str) -> dict[str, str]:
         HOME=str(root / "tmp"),
         STREAMLIT_SERVER_PORT=str(free_port()),
         TIGHTROPE_METRICS_PORT=str(free_port()),
+        TIGHTROPE_API_PORT=str(free_port()),
         TIGHTROPE_METRICS_ADDRESS=compose()["services"]["sidecar"]["environment"][
             "TIGHTROPE_METRICS_ADDRESS"
         ],

@@ -10,7 +10,10 @@ import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
+from sqlalchemy.orm import sessionmaker
 
+from api.app import create_app
+from data.settings import Settings
 from tests.deploy.compose_schema import COMPOSE_SCHEMA
 from tests.deploy.deployment_files import (
     KUBERNETES_DIR,
@@ -26,9 +29,11 @@ from tests.deploy.deployment_files import (
     named,
 )
 
+_NO_DATABASE = sessionmaker()  # the routes are read, never served
 KUBERNETES_VERSION = "1.30.0"  # the oldest minor still supported upstream when this was written
 MIGRATE = ["python", "-m", "data", "migrate"]
 SIDECAR = ["python", "-m", "jobs", "run"]
+API = ["python", "-m", "api"]
 
 
 @pytest.mark.parametrize("document", kubernetes_documents(), ids=lambda d: d["metadata"]["name"])
@@ -62,7 +67,27 @@ def test_every_probe_targets_a_port_its_container_exposes() -> None:
             if kind in container:
                 probes += 1
                 assert container[kind]["httpGet"]["port"] in ports, (container["name"], kind)
-    assert probes == 4  # liveness and readiness on the dashboard and on the sidecar
+    assert probes == 6  # liveness and readiness on the dashboard, the API and the sidecar
+
+
+def test_the_api_is_deployed_with_probes_on_its_own_health_routes() -> None:
+    documents = kubernetes_documents()
+    api = _main_container(named(documents, "Deployment", "tightrope-api"))
+    service = named(documents, "Service", "tightrope-api")
+    routes = set(create_app(Settings(_env_file=None), _NO_DATABASE).openapi()["paths"])
+
+    assert api["command"] == API == compose_command("api")
+    assert api["ports"] == [
+        {"name": "http", "containerPort": int(image_environment()["TIGHTROPE_API_PORT"])}
+    ]
+    assert api["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert api["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert {"/readyz", "/healthz"} <= routes
+    assert (
+        service["spec"]["selector"]
+        == named(documents, "Deployment", "tightrope-api")["spec"]["selector"]["matchLabels"]
+    )
+    assert service["spec"]["ports"][0]["targetPort"] == "http"
 
 
 def test_every_pod_runs_unprivileged_non_root_on_a_read_only_root() -> None:
@@ -154,7 +179,7 @@ def test_compose_migrates_before_the_apps_start() -> None:
 
     assert services["migrate"]["depends_on"] == {"postgres": {"condition": "service_healthy"}}
     assert services["migrate"]["restart"] == "no"
-    for app in ("dashboard", "sidecar"):
+    for app in ("dashboard", "api", "sidecar"):
         assert services[app]["depends_on"] == {
             "migrate": {"condition": "service_completed_successfully"}
         }
@@ -170,6 +195,15 @@ def test_compose_health_checks_reach_each_process_own_port() -> None:
     assert f":{image['STREAMLIT_SERVER_PORT']}/_stcore/health" in dashboard_check
     sidecar_port = services["sidecar"]["environment"]["TIGHTROPE_METRICS_PORT"]
     assert f":{sidecar_port}/readyz" in sidecar_check
+    api_port = services["api"]["environment"]["TIGHTROPE_API_PORT"]
+    assert api_port == image["TIGHTROPE_API_PORT"]
+    assert f":{api_port}/readyz" in " ".join(services["api"]["healthcheck"]["test"])
+    assert services["api"]["environment"]["TIGHTROPE_API_HOST"] == "0.0.0.0"
+    assert services["api"]["ports"] == [f"{api_port}:{api_port}"]
+    assert services["api"]["environment"] == services["dashboard"]["environment"] | {
+        "TIGHTROPE_API_HOST": "0.0.0.0",
+        "TIGHTROPE_API_PORT": api_port,
+    }  # the same database, login and logging as the dashboard
     assert services["sidecar"]["environment"]["TIGHTROPE_METRICS_ADDRESS"] == "0.0.0.0"
 
 

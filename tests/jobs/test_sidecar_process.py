@@ -29,7 +29,7 @@ END = datetime(2026, 11, 20, tzinfo=UTC)
 SEED, SERVICES = 7, 6
 JOBS = (
     "discover_workloads", "collect_usage", "collect_workload_stats", "refresh_costs",
-    "recompute", "check_budgets", "detect_anomalies", "expire_stale",
+    "recompute", "check_budgets", "detect_anomalies", "expire_stale", "prune_webhooks",
 )  # fmt: skip
 
 

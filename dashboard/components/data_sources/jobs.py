@@ -38,6 +38,7 @@ JOB_LABELS = {
     "check_budgets": "Check budgets",
     "detect_anomalies": "Detect cost anomalies",
     "expire_stale": "Expire stale recommendations",
+    "prune_webhooks": "Prune the webhook outbox",
 }
 JOB_HELP = {
     "discover_workloads": "Workloads and nodes from kube-state-metrics in Prometheus (when "
@@ -55,6 +56,8 @@ JOB_HELP = {
     "check_budgets": "This month's budgets against month-to-date cost and forecast.",
     "detect_anomalies": "Robust z-score anomalies on each service's daily cost, last week.",
     "expire_stale": "Open recommendations of services whose usage stopped expire.",
+    "prune_webhooks": "Webhook events whose every delivery was delivered or gave up, with "
+    "their delivery log, once older than the retention (TIGHTROPE_WEBHOOK_RETENTION_DAYS).",
 }
 QUEUED_HINT = "the sidecar picks it up within a minute"
 SIDECAR_SLOW_AFTER = timedelta(minutes=5)

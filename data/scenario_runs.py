@@ -1,0 +1,115 @@
+"""One service's what-if run: the Simulator page's inputs and engine call, shared by every edge.
+
+The page (dashboard/queries/simulator.py caches these) and the API (api/routes/simulation_runs.py)
+load the same usage window and config and call the engine the same way, so one scenario gives one
+answer wherever it is run. `SimulationGate` bounds the CPU an edge spends on runs.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from data.catalog import load_catalog_for
+from data.errors import NotFound, NothingToReplay, SimulationTooLarge, SimulatorBusy
+from data.repos import fleet, fleet_usage, services
+from data.settings import Settings
+from engine.capacity import CapacityConfig
+from engine.catalog import Catalog
+from engine.service import Service
+from engine.simulation import Scenario, SimulationResult, simulate
+from engine.usage import UsageWindow
+
+HISTORY_DAYS = 90  # the window the page replays at most
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceInputs:
+    """What one service's simulation needs: who it is, what runs now, its recent usage."""
+
+    service: Service
+    current: CapacityConfig
+    usage: UsageWindow
+
+    @property
+    def longest_horizon_days(self) -> int:
+        """The page's horizon slider's top (and start): the whole days of history, 1..90."""
+        return max(min(int(self.usage.days + 0.999), HISTORY_DAYS), 1)
+
+
+def usage_end(session: Session, now: datetime) -> datetime:
+    """The exclusive end of the newest stored usage hour (`now` when there is none), as the
+    pages' freshness status has it."""
+    return fleet.fleet_status(session).usage_end or now
+
+
+def load_service_inputs(session: Session, service_id: int, end: datetime) -> ServiceInputs | None:
+    """The service, its current config and its last HISTORY_DAYS of usage before `end`
+    (None: no config). NotFound if the service does not exist."""
+    start = end - timedelta(days=HISTORY_DAYS)
+    service = services.get_service(session, service_id)
+    try:
+        current = services.current_config(session, service_id)
+    except NotFound:
+        return None
+    usage = fleet_usage.load_usage_windows(session, [service_id], start=start, end=end)
+    return ServiceInputs(service, current, usage[service_id])
+
+
+def run_scenario(inputs: ServiceInputs, scenario: Scenario, catalog: Catalog) -> SimulationResult:
+    """The engine's replay + Monte Carlo of `scenario` over the inputs (EngineError or
+    ValueError when the scenario does not fit the service)."""
+    return simulate(inputs.usage, inputs.current, scenario, service=inputs.service, catalog=catalog)
+
+
+def replayable(inputs: ServiceInputs | None, service_id: int) -> ServiceInputs:
+    """The inputs, or NothingToReplay naming what is missing."""
+    if inputs is None:
+        raise NothingToReplay(f"service {service_id} has no capacity configuration to simulate")
+    if inputs.usage.points == 0:
+        raise NothingToReplay(
+            f"service {service_id} has no hourly usage in the last {HISTORY_DAYS} days to replay"
+        )
+    return inputs
+
+
+class SimulationGate:
+    """Runs on `catalog`: at most `at_once` at a time, each of at most `max_path_hours`
+    (paths x replayed hours). One per process (its slots are the process's)."""
+
+    def __init__(self, catalog: Catalog, *, max_path_hours: int, at_once: int) -> None:
+        self.catalog = catalog
+        self.max_path_hours = max_path_hours
+        self._slots = threading.BoundedSemaphore(at_once)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SimulationGate:
+        """The catalog the pages price with, and the TIGHTROPE_API_SIMULATION* bounds."""
+        return cls(
+            load_catalog_for(settings),
+            max_path_hours=settings.api_simulation_max_path_hours,
+            at_once=settings.api_simulations_at_once,
+        )
+
+    def check(self, scenario: Scenario) -> None:
+        """SimulationTooLarge when the run would replay more path-hours than allowed."""
+        path_hours = scenario.paths * scenario.horizon_days * 24
+        if path_hours > self.max_path_hours:
+            raise SimulationTooLarge(
+                f"{scenario.paths} paths x {scenario.horizon_days} days = {path_hours:,} "
+                f"path-hours, over this server's {self.max_path_hours:,}: use fewer paths "
+                "or a shorter horizon"
+            )
+
+    def run(self, inputs: ServiceInputs, scenario: Scenario) -> SimulationResult:
+        """`run_scenario` in a free slot; SimulatorBusy (never waits) when none is free."""
+        self.check(scenario)
+        if not self._slots.acquire(blocking=False):
+            raise SimulatorBusy("the simulator is busy with other runs: retry in a second")
+        try:
+            return run_scenario(inputs, scenario, self.catalog)
+        finally:
+            self._slots.release()
