@@ -33,7 +33,8 @@ Role = Literal["near", "far", "breach"]
 _PLAN: tuple[tuple[int, Role], ...] = ((24, "near"), (20, "far"), (17, "near"), (15, "breach"))
 MIN_DEMO_DAYS = 30  # the earliest change needs a week of history before it
 _SIZING_KINDS = ("rightsize", "horizontal", "joint")
-_BREACH_OVER_TARGET = 1.15  # p90 of the hourly p95 after the change: 15 % over target
+_BREACH_OVER_TARGET = 1.02  # p90 of the hourly p95 after the change: 2 % over target
+_QUIET_PCT = 0.5  # a near/far service has at most this share of hours over target after
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,8 @@ def plan_changes(
     for days_ago, role in _PLAN:
         at = (end - timedelta(days=days_ago)).replace(hour=10)
         for index in candidates:
+            if role != "breach" and not _quiet_after(fleet[index], usage[index], at):
+                continue  # its own incidents would breach the SLA: not the demo's one breach
             rec = _proposal(fleet[index], _before(usage[index], at), catalog, now=at)
             if rec is not None and rec.proposed is not None:
                 billed = fleet[index].config if role == "far" else rec.proposed
@@ -99,6 +102,13 @@ def _candidate(service: DemoService) -> bool:
         and service.config.schedule == "always"
         and service.config.spot_pct == 0
     )
+
+
+def _quiet_after(service: DemoService, window: UsageWindow, at: datetime) -> bool:
+    latency = window.latency_p95_ms[window.hour_start >= _hour(at)]
+    sampled = latency[np.isfinite(latency)]
+    over = int((sampled > service.draft.sla.latency_p95_target_ms).sum())
+    return over * 100.0 <= _QUIET_PCT * max(len(sampled), 1)
 
 
 def _proposal(
