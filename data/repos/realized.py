@@ -79,13 +79,8 @@ def realized_savings(session: Session, *, now: datetime) -> list[ChangeRealized]
     ids = sorted({c.service_id for c in changes})
     costs = _daily_costs(session, ids, start, end)
     demand = _daily_demand(session, ids, start, end)
-    month_start = utc_month_start(now)
+    month_start = last.replace(day=1)  # "this month": the month of the last complete day
     return [_realized(c, costs, demand, month_start) for c in changes]
-
-
-def utc_month_start(now: datetime) -> date:
-    """The first day of `now`'s UTC month."""
-    return now.astimezone(UTC).date().replace(day=1)
 
 
 def _changes(session: Session, last: date | None) -> list[_Change]:
