@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard.components import basis, formats, kpis, tables
+from dashboard.components import formats, kpis, tables
 from data.repos.realized import BASIS, RealizedMonth
 
 _ORDER = (
@@ -55,7 +55,7 @@ def realized_table(frame: pd.DataFrame) -> None:
         key="chg_realized",
     )
     st.caption(
-        f"Money is {basis.BILLED}: {BASIS}. {REALIZED_HELP} SLA after apply: p95 latency over "
+        f"Basis: {BASIS}. {REALIZED_HELP} SLA after apply: p95 latency over "
         "target in more than 1 % of the hours since the apply (up to 14 days) is a breach."
     )
 
