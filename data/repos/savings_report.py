@@ -188,7 +188,9 @@ def _with_realized(
     for column, header in REALIZED_REPORT_COLUMNS.items():
         values = keys.map(by_rec[column]) if len(by_rec) else pd.Series(index=keys.index)
         is_money = column != "realized_status"
-        report[header] = values.astype("float64").round(2) if is_money else values.fillna("")
+        report[header] = (
+            values.astype("float64").round(2) if is_money else values.astype(object).fillna("")
+        )
     return report
 
 
