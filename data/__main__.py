@@ -68,6 +68,7 @@ def seed(settings: Settings, args: argparse.Namespace) -> int:
         n_services=settings.demo_services,
         days=settings.demo_days,
         end=_start_of_today(settings),
+        history=True,  # a few changes applied weeks ago: realized savings to show
     )
     engine.dispose()
     if report is None:

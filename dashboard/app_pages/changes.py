@@ -8,9 +8,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import actions, changes_view
+from dashboard import actions, changes_view, deps, realized_view
 from dashboard.components import downloads, filters, formats, kpis, page, recs, states
+from dashboard.components.changes import realized as realized_section
 from dashboard.queries import fleet as queries
+from dashboard.queries import realized as realized_queries
 
 AUDIT_DAYS = 30
 
@@ -25,9 +27,12 @@ options = queries.filter_options(sessions)
 chosen = filters.sidebar(options, today=today, first_day=status.first_cost_date, with_dates=False)
 everything = queries.config_changes(sessions)
 events = queries.audit_events(sessions)
+realized = realized_queries.realized(sessions, today, status.usage_end)
 
 
 def _kpi_cards(frame: pd.DataFrame, trail: pd.DataFrame) -> list[kpis.Kpi]:
+    currency = deps.settings().currency
+    month = realized_view.month_of(frame, currency=currency)
     live = int((frame["status"] == "applied").sum())
     rolled = int((frame["status"] == "rolled_back").sum())
     week_ago = start.now - timedelta(days=7)
@@ -40,7 +45,40 @@ def _kpi_cards(frame: pd.DataFrame, trail: pd.DataFrame) -> list[kpis.Kpi]:
             f"{recent:,}",
             help="Applies, rejections, postponements and rollbacks recorded in the last 7 days.",
         ),
+        realized_section.month_kpi(month),
     ]
+
+
+def _with_realized(frame: pd.DataFrame) -> pd.DataFrame:
+    """The changes with their realized savings and SLA after apply (realized_view columns)."""
+    merged = frame.merge(realized.drop(columns=["recommendation_id"]), on="change_id", how="left")
+    merged["sla_breached"] = merged["sla_breached"].fillna(False).astype(bool)
+    merged["days_in_month"] = merged["days_in_month"].fillna(0)
+    return merged.assign(status_label=merged["status"].map(recs.status_label))
+
+
+def _breach_offers(frame: pd.DataFrame) -> None:
+    """A change in effect whose service breached its SLA since the apply, offered for rollback."""
+    for _, row in frame[frame["sla_breached"] & (frame["status"] == "applied")].iterrows():
+        refusal = _rollback_refusal(row)
+        box = st.container(border=True)
+        box.warning(
+            formats.escape_markdown(
+                f"Change #{row['change_id']} on {row['service']}: p95 latency was over its "
+                f"{row['latency_target_ms']:.0f} ms target in {row['breach_share_pct']:.1f} % "
+                f"of the hours since the apply (predicted p95 {row['predicted_p95_ms']:.0f} ms, "
+                f"observed {row['observed_p95_ms']:.0f} ms). Roll it back?"
+            ),
+            icon=":material/warning:",
+        )
+        if box.button(
+            f"Roll back change #{row['change_id']}…",
+            key=f"chg_breach_rollback_{row['change_id']}",
+            icon=":material/undo:",
+            disabled=refusal is not None,
+            help=refusal,
+        ):
+            _confirm_rollback(row)
 
 
 def _changes_table(frame: pd.DataFrame) -> None:
@@ -287,7 +325,7 @@ def _audit_table(trail: pd.DataFrame, total: int) -> None:
     )
 
 
-changes = filters.scoped(everything, chosen.filters).reset_index(drop=True)
+changes = _with_realized(filters.scoped(everything, chosen.filters).reset_index(drop=True))
 if chosen.filters.active:
     st.sidebar.info(
         f"Filters active — showing {len(changes)} of {len(everything)} changes.",
@@ -297,7 +335,9 @@ actions.show(feedback)
 kpis.kpi_row(_kpi_cards(changes, events))
 _changes_table(changes)
 if not changes.empty:
+    _breach_offers(changes)
     _rollback_bar(changes)
+    realized_section.realized_table(changes)
 st.divider()
 _audit_table(_filter_audit(events, _audit_filters(events)), len(events))
 st.divider()

@@ -19,7 +19,9 @@ from dashboard.components import (
     tables,
     theme,
 )
+from dashboard.components.changes.realized import month_kpi
 from dashboard.queries import fleet as queries
+from dashboard.queries import realized as realized_queries
 from data.repos import fleet
 from data.repos.fleet import CurrencyRunRate, FleetKpis, FleetStatus
 
@@ -50,7 +52,9 @@ def _kpi_cards(result: FleetKpis, rate: CurrencyRunRate | None) -> list[kpis.Kpi
         ]
     else:
         cost = [_run_rate_card(rate), _change_card(rate)]
-    return [*cost, *_service_cards(result)]
+    currency = rate.billing_currency if rate else deps.settings().currency
+    realized = month_kpi(realized_queries.month(sessions, today, currency))
+    return [*cost, realized, *_service_cards(result)]
 
 
 def _run_rate_card(rate: CurrencyRunRate) -> kpis.Kpi:

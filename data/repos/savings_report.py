@@ -111,6 +111,14 @@ REPORT_COLUMNS = {
     "status": "Status",
     "updated_at": "Last refresh timestamp",
 }
+# From a realized frame (dashboard.realized_view.REALIZED_COLUMNS), by recommendation: what
+# billing shows since the recommendation was applied (data.repos.realized).
+REALIZED_REPORT_COLUMNS = {
+    "realized_monthly": "Realized monthly savings",
+    "realized_low": "Realized savings band low (95 %)",
+    "realized_high": "Realized savings band high (95 %)",
+    "realized_status": "Realized savings status",
+}
 
 
 def backlog(session: Session) -> pd.DataFrame:
@@ -152,9 +160,10 @@ def get_recommendation(session: Session, recommendation_id: int) -> StoredRecomm
     return to_stored(row)
 
 
-def savings_report(frame: pd.DataFrame) -> pd.DataFrame:
+def savings_report(frame: pd.DataFrame, realized: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per recommendation of a backlog frame, COH-style headers, numbers numeric; a
-    restore_sla's savings cells empty and its cost increase in its own column."""
+    restore_sla's savings cells empty and its cost increase in its own column; the realized
+    columns filled for applied recommendations from `realized` (one row per change)."""
     report = frame[list(REPORT_COLUMNS)].rename(columns=REPORT_COLUMNS)
     restores = ~frame["kind"].map(is_savings_kind).astype(bool).to_numpy()
     report.loc[restores, ["Estimated monthly savings", "Estimated savings %"]] = math.nan
@@ -174,7 +183,25 @@ def savings_report(frame: pd.DataFrame) -> pd.DataFrame:
     report["Restart needed"] = report["Restart needed"].map(_yes_no)
     report["Rollback possible"] = report["Rollback possible"].map(_yes_no)
     report["Last refresh timestamp"] = report["Last refresh timestamp"].map(_iso)
-    return report.reset_index(drop=True)
+    return _with_realized(report.reset_index(drop=True), frame["recommendation_id"], realized)
+
+
+def _with_realized(
+    report: pd.DataFrame, ids: pd.Series, realized: pd.DataFrame | None
+) -> pd.DataFrame:
+    """The realized columns of each recommendation's newest change (empty when not applied)."""
+    found = pd.DataFrame(columns=["recommendation_id", *REALIZED_REPORT_COLUMNS])
+    if realized is not None and not realized.empty:
+        found = realized.dropna(subset=["recommendation_id"])  # newest change first
+    by_rec = found.drop_duplicates("recommendation_id").set_index("recommendation_id")
+    keys = ids.reset_index(drop=True)
+    for column, header in REALIZED_REPORT_COLUMNS.items():
+        values = keys.map(by_rec[column]) if len(by_rec) else pd.Series(index=keys.index)
+        is_money = column != "realized_status"
+        report[header] = (
+            values.astype("float64").round(2) if is_money else values.astype(object).fillna("")
+        )
+    return report
 
 
 def config_summary(config: CapacityConfig | None) -> str:

@@ -35,6 +35,7 @@ def check_all(sessions: sessionmaker[Session], *, now: datetime) -> None:
         shown["overview"], shown["services"], shown["service_detail"]
     )
     allocated_plus_unallocated_is_the_run_rate(shown["overview"], shown["services"])
+    realized_this_month_is_the_same_everywhere(shown["overview"], shown["changes"])
     with sessions() as session:
         open_savings_are_the_open_recommendations(shown["recommendations"], session)
         stored_cost_is_the_deliveries_in_force(session)
@@ -134,3 +135,18 @@ def open_recommendations_keep_their_sla(session: Session) -> None:
         if rec.sla is not None and not rec.sla.passes
     ]
     assert failing == [], f"open recommendations failing their own SLA verdict: {failing}"
+
+
+def realized_this_month_is_the_same_everywhere(overview: AppTest, changes: AppTest) -> None:
+    """Overview's "Realized this month" (summed by data.repos.realized.month_totals) = the
+    Changes card (summed from the page's own table) = Σ of the table's "Realized this month"
+    column, measured changes only (an unmeasured change accrues nothing)."""
+    card = metric_values(overview)["Realized this month"]
+    assert metric_values(changes)["Realized this month"] == card
+    tables = [d.value for d in changes.dataframe if "month_realized" in d.value]
+    if not tables:  # no change yet
+        assert card[0] == formats.money_compact(0.0, "USD")
+        return
+    table = tables[0]
+    measured = table[table["realized_monthly"].notna() & (table["days_in_month"] > 0)]
+    assert card[0] == formats.money_compact(float(measured["month_realized"].sum()), "USD")

@@ -30,7 +30,7 @@ from data.connectors.demo import seed_demo_fleet
 from data.db import make_engine, make_sessions
 from data.repos import fleet, service_views
 from data.repos.fleet import Filters
-from data.repos.savings_report import REPORT_COLUMNS, backlog
+from data.repos.savings_report import REALIZED_REPORT_COLUMNS, REPORT_COLUMNS, backlog
 from data.settings import Settings
 from engine.profiles import PROFILES
 from jobs.recompute import recompute
@@ -103,7 +103,7 @@ def test_analyst_drills_from_overview_to_one_service(
 
     page.goto(dashboard_url)
     _wait_for_chart(page, "Daily effective cost by team")
-    expect(page.locator("[data-testid=stMetric]")).to_have_count(4)
+    expect(page.locator("[data-testid=stMetric]")).to_have_count(5)
     expect(metric_value(page, "Run-rate per month")).to_have_text(expected["run_rate"])
     expect(metric_value(page, "Services")).to_have_text(expected["services"])
     screenshot(page, "01-overview")
@@ -284,7 +284,7 @@ def test_approver_applies_a_change_rolls_it_back_and_reports_savings(
     shown = after[
         (after["team"] == TEAM) & (after["status"] == "open") & (after["kind"] == "rightsize")
     ]
-    assert list(report.columns) == list(REPORT_COLUMNS.values())
+    assert list(report.columns) == [*REPORT_COLUMNS.values(), *REALIZED_REPORT_COLUMNS.values()]
     assert sorted(report["Recommendation ID"]) == sorted(shown["recommendation_id"])
     assert rec_id not in set(report["Recommendation ID"])  # rolled back: not open any more
     assert pd.api.types.is_float_dtype(report["Estimated monthly savings"])

@@ -15,6 +15,7 @@ from dashboard.components.export import to_csv_bytes
 from data.catalog import load_catalog
 from data.models import RecommendationRow, ServiceRow
 from data.repos.savings_report import (
+    REALIZED_REPORT_COLUMNS,
     REPORT_COLUMNS,
     backlog,
     backlog_totals,
@@ -66,7 +67,7 @@ def test_one_row_per_recommendation_with_coh_style_columns(
 ) -> None:
     report = _report(fleet)
 
-    assert list(report.columns) == list(REPORT_COLUMNS.values())
+    assert list(report.columns) == [*REPORT_COLUMNS.values(), *REALIZED_REPORT_COLUMNS.values()]
     assert len(report) == 4
     assert report["Recommendation ID"].is_unique
     assert sorted(report["Action type"]) == [

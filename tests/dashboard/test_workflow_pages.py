@@ -339,7 +339,7 @@ def test_changes_page_lists_the_change_and_rolls_it_back(
     assert _status(sessions, rec_id) == "rolled_back"
     assert at.success[0].value.startswith("Rolled back change")
     assert at.dataframe[0].value["status"].tolist() == ["rolled_back"]
-    audit = at.dataframe[1].value
+    audit = at.dataframe[-1].value
     # The apply also superseded the service's other open proposals (system:workflow).
     decisions = audit[audit["action"] != "supersede"]
     assert decisions["action"].tolist() == ["rollback", "apply"]
@@ -391,7 +391,7 @@ def test_audit_trail_filters_by_action(sessions: sessionmaker[Session]) -> None:
 
     at.multiselect(key="aud_action").set_value(["rollback"]).run()
 
-    audit: pd.DataFrame = at.dataframe[1].value
+    audit: pd.DataFrame = at.dataframe[-1].value
     assert audit["action"].tolist() == ["rollback"]
     with sessions() as session:  # apply, rollback, and the siblings the apply superseded
         total = len(list_audit_events(session))

@@ -8,9 +8,10 @@ from datetime import date, datetime
 import pandas as pd
 import streamlit as st
 
-from dashboard import actions
+from dashboard import actions, deps
 from dashboard.components import downloads, filters, formats, kpis, recs
 from dashboard.components.recommendations import text
+from dashboard.queries import realized
 from data.repos import savings_report
 from data.workflow.states import DECIDABLE
 
@@ -220,7 +221,7 @@ def toolbar(frame: pd.DataFrame, board: pd.DataFrame, selected: list[int], today
     )
     downloads.csv_button(
         "Savings report (CSV)",
-        lambda: savings_report.savings_report(frame),
+        lambda: savings_report.savings_report(frame, realized.for_report(deps.sessions())),
         file_name=f"tightrope-savings-report-{today:%Y-%m-%d}.csv",
         key="rec_report",
         width="stretch",

@@ -6,8 +6,10 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
 
+from dashboard import deps
 from dashboard.components import downloads, formats, recs, selection
 from dashboard.queries import fleet as queries
+from dashboard.queries import realized
 from data.repos import savings_report
 
 OUTCOME_WORDS = {
@@ -77,7 +79,7 @@ def _recommendation_table(mine: pd.DataFrame) -> None:
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     downloads.csv_button(
         "Export CSV",
-        lambda: savings_report.savings_report(mine),
+        lambda: savings_report.savings_report(mine, realized.for_report(deps.sessions())),
         file_name=f"tightrope-recommendations-{mine['slug'].iloc[0]}.csv",
         key="detail_recs_export",
         width="stretch",

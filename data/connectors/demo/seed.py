@@ -20,14 +20,17 @@ from data.connectors.demo.costs import (
     write_focus_files,
 )
 from data.connectors.demo.fleet import DemoService, build_fleet
+from data.connectors.demo.history import PlannedChange, joined, plan_changes, split_usage
 from data.connectors.demo.shapes import usage_window
 from data.connectors.demo.well_sized import fit_well_sized
 from data.connectors.focus import AllocationRules, ParsedFile, load_parsed, stage_file
 from data.errors import SeedError
 from data.repos.bulk import bulk_load
 from data.repos.costs import COST_TABLE
+from data.repos.recommendations import insert_recommendation
 from data.repos.services import add_first_capacities, add_services, count_services
 from data.repos.usage import USAGE_TABLE, insert_usage_windows
+from data.workflow.apply import apply_recommendation
 from engine.catalog import Catalog
 from engine.usage import UsageWindow
 
@@ -55,6 +58,7 @@ class _Generated:
     fleet: tuple[DemoService, ...]
     usage: tuple[UsageWindow, ...]
     focus_files: tuple[ParsedFile, ...]  # the costs, exported as FOCUS 1.2 and parsed back
+    changes: tuple[PlannedChange, ...] = ()  # applied weeks ago (history=True)
 
 
 def seed_demo_fleet(
@@ -66,6 +70,7 @@ def seed_demo_fleet(
     days: int,
     end: datetime,
     actor: str = "demo-seed",
+    history: bool = False,
 ) -> SeedReport:
     """Seed `n_services` services with `days` of hourly usage and daily costs ending before `end`.
 
@@ -73,7 +78,14 @@ def seed_demo_fleet(
     database already holds services (the caller decides whether to wipe or to keep them).
     """
     report = seed_if_empty(
-        sessions, catalog, seed=seed, n_services=n_services, days=days, end=end, actor=actor
+        sessions,
+        catalog,
+        seed=seed,
+        n_services=n_services,
+        days=days,
+        end=end,
+        actor=actor,
+        history=history,
     )
     if report is None:
         raise SeedError("the database already holds services: refusing to seed the demo fleet")
@@ -89,12 +101,19 @@ def seed_if_empty(
     days: int,
     end: datetime,
     actor: str = "demo-seed",
+    history: bool = False,
 ) -> SeedReport | None:
-    """Like `seed_demo_fleet`, but a database that already holds services is left alone (None)."""
+    """Like `seed_demo_fleet`, but a database that already holds services is left alone (None).
+
+    `history`: also apply a few of the engine's recommendations weeks before `end`, billed
+    since on the new config (data/connectors/demo/history.py).
+    """
     started = time.perf_counter()
     if _has_services(sessions):  # fail fast, before generating anything
         return None
-    generated = _generate(catalog, seed=seed, n_services=n_services, days=days, end=end)
+    generated = _generate(
+        catalog, seed=seed, n_services=n_services, days=days, end=end, history=history
+    )
     generation_seconds = time.perf_counter() - started
     try:
         with sessions.begin() as session:
@@ -122,7 +141,7 @@ def _has_services(sessions: sessionmaker[Session]) -> bool:
 
 
 def _generate(
-    catalog: Catalog, *, seed: int, n_services: int, days: int, end: datetime
+    catalog: Catalog, *, seed: int, n_services: int, days: int, end: datetime, history: bool
 ) -> _Generated:
     """Everything to write, computed before the transaction opens (ids are filled in later).
 
@@ -136,17 +155,41 @@ def _generate(
         fit_well_sized(service, window, catalog, now=end)
         for service, window in zip(fleet, usage, strict=True)
     )
-    tagged = [
-        TaggedCost(cost, service.draft.slug, service.draft.team)
-        for service, window in zip(fleet, usage, strict=True)
-        for cost in service_daily_costs(service, window, catalog=catalog)
-    ]
+    changes = plan_changes(fleet, usage, catalog, end=end) if history else ()
+    usage, tagged = _costs_with_changes(fleet, usage, changes, catalog)
     unallocated = unallocated_costs([t.cost for t in tagged])
     tagged += [TaggedCost(cost, None, None) for cost in unallocated]
     with tempfile.TemporaryDirectory(prefix="tightrope-demo-focus-") as directory:
         paths = write_focus_files(Path(directory), tagged)
         parsed = tuple(stage_file(path, rules=DEMO_RULES) for path in paths)
-    return _Generated(fleet, usage, parsed)
+    return _Generated(fleet, usage, parsed, changes)
+
+
+def _costs_with_changes(
+    fleet: tuple[DemoService, ...],
+    usage: tuple[UsageWindow, ...],
+    changes: tuple[PlannedChange, ...],
+    catalog: Catalog,
+) -> tuple[tuple[UsageWindow, ...], list[TaggedCost]]:
+    """Each service's usage and daily costs; a changed service is billed on its old config
+    before the change hour and on the billed config from it."""
+    by_index = {change.index: change for change in changes}
+    windows, tagged = [], []
+    for service, window in zip(fleet, usage, strict=True):
+        pieces = [(service, window)]
+        change = by_index.get(service.index)
+        if change is not None:
+            target = service.draft.sla.latency_p95_target_ms
+            before, after = split_usage(window, change, latency_target_ms=target)
+            window = joined(before, after)
+            pieces = [(service, before), (replace(service, config=change.billed), after)]
+        windows.append(window)
+        tagged += [
+            TaggedCost(cost, service.draft.slug, service.draft.team)
+            for priced, piece in pieces
+            for cost in service_daily_costs(priced, piece, catalog=catalog)
+        ]
+    return tuple(windows), tagged
 
 
 def _write(
@@ -170,4 +213,13 @@ def _write(
             for parsed in generated.focus_files
         )
     seed_budgets(session, month=end.date(), actor=actor, now=end)  # sized from those costs
+    for change in generated.changes:
+        _apply_past(session, change, services[change.index].id, actor=actor)
     return usage_rows, cost_rows
+
+
+def _apply_past(session: Session, change: PlannedChange, service_id: int, *, actor: str) -> None:
+    """The recommendation as stored then, applied then, through the workflow's own steps."""
+    rec = replace(change.recommendation, service_id=service_id)
+    rec_id = insert_recommendation(session, rec, now=change.applied_at)
+    apply_recommendation(session, rec_id, expected_version=1, actor=actor, now=change.applied_at)

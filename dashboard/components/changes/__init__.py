@@ -1,0 +1,1 @@
+"""Changes page sections: realized savings against prediction, SLA after apply."""
