@@ -50,7 +50,8 @@ from engine.usage import UsageWindow
 RULE: RuleName = "container_rightsize"
 COST_BASIS = (
     "modelled: requests × replicas at the catalog's Kubernetes per-core and per-GiB prices "
-    "(as the allocation prices them), the config's pricing mix"
+    "(OpenCost's default rates where it has none, as the allocation prices them), the config's "
+    "pricing mix"
 )
 
 
