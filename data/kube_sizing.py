@@ -19,6 +19,7 @@ from data.repos.kube_sizing_inputs import (
 )
 from engine.catalog import Catalog
 from engine.kube.allocation import cost_split_for
+from engine.kube.container_lines import WorkloadSizing, lines_by_workload
 from engine.kube.container_sizing import (
     ContainerSizing,
     ContainerStats,
@@ -66,6 +67,23 @@ def size_workloads(
         usd_per_core_hour=split.cpu_usd_per_core_hour,
         usd_per_gib_hour=split.memory_usd_per_gib_hour,
     )
+
+
+def workload_sizings(session: Session, catalog: Catalog) -> dict[int, WorkloadSizing]:
+    """Service id -> its containers sized (and HPA) for every active workload with containers:
+    what recompute's container_rightsize rule reads (engine.kube.container_rule)."""
+    workloads = [w for w in active_workloads(session) if w.containers]
+    stats = container_stats(session)
+    lines = lines_by_workload(size_workloads(workloads, stats, catalog))
+    hours: dict[int, float] = {}
+    for (service_id, _), s in stats.items():
+        hours[service_id] = max(hours.get(service_id, 0.0), s.window_hours)
+    return {
+        w.service_id: WorkloadSizing(
+            lines[str(w.service_id)], hpa_spec(w.hpa), hours.get(w.service_id, 0.0)
+        )
+        for w in workloads
+    }
 
 
 def _target(workload: WorkloadSizingInput) -> float:

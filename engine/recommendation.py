@@ -11,7 +11,9 @@ from engine.capacity import CapacityConfig
 from engine.explanation import NO_EXPLANATION, Explanation
 from engine.risk import RISK_LABELS
 
-RuleName = Literal["rightsize", "horizontal", "joint", "idle", "off_hours", "commitment"]
+RuleName = Literal[
+    "rightsize", "horizontal", "joint", "idle", "off_hours", "commitment", "container_rightsize"
+]
 # A rule's proposal is of its own kind, except a costlier change that brings a config failing
 # its SLA back within it: that is "restore_sla", a cost to pay, never a saving.
 RecommendationKind = Literal[RuleName, "restore_sla"]

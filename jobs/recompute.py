@@ -14,6 +14,7 @@ import numpy.typing as npt
 from sqlalchemy.orm import Session, sessionmaker
 
 from data import outbox_events
+from data.kube_sizing import workload_sizings
 from data.repos.fleet_usage import load_usage_windows
 from data.repos.recommendations import SaveReport, save_recommendations
 from data.repos.rule_outcomes import save_rule_outcomes
@@ -24,10 +25,12 @@ from engine.catalog import Catalog
 from engine.context import ServiceContext
 from engine.cost import running_cost, running_mask
 from engine.errors import EngineError
+from engine.kube.container_lines import WorkloadSizing
 from engine.profiles import SizingProfile
 from engine.recommendation import Recommendation
 from engine.sla import policy_for
 from jobs import fleet_eval
+from jobs.container_recs import with_containers
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +73,8 @@ def recompute(
     created or changed saving at least this much a month (None: none).
     """
     started = time.perf_counter()
-    contexts = _read_contexts(sessions, catalog, profile=profile, now=now)
-    evaluated = fleet_eval.evaluate(contexts, workers=workers)
+    contexts, sizings = _read_contexts(sessions, catalog, profile=profile, now=now)
+    evaluated = with_containers(fleet_eval.evaluate(contexts, workers=workers), contexts, sizings)
     start = now - timedelta(days=profile.lookback_days)
     commitments = _team_commitments(contexts, catalog, start=start, end=now)
     recs = evaluated + commitments
@@ -94,15 +97,17 @@ def recompute(
 
 def _read_contexts(
     sessions: sessionmaker[Session], catalog: Catalog, *, profile: SizingProfile, now: datetime
-) -> list[ServiceContext]:
-    """Every active service that has a config, with its usage over the profile's lookback."""
+) -> tuple[list[ServiceContext], dict[int, WorkloadSizing]]:
+    """Every active service that has a config, with its usage over the profile's lookback; and
+    each discovered Kubernetes workload's container sizing (data.kube_sizing)."""
     start = now - timedelta(days=profile.lookback_days)
     with sessions.begin() as session:
         services = list_services(session)
         configs = current_configs(session)
         services = [service for service in services if service.id in configs]
         windows = load_usage_windows(session, [s.id for s in services], start=start, end=now)
-    return [
+        sizings = workload_sizings(session, catalog)
+    contexts = [
         ServiceContext(
             service=service,
             config=configs[service.id],
@@ -114,6 +119,7 @@ def _read_contexts(
         )
         for service in services
     ]
+    return contexts, {sid: sizing for sid, sizing in sizings.items() if sid in configs}
 
 
 def _team_commitments(

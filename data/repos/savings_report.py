@@ -43,6 +43,7 @@ ACTION_TYPES = {
     "idle": "Stop (idle)",
     "off_hours": "Schedule off-hours",
     "commitment": "Purchase commitment",
+    "container_rightsize": "Rightsize containers",
     "restore_sla": "Restore SLA",
 }
 BACKLOG_COLUMNS = (

@@ -20,6 +20,7 @@ import numpy.typing as npt
 from engine.arrays import FloatArray
 from engine.context import ServiceContext
 from engine.cost import effective_ratio
+from engine.kube.allocation import cost_split_for
 from engine.recommendation import Recommendation
 from engine.rules.decide import no_data, no_recommendation
 from engine.rules.grid import spread_zones
@@ -33,6 +34,7 @@ from engine.usage import UsageWindow
 
 IntArray = npt.NDArray[np.int64]
 EXTRA_REPLICAS = 4  # counts above the peak count tried when N+1 or latency fails there
+NEEDS_CPU_REQUEST = "an HPA on CPU scales on usage / request: the pod needs a CPU request"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +83,7 @@ class HpaPlan:
 
     `peak_replicas` is the count the SLA engine judged (`verdict`): what the proposed HPA
     reaches at peak demand, raised until the verdict passes (≤ EXTRA_REPLICAS more).
-    Costs price each hour's replicas × requests at the catalog's Kubernetes prices and the
+    Costs price each hour's replicas × requests at `request_prices` and the
     config's pricing mix, averaged over the known hours, × 730.
     """
 
@@ -118,13 +120,23 @@ def size_pod(ctx: ServiceContext, hpa: HpaSpec | None, proposed: Pod) -> HpaPlan
     shortfall = no_data("joint", ctx, window)
     if shortfall is not None:
         return shortfall
-    current = Pod(ctx.config.cpu_request_cores or 0.0, ctx.config.memory_request_gib or 0.0)
-    if min(current.cpu_request_cores, proposed.cpu_request_cores) <= 0:
-        reason = "an HPA on CPU scales on usage / request: the pod needs a CPU request"
-        return no_recommendation("joint", ctx, "not_applicable", reason)
+    if min(running_pod(ctx).cpu_request_cores, proposed.cpu_request_cores) <= 0:
+        return no_recommendation("joint", ctx, "not_applicable", NEEDS_CPU_REQUEST)
+    return choose_plan(ctx, window, hpa, proposed)
+
+
+def running_pod(ctx: ServiceContext) -> Pod:
+    """The pod the config runs now (its summed requests; unset counts as 0)."""
+    return Pod(ctx.config.cpu_request_cores or 0.0, ctx.config.memory_request_gib or 0.0)
+
+
+def choose_plan(ctx: ServiceContext, window: UsageWindow, hpa: HpaSpec, proposed: Pod) -> HpaPlan:
+    """`proposed` and the current pod each planned under `hpa` (`plan_hpa`): the cheaper whose
+    verdict passes, the proposal on a tie, the proposal when neither passes. Both pods need a
+    CPU request > 0 (the caller checks: `NEEDS_CPU_REQUEST`)."""
     plans = [plan_hpa(ctx, window, hpa, proposed)]
-    if current != proposed:
-        plans.append(plan_hpa(ctx, window, hpa, current))
+    if running_pod(ctx) != proposed:
+        plans.append(plan_hpa(ctx, window, hpa, running_pod(ctx)))
     passing = [p for p in plans if p.verdict.passes]
     return min(passing, key=lambda p: p.monthly_cost_usd) if passing else plans[0]
 
@@ -149,28 +161,28 @@ def plan_hpa(ctx: ServiceContext, window: UsageWindow, hpa: HpaSpec, pod: Pod) -
     start = max(
         int(bounded.wanted(np.array([peak]), pod.cpu_request_cores)[0]), bounded.min_replicas
     )
-    verdict, peak_replicas = _judge_peak(ctx, window, pod, start)
+    verdict, peak_replicas = judge_counts(ctx, window, pod, start)
     proposed = replace(bounded, max_replicas=max(bounded.max_replicas, peak_replicas))
-    current_pod = Pod(ctx.config.cpu_request_cores or 0.0, ctx.config.memory_request_gib or 0.0)
-    now_path = hpa.replicas(demand, current_pod.cpu_request_cores)
+    now_pod = running_pod(ctx)
+    now_path = hpa.replicas(demand, now_pod.cpu_request_cores)
     path = proposed.replicas(demand, pod.cpu_request_cores)
     return HpaPlan(
         current=hpa,
         proposed=proposed,
-        current_pod=current_pod,
+        current_pod=now_pod,
         pod=pod,
         peak_demand_cores=peak,
         peak_replicas=peak_replicas,
         mean_replicas_current=_mean_known(now_path, demand),
         mean_replicas=_mean_known(path, demand),
-        monthly_cost_current_usd=_monthly_usd(ctx, now_path, demand, current_pod),
+        monthly_cost_current_usd=_monthly_usd(ctx, now_path, demand, now_pod),
         monthly_cost_usd=_monthly_usd(ctx, path, demand, pod),
         verdict=verdict,
         changes=_changes(hpa, proposed),
     )
 
 
-def _judge_peak(
+def judge_counts(
     ctx: ServiceContext, window: UsageWindow, pod: Pod, start: int
 ) -> tuple[SlaVerdict, int]:
     """The SLA engine's verdict on start … start + EXTRA_REPLICAS pods of `pod` in one call;
@@ -198,10 +210,18 @@ def _mean_known(path: IntArray, demand: FloatArray) -> float:
 
 def _monthly_usd(ctx: ServiceContext, path: IntArray, demand: FloatArray, pod: Pod) -> float:
     """Mean hourly (replicas × priced requests) over known hours × the pricing mix × 730."""
-    usd_per_core_hour, usd_per_gib_hour = ctx.catalog.k8s_usd_per_hour(ctx.service.region)
+    usd_per_core_hour, usd_per_gib_hour = request_prices(ctx)
     per_pod = pod.cpu_request_cores * usd_per_core_hour + pod.memory_request_gib * usd_per_gib_hour
     mix = effective_ratio(ctx.config, ctx.catalog.discounts)
     return _mean_known(path, demand) * per_pod * mix * HOURS_PER_MONTH
+
+
+def request_prices(ctx: ServiceContext) -> tuple[float, float]:
+    """USD per core-hour and per GiB-hour of requests, as the allocation prices them
+    (engine.kube.allocation.cost_split_for: the catalog's Kubernetes prices in the region, else
+    OpenCost's default rates — a discovered AWS or on-premises cluster is still priced)."""
+    split = cost_split_for(ctx.catalog, ctx.service.region)
+    return split.cpu_usd_per_core_hour, split.memory_usd_per_gib_hour
 
 
 def _changes(current: HpaSpec, proposed: HpaSpec) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ from dashboard import actions, deps
 from dashboard.components import basis, formats, kpis, recs
 from dashboard.components.page import PageStart
 from dashboard.components.recommendations import charts as rec_charts
-from dashboard.components.recommendations import decisions, text
+from dashboard.components.recommendations import containers, decisions, text
 from dashboard.queries import fleet as queries
 from data.repos.explanations import explanation_to_json
 from data.repos.stored_recommendations import StoredRecommendation
@@ -43,6 +43,7 @@ def show(
         billed = queries.billed_run_rate(start.sessions, rec.service_id, start.today)
         basis.billed_vs_modelled(billed, rec.cost_current.effective_usd, rec.currency)
     _configs(rec, row)
+    containers.show(rec)
     _verdict(rec, target)
     rec_charts.projection_charts(rec, start)
     _explanation(rec)

@@ -124,7 +124,8 @@ def explanation_text(rec: StoredRecommendation) -> str:
         band = ""
         if conf.lower is not None and conf.upper is not None:
             band = f"; confidence band {conf.lower:,.2f} – {conf.upper:,.2f} {conf.unit}"
-        parts.append(f"based on {conf.points:,} hourly points over {conf.days:g} days{band}")
+        points = "CPU samples" if conf.unit == "samples" else "hourly points"
+        parts.append(f"based on {conf.points:,} {points} over {conf.days:g} days{band}")
     if (window := details.window) is not None:
         first, last = window.first_hour_utc.isoformat(), window.last_hour_utc.isoformat()
         parts.append(f"history {first} to {last} (UTC)")
