@@ -117,7 +117,13 @@ def _node(*parts: object) -> str:
 def _checkout(samples: int, rng: np.random.Generator) -> Workload:
     hpa = Hpa("checkout", min_replicas=2, max_replicas=6, target_cpu_utilization_pct=70.0,
               current_replicas=3)  # fmt: skip
-    containers = (_spec("checkout", rng), _spec("envoy", rng, limits=False))
+    # Over-provisioned on purpose (usage a fifth of the requests, drawn after the same rng
+    # calls as before so the other workloads keep their numbers): the one HPA workload must
+    # get a shrink, sized together with its HPA, for the end-to-end container test to see it.
+    containers = tuple(
+        replace(spec, cpu_level_cores=(spec.cpu_request_cores or 0.0) * 0.2)
+        for spec in (_spec("checkout", rng), _spec("envoy", rng, limits=False))
+    )
     return _deployment("payments", "checkout", containers, 3, samples, rollout_at=samples // 2,
                        hpa=hpa)  # fmt: skip
 

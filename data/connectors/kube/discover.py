@@ -101,9 +101,11 @@ def _store(
 
 def _plan(inventory: Inventory, config: KubeConfig) -> list[Planned]:
     places = placements(inventory.nodes)
-    return [
-        Planned(
-            w, draft(w, config, places.get(w.cluster_label)), capacity(w), cluster_name(w, config)
+    planned = []
+    for w in inventory.workloads:
+        place = places.get(w.cluster_label)
+        zones = place.zones if place else 1
+        planned.append(
+            Planned(w, draft(w, config, place), capacity(w, zones), cluster_name(w, config))
         )
-        for w in inventory.workloads
-    ]
+    return planned

@@ -55,10 +55,11 @@ class KubeConfig:
 
 @dataclass(frozen=True, slots=True)
 class Placement:
-    """Where a cluster's nodes are: the most common provider and region."""
+    """Where a cluster's nodes are: the most common provider and region, and how many zones."""
 
     provider: str
     region: str
+    zones: int = 1
 
 
 def placements(nodes: Sequence[NodeSpec]) -> dict[str, Placement]:
@@ -68,7 +69,8 @@ def placements(nodes: Sequence[NodeSpec]) -> dict[str, Placement]:
         mine = [n for n in nodes if n.cluster_label == cluster]
         provider = Counter(n.provider for n in mine).most_common(1)[0][0]
         region = Counter(n.region for n in mine).most_common(1)[0][0]
-        out[cluster] = Placement(provider[:20], region[:40])
+        zones = len({n.zone for n in mine if n.zone})
+        out[cluster] = Placement(provider[:20], region[:40], max(zones, 1))
     return out
 
 
@@ -114,13 +116,20 @@ def telemetry_selector(workload: WorkloadSpec) -> dict[str, Any]:
     return raw
 
 
-def capacity(workload: WorkloadSpec) -> CapacityConfig:
-    """Replicas and one pod's summed requests; the HPA's minimum is the floor when one scales it."""
+def capacity(workload: WorkloadSpec, cluster_zones: int = 1) -> CapacityConfig:
+    """Replicas and one pod's summed requests; the HPA's minimum is the floor when one scales it.
+
+    Zones: pod placement is not read (kube-state-metrics' pod → node join is not collected), so
+    the replicas are taken as spread over the cluster's node zones, as the scheduler's default
+    topology spread places them. Counting one zone instead made every multi-zone workload fail
+    the availability rule and turned its proposals into costly Restore-SLA changes (decision 021).
+    """
     cpu, memory = workload.cpu_request_cores, workload.memory_request_gib
     floor = workload.hpa.min_replicas if workload.hpa and workload.hpa.min_replicas else None
     minimum = min(floor if floor is not None else workload.replicas, workload.replicas)
+    zones = max(1, min(workload.replicas, cluster_zones))
     return CapacityConfig(
-        "kubernetes", workload.replicas, minimum, 1, cpu, memory, None, cpu, memory
+        "kubernetes", workload.replicas, minimum, zones, cpu, memory, None, cpu, memory
     )
 
 
