@@ -338,12 +338,19 @@ def test_changes_page_lists_the_change_and_rolls_it_back(
     assert not at.exception
     assert _status(sessions, rec_id) == "rolled_back"
     assert at.success[0].value.startswith("Rolled back change")
+    # No GitOps repository in these settings: the page says the rollback changed nothing outside.
+    assert "Recorded only — not changed anywhere" in at.success[0].value
     assert at.dataframe[0].value["status"].tolist() == ["rolled_back"]
+    assert at.dataframe[0].value["handoff"].tolist() == [
+        "recorded only — not changed anywhere (no GitOps repository configured)"
+    ]
     audit = at.dataframe[1].value
-    # The apply also superseded the service's other open proposals (system:workflow).
-    decisions = audit[audit["action"] != "supersede"]
+    # The apply also superseded the service's other open proposals (system:workflow); the
+    # hand-off step recorded where the apply and the rollback went (tightrope:handoff).
+    decisions = audit[~audit["action"].isin(["supersede", "handoff"])]
     assert decisions["action"].tolist() == ["rollback", "apply"]
     assert set(audit.loc[audit["action"] == "supersede", "actor"]) <= {"system:workflow"}
+    assert audit.loc[audit["action"] == "handoff", "actor"].tolist() == ["tightrope:handoff"] * 2
 
 
 def test_changes_page_survives_a_rolled_back_change_beside_one_in_effect(
