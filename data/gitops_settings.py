@@ -34,6 +34,9 @@ class GitopsSettings(BaseSettings):
     gitops_timeout_s: float = Field(
         default=60.0, gt=0, description="Longest one git command may take."
     )
+    gitops_poll_s: int = Field(
+        default=30, ge=1, description="How often the sidecar looks for hand-offs due."
+    )
     gitops_retry_s: int = Field(
         default=300, ge=1, description="Wait before a failed hand-off is tried again."
     )

@@ -52,7 +52,7 @@ def record_handoff(
     found = evidence(rec, change, service, action)
     row = HandoffRow(
         change_id=change.id, recommendation_id=change.recommendation_id, action=action,
-        target=service.platform if service.platform in ("kubernetes", "vm") else "vm",
+        target=str(change.after.get("platform", service.platform)),
         status=PENDING, service=service.slug, manifest="", evidence=found,
         outbox_event_id=_event_id(session, change, rec, action), attempts=0,
         next_attempt_at=now, created_at=now, updated_at=now,
@@ -73,7 +73,7 @@ def _manifest(
     before, after = CapacityConfig(**change.before), CapacityConfig(**change.after)
     if action == "rollback":
         before, after = after, before
-    if service.platform != "kubernetes":
+    if after.platform != "kubernetes":
         return vm_change(service, before, after), None
     workload = _workload(session, change, service, action)
     if workload is None:
