@@ -256,7 +256,8 @@ def test_apply_with_a_gitops_repository_says_recorded_and_handed_off(
     assert not at.exception
     assert "commits its patch to the GitOps repository on a new branch" in shown(plan)
     ((branch, sha),) = [(b, s) for b, s in branches(repo).items() if b != "main"]
-    assert branch.startswith("tightrope/") and branch.endswith(f"-{rec_id}")
+    assert branch.startswith("tightrope/")
+    assert branch.endswith(f"-{rec_id}")
     handed_off = f"Recorded and handed off (commit {sha[:7]} on branch {branch})."
     assert shown(at.success[0].value).endswith(handed_off)
     assert f"Apply: r{handed_off[1:]}" in [shown(s.value) for s in at.success]
