@@ -15,7 +15,7 @@ import re
 import subprocess
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from data.errors import GitOpsFailed
@@ -29,7 +29,7 @@ MAX_ERROR_CHARS = 500
 class GitTarget:
     """Where hand-offs go: the TIGHTROPE_GITOPS_* settings."""
 
-    url: str
+    url: str = field(repr=False)  # may carry credentials: never in a repr or a log line
     base_branch: str
     author_name: str
     author_email: str

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from data.errors import Forbidden, GitOpsFailed
 from data.gitops_settings import GitopsSettings
-from data.guard import Attempt, Guard
+from data.guard import NO_ID, Attempt, Guard
 from data.handoff.evidence import markdown
 from data.handoff.gitops import GitTarget, push_files
 from data.handoff.record import FAILED, PENDING
@@ -114,7 +114,7 @@ class HandoffRunner:
 
     def _claim(self, handoff_id: int, now: datetime) -> Claimed | None:
         """Compare-and-set to `pushing` with a lease; None when not due or someone has it."""
-        attempt = Attempt("handoff_claim", "approver", ("config_change", handoff_id))
+        attempt = Attempt("handoff_claim", "approver", ("config_change", NO_ID))
         return self._guard.run(
             HANDOFF_ACTOR,
             attempt,

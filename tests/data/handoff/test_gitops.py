@@ -221,6 +221,7 @@ def test_credentials_in_the_url_never_reach_the_error(tmp_path: Path) -> None:
         push_files(target, "tightrope/svc-1", {"p.yaml": "x: 1\n"}, "first")
 
     assert "s3cret" not in str(failed.value)
+    assert "s3cret" not in repr(target)
     assert "http://***@127.0.0.1:9/repo.git" in str(failed.value)
 
 
