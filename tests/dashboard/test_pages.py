@@ -58,11 +58,12 @@ def test_overview_shows_title_kpis_and_charts() -> None:
     assert metrics["Services breaching SLA (7 d)"] == ("1", "33.3 % of services")
     assert chart_titles(at) == [
         "Daily effective cost by team",
+        "Daily cost forecast — Fleet (all costs)",
         "Top 10 services by effective cost",
         "Cost by environment",
         "Cost by platform",
     ]
-    top = figures(at)[1]
+    top = figures(at)[2]
     assert top["layout"]["title"]["subtitle"]["text"].startswith("USD, Nov 01 – Nov 30")
     assert "Costs complete through 2026-11-30; usage as of 2026-11-30 23:00 UTC" in _texts(at)
 
