@@ -68,7 +68,9 @@ class CostForecast:
         centre = self.cumulative_point[:, column]
         sigma = (self.cumulative.upper80[:, column] - centre) / _Z80
         gap = np.asarray(limit, dtype=np.float64) - centre
-        scaled = np.divide(gap, sigma * math.sqrt(2), out=np.sign(gap) * np.inf, where=sigma > 0)
+        # No spread: the sum is the point for sure, so a limit at or above it is never exceeded.
+        certain = np.where(gap >= 0, np.inf, -np.inf)
+        scaled = np.divide(gap, sigma * math.sqrt(2), out=certain, where=sigma > 0)
         return np.asarray(0.5 * _erfc(scaled), dtype=np.float64)
 
 

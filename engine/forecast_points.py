@@ -81,8 +81,8 @@ def align_level_shifts(history: FloatArray, shift_at: IntArray) -> FloatArray:
     """History with each row's days before `shift_at[i]` moved to the level after it.
 
     A level shift (an applied change, a migration) makes the old level wrong but keeps the
-    weekly pattern: the step is the median, over the days since the shift (two weeks at most),
-    of each day minus the same weekday a week before; the days before the shift get that step
+    weekly pattern: the step is the median, over the first week since the shift, of each day
+    minus the same weekday a week before; the days before the shift get that step
     added (never below 0). `shift_at[i]` ≤ 0 or ≥ the day count: no shift on row i.
     """
     aligned = np.atleast_2d(np.array(history, dtype=np.float64))
@@ -90,7 +90,7 @@ def align_level_shifts(history: FloatArray, shift_at: IntArray) -> FloatArray:
     for row, at in enumerate(np.asarray(shift_at, dtype=np.int64)):
         if not DAYS_PER_WEEK <= at < days:
             continue
-        after = np.arange(at, min(days, at + 2 * DAYS_PER_WEEK))
+        after = np.arange(at, min(days, at + DAYS_PER_WEEK))
         diffs = aligned[row, after] - aligned[row, after - DAYS_PER_WEEK]
         if np.isnan(diffs).all():
             continue
