@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from data import outbox_events
 from data.models import BudgetAlertRow, CostDailyRow, ServiceRow
+from data.repos import level_shifts
 from data.repos.budgets import Budget, list_budgets
 from data.repos.costs import latest_cost_date
 from data.repos.sql import as_date, charged_between
@@ -60,9 +61,16 @@ def evaluate_budgets(session: Session, *, month: date, as_of: date) -> list[Budg
     start = min(first, last_day - timedelta(days=HISTORY_DAYS - 1))
     scopes = [(b.scope_type, b.scope_key) for b in budgets]
     series = scope_daily_costs(session, scopes, start=start, end=last_day)
+    shifts = level_shifts.shift_days(session, scopes, start=start, end=last_day)
     days = (last_day - start).days + 1
     return [
-        _view(b, series.get(_key(b), np.full(days, np.nan)), first, last, last_day, newest)
+        _view(
+            b,
+            series.get(_key(b), np.full(days, np.nan)),
+            (first, last, last_day),
+            newest,
+            shifts.get((b.scope_type, b.scope_key), 0),
+        )
         for b in budgets
     ]
 
@@ -138,12 +146,12 @@ def _announce(session: Session, view: BudgetView, *, previous: str | None, now: 
 def _view(
     budget: Budget,
     daily: FloatArray,
-    first: date,
-    last: date,
-    last_day: date,
+    days: tuple[date, date, date],
     newest: date | None,
+    shift_at: int,
 ) -> BudgetView:
-    outlook = month_outlook(daily, first, last, last_day)
+    first, last, last_day = days
+    outlook = month_outlook(daily, first, last, last_day, shift_at=shift_at)
     check = check_budget(
         amount=float(budget.amount),
         month_to_date_cost=outlook.month_to_date_cost,
@@ -158,12 +166,19 @@ def _view(
     )
 
 
-def month_outlook(daily: FloatArray, first: date, last: date, last_day: date) -> MonthOutlook:
-    """The month [first, last]'s outlook from daily cost ending on `last_day` (complete)."""
+def month_outlook(
+    daily: FloatArray, first: date, last: date, last_day: date, *, shift_at: int = 0
+) -> MonthOutlook:
+    """The month [first, last]'s outlook from daily cost ending on `last_day` (complete);
+    `shift_at` > 0: the index in `daily` of the first day after a change (level_shifts)."""
     observed = max(0, (last_day - first).days + 1)
     gap = max(0, (first - last_day).days - 1)
     return forecast_month_outlook(
-        daily, month_days_observed=observed, days_in_month=last.day, gap_days=gap
+        daily,
+        month_days_observed=observed,
+        days_in_month=last.day,
+        gap_days=gap,
+        shift_at=shift_at,
     )
 
 

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import numpy as np
 from sqlalchemy.orm import Session
 
+from data.repos import level_shifts
 from data.repos.budget_status import FLEET_KEY, month_bounds, month_outlook, scope_daily_costs
 from data.repos.costs import latest_cost_date
 from engine.arrays import FloatArray
@@ -46,6 +47,7 @@ def scope_outlook(
     start = min(first, last_day - timedelta(days=HISTORY_DAYS - 1))
     key = FLEET_KEY if scope_type == "fleet" else scope_key
     series = scope_daily_costs(session, [(scope_type, key)], start=start, end=last_day)
+    shifts = level_shifts.shift_days(session, [(scope_type, key)], start=start, end=last_day)
     daily = series.get((scope_type, key, currency))
     if daily is None:
         return None
@@ -57,5 +59,5 @@ def scope_outlook(
         last_day - timedelta(days=shown.size - 1),
         last_day,
         np.asarray(shown, dtype=np.float64),
-        month_outlook(daily, first, last, last_day),
+        month_outlook(daily, first, last, last_day, shift_at=shifts.get((scope_type, key), 0)),
     )
