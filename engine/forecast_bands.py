@@ -162,16 +162,20 @@ def _bands(centre: FloatArray, half80: FloatArray, half95: FloatArray) -> Bands:
 
 
 def _conformal(scores: FloatArray, level: float, fallback: FloatArray) -> FloatArray:
-    """Per row: the ⌈(n + 1)·level⌉-th smallest of its n scores (the split-conformal quantile);
-    the largest when n is too small for that rank, `fallback`·z when there are none."""
+    """Per row: the ⌈(n + 1)·level⌉-th smallest of its n scores (the split-conformal quantile).
+
+    With n too small for that rank the conformal interval is unbounded; the largest score is
+    then widened to at least `fallback`·z (the history's own spread), never narrower."""
+    spread = fallback * (_Z80 if level == LEVELS[0] else _Z95)
     flat = scores.reshape(scores.shape[0], -1)
     if flat.shape[1] == 0:
-        return fallback * (_Z80 if level == LEVELS[0] else _Z95)
+        return spread
     count = np.sum(~np.isnan(flat), axis=1)
     ordered = np.sort(np.where(np.isnan(flat), np.inf, flat), axis=1)
-    rank = np.minimum(np.ceil((count + 1) * level).astype(np.int64), count) - 1
+    wanted = np.ceil((count + 1) * level).astype(np.int64)
+    rank = np.minimum(wanted, count) - 1
     picked = np.take_along_axis(ordered, np.maximum(rank, 0)[:, None], axis=1)[:, 0]
-    return np.where(count > 0, picked, fallback * (_Z80 if level == LEVELS[0] else _Z95))
+    return np.where(wanted > count, np.maximum(np.where(count > 0, picked, 0.0), spread), picked)
 
 
 def _history_spread(y: FloatArray) -> FloatArray:
