@@ -17,7 +17,7 @@ import numpy as np
 
 from engine.arrays import FloatArray, IntArray
 from engine.forecast import DAYS_PER_WEEK
-from engine.forecast_points import METHODS, MethodName, align_level_shifts
+from engine.forecast_points import METHODS, WINDOW_DAYS, MethodName, align_level_shifts
 
 LEVELS = (0.80, 0.95)
 MIN_FIT_DAYS = DAYS_PER_WEEK  # a past origin needs a week before it to forecast from
@@ -104,6 +104,8 @@ def past_errors(history: FloatArray, horizon: int, *, method: MethodName) -> Flo
     # errors: start at four weeks when two weeks of errors remain after that.
     first = max(MIN_FIT_DAYS, min(FULL_FIT_DAYS, days - 2 * DAYS_PER_WEEK), days - MAX_ORIGINS)
     origins = range(first, days)
+    if method in WINDOW_DAYS:
+        return _windowed_errors(y, origins, horizon, WINDOW_DAYS[method], method)
     errors = np.full((y.shape[0], len(origins), horizon), np.nan)
     for k, origin in enumerate(origins):
         ahead = min(horizon, days - origin)
@@ -112,6 +114,23 @@ def past_errors(history: FloatArray, horizon: int, *, method: MethodName) -> Flo
         predicted = METHODS[method](y[:, :origin], ahead)
         errors[:, k, :ahead] = y[:, origin : origin + ahead] - predicted
     return errors
+
+
+def _windowed_errors(
+    y: FloatArray, origins: range, horizon: int, width: int, method: MethodName
+) -> FloatArray:
+    """past_errors for a method that reads only the last `width` days: every origin's window
+    (NaN before the first day, which the methods ignore) forecast in one call."""
+    rows, days = y.shape
+    if not origins or not rows:
+        return np.full((rows, len(origins), horizon), np.nan)
+    padded = np.full((rows, width + days + horizon), np.nan)
+    padded[:, width : width + days] = y
+    starts = np.asarray(origins, dtype=np.int64)  # window of origin o: days o − width .. o − 1
+    windows = padded[:, starts[:, None] + np.arange(width)]  # rows × origins × width
+    predicted = METHODS[method](windows.reshape(-1, width), horizon)
+    actual = padded[:, width + starts[:, None] + np.arange(horizon)]
+    return np.asarray(actual - predicted.reshape(rows, len(starts), horizon), dtype=np.float64)
 
 
 def _with_bands(y: FloatArray, point: FloatArray, errors: FloatArray) -> CostForecast:

@@ -13,7 +13,7 @@ from typing import Literal
 import numpy as np
 
 from engine.arrays import FloatArray, IntArray
-from engine.forecast import DAYS_PER_WEEK, project_daily
+from engine.forecast import DAYS_PER_WEEK, SEASONAL_WEEKS, project_daily
 
 PointMethod = Callable[[FloatArray, int], FloatArray]
 MethodName = Literal["seasonal_naive", "damped_holt_winters", "robust_trend"]
@@ -70,6 +70,11 @@ def damped_holt_winters(history: FloatArray, horizon: int) -> FloatArray:
     return np.maximum(point, 0.0)
 
 
+# Methods that read only the last N days (the rest of the history cannot change their forecast).
+WINDOW_DAYS: dict[MethodName, int] = {
+    "seasonal_naive": SEASONAL_WEEKS * DAYS_PER_WEEK,
+    "robust_trend": TREND_WINDOW_DAYS,
+}
 METHODS: dict[MethodName, PointMethod] = {
     "seasonal_naive": seasonal_naive,
     "damped_holt_winters": damped_holt_winters,
