@@ -20,7 +20,6 @@ from dashboard.components import (
     tables,
     theme,
 )
-from dashboard.queries import budgets as budget_queries
 from dashboard.queries import fleet as queries
 from data.repos import fleet
 from data.repos.fleet import CurrencyRunRate, FleetKpis, FleetStatus
@@ -170,17 +169,6 @@ def _trend(currency: str) -> None:
     charts.show(fig, key="ov_trend")
 
 
-def _forecast(currency: str) -> None:
-    """The month-end forecast of the fleet, a team or a service (the Budgets page's figure)."""
-    choices = cost_forecast.scope_choices(budget_queries.budget_scopes(sessions))
-    picked = st.selectbox(
-        "Forecast for", choices, format_func=cost_forecast.label, key="ov_forecast_scope"
-    )
-    scope_type, scope_key = picked
-    view = budget_queries.scope_outlook(sessions, scope_type, scope_key, currency, today)
-    cost_forecast.show(view, key="ov_forecast")
-
-
 def _top_services(currency: str) -> None:
     title = "Top 10 services by effective cost"
     frame = _in_currency(
@@ -287,7 +275,7 @@ _basis_line(main_rate)
 _other_currencies(fleet_kpis)
 main_currency = main_rate.billing_currency if main_rate else deps.settings().currency
 _trend(main_currency)
-_forecast(main_currency)
+cost_forecast.section(sessions, main_currency, today)
 left, middle, right = st.columns([2, 1, 1])
 with left:
     _top_services(main_currency)

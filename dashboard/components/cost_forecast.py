@@ -3,12 +3,14 @@ the month (80 % and 95 % bands) and its month-end total, the figure the Budgets 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import plotly.graph_objects as go
 import streamlit as st
+from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard.components import charts, forecast_bands, formats, kpis, theme
+from dashboard.queries import budgets as budget_queries
 from data.repos.cost_outlook import ScopeOutlook
 
 FLEET_LABEL = "Fleet (all costs)"
@@ -73,4 +75,16 @@ def show(view: ScopeOutlook | None, *, key: str) -> None:
     st.caption(
         "Forecast (modelled): robust trend + weekday effects; shaded bands hold the day's cost "
         "with 80 % and 95 % probability, calibrated on this scope's own past forecast errors."
+    )
+
+
+def section(sessions: sessionmaker[Session], currency: str, as_of: date) -> None:
+    """A scope picker (fleet, team, service) and its forecast, in `currency` up to `as_of`."""
+    choices = scope_choices(budget_queries.budget_scopes(sessions))
+    scope_type, scope_key = st.selectbox(
+        "Forecast for", choices, format_func=label, key="ov_forecast_scope"
+    )
+    show(
+        budget_queries.scope_outlook(sessions, scope_type, scope_key, currency, as_of),
+        key="ov_forecast",
     )
