@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashboard.components import charts, forecast_bands, formats, kpis, theme
+from dashboard.components import charts, forecast_bands, formats, theme
 from dashboard.queries import budgets as budget_queries
 from data.repos.cost_outlook import ScopeOutlook
 
@@ -50,19 +50,18 @@ def figure(view: ScopeOutlook) -> go.Figure:
     )
 
 
-def month_end_card(view: ScopeOutlook) -> kpis.Kpi:
-    """Month-end total (forecast) with its 80 % range."""
+def month_end_line(view: ScopeOutlook) -> str:
+    """Month-end total (forecast) with its 80 % range, in words: a line, not a KPI card (the
+    Overview's cards are the fleet's measured figures)."""
     out, currency = view.outlook, view.currency
     low, high = out.month_end_range(80)
     month = view.last_day + timedelta(days=out.projected_daily_cost.size)
-    return kpis.Kpi(
-        f"Month-end forecast, {month:%B}",
-        formats.money_compact(out.forecast_cost, currency),
-        help=(
-            f"Modelled: month to date {formats.money(out.month_to_date_cost, currency)} plus the "
-            f"forecast rest of the month. 80 % range {formats.money(low, currency)} – "
-            f"{formats.money(high, currency)}. The same figure as a budget of this scope."
-        ),
+    return (
+        f"**Month-end forecast, {month:%B} (modelled): "
+        f"{formats.money(out.forecast_cost, currency)}** — 80 % range "
+        f"{formats.money(low, currency)} – {formats.money(high, currency)}; month to date "
+        f"{formats.money(out.month_to_date_cost, currency)}. The same figure as a budget of "
+        "this scope."
     )
 
 
@@ -70,7 +69,7 @@ def show(view: ScopeOutlook | None, *, key: str) -> None:
     if view is None:
         charts.no_data("Daily cost forecast", "This scope has no cost in this currency yet.")
         return
-    kpis.kpi_row([month_end_card(view)])
+    st.markdown(month_end_line(view))
     charts.show(figure(view), key=key)
     st.caption(
         "Forecast (modelled): robust trend + weekday effects; shaded bands hold the day's cost "

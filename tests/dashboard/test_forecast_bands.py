@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from data.repos import budgets
 from data.repos.budgets import NewBudget
-from tests.dashboard.conftest import figures, metric_values, numbers, open_page, sessions_on
+from tests.dashboard.conftest import figures, numbers, open_page, sessions_on
 
 DECEMBER = date(2026, 12, 1)
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -60,7 +60,7 @@ def test_overview_draws_the_fleet_forecast_after_the_last_complete_day() -> None
     (actual,) = _traces(fig, "Actual")
     assert actual["x"][-1] == "2026-11-30"  # never a partial day as a whole one
     _assert_nested_bands(fig)
-    assert "Month-end forecast, December" in metric_values(at)
+    assert any("Month-end forecast, December (modelled)" in m.value for m in at.markdown)
 
 
 def test_overview_and_budgets_show_one_month_end_figure(sessions: sessionmaker[Session]) -> None:
@@ -73,7 +73,7 @@ def test_overview_and_budgets_show_one_month_end_figure(sessions: sessionmaker[S
         )
     overview = open_page("app_pages/overview.py")
     overview.selectbox(key="ov_forecast_scope").set_value(("team", "search")).run()
-    shown = metric_values(overview)["Month-end forecast, December"][0]
+    (shown,) = [m.value for m in overview.markdown if "Month-end forecast" in m.value]
 
     page = open_page("app_pages/budgets.py")
     page.selectbox(key="bud_month").set_value(DECEMBER).run()
@@ -82,7 +82,7 @@ def test_overview_and_budgets_show_one_month_end_figure(sessions: sessionmaker[S
     row = frame.iloc[0]
     # search costs 5 a day: 155 for December, far above 100 → at risk with near certainty.
     assert row["forecast"] == pytest.approx(155.0, abs=1.0)
-    assert shown == "$155"
+    assert "(modelled): $155**" in shown
     assert row["state"] == "at_risk"
     assert row["exceed_pct"] > 99.0
     fig = _forecast_figure(figures(page), "Team search")
