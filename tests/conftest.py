@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -154,6 +154,7 @@ _tier_outcomes: dict[str, dict[str, int]] = {tier: {} for tier in TIERS}
 _tiers_of: dict[str, tuple[str, ...]] = {}
 # Per tier, why its tests were skipped for a missing server or binary (not skips on purpose).
 _tiers_missing: dict[str, set[str]] = {tier: set() for tier in TIERS}
+_reported: set[str] = set()  # node ids whose outcome was logged (collected here or on a worker)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -165,14 +166,32 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         _tiers_of[item.nodeid] = tuple(t for t in TIERS if item.get_closest_marker(t))
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item,
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Carry the test's tiers, and whether a skip was for a missing server or binary, on the
+    report itself: under pytest-xdist only the workers collect and skip, the controller counts."""
+    report: pytest.TestReport = yield
+    # A new list: the report's is the item's own, shared by its setup, call and teardown.
+    extra: list[tuple[str, object]] = [("tiers", _tiers_of.get(item.nodeid, ()))]
+    if report.skipped and _skip_reason(report) in UNAVAILABLE_REASONS:
+        extra.append(("unavailable", _skip_reason(report)))
+    report.user_properties = [*report.user_properties, *extra]
+    return report
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when != "call" and not (report.when == "setup" and report.outcome != "passed"):
         return
-    for tier in _tiers_of.get(report.nodeid, ()):
+    properties = dict(report.user_properties)
+    _reported.add(report.nodeid)
+    tiers: Sequence[str] = properties.get("tiers", ())  # type: ignore[assignment]
+    for tier in tiers:
         counts = _tier_outcomes[tier]
         counts[report.outcome] = counts.get(report.outcome, 0) + 1
-        if report.skipped and _skip_reason(report) in UNAVAILABLE_REASONS:
-            _tiers_missing[tier].add(_skip_reason(report))
+        if "unavailable" in properties:
+            _tiers_missing[tier].add(str(properties["unavailable"]))
 
 
 def _skip_reason(report: pytest.TestReport) -> str:
@@ -186,7 +205,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     log proves they were not skipped) and why a tier could not run, then one
     closing line with the whole suite's counts."""
     reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is None or not _tiers_of:
+    if reporter is None or hasattr(config, "workerinput") or not (_tiers_of or _reported):
         return
     reporter.write_sep("=", "tiers that need real servers")
     for tier in TIERS:
