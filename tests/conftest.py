@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from data.db import make_engine, make_sessions
 from data.migrate import upgrade
 from data.settings import Settings
+from tests.support.block_cache import cache_root_for, cached_backfill
 from tests.support.kube_prometheus import KubePrometheus, kube_prometheus_server
 from tests.support.postgres import postgres_bin_dir, throwaway_cluster
-from tests.support.prometheus import History, backfill, binaries, prometheus_server
+from tests.support.prometheus import History, binaries, prometheus_server
 from tests.support.prometheus_history import demo_services, write_openmetrics
 from tests.support.tiers import UNAVAILABLE_REASONS, in_ci, unavailable
 
@@ -125,8 +126,10 @@ def prometheus_history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[His
     services = demo_services(PROMETHEUS_HISTORY_DAYS * 24)
     base = tmp_path_factory.mktemp("prometheus")
     start = PROMETHEUS_HISTORY_END - timedelta(days=PROMETHEUS_HISTORY_DAYS)
-    files = write_openmetrics(services, start=start, out_dir=base / "openmetrics")
-    backfill(promtool, files, base / "tsdb")
+    cache_root = cache_root_for(tmp_path_factory.getbasetemp())
+    cached_backfill(
+        promtool, base / "tsdb", cache_root, write_openmetrics, services=services, start=start
+    )
     with prometheus_server(prometheus, base / "tsdb") as url:
         yield History(url, services, PROMETHEUS_HISTORY_END, PROMETHEUS_HISTORY_DAYS)
 
@@ -135,7 +138,9 @@ def prometheus_history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[His
 def kube_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KubePrometheus]:
     """Debian prometheus holding 3 days of a generated Kubernetes cluster (kube-state-metrics
     and cAdvisor), started once per session; skips locally (fails in CI) without it."""
-    with kube_prometheus_server(tmp_path_factory.mktemp("kube-prometheus")) as server:
+    base = tmp_path_factory.mktemp("kube-prometheus")
+    cache_root = cache_root_for(tmp_path_factory.getbasetemp())
+    with kube_prometheus_server(base, cache_root=cache_root) as server:
         yield server
 
 
