@@ -12,8 +12,8 @@ from dashboard import actions, changes_view, deps, realized_view
 from dashboard.components import downloads, filters, formats, kpis, page, recs, states
 from dashboard.components.changes import realized as realized_section
 from dashboard.queries import fleet as queries
-from dashboard.queries import realized as realized_queries
 from dashboard.queries import handoffs
+from dashboard.queries import realized as realized_queries
 from data.handoff.views import recorded_only_label
 
 AUDIT_DAYS = 30
