@@ -23,6 +23,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     STREAMLIT_SERVER_FILE_WATCHER_TYPE=none
 WORKDIR /app
 
+# git: apply's GitOps hand-off (decision 023) pushes a branch with the git binary, so an
+# operator's ssh agent or credential helper works as it does for them.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends git \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --user-group --no-create-home --home-dir /nonexistent tightrope
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt

@@ -49,8 +49,14 @@ run: $(VENV)/.runtime
 	trap 'kill $$sidecar $$api 2>/dev/null' EXIT INT TERM; \
 	$(PY) -m dashboard --server.port $(PORT)
 
+# Tests run on TEST_WORKERS pytest-xdist workers (TEST_WORKERS=0: in this process), one test
+# file per worker at a time so a module's servers start once; each worker has its own
+# PostgreSQL databases and server ports (decision 027).
+TEST_WORKERS ?= 2
+XDIST := $(if $(filter 0,$(TEST_WORKERS)),-p no:xdist,-n $(TEST_WORKERS) --dist loadfile)
+
 test: $(VENV)/.dev
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
 
 # The suite must not depend on the calendar: the tiers that read "now" run again with the
 # system clock far from every fixture date (a year end, half an hour before midnight). Browser
@@ -62,7 +68,7 @@ test-time: $(VENV)/.dev
 	  if [ "$$CI" = "true" ]; then echo "CI=true but faketime is not installed (apt-get install faketime)"; exit 1; fi; \
 	  echo "test-time skipped: faketime is not installed (apt-get install faketime)"; exit 0; \
 	fi
-	faketime '$(FAKETIME_AT)' $(PY) -m pytest tests/dashboard tests/jobs tests/test_one_clock.py -m "not browser" $(PYTEST_ARGS)
+	faketime '$(FAKETIME_AT)' $(PY) -m pytest $(XDIST) tests/dashboard tests/jobs tests/test_one_clock.py -m "not browser" $(PYTEST_ARGS)
 
 test-all: test test-time
 

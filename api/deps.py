@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.oidc import TokenVerifier
 from api.ratelimit import RateLimiter
 from data.api_key_actions import ApiKeyDesk
+from data.handoff.runner import HandoffRunner
 from data.identity import Principal
 from data.scenario_runs import SimulationGate
 from data.settings import Settings
@@ -42,7 +43,8 @@ class ApiDeps:
 
     def workflow(self, principal: Principal) -> Workflow:
         """The workflow service acting for `principal` only (as a page does for its person)."""
-        return Workflow(self.sessions, self.policy.for_principal(principal))
+        handoff = HandoffRunner(self.sessions, self.settings)  # after commit (decision 023)
+        return Workflow(self.sessions, self.policy.for_principal(principal), handoff)
 
 
 def api_deps(request: Request) -> ApiDeps:

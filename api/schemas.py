@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 CostBasis = Literal["billed", "modelled"]
 
@@ -69,6 +69,27 @@ class ModelledCost(Model):
     effective_cost: Money
 
 
+class Handoff(Model):
+    """Where an applied (or rolled-back) change went (decision 023). Tightrope never changes the
+    cluster or the cloud itself: `handed_off` means committed and pushed to the GitOps
+    repository, `recorded_only` that nothing outside Tightrope changed."""
+
+    action: Literal["apply", "rollback"]
+    status: Literal["pending", "pushing", "handed_off", "recorded_only", "failed"]
+    label: str
+    change_id: int
+    target: str
+    branch: str | None
+    commit: str | None
+    path: str | None
+    error: str | None
+    attempts: int
+    next_attempt_at: datetime | None
+    webhook_event_id: int | None
+    webhook_delivery_ids: list[int]
+    manifest: str
+
+
 class Recommendation(Model):
     id: int
     version: int
@@ -94,6 +115,12 @@ class Recommendation(Model):
     postponed_until: datetime | None
     suppressed_until: datetime | None
     decision_reason: str | None
+    handoff_summary: str | None = Field(
+        default=None,
+        description="Applied or rolled back: 'recorded and handed off (commit … on branch …)' "
+        "or 'recorded only — not changed anywhere'; null while undecided.",
+    )
+    handoffs: list[Handoff] = Field(default_factory=list)
 
 
 class RecommendationDetail(Recommendation):
@@ -111,6 +138,7 @@ class Outcome(Model):
     status: str
     version: int | None
     message: str
+    handoff: str | None = None
 
 
 class BulkOutcome(Model):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
 from api import schemas
+from data.handoff.views import HandoffView, recorded_only_label
 from data.repos.budget_status import BudgetView
 from data.repos.explanations import explanation_to_json
 from data.repos.job_status import JobRun, JobStatus
@@ -31,14 +33,39 @@ def service(value: Service) -> schemas.Service:
     )  # fmt: skip
 
 
-def recommendation(rec: StoredRecommendation) -> schemas.Recommendation:
-    return schemas.Recommendation(**_recommendation_fields(rec))
+def recommendation(
+    rec: StoredRecommendation, found: Sequence[HandoffView] = ()
+) -> schemas.Recommendation:
+    return schemas.Recommendation(**_recommendation_fields(rec), **_handoffs(rec, found))
 
 
-def recommendation_detail(rec: StoredRecommendation) -> schemas.RecommendationDetail:
+def recommendation_detail(
+    rec: StoredRecommendation, found: Sequence[HandoffView] = ()
+) -> schemas.RecommendationDetail:
     return schemas.RecommendationDetail(
-        **_recommendation_fields(rec), explanation=explanation_to_json(rec.explanation)
+        **_recommendation_fields(rec),
+        **_handoffs(rec, found),
+        explanation=explanation_to_json(rec.explanation),
     )
+
+
+def _handoffs(rec: StoredRecommendation, found: Sequence[HandoffView]) -> dict[str, Any]:
+    """The latest hand-off's label as the summary; a decided one without any: recorded only."""
+    mine = [view for view in found if view.recommendation_id == rec.id]
+    summary = mine[-1].label() if mine else None
+    if summary is None and rec.status in ("applied", "rolled_back"):
+        summary = recorded_only_label()
+    return {"handoff_summary": summary, "handoffs": [handoff(view) for view in mine]}
+
+
+def handoff(view: HandoffView) -> schemas.Handoff:
+    return schemas.Handoff(
+        action=view.action, status=view.status, label=view.label(), change_id=view.change_id,
+        target=view.target, branch=view.branch, commit=view.commit_sha, path=view.path,
+        error=view.last_error, attempts=view.attempts, next_attempt_at=view.next_attempt_at,
+        webhook_event_id=view.outbox_event_id,
+        webhook_delivery_ids=list(view.webhook_delivery_ids), manifest=view.manifest,
+    )  # fmt: skip
 
 
 def _recommendation_fields(rec: StoredRecommendation) -> dict[str, Any]:
@@ -74,6 +101,7 @@ def outcome(value: Outcome) -> schemas.Outcome:
     return schemas.Outcome(
         recommendation_id=value.recommendation_id, change_id=value.change_id,
         status=value.status, version=value.version, message=value.message,
+        handoff=value.handoff or None,
     )  # fmt: skip
 
 

@@ -19,6 +19,7 @@ import streamlit as st
 from dashboard import auth, deps
 from dashboard.components import formats
 from data.errors import DataError
+from data.handoff.runner import HandoffRunner
 from data.workflow import ROLES, Outcome, Role, Workflow, WorkflowPolicy
 
 _FEEDBACK = "action_feedback"
@@ -216,11 +217,20 @@ def _run(
 def _summary(outcomes: list[Outcome], focus: int | None) -> Feedback:
     if len(outcomes) == 1:
         only = outcomes[0]
-        return Feedback("success", only.message, only.change_id, only.recommendation_id or focus)
+        message = with_handoff(only)
+        return Feedback("success", message, only.change_id, only.recommendation_id or focus)
     return Feedback(
         "success",
-        f"{len(outcomes)} recommendations applied: " + " ".join(o.message for o in outcomes),
+        f"{len(outcomes)} recommendations applied: " + " ".join(map(with_handoff, outcomes)),
     )
+
+
+def with_handoff(outcome: Outcome) -> str:
+    """The outcome's message and where its change went: "Recorded and handed off (commit …)"
+    or "Recorded only — not changed anywhere" (a reject or postpone has nothing to say)."""
+    if not outcome.handoff:
+        return outcome.message
+    return f"{outcome.message} {outcome.handoff[:1].upper()}{outcome.handoff[1:]}."
 
 
 def refused(error: DataError, *, recommendation_id: int | None = None) -> Feedback:
@@ -246,4 +256,6 @@ def policy() -> WorkflowPolicy:
 
 
 def _workflow() -> Workflow:
-    return Workflow(deps.sessions(), policy())
+    """The workflow with the hand-off step after an apply or rollback (decision 023)."""
+    sessions = deps.sessions()
+    return Workflow(sessions, policy(), HandoffRunner(sessions, deps.settings()))

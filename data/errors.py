@@ -238,3 +238,18 @@ class DiscoveryEmpty(TelemetryError):
 
 class MalformedResponse(PrometheusQueryError):
     """Prometheus (or something in front of it) answered 200 with a body that is not a result."""
+
+
+# --- Hand-off of an applied change (data.handoff, decision 023) ---
+
+
+class HandoffError(DataError):
+    """A change could not be handed off: its patch is invalid, or git refused it."""
+
+
+class InvalidPatch(HandoffError):
+    """A generated patch does not match the Kubernetes OpenAPI schema of its kind."""
+
+
+class GitOpsFailed(HandoffError):
+    """A git command of the hand-off failed (the message never carries credentials)."""

@@ -14,6 +14,7 @@ from pydantic_settings import (
 )
 
 from data.clock import Clock, clock_for
+from data.gitops_settings import GitopsSettings
 from data.prometheus_settings import PrometheusSettings
 from data.secret_files import SecretFilesSource
 from data.webhook_settings import WebhookSettings
@@ -32,12 +33,13 @@ _OIDC_REQUIRED = (
 MIN_COOKIE_SECRET_CHARS = 32
 
 
-class Settings(PrometheusSettings, WebhookSettings):
+class Settings(PrometheusSettings, WebhookSettings, GitopsSettings):
     """Every knob Tightrope reads from its environment; see README "Configuration".
 
     The TIGHTROPE_PROMETHEUS_* connection knobs (URL, credentials, TLS, headers) live in the
     base class, data/prometheus_settings.py, with the checks that tie them together; the
-    TIGHTROPE_WEBHOOK_* ones in data/webhook_settings.py."""
+    TIGHTROPE_WEBHOOK_* ones in data/webhook_settings.py, TIGHTROPE_GITOPS_* in
+    data/gitops_settings.py."""
 
     # hide_input_in_errors: a bad value never reaches a log or a traceback, since a URL may
     # carry a password and a key may have been pasted into the wrong variable.

@@ -18,6 +18,8 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from data.clock import system_now
 from jobs.context import JobContext
 from jobs.definitions import Job
+from jobs.handoff import JOB_NAME as HANDOFFS
+from jobs.handoff import hand_off_changes
 from jobs.metrics import SidecarMetrics, observe, refresh_backlog
 from jobs.requests import POLL_SECONDS, run_requested
 from jobs.runner import RunResult, run_job
@@ -43,7 +45,8 @@ def build_scheduler(
     ctx: JobContext, jobs: Sequence[Job], metrics: SidecarMetrics | None = None
 ) -> BlockingScheduler:
     """One interval trigger per job, all due now in list order, plus the run-now poller every
-    POLL_SECONDS and the webhook poller every TIGHTROPE_WEBHOOK_POLL_S; one worker thread,
+    POLL_SECONDS, the webhook poller every TIGHTROPE_WEBHOOK_POLL_S and the hand-off poller
+    every TIGHTROPE_GITOPS_POLL_S; one worker thread,
     so jobs never overlap (usage lands before the recompute
     that reads it, and SQLite sees one writer); coalesce + max_instances=1, so a backlog of
     missed runs becomes one run."""
@@ -75,6 +78,16 @@ def build_scheduler(
         replace_existing=True,
         args=[ctx],
         next_run_time=first + timedelta(seconds=len(jobs) + 1),
+    )
+    scheduler.add_job(
+        hand_off_changes,
+        trigger="interval",
+        seconds=ctx.settings.gitops_poll_s,
+        id=HANDOFFS,
+        name="GitOps hand-offs",
+        replace_existing=True,
+        args=[ctx],
+        next_run_time=first + timedelta(seconds=len(jobs) + 2),
     )
     for order, job in enumerate(jobs):
         scheduler.add_job(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from data.db import make_engine, make_sessions
 from data.migrate import upgrade
 from data.settings import Settings
+from tests.support.block_cache import cache_root_for, cached_backfill
 from tests.support.kube_prometheus import KubePrometheus, kube_prometheus_server
 from tests.support.postgres import postgres_bin_dir, throwaway_cluster
-from tests.support.prometheus import History, backfill, binaries, prometheus_server
+from tests.support.prometheus import History, binaries, prometheus_server
 from tests.support.prometheus_history import demo_services, write_openmetrics
 from tests.support.tiers import UNAVAILABLE_REASONS, in_ci, unavailable
 
@@ -125,8 +126,10 @@ def prometheus_history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[His
     services = demo_services(PROMETHEUS_HISTORY_DAYS * 24)
     base = tmp_path_factory.mktemp("prometheus")
     start = PROMETHEUS_HISTORY_END - timedelta(days=PROMETHEUS_HISTORY_DAYS)
-    files = write_openmetrics(services, start=start, out_dir=base / "openmetrics")
-    backfill(promtool, files, base / "tsdb")
+    cache_root = cache_root_for(tmp_path_factory.getbasetemp())
+    cached_backfill(
+        promtool, base / "tsdb", cache_root, write_openmetrics, services=services, start=start
+    )
     with prometheus_server(prometheus, base / "tsdb") as url:
         yield History(url, services, PROMETHEUS_HISTORY_END, PROMETHEUS_HISTORY_DAYS)
 
@@ -135,7 +138,9 @@ def prometheus_history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[His
 def kube_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KubePrometheus]:
     """Debian prometheus holding 3 days of a generated Kubernetes cluster (kube-state-metrics
     and cAdvisor), started once per session; skips locally (fails in CI) without it."""
-    with kube_prometheus_server(tmp_path_factory.mktemp("kube-prometheus")) as server:
+    base = tmp_path_factory.mktemp("kube-prometheus")
+    cache_root = cache_root_for(tmp_path_factory.getbasetemp())
+    with kube_prometheus_server(base, cache_root=cache_root) as server:
         yield server
 
 
@@ -154,6 +159,7 @@ _tier_outcomes: dict[str, dict[str, int]] = {tier: {} for tier in TIERS}
 _tiers_of: dict[str, tuple[str, ...]] = {}
 # Per tier, why its tests were skipped for a missing server or binary (not skips on purpose).
 _tiers_missing: dict[str, set[str]] = {tier: set() for tier in TIERS}
+_reported: set[str] = set()  # node ids whose outcome was logged (collected here or on a worker)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -165,14 +171,32 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         _tiers_of[item.nodeid] = tuple(t for t in TIERS if item.get_closest_marker(t))
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item,
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Carry the test's tiers, and whether a skip was for a missing server or binary, on the
+    report itself: under pytest-xdist only the workers collect and skip, the controller counts."""
+    report: pytest.TestReport = yield
+    # A new list: the report's is the item's own, shared by its setup, call and teardown.
+    extra: list[tuple[str, object]] = [("tiers", _tiers_of.get(item.nodeid, ()))]
+    if report.skipped and _skip_reason(report) in UNAVAILABLE_REASONS:
+        extra.append(("unavailable", _skip_reason(report)))
+    report.user_properties = [*report.user_properties, *extra]
+    return report
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when != "call" and not (report.when == "setup" and report.outcome != "passed"):
         return
-    for tier in _tiers_of.get(report.nodeid, ()):
+    properties = dict(report.user_properties)
+    _reported.add(report.nodeid)
+    tiers: Sequence[str] = properties.get("tiers", ())  # type: ignore[assignment]
+    for tier in tiers:
         counts = _tier_outcomes[tier]
         counts[report.outcome] = counts.get(report.outcome, 0) + 1
-        if report.skipped and _skip_reason(report) in UNAVAILABLE_REASONS:
-            _tiers_missing[tier].add(_skip_reason(report))
+        if "unavailable" in properties:
+            _tiers_missing[tier].add(str(properties["unavailable"]))
 
 
 def _skip_reason(report: pytest.TestReport) -> str:
@@ -186,7 +210,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     log proves they were not skipped) and why a tier could not run, then one
     closing line with the whole suite's counts."""
     reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is None or not _tiers_of:
+    if reporter is None or hasattr(config, "workerinput") or not (_tiers_of or _reported):
         return
     reporter.write_sep("=", "tiers that need real servers")
     for tier in TIERS:

@@ -20,6 +20,7 @@ from api import cursor, schemas, views
 from api.auth import Caller, Deps
 from api.problems import Problem
 from data.errors import Conflict
+from data.handoff.views import handoffs
 from data.repos.recommendation_pages import (
     RecommendationFilter,
     SortKey,
@@ -78,9 +79,10 @@ def list_recommendations(
         items, more = recommendation_page(
             session, where, after=cursor.decode(after, where), limit=size
         )
+        found = handoffs(session, recommendation_ids=[r.id for r in items])
     following = cursor.encode(items[-1].id, where) if more and items else None
     return schemas.RecommendationPage(
-        items=[views.recommendation(r) for r in items], next_cursor=following
+        items=[views.recommendation(r, found) for r in items], next_cursor=following
     )
 
 
@@ -90,8 +92,9 @@ def get_one(
 ) -> schemas.RecommendationDetail:
     with deps.sessions() as session:
         rec = get_recommendation(session, recommendation_id)
+        found = handoffs(session, recommendation_ids=[rec.id])
     response.headers["ETag"] = views.etag(rec.id, rec.version)
-    return views.recommendation_detail(rec)
+    return views.recommendation_detail(rec, found)
 
 
 @router.post("/recommendations/{recommendation_id}/apply", responses=PRECONDITION)

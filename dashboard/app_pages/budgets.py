@@ -20,8 +20,9 @@ ANOMALY_DAYS = 30
 
 start = page.begin(
     "Is each team and service on track for its monthly budget, what broke from its usual daily "
-    "cost, and are commitment discounts used? Forecast: each remaining day costs the median of "
-    "the same weekday over the last three weeks."
+    "cost, and are commitment discounts used? Forecast (modelled): each remaining day from a "
+    "robust trend plus weekday effects on the last complete days, with 80 % and 95 % intervals "
+    "calibrated on the scope's own past forecast errors; today's partial cost is never counted."
 )
 sessions, status, today = start.sessions, start.status, start.today
 actions.show(actions.take_feedback())

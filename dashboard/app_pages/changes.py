@@ -12,9 +12,12 @@ from dashboard import actions, changes_view, deps, realized_view
 from dashboard.components import downloads, filters, formats, kpis, page, recs, states
 from dashboard.components.changes import realized as realized_section
 from dashboard.queries import fleet as queries
+from dashboard.queries import handoffs
 from dashboard.queries import realized as realized_queries
+from data.handoff.views import recorded_only_label
 
 AUDIT_DAYS = 30
+RECORDED_ONLY = recorded_only_label()
 
 start = page.begin(
     "Every capacity change Tightrope applied: what it changed, who applied it and when, and "
@@ -90,7 +93,9 @@ def _changes_table(frame: pd.DataFrame) -> None:
             icon=":material/history:",
         )
         return
+    labels = handoffs.labels_by_change(sessions, tuple(int(i) for i in frame["change_id"]))
     shown = frame.assign(
+        handoff=[labels.get(int(i), RECORDED_ONLY) for i in frame["change_id"]],
         status_label=frame["status"].map(recs.status_label),
         rolled_back=[
             f"{formats.when(when)} by {who}" if formats.when(when) else ""
@@ -104,6 +109,7 @@ def _changes_table(frame: pd.DataFrame) -> None:
             "service",
             "status_label",
             "changed",
+            "handoff",
             "actor",
             "recommendation_link",
             "rolled_back",
@@ -115,6 +121,12 @@ def _changes_table(frame: pd.DataFrame) -> None:
             "service": st.column_config.TextColumn("Service"),
             "changed": st.column_config.TextColumn(
                 "What changed (before → after)", width="large", help="Only the fields that differ."
+            ),
+            "handoff": st.column_config.TextColumn(
+                "Where it went",
+                width="large",
+                help="Recorded and handed off (the GitOps commit), or recorded only: Tightrope "
+                "never changes the cluster or the cloud itself.",
             ),
             "actor": st.column_config.TextColumn("Applied by"),
             "recommendation_link": st.column_config.LinkColumn(

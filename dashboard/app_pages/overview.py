@@ -11,6 +11,7 @@ from dashboard import deps
 from dashboard.components import (
     basis,
     charts,
+    cost_forecast,
     filters,
     formats,
     kpis,
@@ -278,6 +279,7 @@ _basis_line(main_rate)
 _other_currencies(fleet_kpis)
 main_currency = main_rate.billing_currency if main_rate else deps.settings().currency
 _trend(main_currency)
+cost_forecast.section(sessions, main_currency, today)
 left, middle, right = st.columns([2, 1, 1])
 with left:
     _top_services(main_currency)

@@ -12,8 +12,9 @@ import pandas as pd
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard import deps
-from data.repos import anomalies, budgets, commitments
+from data.repos import anomalies, budgets, commitments, cost_outlook
 from data.repos.budget_status import BudgetView, evaluate_budgets
+from data.repos.cost_outlook import ScopeOutlook
 
 Sessions = sessionmaker[Session]
 
@@ -41,3 +42,12 @@ def budget_scopes(_sessions: Sessions) -> dict[str, list[str]]:
     """What a budget may cover: team names and service slugs of the active catalog."""
     with _sessions() as session:
         return budgets.budget_scopes(session)
+
+
+@deps.cached_query()
+def scope_outlook(
+    _sessions: Sessions, scope_type: str, scope_key: str, currency: str, as_of: date
+) -> ScopeOutlook | None:
+    """A fleet, team or service month-end outlook (the Overview's forecast chart)."""
+    with _sessions() as session:
+        return cost_outlook.scope_outlook(session, scope_type, scope_key, currency, as_of=as_of)

@@ -11,6 +11,7 @@ from data.models.billing import (
 )
 from data.models.budgets import BudgetAlertRow, BudgetRow
 from data.models.catalog import CapacityConfigRow, ServiceRow, UsageHourlyRow
+from data.models.handoff import HandoffRow
 from data.models.jobs import JobRequestRow, JobRunRow
 from data.models.kube_allocation import ALLOCATION_BASIS, KubeAllocationRow, KubeClusterCostRow
 from data.models.kubernetes import (
@@ -42,6 +43,7 @@ __all__ = [
     "CostAnomalyRow",
     "CostDailyRow",
     "DeliveryPartRow",
+    "HandoffRow",
     "IngestedFileRow",
     "JobRequestRow",
     "JobRunRow",

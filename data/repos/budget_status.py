@@ -14,14 +14,17 @@ from sqlalchemy.orm import Session
 
 from data import outbox_events
 from data.models import BudgetAlertRow, CostDailyRow, ServiceRow
+from data.repos import level_shifts
 from data.repos.budgets import Budget, list_budgets
 from data.repos.costs import latest_cost_date
 from data.repos.sql import as_date, charged_between
 from engine.arrays import FloatArray
 from engine.budgets import BudgetCheck, check_budget
-from engine.forecast import HISTORY_DAYS, forecast_month
+from engine.forecast_bands import Bands
+from engine.month_forecast import HISTORY_DAYS, MonthOutlook, forecast_month_outlook
 
 ScopeKey = tuple[str, str, str]  # scope type, scope key, currency
+FLEET_KEY = "fleet"  # the key of the one "fleet" scope: every cost, allocated or not
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +32,8 @@ class BudgetView:
     """One budget for its month: the check, the daily costs behind it (billing currency).
 
     `actual_daily_cost` covers the month's first day to `last_cost_date` (NaN before the scope's
-    first cost); `projected_daily_cost` the rest of the month.
+    first cost); `projected_daily_cost` the rest of the month, and `projected_cumulative` bands
+    the month's running total over those days (80 % and 95 %, modelled).
     """
 
     budget: Budget
@@ -37,6 +41,7 @@ class BudgetView:
     actual_daily_cost: FloatArray
     projected_daily_cost: FloatArray
     last_cost_date: date | None
+    projected_cumulative: Bands | None = None
 
 
 def month_bounds(month: date) -> tuple[date, date]:
@@ -54,31 +59,44 @@ def evaluate_budgets(session: Session, *, month: date, as_of: date) -> list[Budg
     newest = latest_cost_date(session)
     last_day = min(newest or as_of, as_of, last)
     start = min(first, last_day - timedelta(days=HISTORY_DAYS - 1))
-    series = scope_daily_costs(session, budgets, start=start, end=last_day)
+    scopes = [(b.scope_type, b.scope_key) for b in budgets]
+    series = scope_daily_costs(session, scopes, start=start, end=last_day)
+    shifts = level_shifts.shift_days(session, scopes, start=start, end=last_day)
     days = (last_day - start).days + 1
     return [
-        _view(b, series.get(_key(b), np.full(days, np.nan)), first, last, last_day, newest)
+        _view(
+            b,
+            series.get(_key(b), np.full(days, np.nan)),
+            (first, last, last_day),
+            newest,
+            shifts.get((b.scope_type, b.scope_key), 0),
+        )
         for b in budgets
     ]
 
 
 def scope_daily_costs(
-    session: Session, budgets: Sequence[Budget], *, start: date, end: date
+    session: Session, scopes: Sequence[tuple[str, str]], *, start: date, end: date
 ) -> dict[ScopeKey, FloatArray]:
-    """Effective cost per day of [start, end] for each budget's scope and currency; 0 on days
-    without cost, NaN before the scope's first cost in the window. Summed in SQL."""
+    """Effective cost per day of [start, end] for each (scope type, key) and currency; 0 on
+    days without cost, NaN before the scope's first cost in the window. Summed in SQL. Scope
+    type "fleet" (any key) is every cost, allocated or not."""
     days = (end - start).days + 1
     found: dict[ScopeKey, FloatArray] = {}
-    scopes: tuple[tuple[str, ColumnElement[str]], ...] = (
+    columns: tuple[tuple[str, ColumnElement[str]], ...] = (
         ("team", _team_key()),
         ("service", ServiceRow.slug.expression),
     )
-    for scope_type, key_column in scopes:
-        keys = {b.scope_key for b in budgets if b.scope_type == scope_type}
+    for scope_type, key_column in columns:
+        keys = {key for t, key in scopes if t == scope_type}
         if not keys or days <= 0:
             continue
         for key, currency, day, cost in _sums(session, key_column, keys, start, end):
             series = found.setdefault((scope_type, key, currency), np.full(days, np.nan))
+            series[(as_date(day) - start).days] = float(cost)  # type: ignore[operator]
+    if any(t == "fleet" for t, _ in scopes) and days > 0:
+        for currency, day, cost in _fleet_sums(session, start, end):
+            series = found.setdefault(("fleet", FLEET_KEY, currency), np.full(days, np.nan))
             series[(as_date(day) - start).days] = float(cost)  # type: ignore[operator]
     for series in found.values():
         first_known = int(np.argmax(~np.isnan(series)))
@@ -128,23 +146,40 @@ def _announce(session: Session, view: BudgetView, *, previous: str | None, now: 
 def _view(
     budget: Budget,
     daily: FloatArray,
-    first: date,
-    last: date,
-    last_day: date,
+    days: tuple[date, date, date],
     newest: date | None,
+    shift_at: int,
 ) -> BudgetView:
-    observed = max(0, (last_day - first).days + 1)
-    gap = max(0, (first - last_day).days - 1)
-    forecast = forecast_month(
-        daily, month_days_observed=observed, days_in_month=last.day, gap_days=gap
-    )
+    first, last, last_day = days
+    outlook = month_outlook(daily, first, last, last_day, shift_at=shift_at)
     check = check_budget(
         amount=float(budget.amount),
-        month_to_date_cost=forecast.month_to_date_cost,
-        forecast_cost=forecast.forecast_cost,
+        month_to_date_cost=outlook.month_to_date_cost,
+        forecast_cost=outlook.forecast_cost,
+        range80=outlook.month_end_range(80),
+        exceed_probability=outlook.exceed_probability(float(budget.amount)),
     )
+    observed = max(0, (last_day - first).days + 1)
     actual = daily[daily.size - observed :] if observed else daily[:0]
-    return BudgetView(budget, check, actual, forecast.projected_daily_cost, newest)
+    return BudgetView(
+        budget, check, actual, outlook.projected_daily_cost, newest, outlook.cumulative
+    )
+
+
+def month_outlook(
+    daily: FloatArray, first: date, last: date, last_day: date, *, shift_at: int = 0
+) -> MonthOutlook:
+    """The month [first, last]'s outlook from daily cost ending on `last_day` (complete);
+    `shift_at` > 0: the index in `daily` of the first day after a change (level_shifts)."""
+    observed = max(0, (last_day - first).days + 1)
+    gap = max(0, (first - last_day).days - 1)
+    return forecast_month_outlook(
+        daily,
+        month_days_observed=observed,
+        days_in_month=last.day,
+        gap_days=gap,
+        shift_at=shift_at,
+    )
 
 
 def _team_key() -> ColumnElement[str]:
@@ -169,6 +204,19 @@ def _sums(
         .group_by(label, CostDailyRow.billing_currency, CostDailyRow.charge_date)
     )
     return [(str(k), str(c), d, Decimal(v)) for k, c, d, v in session.execute(query)]
+
+
+def _fleet_sums(session: Session, start: date, end: date) -> list[tuple[str, object, Decimal]]:
+    query = (
+        select(
+            CostDailyRow.billing_currency,
+            CostDailyRow.charge_date,
+            func.sum(CostDailyRow.effective_cost),
+        )
+        .where(charged_between(start, end))
+        .group_by(CostDailyRow.billing_currency, CostDailyRow.charge_date)
+    )
+    return [(str(c), d, Decimal(v)) for c, d, v in session.execute(query)]
 
 
 def _key(budget: Budget) -> ScopeKey:

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from data.errors import InvalidTransition
+from data.handoff.record import record_handoff
 from data.models import ConfigChangeRow, RecommendationRow
 from data.repos import services
 from data.repos.json_values import to_json
@@ -82,6 +83,8 @@ def complete(session: Session, claimed: Claimed, *, actor: str, now: datetime) -
         actor=actor,
         now=now,
     )
+    if change is not None:  # after the webhook event, whose id it keeps (decision 023)
+        record_handoff(session, change, row, action="apply", now=now)
     if change is not None and stored.service_id is not None:  # the effect after its cause
         supersede_siblings(session, stored.service_id, applied_id=row.id, now=now)
     return Outcome(row.id, change.id if change else None, APPLIED, row.version, _message(stored))
@@ -112,7 +115,7 @@ def _change_config(
 
 def _message(stored: StoredRecommendation) -> str:
     if stored.current is None or stored.proposed is None:
-        return f"Applied recommendation {stored.id} ({stored.kind}, {stored.scope}): recorded only."
+        return f"Applied recommendation {stored.id} ({stored.kind}, {stored.scope})."
     return (
         f"Applied recommendation {stored.id}: "
         f"{stored.current.describe()} → {stored.proposed.describe()}."

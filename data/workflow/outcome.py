@@ -14,3 +14,4 @@ class Outcome:
     status: str
     version: int | None
     message: str
+    handoff: str = ""  # where the change went: "recorded and handed off (…)" / "recorded only …"

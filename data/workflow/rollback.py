@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from data import outbox_events
 from data.errors import Conflict, InvalidTransition, NotFound
+from data.handoff.record import record_handoff
 from data.models import ConfigChangeRow, RecommendationRow
 from data.repos import services
 from data.repos.audit import record_event
@@ -44,6 +45,7 @@ def rollback_change(
     if rec is not None:
         _mark_rolled_back(session, rec, actor=actor, now=now, reason=reason, cooldown=cooldown)
     _record(session, change, rec, actor=actor, now=now, reason=reason)
+    record_handoff(session, change, rec, action="rollback", now=now)  # the reverse patch
     message = f"Rolled back change {change.id}: {after.describe()} → {before.describe()}."
     if rec is not None and rec.suppressed_until is not None:
         message += f" Not proposed again before {rec.suppressed_until:%Y-%m-%d}."

@@ -15,6 +15,7 @@ from data.guard import NO_ID, Attempt, Guard
 from data.models import RecommendationRow
 from data.settings import Role
 from data.workflow import bulk, reject_postpone
+from data.workflow.after_commit import HandoffStep, hand_off
 from data.workflow.apply import apply_recommendation
 from data.workflow.decision_steps import conflict_message
 from data.workflow.outcome import Outcome
@@ -35,10 +36,16 @@ class Workflow:
     audit event or nothing.
     """
 
-    def __init__(self, sessions: sessionmaker[Session], policy: WorkflowPolicy) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        policy: WorkflowPolicy,
+        handoff: HandoffStep | None = None,
+    ) -> None:
         self._sessions = sessions
         self._policy = policy
         self._guard = Guard(sessions, policy)
+        self._handoff = handoff  # run after an apply or rollback commits (decision 023)
 
     def role_of(self, actor: str) -> Role:
         return self._policy.role_of(actor)
@@ -46,7 +53,7 @@ class Workflow:
     def apply(
         self, actor: str, recommendation_id: int, *, expected_version: int, now: datetime
     ) -> Outcome:
-        return self._run(
+        outcome = self._run(
             actor,
             Attempt("apply", CHANGE, ("recommendation", recommendation_id)),
             now,
@@ -58,6 +65,7 @@ class Workflow:
                 now=utc(now),
             ),
         )
+        return hand_off(self._sessions, self._handoff, [outcome], now=utc(now))[0]
 
     def reject(
         self,
@@ -109,7 +117,7 @@ class Workflow:
     def rollback(
         self, actor: str, change_id: int, *, now: datetime, reason: str | None = None
     ) -> Outcome:
-        return self._run(
+        outcome = self._run(
             actor,
             Attempt("rollback", CHANGE, ("config_change", change_id)),
             now,
@@ -122,12 +130,13 @@ class Workflow:
                 cooldown=self._policy.cooldown,
             ),
         )
+        return hand_off(self._sessions, self._handoff, [outcome], now=utc(now))[0]
 
     def bulk_apply(
         self, actor: str, expected_versions: Mapping[int, int], *, now: datetime
     ) -> list[Outcome]:
         ids = sorted(expected_versions)
-        return self._run(
+        outcomes = self._run(
             actor,
             Attempt(
                 "bulk_apply",
@@ -142,6 +151,7 @@ class Workflow:
             ),
             prefix=bulk.stopped_at,
         )
+        return hand_off(self._sessions, self._handoff, outcomes, now=utc(now))
 
     def _run(
         self,

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from data.handoff.runner import HANDOFF_ACTOR, HandoffRunner
 from data.identity import Principal
 from data.models import AuditEventRow, ConfigChangeRow, RecommendationRow
 from data.settings import Settings
@@ -23,7 +24,7 @@ UNTIL = date(2027, 3, 1)
 def _page_flow(settings: Settings, sessions: sessionmaker[Session]) -> Workflow:
     """What dashboard/actions.py builds for the signed-in person."""
     policy = WorkflowPolicy.from_settings(settings).for_principal(PAGE_PERSON)
-    return Workflow(sessions, policy)
+    return Workflow(sessions, policy, HandoffRunner(sessions, settings))
 
 
 def _through_the_page(flow: Workflow, decision: str, rec_id: int, version: int) -> None:
@@ -165,7 +166,8 @@ def _state(sessions: sessionmaker[Session], rec_id: int) -> tuple[Any, ...]:
 
 
 def _events(sessions: sessionmaker[Session], rec_id: int, actor: str) -> list[tuple[Any, ...]]:
-    """The recommendation's audit events, ids left out (the two recommendations differ there)."""
+    """The recommendation's audit events, ids left out (the two recommendations differ there);
+    an apply's hand-off result is recorded by the hand-off step, the same way for both."""
     with sessions() as session:
         rows = session.scalars(
             select(AuditEventRow)
@@ -178,8 +180,8 @@ def _events(sessions: sessionmaker[Session], rec_id: int, actor: str) -> list[tu
             for r in rows
         ]
     assert found
-    assert all(event[0] == actor for event in found)
-    return [event[1:] for event in found]
+    assert all(event[0] in (actor, HANDOFF_ACTOR) for event in found)
+    return [(event[0] == HANDOFF_ACTOR, *event[1:]) for event in found]
 
 
 def _no_ids(value: Any) -> Any:
@@ -188,3 +190,32 @@ def _no_ids(value: Any) -> Any:
     if isinstance(value, list):
         return [_no_ids(v) for v in value]
     return value
+
+
+def test_the_recommendation_resource_says_where_an_applied_change_went(
+    api: Api, sessions: sessionmaker[Session]
+) -> None:
+    rec = add_open_rec(sessions)
+    with api.client("approver") as client:
+        before = client.get(f"/v1/recommendations/{rec.id}").json()
+        applied = client.post(
+            f"/v1/recommendations/{rec.id}/apply",
+            headers={"If-Match": f'"{rec.id}-{rec.version}"'},
+        )
+        after = client.get(f"/v1/recommendations/{rec.id}").json()
+        listed = client.get("/v1/recommendations", params={"status": "applied"}).json()
+
+    recorded_only = "recorded only — not changed anywhere (no GitOps repository configured)"
+    assert (before["handoff_summary"], before["handoffs"]) == (None, [])
+    assert applied.json()["handoff"] == recorded_only
+    assert after["handoff_summary"] == recorded_only
+    (handoff,) = after["handoffs"]
+    assert (handoff["action"], handoff["status"], handoff["commit"]) == (
+        "apply",
+        "recorded_only",
+        None,
+    )
+    assert handoff["target"] == "vm"
+    assert "Instance type: m5.large → m5.large" in handoff["manifest"]
+    assert handoff["webhook_event_id"] is not None  # the apply's outbox event
+    assert [item["handoff_summary"] for item in listed["items"]] == [recorded_only]

@@ -71,7 +71,8 @@ def a_service_costs_the_same_everywhere(
     frame = services.dataframe[0].value
     by_name = dict(zip(frame["name"], frame["monthly_effective_cost"], strict=True))
     by_id = dict(zip(frame["service_id"], frame["monthly_effective_cost"], strict=True))
-    for trace in figures(overview)[1]["data"]:
+    (top,) = [f for f in figures(overview) if f["layout"]["title"]["text"].startswith("Top 10")]
+    for trace in top["data"]:
         for name, cost in zip(trace["y"], numbers(trace["x"]), strict=True):
             monthly = cost * HOURS_PER_MONTH / (RUN_RATE_DAYS * HOURS_PER_DAY)
             assert abs(monthly - float(by_name[name])) < 1e-6, name

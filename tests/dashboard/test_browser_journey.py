@@ -239,12 +239,18 @@ def test_approver_applies_a_change_rolls_it_back_and_reports_savings(
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_text("Rollback possible: yes")).to_be_visible()
     expect(dialog).to_contain_text("Monthly cost:")
-    expect(dialog).to_contain_text("Restart needed:")
+    expect(dialog).to_contain_text("Restarts when rolled out:")
+    # Said before the click and after it (decision 023): no GitOps repository here, so the
+    # apply changes nothing outside Tightrope, and the page says so.
+    expect(dialog).to_contain_text("Apply records the change in Tightrope only")
     settle(page)
     if shots:
         screenshot(page, "07-apply-dialog")
     dialog.get_by_role("button", name="Apply now").click()
     expect(_alert(page, f"Applied recommendation {rec_id}")).to_be_visible()
+    expect(_alert(page, f"Applied recommendation {rec_id}")).to_contain_text(
+        "Recorded only — not changed anywhere"
+    )
     settle(page)
     if shots:
         screenshot(page, "08-applied")

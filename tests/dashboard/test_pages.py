@@ -58,11 +58,12 @@ def test_overview_shows_title_kpis_and_charts() -> None:
     assert metrics["Services breaching SLA (7 d)"] == ("1", "33.3 % of services")
     assert chart_titles(at) == [
         "Daily effective cost by team",
+        "Daily cost forecast — Fleet (all costs)",
         "Top 10 services by effective cost",
         "Cost by environment",
         "Cost by platform",
     ]
-    top = figures(at)[1]
+    top = figures(at)[2]
     assert top["layout"]["title"]["subtitle"]["text"].startswith("USD, Nov 01 – Nov 30")
     assert "Costs complete through 2026-11-30; usage as of 2026-11-30 23:00 UTC" in _texts(at)
 
@@ -82,9 +83,12 @@ def test_a_day_in_progress_changes_no_overview_figure_and_is_named(seeded_databa
 
     metrics = metric_values(at)
     assert metrics["Run-rate per month"] == ("$517", "+13.3 % vs prior 30 d")
-    assert figures(at)[1]["layout"]["title"]["subtitle"]["text"].startswith("USD, Nov 01 – Nov 30")
+    assert figures(at)[2]["layout"]["title"]["subtitle"]["text"].startswith("USD, Nov 01 – Nov 30")
     trend_days = {day for trace in figures(at)[0]["data"] for day in trace["x"]}
     assert max(trend_days).startswith("2026-11-30")
+    # The forecast starts after the last complete day: Dec 1 is forecast, never "actual".
+    (actual,) = [t for t in figures(at)[1]["data"] if t["name"] == "Actual"]
+    assert actual["x"][-1] == "2026-11-30"
     assert "2026-12-01 is still in progress: its partial cost is left out" in _texts(at)
 
 

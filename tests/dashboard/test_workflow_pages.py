@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -28,6 +29,7 @@ from tests.dashboard.conftest import (
     sessions_on,
     shown,
 )
+from tests.data.handoff.world import bare_repository, branches
 
 RECS = "app_pages/recommendations.py"
 CHANGES = "app_pages/changes.py"
@@ -227,6 +229,38 @@ def test_apply_through_the_dialog_applies_and_records_the_change(
     assert at.selectbox(key="rec_pick").value == rec_id  # still in view after the action
     # A restore is a cost: applying it adds nothing to the savings.
     assert metric_values(at)["Applied savings this month"][0] == "$0 /mo"
+    # Honest about where it went (decision 023): said before the click, after it, and on the
+    # recommendation's detail.
+    assert (
+        "Apply records the change in Tightrope only (no GitOps repository is configured)"
+        in shown(plan)
+    )
+    recorded_only = "recorded only — not changed anywhere (no GitOps repository configured)"
+    assert shown(at.success[0].value).endswith("Recorded only — not changed anywhere "
+                                               "(no GitOps repository configured).")  # fmt: skip
+    assert f"Apply: {recorded_only}." in [shown(w.value) for w in at.warning]
+
+
+def test_apply_with_a_gitops_repository_says_recorded_and_handed_off(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    repo = bare_repository(tmp_path / "gitops.git")
+    monkeypatch.setenv("TIGHTROPE_GITOPS_REPO_URL", str(repo))
+    rec_id = _rec_id(sessions, "Nightly ETL", "joint")
+    at = _pick(_open(RECS), rec_id)
+
+    at.button(key="rec_apply").click().run()
+    plan = " ".join(str(m.value) for m in at.markdown)
+    at.button(key="rec_apply_confirm").click().run()
+
+    assert not at.exception
+    assert "commits its patch to the GitOps repository on a new branch" in shown(plan)
+    ((branch, sha),) = [(b, s) for b, s in branches(repo).items() if b != "main"]
+    assert branch.startswith("tightrope/")
+    assert branch.endswith(f"-{rec_id}")
+    handed_off = f"Recorded and handed off (commit {sha[:7]} on branch {branch})."
+    assert shown(at.success[0].value).endswith(handed_off)
+    assert f"Apply: r{handed_off[1:]}" in [shown(s.value) for s in at.success]
 
 
 def test_a_decision_taken_elsewhere_meanwhile_shows_a_conflict_warning(
@@ -338,12 +372,19 @@ def test_changes_page_lists_the_change_and_rolls_it_back(
     assert not at.exception
     assert _status(sessions, rec_id) == "rolled_back"
     assert at.success[0].value.startswith("Rolled back change")
+    # No GitOps repository in these settings: the page says the rollback changed nothing outside.
+    assert "Recorded only — not changed anywhere" in at.success[0].value
     assert at.dataframe[0].value["status"].tolist() == ["rolled_back"]
+    assert at.dataframe[0].value["handoff"].tolist() == [
+        "recorded only — not changed anywhere (no GitOps repository configured)"
+    ]
     audit = at.dataframe[-1].value
-    # The apply also superseded the service's other open proposals (system:workflow).
-    decisions = audit[audit["action"] != "supersede"]
+    # The apply also superseded the service's other open proposals (system:workflow); the
+    # hand-off step recorded where the apply and the rollback went (tightrope:handoff).
+    decisions = audit[~audit["action"].isin(["supersede", "handoff"])]
     assert decisions["action"].tolist() == ["rollback", "apply"]
     assert set(audit.loc[audit["action"] == "supersede", "actor"]) <= {"system:workflow"}
+    assert audit.loc[audit["action"] == "handoff", "actor"].tolist() == ["tightrope:handoff"] * 2
 
 
 def test_changes_page_survives_a_rolled_back_change_beside_one_in_effect(

@@ -26,6 +26,8 @@ GUARDED_SERVICES: Mapping[str, frozenset[str]] = {
     "data.login_actions": frozenset({"LoginDesk"}),
     "data.webhook_actions": frozenset({"WebhookDesk"}),
     "data.api_key_actions": frozenset({"ApiKeyDesk"}),
+    # The hand-off step after an apply commits: its writes go through the guard (decision 023).
+    "data.handoff.runner": frozenset({"HandoffRunner"}),
 }
 SESSION_WRITES = frozenset({"begin", "add", "add_all", "delete", "merge", "commit", "flush"})
 DML = frozenset({"insert", "update", "delete"})

@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.components import charts, downloads, formats, tables, theme
+from dashboard.components import charts, downloads, forecast_bands, formats, tables, theme
 from data.repos.budget_status import BudgetView, month_bounds
 
 # Icon + words: colour is never the only signal.
@@ -29,6 +29,9 @@ _EXPORT = {
     "amount": "Budget",
     "month_to_date": "Month to date (effective)",
     "forecast": "Forecast to month end",
+    "forecast_low80": "Forecast 80 % low",
+    "forecast_high80": "Forecast 80 % high",
+    "exceed_pct": "Chance of exceeding (%)",
     "forecast_pct": "Forecast % of budget",
     "state_label": "State",
     "created_by": "Created by",
@@ -49,6 +52,9 @@ def budgets_frame(views: Sequence[BudgetView]) -> pd.DataFrame:
             "amount": float(v.budget.amount),
             "month_to_date": v.check.month_to_date_cost,
             "forecast": v.check.forecast_cost,
+            "forecast_low80": v.check.forecast_low80,
+            "forecast_high80": v.check.forecast_high80,
+            "exceed_pct": 100.0 * v.check.exceed_probability,
             "consumed_pct": v.check.consumed_pct,
             "forecast_pct": v.check.forecast_pct,
             "state": v.check.state,
@@ -71,14 +77,17 @@ def budgets_frame(views: Sequence[BudgetView]) -> pd.DataFrame:
 
 def show_table(frame: pd.DataFrame, *, month: date) -> None:
     """The budgets of the month, money in each budget's own currency, with a CSV export."""
+    shown = frame.assign(forecast_range=_ranges(frame))
     st.dataframe(
-        frame.style.map(lambda v: _STATE_STYLES.get(v, ""), subset=["state_label"]),
+        shown.style.map(lambda v: _STATE_STYLES.get(v, ""), subset=["state_label"]),
         column_order=[
             "scope",
             "state_label",
             "amount",
             "month_to_date",
             "forecast",
+            "forecast_range",
+            "exceed_pct",
             "consumed_pct",
             "currency",
         ],
@@ -95,7 +104,18 @@ def show_table(frame: pd.DataFrame, *, month: date) -> None:
             "forecast": _money_column(
                 "Forecast",
                 frame,
-                help="Month to date plus the projected remaining days (weekly seasonal naive).",
+                help="Month to date plus the modelled remaining days (robust trend + weekday "
+                "effects, decision 025).",
+            ),
+            "forecast_range": st.column_config.TextColumn(
+                "Month end, 80 % range",
+                help="The month-end total lies in this range with 80 % probability "
+                "(calibrated on this scope's own past forecast errors).",
+            ),
+            "exceed_pct": st.column_config.NumberColumn(
+                "Chance over",
+                format="%.0f %%",
+                help="Probability that the month-end total exceeds the budget (modelled).",
             ),
             "consumed_pct": tables.percent_bar(
                 "Spent",
@@ -114,6 +134,15 @@ def show_table(frame: pd.DataFrame, *, month: date) -> None:
     )
 
 
+def _ranges(frame: pd.DataFrame) -> list[str]:
+    return [
+        "—" if np.isnan(low) else f"{formats.money(low, cur)} – {formats.money(high, cur)}"
+        for low, high, cur in zip(
+            frame["forecast_low80"], frame["forecast_high80"], frame["currency"], strict=True
+        )
+    ]
+
+
 def month_chart(view: BudgetView) -> go.Figure:
     """Cumulative actual vs forecast to month end vs the budget line, in billing currency."""
     first, last = month_bounds(view.budget.month)
@@ -127,14 +156,11 @@ def month_chart(view: BudgetView) -> go.Figure:
     hover = formats.money_hover(currency) + "<extra>%{fullData.name}</extra>"
     fig = go.Figure()
     fig.add_scatter(x=seen, y=actual, name="Actual (cumulative)", mode="lines", hovertemplate=hover)
-    fig.add_scatter(
-        x=([seen[-1]] if seen else []) + ahead,
-        y=([start] if seen else []) + list(rest),
-        name="Forecast",
-        mode="lines",
-        line={"dash": "dot"},
-        hovertemplate=hover,
-    )
+    anchor = (seen[-1], start) if seen else None
+    if view.projected_cumulative is not None and rest.size:
+        forecast_bands.add_forecast(
+            fig, ahead, rest, view.projected_cumulative, hover=hover, anchor=anchor
+        )
     fig.add_scatter(
         x=[first, last],
         y=[float(view.budget.amount)] * 2,

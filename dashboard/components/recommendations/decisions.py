@@ -154,11 +154,27 @@ def _plan(rec: StoredRecommendation, target: float | None) -> None:
         f"({'+' if delta >= 0 else '-'}{formats.money(abs(delta), money)} /mo, effective)",
         f"SLA: {text.verdict_word(rec)}{text.latency_text(rec, target)}; "
         f"risk {recs.risk_badge(rec.risk.score)}",
-        f"Restart needed: {text.yes_no(rec.restart_needed)}",
+        f"Restarts when rolled out: {text.yes_no(rec.restart_needed)}",
+        _what_apply_does(rec),
         f"Rollback possible: {text.yes_no(rec.rollback_possible)}"
         + (" (from the Changes page)" if rec.rollback_possible else ""),
     ]
     st.markdown("\n".join(f"- {formats.escape_markdown(f)}" for f in facts))
+
+
+def _what_apply_does(rec: StoredRecommendation) -> str:
+    """Said before the click: what Apply changes, and what it does not (decision 023)."""
+    if rec.service_id is None or rec.proposed is None:
+        return "Apply records the decision in Tightrope only: nothing is changed anywhere"
+    if deps.settings().gitops_repo_url:
+        return (
+            "Apply records the change and commits its patch to the GitOps repository on a new "
+            "branch: nothing changes in the cluster or the cloud until that branch is merged"
+        )
+    return (
+        "Apply records the change in Tightrope only (no GitOps repository is configured): "
+        "nothing changes in the cluster or the cloud"
+    )
 
 
 @st.dialog("Reject this recommendation?")

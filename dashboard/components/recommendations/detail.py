@@ -13,6 +13,7 @@ from dashboard.components import basis, formats, kpis, recs
 from dashboard.components.page import PageStart
 from dashboard.components.recommendations import charts as rec_charts
 from dashboard.components.recommendations import containers, decisions, text
+from dashboard.components.recommendations import handoff as handoff_view
 from dashboard.queries import fleet as queries
 from data.repos.explanations import explanation_to_json
 from data.repos.stored_recommendations import StoredRecommendation
@@ -47,6 +48,7 @@ def show(
     _verdict(rec, target)
     rec_charts.projection_charts(rec, start)
     _explanation(rec)
+    handoff_view.show(rec, start.sessions)
     decisions.buttons(rec, row, feedback=feedback, target=target, today=start.now.date())
 
 
@@ -192,8 +194,9 @@ def _explanation(rec: StoredRecommendation) -> None:
         if explained:
             st.caption(formats.escape_markdown(explained))
         st.caption(
-            f"Effort: {rec.effort} · restart needed: {text.yes_no(rec.restart_needed)} · rollback "
-            f"possible: {text.yes_no(rec.rollback_possible)}"
+            f"Effort: {rec.effort} · restarts when rolled out: "
+            f"{text.yes_no(rec.restart_needed)} · rollback possible: "
+            f"{text.yes_no(rec.rollback_possible)}"
         )
         with st.expander("All details (as computed)"):
             st.json(explanation_to_json(rec.explanation), expanded=False)

@@ -37,9 +37,13 @@ def test_apply_makes_the_proposed_config_current(sessions: sessionmaker[Session]
     outcome = make_flow(sessions).apply(ADMIN, rec.id, expected_version=rec.version, now=NOW)
 
     assert outcome == Outcome(
-        rec.id, outcome.change_id, "applied", rec.version + 1, outcome.message
+        rec.id, outcome.change_id, "applied", rec.version + 1, outcome.message, outcome.handoff
     )
     assert outcome.message == "Applied recommendation 1: 3 × m5.large → 2 × m5.large."
+    # No hand-off step in this workflow: the row waits for the sidecar, and the label says so.
+    assert outcome.handoff == (
+        "recorded; hand-off to the GitOps repository pending — not changed anywhere yet"
+    )
     assert live(sessions, rec.service_id or 0) == rec.proposed
 
 

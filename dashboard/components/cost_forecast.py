@@ -1,0 +1,89 @@
+"""The Overview's cost forecast: a fleet, team or service's daily cost with the modelled rest of
+the month (80 % and 95 % bands) and its month-end total, the figure the Budgets page uses."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import plotly.graph_objects as go
+import streamlit as st
+from sqlalchemy.orm import Session, sessionmaker
+
+from dashboard.components import charts, forecast_bands, formats, theme
+from dashboard.queries import budgets as budget_queries
+from data.repos.cost_outlook import ScopeOutlook
+
+FLEET_LABEL = "Fleet (all costs)"
+
+
+def scope_choices(scopes: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """(scope type, key) pairs: the fleet first, then teams, then services."""
+    return [
+        ("fleet", ""),
+        *(("team", team) for team in scopes.get("team", [])),
+        *(("service", slug) for slug in scopes.get("service", [])),
+    ]
+
+
+def label(choice: tuple[str, str]) -> str:
+    return FLEET_LABEL if choice[0] == "fleet" else f"{choice[0]} · {choice[1]}"
+
+
+def figure(view: ScopeOutlook) -> go.Figure:
+    """Actual daily cost of the last weeks, then the forecast line and its bands to month end."""
+    currency, out = view.currency, view.outlook
+    seen = [view.first_shown + timedelta(days=i) for i in range(view.actual_daily_cost.size)]
+    ahead = [view.last_day + timedelta(days=i + 1) for i in range(out.projected_daily_cost.size)]
+    hover = formats.money_hover(currency) + "<extra>%{fullData.name}</extra>"
+    fig = go.Figure()
+    fig.add_scatter(
+        x=seen, y=list(view.actual_daily_cost), name="Actual", mode="lines", hovertemplate=hover
+    )
+    if ahead:
+        forecast_bands.add_forecast(fig, ahead, out.projected_daily_cost, out.daily, hover=hover)
+    return theme.style(
+        fig,
+        title=f"Daily cost forecast — {label((view.scope_type, view.scope_key))}",
+        subtitle="complete days only (today's partial cost is not counted); forecast is modelled",
+        x_title="Day (UTC)",
+        y_title=formats.money_axis(currency, "day"),
+    )
+
+
+def month_end_line(view: ScopeOutlook) -> str:
+    """Month-end total (forecast) with its 80 % range, in words: a line, not a KPI card (the
+    Overview's cards are the fleet's measured figures)."""
+    out, currency = view.outlook, view.currency
+    low, high = out.month_end_range(80)
+    month = view.last_day + timedelta(days=out.projected_daily_cost.size)
+    return (
+        f"**Month-end forecast, {month:%B} (modelled): "
+        f"{formats.money(out.forecast_cost, currency)}** — 80 % range "
+        f"{formats.money(low, currency)} – {formats.money(high, currency)}; month to date "
+        f"{formats.money(out.month_to_date_cost, currency)}. The same figure as a budget of "
+        "this scope."
+    )
+
+
+def show(view: ScopeOutlook | None, *, key: str) -> None:
+    if view is None:
+        charts.no_data("Daily cost forecast", "This scope has no cost in this currency yet.")
+        return
+    st.markdown(month_end_line(view))
+    charts.show(figure(view), key=key)
+    st.caption(
+        "Forecast (modelled): robust trend + weekday effects; shaded bands hold the day's cost "
+        "with 80 % and 95 % probability, calibrated on this scope's own past forecast errors."
+    )
+
+
+def section(sessions: sessionmaker[Session], currency: str, as_of: date) -> None:
+    """A scope picker (fleet, team, service) and its forecast, in `currency` up to `as_of`."""
+    choices = scope_choices(budget_queries.budget_scopes(sessions))
+    scope_type, scope_key = st.selectbox(
+        "Forecast for", choices, format_func=label, key="ov_forecast_scope"
+    )
+    show(
+        budget_queries.scope_outlook(sessions, scope_type, scope_key, currency, as_of),
+        key="ov_forecast",
+    )

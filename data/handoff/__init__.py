@@ -1,0 +1,1 @@
+"""Hand-off of an applied change: a validated patch, committed to a GitOps repository (023)."""

@@ -1,0 +1,100 @@
+"""Month-end cost outlook: month-to-date plus the modelled rest of the month, with its 80 % and
+95 % intervals and the probability of ending above an amount (decision 025)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.arrays import FloatArray
+from engine.forecast_bands import Bands, CostForecast, forecast_cost
+
+HISTORY_DAYS = 91  # what callers should pass: 13 weeks, nine of them past origins to calibrate on
+
+
+@dataclass(frozen=True, slots=True)
+class MonthOutlook:
+    """One scope's month in its billing currency. `projected_daily_cost` and `daily` cover the
+    days still to come in the month, in order; `cumulative` bands the month's running total
+    over those days (month-to-date included), so its last column bands the month-end total."""
+
+    month_to_date_cost: float
+    projected_daily_cost: FloatArray
+    daily: Bands
+    cumulative_point: FloatArray
+    cumulative: Bands
+    history_days: int
+    _forecast: CostForecast
+    _gap_days: int
+
+    @property
+    def forecast_cost(self) -> float:
+        """Month-to-date plus the projected remaining days: the month-end forecast."""
+        return self.month_to_date_cost + float(self.projected_daily_cost.sum())
+
+    def month_end_range(self, level: int = 80) -> tuple[float, float]:
+        """The `level` % (80 or 95) interval of the month-end total (month-to-date if no day
+        remains)."""
+        if not self.projected_daily_cost.size:
+            return self.month_to_date_cost, self.month_to_date_cost
+        low, high = (self.cumulative.lower80, self.cumulative.upper80)
+        if level == 95:
+            low, high = self.cumulative.lower95, self.cumulative.upper95
+        return float(low[-1]), float(high[-1])
+
+    def exceed_probability(self, amount: float) -> float:
+        """P(month-end total > `amount`) under the predictive distribution of the rest."""
+        remaining = amount - self.month_to_date_cost
+        if not self.projected_daily_cost.size:
+            return 1.0 if remaining < 0 else 0.0
+        if self._gap_days:  # the month's total excludes the gap days before it starts
+            remaining += float(self._forecast.cumulative_point[0, self._gap_days - 1])
+        return float(self._forecast.exceed_probability(np.array([remaining]))[0])
+
+
+def forecast_month_outlook(
+    daily_cost: FloatArray,
+    *,
+    month_days_observed: int,
+    days_in_month: int,
+    gap_days: int = 0,
+    shift_at: int = 0,
+) -> MonthOutlook:
+    """Outlook from the daily cost up to the last complete day (oldest first, NaN = no data).
+
+    The last `month_days_observed` values are the month's so far; `gap_days` > 0 is for a month
+    that starts that many days after the data ends. `shift_at` > 0: the index of the first day
+    at a new level (the day after a change was applied).
+    """
+    if gap_days and month_days_observed:
+        raise ValueError("a month with observed days cannot start after the data ends")
+    if not 0 <= month_days_observed <= days_in_month:
+        raise ValueError(f"month_days_observed must be within 0..{days_in_month}")
+    history = np.asarray(daily_cost, dtype=np.float64)
+    observed = history[history.size - month_days_observed :] if month_days_observed else history[:0]
+    mtd = float(np.nansum(observed))
+    horizon = gap_days + days_in_month - month_days_observed
+    fc = forecast_cost(history[None, :], horizon, shift_at=np.array([shift_at]))
+    rest = slice(gap_days, horizon)
+    before = fc.cumulative_point[0, gap_days - 1] if gap_days else 0.0
+    offset = mtd - before  # running total of the month = month-to-date + Σ days since it began
+    return MonthOutlook(
+        month_to_date_cost=mtd,
+        projected_daily_cost=fc.point[0, rest],
+        daily=_row(fc.daily, rest, 0.0),
+        cumulative_point=fc.cumulative_point[0, rest] + offset,
+        cumulative=_row(fc.cumulative, rest, offset),
+        history_days=int(np.count_nonzero(~np.isnan(history))),
+        _forecast=fc,
+        _gap_days=gap_days,
+    )
+
+
+def _row(bands: Bands, rest: slice, offset: float) -> Bands:
+    return Bands(
+        lower80=np.maximum(bands.lower80[0, rest] + offset, 0.0),
+        upper80=bands.upper80[0, rest] + offset,
+        lower95=np.maximum(bands.lower95[0, rest] + offset, 0.0),
+        upper95=bands.upper95[0, rest] + offset,
+    )
