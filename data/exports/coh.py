@@ -81,6 +81,7 @@ RESOURCE_TYPES = (
 KIND_ACTIONS = {
     "rightsize": "Rightsize",
     "joint": "Rightsize",
+    "container_rightsize": "Rightsize",
     "horizontal": "ScaleIn",
     "idle": "Stop",
     "off_hours": "Stop",
