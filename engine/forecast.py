@@ -83,19 +83,33 @@ def forecast_month(
     `gap_days` > 0 is for a month that starts after the data ends: that many days lie between
     the last observed day and the month's first, projected but not counted.
     """
-    if gap_days and month_days_observed:
-        raise ValueError("a month with observed days cannot start after the data ends")
-    if not 0 <= month_days_observed <= days_in_month:
-        raise ValueError(f"month_days_observed must be within 0..{days_in_month}")
-    history = np.asarray(daily_cost, dtype=np.float64)
-    observed = history[history.size - month_days_observed :] if month_days_observed else history[:0]
-    horizon = gap_days + days_in_month - month_days_observed
+    history, observed, horizon = split_month(
+        daily_cost, month_days_observed=month_days_observed, days_in_month=days_in_month,
+        gap_days=gap_days,
+    )  # fmt: skip
     projected = project_daily(history, horizon_days=horizon, weeks=weeks)[gap_days:]
     return MonthForecast(
         month_to_date_cost=float(np.nansum(observed)),
         projected_daily_cost=projected,
         history_days=int(np.count_nonzero(~np.isnan(history))),
     )
+
+
+def split_month(
+    daily_cost: FloatArray, *, month_days_observed: int, days_in_month: int, gap_days: int
+) -> tuple[FloatArray, FloatArray, int]:
+    """The history as floats, the month's observed days (its tail) and the days to forecast.
+
+    Shared by every month forecast: the month's last `month_days_observed` days are observed;
+    `gap_days` > 0 is a month starting that many days after the data ends (nothing observed).
+    """
+    if gap_days and month_days_observed:
+        raise ValueError("a month with observed days cannot start after the data ends")
+    if not 0 <= month_days_observed <= days_in_month:
+        raise ValueError(f"month_days_observed must be within 0..{days_in_month}")
+    history = np.asarray(daily_cost, dtype=np.float64)
+    observed = history[history.size - month_days_observed :] if month_days_observed else history[:0]
+    return history, observed, gap_days + days_in_month - month_days_observed
 
 
 def _weekday_profile(recent: FloatArray, weeks: int) -> FloatArray:

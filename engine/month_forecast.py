@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.arrays import FloatArray
+from engine.forecast import split_month
 from engine.forecast_bands import Bands, CostForecast, forecast_cost
 
 HISTORY_DAYS = 91  # what callers should pass: 13 weeks, nine of them past origins to calibrate on
@@ -67,14 +68,11 @@ def forecast_month_outlook(
     that starts that many days after the data ends. `shift_at` > 0: the index of the first day
     at a new level (the day after a change was applied).
     """
-    if gap_days and month_days_observed:
-        raise ValueError("a month with observed days cannot start after the data ends")
-    if not 0 <= month_days_observed <= days_in_month:
-        raise ValueError(f"month_days_observed must be within 0..{days_in_month}")
-    history = np.asarray(daily_cost, dtype=np.float64)
-    observed = history[history.size - month_days_observed :] if month_days_observed else history[:0]
+    history, observed, horizon = split_month(
+        daily_cost, month_days_observed=month_days_observed, days_in_month=days_in_month,
+        gap_days=gap_days,
+    )  # fmt: skip
     mtd = float(np.nansum(observed))
-    horizon = gap_days + days_in_month - month_days_observed
     fc = forecast_cost(history[None, :], horizon, shift_at=np.array([shift_at]))
     rest = slice(gap_days, horizon)
     before = fc.cumulative_point[0, gap_days - 1] if gap_days else 0.0

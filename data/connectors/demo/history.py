@@ -18,6 +18,7 @@ from typing import Literal
 import numpy as np
 
 from data.connectors.demo.fleet import DemoService
+from data.repos.usage import USAGE_METRICS
 from engine import rules
 from engine.capacity import CapacityConfig
 from engine.catalog import Catalog
@@ -90,7 +91,8 @@ def joined(before: UsageWindow, after: UsageWindow) -> UsageWindow:
         service_id=before.service_id,
         hour_start=np.concatenate((before.hour_start, after.hour_start)),
         **{
-            name: np.concatenate((getattr(before, name), getattr(after, name))) for name in _METRICS
+            name: np.concatenate((getattr(before, name), getattr(after, name)))
+            for name in USAGE_METRICS
         },
     )
 
@@ -146,19 +148,9 @@ def _slice(window: UsageWindow, lo: int, hi: int) -> UsageWindow:
     return UsageWindow(
         service_id=window.service_id,
         hour_start=window.hour_start[lo:hi],
-        **{name: getattr(window, name)[lo:hi] for name in _METRICS},
+        **{name: getattr(window, name)[lo:hi] for name in USAGE_METRICS},
     )
 
 
 def _hour(at: datetime) -> np.datetime64:
     return np.datetime64(at.astimezone(UTC).replace(tzinfo=None), "s")
-
-
-_METRICS = (
-    "cpu_used_mean_cores",
-    "cpu_used_p95_cores",
-    "memory_used_max_gib",
-    "requests_per_s",
-    "latency_p95_ms",
-    "error_rate_pct",
-)
