@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.forecast_series import demo_series, real_series
 from engine.arrays import FloatArray
 from engine.forecast import project_daily
-from engine.forecast_bands import forecast_cost
+from engine.forecast_bands import DEFAULT_METHOD, forecast_cost
 from engine.forecast_points import MethodName
 
 HORIZON_DAYS = 28
@@ -45,7 +45,9 @@ class Score:
     days: int
 
 
-def backtest(series: FloatArray, origins: range, method: MethodName | None) -> Score:
+def backtest(
+    series: FloatArray, origins: range, method: MethodName | None, *, pool: bool = True
+) -> Score:
     """Forecast from each origin on the history before it only; score the held-out days."""
     rows: list[tuple[FloatArray, ...]] = []
     for origin in origins:
@@ -57,7 +59,7 @@ def backtest(series: FloatArray, origins: range, method: MethodName | None) -> S
             nan = np.full_like(point, np.nan)
             rows.append((actual, point, nan, nan, nan, nan, actual.sum(1), nan[:, 0], nan[:, 0]))
             continue
-        fc = forecast_cost(history, ahead, method=method)
+        fc = forecast_cost(history, ahead, method=method, pool=pool)
         b, month = fc.daily, fc.cumulative
         total = (actual.sum(1), month.lower80[:, -1], month.upper80[:, -1])
         rows.append((actual, fc.point, b.lower80, b.upper80, b.lower95, b.upper95, *total))
@@ -87,10 +89,12 @@ def _score(rows: list[tuple[FloatArray, ...]]) -> Score:
 def _table(name: str, series: FloatArray, origins: range) -> None:
     print(f"\n{name}: {series.shape[0]} series × {series.shape[1]} days, origins {list(origins)}")
     print(f"  {'method':<32}{'MAE':>10}{'sMAPE %':>9}{'80 %':>7}{'95 %':>7}{'sum80':>7}{'n':>8}")
-    for method in (None, *CANDIDATES):
+    runs = [(None, True), *((m, True) for m in CANDIDATES), (DEFAULT_METHOD, False)]
+    for method, pool in runs:
         started = time.perf_counter()
-        s = backtest(series, origins, method)
-        label = "baseline (seasonal naive, 009)" if method is None else method
+        s = backtest(series, origins, method, pool=pool)
+        name = "baseline (seasonal naive, 009)" if method is None else str(method)
+        label = name if pool else f"{name}, own errors only"
         cover = (
             "      —      —      —"
             if method is None

@@ -26,6 +26,10 @@ MAX_ORIGINS = 63  # nine weeks of past origins: older errors describe an older f
 # The backtest's winner (decision 025): lowest MAE and sMAPE on every demo level and on NAB.
 DEFAULT_METHOD: MethodName = "robust_trend"
 MIN_WEEK_ERRORS = 40  # enough for a 95 % conformal rank below the largest error
+# Below this many own errors (the 95 % conformal rank needs 19) a row borrows the scale-free
+# errors of the rows forecast with it (decision 025): a global conformal over the call.
+MIN_OWN_ERRORS = 19
+SCALE_DAYS = DAYS_PER_WEEK  # a row's scale: the median of its last week of history
 _Z80 = 1.2815515655446004  # standard normal 90th percentile: the 80 % band's upper edge
 _Z95 = 1.959963984540054
 
@@ -80,11 +84,14 @@ def forecast_cost(
     *,
     method: MethodName = DEFAULT_METHOD,
     shift_at: IntArray | None = None,
+    pool: bool = True,
 ) -> CostForecast:
     """Forecast `horizon` days after `history` (series × days, oldest first, NaN = no data).
 
     `shift_at[i]`: the day index from which row i is at a new level (an applied change), or
     ≤ 0 for none; the days before are moved to the new level first (align_level_shifts).
+    `pool`: rows with fewer than MIN_OWN_ERRORS past errors borrow the other rows' errors,
+    each divided by its row's recent median level (False: own errors only, as before).
     """
     y = np.atleast_2d(np.asarray(history, dtype=np.float64))
     if shift_at is not None:
@@ -92,20 +99,40 @@ def forecast_cost(
     point_of = METHODS[method]
     point = point_of(y, horizon) if horizon else np.zeros((y.shape[0], 0))
     errors = past_errors(y, horizon, method=method)
-    return _with_bands(y, point, errors)
+    return _with_bands(y, point, errors, pool=pool)
 
 
 def past_errors(history: FloatArray, horizon: int, *, method: MethodName) -> FloatArray:
     """series × origins × horizon: actual − forecast of the method re-run from each of the last
     `MAX_ORIGINS` days that have a week before them; NaN past the history's end."""
     y = np.atleast_2d(history)
-    days = y.shape[1]
+    days = int(y.shape[1])
     # Errors of origins with far less history than today's forecast would overstate its
     # errors: start at four weeks when two weeks of errors remain after that.
     first = max(MIN_FIT_DAYS, min(FULL_FIT_DAYS, days - 2 * DAYS_PER_WEEK), days - MAX_ORIGINS)
     origins = range(first, days)
+    width = WINDOW_DAYS.get(method, days)
     if method in WINDOW_DAYS:
-        return _windowed_errors(y, origins, horizon, WINDOW_DAYS[method], method)
+        errors = _windowed_errors(y, origins, horizon, width, method)
+    else:
+        errors = _refit_errors(y, origins, horizon, method)
+    return _without_blind_origins(y, errors, origins, width)
+
+
+def _without_blind_origins(
+    y: FloatArray, errors: FloatArray, origins: range, width: int
+) -> FloatArray:
+    """NaN the errors of origins with under a week of known days in the method's window: they
+    forecast from nothing (0), so their "errors" are the row's level (a row that starts late)."""
+    seen = np.concatenate([np.zeros((y.shape[0], 1)), np.cumsum(~np.isnan(y), axis=1)], axis=1)
+    starts = np.asarray(origins, dtype=np.int64)
+    known = seen[:, starts] - seen[:, np.maximum(starts - width, 0)]
+    return np.asarray(np.where((known >= MIN_FIT_DAYS)[:, :, None], errors, np.nan))
+
+
+def _refit_errors(y: FloatArray, origins: range, horizon: int, method: MethodName) -> FloatArray:
+    """past_errors for a method that reads the whole history: one refit per origin."""
+    days = y.shape[1]
     errors = np.full((y.shape[0], len(origins), horizon), np.nan)
     for k, origin in enumerate(origins):
         ahead = min(horizon, days - origin)
@@ -133,17 +160,20 @@ def _windowed_errors(
     return np.asarray(actual - predicted.reshape(rows, len(starts), horizon), dtype=np.float64)
 
 
-def _with_bands(y: FloatArray, point: FloatArray, errors: FloatArray) -> CostForecast:
+def _with_bands(
+    y: FloatArray, point: FloatArray, errors: FloatArray, *, pool: bool
+) -> CostForecast:
     steps = np.arange(1, point.shape[1] + 1, dtype=np.float64)
     daily_scores = np.abs(errors)
     # The mean error over days 1..h: one score per origin and horizon for the sums.
     sum_scores = np.abs(np.cumsum(errors, axis=2)) / steps
     fallback = _history_spread(y)
+    scale = _recent_level(y) if pool else np.zeros(y.shape[0])
     cumulative_point = np.cumsum(point, axis=1)
     daily, sums = [], []
     for level in LEVELS:
-        daily.append(_half_widths(daily_scores, level, fallback))
-        sums.append(_half_widths(sum_scores, level, fallback) * steps)
+        daily.append(_pooled_half_widths(daily_scores, level, fallback, scale))
+        sums.append(_pooled_half_widths(sum_scores, level, fallback, scale) * steps)
     return CostForecast(
         point=point,
         daily=_bands(point, daily[0], daily[1]),
@@ -167,6 +197,40 @@ def _half_widths(scores: FloatArray, level: float, fallback: FloatArray) -> Floa
             enough, _conformal(week, level, fallback), pooled
         )[:, None]
     return np.maximum.accumulate(half, axis=1) if horizon else half
+
+
+def _pooled_half_widths(
+    scores: FloatArray, level: float, fallback: FloatArray, scale: FloatArray
+) -> FloatArray:
+    """_half_widths, except that a row with fewer than MIN_OWN_ERRORS own scores and a positive
+    scale takes the conformal quantile of every scaled row's scores ÷ scale, × its own scale.
+
+    Scale-free errors are exchangeable across rows of similar noise-to-level ratio: a short
+    history borrows a calibrated rank instead of falling back to its own spread. Every score
+    is from before the forecast origin, so borrowing stays honest."""
+    own = _half_widths(scores, level, fallback)
+    count = np.sum(~np.isnan(scores.reshape(scores.shape[0], -1)), axis=1)
+    scaled = scale > 0
+    borrow = scaled & (count < MIN_OWN_ERRORS)
+    if not borrow.any() or int(count[scaled].sum()) < MIN_OWN_ERRORS:
+        return own
+    free = scores[scaled] / scale[scaled, None, None]  # rows × origins × horizon, scale-free
+    pooled = free.reshape(1, -1, scores.shape[2])  # one row: all origins of all rows
+    unit = _half_widths(pooled, level, np.zeros(1))[0]
+    return np.where(borrow[:, None], unit[None, :] * scale[:, None], own)
+
+
+def _recent_level(y: FloatArray) -> FloatArray:
+    """Per row: the median of the known days of the last SCALE_DAYS (0 when none is known)."""
+    recent = y[:, -SCALE_DAYS:]
+    known = ~np.isnan(recent)
+    filled = np.where(known, recent, np.inf)  # sort unknowns last, then pick the middle known
+    ordered = np.sort(filled, axis=1)
+    count = known.sum(axis=1)
+    low = np.take_along_axis(ordered, np.maximum((count - 1) // 2, 0)[:, None], axis=1)[:, 0]
+    high = np.take_along_axis(ordered, np.maximum(count // 2, 0)[:, None], axis=1)[:, 0]
+    median = (low + high) / 2  # inf for a row with no known day
+    return np.asarray(np.where(np.isfinite(median), np.maximum(median, 0.0), 0.0))
 
 
 def _bands(centre: FloatArray, half80: FloatArray, half95: FloatArray) -> Bands:

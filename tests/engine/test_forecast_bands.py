@@ -141,3 +141,46 @@ def test_the_chance_of_exceeding_is_calibrated_on_simulated_months() -> None:
         month_total = row[HISTORY - 10 : HISTORY + 20].sum()
         exceeded.append(month_total > budget)
     assert 0.02 <= float(np.mean(exceeded)) <= 0.15
+
+
+def _long_and_short(rng: np.random.Generator) -> FloatArray:
+    """100 rows at $100/day with N(0, 3) noise over the whole window, then 100 rows ten times
+    larger (same noise-to-level ratio) that start 11 days before the origin."""
+    days = HISTORY + HORIZON
+    long = 100.0 + rng.normal(0.0, 3.0, (100, days))
+    short = 1000.0 + rng.normal(0.0, 30.0, (100, days))
+    short[:, : HISTORY - 11] = np.nan
+    return np.asarray(np.vstack([long, short]), dtype=np.float64)
+
+
+def test_a_short_series_borrows_the_scale_free_errors_of_the_long_ones() -> None:
+    series = _long_and_short(np.random.default_rng(7))
+
+    fc = forecast_cost(series[:, :HISTORY], HORIZON)
+    half80 = np.median(fc.daily.upper80 - fc.point, axis=0)
+    long_half, short_half = (
+        np.median((fc.daily.upper80 - fc.point)[rows, 0])
+        for rows in (slice(0, 100), slice(100, None))
+    )
+
+    # Own errors: plenty on the long rows, too few on the short ones (origins need a week).
+    assert fc.calibration_errors[:100].min() >= 1000
+    assert fc.calibration_errors[100:].max() < 19
+    # Long rows: about z₀.₉ × 3 plus estimation error. Short rows: the same band × their scale
+    # (the median of their last week: 1000 ± 2 %), not their own 4 origins' largest error.
+    assert 3.6 <= long_half <= 5.5
+    assert 0.93 <= short_half / (10 * long_half) <= 1.07
+    assert np.all(np.diff(half80) >= -1e-9)  # never narrowing with the horizon
+
+
+def test_a_series_forecast_alone_keeps_its_own_calibration() -> None:
+    series = _long_and_short(np.random.default_rng(7))[150:151, :HISTORY]  # one short row
+
+    alone = forecast_cost(series, HORIZON)
+    unpooled = forecast_cost(series, HORIZON, pool=False)
+
+    # Nothing to borrow from: the pooled errors would be its own, so the bands are unchanged.
+    assert alone.calibration_errors[0] < 19
+    for got, want in ((alone.daily, unpooled.daily), (alone.cumulative, unpooled.cumulative)):
+        np.testing.assert_array_equal(got.upper80, want.upper80)
+        np.testing.assert_array_equal(got.upper95, want.upper95)
