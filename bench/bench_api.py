@@ -22,21 +22,20 @@ import random
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bench.scratch_databases import postgres_server, scratch_database, sqlite_url
 from data.api_key_actions import ApiKeyDesk
 from data.db import make_engine, make_sessions
 from data.migrate import upgrade
@@ -53,7 +52,7 @@ READY_TIMEOUT_S = 120.0
 
 def main() -> int:
     args = _arguments()
-    backends = [("sqlite", _sqlite)]
+    backends: list[tuple[str, Callable[[], AbstractContextManager[str]]]] = [("sqlite", sqlite_url)]
     if args.postgres:
         backends.append(("postgresql", lambda: _postgres(args.postgres)))
     ok = True
@@ -227,41 +226,12 @@ def _wait_ready(base: str, server: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def _sqlite() -> Iterator[str]:
-    with tempfile.TemporaryDirectory() as directory:
-        yield f"sqlite:///{directory}/bench.db"
-
-
-@contextmanager
 def _postgres(given: str) -> Iterator[str]:
-    if given != "auto":
-        with _postgres_database(given) as url:
-            yield url
-        return
-    from tests.support.postgres import postgres_bin_dir, throwaway_cluster
-
-    bin_dir = postgres_bin_dir()
-    if bin_dir is None:
-        raise SystemExit("no PostgreSQL binaries for --postgres auto")
-    with throwaway_cluster(bin_dir) as server_url, _postgres_database(server_url) as url:
+    with (
+        postgres_server(given, required=True) as server_url,
+        scratch_database(server_url or given) as url,
+    ):
         yield url
-
-
-@contextmanager
-def _postgres_database(server_url: str) -> Iterator[str]:
-    name = f"tightrope_bench_{uuid.uuid4().hex[:8]}"
-    _admin(server_url, f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{server_url}/{name}"
-    finally:
-        _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _admin(server_url: str, statement: str) -> None:
-    admin = create_engine(f"{server_url}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(statement))
-    admin.dispose()
 
 
 def _arguments() -> argparse.Namespace:

@@ -17,19 +17,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 # `make bench` runs this file directly: put the repository root on the import path.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, text
 
+from bench.scratch_databases import postgres_server, scratch_database, sqlite_url
 from data.catalog import load_catalog
 from data.connectors.demo import seed_demo_fleet
 from data.db import make_engine, make_sessions
@@ -46,12 +42,12 @@ def main() -> int:
     args = _arguments()
     catalog = load_catalog()
     walls: dict[str, list[float]] = {}
-    with _postgres(args.postgres) as server_url:
+    with postgres_server(args.postgres) as server_url:
         for run in range(1, args.runs + 1):
-            with _sqlite() as url:
+            with sqlite_url() as url:
                 walls.setdefault("SQLite", []).append(_seed(url, "SQLite", run, catalog, args))
             if server_url is not None:
-                with _postgres_database(server_url) as url:
+                with scratch_database(server_url, "tightrope_seed") as url:
                     wall_s = _seed(url, "PostgreSQL", run, catalog, args)
                     walls.setdefault("PostgreSQL", []).append(wall_s)
     # The target is reported, never asserted: a loaded machine is not a failure.
@@ -86,48 +82,6 @@ def _seed(url: str, backend: str, run: int, catalog: Catalog, args: argparse.Nam
         flush=True,
     )
     return wall_s
-
-
-@contextmanager
-def _sqlite() -> Iterator[str]:
-    with tempfile.TemporaryDirectory(prefix="tightrope-bench-") as directory:
-        yield f"sqlite:///{directory}/bench.db"
-
-
-@contextmanager
-def _postgres(given: str) -> Iterator[str | None]:
-    if given == "none":
-        yield None
-        return
-    if given != "auto":
-        yield given
-        return
-    from tests.support.postgres import postgres_bin_dir, throwaway_cluster
-
-    bin_dir = postgres_bin_dir()
-    if bin_dir is None:
-        print("(no PostgreSQL binaries: PostgreSQL skipped)")
-        yield None
-        return
-    with throwaway_cluster(bin_dir) as url:
-        yield url
-
-
-@contextmanager
-def _postgres_database(server_url: str) -> Iterator[str]:
-    name = f"tightrope_seed_{uuid.uuid4().hex[:8]}"
-    _admin(server_url, f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{server_url}/{name}"
-    finally:
-        _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _admin(server_url: str, statement: str) -> None:
-    admin = create_engine(f"{server_url}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(statement))
-    admin.dispose()
 
 
 def _arguments() -> argparse.Namespace:
