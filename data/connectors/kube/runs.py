@@ -74,6 +74,12 @@ class StatsReport:
     shards: int
     issues: tuple[ServiceIssue, ...] = ()
 
+    @classmethod
+    def nothing(cls, at: datetime) -> StatsReport:
+        """A run with no workload to read: no query was sent."""
+        return cls(at, interval_s=0, services=0, services_written=0, rows_written=0, queries=0,
+                   bytes_received=0, shards=0)  # fmt: skip
+
     @property
     def failed(self) -> int:
         return sum(1 for i in self.issues if i.kind in ("failed", "partial"))

@@ -51,16 +51,7 @@ def collect_sizing(
         with sessions.begin() as session:
             targets = workload_targets(session)
     if not targets:  # no cluster discovered: a plain Prometheus costs nothing here
-        return StatsReport(
-            at=now,
-            interval_s=0,
-            services=0,
-            services_written=0,
-            rows_written=0,
-            queries=0,
-            bytes_received=0,
-            shards=0,
-        )
+        return StatsReport.nothing(now)
     interval_s = scrape_interval(client, config, at=now)
     stats, shards, issues = fetch_sizing(client, targets, config, interval_s=interval_s, now=now)
     written, rows, missing = _store(
