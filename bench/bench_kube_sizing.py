@@ -29,7 +29,6 @@ import shutil
 import statistics
 import sys
 import time
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +36,7 @@ from pathlib import Path
 # Run directly: put the repository root on the import path.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.bench_prometheus_collect import _server_cpu_s
 from data.connectors.kube.runs import StatsConfig, scrape_interval
 from data.connectors.kube.shards import WorkloadTarget
 from data.connectors.kube.sizing import Stats, fetch_sizing
@@ -152,14 +152,6 @@ def _measure(url: str, body: Callable[[PrometheusClient], None]) -> Run:
     return Run(
         wall, client.stats.requests, client.stats.bytes_received, _server_cpu_s(url) - cpu_before
     )
-
-
-def _server_cpu_s(url: str) -> float:
-    with urllib.request.urlopen(f"{url}/metrics", timeout=10) as response:
-        for line in response.read().decode().splitlines():
-            if line.startswith("process_cpu_seconds_total "):
-                return float(line.split()[1])
-    return float("nan")
 
 
 def _agreement(
