@@ -45,6 +45,10 @@ class Judgement:
     sla: Sla
     policy: SlaPolicy
     demand_scale: float | FloatArray = 1.0
+    # False: the verdicts without their hourly arrays (projected latency and utilization come
+    # back candidates × 0) — all a fleet recompute keeps; the per-hour work then shrinks to
+    # the hours that decide the shares (engine/sla/summary.py), with the same values.
+    hourly: bool = True
 
 
 def evaluate_candidates(
@@ -96,6 +100,7 @@ def _hours_request(judgement: Judgement) -> HoursRequest:
         ),
         target_ms=np.concatenate([np.full(n, target_ms), np.full(n, n1_target_ms)]),
         demand_scale=scale,
+        hourly=judgement.hourly,
     )
 
 
@@ -114,14 +119,39 @@ def _judged(judgement: Judgement, hours: HoursResult) -> CandidateVerdicts:
         ),
         memory_peak=_ratio(np.float64(hours.peak_memory_gib), candidates.memory_capacity_gib),
     )
-    utilization = _ratio(hours.cpu_cores[None, :], candidates.cpu_capacity_cores[:, None])
-    return _verdicts(checks, candidates, utilization, sla=judgement.sla, policy=judgement.policy)
+    capacity = candidates.cpu_capacity_cores
+    if judgement.hourly:
+        utilization = _ratio(hours.cpu_cores[None, :], capacity[:, None])
+        saturated = _saturated_hours(utilization)
+    else:
+        utilization, saturated = np.empty((n, 0)), _saturated_counts(hours.cpu_cores, capacity)
+    return _verdicts(
+        checks, candidates, (utilization, saturated), sla=judgement.sla, policy=judgement.policy
+    )
 
 
 def _saturated_hours(utilization: FloatArray) -> IntArray:
     """Per candidate, the hours at or above capacity (ρ ≥ 1: latency +inf, breach hours)."""
     counted: IntArray = np.count_nonzero(utilization >= SATURATED_UTILIZATION, axis=1)
     return counted
+
+
+def _saturated_counts(cpu_cores: FloatArray, capacity: FloatArray) -> IntArray:
+    """_saturated_hours(_ratio(cpu, capacity)) without the candidates × hours matrix: the
+    hours are sorted once and each candidate's count found by bisection. Rounding can put a
+    quotient just below 1 at 1, so the few hours within 1e-9 of the capacity (and the rows
+    with capacity 0) are counted with _ratio itself."""
+    ordered = np.sort(cpu_cores)  # NaN last: never saturated (NaN ≥ 1 is False)
+    known = int(np.count_nonzero(~np.isnan(ordered)))
+    low = np.searchsorted(ordered[:known], capacity * (1.0 - 1e-9), side="left")
+    high = np.searchsorted(ordered[:known], capacity * (1.0 + 1e-9), side="left")
+    counts: IntArray = (known - high).astype(np.int64)
+    odd = ~(np.isfinite(capacity) & (capacity > 0))  # 0 or inf: every hour by _ratio
+    for i in np.flatnonzero((high > low) | odd):
+        near = ordered[:known] if odd[i] else ordered[low[i] : high[i]]
+        extra = np.count_nonzero(_ratio(near, capacity[i : i + 1]) >= SATURATED_UTILIZATION)
+        counts[i] = extra if odd[i] else counts[i] + extra
+    return counts
 
 
 def screen_candidates(
@@ -204,11 +234,12 @@ def _ratio(used: FloatArray | np.float64, capacity: FloatArray) -> FloatArray:
 def _verdicts(
     checks: _Checks,
     candidates: Candidates,
-    utilization: FloatArray,
+    hourly: tuple[FloatArray, IntArray],
     *,
     sla: Sla,
     policy: SlaPolicy,
 ) -> CandidateVerdicts:
+    utilization, saturated = hourly  # candidates × hours (or × 0) and the saturated hours
     latency, share, n1_share = checks.latency, checks.latency_share, checks.n_plus_one_share
     # Hours that even unlimited capacity would breach are allowed on top of the tolerance:
     # no resize can fix them, so they must not block every candidate (they stay in `reasons`).
@@ -247,7 +278,7 @@ def _verdicts(
         cpu_seconds_per_request=latency.cpu_seconds_per_request,
         hours_within_target_pct=share.within_pct,
         breach_hours=share.breach_hours,
-        saturated_hours=_saturated_hours(utilization),
+        saturated_hours=saturated,
         p95_of_projected_latency_ms=share.p95_ms,
         peak_utilization=checks.peak_utilization,
         memory_peak_utilization=checks.memory_peak,
