@@ -28,7 +28,7 @@ from engine.sla.latency import (
     saturated_ms,
     service_seconds_rows,
 )
-from engine.sla.summary import Rows, Summary, summarize
+from engine.sla.summary import Rows, Summary, distinct_pairs, summarize
 from engine.usage import UsageWindow
 
 _SERVICE_TIME_P95 = -math.log(1.0 - LATENCY_QUANTILE)  # the service time's own p95, × s
@@ -156,27 +156,13 @@ def _project(
     """baseline + model p95 per (row, hour), +inf where saturated (latency.saturated_ms);
     the queueing model runs once per distinct (service, server count): candidates and their
     N+1 rows often share one."""
-    at, distinct_servers, inverse = _distinct_pairs(rows, servers)
+    at, distinct_servers, inverse = distinct_pairs(rows, servers)
     rate = stack.rate[at] * stack.scale[at]
     model = model_p95_ms(rate, service_s[at][:, None], distinct_servers[:, None])
     cpu_cores = stack.cpu_p95[at] * stack.scale[at]
     model = saturated_ms(model, cpu_cores, distinct_servers[:, None])
     projected: FloatArray = baseline[rows] + model[inverse]
     return projected
-
-
-def _distinct_pairs(
-    rows: IntArray, servers: FloatArray
-) -> tuple[IntArray, FloatArray, npt.NDArray[np.intp]]:
-    """The distinct (row, servers) pairs, sorted, and each input's index among them (what
-    np.unique(axis=0, return_inverse=True) gives, without its slow structured-array sort)."""
-    order = np.lexsort((servers, rows))
-    sorted_rows, sorted_servers = rows[order], servers[order]
-    first = np.ones(len(order), dtype=np.bool_)
-    first[1:] = (sorted_rows[1:] != sorted_rows[:-1]) | (sorted_servers[1:] != sorted_servers[:-1])
-    inverse = np.empty(len(order), dtype=np.intp)
-    inverse[order] = np.cumsum(first) - 1
-    return sorted_rows[first], sorted_servers[first], inverse
 
 
 def _split(

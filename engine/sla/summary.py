@@ -23,20 +23,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from engine.arrays import BoolArray, FloatArray, IntArray
 from engine.queueing_table import whole_table_answers
 from engine.sla.latency import model_p95_ms, saturated_ms
 
 TOP_PAD = 2  # M: the TOP_PAD × top highest hours by λ, and as many by baseline
-BUCKETS = 16  # buckets of the other hours by λ, for the bound
+BUCKETS = 32  # buckets of equal λ width over the other hours, for the bound
 # The bound assumes f_c(λ) ≤ f_c(λ_hi) for λ ≤ λ_hi. Inside the whole-server table it holds up
 # to rounding (~1e-15 relative: TABLE_SLACK is ample); where a row's hours cross from a table to
 # the exact solver the two may differ by the table's error (< 1e-3 relative, decision 007), and
 # SEAM_SLACK keeps the bound a bound across that seam.
 TABLE_SLACK = 1e-9
 SEAM_SLACK = 1e-2
-MIN_HOURS = 4 * BUCKETS  # below this the full projection is as cheap
+MIN_HOURS = 64  # below this the full projection is about as cheap
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,13 +61,13 @@ class Summary:
 
 @dataclass(frozen=True, slots=True)
 class _Hours:
-    """Per eligible service: M (hour indices, padded; `valid` marks real ones) and the bound's
-    buckets of the other hours (highest λ, highest baseline, and the highest CPU outside M)."""
+    """Per eligible service: M (hour indices, padded; `valid` marks real ones), the bound's
+    buckets of the other hours (highest λ, highest baseline) and the highest CPU outside M."""
 
     chosen: IntArray  # (services × width) hour indices
     valid: BoolArray  # (services × width)
     rate_hi: FloatArray  # (services × BUCKETS)
-    baseline_hi: FloatArray  # (services × BUCKETS), −inf for a bucket of M's hours only
+    baseline_hi: FloatArray  # (services × BUCKETS), −inf for an empty bucket
     cpu_out: FloatArray  # (services,) highest CPU outside M, −inf when every hour is in M
 
 
@@ -128,21 +129,31 @@ def _hours(rate: FloatArray, cpu: FloatArray, baseline: FloatArray, m: int) -> _
     lines = np.arange(services)[:, None]
     for values in (rate, baseline):  # the m highest of each
         chosen_mask[lines, np.argpartition(values, count - m, axis=1)[:, count - m :]] = True
-    width = int(chosen_mask.sum(axis=1).max())
-    chosen = np.argsort(~chosen_mask, axis=1, kind="stable")[:, :width]
-    valid = np.take_along_axis(chosen_mask, chosen, axis=1)
-    # The rest by λ ascending (M's hours first, as λ 0 and baseline −inf: they bound nothing).
-    order = np.argsort(np.where(chosen_mask, -1.0, rate), axis=1, kind="stable")
-    rate_sorted = np.take_along_axis(np.where(chosen_mask, 0.0, rate), order, axis=1)
-    base_sorted = np.take_along_axis(np.where(chosen_mask, -np.inf, baseline), order, axis=1)
-    edges = np.linspace(0, count, BUCKETS + 1).astype(np.intp)
-    return _Hours(
-        chosen=chosen,
-        valid=valid,
-        rate_hi=rate_sorted[:, edges[1:] - 1],
-        baseline_hi=np.maximum.reduceat(base_sorted, edges[:-1], axis=1),
-        cpu_out=np.where(chosen_mask, -np.inf, cpu).max(axis=1),
-    )
+    line, hour = np.nonzero(chosen_mask)  # row-major: each service's hours together
+    sizes = chosen_mask.sum(axis=1)
+    place = np.arange(len(line)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    chosen = np.zeros((services, int(sizes.max())), dtype=np.intp)
+    valid = np.zeros(chosen.shape, dtype=np.bool_)
+    chosen[line, place], valid[line, place] = hour, True
+    rate_hi, baseline_hi = _buckets(rate, baseline, ~chosen_mask)
+    return _Hours(chosen, valid, rate_hi, baseline_hi, np.where(chosen_mask, -np.inf, cpu).max(1))
+
+
+def _buckets(
+    rate: FloatArray, baseline: FloatArray, outside: BoolArray
+) -> tuple[FloatArray, FloatArray]:
+    """Per service and bucket of equal λ width (up to the highest λ outside M), the highest λ
+    and the highest baseline of the hours outside M in it (0 and −inf for an empty bucket)."""
+    services = rate.shape[0]
+    top_rate = np.where(outside, rate, 0.0).max(axis=1, keepdims=True)
+    width = np.where(top_rate > 0, top_rate, 1.0) / BUCKETS
+    bucket = np.minimum(rate / width, BUCKETS - 1).astype(np.intp)
+    flat = (np.arange(services)[:, None] * BUCKETS + bucket)[outside]
+    rate_hi = np.zeros(services * BUCKETS)
+    baseline_hi = np.full(services * BUCKETS, -np.inf)
+    np.maximum.at(rate_hi, flat, rate[outside])
+    np.maximum.at(baseline_hi, flat, baseline[outside])
+    return rate_hi.reshape(services, BUCKETS), baseline_hi.reshape(services, BUCKETS)
 
 
 def _certified(
@@ -152,23 +163,37 @@ def _certified(
     rows: Rows,
     top: int,
 ) -> tuple[BoolArray, IntArray, FloatArray]:
-    """Per row: certified?, breach hours and the p95 — exact on M, bounded elsewhere."""
-    rate, cpu, baseline = stack
-    s, c = service_s[rows.service][:, None], rows.servers[:, None]
-    chosen, valid = hours.chosen[rows.service], hours.valid[rows.service]
-    lines = rows.service[:, None]
+    """Per row: certified?, breach hours and the p95 — exact on M, bounded elsewhere; the
+    projection runs once per distinct (service, servers) pair, as in hours._project."""
+    pair_service, pair_servers, inverse = distinct_pairs(rows.service, rows.servers)
+    s, c = service_s[pair_service][:, None], pair_servers[:, None]
+    rate, cpu, baseline = (np.take_along_axis(v, hours.chosen, axis=1)[pair_service] for v in stack)
+    valid = hours.valid[pair_service]
     # The full projection's cell expression (hours._project): baseline + saturated model.
-    model = model_p95_ms(rate[lines, chosen], s, c)
-    model = saturated_ms(model, cpu[lines, chosen], c)
-    projected = baseline[lines, chosen] + model
-    breach = np.count_nonzero((projected > rows.target_ms[:, None]) & valid, axis=1)
+    projected = baseline + saturated_ms(model_p95_ms(rate, s, c), cpu, c)
+    width = projected.shape[1]
     ranked = np.where(valid, projected, -np.inf)
-    width = ranked.shape[1]
     p95: FloatArray = np.partition(ranked, width - top, axis=1)[:, width - top]
+    breach = np.count_nonzero(ranked[inverse] > rows.target_ms[:, None], axis=1)
     with np.errstate(invalid="ignore"):  # −inf + inf (capacity 0): NaN, never certified
-        bound_ms = hours.baseline_hi[rows.service] + model_p95_ms(hours.rate_hi[rows.service], s, c)
-    one_method = whole_table_answers(hours.rate_hi[rows.service, -1], s[:, 0], c[:, 0])
+        bound_ms = hours.baseline_hi[pair_service] + model_p95_ms(hours.rate_hi[pair_service], s, c)
+    top_rate = hours.rate_hi[pair_service].max(axis=1)
+    one_method = whole_table_answers(top_rate, s[:, 0], c[:, 0])
     bound_ms = bound_ms.max(axis=1) * (1.0 + np.where(one_method, TABLE_SLACK, SEAM_SLACK))
-    done = (hours.cpu_out[rows.service] < rows.servers) & (bound_ms < rows.target_ms)
-    done &= bound_ms < p95
-    return done, breach.astype(np.int64), p95
+    safe = (hours.cpu_out[pair_service] < pair_servers) & (bound_ms < p95)
+    done = safe[inverse] & (bound_ms[inverse] < rows.target_ms)
+    return done, breach.astype(np.int64), p95[inverse]
+
+
+def distinct_pairs(
+    rows: IntArray, servers: FloatArray
+) -> tuple[IntArray, FloatArray, npt.NDArray[np.intp]]:
+    """The distinct (row, servers) pairs, sorted, and each input's index among them (what
+    np.unique(axis=0, return_inverse=True) gives, without its slow structured-array sort)."""
+    order = np.lexsort((servers, rows))
+    sorted_rows, sorted_servers = rows[order], servers[order]
+    first = np.ones(len(order), dtype=np.bool_)
+    first[1:] = (sorted_rows[1:] != sorted_rows[:-1]) | (sorted_servers[1:] != sorted_servers[:-1])
+    inverse = np.empty(len(order), dtype=np.intp)
+    inverse[order] = np.cumsum(first) - 1
+    return sorted_rows[first], sorted_servers[first], inverse
