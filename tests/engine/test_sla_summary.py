@@ -123,8 +123,12 @@ def test_a_batch_of_mixed_services_is_summarized_and_stays_exact(
 
 
 @given(
-    cpu=st.lists(st.floats(0.0, 10.0, allow_subnormal=False) | st.just(float("nan")), min_size=1, max_size=60),
-    capacity=st.lists(st.floats(0.0, 12.0, allow_subnormal=False) | st.just(float("inf")), min_size=1, max_size=10),
+    cpu=st.lists(
+        st.floats(0.0, 10.0, allow_subnormal=False) | st.just(float("nan")), min_size=1, max_size=60
+    ),
+    capacity=st.lists(
+        st.floats(0.0, 12.0, allow_subnormal=False) | st.just(float("inf")), min_size=1, max_size=10
+    ),
 )
 def test_saturated_counts_equal_the_utilization_matrix(
     cpu: list[float], capacity: list[float]
