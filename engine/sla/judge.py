@@ -21,16 +21,13 @@ from engine.risk import RiskScores
 from engine.service import Sla
 from engine.sla.candidates import Candidates, CandidateVerdicts
 from engine.sla.hours import HoursRequest, HoursResult, hours_many
-from engine.sla.latency import (
-    SATURATED_UTILIZATION,
-    HourlyShare,
-    ProjectedLatency,
-)
+from engine.sla.latency import HourlyShare, ProjectedLatency
 from engine.sla.policy import (
     REDUNDANT_AVAILABILITY_PCT,
     SlaPolicy,
     replicas_needed,
 )
+from engine.sla.utilization import ratio, saturated_counts, saturated_hours
 from engine.sla.verdict import SlaVerdict, verdict_at
 from engine.usage import UsageWindow
 
@@ -113,45 +110,21 @@ def _judged(judgement: Judgement, hours: HoursResult) -> CandidateVerdicts:
         n_plus_one_share=HourlyShare(
             share.within_pct[n:], share.breach_hours[n:], share.p95_ms[n:]
         ),
-        peak_utilization=_ratio(np.float64(hours.peak_cpu_cores), candidates.cpu_capacity_cores),
-        n_plus_one_peak=_ratio(
+        peak_utilization=ratio(np.float64(hours.peak_cpu_cores), candidates.cpu_capacity_cores),
+        n_plus_one_peak=ratio(
             np.float64(hours.peak_cpu_cores), candidates.n_plus_one_cpu_capacity_cores
         ),
-        memory_peak=_ratio(np.float64(hours.peak_memory_gib), candidates.memory_capacity_gib),
+        memory_peak=ratio(np.float64(hours.peak_memory_gib), candidates.memory_capacity_gib),
     )
     capacity = candidates.cpu_capacity_cores
     if judgement.hourly:
-        utilization = _ratio(hours.cpu_cores[None, :], capacity[:, None])
-        saturated = _saturated_hours(utilization)
+        utilization = ratio(hours.cpu_cores[None, :], capacity[:, None])
+        saturated = saturated_hours(utilization)
     else:
-        utilization, saturated = np.empty((n, 0)), _saturated_counts(hours.cpu_cores, capacity)
+        utilization, saturated = np.empty((n, 0)), saturated_counts(hours.cpu_cores, capacity)
     return _verdicts(
         checks, candidates, (utilization, saturated), sla=judgement.sla, policy=judgement.policy
     )
-
-
-def _saturated_hours(utilization: FloatArray) -> IntArray:
-    """Per candidate, the hours at or above capacity (ρ ≥ 1: latency +inf, breach hours)."""
-    counted: IntArray = np.count_nonzero(utilization >= SATURATED_UTILIZATION, axis=1)
-    return counted
-
-
-def _saturated_counts(cpu_cores: FloatArray, capacity: FloatArray) -> IntArray:
-    """_saturated_hours(_ratio(cpu, capacity)) without the candidates × hours matrix: the
-    hours are sorted once and each candidate's count found by bisection. Rounding can put a
-    quotient just below 1 at 1, so the few hours within 1e-9 of the capacity (and the rows
-    with capacity 0) are counted with _ratio itself."""
-    ordered = np.sort(cpu_cores)  # NaN last: never saturated (NaN ≥ 1 is False)
-    known = int(np.count_nonzero(~np.isnan(ordered)))
-    low = np.searchsorted(ordered[:known], capacity * (1.0 - 1e-9), side="left")
-    high = np.searchsorted(ordered[:known], capacity * (1.0 + 1e-9), side="left")
-    counts: IntArray = (known - high).astype(np.int64)
-    odd = ~(np.isfinite(capacity) & (capacity > 0))  # 0 or inf: every hour by _ratio
-    for i in np.flatnonzero((high > low) | odd):
-        near = ordered[:known] if odd[i] else ordered[low[i] : high[i]]
-        extra = np.count_nonzero(_ratio(near, capacity[i : i + 1]) >= SATURATED_UTILIZATION)
-        counts[i] = extra if odd[i] else counts[i] + extra
-    return counts
 
 
 def screen_candidates(
@@ -166,15 +139,15 @@ def screen_candidates(
     if usage.points == 0:
         raise InsufficientData("the usage window has no hours to evaluate")
     peak_cpu_cores = np.fmax.reduce(usage.cpu_used_p95_cores)
-    peak = _ratio(peak_cpu_cores, candidates.cpu_capacity_cores)
-    memory_peak = _ratio(np.fmax.reduce(usage.memory_used_max_gib), candidates.memory_capacity_gib)
+    peak = ratio(peak_cpu_cores, candidates.cpu_capacity_cores)
+    memory_peak = ratio(np.fmax.reduce(usage.memory_used_max_gib), candidates.memory_capacity_gib)
     saturation_ok, error_risk, memory_ok, availability_ok = _capacity_checks(
         peak, memory_peak, candidates, sla=sla, policy=policy
     )
     capacity_ok = saturation_ok & ~error_risk & memory_ok & availability_ok
     if sla.availability_target_pct < REDUNDANT_AVAILABILITY_PCT:
         return capacity_ok
-    n1_peak = _ratio(peak_cpu_cores, candidates.n_plus_one_cpu_capacity_cores)
+    n1_peak = ratio(peak_cpu_cores, candidates.n_plus_one_cpu_capacity_cores)
     return capacity_ok & (candidates.replicas >= 2) & (n1_peak < 1.0)
 
 
@@ -219,16 +192,6 @@ class _Checks:
     peak_utilization: FloatArray
     n_plus_one_peak: FloatArray
     memory_peak: FloatArray
-
-
-def _ratio(used: FloatArray | np.float64, capacity: FloatArray) -> FloatArray:
-    """used / capacity with x/0 → inf for x > 0 and 0/0 → 0; NaN stays NaN."""
-    if capacity.min(initial=1.0) > 0:  # the usual case: nothing to guard (errstate is slow)
-        plain: FloatArray = np.asarray(used / capacity, dtype=np.float64)
-        return plain
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.asarray(used / capacity, dtype=np.float64)
-    return np.where((capacity == 0) & (used == 0), 0.0, ratio)
 
 
 def _verdicts(

@@ -21,7 +21,7 @@ from engine.sla import (
     policy_for,
     summary,
 )
-from engine.sla.judge import _ratio, _saturated_counts, _saturated_hours
+from engine.sla.utilization import ratio, saturated_counts, saturated_hours
 from engine.usage import UsageWindow
 from tests.factories import make_usage
 
@@ -137,5 +137,5 @@ def test_saturated_counts_equal_the_utilization_matrix(
     including hours a hair below capacity, capacity 0 and NaN hours."""
     used, cap = np.array(cpu), np.array(capacity)
     used = np.concatenate([used, cap[np.isfinite(cap)] * (1 - 1e-16), cap[np.isfinite(cap)]])
-    expected = _saturated_hours(_ratio(used[None, :], cap[:, None]))
-    np.testing.assert_array_equal(_saturated_counts(used, cap), expected)
+    expected = saturated_hours(ratio(used[None, :], cap[:, None]))
+    np.testing.assert_array_equal(saturated_counts(used, cap), expected)
