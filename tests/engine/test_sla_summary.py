@@ -10,7 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from engine import rules
 from engine.capacity import CapacityConfig
+from engine.profiles import PROFILES
 from engine.service import Sla
 from engine.sla import (
     Candidates,
@@ -23,7 +25,8 @@ from engine.sla import (
 )
 from engine.sla.utilization import ratio, saturated_counts, saturated_hours
 from engine.usage import UsageWindow
-from tests.factories import make_usage
+from tests.engine.rules.builders import make_ctx
+from tests.factories import make_k8s_config, make_usage, make_vm_config
 
 HOURLY_ONLY = {"projected_latency_ms", "projected_utilization"}
 
@@ -139,3 +142,40 @@ def test_saturated_counts_equal_the_utilization_matrix(
     used = np.concatenate([used, cap[np.isfinite(cap)] * (1 - 1e-16), cap[np.isfinite(cap)]])
     expected = saturated_hours(ratio(used[None, :], cap[:, None]))
     np.testing.assert_array_equal(saturated_counts(used, cap), expected)
+
+
+def test_recommendations_are_the_same_without_the_summary(monkeypatch: pytest.MonkeyPatch) -> None:
+    """rules.recommend_many (the recompute) on 90-day windows gives the very recommendations —
+    outcomes, configs, costs, SLA summaries, reasons — that it gives when every row takes the
+    hourly path (the summary certifying nothing)."""
+    profile = replace(PROFILES["balanced"], lookback_days=90)
+    contexts = [
+        make_ctx(
+            make_vm_config(replicas=3) if i % 2 else make_k8s_config(replicas=4),
+            wavy_usage(i, 90 * 24, 0.5 + i, 0.15),
+            profile=profile,
+        )
+        for i in range(6)
+    ]
+    certified: list[int] = []
+    real = summary.summarize
+
+    def counting(*args: Any) -> summary.Summary:
+        out = real(*args)
+        certified.append(int(out.done.sum()))
+        return out
+
+    monkeypatch.setattr(hours, "summarize", counting)
+    fast = [repr(r) for results in rules.recommend_many(contexts) for r in results]
+    assert sum(certified) > 0  # the summary answered for some rows
+
+    def nothing_certified(stack: Any, service_s: Any, rows: summary.Rows) -> summary.Summary:
+        n = len(rows.service)
+        return summary.Summary(
+            np.zeros(n, np.bool_), np.full(n, np.nan), np.zeros(n, np.int64), np.full(n, np.nan)
+        )
+
+    monkeypatch.setattr(hours, "summarize", nothing_certified)
+    slow = [repr(r) for results in rules.recommend_many(contexts) for r in results]
+    assert fast == slow
+    assert any("recommend" in text for text in fast)
