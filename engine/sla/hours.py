@@ -4,6 +4,8 @@ evaluate_candidates judges one service; a fleet recompute judges thousands. Per 
 work is a few dozen small array operations, so their fixed cost dominated. Here the requests
 that share an hour count are stacked into (services × hours) and (rows × hours) matrices and
 every step runs once per group — the same rules as engine/sla/latency.py, cell for cell.
+Requests that want no hourly projection (a recompute) get their shares from
+engine/sla/summary.py where it can certify them, with the same values.
 """
 
 from __future__ import annotations
