@@ -120,6 +120,20 @@ def response_time_quantile_table_s(
     return out
 
 
+def whole_table_answers(
+    arrival_per_s: FloatArray, service_s: FloatArray, servers: FloatArray
+) -> npt.NDArray[np.bool_]:
+    """Whether response_time_quantile_table_s answers these cells from the whole-server table
+    with room to spare (stretch ≤ MAX_STRETCH − 1e-6): then so does every cell with the same
+    service time and servers and a lower λ, and along those λ the answer rises monotonically
+    (bilinear in ln x between monotone samples) up to rounding — no seam with another method."""
+    lam, s, c = _floats(arrival_per_s), _floats(service_s), _floats(servers)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stretch = -np.log1p(-(lam * (s / c)))
+    ok: npt.NDArray[np.bool_] = (c >= MIN_SERVERS) & (c <= MAX_SERVERS) & (s > 0) & (lam >= 0)
+    return ok & (stretch <= MAX_STRETCH - 1e-6)
+
+
 def _fractional_or_exact(
     quantile: float, lam: FloatArray, s: FloatArray, c: FloatArray
 ) -> FloatArray:

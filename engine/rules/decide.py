@@ -155,7 +155,8 @@ def _hearing(ctx: ServiceContext, plans: Sequence[Plan | Recommendation]) -> _He
         window = _without_latency(window)
         pending = [_noting(p, {"latency_model": UNCALIBRATED}) for p in pending]
     candidates = _with_current(ctx.config, *(p.search.grid for p in pending))
-    judgement = Judgement(window, ctx.config, candidates, ctx.service.sla, ctx.policy)
+    # hourly=False: a Recommendation keeps the verdict's numbers, never its hourly arrays.
+    judgement = Judgement(window, ctx.config, candidates, ctx.service.sla, ctx.policy, hourly=False)
     return _Hearing(window, pending, judgement)
 
 

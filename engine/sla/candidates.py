@@ -74,7 +74,8 @@ class CandidateVerdicts:
     capacity can fix (latency floor above target) allowed on top of the tolerance: what sizing
     rules search on, while `passes` stays the plain truth about the SLA. Percent shares count
     modelled hours only.
-    `projected_latency_ms` / `projected_utilization` are candidates × hours, for charts;
+    `projected_latency_ms` / `projected_utilization` are candidates × hours, for charts
+    (candidates × 0 when judged with Judgement.hourly False: a recompute keeps no chart);
     latency is +inf in the `saturated_hours` (utilization ≥ 1: no steady state), which are
     breach hours. `latency_floor_ms` is per hour the latency no capacity removes (baseline +
     the service time's own p95); None when latency is not modelled.

@@ -4,6 +4,8 @@ evaluate_candidates judges one service; a fleet recompute judges thousands. Per 
 work is a few dozen small array operations, so their fixed cost dominated. Here the requests
 that share an hour count are stacked into (services × hours) and (rows × hours) matrices and
 every step runs once per group — the same rules as engine/sla/latency.py, cell for cell.
+Requests that want no hourly projection (a recompute) get their shares from
+engine/sla/summary.py where it can certify them, with the same values.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from engine.sla.latency import (
     saturated_ms,
     service_seconds_rows,
 )
+from engine.sla.summary import Rows, Summary, distinct_pairs, summarize
 from engine.usage import UsageWindow
 
 _SERVICE_TIME_P95 = -math.log(1.0 - LATENCY_QUANTILE)  # the service time's own p95, × s
@@ -42,6 +45,9 @@ class HoursRequest:
     servers: FloatArray  # per row
     target_ms: FloatArray  # per row: the latency target that row's share is counted against
     demand_scale: FloatArray  # per hour, multiplies λ and CPU
+    # False: only the rows' shares are wanted, not their hourly projection (a fleet recompute):
+    # engine/sla/summary.py computes them from the hours that decide them, exactly.
+    hourly: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,13 +105,51 @@ def _group(requests: list[HoursRequest]) -> list[HoursResult]:
     modelled = np.array([note == "" for note in notes])
     rows = np.concatenate([np.full(len(r.servers), i) for i, r in enumerate(requests)])
     servers = np.concatenate([r.servers for r in requests])
-    projected = np.full((len(rows), stack.rate.shape[1]), np.nan)
-    live = modelled[rows]
+    targets = np.concatenate([r.target_ms for r in requests])
+    summary = _summarized(requests, stack, (service_s, baseline, modelled), rows, servers, targets)
+    rest = np.flatnonzero(~summary.done)  # rows projected hour by hour
+    projected = np.full((len(rest), stack.rate.shape[1]), np.nan)
+    live = modelled[rows[rest]]
     if live.any():
-        projected[live] = _project(stack, service_s, baseline, rows[live], servers[live])
-    share = hourly_shares(projected, np.concatenate([r.target_ms for r in requests]))
+        projected[live] = _project(
+            stack, service_s, baseline, rows[rest][live], servers[rest][live]
+        )
+    share = hourly_shares(projected, targets[rest])
+    summary.within_pct[rest], summary.breach_hours[rest] = share.within_pct, share.breach_hours
+    summary.p95_ms[rest] = share.p95_ms
+    everyone = HourlyShare(summary.within_pct, summary.breach_hours, summary.p95_ms)
     floor = baseline + 1000.0 * service_s[:, None] * _SERVICE_TIME_P95
-    return _split(requests, stack, (service_s, notes, floor), projected, share)
+    where = np.full(len(rows), -1)
+    where[rest] = np.arange(len(rest))
+    return _split(requests, stack, (service_s, notes, floor), (projected, where), everyone)
+
+
+def _summarized(
+    requests: list[HoursRequest],
+    stack: _Stack,
+    latency_parts: tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]],
+    rows: IntArray,
+    servers: FloatArray,
+    targets: FloatArray,
+) -> Summary:
+    """summary.summarize over the rows of modelled requests that want no hourly projection
+    (the others come back not done)."""
+    service_s, baseline, modelled = latency_parts
+    wanted = modelled & np.array([not r.hourly for r in requests], dtype=np.bool_)
+    picked = np.flatnonzero(wanted[rows])
+    out = Summary(
+        np.zeros(len(rows), dtype=np.bool_),
+        np.full(len(rows), np.nan),
+        np.zeros(len(rows), dtype=np.int64),
+        np.full(len(rows), np.nan),
+    )
+    if not len(picked):
+        return out
+    effective = (stack.rate * stack.scale, stack.cpu_p95 * stack.scale, baseline)
+    part = summarize(effective, service_s, Rows(rows[picked], servers[picked], targets[picked]))
+    out.done[picked], out.within_pct[picked] = part.done, part.within_pct
+    out.breach_hours[picked], out.p95_ms[picked] = part.breach_hours, part.p95_ms
+    return out
 
 
 def _project(
@@ -114,7 +158,7 @@ def _project(
     """baseline + model p95 per (row, hour), +inf where saturated (latency.saturated_ms);
     the queueing model runs once per distinct (service, server count): candidates and their
     N+1 rows often share one."""
-    at, distinct_servers, inverse = _distinct_pairs(rows, servers)
+    at, distinct_servers, inverse = distinct_pairs(rows, servers)
     rate = stack.rate[at] * stack.scale[at]
     model = model_p95_ms(rate, service_s[at][:, None], distinct_servers[:, None])
     cpu_cores = stack.cpu_p95[at] * stack.scale[at]
@@ -123,28 +167,17 @@ def _project(
     return projected
 
 
-def _distinct_pairs(
-    rows: IntArray, servers: FloatArray
-) -> tuple[IntArray, FloatArray, npt.NDArray[np.intp]]:
-    """The distinct (row, servers) pairs, sorted, and each input's index among them (what
-    np.unique(axis=0, return_inverse=True) gives, without its slow structured-array sort)."""
-    order = np.lexsort((servers, rows))
-    sorted_rows, sorted_servers = rows[order], servers[order]
-    first = np.ones(len(order), dtype=np.bool_)
-    first[1:] = (sorted_rows[1:] != sorted_rows[:-1]) | (sorted_servers[1:] != sorted_servers[:-1])
-    inverse = np.empty(len(order), dtype=np.intp)
-    inverse[order] = np.cumsum(first) - 1
-    return sorted_rows[first], sorted_servers[first], inverse
-
-
 def _split(
     requests: list[HoursRequest],
     stack: _Stack,
     latency_parts: tuple[FloatArray, list[str], FloatArray],
-    projected: FloatArray,
+    projection: tuple[FloatArray, IntArray],
     share: HourlyShare,
 ) -> list[HoursResult]:
+    """Per request its result; `projection` is the hour-by-hour rows and each row's place among
+    them (−1: summarized)."""
     service_s, notes, floor = latency_parts
+    projected, where = projection
     cpu = stack.cpu_p95 * stack.scale
     peaks_cpu = np.fmax.reduce(cpu, axis=1) if cpu.shape[1] else np.full(len(requests), np.nan)
     peaks_memory = np.fmax.reduce(stack.memory, axis=1) if cpu.shape[1] else peaks_cpu
@@ -154,11 +187,23 @@ def _split(
         start = rows.stop
         modelled = notes[i] == ""
         latency = ProjectedLatency(
-            modelled, notes[i], float(service_s[i]), projected[rows],
+            modelled, notes[i], float(service_s[i]), _hourly(request, projected, where, rows),
             floor_ms=floor[i] if modelled else None,
         )  # fmt: skip
         part = HourlyShare(share.within_pct[rows], share.breach_hours[rows], share.p95_ms[rows])
         out.append(HoursResult(latency, part, cpu[i], float(peaks_cpu[i]), float(peaks_memory[i])))
+    return out
+
+
+def _hourly(
+    request: HoursRequest, projected: FloatArray, where: IntArray, rows: slice
+) -> FloatArray:
+    """The request's rows of the hour-by-hour projection (all of them are there when it asked
+    for them); rows × 0 when it did not: none was made."""
+    if not request.hourly or rows.stop == rows.start:
+        return np.empty((rows.stop - rows.start, projected.shape[1] if request.hourly else 0))
+    first = int(where[rows.start])
+    out: FloatArray = projected[first : first + rows.stop - rows.start]
     return out
 
 

@@ -21,16 +21,13 @@ from engine.risk import RiskScores
 from engine.service import Sla
 from engine.sla.candidates import Candidates, CandidateVerdicts
 from engine.sla.hours import HoursRequest, HoursResult, hours_many
-from engine.sla.latency import (
-    SATURATED_UTILIZATION,
-    HourlyShare,
-    ProjectedLatency,
-)
+from engine.sla.latency import HourlyShare, ProjectedLatency
 from engine.sla.policy import (
     REDUNDANT_AVAILABILITY_PCT,
     SlaPolicy,
     replicas_needed,
 )
+from engine.sla.utilization import ratio, saturated_counts, saturated_hours
 from engine.sla.verdict import SlaVerdict, verdict_at
 from engine.usage import UsageWindow
 
@@ -45,6 +42,10 @@ class Judgement:
     sla: Sla
     policy: SlaPolicy
     demand_scale: float | FloatArray = 1.0
+    # False: the verdicts without their hourly arrays (projected latency and utilization come
+    # back candidates × 0) — all a fleet recompute keeps; the per-hour work then shrinks to
+    # the hours that decide the shares (engine/sla/summary.py), with the same values.
+    hourly: bool = True
 
 
 def evaluate_candidates(
@@ -96,6 +97,7 @@ def _hours_request(judgement: Judgement) -> HoursRequest:
         ),
         target_ms=np.concatenate([np.full(n, target_ms), np.full(n, n1_target_ms)]),
         demand_scale=scale,
+        hourly=judgement.hourly,
     )
 
 
@@ -108,20 +110,21 @@ def _judged(judgement: Judgement, hours: HoursResult) -> CandidateVerdicts:
         n_plus_one_share=HourlyShare(
             share.within_pct[n:], share.breach_hours[n:], share.p95_ms[n:]
         ),
-        peak_utilization=_ratio(np.float64(hours.peak_cpu_cores), candidates.cpu_capacity_cores),
-        n_plus_one_peak=_ratio(
+        peak_utilization=ratio(np.float64(hours.peak_cpu_cores), candidates.cpu_capacity_cores),
+        n_plus_one_peak=ratio(
             np.float64(hours.peak_cpu_cores), candidates.n_plus_one_cpu_capacity_cores
         ),
-        memory_peak=_ratio(np.float64(hours.peak_memory_gib), candidates.memory_capacity_gib),
+        memory_peak=ratio(np.float64(hours.peak_memory_gib), candidates.memory_capacity_gib),
     )
-    utilization = _ratio(hours.cpu_cores[None, :], candidates.cpu_capacity_cores[:, None])
-    return _verdicts(checks, candidates, utilization, sla=judgement.sla, policy=judgement.policy)
-
-
-def _saturated_hours(utilization: FloatArray) -> IntArray:
-    """Per candidate, the hours at or above capacity (ρ ≥ 1: latency +inf, breach hours)."""
-    counted: IntArray = np.count_nonzero(utilization >= SATURATED_UTILIZATION, axis=1)
-    return counted
+    capacity = candidates.cpu_capacity_cores
+    if judgement.hourly:
+        utilization = ratio(hours.cpu_cores[None, :], capacity[:, None])
+        saturated = saturated_hours(utilization)
+    else:
+        utilization, saturated = np.empty((n, 0)), saturated_counts(hours.cpu_cores, capacity)
+    return _verdicts(
+        checks, candidates, (utilization, saturated), sla=judgement.sla, policy=judgement.policy
+    )
 
 
 def screen_candidates(
@@ -136,15 +139,15 @@ def screen_candidates(
     if usage.points == 0:
         raise InsufficientData("the usage window has no hours to evaluate")
     peak_cpu_cores = np.fmax.reduce(usage.cpu_used_p95_cores)
-    peak = _ratio(peak_cpu_cores, candidates.cpu_capacity_cores)
-    memory_peak = _ratio(np.fmax.reduce(usage.memory_used_max_gib), candidates.memory_capacity_gib)
+    peak = ratio(peak_cpu_cores, candidates.cpu_capacity_cores)
+    memory_peak = ratio(np.fmax.reduce(usage.memory_used_max_gib), candidates.memory_capacity_gib)
     saturation_ok, error_risk, memory_ok, availability_ok = _capacity_checks(
         peak, memory_peak, candidates, sla=sla, policy=policy
     )
     capacity_ok = saturation_ok & ~error_risk & memory_ok & availability_ok
     if sla.availability_target_pct < REDUNDANT_AVAILABILITY_PCT:
         return capacity_ok
-    n1_peak = _ratio(peak_cpu_cores, candidates.n_plus_one_cpu_capacity_cores)
+    n1_peak = ratio(peak_cpu_cores, candidates.n_plus_one_cpu_capacity_cores)
     return capacity_ok & (candidates.replicas >= 2) & (n1_peak < 1.0)
 
 
@@ -191,24 +194,15 @@ class _Checks:
     memory_peak: FloatArray
 
 
-def _ratio(used: FloatArray | np.float64, capacity: FloatArray) -> FloatArray:
-    """used / capacity with x/0 → inf for x > 0 and 0/0 → 0; NaN stays NaN."""
-    if capacity.min(initial=1.0) > 0:  # the usual case: nothing to guard (errstate is slow)
-        plain: FloatArray = np.asarray(used / capacity, dtype=np.float64)
-        return plain
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.asarray(used / capacity, dtype=np.float64)
-    return np.where((capacity == 0) & (used == 0), 0.0, ratio)
-
-
 def _verdicts(
     checks: _Checks,
     candidates: Candidates,
-    utilization: FloatArray,
+    hourly: tuple[FloatArray, IntArray],
     *,
     sla: Sla,
     policy: SlaPolicy,
 ) -> CandidateVerdicts:
+    utilization, saturated = hourly  # candidates × hours (or × 0) and the saturated hours
     latency, share, n1_share = checks.latency, checks.latency_share, checks.n_plus_one_share
     # Hours that even unlimited capacity would breach are allowed on top of the tolerance:
     # no resize can fix them, so they must not block every candidate (they stay in `reasons`).
@@ -247,7 +241,7 @@ def _verdicts(
         cpu_seconds_per_request=latency.cpu_seconds_per_request,
         hours_within_target_pct=share.within_pct,
         breach_hours=share.breach_hours,
-        saturated_hours=_saturated_hours(utilization),
+        saturated_hours=saturated,
         p95_of_projected_latency_ms=share.p95_ms,
         peak_utilization=checks.peak_utilization,
         memory_peak_utilization=checks.memory_peak,
