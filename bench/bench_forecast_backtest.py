@@ -29,7 +29,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.forecast_diagnostics import coverage_breakdown
-from bench.forecast_series import demo_series, real_series
+from bench.forecast_series import demo_series, real_anomaly_days, real_series
 from engine.arrays import FloatArray
 from engine.forecast import project_daily
 from engine.forecast_bands import DEFAULT_METHOD, forecast_cost
@@ -142,7 +142,7 @@ def main() -> int:
     real = real_series()
     _table("real utilization (NAB) as cost", real, range(7, real.shape[1]))
     print("\nreal utilization (NAB) as cost, robust trend with pooled bands: where it misses")
-    coverage_breakdown(real, range(7, real.shape[1]))
+    coverage_breakdown(real, range(7, real.shape[1]), real_anomaly_days())
     print(f"\nload average (1, 5, 15 min): {os.getloadavg()}")
     return 0
 

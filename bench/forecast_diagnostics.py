@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from engine.arrays import FloatArray, IntArray
 from engine.forecast_bands import DEFAULT_METHOD, forecast_cost, past_errors
@@ -10,7 +11,9 @@ from engine.forecast_bands import DEFAULT_METHOD, forecast_cost, past_errors
 HORIZON_DAYS = 28
 
 
-def coverage_breakdown(series: FloatArray, origins: range) -> None:
+def coverage_breakdown(
+    series: FloatArray, origins: range, anomalous: npt.NDArray[np.bool_] | None = None
+) -> None:
     """Print the 80 % coverage of held-out days by origin (with how many past errors each row
     was calibrated on), by series and by horizon, and the held-out vs calibration errors
     (÷ the row's recent level) by horizon: are held-out errors larger than calibration's?"""
@@ -37,6 +40,23 @@ def coverage_breakdown(series: FloatArray, origins: range) -> None:
     by_row = np.nanmean(inside.reshape(rows, -1), axis=1)
     print("  80 % by series: " + "  ".join(f"{100 * c:.0f}" for c in by_row))
     _by_horizon(inside, held, calibration)
+    if anomalous is not None:
+        _by_label(inside, anomalous)
+
+
+def _by_label(inside: FloatArray, anomalous: npt.NDArray[np.bool_]) -> None:
+    """80 % coverage of held-out days inside / outside the labelled anomaly windows."""
+    rows, days, steps = inside.shape
+    day = np.arange(days)[:, None] + np.arange(steps)[None, :]  # origin × step → held-out day
+    labelled = np.zeros(inside.shape, dtype=np.bool_)
+    valid = day < anomalous.shape[1]
+    labelled[:, valid] = anomalous[:, day[valid]]
+    known = ~np.isnan(inside)
+    for name, mask in (("inside", labelled & known), ("outside", ~labelled & known)):
+        share = 100 * float(np.mean(inside[mask])) if mask.any() else float("nan")
+        print(
+            f"  held-out days {name} a labelled anomaly window: {int(mask.sum()):4d}, 80 % {share:.1f}"
+        )
 
 
 def _by_horizon(
