@@ -46,7 +46,7 @@ def coverage_breakdown(
 
 def _by_label(inside: FloatArray, anomalous: npt.NDArray[np.bool_]) -> None:
     """80 % coverage of held-out days inside / outside the labelled anomaly windows."""
-    rows, days, steps = inside.shape
+    _, days, steps = inside.shape
     day = np.arange(days)[:, None] + np.arange(steps)[None, :]  # origin × step → held-out day
     labelled = np.zeros(inside.shape, dtype=np.bool_)
     valid = day < anomalous.shape[1]
@@ -55,7 +55,8 @@ def _by_label(inside: FloatArray, anomalous: npt.NDArray[np.bool_]) -> None:
     for name, mask in (("inside", labelled & known), ("outside", ~labelled & known)):
         share = 100 * float(np.mean(inside[mask])) if mask.any() else float("nan")
         print(
-            f"  held-out days {name} a labelled anomaly window: {int(mask.sum()):4d}, 80 % {share:.1f}"
+            f"  held-out days {name} a labelled anomaly window: {int(mask.sum()):4d},"
+            f" 80 % {share:.1f}"
         )
 
 
