@@ -209,8 +209,12 @@ def _pooled_half_widths(
     history borrows a calibrated rank instead of falling back to its own spread. Every score
     is from before the forecast origin, so borrowing stays honest."""
     own = _half_widths(scores, level, fallback)
-    count = np.sum(~np.isnan(scores.reshape(scores.shape[0], -1)), axis=1)
-    scaled = scale > 0
+    flat = scores.reshape(scores.shape[0], -1)
+    count = np.sum(~np.isnan(flat), axis=1)
+    largest = np.max(np.where(np.isnan(flat), 0.0, flat), axis=1, initial=0.0)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        # A subnormal scale would blow its errors up to inf: such a row neither lends nor borrows.
+        scaled = (scale > 0) & np.isfinite(largest / scale)
     borrow = scaled & (count < MIN_OWN_ERRORS)
     if not borrow.any() or int(count[scaled].sum()) < MIN_OWN_ERRORS:
         return own

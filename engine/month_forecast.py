@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.arrays import FloatArray
+from engine.arrays import FloatArray, IntArray
 from engine.forecast import split_month
 from engine.forecast_bands import Bands, CostForecast, forecast_cost
 
@@ -66,27 +66,83 @@ def forecast_month_outlook(
 
     The last `month_days_observed` values are the month's so far; `gap_days` > 0 is for a month
     that starts that many days after the data ends. `shift_at` > 0: the index of the first day
-    at a new level (the day after a change was applied).
+    at a new level (the day after a change was applied). A scope forecast alone: its bands use
+    its own past errors only (forecast_month_outlooks pools a page's scopes).
     """
-    history, observed, horizon = split_month(
-        daily_cost, month_days_observed=month_days_observed, days_in_month=days_in_month,
+    (outlook,) = forecast_month_outlooks(
+        np.asarray(daily_cost, dtype=np.float64)[None, :],
+        month_days_observed=month_days_observed,
+        days_in_month=days_in_month,
         gap_days=gap_days,
-    )  # fmt: skip
-    mtd = float(np.nansum(observed))
-    fc = forecast_cost(history[None, :], horizon, shift_at=np.array([shift_at]))
-    rest = slice(gap_days, horizon)
-    before = fc.cumulative_point[0, gap_days - 1] if gap_days else 0.0
+        shift_at=np.array([shift_at]),
+    )
+    return outlook
+
+
+def forecast_month_outlooks(
+    daily_costs: FloatArray,
+    *,
+    month_days_observed: int,
+    days_in_month: int,
+    gap_days: int = 0,
+    shift_at: IntArray | None = None,
+) -> list[MonthOutlook]:
+    """forecast_month_outlook for several scopes (rows, same days) in one forecast, so a row
+    with too few own past errors borrows the others' scale-free ones (decision 025).
+
+    A row's outlook depends on which rows it is forecast with: callers that must show one
+    figure for one scope pass the same rows (budget_status.pooled_keys)."""
+    rows = np.atleast_2d(np.asarray(daily_costs, dtype=np.float64))
+    if not rows.shape[0]:
+        return []
+    # split_month validates the month; every row shares its day arithmetic.
+    _, _, horizon = split_month(
+        rows[0],
+        month_days_observed=month_days_observed,
+        days_in_month=days_in_month,
+        gap_days=gap_days,
+    )
+    shifts = np.zeros(rows.shape[0], dtype=np.int64) if shift_at is None else shift_at
+    fc = forecast_cost(rows, horizon, shift_at=shifts)
+    observed = (
+        rows[:, rows.shape[1] - month_days_observed :] if month_days_observed else rows[:, :0]
+    )
+    mtd = np.nansum(observed, axis=1)
+    return [_outlook(fc, i, float(mtd[i]), rows[i], gap_days) for i in range(rows.shape[0])]
+
+
+def _outlook(fc: CostForecast, i: int, mtd: float, history: FloatArray, gap: int) -> MonthOutlook:
+    """Row `i` of a forecast as its month: the running total starts from month-to-date."""
+    horizon = fc.point.shape[1]
+    rest = slice(gap, horizon)
+    before = fc.cumulative_point[i, gap - 1] if gap else 0.0
     offset = mtd - before  # running total of the month = month-to-date + Σ days since it began
+    own = _single(fc, i)
     return MonthOutlook(
         month_to_date_cost=mtd,
-        projected_daily_cost=fc.point[0, rest],
-        daily=_row(fc.daily, rest, 0.0),
-        cumulative_point=fc.cumulative_point[0, rest] + offset,
-        cumulative=_row(fc.cumulative, rest, offset),
+        projected_daily_cost=fc.point[i, rest],
+        daily=_row(own.daily, rest, 0.0),
+        cumulative_point=fc.cumulative_point[i, rest] + offset,
+        cumulative=_row(own.cumulative, rest, offset),
         history_days=int(np.count_nonzero(~np.isnan(history))),
-        _forecast=fc,
-        _gap_days=gap_days,
+        _forecast=own,
+        _gap_days=gap,
     )
+
+
+def _single(fc: CostForecast, i: int) -> CostForecast:
+    """Row `i` of a forecast as a one-row forecast (what MonthOutlook keeps)."""
+    pick = slice(i, i + 1)
+    return CostForecast(
+        point=fc.point[pick],
+        daily=Bands(*(getattr(fc.daily, f)[pick] for f in _EDGES)),
+        cumulative_point=fc.cumulative_point[pick],
+        cumulative=Bands(*(getattr(fc.cumulative, f)[pick] for f in _EDGES)),
+        calibration_errors=fc.calibration_errors[pick],
+    )
+
+
+_EDGES = ("lower80", "upper80", "lower95", "upper95")
 
 
 def _row(bands: Bands, rest: slice, offset: float) -> Bands:

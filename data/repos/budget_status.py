@@ -21,7 +21,7 @@ from data.repos.sql import as_date, charged_between
 from engine.arrays import FloatArray
 from engine.budgets import BudgetCheck, check_budget
 from engine.forecast_bands import Bands
-from engine.month_forecast import HISTORY_DAYS, MonthOutlook, forecast_month_outlook
+from engine.month_forecast import HISTORY_DAYS, MonthOutlook, forecast_month_outlooks
 
 ScopeKey = tuple[str, str, str]  # scope type, scope key, currency
 FLEET_KEY = "fleet"  # the key of the one "fleet" scope: every cost, allocated or not
@@ -63,16 +63,34 @@ def evaluate_budgets(session: Session, *, month: date, as_of: date) -> list[Budg
     series = scope_daily_costs(session, scopes, start=start, end=last_day)
     shifts = level_shifts.shift_days(session, scopes, start=start, end=last_day)
     days = (last_day - start).days + 1
-    return [
-        _view(
-            b,
-            series.get(_key(b), np.full(days, np.nan)),
-            (first, last, last_day),
-            newest,
-            shifts.get((b.scope_type, b.scope_key), 0),
-        )
-        for b in budgets
-    ]
+    keys = [_key(b) for b in budgets]
+    rows = {k: series.get(k, np.full(days, np.nan)) for k in keys}
+    outlooks = pooled_outlooks(rows, shifts, (first, last, last_day))
+    return [_view(b, rows[_key(b)], outlooks[_key(b)], (first, last_day), newest) for b in budgets]
+
+
+def pooled_outlooks(
+    series: dict[ScopeKey, FloatArray],
+    shifts: dict[tuple[str, str], int],
+    days: tuple[date, date, date],
+) -> dict[ScopeKey, MonthOutlook]:
+    """Each scope's month outlook from one forecast of all of them (same days), so a scope with
+    too little history for its own 80/95 % bands borrows the others' scale-free errors
+    (decision 025). Budgets pass the month's budgeted scopes; the Overview passes the same
+    ones plus its own scope, so a budgeted scope shows one figure on both pages."""
+    keys = sorted(series)
+    if not keys:
+        return {}
+    first, last, last_day = days
+    observed = max(0, (last_day - first).days + 1)
+    outlooks = forecast_month_outlooks(
+        np.vstack([series[k] for k in keys]),
+        month_days_observed=observed,
+        days_in_month=last.day,
+        gap_days=max(0, (first - last_day).days - 1),
+        shift_at=np.array([shifts.get((t, key), 0) for t, key, _ in keys], dtype=np.int64),
+    )
+    return dict(zip(keys, outlooks, strict=True))
 
 
 def scope_daily_costs(
@@ -146,12 +164,11 @@ def _announce(session: Session, view: BudgetView, *, previous: str | None, now: 
 def _view(
     budget: Budget,
     daily: FloatArray,
-    days: tuple[date, date, date],
+    outlook: MonthOutlook,
+    days: tuple[date, date],
     newest: date | None,
-    shift_at: int,
 ) -> BudgetView:
-    first, last, last_day = days
-    outlook = month_outlook(daily, first, last, last_day, shift_at=shift_at)
+    first, last_day = days
     check = check_budget(
         amount=float(budget.amount),
         month_to_date_cost=outlook.month_to_date_cost,
@@ -163,22 +180,6 @@ def _view(
     actual = daily[daily.size - observed :] if observed else daily[:0]
     return BudgetView(
         budget, check, actual, outlook.projected_daily_cost, newest, outlook.cumulative
-    )
-
-
-def month_outlook(
-    daily: FloatArray, first: date, last: date, last_day: date, *, shift_at: int = 0
-) -> MonthOutlook:
-    """The month [first, last]'s outlook from daily cost ending on `last_day` (complete);
-    `shift_at` > 0: the index in `daily` of the first day after a change (level_shifts)."""
-    observed = max(0, (last_day - first).days + 1)
-    gap = max(0, (first - last_day).days - 1)
-    return forecast_month_outlook(
-        daily,
-        month_days_observed=observed,
-        days_in_month=last.day,
-        gap_days=gap,
-        shift_at=shift_at,
     )
 
 

@@ -9,7 +9,13 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from data.repos import level_shifts
-from data.repos.budget_status import FLEET_KEY, month_bounds, month_outlook, scope_daily_costs
+from data.repos.budget_status import (
+    FLEET_KEY,
+    month_bounds,
+    pooled_outlooks,
+    scope_daily_costs,
+)
+from data.repos.budgets import list_budgets
 from data.repos.costs import latest_cost_date
 from engine.arrays import FloatArray
 from engine.month_forecast import HISTORY_DAYS, MonthOutlook
@@ -46,11 +52,18 @@ def scope_outlook(
         first, last = month_bounds(last_day + timedelta(days=1))
     start = min(first, last_day - timedelta(days=HISTORY_DAYS - 1))
     key = FLEET_KEY if scope_type == "fleet" else scope_key
-    series = scope_daily_costs(session, [(scope_type, key)], start=start, end=last_day)
-    shifts = level_shifts.shift_days(session, [(scope_type, key)], start=start, end=last_day)
-    daily = series.get((scope_type, key, currency))
+    wanted = (scope_type, key, currency)
+    # Forecast with the month's budgeted scopes, as the Budgets page does: one figure per scope.
+    pool = {(b.scope_type, b.scope_key, b.currency) for b in list_budgets(session, month=first)}
+    scopes = sorted({(t, k) for t, k, _ in pool | {wanted}})
+    series = scope_daily_costs(session, scopes, start=start, end=last_day)
+    shifts = level_shifts.shift_days(session, scopes, start=start, end=last_day)
+    daily = series.get(wanted)
     if daily is None:
         return None
+    days = (last_day - start).days + 1
+    rows = {k: series.get(k, np.full(days, np.nan)) for k in pool | {wanted}}
+    outlook = pooled_outlooks(rows, shifts, (first, last, last_day))[wanted]
     shown = daily[-SHOWN_DAYS:]
     return ScopeOutlook(
         scope_type,
@@ -59,5 +72,5 @@ def scope_outlook(
         last_day - timedelta(days=shown.size - 1),
         last_day,
         np.asarray(shown, dtype=np.float64),
-        month_outlook(daily, first, last, last_day, shift_at=shifts.get((scope_type, key), 0)),
+        outlook,
     )
