@@ -8,12 +8,16 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Table, text
+from sqlalchemy import Connection, Index, Table, text
 from sqlalchemy.exc import DBAPIError
+
+from data.repos.copy_binary import BinaryColumn, ChunkReader, binary_copy_chunks
 
 # Page cache for one bulk load (KiB, SQLite's negative form): the indexes of a table taking
 # millions of rows stay in memory instead of spilling pages through the default 2 MiB cache.
 _BULK_CACHE_KIB = 256 * 1024
+# copy_expert's read size for binary COPY: fewer, larger writes to the server.
+_COPY_READ_BYTES = 1 << 20
 
 
 def insert_columns(
@@ -64,10 +68,24 @@ def copy_rows(connection: Connection, table: str, names: str, rows: list[tuple[A
     csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n").writerows(rows)
     buffer.seek(0)
     statement = f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv, FORCE_NULL ({names}))"
+    _copy(connection, statement, buffer)
+
+
+def copy_columns(connection: Connection, table: Table, columns: Mapping[str, BinaryColumn]) -> None:
+    """PostgreSQL binary COPY of numpy-built columns (`data.repos.copy_binary`), streamed a
+    chunk of rows at a time: no Python object and no text per value, on either side (the
+    CSV path spent ~7 µs a usage row formatting it, the server more parsing it)."""
+    names = ", ".join(columns)
+    statement = f"COPY {table.name} ({names}) FROM STDIN WITH (FORMAT binary)"
+    reader = ChunkReader(binary_copy_chunks(list(columns.values())))
+    _copy(connection, statement, reader, size=_COPY_READ_BYTES)
+
+
+def _copy(connection: Connection, statement: str, source: Any, size: int = 8192) -> None:
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     driver_error = connection.dialect.loaded_dbapi.Error
     try:
-        cursor.copy_expert(statement, buffer)
+        cursor.copy_expert(statement, source, size)
     except driver_error as error:
         # The raw cursor bypasses SQLAlchemy: give the caller the error it handles for any
         # other statement (DataError for a value PostgreSQL refuses), not the driver's own.
@@ -105,7 +123,9 @@ def _sqlite_load(connection: Connection, tables: Sequence[Table]) -> Iterator[No
     # Only once the driver has begun the transaction (at the first write): pysqlite would run
     # DDL issued before that in autocommit, outside the caller's all-or-nothing.
     begun = getattr(connection.connection.dbapi_connection, "in_transaction", False)
-    rebuilt = [index for table in tables for index in table.indexes] if begun else []
+    # By name: Table.indexes is a set, and the order decides which pages the builds take.
+    indexes = sorted((index for table in tables for index in table.indexes), key=_index_name)
+    rebuilt = indexes if begun else []
     try:
         for index in rebuilt:
             index.drop(connection)
@@ -153,3 +173,7 @@ def _postgres_load(connection: Connection, tables: Sequence[Table]) -> Iterator[
             connection.exec_driver_sql(definition)
         for name, definition in keys:
             connection.exec_driver_sql(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+
+
+def _index_name(index: Index) -> str:
+    return str(index.name)
