@@ -8,8 +8,10 @@ cluster from the local PostgreSQL binaries as the tests do, and skips PostgreSQL
 Each run seeds a fresh migrated SQLite file, then a fresh PostgreSQL database, alternating, so
 both see the same machine load; each line carries the 1-minute load average before and after.
 The figure is the wall time of `seed_demo_fleet` (generation, then one transaction writing
-services, configs, usage through SQLite executemany or PostgreSQL COPY, and the demo's FOCUS
-costs) and its rows per second. Target (issue 19): 1,000 services × 90 days in ≤ 15 s.
+services, configs, usage through SQLite executemany or PostgreSQL binary COPY, and the demo's FOCUS
+costs) and its rows per second, with the CPU seconds of this process and, for a local
+PostgreSQL server, of the server (from /proc). Target (issue 19): 1,000 services × 90 days
+in ≤ 15 s.
 """
 
 from __future__ import annotations
