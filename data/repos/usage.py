@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import numpy as np
-from sqlalchemy import func, insert, select
+from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.orm import Session
 
 from data.models import Base, UsageHourlyRow
-from data.repos.bulk import insert_columns, processor_of
+from data.repos.bulk import copy_columns, insert_columns, processor_of
+from data.repos.copy_binary import float8_column, int4_column, text_column, timestamptz_column
 from engine.arrays import FloatArray
 from engine.usage import UsageWindow
 
@@ -52,12 +53,37 @@ def insert_usage(session: Session, window: UsageWindow, *, source: str) -> int:
 
 def insert_usage_windows(session: Session, windows: Sequence[UsageWindow], *, source: str) -> int:
     """Append the hourly usage of several services in one bulk write (SQLite executemany,
-    PostgreSQL COPY; `bulk.insert_columns`); NaN SLIs are stored as NULL. Returns rows written.
-
-    Columns are built with numpy, and each distinct hour is bound once: a fleet shares its
-    hours, so 1,000 services × 90 days bind 2,160 datetimes, not 2.16 million.
-    """
+    PostgreSQL binary COPY; `data.repos.bulk`); NaN SLIs are stored as NULL. Returns rows
+    written."""
     connection = session.connection()
+    if not windows:
+        return 0
+    if connection.dialect.name == "postgresql":
+        return _copy_windows(connection, windows, source=source)
+    return _insert_windows(connection, windows, source=source)
+
+
+def _copy_windows(connection: Connection, windows: Sequence[UsageWindow], *, source: str) -> int:
+    """The windows concatenated into numpy columns, sent as they are: ids, hours and floats
+    go bit for bit, NaN as NULL."""
+    counts = [len(window.hour_start) for window in windows]
+    rows = sum(counts)
+    columns = {
+        "service_id": int4_column(np.repeat([w.service_id for w in windows], counts)),
+        "hour_start": timestamptz_column(np.concatenate([w.hour_start for w in windows])),
+        "source": text_column(source, rows),
+        **{
+            name: float8_column(np.concatenate([getattr(w, name) for w in windows]))
+            for name in USAGE_METRICS
+        },
+    }
+    copy_columns(connection, USAGE_TABLE, columns)
+    return rows
+
+
+def _insert_windows(connection: Connection, windows: Sequence[UsageWindow], *, source: str) -> int:
+    """Columns of Python values for executemany; each distinct hour is bound once: a fleet
+    shares its hours, so 1,000 services × 90 days bind 2,160 datetimes, not 2.16 million."""
     hours_of = processor_of(connection, USAGE_TABLE, "hour_start")
     bound_hours: dict[bytes, list[object]] = {}
     columns: dict[str, list[object]] = {name: [] for name in _USAGE_COLUMNS}

@@ -1,15 +1,17 @@
-"""A bulk load on SQLite leaves the schema as it found it, committed or rolled back."""
+"""A bulk load leaves the schema as it found it, committed or rolled back (SQLite, PostgreSQL)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from data.db import make_engine
 from data.migrate import upgrade
 from data.repos.bulk import bulk_load
+from data.repos.costs import COST_TABLE
 from data.repos.usage import USAGE_TABLE
 from data.settings import Settings
 
@@ -66,3 +68,48 @@ def test_before_the_transaction_has_written_nothing_is_dropped(tmp_path: Path) -
     with engine.begin() as connection, bulk_load(connection, [USAGE_TABLE]):
         names = connection.exec_driver_sql("SELECT name FROM sqlite_master").scalars().all()
         assert "ix_usage_hourly_hour_start" in names  # DDL here would autocommit
+
+
+def _constraints(engine: Engine) -> dict[str, tuple[object, ...]]:
+    """Indexes and foreign keys of the bulk-loaded tables, as the database reports them."""
+    inspector = inspect(engine)
+    return {
+        table: (
+            sorted(str(ix) for ix in inspector.get_indexes(table)),
+            sorted(str(fk) for fk in inspector.get_foreign_keys(table)),
+        )
+        for table in ("usage_hourly", "cost_daily")
+    }
+
+
+def test_both_backends_get_the_same_indexes_and_foreign_keys_back(db_engine: Engine) -> None:
+    before = _constraints(db_engine)
+    with db_engine.begin() as connection:
+        _write_something(connection)
+        with bulk_load(connection, [USAGE_TABLE, COST_TABLE]):
+            during = inspect(connection).get_indexes("usage_hourly")
+            assert "ix_usage_hourly_hour_start" not in {ix["name"] for ix in during}
+            if connection.dialect.name == "postgresql":  # SQLite's keys live in the table
+                assert inspect(connection).get_foreign_keys("usage_hourly") == []
+
+    assert _constraints(db_engine) == before
+    with pytest.raises(RuntimeError, match="the load failed"):
+        _failing_load(db_engine)
+    assert _constraints(db_engine) == before
+
+
+# SQLite keeps its foreign keys through the load: only PostgreSQL's are dropped and made again.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_row_breaking_a_foreign_key_still_fails_the_load(db_engine: Engine) -> None:
+    orphan = "INSERT INTO usage_hourly (service_id, hour_start, cpu_used_mean_cores, "
+    orphan += "cpu_used_p95_cores, memory_used_max_gib, source) "
+    orphan += "VALUES (999999, '2026-01-01T00:00:00Z', 1, 1, 1, 'demo')"
+    with (
+        pytest.raises(IntegrityError, match="fk_usage_hourly_service_id_service"),
+        db_engine.begin() as connection,
+        bulk_load(connection, [USAGE_TABLE]),
+    ):
+        connection.exec_driver_sql(orphan)
+
+    with db_engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM usage_hourly").scalar() == 0

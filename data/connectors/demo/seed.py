@@ -5,6 +5,9 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -54,10 +57,12 @@ class SeedReport:
 
 
 @dataclass(frozen=True, slots=True)
-class _Generated:
+class _Planned:
+    """The fleet and its hourly usage, computed before the transaction opens (ids later)."""
+
     fleet: tuple[DemoService, ...]
-    usage: tuple[UsageWindow, ...]
-    focus_files: tuple[ParsedFile, ...]  # the costs, exported as FOCUS 1.2 and parsed back
+    usage: tuple[UsageWindow, ...]  # as written: a changed service's joined before/after
+    pieces: tuple[tuple[tuple[DemoService, UsageWindow], ...], ...]  # what each is billed on
     changes: tuple[PlannedChange, ...] = ()  # applied weeks ago (history=True)
 
 
@@ -111,28 +116,43 @@ def seed_if_empty(
     started = time.perf_counter()
     if _has_services(sessions):  # fail fast, before generating anything
         return None
-    generated = _generate(
-        catalog, seed=seed, n_services=n_services, days=days, end=end, history=history
-    )
-    generation_seconds = time.perf_counter() - started
+    planned = _plan(catalog, seed=seed, n_services=n_services, days=days, end=end, history=history)
+    clock = _Stopwatch(time.perf_counter() - started)
     try:
         with sessions.begin() as session:
             if count_services(session) > 0:  # the authoritative check, inside the transaction
                 return None
             start = end - timedelta(days=days)
-            usage_rows, cost_rows = _write(session, generated, start=start, end=end, actor=actor)
+            usage_rows, cost_rows = _write(
+                session, planned, catalog, clock, start=start, end=end, actor=actor
+            )
     except IntegrityError as error:
         # A concurrent seed won the race for the unique slugs; ours rolled back whole.
         raise SeedError(f"demo seed rolled back: {error.orig}") from error
     report = SeedReport(
-        services=len(generated.fleet),
+        services=len(planned.fleet),
         usage_rows=usage_rows,
         cost_rows=cost_rows,
         seconds=time.perf_counter() - started,
-        generation_seconds=generation_seconds,
+        generation_seconds=clock.seconds,
     )
     log.debug("seeded demo fleet: %s", report)  # the caller logs the report at INFO
     return report
+
+
+@dataclass(slots=True)
+class _Stopwatch:
+    """Seconds spent generating, before the transaction and (costs) inside it."""
+
+    seconds: float
+
+    @contextmanager
+    def timing(self) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds += time.perf_counter() - started
 
 
 def _has_services(sessions: sessionmaker[Session]) -> bool:
@@ -140,14 +160,10 @@ def _has_services(sessions: sessionmaker[Session]) -> bool:
         return count_services(session) > 0
 
 
-def _generate(
+def _plan(
     catalog: Catalog, *, seed: int, n_services: int, days: int, end: datetime, history: bool
-) -> _Generated:
-    """Everything to write, computed before the transaction opens (ids are filled in later).
-
-    Costs take the production path: written as FOCUS 1.2 CSV files, then read, validated and
-    allocated by the FOCUS connector (`stage_file`); the transaction only loads them.
-    """
+) -> _Planned:
+    """The fleet, its usage, the configs the engine would keep, the past changes."""
     fleet = build_fleet(catalog, seed=seed, n_services=n_services)
     usage = tuple(usage_window(service, service_id=0, end=end, days=days) for service in fleet)
     # Well-sized services get the config the engine itself would keep on this history.
@@ -156,66 +172,94 @@ def _generate(
         for service, window in zip(fleet, usage, strict=True)
     )
     changes = plan_changes(fleet, usage, catalog, end=end) if history else ()
-    usage, tagged = _costs_with_changes(fleet, usage, changes, catalog)
-    unallocated = unallocated_costs([t.cost for t in tagged])
-    tagged += [TaggedCost(cost, None, None) for cost in unallocated]
-    with tempfile.TemporaryDirectory(prefix="tightrope-demo-focus-") as directory:
-        paths = write_focus_files(Path(directory), tagged)
-        parsed = tuple(stage_file(path, rules=DEMO_RULES) for path in paths)
-    return _Generated(fleet, usage, parsed, changes)
-
-
-def _costs_with_changes(
-    fleet: tuple[DemoService, ...],
-    usage: tuple[UsageWindow, ...],
-    changes: tuple[PlannedChange, ...],
-    catalog: Catalog,
-) -> tuple[tuple[UsageWindow, ...], list[TaggedCost]]:
-    """Each service's usage and daily costs; a changed service is billed on its old config
-    before the change hour and on the billed config from it."""
     by_index = {change.index: change for change in changes}
-    windows, tagged = [], []
+    windows: list[UsageWindow] = []
+    pieces: list[tuple[tuple[DemoService, UsageWindow], ...]] = []
     for service, window in zip(fleet, usage, strict=True):
-        pieces = [(service, window)]
         change = by_index.get(service.index)
-        if change is not None:
-            target = service.draft.sla.latency_p95_target_ms
-            before, after = split_usage(window, change, latency_target_ms=target)
-            window = joined(before, after)
-            pieces = [(service, before), (replace(service, config=change.billed), after)]
-        windows.append(window)
+        if change is None:
+            windows.append(window)
+            pieces.append(((service, window),))
+            continue
+        # Billed on its old config before the change hour and on the billed config from it.
+        target = service.draft.sla.latency_p95_target_ms
+        before, after = split_usage(window, change, latency_target_ms=target)
+        windows.append(joined(before, after))
+        pieces.append(((service, before), (replace(service, config=change.billed), after)))
+    return _Planned(fleet, tuple(windows), tuple(pieces), changes)
+
+
+def _cost_files(planned: _Planned, catalog: Catalog) -> tuple[ParsedFile, ...]:
+    """The fleet's daily costs through the production path: written as FOCUS 1.2 CSV files,
+    then read, validated and allocated by the FOCUS connector (`stage_file`)."""
+    tagged = []
+    for service, pieces in zip(planned.fleet, planned.pieces, strict=True):
         tagged += [
             TaggedCost(cost, service.draft.slug, service.draft.team)
             for priced, piece in pieces
             for cost in service_daily_costs(priced, piece, catalog=catalog)
         ]
-    return tuple(windows), tagged
+    unallocated = unallocated_costs([t.cost for t in tagged])
+    tagged += [TaggedCost(cost, None, None) for cost in unallocated]
+    with tempfile.TemporaryDirectory(prefix="tightrope-demo-focus-") as directory:
+        paths = write_focus_files(Path(directory), tagged)
+        return tuple(stage_file(path, rules=DEMO_RULES) for path in paths)
 
 
 def _write(
-    session: Session, generated: _Generated, *, start: datetime, end: datetime, actor: str
+    session: Session,
+    planned: _Planned,
+    catalog: Catalog,
+    clock: _Stopwatch,
+    *,
+    start: datetime,
+    end: datetime,
+    actor: str,
 ) -> tuple[int, int]:
     """Services, their configs (valid since the window starts), usage, the FOCUS costs, then a
     budget per team."""
-    services = add_services(session, [service.draft for service in generated.fleet], now=start)
-    configs = [
-        (added.id, demo.config) for added, demo in zip(services, generated.fleet, strict=True)
-    ]
+    services = add_services(session, [service.draft for service in planned.fleet], now=start)
+    configs = [(added.id, demo.config) for added, demo in zip(services, planned.fleet, strict=True)]
     add_first_capacities(session, configs, actor=actor, now=start)
     windows = [
         replace(window, service_id=added.id)
-        for added, window in zip(services, generated.usage, strict=True)
+        for added, window in zip(services, planned.usage, strict=True)
     ]
-    with bulk_load(session.connection(), [USAGE_TABLE, COST_TABLE]):
-        usage_rows = insert_usage_windows(session, windows, source=USAGE_SOURCE)
+    connection = session.connection()
+    with bulk_load(connection, [USAGE_TABLE, COST_TABLE]):
+        if connection.dialect.name == "postgresql":
+            usage_rows, focus_files = _overlapped(session, windows, planned, catalog, clock)
+        else:
+            # In turn: executemany binds each row under the interpreter lock, and pysqlite's
+            # connection belongs to this thread.
+            usage_rows = insert_usage_windows(session, windows, source=USAGE_SOURCE)
+            with clock.timing():
+                focus_files = _cost_files(planned, catalog)
         cost_rows = sum(
             load_parsed(session, parsed, source=COST_SOURCE, now=end).cost_rows
-            for parsed in generated.focus_files
+            for parsed in focus_files
         )
     seed_budgets(session, month=end.date(), actor=actor, now=end)  # sized from those costs
-    for change in generated.changes:
+    for change in planned.changes:
         _apply_past(session, change, services[change.index].id, actor=actor)
     return usage_rows, cost_rows
+
+
+def _overlapped(
+    session: Session,
+    windows: list[UsageWindow],
+    planned: _Planned,
+    catalog: Catalog,
+    clock: _Stopwatch,
+) -> tuple[int, tuple[ParsedFile, ...]]:
+    """The usage COPY in a thread while this one generates the costs: the server works
+    through the rows on the other core (the thread waits on the socket, not on the
+    interpreter). Leaving the executor waits for the COPY, also when the costs fail."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="seed-copy") as writer:
+        usage = writer.submit(insert_usage_windows, session, windows, source=USAGE_SOURCE)
+        with clock.timing():
+            focus_files = _cost_files(planned, catalog)
+        return usage.result(), focus_files
 
 
 def _apply_past(session: Session, change: PlannedChange, service_id: int, *, actor: str) -> None:
