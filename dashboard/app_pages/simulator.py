@@ -12,9 +12,9 @@ from dashboard.components.simulator import charts as simulator_charts
 from dashboard.components.simulator import fleet as simulator_fleet
 from dashboard.components.simulator import levers as simulator_levers
 from dashboard.components.simulator import saved as simulator_saved
+from dashboard.errors import WorkerLost
 from dashboard.queries import fleet as queries
 from dashboard.queries import simulator as simulator_queries
-from data import scenario_runs
 from data.repos import simulations
 from data.scenario_actions import SAVE
 from data.scenario_runs import ServiceInputs
@@ -23,7 +23,6 @@ from engine.simulation import (
     FleetResult,
     Scenario,
     SimulationResult,
-    simulate_fleet,
 )
 
 MODES = ("One service", "A team")
@@ -97,10 +96,8 @@ def _what_if(service_id: int) -> None:
         if levers.note:
             st.caption(levers.note)
     with result_column:
-        try:
-            result = _simulate(inputs, levers.scenario)
-        except (EngineError, ValueError) as error:
-            st.warning(f"This scenario cannot be simulated: {error}", icon=":material/warning:")
+        result = _simulate(service_id, levers.scenario)
+        if result is None:
             return
         with kpi_area:
             kpis.kpi_row(_kpi_cards(result))
@@ -110,8 +107,15 @@ def _what_if(service_id: int) -> None:
         _save_form(service_id, inputs, levers.scenario, result)
 
 
-def _simulate(inputs: ServiceInputs, scenario: Scenario) -> SimulationResult:
-    return scenario_runs.run_scenario(inputs, scenario, simulator_queries.catalog())
+def _simulate(service_id: int, scenario: Scenario) -> SimulationResult | None:
+    """The run (from the shared pool, cached by its inputs); None once a refusal is shown."""
+    try:
+        return simulator_queries.scenario_result(sessions, service_id, usage_end, scenario)
+    except (EngineError, ValueError) as error:
+        st.warning(f"This scenario cannot be simulated: {error}", icon=":material/warning:")
+    except WorkerLost as error:
+        st.error(f"The simulation did not finish: {error}", icon=":material/error:")
+    return None
 
 
 def _charts(
@@ -304,11 +308,12 @@ def _fleet(team: str) -> None:
         help="Requests/s and CPU of every service of the team, on its last 90 days.",
     )  # fmt: skip
     try:
-        result = simulate_fleet(
-            members, growth_pct=float(growth), catalog=simulator_queries.catalog()
-        )
+        result = simulator_queries.fleet_result(sessions, team, usage_end, float(growth))
     except (EngineError, ValueError) as error:
         st.warning(f"This scenario cannot be simulated: {error}", icon=":material/warning:")
+        return
+    except WorkerLost as error:
+        st.error(f"The simulation did not finish: {error}", icon=":material/error:")
         return
     simulator_fleet.show(result, team=team)
     _save_team_form(team, result)
