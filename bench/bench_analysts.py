@@ -69,6 +69,7 @@ class Phase:
     hwm_kib: int = 0
     workers_rss_kib: int = 0
     cpu_s: float = 0.0
+    browser_cpu_s: float = 0.0  # Chromium and Playwright: the other tenant of the machine
     wall_s: float = 0.0
     load: tuple[float, float] = (0.0, 0.0)
 
@@ -118,10 +119,12 @@ async def _phase(url: str, log_path: Path, n: int, rounds: int) -> Phase:
             pages = [await _open(browser, base_url) for _ in range(n)]
             await _warm_up(pages[0])
             cpu_before, load_before = _tree_cpu_s(server_pid), os.getloadavg()[0]
+            all_before = _tree_cpu_s(os.getpid())
             started = time.perf_counter()
             await asyncio.gather(*(_analyst(p, k, rounds, phase) for k, p in enumerate(pages)))
             phase.wall_s = time.perf_counter() - started
             phase.cpu_s = _tree_cpu_s(server_pid) - cpu_before
+            phase.browser_cpu_s = _tree_cpu_s(os.getpid()) - all_before - phase.cpu_s
             phase.load = (load_before, os.getloadavg()[0])
             phase.rss_kib, phase.hwm_kib = _status_kib(server_pid)
             phase.workers_rss_kib = sum(_status_kib(pid)[0] for pid in _descendants(server_pid))
@@ -211,7 +214,7 @@ def _descendants(root: int) -> list[int]:
 
 
 def _tree_cpu_s(root: int) -> float:
-    """User + system CPU of the server and its live descendants (its pool workers)."""
+    """User + system CPU of `root` and its live descendants (the server: its pool workers)."""
     total = 0
     for pid in [root, *_descendants(root)]:
         try:
@@ -250,7 +253,8 @@ def _report(phases: list[Phase]) -> None:
         print(
             f"N={phase.sessions:>2} all pages      p50 {_p(phase.all_seconds(), 50):6.2f} s  "
             f"p95 {p95:6.2f} s  = {p95 / base_p95:.2f}× N={base.sessions}'s p95; "
-            f"wall {phase.wall_s:.1f} s, server+pool CPU {phase.cpu_s:.1f} s, "
+            f"wall {phase.wall_s:.1f} s, CPU server+pool {phase.cpu_s:.1f} s, "
+            f"browser {phase.browser_cpu_s:.1f} s, "
             f"load {phase.load[0]:.1f}→{phase.load[1]:.1f}; server VmRSS "
             f"{phase.rss_kib / 1024:.0f} MiB (VmHWM {phase.hwm_kib / 1024:.0f} MiB), "
             f"pool workers {phase.workers_rss_kib / 1024:.0f} MiB"

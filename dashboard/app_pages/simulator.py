@@ -96,7 +96,7 @@ def _what_if(service_id: int) -> None:
         if levers.note:
             st.caption(levers.note)
     with result_column:
-        result = _simulate(service_id, levers.scenario)
+        result = _simulate(inputs, levers.scenario)
         if result is None:
             return
         with kpi_area:
@@ -107,10 +107,10 @@ def _what_if(service_id: int) -> None:
         _save_form(service_id, inputs, levers.scenario, result)
 
 
-def _simulate(service_id: int, scenario: Scenario) -> SimulationResult | None:
+def _simulate(inputs: ServiceInputs, scenario: Scenario) -> SimulationResult | None:
     """The run (from the shared pool, cached by its inputs); None once a refusal is shown."""
     try:
-        return simulator_queries.scenario_result(sessions, service_id, usage_end, scenario)
+        return simulator_queries.scenario_result(inputs, scenario)
     except (EngineError, ValueError) as error:
         st.warning(f"This scenario cannot be simulated: {error}", icon=":material/warning:")
     except WorkerLost as error:

@@ -3,10 +3,10 @@
 The usage window of a service (the last HISTORY_DAYS days up to the newest hour) and its
 config are cached per service and data version (`usage_end`), the catalog once per process.
 The current config's own cost breakdown is cached too: it does not depend on the sliders.
-Runs go to the server's shared pool (dashboard/pool.py) and are cached by their inputs (service,
-data version, scenario): ten analysts on one scenario share one run (a second caller of a
-key being computed waits for it). Saved scenarios are cached until a save clears them
-(`forget_saved`).
+Runs go to the server's shared pool (dashboard/pool.py) and are cached by their inputs (the
+service's inputs by content, the scenario): ten analysts on one scenario share one run (a
+second caller of a key being computed waits for it). Saved scenarios are cached until a save
+clears them (`forget_saved`).
 """
 
 from __future__ import annotations
@@ -67,18 +67,17 @@ def current_cost(
     inputs = service_inputs(_sessions, service_id, usage_end)
     if inputs is None or inputs.usage.points == 0:
         return None
-    return scenario_result(
-        _sessions, service_id, usage_end, Scenario(horizon_days=horizon_days, paths=1)
-    ).cost
+    return scenario_result(inputs, Scenario(horizon_days=horizon_days, paths=1)).cost
 
 
-@deps.cached_query()
-def scenario_result(
-    _sessions: Sessions, service_id: int, usage_end: datetime, scenario: Scenario
-) -> SimulationResult:
-    """The engine's run of `scenario` on the service's inputs, in the shared pool (EngineError
-    or ValueError when it does not fit; WorkerLost when the worker died)."""
-    inputs = scenario_runs.replayable(service_inputs(_sessions, service_id, usage_end), service_id)
+RUNS_KEPT = 256  # a result pickles to ~180 KB: at most ~46 MB of runs per server
+
+
+@st.cache_data(max_entries=RUNS_KEPT, show_spinner=False)
+def scenario_result(inputs: ServiceInputs, scenario: Scenario) -> SimulationResult:
+    """The engine's run of `scenario` on `inputs`, in the shared pool (EngineError or
+    ValueError when it does not fit; WorkerLost when the worker died). Keyed by the inputs'
+    content, not by a TTL: a new config or new usage is a new key, never a stale hit."""
     return pool.shared().run(scenario_runs.run_scenario, inputs, scenario, catalog())
 
 

@@ -10,9 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from dashboard import pool
+from dashboard import pool, projection
 from dashboard.errors import WorkerLost
 from data.scenario_runs import ServiceInputs, run_scenario
 from data.settings import Settings
@@ -95,3 +96,15 @@ def test_workers_start_while_a_page_script_is_the_main_module(
 
     assert pid != os.getpid()
     assert sys.modules["__main__"] is page_main
+
+
+def test_the_sla_replay_of_a_recommendation_round_trips(runner: pool.ProcessRunner) -> None:
+    usage, service = seasonal_usage(24 * 14), make_service(**PROD_SERVICE)
+    current, proposed = make_vm_config(replicas=4), make_vm_config(replicas=3)
+
+    pooled = runner.run(projection.project, usage, service, current, proposed)
+
+    local = projection.project(usage, service, current, proposed)
+    assert pooled.breach_hours_proposed == local.breach_hours_proposed
+    assert pooled.p95_proposed_ms == local.p95_proposed_ms
+    pd.testing.assert_frame_equal(pooled.hourly, local.hourly)
