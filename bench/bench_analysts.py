@@ -259,6 +259,12 @@ def _report(phases: list[Phase]) -> None:
             f"{phase.rss_kib / 1024:.0f} MiB (VmHWM {phase.hwm_kib / 1024:.0f} MiB), "
             f"pool workers {phase.workers_rss_kib / 1024:.0f} MiB"
         )
+        settles = len(phase.all_seconds())
+        print(
+            f"N={phase.sessions:>2} CPU per settle: server+pool {phase.cpu_s / settles:.2f} s, "
+            f"browser {phase.browser_cpu_s / settles:.2f} s (flat server CPU per settle while "
+            "settles slow down = the machine, not the server, is the limit)"
+        )
     last = phases[-1]
     if last.sessions > base.sessions:
         extra = (last.rss_kib - base.rss_kib) / (last.sessions - base.sessions) / 1024
