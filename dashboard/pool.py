@@ -64,7 +64,12 @@ class ProcessRunner:
         self._executor = self._new_executor()
 
     def _new_executor(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=self.workers, mp_context=self._context)
+        """An executor whose workers start now, in the background (not at the first run)."""
+        executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=self._context)
+        with _neutral_main():
+            for _ in range(self.workers):
+                executor.submit(os.getpid)
+        return executor
 
     def run(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
         """`fn(*args, **kwargs)` in a worker; its own exception is re-raised here as is.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import actions
+from dashboard import actions, pool
 from dashboard.components import basis, filters, formats, kpis, page, recs, selection, states
 from dashboard.components.charts import show
 from dashboard.components.simulator import actions as simulator_actions
@@ -32,6 +32,7 @@ start = page.begin(
     "the risk, replayed over the service's real hourly history with 500 Monte Carlo paths."
 )
 sessions, status = start.sessions, start.status
+pool.shared()  # the workers start while the inputs load (the first visit after start)
 usage_end = status.usage_end or start.now
 options = queries.filter_options(sessions)
 chosen = filters.sidebar(options, today=start.today, first_day=None, with_dates=False)
