@@ -304,6 +304,10 @@ class Settings(PrometheusSettings, WebhookSettings, GitopsSettings):
     api_simulations_at_once: int = Field(
         default=2, ge=1, le=64, description="What-if runs the API computes at a time (else 429)."
     )
+    dashboard_pool_workers: int = Field(
+        default=0, ge=0, le=256,
+        description="Worker processes of the dashboard's simulation pool (0: every usable CPU).",
+    )  # fmt: skip
     kube_allocation_days: int = Field(
         default=7,
         ge=1,

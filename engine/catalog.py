@@ -85,6 +85,11 @@ class InstanceTypes:
             if isinstance(value := getattr(self, f.name), np.ndarray):
                 _lock(value)
 
+    def __reduce__(self) -> tuple[type[InstanceTypes], tuple[object, ...]]:
+        """Pickled by its columns (the pool's workers price with it): the derived fields,
+        among them a read-only mapping that cannot pickle, are rebuilt on arrival."""
+        return (type(self), tuple(getattr(self, f.name) for f in fields(self) if f.init))
+
     def family_mask(self, families: Collection[str]) -> NDArray[np.bool_]:
         """True for each type whose family is in `families` (unknown names match nothing)."""
         wanted = np.zeros(len(self.families) + 1, dtype=np.bool_)

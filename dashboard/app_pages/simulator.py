@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import actions
+from dashboard import actions, pool
 from dashboard.components import basis, filters, formats, kpis, page, recs, selection, states
 from dashboard.components.charts import show
 from dashboard.components.simulator import actions as simulator_actions
@@ -12,9 +12,9 @@ from dashboard.components.simulator import charts as simulator_charts
 from dashboard.components.simulator import fleet as simulator_fleet
 from dashboard.components.simulator import levers as simulator_levers
 from dashboard.components.simulator import saved as simulator_saved
+from dashboard.errors import WorkerLost
 from dashboard.queries import fleet as queries
 from dashboard.queries import simulator as simulator_queries
-from data import scenario_runs
 from data.repos import simulations
 from data.scenario_actions import SAVE
 from data.scenario_runs import ServiceInputs
@@ -23,7 +23,6 @@ from engine.simulation import (
     FleetResult,
     Scenario,
     SimulationResult,
-    simulate_fleet,
 )
 
 MODES = ("One service", "A team")
@@ -33,6 +32,7 @@ start = page.begin(
     "the risk, replayed over the service's real hourly history with 500 Monte Carlo paths."
 )
 sessions, status = start.sessions, start.status
+pool.shared()  # the workers start while the inputs load (the first visit after start)
 usage_end = status.usage_end or start.now
 options = queries.filter_options(sessions)
 chosen = filters.sidebar(options, today=start.today, first_day=None, with_dates=False)
@@ -97,10 +97,8 @@ def _what_if(service_id: int) -> None:
         if levers.note:
             st.caption(levers.note)
     with result_column:
-        try:
-            result = _simulate(inputs, levers.scenario)
-        except (EngineError, ValueError) as error:
-            st.warning(f"This scenario cannot be simulated: {error}", icon=":material/warning:")
+        result = _simulate(inputs, levers.scenario)
+        if result is None:
             return
         with kpi_area:
             kpis.kpi_row(_kpi_cards(result))
@@ -110,8 +108,15 @@ def _what_if(service_id: int) -> None:
         _save_form(service_id, inputs, levers.scenario, result)
 
 
-def _simulate(inputs: ServiceInputs, scenario: Scenario) -> SimulationResult:
-    return scenario_runs.run_scenario(inputs, scenario, simulator_queries.catalog())
+def _simulate(inputs: ServiceInputs, scenario: Scenario) -> SimulationResult | None:
+    """The run (from the shared pool, cached by its inputs); None once a refusal is shown."""
+    try:
+        return simulator_queries.scenario_result(inputs, scenario)
+    except (EngineError, ValueError) as error:
+        st.warning(f"This scenario cannot be simulated: {error}", icon=":material/warning:")
+    except WorkerLost as error:
+        st.error(f"The simulation did not finish: {error}", icon=":material/error:")
+    return None
 
 
 def _charts(
@@ -304,11 +309,12 @@ def _fleet(team: str) -> None:
         help="Requests/s and CPU of every service of the team, on its last 90 days.",
     )  # fmt: skip
     try:
-        result = simulate_fleet(
-            members, growth_pct=float(growth), catalog=simulator_queries.catalog()
-        )
+        result = simulator_queries.fleet_result(sessions, team, usage_end, float(growth))
     except (EngineError, ValueError) as error:
         st.warning(f"This scenario cannot be simulated: {error}", icon=":material/warning:")
+        return
+    except WorkerLost as error:
+        st.error(f"The simulation did not finish: {error}", icon=":material/error:")
         return
     simulator_fleet.show(result, team=team)
     _save_team_form(team, result)

@@ -3,7 +3,10 @@
 The usage window of a service (the last HISTORY_DAYS days up to the newest hour) and its
 config are cached per service and data version (`usage_end`), the catalog once per process.
 The current config's own cost breakdown is cached too: it does not depend on the sliders.
-Saved scenarios are cached until a save clears them (`forget_saved`).
+Runs go to the server's shared pool (dashboard/pool.py) and are cached by their inputs (the
+service's inputs by content, the scenario): ten analysts on one scenario share one run (a
+second caller of a key being computed waits for it). Saved scenarios are cached until a save
+clears them (`forget_saved`).
 """
 
 from __future__ import annotations
@@ -13,14 +16,21 @@ from datetime import datetime, timedelta
 import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashboard import deps
+from dashboard import deps, pool
 from data import scenario_runs
 from data.catalog import load_catalog_for
 from data.repos import fleet_usage, services, simulations
 from data.repos.simulations import SavedScenario
 from data.scenario_runs import HISTORY_DAYS, ServiceInputs
 from engine.catalog import Catalog
-from engine.simulation import FleetMember, MonthlyCost, Scenario
+from engine.simulation import (
+    FleetMember,
+    FleetResult,
+    MonthlyCost,
+    Scenario,
+    SimulationResult,
+    simulate_fleet,
+)
 
 Sessions = sessionmaker[Session]
 
@@ -57,10 +67,27 @@ def current_cost(
     inputs = service_inputs(_sessions, service_id, usage_end)
     if inputs is None or inputs.usage.points == 0:
         return None
-    result = scenario_runs.run_scenario(
-        inputs, Scenario(horizon_days=horizon_days, paths=1), catalog()
-    )
-    return result.cost
+    return scenario_result(inputs, Scenario(horizon_days=horizon_days, paths=1)).cost
+
+
+RUNS_KEPT = 256  # a result pickles to ~180 KB: at most ~46 MB of runs per server
+
+
+@st.cache_data(max_entries=RUNS_KEPT, show_spinner=False)
+def scenario_result(inputs: ServiceInputs, scenario: Scenario) -> SimulationResult:
+    """The engine's run of `scenario` on `inputs`, in the shared pool (EngineError or
+    ValueError when it does not fit; WorkerLost when the worker died). Keyed by the inputs'
+    content, not by a TTL: a new config or new usage is a new key, never a stale hit."""
+    return pool.shared().run(scenario_runs.run_scenario, inputs, scenario, catalog())
+
+
+@deps.cached_query()
+def fleet_result(
+    _sessions: Sessions, team: str, usage_end: datetime, growth_pct: float
+) -> FleetResult:
+    """The team under a demand growth (`simulate_fleet`), in the shared pool."""
+    members = team_members(_sessions, team, usage_end)
+    return pool.shared().run(simulate_fleet, members, growth_pct=growth_pct, catalog=catalog())
 
 
 @deps.cached_query()
