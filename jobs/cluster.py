@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-import dask
-from distributed import Client, LocalCluster
 from sqlalchemy import make_url
 
 from data.settings import Settings
 from jobs import fleet_eval
 from jobs.errors import ClusterUnusable
+
+if TYPE_CHECKING:  # imported when first used: `import distributed` costs 1-2 s of CPU
+    from distributed import Client, LocalCluster
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,8 @@ class FleetCluster:
     def client(self) -> Client:
         """The connected client, starting the local cluster the first time."""
         if self._client is None:
+            from distributed import Client
+
             address = self.settings.cluster_address
             if address is None:
                 self._local = _local_cluster(self.workers)
@@ -95,11 +99,15 @@ def check_shared_database(database_url: str) -> None:
 def _local_cluster(workers: int) -> LocalCluster:
     # The workers' statistical profiler samples every thread 100 times a second: CPU that
     # recompute never reads (bench_distributed: it cost ~10 % of the workers' time here).
+    import dask
+
     with dask.config.set({"distributed.worker.profile.enabled": False}):
         return _start_local(workers)
 
 
 def _start_local(workers: int) -> LocalCluster:
+    from distributed import LocalCluster
+
     return LocalCluster(
         n_workers=max(workers, 1),
         threads_per_worker=1,

@@ -6,8 +6,6 @@ import logging
 import os
 from collections.abc import Sequence
 
-from distributed import Client, LocalCluster
-
 from engine import rules
 from engine.context import ServiceContext
 from engine.queueing_table import warm
@@ -41,6 +39,8 @@ def evaluate(contexts: Sequence[ServiceContext], *, workers: int = 1) -> tuple[R
     starts = range(0, len(contexts), BATCH)
     if workers <= 1 or len(starts) < 2:
         return tuple(rec for a in starts for rec in evaluate_range(contexts[a : a + BATCH]))
+    from distributed import Client, LocalCluster  # 1-2 s to import: only when used
+
     parts = [list(contexts[a : a + BATCH]) for a in starts]
     with (
         LocalCluster(
