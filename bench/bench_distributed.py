@@ -23,11 +23,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 # Run directly: put the repository root on the import path.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import Engine, Executable, Table, func, insert, literal, select
+from sqlalchemy import ColumnElement, Engine, Executable, Table, func, insert, literal, select
 
 from bench.scratch_databases import postgres_server, scratch_database, sqlite_url
 from data.catalog import load_catalog
@@ -64,9 +65,10 @@ def _database(postgres: str | None) -> Iterator[str]:
         with sqlite_url("tightrope-dist-") as url:
             yield url
         return
-    with postgres_server(postgres, required=True) as server, scratch_database(server) as url:
-        assert server is not None
-        yield url
+    with postgres_server(postgres, required=True) as server:
+        assert server is not None  # required: no server exits instead
+        with scratch_database(server) as url:
+            yield url
 
 
 def _fill(engine: Engine, args: argparse.Namespace) -> None:
@@ -95,7 +97,7 @@ def _clone(table: Table, copy: int, tops: dict[str, int]) -> Executable:
     """INSERT … SELECT of the template's rows, ids moved past the previous copies' and slugs
     suffixed (only current configs: the rules read no other)."""
     moved = {"id": copy * tops[table.name], "service_id": copy * tops["service"]}
-    columns = []
+    columns: list[ColumnElement[Any]] = []
     for column in table.columns:
         if column.name in moved:
             columns.append((column + moved[column.name]).label(column.name))
