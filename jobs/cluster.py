@@ -20,6 +20,11 @@ log = logging.getLogger(__name__)
 # Services per task: ~0.5 s of engine work at 90 days, so the scheduler's ~10 ms per task
 # stays a few per cent, and one task's usage (256 × 2,160 hours × 6 metrics) is ~27 MB.
 CLUSTER_BATCH = 256
+_QUIET_WORKERS = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+}
 
 
 class FleetCluster:
@@ -97,11 +102,12 @@ def check_shared_database(database_url: str) -> None:
 
 
 def _local_cluster(workers: int) -> LocalCluster:
-    # The workers' statistical profiler samples every thread 100 times a second: CPU that
-    # recompute never reads (bench_distributed: it cost ~10 % of the workers' time here).
+    # Background work recompute never reads, paid in CPU for every second a worker lives: the
+    # statistical profiler (every thread, 100 times a second), the event-loop watchdog
+    # (every 20 ms) and the system monitor's psutil readings (every 0.5 s).
     import dask
 
-    with dask.config.set({"distributed.worker.profile.enabled": False}):
+    with dask.config.set(_QUIET_WORKERS):
         return _start_local(workers)
 
 
