@@ -27,8 +27,11 @@ from engine.recommendation import Recommendation
 from jobs import cluster_eval, fleet_eval
 from jobs.cluster import FleetCluster, check_shared_database
 from jobs.container_recs import with_containers
-from jobs.errors import ClusterUnusable, WorkerFailed
+from jobs.context import JobContext
+from jobs.definitions import default_jobs
+from jobs.errors import ClusterUnusable
 from jobs.recompute import RecomputeReport, _read_contexts, _read_fleet, recompute
+from jobs.runner import RunResult, run_job
 
 END = datetime(2026, 11, 20, tzinfo=UTC)
 N_SERVICES = 12
@@ -158,20 +161,23 @@ def test_a_batch_whose_worker_is_killed_is_retried_and_the_run_completes(
 
 @ON_POSTGRES
 def test_a_run_whose_worker_dies_past_its_retries_fails_and_writes_nothing(
-    db_engine: Engine, settings: Settings, fleet: sessionmaker[Session],
-    catalog: Catalog,
-) -> None:  # fmt: skip
+    db_engine: Engine, settings: Settings, fleet: sessionmaker[Session], catalog: Catalog
+) -> None:
+    recompute_job = next(job for job in default_jobs(60) if job.name == "recompute")
     with (
         dask.config.set({"distributed.scheduler.allowed-failures": 0}),
         FleetCluster(settings, workers=2, batch_services=BATCH) as cluster,
     ):
+        ctx = JobContext(settings, db_engine, fleet, catalog, clock=lambda: END, cluster=cluster)
         client = cluster.client()
         with _UsageLocked(db_engine):
-            run = _Background(lambda: _recompute(fleet, catalog, cluster))
+            run = _Background(lambda: run_job(ctx, recompute_job, now=True))
             _kill(_executing_worker_pid(client))
-        with pytest.raises(WorkerFailed, match="KilledWorker"):
-            run.join()
+        result = run.join()
 
+    assert isinstance(result, RunResult)
+    assert result.status == "failed"
+    assert "KilledWorker" in (result.error or "")
     assert _stored(fleet) == 0
 
 
