@@ -125,6 +125,7 @@ def test_an_in_memory_sqlite_database_is_refused_with_its_reason() -> None:
         check_shared_database("sqlite://")
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # one cluster start
 def test_local_cluster_evaluate_matches_in_process(
     fleet: sessionmaker[Session], catalog: Catalog
 ) -> None:
