@@ -1,7 +1,9 @@
 """Benchmark: fleet recompute — `recommend` on N synthetic services × 90 days hourly.
 
 Usage: python bench/bench_recompute.py [N] [--profile [tottime]] [--lookback-14] [--workers W]
-(N defaults to 1,000; W to 1 — the same jobs.fleet_eval.evaluate the recompute job runs)
+(N defaults to 1,000; W to 1 — jobs.fleet_eval.evaluate, the in-process path recompute runs;
+W > 1 ships the contexts to a Dask LocalCluster of W processes started for the call, its start
+included in the wall time: bench/bench_distributed.py measures the cluster path itself)
 
 Rules size on the whole 90 days (profile lookback 90); --lookback-14 keeps the balanced default.
 
@@ -127,7 +129,7 @@ def main(argv: list[str]) -> None:
     print(f"recompute wall time: {wall_s:.2f} s   ({1000 * wall_s / n:.2f} ms/service)")
     print(f"numpy lower bound (one percentile over {n:,} × {HOURS:,}): {bound_s:.3f} s")
     print(f"ratio to the bound: {wall_s / bound_s:,.0f}×   peak RSS: {rss_mib:,.0f} MiB")
-    if workers > 1:  # copy-on-write pages shared with the parent count in both figures
+    if workers > 1:  # the cluster's worker processes (children of its nannies)
         child_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(f"largest worker peak RSS: {child_mib:,.0f} MiB")
 

@@ -282,6 +282,11 @@ class Settings(PrometheusSettings, WebhookSettings, GitopsSettings):
     kube_query_workers: int = Field(
         default=2, ge=1, le=8, description="Per-workload statistics queries run at a time."
     )
+    cluster_address: str | None = Field(
+        default=None,
+        description="A Dask scheduler (tcp://host:8786) recompute sends its batches to; unset: "
+        "a local cluster of --workers processes, or in-process with one worker.",
+    )
     api_host: str = Field(
         default="127.0.0.1",
         min_length=1,

@@ -19,6 +19,7 @@ from data.repos.usage import latest_usage_hour
 from data.settings import Settings
 from engine.profiles import PROFILES, ProfileName
 from jobs.cleanup import close_orphans
+from jobs.cluster import FleetCluster, cluster_for
 from jobs.context import JobContext
 from jobs.definitions import default_jobs
 from jobs.export import add_export_parser
@@ -42,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
 def run_recompute(settings: Settings, args: argparse.Namespace) -> int:
     """Recompute every recommendation once with the chosen sizing profile."""
     engine = make_engine(settings)
+    cluster = None
     try:
         sessions = make_sessions(engine)
         catalog = load_catalog_for(settings)
@@ -53,10 +55,12 @@ def run_recompute(settings: Settings, args: argparse.Namespace) -> int:
         # (whose data ends the day it was seeded) still gets a full lookback window whenever
         # it is opened. The scheduler (issue 7) will pass the real clock for live telemetry.
         now = newest + timedelta(hours=1)
+        cluster = cluster_for(settings, args.workers)
         report = recompute(
-            sessions, catalog, profile=PROFILES[args.profile], now=now, workers=args.workers
+            sessions, catalog, profile=PROFILES[args.profile], now=now, cluster=cluster
         )
     finally:
+        _close(cluster)
         engine.dispose()
     _log_report(report, now=now, profile=args.profile)
     return 0
@@ -75,8 +79,11 @@ def run_sidecar(settings: Settings, args: argparse.Namespace) -> int:
                           "database; stop the other one first)")  # fmt: skip
                 return 2
             ctx = _context(settings, engine, args.workers)
-            close_orphans(ctx)
-            _serve_sidecar(ctx)
+            try:
+                close_orphans(ctx)
+                _serve_sidecar(ctx)
+            finally:
+                _close(ctx.cluster)
     finally:
         engine.dispose()
     return 0
@@ -105,7 +112,10 @@ def run_once(settings: Settings, args: argparse.Namespace) -> int:
     try:
         ctx = _context(settings, engine, args.workers)
         jobs = {job.name: job for job in default_jobs(settings.refresh_interval_minutes)}
-        result = run_job(ctx, jobs[args.job], now=True)
+        try:
+            result = run_job(ctx, jobs[args.job], now=True)
+        finally:
+            _close(ctx.cluster)
     finally:
         engine.dispose()
     log.info("job %s: %s, %d rows%s", result.job, result.status, result.rows,
@@ -124,8 +134,14 @@ def _context(settings: Settings, engine: Engine, workers: int) -> JobContext:
         catalog=load_catalog_for(settings),
         clock=settings.clock().now,
         workers=workers,
+        cluster=cluster_for(settings, workers),
         prometheus=prometheus,
     )
+
+
+def _close(cluster: FleetCluster | None) -> None:
+    if cluster is not None:
+        cluster.close()
 
 
 def _log_report(report: RecomputeReport, *, now: datetime, profile: str) -> None:

@@ -14,6 +14,7 @@ from data.connectors.billing_api import PageSource
 from data.connectors.prometheus import PrometheusClient
 from data.settings import Settings
 from engine.catalog import Catalog
+from jobs.cluster import FleetCluster
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,9 @@ class JobContext:
     catalog: Catalog
     clock: Callable[[], datetime] = system_now
     workers: int = 1
+    # The Dask cluster recompute sends big fleets to (None: in-process). The sidecar keeps one
+    # for its lifetime, started on first use, and closes it on shutdown (decision 030).
+    cluster: FleetCluster | None = None
     # One client per sidecar process, so its circuit breaker remembers failures across runs;
     # None when no Prometheus is configured (the demo fleet feeds itself).
     prometheus: PrometheusClient | None = None

@@ -185,8 +185,8 @@ def recompute_recommendations(ctx: JobContext, window: Window) -> int:
         ctx.catalog,
         profile=PROFILES["balanced"],
         now=window.end,
-        workers=ctx.workers,
         high_value_usd=ctx.settings.webhook_min_savings_usd,
+        cluster=ctx.cluster,
     )
     log.info("recompute: %d services, outcomes %s", report.services, report.outcomes)
     return report.saved.created + report.saved.updated

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter, defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -21,6 +20,7 @@ from data.repos.rule_outcomes import save_rule_outcomes
 from data.repos.services import current_configs, list_services
 from data.repos.usage import to_datetime64
 from engine import rules
+from engine.capacity import CapacityConfig
 from engine.catalog import Catalog
 from engine.context import ServiceContext
 from engine.cost import running_cost, running_mask
@@ -28,8 +28,9 @@ from engine.errors import EngineError
 from engine.kube.container_lines import WorkloadSizing
 from engine.profiles import SizingProfile
 from engine.recommendation import Recommendation
-from engine.sla import policy_for
-from jobs import fleet_eval
+from engine.service import Service
+from jobs import cluster_eval, fleet_eval
+from jobs.cluster import FleetCluster
 from jobs.container_recs import with_containers
 
 log = logging.getLogger(__name__)
@@ -60,23 +61,27 @@ def recompute(
     *,
     profile: SizingProfile,
     now: datetime,
-    workers: int = 1,
     high_value_usd: float | None = None,
+    cluster: FleetCluster | None = None,
 ) -> RecomputeReport:
     """Recompute every active service's recommendations and the teams' commitments.
 
     One short read transaction (services, current configs, usage for the profile's lookback
     ending at `now`), the pure engine outside any transaction, then one write transaction that
     upserts by key (see `save_recommendations`). Idempotent for the same data and `now`.
-    `workers` > 1 spreads the engine over that many processes (jobs.fleet_eval).
     `high_value_usd`: a webhook event, in the same write transaction, for each recommendation
     created or changed saving at least this much a month (None: none).
+    `cluster`: a fleet of more than its batch_services is sent to it in batches whose workers
+    read their own usage (jobs.cluster_eval); a failed batch fails the run before anything
+    is written. Without one (or for a smaller fleet) the engine runs in-process.
     """
     started = time.perf_counter()
-    contexts, sizings = _read_contexts(sessions, catalog, profile=profile, now=now)
-    evaluated = with_containers(fleet_eval.evaluate(contexts, workers=workers), contexts, sizings)
+    fleet, sizings = _read_fleet(sessions, catalog)
+    evaluated = _evaluate(
+        sessions, catalog, fleet, sizings, profile=profile, now=now, cluster=cluster
+    )
     start = now - timedelta(days=profile.lookback_days)
-    commitments = _team_commitments(contexts, catalog, start=start, end=now)
+    commitments = _team_commitments(fleet, catalog, start=start, end=now)
     recs = evaluated + commitments
     with sessions.begin() as session:
         saved = save_recommendations(session, recs, now=now)
@@ -84,7 +89,7 @@ def recompute(
         if high_value_usd is not None:
             outbox_events.recomputed_high_value(session, min_savings_usd=high_value_usd, now=now)
     report = RecomputeReport(
-        services=len(contexts),
+        services=len(fleet),
         recommendations=dict(Counter(r.kind for r in recs if r.outcome == "recommend")),
         outcomes=dict(Counter(r.outcome for r in recs)),
         saved=saved,
@@ -95,44 +100,68 @@ def recompute(
     return report
 
 
-def _read_contexts(
-    sessions: sessionmaker[Session], catalog: Catalog, *, profile: SizingProfile, now: datetime
-) -> tuple[list[ServiceContext], dict[int, WorkloadSizing]]:
-    """Every active service that has a config, with its usage over the profile's lookback; and
-    each discovered Kubernetes workload's container sizing (data.kube_sizing)."""
-    start = now - timedelta(days=profile.lookback_days)
+def _evaluate(
+    sessions: sessionmaker[Session],
+    catalog: Catalog,
+    fleet: cluster_eval.Fleet,
+    sizings: dict[int, WorkloadSizing],
+    *,
+    profile: SizingProfile,
+    now: datetime,
+    cluster: FleetCluster | None,
+) -> tuple[Recommendation, ...]:
+    """Every service's offered results (container rule included), in the fleet's order: on
+    the cluster in batches, or in-process on usage read here."""
+    if cluster is not None and len(fleet) > cluster.batch_services:
+        size = cluster.batch_services
+        work = cluster_eval.batches(
+            cluster.settings, fleet, sizings, profile=profile, now=now, size=size
+        )
+        return cluster_eval.evaluate_on(cluster, work, catalog)
+    contexts = _read_contexts(sessions, catalog, fleet, profile=profile, now=now)
+    return with_containers(fleet_eval.evaluate(contexts), contexts, sizings)
+
+
+def _read_fleet(
+    sessions: sessionmaker[Session], catalog: Catalog
+) -> tuple[list[tuple[Service, CapacityConfig]], dict[int, WorkloadSizing]]:
+    """Every active service that has a config, with it; and each discovered Kubernetes
+    workload's container sizing (data.kube_sizing)."""
     with sessions.begin() as session:
         services = list_services(session)
         configs = current_configs(session)
-        services = [service for service in services if service.id in configs]
-        windows = load_usage_windows(session, [s.id for s in services], start=start, end=now)
         sizings = workload_sizings(session, catalog)
-    contexts = [
-        ServiceContext(
-            service=service,
-            config=configs[service.id],
-            usage=windows[service.id],
-            catalog=catalog,
-            profile=profile,
-            policy=policy_for(service.policy_class),
-            now=now,
-        )
-        for service in services
-    ]
-    return contexts, {sid: sizing for sid, sizing in sizings.items() if sid in configs}
+    fleet = [(service, configs[service.id]) for service in services if service.id in configs]
+    return fleet, {sid: sizing for sid, sizing in sizings.items() if sid in configs}
+
+
+def _read_contexts(
+    sessions: sessionmaker[Session],
+    catalog: Catalog,
+    fleet: cluster_eval.Fleet,
+    *,
+    profile: SizingProfile,
+    now: datetime,
+) -> list[ServiceContext]:
+    """The fleet's contexts with its usage over the profile's lookback ending at `now`."""
+    start = now - timedelta(days=profile.lookback_days)
+    with sessions.begin() as session:
+        ids = [service.id for service, _ in fleet]
+        windows = load_usage_windows(session, ids, start=start, end=now)
+    return cluster_eval.make_contexts(fleet, windows, catalog, profile, now)
 
 
 def _team_commitments(
-    contexts: Sequence[ServiceContext], catalog: Catalog, *, start: datetime, end: datetime
+    fleet: cluster_eval.Fleet, catalog: Catalog, *, start: datetime, end: datetime
 ) -> tuple[Recommendation, ...]:
     """One commitment recommendation per team, sized on the team's hourly on-demand spend."""
     hours = _hour_grid(start, end)
     spend: defaultdict[str, npt.NDArray[np.float64]] = defaultdict(lambda: np.zeros(len(hours)))
-    for ctx in contexts:
+    for service, config in fleet:
         try:
-            spend[ctx.service.team] += on_demand_usd_per_hour(ctx, catalog, hours)
+            spend[service.team] += on_demand_usd_per_hour(service, config, catalog, hours)
         except EngineError as error:
-            log.warning("commitment spend skips service %s: %s", ctx.service.slug, error)
+            log.warning("commitment spend skips service %s: %s", service.slug, error)
     discount_pct = catalog.discounts.one_year_pct
     return tuple(
         rules.recommend_commitment(
@@ -143,7 +172,10 @@ def _team_commitments(
 
 
 def on_demand_usd_per_hour(
-    ctx: ServiceContext, catalog: Catalog, hours: npt.NDArray[np.datetime64]
+    service: Service,
+    config: CapacityConfig,
+    catalog: Catalog,
+    hours: npt.NDArray[np.datetime64],
 ) -> npt.NDArray[np.float64]:
     """A service's on-demand spend in each hour: list rate × uncovered share × running mask.
 
@@ -151,8 +183,7 @@ def on_demand_usd_per_hour(
     averages the schedule over the week and would count off hours twice with the mask. Spot
     capacity is not commitment-eligible, so only the share neither committed nor spot counts.
     """
-    config = ctx.config
-    rate = running_cost(config, region=ctx.service.region, catalog=catalog).list_usd_per_hour
+    rate = running_cost(config, region=service.region, catalog=catalog).list_usd_per_hour
     uncovered = max(0.0, 1.0 - (config.commitment_coverage_pct + config.spot_pct) / 100.0)
     return rate * uncovered * running_mask(config.schedule, hours).astype(np.float64)
 

@@ -34,7 +34,7 @@ def fleet(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
     """The demo fleet (12 services, 21 days) with its recommendations recomputed."""
     catalog = load_catalog()
     seed_demo_fleet(sessions, catalog, seed=7, n_services=12, days=21, end=END)
-    recompute(sessions, catalog, profile=PROFILES["balanced"], now=END, workers=1)
+    recompute(sessions, catalog, profile=PROFILES["balanced"], now=END)
     return sessions
 
 

@@ -34,7 +34,7 @@ def seeded_url(sqlite_template: Path, tmp_path: Path) -> str:
     engine = make_engine(Settings(database_url=url, _env_file=None))
     sessions, catalog = make_sessions(engine), load_catalog()
     seed_demo_fleet(sessions, catalog, seed=7, n_services=6, days=21, end=END)
-    recompute(sessions, catalog, profile=PROFILES["balanced"], now=END, workers=1)
+    recompute(sessions, catalog, profile=PROFILES["balanced"], now=END)
     engine.dispose()
     return url
 

@@ -93,17 +93,6 @@ def test_every_service_keeps_each_rules_latest_outcome_and_reason(
     assert counted == service_results
 
 
-def test_parallel_workers_store_what_one_process_stores(
-    fleet: sessionmaker[Session], catalog: Catalog
-) -> None:
-    one = _recompute(fleet, catalog)
-
-    two = recompute(fleet, catalog, profile=PROFILES["balanced"], now=END, workers=2)
-
-    assert (two.outcomes, two.recommendations) == (one.outcomes, one.recommendations)
-    assert (two.saved.created, two.saved.superseded) == (0, 0)
-
-
 def test_each_team_gets_one_commitment_result(
     fleet: sessionmaker[Session], catalog: Catalog
 ) -> None:
@@ -155,7 +144,7 @@ def test_on_demand_spend_counts_uncovered_running_hours(catalog: Catalog) -> Non
     ctx = _context(config, catalog)
     week = np.datetime64("2026-11-02T00:00", "s") + np.arange(168) * np.timedelta64(3600, "s")
 
-    spend = on_demand_usd_per_hour(ctx, catalog, week)
+    spend = on_demand_usd_per_hour(ctx.service, ctx.config, catalog, week)
 
     rate = running_cost(config, region="us-east-1", catalog=catalog).list_usd_per_hour
     assert np.count_nonzero(spend) == 5 * 13

@@ -1,0 +1,179 @@
+"""Benchmark: recompute on a local Dask cluster vs in-process, on the same scratch database.
+
+Usage: python bench/bench_distributed.py [--services N] [--workers W] [--days D]
+       [--template T] [--postgres auto|URL]
+(N defaults to 10,000, W to 2, D to 14 (the balanced profile's lookback); the goal's figure:
+`python bench/bench_distributed.py --services 100000 --workers 2`)
+
+A demo fleet of T services is seeded into a scratch SQLite file (or a PostgreSQL database with
+--postgres), then cloned in SQL up to N services (ids, slugs and usage copied). The same
+database is recomputed in-process (the reference) and then on a LocalCluster of W worker
+processes whose tasks read their own usage. Prints wall and CPU seconds of each, the
+cluster's start time, throughput per worker against the in-process path (target ≥ 80 %),
+the same ratio by CPU seconds (steadier on a busy machine), and the load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+# Run directly: put the repository root on the import path.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import ColumnElement, Engine, Executable, Table, func, insert, literal, select
+
+from bench.scratch_databases import postgres_server, scratch_database, sqlite_url
+from data.catalog import load_catalog
+from data.connectors.demo import seed_demo_fleet
+from data.db import make_engine, make_sessions
+from data.migrate import upgrade
+from data.models import Base
+from data.settings import Settings
+from engine.profiles import PROFILES
+from jobs.cluster import FleetCluster
+from jobs.recompute import RecomputeReport, recompute
+
+END = datetime(2026, 11, 20, tzinfo=UTC)
+PROFILE = PROFILES["balanced"]
+
+
+def main() -> int:
+    args = _arguments()
+    with _database(args.postgres) as url:
+        settings = Settings(database_url=url, _env_file=None)
+        engine = make_engine(settings)
+        try:
+            upgrade(engine)
+            _fill(engine, args)
+            _compare(settings, engine, args)
+        finally:
+            engine.dispose()
+    return 0
+
+
+@contextmanager
+def _database(postgres: str | None) -> Iterator[str]:
+    if postgres is None:
+        with sqlite_url("tightrope-dist-") as url:
+            yield url
+        return
+    with postgres_server(postgres, required=True) as server:
+        assert server is not None  # required: no server exits instead
+        with scratch_database(server) as url:
+            yield url
+
+
+def _fill(engine: Engine, args: argparse.Namespace) -> None:
+    """A demo fleet of `template` services, cloned in SQL up to `services`."""
+    started = time.perf_counter()
+    sessions = make_sessions(engine)
+    seed_demo_fleet(
+        sessions, load_catalog(), seed=7, n_services=args.template, days=args.days, end=END
+    )
+    tables = [Base.metadata.tables[name] for name in ("service", "capacity_config", "usage_hourly")]
+    with engine.begin() as connection:
+        tops = {t.name: int(connection.scalar(select(func.max(t.c[_key(t)]))) or 0) for t in tables}
+        for copy in range(1, -(-args.services // args.template)):
+            for table in tables:
+                connection.execute(_clone(table, copy, tops))
+    print(f"fleet: {_count(engine, 'service'):,} services, "
+          f"{_count(engine, 'usage_hourly'):,} usage rows ({args.days} days), "
+          f"filled in {time.perf_counter() - started:.1f} s")  # fmt: skip
+
+
+def _key(table: Table) -> str:
+    return "service_id" if table.name == "usage_hourly" else "id"
+
+
+def _clone(table: Table, copy: int, tops: dict[str, int]) -> Executable:
+    """INSERT … SELECT of the template's rows, ids moved past the previous copies' and slugs
+    suffixed (only current configs: the rules read no other)."""
+    moved = {"id": copy * tops[table.name], "service_id": copy * tops["service"]}
+    columns: list[ColumnElement[Any]] = []
+    for column in table.columns:
+        if column.name in moved:
+            columns.append((column + moved[column.name]).label(column.name))
+        elif column.name == "slug":
+            columns.append((column + literal(f"--copy{copy}")).label(column.name))
+        else:
+            columns.append(column)
+    template = select(*columns).where(table.c[_key(table)] <= tops[table.name])
+    if table.name == "capacity_config":
+        template = template.where(table.c.is_current)
+    return insert(table).from_select([c.name for c in table.columns], template)
+
+
+def _count(engine: Engine, name: str) -> int:
+    with engine.connect() as connection:
+        table = Base.metadata.tables[name]
+        return int(connection.scalar(select(func.count()).select_from(table)) or 0)
+
+
+def _compare(settings: Settings, engine: Engine, args: argparse.Namespace) -> None:
+    sessions, catalog = make_sessions(engine), load_catalog()
+    local, local_cpu_s = _timed(lambda: recompute(sessions, catalog, profile=PROFILE, now=END))
+    with FleetCluster(settings, workers=args.workers) as cluster:
+        started = time.perf_counter()
+        client = cluster.client()
+        start_s = time.perf_counter() - started
+        before = client.run(time.process_time)
+        remote, parent_cpu_s = _timed(
+            lambda: recompute(sessions, catalog, profile=PROFILE, now=END, cluster=cluster)
+        )
+        workers_cpu_s = _cpu_delta(before, client.run(time.process_time))
+    assert (remote.outcomes, remote.recommendations) == (local.outcomes, local.recommendations)
+    print(f"cluster CPU: parent {parent_cpu_s:.2f} s, workers {workers_cpu_s:.2f} s")
+    _print(args, local, local_cpu_s, remote, parent_cpu_s + workers_cpu_s, start_s)
+
+
+def _timed(call: object) -> tuple[RecomputeReport, float]:
+    cpu = time.process_time()
+    report: RecomputeReport = call()  # type: ignore[operator]
+    return report, time.process_time() - cpu
+
+
+def _cpu_delta(before: dict[str, float], after: dict[str, float]) -> float:
+    """Workers' CPU seconds between two readings (a worker restarted between counts whole)."""
+    return sum(after[w] - before.get(w, 0.0) for w in after)
+
+
+def _print(
+    args: argparse.Namespace,
+    local: RecomputeReport,
+    local_cpu_s: float,
+    remote: RecomputeReport,
+    remote_cpu_s: float,
+    start_s: float,
+) -> None:
+    n, w = local.services, args.workers
+    per_worker = n / remote.seconds / w
+    print(f"workers: {w}   load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"local cluster start (workers warmed): {start_s:.2f} s (once per sidecar, not per run)")
+    print(f"in-process: {local.seconds:.2f} s wall, {local_cpu_s:.2f} s CPU, "
+          f"{n / local.seconds:,.0f} services/s")  # fmt: skip
+    print(f"cluster:    {remote.seconds:.2f} s wall, {remote_cpu_s:.2f} s CPU (parent + workers), "
+          f"{per_worker:,.0f} services/s per worker")  # fmt: skip
+    print(f"throughput per worker vs in-process (wall): {per_worker * local.seconds / n:.0%}")
+    print(f"CPU efficiency vs in-process (CPU s): {local_cpu_s / remote_cpu_s:.0%} (target ≥ 80 %)")
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--services", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--days", type=int, default=PROFILE.lookback_days)
+    parser.add_argument("--template", type=int, default=50, help="demo services seeded")
+    parser.add_argument("--postgres", default=None, help="auto or a server URL (default SQLite)")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,128 @@
+"""The Dask cluster recompute runs on: a scheduler's address, or a local cluster of processes."""
+
+from __future__ import annotations
+
+import logging
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from sqlalchemy import make_url
+
+from data.settings import Settings
+from jobs import fleet_eval
+from jobs.errors import ClusterUnusable
+
+if TYPE_CHECKING:  # imported when first used: `import distributed` costs 1-2 s of CPU
+    from distributed import Client, LocalCluster
+
+log = logging.getLogger(__name__)
+
+# Services per task: ~0.5 s of engine work at 90 days, so the scheduler's ~10 ms per task
+# stays a few per cent, and one task's usage (256 × 2,160 hours × 6 metrics) is ~27 MB.
+CLUSTER_BATCH = 256
+_QUIET_WORKERS = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.worker.memory.monitor-interval": "1s",
+    # Dask's default 64 KiB trim threshold also turns off glibc's adaptive mmap threshold, so
+    # every numpy array over 128 KiB is mmapped and page-faulted afresh on each batch.
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+}
+
+
+class FleetCluster:
+    """A Dask client, connected on first use and closed by `close` (or `with`).
+
+    With `settings.cluster_address` it joins that scheduler; otherwise it starts a
+    LocalCluster of `workers` single-threaded worker processes (the engine is numpy: a thread
+    per process would fight for the GIL). The sidecar keeps one for its lifetime, since a
+    local cluster costs seconds to start (decision 030); the CLI keeps one for its run.
+    """
+
+    def __init__(
+        self, settings: Settings, *, workers: int, batch_services: int = CLUSTER_BATCH
+    ) -> None:
+        # batch_services: services per task, and the fleet size above which recompute uses
+        # the cluster at all (below it, starting and feeding a cluster costs more than it saves).
+        self.settings, self.workers, self.batch_services = settings, workers, batch_services
+        self._client: Client | None = None
+        self._local: LocalCluster | None = None
+
+    def client(self) -> Client:
+        """The connected client, starting the local cluster the first time."""
+        if self._client is None:
+            from distributed import Client
+
+            address = self.settings.cluster_address
+            if address is None:
+                self._local = _local_cluster(self.workers)
+                self._client = Client(self._local)
+            else:
+                self._client = Client(address)
+            self._client.run(fleet_eval.warm_worker)  # a worker restarted later warms lazily
+            log.info("recompute cluster: %s", self._client.scheduler_info()["address"])
+        return self._client
+
+    def close(self) -> None:
+        """Close the client, then the local cluster's workers and scheduler (if started)."""
+        if self._client is not None:
+            self._client.close()
+        if self._local is not None:
+            self._local.close()
+        self._client = self._local = None
+
+    def __enter__(self) -> FleetCluster:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def cluster_for(settings: Settings, workers: int) -> FleetCluster | None:
+    """A (not yet started) cluster when one is configured or more than one worker is asked
+    for; None when recompute runs in-process."""
+    if settings.cluster_address is None and workers <= 1:
+        return None
+    return FleetCluster(settings, workers=workers)
+
+
+def check_shared_database(database_url: str) -> None:
+    """Raise ClusterUnusable when cluster workers cannot open the parent's database."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        return
+    database = url.database or ""
+    if database in ("", ":memory:") or url.query.get("mode") == "memory":
+        raise ClusterUnusable(
+            "an in-memory SQLite database cannot be read by cluster workers (each process "
+            "would open its own, empty one): use a SQLite file or PostgreSQL, or one worker"
+        )
+
+
+def _local_cluster(workers: int) -> LocalCluster:
+    # Background work recompute never reads, paid in CPU for every second a worker lives: the
+    # statistical profiler (every thread, 100 times a second), the event-loop watchdog
+    # (every 20 ms), the system monitor's psutil readings (every 0.5 s) and the memory
+    # monitor's (every 0.1 s).
+    import dask
+
+    with dask.config.set(_QUIET_WORKERS):
+        return _start_local(workers)
+
+
+def _start_local(workers: int) -> LocalCluster:
+    from distributed import LocalCluster
+
+    return LocalCluster(
+        n_workers=max(workers, 1),
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.WARNING,
+    )
