@@ -56,7 +56,7 @@ class FleetCluster:
 
             address = self.settings.cluster_address
             if address is None:
-                self._local = _local_cluster(self.workers)
+                self._local = local_cluster(self.workers)
                 self._client = Client(self._local)
             else:
                 self._client = Client(address)
@@ -105,7 +105,8 @@ def check_shared_database(database_url: str) -> None:
         )
 
 
-def _local_cluster(workers: int) -> LocalCluster:
+def local_cluster(workers: int) -> LocalCluster:
+    """A LocalCluster of `workers` single-threaded processes without the background work below."""
     # Background work recompute never reads, paid in CPU for every second a worker lives: the
     # statistical profiler (every thread, 100 times a second), the event-loop watchdog
     # (every 20 ms), the system monitor's psutil readings (every 0.5 s) and the memory

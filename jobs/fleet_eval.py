@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Sequence
 
@@ -39,16 +38,12 @@ def evaluate(contexts: Sequence[ServiceContext], *, workers: int = 1) -> tuple[R
     starts = range(0, len(contexts), BATCH)
     if workers <= 1 or len(starts) < 2:
         return tuple(rec for a in starts for rec in evaluate_range(contexts[a : a + BATCH]))
-    from distributed import Client, LocalCluster  # 1-2 s to import: only when used
+    from distributed import Client  # 1-2 s to import: only when used
+
+    from jobs.cluster import local_cluster  # imports this module: not at the top
 
     parts = [list(contexts[a : a + BATCH]) for a in starts]
-    with (
-        LocalCluster(
-            n_workers=workers, threads_per_worker=1, dashboard_address=None,
-            silence_logs=logging.WARNING,
-        ) as cluster,
-        Client(cluster) as client,
-    ):  # fmt: skip
+    with local_cluster(workers) as cluster, Client(cluster) as client:
         client.run(warm_worker)
         results = client.gather(client.map(evaluate_range, parts, pure=False))
     return tuple(rec for result in results for rec in result)
