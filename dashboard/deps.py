@@ -13,6 +13,7 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from streamlit.runtime.caching.cache_utils import CachedFunc
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from data.db import make_engine, make_sessions
 from data.logs import configure_logging
@@ -22,6 +23,7 @@ from data.settings import Settings
 P = ParamSpec("P")
 R = TypeVar("R")
 _UNKNOWN_VERSIONS = itertools.count()
+_RUN_VERSION = "_tightrope_data_version"  # the run's version, kept on its ScriptRunContext
 
 
 @st.cache_resource(show_spinner=False)
@@ -48,13 +50,28 @@ def sessions() -> sessionmaker[Session]:
 
 
 def current_data_version() -> DataVersion:
-    """The database's data version now (data.repos.data_version): one small read per call, so
-    a write through any replica or the sidecar is seen by the next cached read here.
+    """The database's data version, read once per script run (data.repos.data_version).
 
-    When it cannot be read (a database not migrated yet, or down) the version is one no other
-    call gets, so nothing cached is reused; the query itself then meets the same problem and
-    raises it where the page already handles it.
+    Read at the first cached query of a run and reused by the rest of that run, so a page pays
+    one small read, and a write through any replica or the sidecar shows at the next run here.
+    A run is told apart by its context's `cursors` dict, which Streamlit makes anew for every
+    run (and fragment run); outside a script run the version is read on every call.
     """
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
+        return _read_data_version()
+    remembered: tuple[object, DataVersion] | None = getattr(ctx, _RUN_VERSION, None)
+    if remembered is not None and remembered[0] is ctx.cursors:
+        return remembered[1]
+    version = _read_data_version()
+    setattr(ctx, _RUN_VERSION, (ctx.cursors, version))
+    return version
+
+
+def _read_data_version() -> DataVersion:
+    """One read of the version. When it cannot be read (a database not migrated yet, or down)
+    the version is one no other call gets, so nothing cached is reused; the query itself then
+    meets the same problem and raises it where the page already handles it."""
     try:
         with sessions()() as session:
             return data_version(session)
@@ -79,7 +96,7 @@ class CachedQuery(Generic[P, R]):
         self.__doc__ = fn.__doc__
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
-        return self._cache()(*args, data_version=current_data_version(), **kwargs)
+        return self._cache()(*args, data_version=(0,), **kwargs)
 
     def clear(self) -> None:
         """Drop every entry of this function's cache."""

@@ -90,10 +90,13 @@ def _config_card(page: Any) -> Any:
     return cards.filter(has_text="Current configuration").last
 
 
-def _shows_instance_type(page: Any, base_url: str, service_id: int, instance_type: str) -> None:
+def _shows_instance_type(
+    page: Any, base_url: str, service_id: int, instance_type: str | None
+) -> None:
     """A new visit to the service's page; its configuration card names `instance_type`."""
     from playwright.sync_api import expect
 
+    assert instance_type is not None
     page.goto(f"{base_url}/service?service={service_id}")
     expect(_config_card(page)).to_contain_text(f"{instance_type} (", timeout=TIMEOUT_MS)
 
