@@ -96,7 +96,7 @@ class CachedQuery(Generic[P, R]):
         self.__doc__ = fn.__doc__
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
-        return self._cache()(*args, data_version=(0,), **kwargs)
+        return self._cache()(*args, data_version=current_data_version(), **kwargs)
 
     def clear(self) -> None:
         """Drop every entry of this function's cache."""
