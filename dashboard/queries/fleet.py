@@ -156,6 +156,12 @@ def backlog(_sessions: Sessions) -> pd.DataFrame:
 
 
 @deps.cached_query()
+def service_backlog(_sessions: Sessions, service_id: int) -> pd.DataFrame:
+    """One service's rows of the backlog (the same columns and order as `backlog`)."""
+    return _read(_sessions, savings_report.service_backlog, service_id)
+
+
+@deps.cached_query()
 def recommendation(_sessions: Sessions, recommendation_id: int) -> StoredRecommendation:
     return _read(_sessions, savings_report.get_recommendation, recommendation_id)
 

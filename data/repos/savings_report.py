@@ -132,6 +132,12 @@ def backlog(session: Session) -> pd.DataFrame:
     return backlog_frame(session.execute(backlog_query()))
 
 
+def service_backlog(session: Session, service_id: int) -> pd.DataFrame:
+    """`backlog` narrowed to one service in SQL (the Service detail page reads one service)."""
+    query = backlog_query().where(RecommendationRow.service_id == service_id)
+    return backlog_frame(session.execute(query))
+
+
 def backlog_query() -> Select[RecommendationRow, ServiceRow]:
     """Every recommendation with its service (None for a team-scope one), by id."""
     return (

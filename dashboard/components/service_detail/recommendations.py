@@ -26,8 +26,7 @@ OUTCOME_WORDS = {
 def show(sessions: sessionmaker[Session], service_id: int) -> None:
     """This service's recommendations (open one on its page), and why each rule proposed none."""
     st.subheader("Recommendations", anchor=False)
-    board = queries.backlog(sessions)
-    mine = board[board["service_id"] == service_id] if not board.empty else board
+    mine = queries.service_backlog(sessions, service_id)
     if mine.empty:
         st.info(
             "No recommendation for this service. The reasons each rule gave are below.",
