@@ -558,11 +558,12 @@ def test_a_stale_tab_applying_an_alternative_after_its_sibling_gets_a_conflict(
 ) -> None:
     scale_out = _rec_id(sessions, "Nightly ETL", "horizontal")
     joint = _rec_id(sessions, "Nightly ETL", "joint")
-    at = _pick(_open(RECS), joint)  # the reviewer opened the alternative first …
+    at = _pick(_open(RECS), joint)  # the reviewer opened the alternative's Apply dialog …
+    at.button(key="rec_apply").click().run()
     Workflow(sessions, WorkflowPolicy()).apply(
         "local-admin", scale_out, expected_version=1, now=NOW
-    )  # … then a colleague applied its sibling, which supersedes it
-    at.button(key="rec_apply").click().run()
+    )  # … then a colleague applied its sibling, which supersedes it (any later run of the
+    # page reads the new data version, so only a dialog already open holds the old state)
 
     at.button(key="rec_apply_confirm").click().run()
 
