@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import uuid
 from collections.abc import Generator, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -39,6 +40,20 @@ hypothesis_settings.register_profile(
     "dev", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
 )
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if in_ci() else "dev"))
+
+
+@pytest.fixture(autouse=True)
+def _main_module_restored() -> Iterator[None]:
+    """Put back the process's `__main__` after every test.
+
+    Why: Streamlit's script runner (which AppTest runs in this process) installs the page
+    script as `sys.modules["__main__"]` and leaves it there, and a later test in the same
+    worker that starts processes by spawn or forkserver (the Dask local cluster, the
+    dashboard's pool) has them re-import the parent's main module: the page, which dies
+    without a server."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
 
 
 @pytest.fixture(scope="session")
