@@ -170,3 +170,26 @@ def test_cost_sums_in_sql_equal_pandas_over_the_daily_rows(
         assert daily[("team", "payments", currency)].sum() == pytest.approx(
             team["effective_cost"].sum()
         )
+
+
+def test_one_services_row_equals_its_row_of_the_fleet_table(
+    sessions: sessionmaker[Session], world: World
+) -> None:
+    with sessions() as session:
+        table = service_views.services_table(
+            session, filters=Filters(), today=TODAY, usage_end=USAGE_END
+        )
+        listed = service_views.service_list(session, filters=Filters(teams=("search",)))
+        rows = {
+            sid: service_views.services_table(
+                session, filters=Filters(), today=TODAY, usage_end=USAGE_END, service_id=sid
+            )
+            for sid in map(int, table["service_id"].unique())
+        }
+
+    assert len(rows) == 12
+    for sid, row in rows.items():
+        expected = table[table["service_id"] == sid].reset_index(drop=True)
+        pd.testing.assert_frame_equal(row, expected)
+    searched = table[table["team"] == "search"]
+    assert sorted(listed["service_id"]) == sorted(searched["service_id"].unique())
