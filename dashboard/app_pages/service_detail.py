@@ -32,8 +32,8 @@ start = page.begin(
 sessions, status, today = start.sessions, start.status, start.today
 options = queries.filter_options(sessions)
 chosen = filters.sidebar(options, today=today, first_day=status.first_cost_date, with_dates=True)
-everyone = queries.services_table(sessions, Filters(), today, status.usage_end)
-matching = queries.services_table(sessions, chosen.filters, today, status.usage_end)
+everyone = queries.service_list(sessions, Filters())
+matching = queries.service_list(sessions, chosen.filters)
 filters.active_hint(chosen, shown=matching["service_id"].nunique(), total=status.services)
 
 
@@ -163,7 +163,7 @@ def _midnight(day: date) -> datetime:
 
 service_id = _pick_service()
 service, config = queries.service_profile(sessions, service_id)
-row = everyone[everyone["service_id"] == service_id].iloc[0]
+row = queries.service_row(sessions, service_id, today, status.usage_end).iloc[0]
 costs = queries.service_daily_costs(sessions, service_id, chosen.start, chosen.end)
 currency = row["billing_currency"] if pd.notna(row["billing_currency"]) else None
 if currency is None and not costs.empty:

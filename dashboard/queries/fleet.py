@@ -105,6 +105,26 @@ def services_table(
 
 
 @deps.cached_query()
+def service_list(_sessions: Sessions, filters: Filters) -> pd.DataFrame:
+    return _read(_sessions, service_views.service_list, filters=filters)
+
+
+@deps.cached_query()
+def service_row(
+    _sessions: Sessions, service_id: int, today: date, usage_end: datetime | None
+) -> pd.DataFrame:
+    """The services table's row(s) of one service (one per billing currency)."""
+    return _read(
+        _sessions,
+        service_views.services_table,
+        filters=Filters(),
+        today=today,
+        usage_end=usage_end,
+        service_id=service_id,
+    )
+
+
+@deps.cached_query()
 def breaching_services(
     _sessions: Sessions, filters: Filters, today: date, usage_end: datetime | None
 ) -> pd.DataFrame:

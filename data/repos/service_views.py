@@ -38,10 +38,29 @@ CPU_PERCENTILE = 95
 SlaStatus = Literal["breaching", "within", "no_data"]
 
 
+def service_list(session: Session, *, filters: Filters) -> pd.DataFrame:
+    """Active services matching `filters` (service_id, slug, name, team, environment): what a
+    picker lists, without the usage and cost aggregates of `services_table`."""
+    query = (
+        select(*service_columns(), ServiceRow.environment)
+        .where(ServiceRow.active, *filter_conditions(filters))
+        .order_by(ServiceRow.slug)
+    )
+    return read_frame(session, query)
+
+
 def services_table(
-    session: Session, *, filters: Filters, today: date, usage_end: datetime | None = None
+    session: Session,
+    *,
+    filters: Filters,
+    today: date,
+    usage_end: datetime | None = None,
+    service_id: int | None = None,
 ) -> pd.DataFrame:
     """One row per active service (per currency when it is billed in several).
+
+    `service_id` narrows every aggregate to that one service (Service detail): the same row(s)
+    the fleet-wide table has for it, reading one service's hours instead of the fleet's.
 
     Monthly cost is the run-rate rule of `fleet.fleet_kpis` (history coverage is fleet-wide).
     CPU p95 utilization is the 95th percentile (nearest rank) of hourly mean CPU used ÷ current
@@ -51,9 +70,12 @@ def services_table(
     usage_end = usage_end or end_of_day(today)
     usage_start = usage_end - timedelta(days=SLA_WINDOW_DAYS)
     days = run_rate_days(today, first_cost_date(session))
-    costs = _service_costs(today)
-    cpu = _cpu_utilization_p95(usage_start, usage_end)
-    sla = sla_hours(usage_start, usage_end, filter_conditions(filters))
+    where = filter_conditions(filters)
+    if service_id is not None:
+        where.append(ServiceRow.id == service_id)
+    costs = _service_costs(today, service_id)
+    cpu = _cpu_utilization_p95(usage_start, usage_end, service_id)
+    sla = sla_hours(usage_start, usage_end, where)
     config = CapacityConfigRow
     query = (
         select(
@@ -76,7 +98,7 @@ def services_table(
         .outerjoin(costs, costs.c.service_id == ServiceRow.id)
         .outerjoin(cpu, cpu.c.service_id == ServiceRow.id)
         .outerjoin(sla, sla.c.service_id == ServiceRow.id)
-        .where(ServiceRow.active, *filter_conditions(filters))
+        .where(ServiceRow.active, *where)
         .order_by(costs.c.effective_cost_30d.desc().nulls_last(), ServiceRow.slug)
     )
     frame = read_frame(session, query)
@@ -191,22 +213,28 @@ def sla_status(breach_hours: Any, latency_hours: Any) -> SlaStatus:
     return "within"
 
 
-def _service_costs(today: date) -> Any:
-    """Per service and currency: effective cost of the 30-day run-rate window ending `today`."""
+def _service_costs(today: date, service_id: int | None = None) -> Any:
+    """Per service and currency: effective cost of the 30-day run-rate window ending `today`
+    (of `service_id` only, when given)."""
     start = today - timedelta(days=RUN_RATE_DAYS - 1)
+    which = (
+        CostDailyRow.service_id.is_not(None)
+        if service_id is None
+        else CostDailyRow.service_id == service_id
+    )
     return (
         select(
             CostDailyRow.service_id,
             CostDailyRow.billing_currency,
             func.sum(CostDailyRow.effective_cost).label("effective_cost_30d"),
         )
-        .where(CostDailyRow.service_id.is_not(None), charged_between(start, today))
+        .where(which, charged_between(start, today))
         .group_by(CostDailyRow.service_id, CostDailyRow.billing_currency)
         .subquery("service_cost")
     )
 
 
-def _cpu_utilization_p95(start: datetime, end: datetime) -> Any:
+def _cpu_utilization_p95(start: datetime, end: datetime, service_id: int | None = None) -> Any:
     """Nearest-rank p95 per service: the smallest value whose rank ≥ 95 % of the count.
 
     rank 1..n by utilization within each service (ROW_NUMBER), n = COUNT(*) OVER the same
@@ -228,6 +256,7 @@ def _cpu_utilization_p95(start: datetime, end: datetime) -> Any:
             UsageHourlyRow.hour_start >= start,
             UsageHourlyRow.hour_start < end,
             capacity > 0,
+            *([] if service_id is None else [UsageHourlyRow.service_id == service_id]),
         )
         .subquery("ranked_cpu")
     )

@@ -39,8 +39,15 @@ def charged_between(start: date, end: date) -> ColumnElement[bool]:
 
 
 def sla_hours(start: datetime, end: datetime, where: Sequence[ColumnElement[bool]] = ()) -> Any:
-    """Per active service matching `where`: hours with a latency sample and hours over target."""
+    """Per active service matching `where`: hours with a latency sample and hours over target.
+
+    The services are named by an IN list as well as the join so the planner walks the usage
+    primary key (service_id, hour_start) service by service: on SQLite the join alone made it
+    range-scan the hour_start index over the whole fleet and look each row up out of order
+    (0.36 s CPU instead of 0.06 s at 1,000 services x 7 days); the result is the same rows.
+    """
     over = UsageHourlyRow.latency_p95_ms > ServiceRow.latency_p95_target_ms
+    chosen = select(ServiceRow.id).where(ServiceRow.active, *where).correlate(None)
     return (
         select(
             UsageHourlyRow.service_id,
@@ -50,6 +57,7 @@ def sla_hours(start: datetime, end: datetime, where: Sequence[ColumnElement[bool
         .join(ServiceRow, ServiceRow.id == UsageHourlyRow.service_id)
         .where(
             ServiceRow.active,
+            UsageHourlyRow.service_id.in_(chosen),
             UsageHourlyRow.hour_start >= start,
             UsageHourlyRow.hour_start < end,
             *where,
