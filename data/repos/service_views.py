@@ -101,9 +101,13 @@ def services_table(
         .where(ServiceRow.active, *where)
         .order_by(costs.c.effective_cost_30d.desc().nulls_last(), ServiceRow.slug)
     )
-    frame = read_frame(session, query)
+    return _derived_columns(read_frame(session, query), run_rate_days=days)
+
+
+def _derived_columns(frame: pd.DataFrame, *, run_rate_days: int) -> pd.DataFrame:
+    """The services table's computed columns: monthly run-rate, config summary, SLA status."""
     frame["monthly_effective_cost"] = frame.pop("effective_cost_30d").map(
-        lambda v: monthly_run_rate(v, days=days) if pd.notna(v) else float("nan")
+        lambda v: monthly_run_rate(v, days=run_rate_days) if pd.notna(v) else float("nan")
     )
     frame["config_summary"] = [
         _config_summary(row) for row in frame.itertuples(index=False, name="ServiceConfig")
