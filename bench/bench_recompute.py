@@ -39,8 +39,8 @@ from engine.recommendation import Recommendation
 from engine.service import Service, Sla
 from engine.sla import policy_for
 from engine.usage import UsageWindow
-from jobs.cluster import local_cluster
-from jobs.fleet_eval import BATCH, evaluate, evaluate_range, warm_worker
+from jobs.cluster import CLUSTER_BATCH, local_cluster
+from jobs.fleet_eval import evaluate, warm_worker
 
 DAYS = 90
 HOURS = DAYS * 24
@@ -160,19 +160,20 @@ def on_cluster(n: int, profile: SizingProfile, workers: int) -> tuple[float, lis
 
 def _hold_share(n: int, profile: SizingProfile, start: int, stop: int) -> list[tuple[int, int]]:
     """Synthesize services start..stop in this worker and keep them on the worker object (this
-    module's globals travel by value with each task); its batches as (first, end) indices."""
+    module's globals travel by value with each task); its tasks as (first, end) indices: as
+    recompute's cluster path, CLUSTER_BATCH services a task (evaluated in BATCH-service batches)."""
     from distributed import get_worker
 
     held = dict(zip(range(start, stop), fleet(n, profile, start, stop), strict=True))
     setattr(get_worker(), "bench_held", held)  # noqa: B010
-    return [(a, min(a + BATCH, stop)) for a in range(start, stop, BATCH)]
+    return [(a, min(a + CLUSTER_BATCH, stop)) for a in range(start, stop, CLUSTER_BATCH)]
 
 
 def _evaluate_held(first: int, end: int) -> tuple[Recommendation, ...]:
     from distributed import get_worker
 
     held: dict[int, ServiceContext] = getattr(get_worker(), "bench_held")  # noqa: B009
-    return evaluate_range([held[i] for i in range(first, end)])
+    return evaluate([held[i] for i in range(first, end)])
 
 
 def _cpu_s() -> float:
