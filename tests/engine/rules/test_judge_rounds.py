@@ -56,8 +56,13 @@ def _demo_contexts(n_services: int) -> list[ServiceContext]:
         )  # fmt: skip
         contexts.append(
             ServiceContext(
-                service, fitted.config, usage, catalog, PROFILES["balanced"],
-                policy_for(draft.policy_class), END,
+                service,
+                fitted.config,
+                usage,
+                catalog,
+                PROFILES["balanced"],
+                policy_for(draft.policy_class),
+                END,
             )  # fmt: skip
         )
     return contexts
