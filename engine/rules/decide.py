@@ -24,7 +24,7 @@ from engine.recommendation import (
     RuleName,
     worth_making,
 )
-from engine.rules.explain import explain
+from engine.rules.explain import WindowFacts, explain, window_facts
 from engine.rules.grid import CandidateGrid
 from engine.rules.sizing import (
     Effort,
@@ -218,7 +218,7 @@ def _verdict_or_raise(
     now = verdict_at(verdicts, 0, candidates, sla=ctx.service.sla, policy=ctx.policy)
     band = confidence(window, ctx.config.replicas, ctx.profile)  # the same for every plan
     cost_now = to_money(config_cost(ctx.config, region=ctx.service.region, catalog=ctx.catalog))
-    judged = _Judged(verdicts, candidates, now, band, cost_now)
+    judged = _Judged(verdicts, candidates, now, band, cost_now, window_facts(window))
     picks = iter(_pick(ctx, window, p, judged, span) for p, span in _offsets(hearing))
     return [next(picks) if isinstance(p, Plan) else p for p in plans]
 
@@ -234,6 +234,7 @@ class _Judged:
     now: SlaVerdict  # the current config's verdict (candidate 0)
     band: Confidence  # the same window, replicas and profile for every plan
     cost_now: Money  # the current config's cost, priced once for every plan
+    window: WindowFacts  # what every plan's explanation says of the window
 
     def at(self, index: int, ctx: ServiceContext) -> SlaVerdict:
         """Candidate `index`'s verdict with its reasons, under the service's SLA and policy."""
@@ -347,7 +348,7 @@ def _propose(
         risk=risk_of(chosen),
         sla=sla_summary(chosen),
         confidence=judged.band,
-        explanation=explain(ctx, window, search, why=why, current=judged.now),
+        explanation=explain(ctx, window, search, why=why, current=judged.now, known=judged.window),
         effort=search.effort,
         restart_needed=search.restart_needed,
         rule=search.kind if restores else None,
