@@ -54,15 +54,9 @@ def _demo_contexts(n_services: int) -> list[ServiceContext]:
             provider=draft.provider, region=draft.region, policy_class=draft.policy_class,
             sla=draft.sla,
         )  # fmt: skip
+        policy = policy_for(draft.policy_class)
+        profile = PROFILES["balanced"]
         contexts.append(
-            ServiceContext(
-                service,
-                fitted.config,
-                usage,
-                catalog,
-                PROFILES["balanced"],
-                policy_for(draft.policy_class),
-                END,
-            )  # fmt: skip
+            ServiceContext(service, fitted.config, usage, catalog, profile, policy, END)
         )
     return contexts
