@@ -17,6 +17,7 @@ one `np.percentile` over the (N × hours) CPU matrix.
 from __future__ import annotations
 
 import cProfile
+import os
 import pstats
 import resource
 import sys
@@ -196,7 +197,9 @@ def main(argv: list[str]) -> None:
     print(f"services: {n:,} × {HOURS:,} hours, lookback {profile.lookback_days} days")
     print(f"workers: {workers}")
     print(f"outcomes: {counts}")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"recompute wall time: {wall_s:.2f} s   ({1000 * wall_s / n:.2f} ms/service)")
+    print(f"load average (1, 5, 15 min) at the end: {load}  (wall times inflate with it)")
     print(f"numpy lower bound (one percentile over {n:,} × {HOURS:,}): {bound_s:.3f} s")
     print(f"ratio to the bound: {wall_s / bound_s:,.0f}×   peak RSS: {rss_mib:,.0f} MiB")
     if workers > 1:  # the cluster's worker processes (children of its nannies)
