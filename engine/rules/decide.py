@@ -131,7 +131,7 @@ def judge_many(
     order, so when its first candidate passes it wins whatever the others' verdicts (a verdict
     is per candidate: judged with or without the others, the same values). The first round
     judges the current config and each shortlist's head; a service where a head fails is then
-    judged on every candidate. On the bench fleet 97 % of services need one round, judged on 4
+    judged on every candidate. On the bench fleet 96 % of services need one round, judged on 4
     candidates instead of ~19."""
     hearings = [_hearing(ctx, plans) for ctx, plans in services]
     heads = [_heads(ctx, h) if h else None for (ctx, _), h in zip(services, hearings, strict=True)]
