@@ -17,6 +17,7 @@ one `np.percentile` over the (N × hours) CPU matrix.
 from __future__ import annotations
 
 import cProfile
+import os
 import pstats
 import resource
 import sys
@@ -39,8 +40,8 @@ from engine.recommendation import Recommendation
 from engine.service import Service, Sla
 from engine.sla import policy_for
 from engine.usage import UsageWindow
-from jobs.cluster import local_cluster
-from jobs.fleet_eval import BATCH, evaluate, evaluate_range, warm_worker
+from jobs.cluster import CLUSTER_BATCH, local_cluster
+from jobs.fleet_eval import evaluate, warm_worker
 
 DAYS = 90
 HOURS = DAYS * 24
@@ -160,19 +161,20 @@ def on_cluster(n: int, profile: SizingProfile, workers: int) -> tuple[float, lis
 
 def _hold_share(n: int, profile: SizingProfile, start: int, stop: int) -> list[tuple[int, int]]:
     """Synthesize services start..stop in this worker and keep them on the worker object (this
-    module's globals travel by value with each task); its batches as (first, end) indices."""
+    module's globals travel by value with each task); its tasks as (first, end) indices: as
+    recompute's cluster path, CLUSTER_BATCH services a task (evaluated in BATCH-service batches)."""
     from distributed import get_worker
 
     held = dict(zip(range(start, stop), fleet(n, profile, start, stop), strict=True))
     setattr(get_worker(), "bench_held", held)  # noqa: B010
-    return [(a, min(a + BATCH, stop)) for a in range(start, stop, BATCH)]
+    return [(a, min(a + CLUSTER_BATCH, stop)) for a in range(start, stop, CLUSTER_BATCH)]
 
 
 def _evaluate_held(first: int, end: int) -> tuple[Recommendation, ...]:
     from distributed import get_worker
 
     held: dict[int, ServiceContext] = getattr(get_worker(), "bench_held")  # noqa: B009
-    return evaluate_range([held[i] for i in range(first, end)])
+    return evaluate([held[i] for i in range(first, end)])
 
 
 def _cpu_s() -> float:
@@ -195,7 +197,9 @@ def main(argv: list[str]) -> None:
     print(f"services: {n:,} × {HOURS:,} hours, lookback {profile.lookback_days} days")
     print(f"workers: {workers}")
     print(f"outcomes: {counts}")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"recompute wall time: {wall_s:.2f} s   ({1000 * wall_s / n:.2f} ms/service)")
+    print(f"load average (1, 5, 15 min) at the end: {load}  (wall times inflate with it)")
     print(f"numpy lower bound (one percentile over {n:,} × {HOURS:,}): {bound_s:.3f} s")
     print(f"ratio to the bound: {wall_s / bound_s:,.0f}×   peak RSS: {rss_mib:,.0f} MiB")
     if workers > 1:  # the cluster's worker processes (children of its nannies)

@@ -120,6 +120,39 @@ def response_time_quantile_table_s(
     return out
 
 
+def response_time_quantile_cells_s(
+    quantile: float,
+    arrival_per_s: FloatArray,
+    service_s: FloatArray,
+    servers: FloatArray,
+    row: npt.NDArray[np.intp],
+) -> FloatArray:
+    """response_time_quantile_table_s for ragged rows: cell k has arrival rate arrival_per_s[k]
+    and the service time and servers of row row[k]. Cell for cell the values of broadcasting
+    (rows × 1) service times and servers against a (rows × hours) matrix — the same operations
+    on the same operands — without computing the padding of rows of unequal length."""
+    lam, s, c = _floats(arrival_per_s), _floats(service_s), _floats(servers)
+    if any(v.size and v.min() < 0 for v in (lam, s, c)):
+        raise ValueError("arrival_per_s, service_s and servers must be >= 0")
+    tabulated = (c >= MIN_SERVERS) & (c <= MAX_SERVERS) & (s > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stretch = lam * (s / c)[row]
+        np.negative(stretch, out=stretch)
+        np.log1p(stretch, out=stretch)
+    np.negative(stretch, out=stretch)
+    inside = tabulated[row] & (stretch <= MAX_STRETCH)
+    np.fmin(stretch, MAX_STRETCH, out=stretch)
+    table = _table(quantile)
+    server_row, weight = _server_position(table, np.where(tabulated, c, 1.0))
+    out = _interpolate(table, server_row[row], weight[row], stretch)
+    out *= s[row]
+    if not inside.all():
+        outside = ~inside
+        owner = row[outside]
+        out[outside] = _fractional_or_exact(quantile, lam[outside], s[owner], c[owner])
+    return out
+
+
 def whole_table_answers(
     arrival_per_s: FloatArray, service_s: FloatArray, servers: FloatArray
 ) -> npt.NDArray[np.bool_]:

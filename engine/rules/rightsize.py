@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from engine.arrays import FloatArray
 from engine.catalog import Catalog, InstanceSpec
 from engine.context import ServiceContext
 from engine.recommendation import Recommendation
@@ -76,15 +77,16 @@ def _vm_candidates(ctx: ServiceContext, need: Needs) -> CandidateGrid:
 def _pod_candidates(ctx: ServiceContext, need: Needs) -> CandidateGrid:
     profile = ctx.profile
     memory_gib = round_memory_gib(need.memory_gib, profile.memory_floor_gib)
-    cpu_steps = np.unique(
-        [round_cpu_cores(need.cpu_cores * step, profile.cpu_floor_cores) for step in K8S_CPU_STEPS]
+    # sorted(set()) of floats is np.unique's answer without its dispatch (8 values a service)
+    cpu_steps = sorted(
+        {round_cpu_cores(need.cpu_cores * step, profile.cpu_floor_cores) for step in K8S_CPU_STEPS}
     )
     count = len(cpu_steps)
     return pod_grid(
         ctx.config,
         np.full(count, ctx.config.replicas, dtype=np.int64),
         np.full(count, ctx.config.zones, dtype=np.int64),
-        cpu_steps.astype(np.float64),
+        np.array(cpu_steps, dtype=np.float64),
         np.full(count, memory_gib),
     )
 
@@ -123,18 +125,18 @@ def fitting_rows(
     Ties go to the name that sorts first (rows are name-sorted and the sort is stable), so the
     first row is what `Catalog.cheapest_fitting` returns for the same arguments.
     """
-    types = catalog.instance_types
-    eligible = _eligible_rows(catalog, region, architecture, families)
-    fits = (types.vcpu[eligible] >= min_vcpu) & (types.memory_gib[eligible] >= min_memory_gib)
+    eligible, vcpu, memory_gib = _eligible_rows(catalog, region, architecture, families)
+    fits = (vcpu >= min_vcpu) & (memory_gib >= min_memory_gib)
     ordered: npt.NDArray[np.intp] = eligible[fits][:limit]
     return ordered
 
 
 def _eligible_rows(
     catalog: Catalog, region: str, architecture: str, families: frozenset[str]
-) -> npt.NDArray[np.intp]:
+) -> tuple[npt.NDArray[np.intp], FloatArray, FloatArray]:
     """Rows of the priced, non-accelerated types of an architecture and family set in a region,
-    cheapest first (a stable sort of the name-sorted rows); the same for every service asking."""
+    cheapest first (a stable sort of the name-sorted rows), with their vCPU and GiB; the same
+    for every service asking."""
     key = ("eligible_rows", region, architecture, families)
     if (known := catalog.memo.get(key)) is not None:
         return known  # type: ignore[no-any-return]
@@ -143,9 +145,11 @@ def _eligible_rows(
     eligible = (types.architecture == architecture) & types.family_mask(families) & types.general
     rows = np.flatnonzero(eligible & ~np.isnan(prices))
     ordered: npt.NDArray[np.intp] = rows[np.argsort(prices[rows], kind="stable")]
-    ordered.flags.writeable = False
-    catalog.memo[key] = ordered
-    return ordered
+    found = (ordered, types.vcpu[ordered], types.memory_gib[ordered])
+    for column in found:
+        column.flags.writeable = False
+    catalog.memo[key] = found
+    return found
 
 
 def _family_class(family: str) -> str:

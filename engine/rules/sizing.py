@@ -54,6 +54,8 @@ def lookback(usage: UsageWindow, config: CapacityConfig, profile: SizingProfile)
     first = usage.hour_start[-1] - np.timedelta64(profile.lookback_days * HOURS_PER_DAY - 1, "h")
     keep = usage.hour_start >= first
     off = ~running_mask(config.schedule, usage.hour_start[keep])
+    if keep.all() and not off.any():  # the whole window, always on: nothing to cut or blank
+        return usage
 
     def cut(values: FloatArray, blank_off: bool = True) -> FloatArray:
         kept = values[keep]

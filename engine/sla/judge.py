@@ -8,26 +8,21 @@ vectorized over candidates × hours.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from engine import risk
-from engine.arrays import BoolArray, FloatArray, IntArray
+from engine.arrays import BoolArray, FloatArray
 from engine.capacity import CapacityConfig
 from engine.errors import InsufficientData
-from engine.risk import RiskScores
 from engine.service import Sla
 from engine.sla.candidates import Candidates, CandidateVerdicts
-from engine.sla.hours import HoursRequest, HoursResult, hours_many
-from engine.sla.latency import HourlyShare, ProjectedLatency
-from engine.sla.policy import (
-    REDUNDANT_AVAILABILITY_PCT,
-    SlaPolicy,
-    replicas_needed,
-)
-from engine.sla.utilization import ratio, saturated_counts, saturated_hours
+from engine.sla.checks import Judged, capacity_checks, verdicts_many
+from engine.sla.hours import HoursRequest, hours_many
+from engine.sla.policy import REDUNDANT_AVAILABILITY_PCT, SlaPolicy
+from engine.sla.utilization import ratio
 from engine.sla.verdict import SlaVerdict, verdict_at
 from engine.usage import UsageWindow
 
@@ -76,7 +71,17 @@ def evaluate_many(judgements: Sequence[Judgement]) -> list[CandidateVerdicts]:
     (engine/sla/hours.py): the same values, at a fraction of the cost per service."""
     requests = [_hours_request(j) for j in judgements]
     hours = hours_many(requests)
-    return [_judged(j, h) for j, h in zip(judgements, hours, strict=True)]
+    groups: defaultdict[tuple[Sla, SlaPolicy], list[int]] = defaultdict(list)
+    for index, judgement in enumerate(judgements):
+        groups[(judgement.sla, judgement.policy)].append(index)
+    out: list[CandidateVerdicts | None] = [None] * len(judgements)
+    for (sla, policy), indices in groups.items():
+        judged = [Judged(judgements[i].candidates, hours[i], judgements[i].hourly) for i in indices]
+        for index, verdicts in zip(
+            indices, verdicts_many(judged, sla=sla, policy=policy), strict=True
+        ):
+            out[index] = verdicts
+    return [v for v in out if v is not None]
 
 
 def _hours_request(judgement: Judgement) -> HoursRequest:
@@ -101,32 +106,6 @@ def _hours_request(judgement: Judgement) -> HoursRequest:
     )
 
 
-def _judged(judgement: Judgement, hours: HoursResult) -> CandidateVerdicts:
-    candidates, n = judgement.candidates, len(judgement.candidates)
-    share = hours.share
-    checks = _Checks(
-        latency=hours.latency,
-        latency_share=HourlyShare(share.within_pct[:n], share.breach_hours[:n], share.p95_ms[:n]),
-        n_plus_one_share=HourlyShare(
-            share.within_pct[n:], share.breach_hours[n:], share.p95_ms[n:]
-        ),
-        peak_utilization=ratio(np.float64(hours.peak_cpu_cores), candidates.cpu_capacity_cores),
-        n_plus_one_peak=ratio(
-            np.float64(hours.peak_cpu_cores), candidates.n_plus_one_cpu_capacity_cores
-        ),
-        memory_peak=ratio(np.float64(hours.peak_memory_gib), candidates.memory_capacity_gib),
-    )
-    capacity = candidates.cpu_capacity_cores
-    if judgement.hourly:
-        utilization = ratio(hours.cpu_cores[None, :], capacity[:, None])
-        saturated = saturated_hours(utilization)
-    else:
-        utilization, saturated = np.empty((n, 0)), saturated_counts(hours.cpu_cores, capacity)
-    return _verdicts(
-        checks, candidates, (utilization, saturated), sla=judgement.sla, policy=judgement.policy
-    )
-
-
 def screen_candidates(
     usage: UsageWindow, candidates: Candidates, *, sla: Sla, policy: SlaPolicy
 ) -> BoolArray:
@@ -141,7 +120,7 @@ def screen_candidates(
     peak_cpu_cores = np.fmax.reduce(usage.cpu_used_p95_cores)
     peak = ratio(peak_cpu_cores, candidates.cpu_capacity_cores)
     memory_peak = ratio(np.fmax.reduce(usage.memory_used_max_gib), candidates.memory_capacity_gib)
-    saturation_ok, error_risk, memory_ok, availability_ok = _capacity_checks(
+    saturation_ok, error_risk, memory_ok, availability_ok = capacity_checks(
         peak, memory_peak, candidates, sla=sla, policy=policy
     )
     capacity_ok = saturation_ok & ~error_risk & memory_ok & availability_ok
@@ -149,22 +128,6 @@ def screen_candidates(
         return capacity_ok
     n1_peak = ratio(peak_cpu_cores, candidates.n_plus_one_cpu_capacity_cores)
     return capacity_ok & (candidates.replicas >= 2) & (n1_peak < 1.0)
-
-
-def _capacity_checks(
-    peak: FloatArray,
-    memory_peak: FloatArray,
-    candidates: Candidates,
-    *,
-    sla: Sla,
-    policy: SlaPolicy,
-) -> tuple[BoolArray, BoolArray, BoolArray, BoolArray]:
-    """(saturation_ok, error_risk, memory_ok, availability_ok): the checks without latency/N+1."""
-    saturation_ok = peak <= policy.saturation_limit
-    error_risk = ~(peak < policy.error_risk_utilization)  # NaN → at risk
-    memory_ok = np.isnan(memory_peak) | (memory_peak <= 1.0)
-    availability_ok = _availability_ok(candidates, replicas_needed(sla.availability_target_pct))
-    return saturation_ok, error_risk, memory_ok, availability_ok
 
 
 def evaluate(
@@ -184,77 +147,6 @@ def evaluate(
     return verdict_at(verdicts, 0, candidates, sla=sla, policy=policy)
 
 
-@dataclass(frozen=True, slots=True)
-class _Checks:
-    latency: ProjectedLatency
-    latency_share: HourlyShare
-    n_plus_one_share: HourlyShare
-    peak_utilization: FloatArray
-    n_plus_one_peak: FloatArray
-    memory_peak: FloatArray
-
-
-def _verdicts(
-    checks: _Checks,
-    candidates: Candidates,
-    hourly: tuple[FloatArray, IntArray],
-    *,
-    sla: Sla,
-    policy: SlaPolicy,
-) -> CandidateVerdicts:
-    utilization, saturated = hourly  # candidates × hours (or × 0) and the saturated hours
-    latency, share, n1_share = checks.latency, checks.latency_share, checks.n_plus_one_share
-    # Hours that even unlimited capacity would breach are allowed on top of the tolerance:
-    # no resize can fix them, so they must not block every candidate (they stay in `reasons`).
-    needed_pct = policy.latency_hours_pct - latency.irreducible_breach_pct(
-        sla.latency_p95_target_ms
-    )
-    n1_target_ms = sla.latency_p95_target_ms * policy.n_plus_one_latency_factor
-    n1_needed_pct = policy.latency_hours_pct - latency.irreducible_breach_pct(n1_target_ms)
-    latency_ok = (not latency.modelled) | (share.within_pct >= policy.latency_hours_pct)
-    latency_sizing_ok = (not latency.modelled) | (share.within_pct >= needed_pct)
-    saturation_ok, error_risk, memory_ok, availability_ok = _capacity_checks(
-        checks.peak_utilization, checks.memory_peak, candidates, sla=sla, policy=policy
-    )
-    n1_latency_ok = (not latency.modelled) | (n1_share.within_pct >= policy.latency_hours_pct)
-    n1_sizing_ok = (not latency.modelled) | (n1_share.within_pct >= n1_needed_pct)
-    n_plus_one_ok = (candidates.replicas >= 2) & (checks.n_plus_one_peak < 1.0) & n1_latency_ok
-    n1_capacity_ok = (candidates.replicas >= 2) & (checks.n_plus_one_peak < 1.0) & n1_sizing_ok
-    required = sla.availability_target_pct >= REDUNDANT_AVAILABILITY_PCT
-    capacity_checks = saturation_ok & ~error_risk & memory_ok & availability_ok
-    passes = latency_ok & capacity_checks & (n_plus_one_ok | (not required))
-    sizing_ok = latency_sizing_ok & capacity_checks & (n1_capacity_ok | (not required))
-    scores = _scores(checks, availability_ok, n_plus_one_ok, required=required, policy=policy)
-    return CandidateVerdicts(
-        passes=passes,
-        sizing_ok=sizing_ok,
-        latency_ok=latency_ok,
-        saturation_ok=saturation_ok,
-        error_risk=error_risk,
-        memory_ok=memory_ok,
-        availability_ok=availability_ok,
-        n_plus_one_ok=n_plus_one_ok,
-        n_plus_one_required=required,
-        replicas_needed=replicas_needed(sla.availability_target_pct),
-        latency_modelled=latency.modelled,
-        latency_note=latency.note,
-        cpu_seconds_per_request=latency.cpu_seconds_per_request,
-        hours_within_target_pct=share.within_pct,
-        breach_hours=share.breach_hours,
-        saturated_hours=saturated,
-        p95_of_projected_latency_ms=share.p95_ms,
-        peak_utilization=checks.peak_utilization,
-        memory_peak_utilization=checks.memory_peak,
-        n_plus_one_peak_utilization=checks.n_plus_one_peak,
-        n_plus_one_hours_within_pct=n1_share.within_pct,
-        risk_score=scores.total,
-        sub_scores=scores,
-        projected_latency_ms=latency.projected_ms[: len(candidates)],
-        projected_utilization=utilization,
-        latency_floor_ms=latency.floor_ms if latency.modelled else None,
-    )
-
-
 def latency_floor_ms(verdicts: CandidateVerdicts, *, policy: SlaPolicy) -> float:
     """The lowest p95 target any capacity could keep in policy.latency_hours_pct % of hours:
     that quantile (inverted CDF: a value some hour reaches) of the hourly latency floor, the
@@ -268,35 +160,3 @@ def latency_floor_ms(verdicts: CandidateVerdicts, *, policy: SlaPolicy) -> float
     if not len(known):
         return float("nan")
     return float(np.quantile(known, policy.latency_hours_pct / 100.0, method="inverted_cdf"))
-
-
-def _availability_ok(candidates: Candidates, needed: int) -> BoolArray:
-    """Enough replicas, spread across ≥ 2 zones once more than one is needed."""
-    return (candidates.replicas >= needed) & ((candidates.zones >= 2) | (needed < 2))
-
-
-def _scores(
-    checks: _Checks,
-    availability_ok: BoolArray,
-    n_plus_one_ok: BoolArray,
-    *,
-    required: bool,
-    policy: SlaPolicy,
-) -> RiskScores:
-    return RiskScores(
-        cpu_headroom=risk.cpu_headroom_score(
-            checks.peak_utilization,
-            saturation_limit=policy.saturation_limit,
-            error_risk_utilization=policy.error_risk_utilization,
-        ),
-        memory=risk.memory_score(checks.memory_peak),
-        latency=risk.latency_score(
-            100.0 - checks.latency_share.within_pct,
-            allowed_pct=policy.allowed_breach_pct,
-            modelled=checks.latency.modelled,
-        ),
-        error_saturation=risk.error_saturation_score(checks.peak_utilization),
-        availability=risk.availability_score(
-            availability_ok, n_plus_one_ok, n_plus_one_required=required
-        ),
-    )

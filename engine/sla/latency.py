@@ -22,7 +22,7 @@ import numpy as np
 
 from engine.arrays import FloatArray, IntArray
 from engine.capacity import CapacityConfig
-from engine.queueing_table import response_time_quantile_table_s
+from engine.queueing_table import response_time_quantile_cells_s, response_time_quantile_table_s
 from engine.usage import UsageWindow
 
 LATENCY_QUANTILE = 0.95  # the SLA target is a p95
@@ -132,6 +132,15 @@ def model_p95_ms(
     Interpolated from the exact solver's table (engine/queueing_table.py, relative error < 1e-3).
     """
     return 1000.0 * response_time_quantile_table_s(LATENCY_QUANTILE, rate_per_s, service_s, servers)
+
+
+def model_p95_cells_ms(
+    rate_per_s: FloatArray, service_s: FloatArray, servers: FloatArray, row: IntArray
+) -> FloatArray:
+    """model_p95_ms of ragged rows: cell k at rate_per_s[k] with row row[k]'s service time
+    and servers (queueing_table.response_time_quantile_cells_s): the same values, cell for cell."""
+    cells = response_time_quantile_cells_s(LATENCY_QUANTILE, rate_per_s, service_s, servers, row)
+    return 1000.0 * cells
 
 
 def saturated_ms(

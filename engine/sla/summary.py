@@ -27,7 +27,7 @@ import numpy.typing as npt
 
 from engine.arrays import BoolArray, FloatArray, IntArray
 from engine.queueing_table import whole_table_answers
-from engine.sla.latency import model_p95_ms, saturated_ms
+from engine.sla.latency import model_p95_cells_ms, model_p95_ms, saturated_ms
 
 TOP_PAD = 2  # M: the TOP_PAD × top highest hours by λ, and as many by baseline
 BUCKETS = 32  # buckets of equal λ width over the other hours, for the bound
@@ -167,12 +167,8 @@ def _certified(
     projection runs once per distinct (service, servers) pair, as in hours._project."""
     pair_service, pair_servers, inverse = distinct_pairs(rows.service, rows.servers)
     s, c = service_s[pair_service][:, None], pair_servers[:, None]
-    rate, cpu, baseline = (np.take_along_axis(v, hours.chosen, axis=1)[pair_service] for v in stack)
-    valid = hours.valid[pair_service]
-    # The full projection's cell expression (hours._project): baseline + saturated model.
-    projected = baseline + saturated_ms(model_p95_ms(rate, s, c), cpu, c)
-    width = projected.shape[1]
-    ranked = np.where(valid, projected, -np.inf)
+    ranked = _projected_on_m(stack, service_s, hours, pair_service, pair_servers)
+    width = ranked.shape[1]
     p95: FloatArray = np.partition(ranked, width - top, axis=1)[:, width - top]
     breach = np.count_nonzero(ranked[inverse] > rows.target_ms[:, None], axis=1)
     with np.errstate(invalid="ignore"):  # −inf + inf (capacity 0): NaN, never certified
@@ -183,6 +179,27 @@ def _certified(
     safe = (hours.cpu_out[pair_service] < pair_servers) & (bound_ms < p95)
     done = safe[inverse] & (bound_ms[inverse] < rows.target_ms)
     return done, breach.astype(np.int64), p95[inverse]
+
+
+def _projected_on_m(
+    stack: tuple[FloatArray, FloatArray, FloatArray],
+    service_s: FloatArray,
+    hours: _Hours,
+    pair_service: IntArray,
+    pair_servers: FloatArray,
+) -> FloatArray:
+    """Per pair, the projection of its service's hours in M (−inf in the padding): the full
+    projection's cell expression (hours._project), baseline + saturated model, computed on
+    the real hours only (M's sizes differ by service: the padding is a third of the matrix)."""
+    line, place = np.nonzero(hours.valid[pair_service])
+    owner = pair_service[line]
+    flat = owner * stack[0].shape[1]  # one flat index, not two: a 2-D gather costs 3× a take
+    flat += hours.chosen.ravel()[owner * hours.chosen.shape[1] + place]
+    rate, cpu, baseline = (np.take(values, flat) for values in stack)
+    model = model_p95_cells_ms(rate, service_s[pair_service], pair_servers, line)
+    ranked = np.full((len(pair_service), hours.valid.shape[1]), -np.inf)
+    ranked[line, place] = baseline + saturated_ms(model, cpu, pair_servers[line])
+    return ranked
 
 
 def distinct_pairs(

@@ -12,6 +12,7 @@ from engine.queueing_table import (
     LOGIT_RANGE,
     MAX_SERVERS,
     MIN_FRACTIONAL_SERVERS,
+    response_time_quantile_cells_s,
     response_time_quantile_table_s,
 )
 
@@ -94,3 +95,29 @@ def test_more_traffic_never_predicts_a_faster_response(
     low_s, high_s = response_time_quantile_table_s(0.95, rates, 0.01, servers)
 
     assert high_s >= low_s * (1 - 1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    rows=st.integers(1, 12),
+    hours=st.integers(1, 40),
+)
+def test_ragged_cells_equal_the_broadcast_matrix_bit_for_bit(
+    seed: int, rows: int, hours: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    # servers across both tables, the exact solver's ranges and 0; service times with 0 and NaN
+    servers = rng.choice([0.0, 0.01, 0.3, 1.0, 2.5, 64.0, 30_000.0, np.nan], rows)
+    service_s = rng.choice([0.0, 0.004, 0.05, 0.8, np.nan], rows)
+    load = rng.uniform(0.0, 1.3, (rows, hours))  # up to overload
+    arrival = np.where(rng.random((rows, hours)) < 0.1, 0.0, load * servers[:, None] / 0.05)
+    arrival[rng.random((rows, hours)) < 0.05] = np.nan
+    kept = rng.random((rows, hours)) < 0.7  # ragged: each row keeps some of its hours
+
+    with np.errstate(all="ignore"):
+        matrix = response_time_quantile_table_s(0.95, arrival, service_s[:, None], servers[:, None])
+        row, _ = np.nonzero(kept)
+        cells = response_time_quantile_cells_s(0.95, arrival[kept], service_s, servers, row)
+
+    np.testing.assert_array_equal(cells, matrix[kept])  # NaN where NaN, every other bit equal
