@@ -16,13 +16,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.connectors.demo.budgets import seed_budgets
-from data.connectors.demo.costs import (
-    TaggedCost,
-    service_daily_costs,
-    unallocated_costs,
-    write_focus_files,
-)
+from data.connectors.demo.cost_rows import unallocated_rows
+from data.connectors.demo.costs import daily_cost_arrays, fleet_cost_rows
 from data.connectors.demo.fleet import DemoService, build_fleet
+from data.connectors.demo.focus_export import write_cost_rows
 from data.connectors.demo.history import PlannedChange, joined, plan_changes, split_usage
 from data.connectors.demo.shapes import usage_window
 from data.connectors.demo.well_sized import fit_well_sized
@@ -191,18 +188,17 @@ def _plan(
 
 def _cost_files(planned: _Planned, catalog: Catalog) -> tuple[ParsedFile, ...]:
     """The fleet's daily costs through the production path: written as FOCUS 1.2 CSV files,
-    then read, validated and allocated by the FOCUS connector (`stage_file`)."""
-    tagged = []
-    for service, pieces in zip(planned.fleet, planned.pieces, strict=True):
-        tagged += [
-            TaggedCost(cost, service.draft.slug, service.draft.team)
-            for priced, piece in pieces
-            for cost in service_daily_costs(priced, piece, catalog=catalog)
-        ]
-    unallocated = unallocated_costs([t.cost for t in tagged])
-    tagged += [TaggedCost(cost, None, None) for cost in unallocated]
+    then read, validated and allocated by the FOCUS connector (`stage_file`). Priced as
+    columns, service by service (no record per row: 360k rows at 1,000 services)."""
+    priced, owner = [], []
+    for index, pieces in enumerate(planned.pieces):
+        priced += [daily_cost_arrays(p, piece, catalog=catalog) for p, piece in pieces]
+        owner += [index] * len(pieces)
+    owners = [(service.draft.slug, service.draft.team) for service in planned.fleet]
+    rows = fleet_cost_rows(priced, owner, owners)
+    rows = rows.appended(unallocated_rows(rows))
     with tempfile.TemporaryDirectory(prefix="tightrope-demo-focus-") as directory:
-        paths = write_focus_files(Path(directory), tagged)
+        paths = write_cost_rows(Path(directory), rows)
         return tuple(stage_file(path, rules=DEMO_RULES) for path in paths)
 
 
