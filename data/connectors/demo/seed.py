@@ -222,19 +222,18 @@ def _write(
         for added, window in zip(services, planned.usage, strict=True)
     ]
     connection = session.connection()
-    with bulk_load(connection, [USAGE_TABLE, COST_TABLE]):
-        if connection.dialect.name == "postgresql":
+    if connection.dialect.name == "postgresql":
+        with bulk_load(connection, [COST_TABLE]):
             usage_rows, focus_files = _overlapped(session, windows, planned, catalog, clock)
-        else:
+            cost_rows = _load_costs(session, focus_files, end=end)
+    else:
+        with bulk_load(connection, [USAGE_TABLE, COST_TABLE]):
             # In turn: executemany binds each row under the interpreter lock, and pysqlite's
             # connection belongs to this thread.
             usage_rows = insert_usage_windows(session, windows, source=USAGE_SOURCE)
             with clock.timing():
                 focus_files = _cost_files(planned, catalog)
-        cost_rows = sum(
-            load_parsed(session, parsed, source=COST_SOURCE, now=end).cost_rows
-            for parsed in focus_files
-        )
+            cost_rows = _load_costs(session, focus_files, end=end)
     seed_budgets(session, month=end.date(), actor=actor, now=end)  # sized from those costs
     for change in planned.changes:
         _apply_past(session, change, services[change.index].id, actor=actor)
@@ -248,14 +247,27 @@ def _overlapped(
     catalog: Catalog,
     clock: _Stopwatch,
 ) -> tuple[int, tuple[ParsedFile, ...]]:
-    """The usage COPY in a thread while this one generates the costs: the server works
-    through the rows on the other core (the thread waits on the socket, not on the
-    interpreter). Leaving the executor waits for the COPY, also when the costs fail."""
+    """The usage COPY, and its keys and index made again, in a thread while this one
+    generates the costs: the server works through the rows and builds the index on the
+    other core (the thread waits on the socket, not on the interpreter). Leaving the
+    executor waits for the thread, also when the costs fail."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="seed-copy") as writer:
-        usage = writer.submit(insert_usage_windows, session, windows, source=USAGE_SOURCE)
+        usage = writer.submit(_load_usage, session, windows)
         with clock.timing():
             focus_files = _cost_files(planned, catalog)
         return usage.result(), focus_files
+
+
+def _load_usage(session: Session, windows: list[UsageWindow]) -> int:
+    with bulk_load(session.connection(), [USAGE_TABLE]):
+        return insert_usage_windows(session, windows, source=USAGE_SOURCE)
+
+
+def _load_costs(session: Session, focus_files: tuple[ParsedFile, ...], *, end: datetime) -> int:
+    return sum(
+        load_parsed(session, parsed, source=COST_SOURCE, now=end).cost_rows
+        for parsed in focus_files
+    )
 
 
 def _apply_past(session: Session, change: PlannedChange, service_id: int, *, actor: str) -> None:
