@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import zlib
 from collections import defaultdict
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,7 +20,13 @@ from data.connectors.demo.cost_rows import (
     unallocated_rows,
     with_commitments,
 )
-from data.connectors.demo.costs import daily_cost_arrays, fleet_cost_rows, service_daily_costs
+from data.connectors.demo.costs import (
+    TaggedCost,
+    daily_cost_arrays,
+    fleet_cost_rows,
+    service_daily_costs,
+    write_focus_files,
+)
 from data.connectors.demo.fleet import build_fleet
 from data.connectors.demo.shapes import usage_window
 from data.repos.costs import DailyCost
@@ -160,3 +168,17 @@ def test_commitments_cover_aws_compute_per_slug_and_add_the_unused_share(
         )
     ]
     assert got == expected
+
+
+def test_costs_nobody_claims_alone_export_without_tags_or_commitments(tmp_path: Path) -> None:
+    cost = DailyCost(None, date(2026, 10, 1), "Compute", "USD", 2.5, 2.5, 3.0, "AWS", None)
+
+    (path,) = write_focus_files(tmp_path, [TaggedCost(cost, None, None)])
+
+    (row,) = csv.DictReader(path.open())
+    assert (row["Tags"], row["CommitmentDiscountStatus"], row["ResourceId"]) == (
+        "",
+        "",
+        "shared/compute",
+    )
+    assert (row["EffectiveCost"], row["ListCost"]) == ("2.5", "3.0")

@@ -143,8 +143,9 @@ def with_commitments(rows: CostRows) -> CostRows:
         & (rows.category == COMPUTE)
         & (rows.effective_usd > 0)
     )
-    covered = _commitment_of_owner(rows, coverable)
-    commitment = np.where(coverable, covered[np.maximum(rows.owner, 0)], -1).astype(np.int32)
+    # -1 appended: the code of "nobody's" rows (owner -1), also when no row has an owner.
+    covered = np.append(_commitment_of_owner(rows, coverable), -1)
+    commitment = np.where(coverable, covered[rows.owner], -1).astype(np.int32)
     marked = replace(rows, commitment=commitment)
     return marked.appended(_unused_rows(marked))
 
