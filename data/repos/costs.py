@@ -199,24 +199,33 @@ def _bulk_insert(session: Session, columns: dict[str, Any]) -> None:
     for name, values in columns.items():
         processor = processor_of(connection, _COST_DAILY, name)
         if name in _MONEY_COLUMNS:
-            columns[name] = _money_values(values, processor)
+            columns[name] = _money_values(
+                values, processor, copy=connection.dialect.name == "postgresql"
+            )
         elif processor is not None:
             columns[name] = processed_once(values, processor)
     insert_columns(connection, _COST_DAILY, columns)
 
 
-def _money_values(amounts: pa.Array, processor: Callable[[Any], Any] | None) -> list[Any]:
+def _money_values(
+    amounts: pa.Array, processor: Callable[[Any], Any] | None, *, copy: bool = False
+) -> list[Any]:
     """Exact decimals rounded half-even to 10 places, then bound.
 
     A processor that binds a Decimal as a float (SQLite: REAL) is applied in Arrow: the
     rounded decimal's text parsed to float64, correctly rounded like float(Decimal), without
-    a Decimal object per value. Others get the Decimals (mostly distinct: no cache).
+    a Decimal object per value. PostgreSQL's COPY (`copy`, no processor) gets the decimal's
+    text from Arrow, which the server reads as the same numeric, without a Decimal object per
+    cell (a demo seed's 60k-row cost load: 0.52–0.55 s → 0.41–0.45 s client CPU). Others get
+    the Decimals (mostly distinct: no cache).
     """
     rounded = pc.cast(
         pc.round(_widened(amounts), ndigits=10, round_mode="half_to_even"), _MONEY_TYPE
     )
     if processor is not None and isinstance(processor(_PROBE), float):
         return pc.cast(pc.cast(rounded, pa.string()), pa.float64()).to_pylist()  # type: ignore[no-any-return]
+    if copy and processor is None:
+        return pc.cast(rounded, pa.string()).to_pylist()  # type: ignore[no-any-return]
     values = rounded.to_pylist()
     if processor is None:
         return values  # type: ignore[no-any-return]

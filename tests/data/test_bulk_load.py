@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from data.db import make_engine
+from data.db import make_engine, make_sessions
 from data.migrate import upgrade
 from data.repos.bulk import bulk_load
 from data.repos.costs import COST_TABLE
+from data.repos.services import NewService, add_services
 from data.repos.usage import USAGE_TABLE
 from data.settings import Settings
+from engine.service import Sla
 
 
 def _engine(directory: Path) -> Engine:
@@ -77,6 +80,7 @@ def _constraints(engine: Engine) -> dict[str, tuple[object, ...]]:
         table: (
             sorted(str(ix) for ix in inspector.get_indexes(table)),
             sorted(str(fk) for fk in inspector.get_foreign_keys(table)),
+            str(inspector.get_pk_constraint(table)),
         )
         for table in ("usage_hourly", "cost_daily")
     }
@@ -91,6 +95,7 @@ def test_both_backends_get_the_same_indexes_and_foreign_keys_back(db_engine: Eng
             assert "ix_usage_hourly_hour_start" not in {ix["name"] for ix in during}
             if connection.dialect.name == "postgresql":  # SQLite's keys live in the table
                 assert inspect(connection).get_foreign_keys("usage_hourly") == []
+                assert not inspect(connection).get_pk_constraint("usage_hourly")["name"]
 
     assert _constraints(db_engine) == before
     with pytest.raises(RuntimeError, match="the load failed"):
@@ -113,3 +118,29 @@ def test_a_row_breaking_a_foreign_key_still_fails_the_load(db_engine: Engine) ->
 
     with db_engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT count(*) FROM usage_hourly").scalar() == 0
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_row_repeating_a_primary_key_still_fails_the_load(db_engine: Engine) -> None:
+    sla = Sla(latency_p95_target_ms=250.0, availability_target_pct=99.9, max_error_rate_pct=1.0)
+    draft = NewService(
+        slug="s", name="s", team="t", owner="o@example.com", environment="prod", platform="vm",
+        provider="aws", region="us-east-1", policy_class="standard", sla=sla,
+    )  # fmt: skip
+    with make_sessions(db_engine).begin() as session:
+        (added,) = add_services(session, [draft], now=datetime(2026, 1, 1, tzinfo=UTC))
+        service_id = added.id
+    row = "INSERT INTO usage_hourly (service_id, hour_start, cpu_used_mean_cores, "
+    row += "cpu_used_p95_cores, memory_used_max_gib, source) "
+    row += f"VALUES ({service_id}, '2026-01-01T00:00:00Z', 1, 1, 1, 'demo')"
+    with pytest.raises(IntegrityError, match="pk_usage_hourly"):
+        _twice(db_engine, row)
+
+    with db_engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM usage_hourly").scalar() == 0
+
+
+def _twice(engine: Engine, statement: str) -> None:
+    with engine.begin() as connection, bulk_load(connection, [USAGE_TABLE]):
+        connection.exec_driver_sql(statement)
+        connection.exec_driver_sql(statement)  # accepted while the key is away
