@@ -1,16 +1,21 @@
 """Benchmark: recompute on a local Dask cluster vs in-process, on the same scratch database.
 
 Usage: python bench/bench_distributed.py [--services N] [--workers W] [--days D]
-       [--template T] [--postgres auto|URL]
-(N defaults to 10,000, W to 2, D to 14 (the balanced profile's lookback); the goal's figure:
-`python bench/bench_distributed.py --services 100000 --workers 2`)
+       [--template T] [--sample S] [--postgres auto|URL]
+(N defaults to 10,000, W to 2, D to 14 (the balanced profile's lookback), S to min(N, 10,000);
+the goal's figure: `python bench/bench_distributed.py --services 100000 --workers 2`)
 
 A demo fleet of T services is seeded into a scratch SQLite file (or a PostgreSQL database with
---postgres), then cloned in SQL up to N services (ids, slugs and usage copied). The same
-database is recomputed in-process (the reference) and then on a LocalCluster of W worker
-processes whose tasks read their own usage. Prints wall and CPU seconds of each, the
-cluster's start time, throughput per worker against the in-process path (target ≥ 80 %),
-the same ratio by CPU seconds (steadier on a busy machine), and the load average.
+--postgres), then cloned in SQL up to S services (ids, slugs and usage copied) and recomputed
+in-process: the reference throughput. In-process recompute holds the whole fleet's usage in one
+process (100,000 services × 14 days is 33.6 M rows), so above S the reference is measured on
+that first S of the same fleet (identical copies of the template) and the bench says so. The
+fleet is then cloned on up to N services and recomputed on a LocalCluster of W worker processes
+whose tasks read their own usage. Prints wall and CPU seconds of each, the cluster's start time,
+services per second per worker against the in-process path (target ≥ 80 %), the same ratio by
+CPU seconds (steadier on a busy machine), peak RSS of the parent and the workers, and the load
+average. At N = S the two runs' outcome counts must be equal; above it, every service rule's
+counts must be N / S times the reference's (the commitments are per team, not per service).
 """
 
 from __future__ import annotations
@@ -52,8 +57,12 @@ def main() -> int:
         engine = make_engine(settings)
         try:
             upgrade(engine)
-            _fill(engine, args)
-            _compare(settings, engine, args)
+            _seed(engine, args)
+            tops = _tops(engine)
+            _clone_up_to(engine, args, tops, args.sample)
+            local, local_cpu_s = _in_process(engine)
+            _clone_up_to(engine, args, tops, args.services)
+            _compare(settings, engine, args, (local, local_cpu_s))
         finally:
             engine.dispose()
     return 0
@@ -71,19 +80,43 @@ def _database(postgres: str | None) -> Iterator[str]:
             yield url
 
 
-def _fill(engine: Engine, args: argparse.Namespace) -> None:
-    """A demo fleet of `template` services, cloned in SQL up to `services`."""
-    started = time.perf_counter()
+CLONED = ("service", "capacity_config", "usage_hourly")
+
+
+def _seed(engine: Engine, args: argparse.Namespace) -> None:
+    """The demo fleet of `template` services the clones copy."""
     sessions = make_sessions(engine)
     seed_demo_fleet(
         sessions, load_catalog(), seed=7, n_services=args.template, days=args.days, end=END
     )
-    tables = [Base.metadata.tables[name] for name in ("service", "capacity_config", "usage_hourly")]
+
+
+def _tops(engine: Engine) -> dict[str, int]:
+    """The template's highest key in each cloned table (copies move their keys past it)."""
+    tables = [Base.metadata.tables[name] for name in CLONED]
+    with engine.connect() as connection:
+        return {t.name: int(connection.scalar(select(func.max(t.c[_key(t)]))) or 0) for t in tables}
+
+
+def _clone_up_to(
+    engine: Engine, args: argparse.Namespace, tops: dict[str, int], services: int
+) -> None:
+    """Copies of the template (in SQL) until the fleet holds at least `services` services."""
+    started = time.perf_counter()
+    have = _count(engine, "service") // args.template
+    # The usage table's secondary indexes (by hour) take each copy's rows in the middle of a
+    # B-tree that grows to 33.6 M entries: dropped for the copies and rebuilt once, sorted, after.
+    secondary = Base.metadata.tables["usage_hourly"].indexes
     with engine.begin() as connection:
-        tops = {t.name: int(connection.scalar(select(func.max(t.c[_key(t)]))) or 0) for t in tables}
-        for copy in range(1, -(-args.services // args.template)):
-            for table in tables:
-                connection.execute(_clone(table, copy, tops))
+        for index in secondary:
+            index.drop(connection)
+    for copy in range(have, -(-services // args.template)):
+        with engine.begin() as connection:  # a transaction per copy: SQLite's WAL stays small
+            for name in CLONED:
+                connection.execute(_clone(Base.metadata.tables[name], copy, tops))
+    with engine.begin() as connection:
+        for index in secondary:
+            index.create(connection)
     print(f"fleet: {_count(engine, 'service'):,} services, "
           f"{_count(engine, 'usage_hourly'):,} usage rows ({args.days} days), "
           f"filled in {time.perf_counter() - started:.1f} s")  # fmt: skip
@@ -117,9 +150,24 @@ def _count(engine: Engine, name: str) -> int:
         return int(connection.scalar(select(func.count()).select_from(table)) or 0)
 
 
-def _compare(settings: Settings, engine: Engine, args: argparse.Namespace) -> None:
+def _in_process(engine: Engine) -> tuple[RecomputeReport, float]:
+    """The reference: recompute in this process, on the fleet as it is now."""
     sessions, catalog = make_sessions(engine), load_catalog()
-    local, local_cpu_s = _timed(lambda: recompute(sessions, catalog, profile=PROFILE, now=END))
+    local, cpu_s = _timed(lambda: recompute(sessions, catalog, profile=PROFILE, now=END))
+    peak_mib = _peak_rss_mib()
+    print(f"in-process on {local.services:,} services: {local.seconds:.2f} s wall, "
+          f"{cpu_s:.2f} s CPU, peak RSS {peak_mib:,.0f} MiB")  # fmt: skip
+    return local, cpu_s
+
+
+def _compare(
+    settings: Settings,
+    engine: Engine,
+    args: argparse.Namespace,
+    reference: tuple[RecomputeReport, float],
+) -> None:
+    sessions, catalog = make_sessions(engine), load_catalog()
+    local, local_cpu_s = reference
     with FleetCluster(settings, workers=args.workers) as cluster:
         started = time.perf_counter()
         client = cluster.client()
@@ -129,9 +177,32 @@ def _compare(settings: Settings, engine: Engine, args: argparse.Namespace) -> No
             lambda: recompute(sessions, catalog, profile=PROFILE, now=END, cluster=cluster)
         )
         workers_cpu_s = _cpu_delta(before, client.run(time.process_time))
-    assert (remote.outcomes, remote.recommendations) == (local.outcomes, local.recommendations)
-    print(f"cluster CPU: parent {parent_cpu_s:.2f} s, workers {workers_cpu_s:.2f} s")
+        workers_mib = sorted(client.run(_peak_rss_mib).values())
+    _check_same(local, remote)
+    print(f"cluster CPU: parent {parent_cpu_s:.2f} s, workers {workers_cpu_s:.2f} s; peak RSS: "
+          f"parent {_peak_rss_mib():,.0f} MiB, workers "
+          f"{', '.join(f'{m:,.0f}' for m in workers_mib)} MiB")  # fmt: skip
     _print(args, local, local_cpu_s, remote, parent_cpu_s + workers_cpu_s, start_s)
+
+
+def _check_same(local: RecomputeReport, remote: RecomputeReport) -> None:
+    """Equal outcome counts; on a bigger fleet of copies, each service rule's scaled."""
+    if remote.services == local.services:
+        assert (remote.outcomes, remote.recommendations) == (local.outcomes, local.recommendations)
+        return
+    copies, rest = divmod(remote.services, local.services)
+    assert rest == 0, "the fleet must be a whole number of samples"
+    kinds = {k: n * copies for k, n in local.recommendations.items() if k != "commitment"}
+    assert {k: n for k, n in remote.recommendations.items() if k != "commitment"} == kinds
+
+
+def _peak_rss_mib() -> float:
+    """This process's peak resident set (VmHWM: ru_maxrss would count a forked parent's)."""
+    status = Path("/proc/self/status").read_text()
+    return (
+        next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM"))
+        / 1024
+    )
 
 
 def _timed(call: object) -> tuple[RecomputeReport, float]:
@@ -153,16 +224,18 @@ def _print(
     remote_cpu_s: float,
     start_s: float,
 ) -> None:
-    n, w = local.services, args.workers
-    per_worker = n / remote.seconds / w
+    n, m, w = local.services, remote.services, args.workers
+    local_rate, per_worker = n / local.seconds, m / remote.seconds / w
     print(f"workers: {w}   load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"local cluster start (workers warmed): {start_s:.2f} s (once per sidecar, not per run)")
-    print(f"in-process: {local.seconds:.2f} s wall, {local_cpu_s:.2f} s CPU, "
-          f"{n / local.seconds:,.0f} services/s")  # fmt: skip
-    print(f"cluster:    {remote.seconds:.2f} s wall, {remote_cpu_s:.2f} s CPU (parent + workers), "
-          f"{per_worker:,.0f} services/s per worker")  # fmt: skip
-    print(f"throughput per worker vs in-process (wall): {per_worker * local.seconds / n:.0%}")
-    print(f"CPU efficiency vs in-process (CPU s): {local_cpu_s / remote_cpu_s:.0%} (target ≥ 80 %)")
+    sample = "" if m == n else f" (a sample: the first {n:,} of the {m:,}, see --sample)"
+    print(f"in-process: {n:,} services{sample}: {local.seconds:.2f} s wall, "
+          f"{local_cpu_s:.2f} s CPU, {local_rate:,.0f} services/s")  # fmt: skip
+    print(f"cluster:    {m:,} services: {remote.seconds:.2f} s wall, {remote_cpu_s:.2f} s CPU "
+          f"(parent + workers), {per_worker:,.0f} services/s per worker")  # fmt: skip
+    print(f"throughput per worker vs in-process (wall): {per_worker / local_rate:.0%}")
+    cpu_ratio = (local_cpu_s / n) / (remote_cpu_s / m)
+    print(f"CPU efficiency vs in-process (CPU s per service): {cpu_ratio:.0%} (target ≥ 80 %)")
 
 
 def _arguments() -> argparse.Namespace:
@@ -171,8 +244,11 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--days", type=int, default=PROFILE.lookback_days)
     parser.add_argument("--template", type=int, default=50, help="demo services seeded")
+    parser.add_argument("--sample", type=int, default=None, help="in-process services")
     parser.add_argument("--postgres", default=None, help="auto or a server URL (default SQLite)")
-    return parser.parse_args()
+    args = parser.parse_args()
+    args.sample = min(args.services, args.sample or 10_000)
+    return args
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Sidecar CLI: `python -m jobs run` (the scheduler), `once JOB`, `recompute`, `export ...`."""
+"""Sidecar CLI: `python -m jobs run` (the scheduler), `once JOB`, `recompute`, `export ...`,
+`simulate-fleet`."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from jobs.parent import exit_with_parent
 from jobs.recompute import RecomputeReport, recompute
 from jobs.runner import run_job
 from jobs.scheduler import build_scheduler, serve
+from jobs.simulate_cli import add_simulate_parser
 
 log = logging.getLogger("tightrope.jobs")
 
@@ -191,6 +193,7 @@ def _parser() -> argparse.ArgumentParser:
     once.add_argument("--workers", type=int, default=default_workers(), help="engine processes")
     once.set_defaults(handler=run_once)
     add_export_parser(commands)
+    add_simulate_parser(commands)
     return parser
 
 

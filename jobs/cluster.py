@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import make_url
 
 from data.settings import Settings
 from jobs import fleet_eval
-from jobs.errors import ClusterUnusable
+from jobs.errors import ClusterUnusable, WorkerFailed
 
 if TYPE_CHECKING:  # imported when first used: `import distributed` costs 1-2 s of CPU
     from distributed import Client, LocalCluster
@@ -20,6 +21,9 @@ log = logging.getLogger(__name__)
 # Services per task: ~0.5 s of engine work at 90 days, so the scheduler's ~10 ms per task
 # stays a few per cent, and one task's usage (256 × 2,160 hours × 6 metrics) is ~27 MB.
 CLUSTER_BATCH = 256
+# A task that raises is run again this often; a task whose worker dies is rescheduled by
+# the scheduler itself (distributed.scheduler.allowed-failures, 3 by default).
+TASK_RETRIES = 2
 _QUIET_WORKERS = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.tick.interval": "1s",
@@ -82,6 +86,37 @@ class FleetCluster:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+Work = TypeVar("Work")
+Result = TypeVar("Result")
+
+
+def gather_batches(
+    cluster: FleetCluster,
+    task: Callable[[Work, Any], Result],
+    work: Sequence[Work],
+    shared: object,
+    *,
+    what: str,
+) -> list[Result]:
+    """`task(batch, shared)` for every batch on the cluster, results in batch order.
+
+    `shared` (e.g. the catalog) goes to each worker once, not once per task. A batch still
+    failing after its retries raises WorkerFailed, every task cancelled, before the caller
+    writes anything.
+    """
+    check_shared_database(cluster.settings.database_url)
+    client = cluster.client()
+    [scattered] = client.scatter([shared], broadcast=True)
+    everywhere = [scattered] * len(work)
+    futures = client.map(task, work, everywhere, retries=TASK_RETRIES, pure=False)
+    try:
+        results: list[Result] = client.gather(futures)
+    except Exception as error:
+        client.cancel(futures)
+        raise WorkerFailed(f"{what} batch failed on the cluster: {error!r}") from error
+    return results
 
 
 def cluster_for(settings: Settings, workers: int) -> FleetCluster | None:
