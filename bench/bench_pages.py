@@ -39,6 +39,8 @@ from data.connectors.demo import seed_demo_fleet
 from data.db import make_engine, make_sessions
 from data.migrate import upgrade
 from data.repos import services
+from data.repos.budget_status import refresh_scope_cost_rollup
+from data.repos.usage_rollup import refresh_service_usage_7d
 from data.settings import Settings
 from engine.profiles import PROFILES
 from jobs.recompute import recompute
@@ -104,7 +106,8 @@ def _arguments() -> argparse.Namespace:
 
 
 def _seeded(url: str, n_services: int, days: int) -> int:
-    """Seed and recompute unless the database already holds services; the first service's id."""
+    """Seed and recompute unless the database already holds services, then the sidecar's usage
+    rollup; the first service's id."""
     engine = make_engine(Settings(database_url=url, _env_file=None))
     upgrade(engine)
     sessions = make_sessions(engine)
@@ -120,6 +123,9 @@ def _seeded(url: str, n_services: int, days: int) -> int:
               f"{time.perf_counter() - started:.1f} s")  # fmt: skip
         with sessions() as session:
             existing = services.list_services(session)
+    with sessions.begin() as session:  # what the sidecar keeps fresh (a file seeded before 0018)
+        refresh_service_usage_7d(session, now=DEMO_END)
+        refresh_scope_cost_rollup(session, now=DEMO_END)
     engine.dispose()
     return min(s.id for s in existing)
 
