@@ -7,8 +7,8 @@ off on loopback; `streamlit run` for the floor), opens the page in Debian Chromi
 navigation → settled (the page's last line "All times UTC." shown and Streamlit's running
 indicator gone): the first visit after the server started, then `--warm` visits in new browser
 sessions. Prints each page's seconds, its ratio to the floor measured in the same run, the CPU
-seconds the server spent (all visits, and the first one's), and the load average. Target (issue 19): ≤ 2 s first visit on a
-quiet machine and ≤ 1.5× the floor.
+seconds the server spent (all visits, and the first one's), and the load average. Target
+(issue 19): ≤ 2 s first visit on a quiet machine and ≤ 1.5× the floor.
 
     .venv/bin/python bench/bench_pages.py [--services 1000] [--days 90] [--warm 3]
         [--database sqlite:////tmp/pages.db]   # reuse a seeded file (seeded if empty)
