@@ -7,8 +7,8 @@ off on loopback; `streamlit run` for the floor), opens the page in Debian Chromi
 navigation → settled (the page's last line "All times UTC." shown and Streamlit's running
 indicator gone): the first visit after the server started, then `--warm` visits in new browser
 sessions. Prints each page's seconds, its ratio to the floor measured in the same run, the CPU
-seconds the server spent, and the load average. Target (issue 19): ≤ 2 s first visit on a
-quiet machine and ≤ 1.5× the floor.
+seconds the server spent (all visits, and the first one's), and the load average. Target
+(issue 19): ≤ 2 s first visit on a quiet machine and ≤ 1.5× the floor.
 
     .venv/bin/python bench/bench_pages.py [--services 1000] [--days 90] [--warm 3]
         [--database sqlite:////tmp/pages.db]   # reuse a seeded file (seeded if empty)
@@ -39,6 +39,8 @@ from data.connectors.demo import seed_demo_fleet
 from data.db import make_engine, make_sessions
 from data.migrate import upgrade
 from data.repos import services
+from data.repos.budget_status import refresh_scope_cost_rollup
+from data.repos.usage_rollup import refresh_service_usage_7d
 from data.settings import Settings
 from engine.profiles import PROFILES
 from jobs.recompute import recompute
@@ -65,6 +67,7 @@ class Visits:
     first_s: float
     warm_s: tuple[float, ...]
     server_cpu_s: float
+    first_cpu_s: float = float("nan")  # the server's CPU seconds during the first visit
 
     @property
     def warm_median_s(self) -> float:
@@ -104,7 +107,8 @@ def _arguments() -> argparse.Namespace:
 
 
 def _seeded(url: str, n_services: int, days: int) -> int:
-    """Seed and recompute unless the database already holds services; the first service's id."""
+    """Seed and recompute unless the database already holds services, then the sidecar's usage
+    rollup; the first service's id."""
     engine = make_engine(Settings(database_url=url, _env_file=None))
     upgrade(engine)
     sessions = make_sessions(engine)
@@ -120,6 +124,9 @@ def _seeded(url: str, n_services: int, days: int) -> int:
               f"{time.perf_counter() - started:.1f} s")  # fmt: skip
         with sessions() as session:
             existing = services.list_services(session)
+    with sessions.begin() as session:  # what the sidecar keeps fresh (a file seeded before 0018)
+        refresh_service_usage_7d(session, now=DEMO_END)
+        refresh_scope_cost_rollup(session, now=DEMO_END)
     engine.dispose()
     return min(s.id for s in existing)
 
@@ -131,9 +138,10 @@ def _visits(name: str, path: str | None, url: str, scratch: Path, warm: int) -> 
         target = f"{base_url}/{path or ''}"
         cpu_before = _cpu_s(pid)
         first = _settle_seconds(browser, target)
+        first_cpu_s = _cpu_s(pid) - cpu_before
         warm_s = tuple(_settle_seconds(browser, target) for _ in range(warm))
         cpu_s = _cpu_s(pid) - cpu_before
-    return Visits(name, first, warm_s, cpu_s)
+    return Visits(name, first, warm_s, cpu_s, first_cpu_s)
 
 
 @contextmanager
@@ -214,6 +222,7 @@ def _report(results: list[Visits], n_services: int) -> None:
     print(f"\npages at {n_services:,} services (seconds; ratio to the floor in this run)")
     print(
         f"{'page':<16} {'first':>7} {'×floor':>7} {'warm p50':>9} {'×floor':>7} {'server CPU':>11}"
+        f" {'of it 1st':>10}"
     )
     for visits in results:
         first_ratio = visits.first_s / floor.first_s
@@ -221,6 +230,7 @@ def _report(results: list[Visits], n_services: int) -> None:
         print(
             f"{visits.name:<16} {visits.first_s:7.2f} {first_ratio:6.2f}× "
             f"{visits.warm_median_s:9.2f} {warm_ratio:6.2f}× {visits.server_cpu_s:10.2f}s"
+            f" {visits.first_cpu_s:9.2f}s"
         )
     worst = max(v.first_s for v in results[1:])
     worst_ratio = max(v.first_s / floor.first_s for v in results[1:])

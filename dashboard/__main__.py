@@ -99,6 +99,10 @@ def _server_options(argv: Sequence[str]) -> tuple[str | None, dict[str, str]]:
 def _serve(argv: Sequence[str]) -> int:
     from streamlit.web import cli
 
+    from dashboard.preload import preload
+
+    preload()  # before the server listens: the first visit finds the modules imported
+
     sys.argv = ["streamlit", "run", str(APP), *argv]
     try:
         cli.main()

@@ -211,7 +211,7 @@ def _run(
         st.session_state[_DONE] = done() + 1
         _store(_summary(outcomes, focus))
     finally:
-        st.cache_data.clear()
+        deps.data_changed()  # the write moved the data version (decision 031)
 
 
 def _summary(outcomes: list[Outcome], focus: int | None) -> Feedback:

@@ -68,6 +68,15 @@ def current_data_version() -> DataVersion:
     return version
 
 
+def data_changed() -> None:
+    """After a write in this run (a button callback runs at the start of its run): forget the
+    run's remembered version, so the rest of the run keys its reads by the version the write
+    moved and reads afresh. Nothing is cleared: other sessions' entries stay valid for theirs."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is not None and hasattr(ctx, _RUN_VERSION):
+        delattr(ctx, _RUN_VERSION)
+
+
 def _read_data_version() -> DataVersion:
     """One read of the version. When it cannot be read (a database not migrated yet, or down)
     the version is one no other call gets, so nothing cached is reused; the query itself then

@@ -30,6 +30,7 @@ from data.connectors.prometheus import (
 )
 from data.connectors.prometheus import collect_usage as collect_usage_from
 from data.errors import DataError
+from data.repos import budget_status, usage_rollup
 from data.webhooks.retention import prune_outbox
 from data.workflow.expire import expire_stale
 from engine.profiles import PROFILES
@@ -192,6 +193,21 @@ def recompute_recommendations(ctx: JobContext, window: Window) -> int:
     return report.saved.created + report.saved.updated
 
 
+def rollup_usage(ctx: JobContext, window: Window) -> int:
+    """The pages' per-service 7-day CPU p95 (service_usage_7d), after each usage collection,
+    so a visit reads one row per service instead of ranking the fleet's hours (decision 031).
+    Rows = services rolled up."""
+    with ctx.sessions.begin() as session:
+        return usage_rollup.refresh_service_usage_7d(session, now=ctx.clock())
+
+
+def rollup_costs(ctx: JobContext, window: Window) -> int:
+    """The fleet's and each team's daily cost series behind the Overview's and the Budgets
+    page's forecasts (scope_cost_series), after each cost refresh. Rows = series written."""
+    with ctx.sessions.begin() as session:
+        return budget_status.refresh_scope_cost_rollup(session, now=ctx.clock())
+
+
 def check_budgets(ctx: JobContext, window: Window) -> int:
     """This month's budgets against month-to-date cost and forecast; rows = alerts that are new
     or changed (data.budget_checks)."""
@@ -236,7 +252,9 @@ def default_jobs(refresh_interval_minutes: int) -> tuple[Job, ...]:
             timedelta(hours=1),
             "Kubernetes workload usage and sizing",
         ),
+        Job("rollup_usage", rollup_usage, every, timedelta(hours=1), "pages' 7-day usage"),
         Job("refresh_costs", refresh_costs, every, timedelta(days=1), "billing files and API"),
+        Job("rollup_costs", rollup_costs, every, timedelta(hours=1), "forecasts' cost series"),
         Job("recompute", recompute_recommendations, every, timedelta(hours=1), "recommendations"),
         Job("check_budgets", check_budgets, every, timedelta(hours=1), "budget alerts"),
         Job("detect_anomalies", detect_anomalies, every, timedelta(hours=1), "cost anomalies"),

@@ -1,7 +1,7 @@
 """Cached reads of the Budgets & anomalies page: budget checks, anomalies, commitments.
 
-`_sessions` is excluded from the cache key; every other argument is hashed. Actions on the page
-clear these caches (`st.cache_data.clear()`), so an edit shows at once.
+`_sessions` is excluded from the cache key; every other argument is hashed, and the data version
+too (decision 031): an edit moves it, so the next read is fresh without clearing anything.
 """
 
 from __future__ import annotations

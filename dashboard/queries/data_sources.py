@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard import deps
@@ -73,8 +72,9 @@ def deliveries(_sessions: Sessions, now: datetime) -> list[DeliveryView]:
 
 
 def clear() -> None:
-    """After an action (Run now, an ingest): the next run reads the database afresh."""
-    st.cache_data.clear()
+    """After an action (Run now, an ingest): the rest of this run reads the moved data version
+    (decision 031); nothing is cleared for other sessions."""
+    deps.data_changed()
 
 
 @deps.cached_query()

@@ -23,6 +23,7 @@ from data.models.kubernetes import (
 )
 from data.models.outbox import OutboxEventRow, WebhookDeliveryRow
 from data.models.people import ApiKeyRow, AppUserRow, AuditEventRow
+from data.models.rollups import ScopeCostSeriesRow, ServiceUsage7dRow
 from data.models.sizing import KubeContainerSizingRow
 from data.models.workflow import ConfigChangeRow, RecommendationRow, RuleOutcomeRow, SimulationRow
 
@@ -59,7 +60,9 @@ __all__ = [
     "OutboxEventRow",
     "RecommendationRow",
     "RuleOutcomeRow",
+    "ScopeCostSeriesRow",
     "ServiceRow",
+    "ServiceUsage7dRow",
     "SimulationRow",
     "UsageHourlyRow",
     "WebhookDeliveryRow",

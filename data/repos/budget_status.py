@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from data import outbox_events
 from data.models import BudgetAlertRow, CostDailyRow, ServiceRow
-from data.repos import level_shifts
+from data.repos import level_shifts, scope_cost_rollup
 from data.repos.budgets import Budget, list_budgets
 from data.repos.costs import latest_cost_date
 from data.repos.sql import as_date, charged_between
@@ -25,6 +25,7 @@ from engine.month_forecast import HISTORY_DAYS, MonthOutlook, forecast_month_out
 
 ScopeKey = tuple[str, str, str]  # scope type, scope key, currency
 FLEET_KEY = "fleet"  # the key of the one "fleet" scope: every cost, allocated or not
+ROLLUP_DAYS = 120  # the sidecar's series: a forecast reads HISTORY_DAYS (91) back, with room
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +98,49 @@ def scope_daily_costs(
     session: Session, scopes: Sequence[tuple[str, str]], *, start: date, end: date
 ) -> dict[ScopeKey, FloatArray]:
     """Effective cost per day of [start, end] for each (scope type, key) and currency; 0 on
-    days without cost, NaN before the scope's first cost in the window. Summed in SQL. Scope
-    type "fleet" (any key) is every cost, allocated or not."""
+    days without cost, NaN before the scope's first cost in the window. Scope type "fleet" (any
+    key) is every cost, allocated or not. Fleet and team series are read from the sidecar's
+    rollup (scope_cost_rollup) while it is fresh and covers the days, else summed in SQL here:
+    the same sums either way."""
+    if (end - start).days < 0:
+        return {}
+    kinds = {t for t, _ in scopes} & set(scope_cost_rollup.ROLLED_UP)
+    stored = scope_cost_rollup.read(session, kinds, start=start, end=end) if kinds else None
+    found = _raw_sums(session, scopes, start, end, skip=kinds if stored is not None else set())
+    wanted = set(scopes)
+    for (scope_type, key, currency), series in (stored or {}).items():
+        if scope_type == "fleet" or (scope_type, key) in wanted:
+            found[(scope_type, key, currency)] = series.copy()
+    for series in found.values():
+        first_known = int(np.argmax(~np.isnan(series)))
+        series[first_known:] = np.nan_to_num(series[first_known:])
+    return found
+
+
+def refresh_scope_cost_rollup(session: Session, *, now: datetime) -> int:
+    """The sidecar's step: the fleet's and every team's raw daily series over the newest
+    ROLLUP_DAYS charged days, stamped before summing (a cost written meanwhile makes the stamp
+    old, never the sums); returns the series written."""
+    taken = scope_cost_rollup.stamp(session)
+    newest = latest_cost_date(session)
+    if newest is None:
+        return scope_cost_rollup.write(session, {}, days=(now.date(), now.date()), taken=taken,
+                                       now=now)  # fmt: skip
+    start = newest - timedelta(days=ROLLUP_DAYS - 1)
+    teams = {
+        str(team)
+        for column in (ServiceRow.team, CostDailyRow.team)
+        for team in session.scalars(select(column).where(column.is_not(None)).distinct())
+    }
+    scopes = [("fleet", FLEET_KEY), *(("team", team) for team in sorted(teams))]
+    raw = _raw_sums(session, scopes, start, newest, skip=set())
+    return scope_cost_rollup.write(session, raw, days=(start, newest), taken=taken, now=now)
+
+
+def _raw_sums(
+    session: Session, scopes: Sequence[tuple[str, str]], start: date, end: date, skip: set[str]
+) -> dict[ScopeKey, FloatArray]:
+    """Summed in SQL per scope, currency and day: NaN on days without a cost row."""
     days = (end - start).days + 1
     found: dict[ScopeKey, FloatArray] = {}
     columns: tuple[tuple[str, ColumnElement[str]], ...] = (
@@ -107,18 +149,15 @@ def scope_daily_costs(
     )
     for scope_type, key_column in columns:
         keys = {key for t, key in scopes if t == scope_type}
-        if not keys or days <= 0:
+        if not keys or scope_type in skip:
             continue
         for key, currency, day, cost in _sums(session, key_column, keys, start, end):
             series = found.setdefault((scope_type, key, currency), np.full(days, np.nan))
             series[(as_date(day) - start).days] = float(cost)  # type: ignore[operator]
-    if any(t == "fleet" for t, _ in scopes) and days > 0:
+    if any(t == "fleet" for t, _ in scopes) and "fleet" not in skip:
         for currency, day, cost in _fleet_sums(session, start, end):
             series = found.setdefault(("fleet", FLEET_KEY, currency), np.full(days, np.nan))
             series[(as_date(day) - start).days] = float(cost)  # type: ignore[operator]
-    for series in found.values():
-        first_known = int(np.argmax(~np.isnan(series)))
-        series[first_known:] = np.nan_to_num(series[first_known:])
     return found
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from data.models import CapacityConfigRow, CostDailyRow, ServiceRow, UsageHourlyRow
+from data.repos import usage_rollup
 from data.repos.fleet import (
     RUN_RATE_DAYS,
     Filters,
@@ -64,8 +65,9 @@ def services_table(
 
     Monthly cost is the run-rate rule of `fleet.fleet_kpis` (history coverage is fleet-wide).
     CPU p95 utilization is the 95th percentile (nearest rank) of hourly mean CPU used ÷ current
-    CPU capacity over the 7 × 24 hours before `usage_end`. SLA status follows the breach rule
-    of `fleet.fleet_kpis`.
+    CPU capacity over the 7 × 24 hours before `usage_end`: read from the sidecar's rollup when
+    it covers every service shown for that window, else ranked from the hourly rows here (the
+    same figure). SLA status follows the breach rule of `fleet.fleet_kpis`.
     """
     usage_end = usage_end or end_of_day(today)
     usage_start = usage_end - timedelta(days=SLA_WINDOW_DAYS)
@@ -74,7 +76,11 @@ def services_table(
     if service_id is not None:
         where.append(ServiceRow.id == service_id)
     costs = _service_costs(today, service_id)
-    cpu = _cpu_utilization_p95(usage_start, usage_end, service_id)
+    cpu = (
+        usage_rollup.cpu_p95_utilization(usage_end, service_id)
+        if usage_rollup.covers(session, usage_end, where)
+        else _cpu_utilization_p95(usage_start, usage_end, service_id)
+    )
     sla = sla_hours(usage_start, usage_end, where)
     config = CapacityConfigRow
     query = (

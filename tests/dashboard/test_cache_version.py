@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from sqlalchemy.orm import Session
 
@@ -45,3 +47,22 @@ def test_a_service_added_behind_the_pages_back_shows_at_the_next_run(
     at.run()
 
     assert (before, metric_values(at)["Services"][0]) == ("3", "4")
+
+
+def test_a_write_in_a_run_makes_the_rest_of_that_run_read_the_moved_version(
+    seeded_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads = _counting_reads(monkeypatch)
+    run = SimpleNamespace(cursors={})  # one script run's context, as deps tells runs apart
+    monkeypatch.setattr(deps, "get_script_run_ctx", lambda suppress_warning=False: run)
+    before = deps.current_data_version()
+    for sessions in sessions_on(seeded_database):
+        with sessions.begin() as session:  # an action's write, at the start of the run
+            services.add_services(session, [make_new_service("late")], now=NOW)
+    remembered = deps.current_data_version()
+
+    deps.data_changed()  # what the actions call after their write, instead of clearing caches
+
+    assert remembered == before
+    assert deps.current_data_version() != before
+    assert len(reads) == 2

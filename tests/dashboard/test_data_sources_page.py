@@ -97,7 +97,9 @@ def test_an_empty_database_lists_every_job_as_never_run(db: sessionmaker[Session
         "Discover Kubernetes workloads",
         "Collect usage",
         "Collect Kubernetes workload statistics",
+        "Roll up the pages' 7-day usage",
         "Refresh costs",
+        "Roll up the forecasts' cost series",
         "Recompute recommendations",
         "Check budgets",
         "Detect cost anomalies",
@@ -121,7 +123,7 @@ def test_job_runs_show_freshness_rows_and_the_last_error(db: sessionmaker[Sessio
     assert recompute["freshness"] == "⚠ Stale"
     assert "TelemetryError: refused" in recompute["last_error"]
     assert recompute["last_run"].startswith("failed")
-    assert at.metric[0].value == "1 of 9"
+    assert at.metric[0].value == "1 of 11"
 
 
 def test_a_partial_collection_shows_its_shortfall_and_never_looks_complete(

@@ -134,7 +134,7 @@ def test_a_restore_sla_is_labelled_with_its_cost_increase_and_may_be_applied(
     assert metrics["Cost increase"] == ("+$140 /mo", "restores the SLA, +200.0 %")
     assert metrics["SLA risk"][1] == "✓ keeps the SLA"
     assert "Savings" not in metrics
-    assert not at.button(key="rec_apply").disabled
+    assert not at.button(key=f"rec_apply_{rec_id}").disabled
 
 
 def test_detail_replays_current_and_proposed_against_the_sla(
@@ -177,10 +177,10 @@ def test_a_stored_change_failing_its_sla_verdict_offers_no_apply_and_says_why(
     at = _pick(_open(RECS), rec_id)
 
     assert not at.exception
-    assert "rec_apply" not in [b.key for b in at.button]
+    assert f"rec_apply_{rec_id}" not in [b.key for b in at.button]
     assert "cannot be applied" in _warnings(at)
     assert "p95 latency above 200 ms" in _warnings(at)
-    assert not at.button(key="rec_reject").disabled
+    assert not at.button(key=f"rec_reject_{rec_id}").disabled
 
 
 def test_detail_sets_the_modelled_cost_beside_the_billed_one_and_explains_the_gap(
@@ -214,9 +214,9 @@ def test_apply_through_the_dialog_applies_and_records_the_change(
     rec_id = _rec_id(sessions, "Nightly ETL", "joint")
     at = _pick(_open(RECS), rec_id)
 
-    at.button(key="rec_apply").click().run()
+    at.button(key=f"rec_apply_{rec_id}").click().run()
     plan = " ".join(str(m.value) for m in at.markdown)
-    at.button(key="rec_apply_confirm").click().run()
+    at.button(key=f"rec_apply_confirm_{rec_id}").click().run()
 
     assert "Restores the SLA the current configuration does not keep" in plan
     assert not at.exception
@@ -249,9 +249,9 @@ def test_apply_with_a_gitops_repository_says_recorded_and_handed_off(
     rec_id = _rec_id(sessions, "Nightly ETL", "joint")
     at = _pick(_open(RECS), rec_id)
 
-    at.button(key="rec_apply").click().run()
+    at.button(key=f"rec_apply_{rec_id}").click().run()
     plan = " ".join(str(m.value) for m in at.markdown)
-    at.button(key="rec_apply_confirm").click().run()
+    at.button(key=f"rec_apply_confirm_{rec_id}").click().run()
 
     assert not at.exception
     assert "commits its patch to the GitOps repository on a new branch" in shown(plan)
@@ -268,7 +268,7 @@ def test_a_decision_taken_elsewhere_meanwhile_shows_a_conflict_warning(
 ) -> None:
     rec_id = _rec_id(sessions, "Nightly ETL", "joint")
     at = _pick(_open(RECS), rec_id)
-    at.button(key="rec_apply").click().run()
+    at.button(key=f"rec_apply_{rec_id}").click().run()
     other_tab = Workflow(sessions, WorkflowPolicy())
     with sessions() as session:
         version = session.get(RecommendationRow, rec_id).version  # type: ignore[union-attr]
@@ -280,7 +280,7 @@ def test_a_decision_taken_elsewhere_meanwhile_shows_a_conflict_warning(
         now=NOW,
     )
 
-    at.button(key="rec_apply_confirm").click().run()
+    at.button(key=f"rec_apply_confirm_{rec_id}").click().run()
 
     assert not at.exception
     assert _status(sessions, rec_id) == "postponed"
@@ -291,9 +291,9 @@ def test_a_decision_taken_elsewhere_meanwhile_shows_a_conflict_warning(
 def test_reject_needs_a_reason(sessions: sessionmaker[Session]) -> None:
     rec_id = _rec_id(sessions, "Nightly ETL", "horizontal")
     at = _pick(_open(RECS), rec_id)
-    at.button(key="rec_reject").click().run()
+    at.button(key=f"rec_reject_{rec_id}").click().run()
 
-    at.button(key="rec_reject_confirm").click().run()
+    at.button(key=f"rec_reject_confirm_{rec_id}").click().run()
 
     assert "a reason is required" in _warnings(at)
     assert _status(sessions, rec_id) == "open"
@@ -302,10 +302,10 @@ def test_reject_needs_a_reason(sessions: sessionmaker[Session]) -> None:
 def test_reject_with_a_reason_records_it(sessions: sessionmaker[Session]) -> None:
     rec_id = _rec_id(sessions, "Nightly ETL", "horizontal")
     at = _pick(_open(RECS), rec_id)
-    at.button(key="rec_reject").click().run()
+    at.button(key=f"rec_reject_{rec_id}").click().run()
 
-    at.text_area(key="rec_reject_reason").input("batch window moves next week")
-    at.button(key="rec_reject_confirm").click().run()
+    at.text_area(key=f"rec_reject_reason_{rec_id}").input("batch window moves next week")
+    at.button(key=f"rec_reject_confirm_{rec_id}").click().run()
 
     assert _status(sessions, rec_id) == "rejected"
     with sessions() as session:
@@ -317,9 +317,9 @@ def test_reject_with_a_reason_records_it(sessions: sessionmaker[Session]) -> Non
 def test_postpone_hides_it_from_the_open_backlog(sessions: sessionmaker[Session]) -> None:
     rec_id = _rec_id(sessions, "Nightly ETL", "joint")
     at = _pick(_open(RECS), rec_id)
-    at.button(key="rec_postpone").click().run()
+    at.button(key=f"rec_postpone_{rec_id}").click().run()
 
-    at.button(key="rec_postpone_confirm").click().run()
+    at.button(key=f"rec_postpone_confirm_{rec_id}").click().run()
 
     assert _status(sessions, rec_id) == "postponed"
     assert rec_id not in at.dataframe[0].value["recommendation_id"].tolist()
@@ -334,8 +334,8 @@ def test_a_viewer_sees_the_decisions_locked_and_why(
 
     at = _pick(_open(RECS), rec_id)
 
-    assert at.button(key="rec_apply").disabled
-    assert at.button(key="rec_reject").disabled
+    assert at.button(key=f"rec_apply_{rec_id}").disabled
+    assert at.button(key=f"rec_reject_{rec_id}").disabled
     captions = " ".join(c.value for c in at.caption)
     assert "visitor is a viewer: applying needs the approver role" in captions
 
@@ -347,11 +347,11 @@ def test_an_analyst_may_reject_but_not_apply(
     monkeypatch.setenv("TIGHTROPE_ROLES", '{"ana": "analyst"}')
     rec_id = _rec_id(sessions, "Nightly ETL", "horizontal")
     at = _pick(_open(RECS), rec_id)
-    assert at.button(key="rec_apply").disabled
+    assert at.button(key=f"rec_apply_{rec_id}").disabled
 
-    at.button(key="rec_reject").click().run()
-    at.text_area(key="rec_reject_reason").input("not this quarter")
-    at.button(key="rec_reject_confirm").click().run()
+    at.button(key=f"rec_reject_{rec_id}").click().run()
+    at.text_area(key=f"rec_reject_reason_{rec_id}").input("not this quarter")
+    at.button(key=f"rec_reject_confirm_{rec_id}").click().run()
 
     assert _status(sessions, rec_id) == "rejected"
 
@@ -559,13 +559,13 @@ def test_a_stale_tab_applying_an_alternative_after_its_sibling_gets_a_conflict(
     scale_out = _rec_id(sessions, "Nightly ETL", "horizontal")
     joint = _rec_id(sessions, "Nightly ETL", "joint")
     at = _pick(_open(RECS), joint)  # the reviewer opened the alternative's Apply dialog …
-    at.button(key="rec_apply").click().run()
+    at.button(key=f"rec_apply_{joint}").click().run()
     Workflow(sessions, WorkflowPolicy()).apply(
         "local-admin", scale_out, expected_version=1, now=NOW
     )  # … then a colleague applied its sibling, which supersedes it (any later run of the
     # page reads the new data version, so only a dialog already open holds the old state)
 
-    at.button(key="rec_apply_confirm").click().run()
+    at.button(key=f"rec_apply_confirm_{joint}").click().run()
 
     assert not at.exception
     assert "system:workflow" in _warnings(at)

@@ -28,7 +28,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 END = datetime(2026, 11, 20, tzinfo=UTC)
 SEED, SERVICES = 7, 6
 JOBS = (
-    "discover_workloads", "collect_usage", "collect_workload_stats", "refresh_costs",
+    "discover_workloads", "collect_usage", "collect_workload_stats", "rollup_usage",
+    "refresh_costs", "rollup_costs",
     "recompute", "check_budgets", "detect_anomalies", "expire_stale", "prune_webhooks",
 )  # fmt: skip
 

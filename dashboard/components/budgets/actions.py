@@ -72,7 +72,7 @@ def _run(call: Callable[[BudgetDesk, datetime], str]) -> None:
     except DataError as error:
         actions.keep(actions.refused(error))
     finally:
-        st.cache_data.clear()
+        deps.data_changed()  # the write moved the data version (decision 031)
 
 
 def _month(value: object) -> date:

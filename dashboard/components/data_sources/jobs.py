@@ -33,7 +33,9 @@ JOB_LABELS = {
     "discover_workloads": "Discover Kubernetes workloads",
     "collect_usage": "Collect usage",
     "collect_workload_stats": "Collect Kubernetes workload statistics",
+    "rollup_usage": "Roll up the pages' 7-day usage",
     "refresh_costs": "Refresh costs",
+    "rollup_costs": "Roll up the forecasts' cost series",
     "recompute": "Recompute recommendations",
     "check_budgets": "Check budgets",
     "detect_anomalies": "Detect cost anomalies",
@@ -50,8 +52,14 @@ JOB_HELP = {
     "collect_workload_stats": "Discovered workloads' hourly usage (new whole hours) and each "
     "container's CPU p95 and memory max over the sizing window; 'partial: N of M' when a "
     "query failed.",
+    "rollup_usage": "Each service's 7-day CPU p95 (in cores) for the Services and Service "
+    "detail pages, which rank the hourly rows themselves while it is older than the newest "
+    "usage hour.",
     "refresh_costs": "New FOCUS files from the billing directory (each once) and the billing "
     "API's open months; on the demo fleet, its month-to-date export restated.",
+    "rollup_costs": "The fleet's and each team's daily cost (120 days) behind the Overview's "
+    "and the budgets' forecasts, which sum the cost rows themselves once costs or services "
+    "change.",
     "recompute": "Every rule for every service on the newest usage.",
     "check_budgets": "This month's budgets against month-to-date cost and forecast.",
     "detect_anomalies": "Robust z-score anomalies on each service's daily cost, last week.",

@@ -38,17 +38,23 @@ def buttons(
     elif _button(
         apply,
         "Apply…",
-        key="rec_apply",
+        key=f"rec_apply_{rec.id}",
         icon=":material/check:",
         refusal=no_apply,
         busy=actions.in_flight(f"apply:{rec.id}@{rec.version}"),
         primary=True,
     ):
         _confirm_apply(rec, row, target)
-    if _button(reject, "Reject…", key="rec_reject", icon=":material/close:", refusal=no_decide):
+    if _button(
+        reject, "Reject…", key=f"rec_reject_{rec.id}", icon=":material/close:", refusal=no_decide
+    ):
         _confirm_reject(rec, row)
     if _button(
-        postpone, "Postpone…", key="rec_postpone", icon=":material/schedule:", refusal=no_decide
+        postpone,
+        "Postpone…",
+        key=f"rec_postpone_{rec.id}",
+        icon=":material/schedule:",
+        refusal=no_decide,
     ):
         _confirm_postpone(rec, row, today)
     for reason in dict.fromkeys(r for r in (no_apply, no_decide) if r):
@@ -123,7 +129,7 @@ def _confirm_apply(rec: StoredRecommendation, row: pd.Series, target: float | No
     st.caption(f"Recorded as {_who()} in the audit trail.")
     actions.confirm_button(
         "Apply now",
-        key="rec_apply_confirm",
+        key=f"rec_apply_confirm_{rec.id}",
         primary=True,
         icon=":material/check:",
         on_click=actions.apply,
@@ -180,37 +186,39 @@ def _what_apply_does(rec: StoredRecommendation) -> str:
 @st.dialog("Reject this recommendation?")
 def _confirm_reject(rec: StoredRecommendation, row: pd.Series) -> None:
     _heading(row)
+    reason_key = f"rec_reject_reason_{rec.id}"
     st.text_area(
         "Reason (required)",
-        key="rec_reject_reason",
+        key=reason_key,
         placeholder="Why not: e.g. a launch next week needs the headroom",
         max_chars=500,
     )
     st.caption("A rejected recommendation is not proposed again during the cool-down.")
     actions.confirm_button(
         "Reject",
-        key="rec_reject_confirm",
+        key=f"rec_reject_confirm_{rec.id}",
         icon=":material/close:",
         on_click=actions.reject,
-        args=(rec.id, rec.version, "rec_reject_reason"),
+        args=(rec.id, rec.version, reason_key),
     )
 
 
 @st.dialog("Postpone this recommendation?")
 def _confirm_postpone(rec: StoredRecommendation, row: pd.Series, today: date) -> None:
     _heading(row)
+    until_key = f"rec_postpone_until_{rec.id}"
     st.date_input(
         "Postpone until (UTC)",
         value=today + timedelta(days=14),
         min_value=today + timedelta(days=1),
-        key="rec_postpone_until",
+        key=until_key,
     )
     actions.confirm_button(
         "Postpone",
-        key="rec_postpone_confirm",
+        key=f"rec_postpone_confirm_{rec.id}",
         icon=":material/schedule:",
         on_click=actions.postpone,
-        args=(rec.id, rec.version, "rec_postpone_until"),
+        args=(rec.id, rec.version, until_key),
     )
 
 

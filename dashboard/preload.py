@@ -1,0 +1,30 @@
+"""The pages' modules imported when the server starts, so the first visit does not pay them."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import dashboard
+
+# Run by Streamlit (page scripts draw on import) or the launcher itself: never imported here.
+SCRIPTS = ("dashboard.__main__", "dashboard.streamlit_app", "dashboard.app_pages.")
+# The Simulator's modules declare st.cache_data at import, which before the runtime exists
+# warns and checks against a throwaway store: left to the Simulator's first visit.
+LEFT = ("dashboard.queries.simulator", "dashboard.components.simulator")
+
+
+def preload() -> int:
+    """Import every dashboard module but the scripts and the Simulator's (and with them
+    pandas, plotly, SQLAlchemy, the data repositories and the engine): 1-2 s of CPU that the
+    first visit after a start paid before its first query (issue 19). Returns the modules
+    imported. Nothing reads the settings or the database at import
+    (tests/dashboard/test_settings_at_import.py)."""
+    names = [
+        info.name
+        for info in pkgutil.walk_packages(dashboard.__path__, "dashboard.")
+        if not info.name.startswith(SCRIPTS + LEFT) and info.name not in SCRIPTS
+    ]
+    for name in names:
+        importlib.import_module(name)
+    return len(names)
