@@ -19,6 +19,7 @@ connected ((RSS at the largest N − RSS at N=1) ÷ (N − 1) per extra session,
 the CPU seconds of the server + pool workers and of the browsers, and the load average.
 
     .venv/bin/python bench/bench_analysts.py [--sessions 1 10] [--rounds 3] [--think-s 3]
+        [--browser-args cheap|default] [--post-script-gc]
 """
 
 from __future__ import annotations
@@ -86,6 +87,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--think-s", type=float, default=3.0)
     parser.add_argument("--browser-args", choices=["cheap", "default"], default="cheap")
+    parser.add_argument(
+        "--post-script-gc",
+        action="store_true",
+        help="Streamlit's default full GC after every script run (.streamlit/config.toml "
+        "turns it off): the before figure of decision 032",
+    )
     args = parser.parse_args()
     browser_args = CHEAP_ARGS if args.browser_args == "cheap" else LAUNCH_ARGS
     with tempfile.TemporaryDirectory() as scratch:
@@ -95,6 +102,7 @@ def main() -> None:
             for n in args.sessions
         ]
     report(phases, think_s=args.think_s, browser_args=args.browser_args)
+    print(f"full GC after every script run: {'on' if args.post_script_gc else 'off'}")
 
 
 def _seeded(scratch: Path) -> str:
@@ -118,7 +126,10 @@ async def _phase(
 
     phase = Phase(sessions=n)
     now = DEMO_END + timedelta(hours=1)
-    with streamlit_server(url, now=now, log_path=log_path, timeout_s=120) as base_url:
+    gc_env = {"STREAMLIT_RUNNER_POST_SCRIPT_GC": "true" if args.post_script_gc else "false"}
+    with streamlit_server(
+        url, now=now, log_path=log_path, timeout_s=120, env_for_port=lambda _port: gc_env
+    ) as base_url:
         server_pid = _server_pid()
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(
