@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from streamlit.runtime.scriptrunner_utils.exceptions import StopException
+
 log = logging.getLogger(__name__)
 LINE = re.compile(
     r"script run (?P<page>\S+) wall_ms=(?P<wall>[\d.]+) cpu_ms=(?P<cpu>[\d.]+) (?P<end>\w+)"
@@ -32,13 +34,17 @@ class ScriptRun:
 
 @contextmanager
 def timed(page: str) -> Iterator[None]:
-    """Log the run of `page` when it ends (however it ends: a rerun interrupts with an
-    exception Streamlit catches, and that run is logged as `interrupted`)."""
+    """Log the run of `page` when it ends: `finished` when the page returns or calls
+    st.stop(); `interrupted` when a newer rerun of the session stopped it (Streamlit raises
+    RerunException through the page) or it raised."""
     started_s, cpu_started_s = time.perf_counter(), time.thread_time()
     end = "interrupted"
     try:
         yield
         end = "finished"
+    except StopException:
+        end = "finished"  # st.stop(): the page chose to end here
+        raise
     finally:
         wall_ms = (time.perf_counter() - started_s) * 1000.0
         cpu_ms = (time.thread_time() - cpu_started_s) * 1000.0
