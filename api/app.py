@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -14,13 +17,21 @@ VERSION = "1.0.0"
 
 
 def create_app(settings: Settings, sessions: sessionmaker[Session]) -> FastAPI:
+    deps = ApiDeps.build(settings, sessions)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        deps.simulator.shutdown()  # the what-if pool's workers end with the server
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Tightrope API",
         version=VERSION,
         description="Recommendations, costs, budgets and the decision workflow of Tightrope "
         "(docs/api.md). Authenticate with `Authorization: Bearer <API key>`.",
     )
-    app.state.deps = ApiDeps.build(settings, sessions)
+    app.state.deps = deps
     problems.install(app)
     app.include_router(health.router)
     app.include_router(reads.router)

@@ -1,17 +1,25 @@
 """Benchmark: N analysts at once (Chromium sessions) moving Recommendations → Simulator → back.
 
 Seeds a demo fleet (30 services × 90 days, recomputed) into a temporary SQLite file and, for
-each N in --sessions (default 1, 5, 10), starts a fresh `python -m dashboard` and drives N
-Playwright browser contexts at once (one asyncio loop, Debian Chromium). Session k first picks
-the k-th service on the Simulator (so the sessions simulate different services), then loops
---rounds times: Recommendations (sidebar link) → Simulator → one "Demand growth" key press →
-Recommendations. A page "settles" when its own content is drawn and Streamlit's running
-indicator is gone. Prints p50/p95 settle per page kind and overall, each N's p95 ÷ the
-N=1 p95 of the same run (target: ≤ 3 at N=10), the server's VmRSS/VmHWM with the sessions
-still connected ((RSS at the largest N − RSS at N=1) ÷ (N − 1) is the memory per extra session,
-target ≤ 10 MiB), the server's and its pool workers' CPU seconds and the load average.
+each N in --sessions (default 1, 10), starts a fresh `python -m dashboard` and drives N
+Playwright browser contexts at once (one asyncio loop, Debian Chromium with the cheapest flags
+that still draw the pages: CHEAP_ARGS). Session k first picks the k-th service on the Simulator
+(so the sessions simulate different services), then loops --rounds times: Recommendations
+(sidebar link) → Simulator → one "Demand growth" key press. Before every action an analyst
+reads the page: a think time of --think-s × U(0.5, 1.5), drawn from a generator seeded by k, so
+session k pauses the same in every N (--think-s 0: back to back, the definition of the first
+runs in decision 032).
 
-    .venv/bin/python bench/bench_analysts.py [--sessions 1 5 10] [--rounds 4]
+Two settles are reported. Browser settle: the action → the page's own content drawn and
+Streamlit's running indicator gone, as the analyst sees it (it includes Chromium's own work on
+the same cores). Server settle: one script run, start → finish, as the server logs it
+(dashboard/run_timing.py), with its script thread's CPU. Each N's p95 is divided by the N=1
+p95 of the same run (target: ≤ 3 at N=10). Also: the server's VmRSS with the sessions still
+connected ((RSS at the largest N − RSS at N=1) ÷ (N − 1) per extra session, target ≤ 10 MiB),
+the CPU seconds of the server + pool workers and of the browsers, and the load average.
+
+    .venv/bin/python bench/bench_analysts.py [--sessions 1 10] [--rounds 3] [--think-s 3]
+        [--browser-args cheap|default] [--post-script-gc]
 """
 
 from __future__ import annotations
@@ -19,12 +27,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import statistics
+import random
 import sys
 import tempfile
 import time
-from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,6 +38,8 @@ from typing import Any
 # `make bench` runs this file directly: put the repository root on the import path.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.analysts_report import Phase, report
+from dashboard import run_timing
 from data.catalog import load_catalog
 from data.connectors.demo import seed_demo_fleet
 from data.db import make_engine, make_sessions
@@ -48,6 +56,20 @@ HISTORY_DAYS = 90
 VIEWPORT = {"width": 1600, "height": 1900}
 TIMEOUT_MS = 240_000  # a loaded 2-core box with 10 sessions is slow; the bench reports, never fails
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# The cheapest Chromium that still draws the pages: no GPU process, no extensions, no
+# animations (Streamlit's and plotly's transitions honour reduced motion), no images, one
+# raster thread, renderers shared by the contexts. Measured beside the default flags in
+# decision 032.
+CHEAP_ARGS = [
+    *LAUNCH_ARGS,
+    "--disable-extensions",
+    "--disable-features=Translate,MediaRouter,OptimizationHints,BackForwardCache,PaintHolding",
+    "--force-prefers-reduced-motion",
+    "--disable-smooth-scrolling",
+    "--blink-settings=imagesEnabled=false",
+    "--num-raster-threads=1",
+    "--renderer-process-limit=2",
+]
 # Settled: the page's title is drawn, its own marker is there, nothing runs, nothing is stale.
 SETTLED_JS = """([title, marker, text]) => {
   const titled = [...document.querySelectorAll('h1')].some((h) => h.textContent.includes(title));
@@ -59,36 +81,28 @@ RECS = ("Recommendations", "[data-testid=stMetricLabel]", "")
 SIMULATOR = ("Simulator", "text.gtitle", "p95 latency: ")
 
 
-@dataclass
-class Phase:
-    """One N: settle seconds per page kind, and the server's memory and CPU."""
-
-    sessions: int
-    seconds: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    rss_kib: int = 0
-    hwm_kib: int = 0
-    workers_rss_kib: int = 0
-    cpu_s: float = 0.0
-    browser_cpu_s: float = 0.0  # Chromium and Playwright: the other tenant of the machine
-    wall_s: float = 0.0
-    load: tuple[float, float] = (0.0, 0.0)
-
-    def all_seconds(self) -> list[float]:
-        return [s for kind in self.seconds.values() for s in kind]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, nargs="+", default=[1, 5, 10])
-    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--sessions", type=int, nargs="+", default=[1, 10])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--think-s", type=float, default=3.0)
+    parser.add_argument("--browser-args", choices=["cheap", "default"], default="cheap")
+    parser.add_argument(
+        "--post-script-gc",
+        action="store_true",
+        help="Streamlit's default full GC after every script run (.streamlit/config.toml "
+        "turns it off): the before figure of decision 032",
+    )
     args = parser.parse_args()
+    browser_args = CHEAP_ARGS if args.browser_args == "cheap" else LAUNCH_ARGS
     with tempfile.TemporaryDirectory() as scratch:
         url = _seeded(Path(scratch))
         phases = [
-            asyncio.run(_phase(url, Path(scratch) / f"streamlit-{n}.log", n, args.rounds))
+            asyncio.run(_phase(url, Path(scratch) / f"streamlit-{n}.log", n, args, browser_args))
             for n in args.sessions
         ]
-    _report(phases)
+    report(phases, think_s=args.think_s, browser_args=args.browser_args)
+    print(f"full GC after every script run: {'on' if args.post_script_gc else 'off'}")
 
 
 def _seeded(scratch: Path) -> str:
@@ -104,26 +118,39 @@ def _seeded(scratch: Path) -> str:
     return url
 
 
-async def _phase(url: str, log_path: Path, n: int, rounds: int) -> Phase:
+async def _phase(
+    url: str, log_path: Path, n: int, args: argparse.Namespace, browser_args: list[str]
+) -> Phase:
     """A fresh server, one warm-up visit, then `n` sessions at once; measured while connected."""
     from playwright.async_api import async_playwright
 
     phase = Phase(sessions=n)
     now = DEMO_END + timedelta(hours=1)
-    with streamlit_server(url, now=now, log_path=log_path, timeout_s=120) as base_url:
+    gc_env = {"STREAMLIT_RUNNER_POST_SCRIPT_GC": "true" if args.post_script_gc else "false"}
+    with streamlit_server(
+        url, now=now, log_path=log_path, timeout_s=120, env_for_port=lambda _port: gc_env
+    ) as base_url:
         server_pid = _server_pid()
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(
-                executable_path=str(CHROMIUM), args=LAUNCH_ARGS
+                executable_path=str(CHROMIUM), args=browser_args
             )
             pages = [await _open(browser, base_url) for _ in range(n)]
             await _warm_up(pages[0])
             cpu_before, load_before = _tree_cpu_s(server_pid), os.getloadavg()[0]
+            own_before = _process_cpu_s(server_pid)
             all_before = _tree_cpu_s(os.getpid())
+            log_offset = log_path.stat().st_size
             started = time.perf_counter()
-            await asyncio.gather(*(_analyst(p, k, rounds, phase) for k, p in enumerate(pages)))
+            await asyncio.gather(
+                *(_analyst(p, k, args.rounds, args.think_s, phase) for k, p in enumerate(pages))
+            )
             phase.wall_s = time.perf_counter() - started
+            with log_path.open("rb") as log:  # the runs the server logged while measured
+                log.seek(log_offset)
+                phase.runs = run_timing.parse(log.read().decode(errors="replace"))
             phase.cpu_s = _tree_cpu_s(server_pid) - cpu_before
+            phase.server_own_cpu_s = _process_cpu_s(server_pid) - own_before
             phase.browser_cpu_s = _tree_cpu_s(os.getpid()) - all_before - phase.cpu_s
             phase.load = (load_before, os.getloadavg()[0])
             phase.rss_kib, phase.hwm_kib = _status_kib(server_pid)
@@ -147,12 +174,22 @@ async def _warm_up(page: Any) -> None:
     await _navigate(page, "Recommendations", RECS)
 
 
-async def _analyst(page: Any, k: int, rounds: int, phase: Phase) -> None:
+async def _analyst(page: Any, k: int, rounds: int, think_s: float, phase: Phase) -> None:
+    """Session k's walk; before each timed action it reads the page for its think time (the
+    same draws in every N: the generator is seeded by k)."""
+    thinking = random.Random(k)
+
+    async def think() -> None:
+        await asyncio.sleep(think_s * thinking.uniform(0.5, 1.5))
+
     await _navigate(page, "Simulator", SIMULATOR)
     await _pick_service(page, k)
     for _ in range(rounds):
+        await think()
         await _timed(phase, "Recommendations", _navigate(page, "Recommendations", RECS))
+        await think()
         await _timed(phase, "Simulator", _navigate(page, "Simulator", SIMULATOR))
+        await think()
         await _timed(phase, "slider", _press_growth(page))
 
 
@@ -215,14 +252,16 @@ def _descendants(root: int) -> list[int]:
 
 def _tree_cpu_s(root: int) -> float:
     """User + system CPU of `root` and its live descendants (the server: its pool workers)."""
-    total = 0
-    for pid in [root, *_descendants(root)]:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / CLOCK_TICKS
+    return sum(_process_cpu_s(pid) for pid in [root, *_descendants(root)])
+
+
+def _process_cpu_s(pid: int) -> float:
+    """User + system CPU of one process, every thread (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
 
 
 def _status_kib(pid: int) -> tuple[int, int]:
@@ -232,43 +271,6 @@ def _status_kib(pid: int) -> tuple[int, int]:
         if parts and parts[0] in values:
             values[parts[0]] = int(parts[1])
     return values["VmRSS:"], values["VmHWM:"]
-
-
-def _p(seconds: list[float], q: int) -> float:
-    if len(seconds) < 2:
-        return seconds[0] if seconds else float("nan")
-    return statistics.quantiles(seconds, n=100, method="inclusive")[q - 1]
-
-
-def _report(phases: list[Phase]) -> None:
-    base = phases[0]
-    base_p95 = _p(base.all_seconds(), 95)
-    for phase in phases:
-        for kind, seconds in sorted(phase.seconds.items()):
-            print(
-                f"N={phase.sessions:>2} {kind:<15} p50 {_p(seconds, 50):6.2f} s  "
-                f"p95 {_p(seconds, 95):6.2f} s  ({len(seconds)} settles)"
-            )
-        p95 = _p(phase.all_seconds(), 95)
-        print(
-            f"N={phase.sessions:>2} all pages      p50 {_p(phase.all_seconds(), 50):6.2f} s  "
-            f"p95 {p95:6.2f} s  = {p95 / base_p95:.2f}× N={base.sessions}'s p95; "
-            f"wall {phase.wall_s:.1f} s, CPU server+pool {phase.cpu_s:.1f} s, "
-            f"browser {phase.browser_cpu_s:.1f} s, "
-            f"load {phase.load[0]:.1f}→{phase.load[1]:.1f}; server VmRSS "
-            f"{phase.rss_kib / 1024:.0f} MiB (VmHWM {phase.hwm_kib / 1024:.0f} MiB), "
-            f"pool workers {phase.workers_rss_kib / 1024:.0f} MiB"
-        )
-        settles = len(phase.all_seconds())
-        print(
-            f"N={phase.sessions:>2} CPU per settle: server+pool {phase.cpu_s / settles:.2f} s, "
-            f"browser {phase.browser_cpu_s / settles:.2f} s (flat server CPU per settle while "
-            "settles slow down = the machine, not the server, is the limit)"
-        )
-    last = phases[-1]
-    if last.sessions > base.sessions:
-        extra = (last.rss_kib - base.rss_kib) / (last.sessions - base.sessions) / 1024
-        print(f"memory per extra session: {extra:.1f} MiB (server VmRSS, target ≤ 10 MiB)")
 
 
 if __name__ == "__main__":

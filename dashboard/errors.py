@@ -1,8 +1,9 @@
 """The dashboard's own exceptions, one base class (DataError and EngineError show as warnings).
 
 DashboardError
-├── LoginRefused (also a ValueError)
-└── WorkerLost (a pool worker died mid-run)
+└── LoginRefused (also a ValueError)
+
+(A pool worker dying mid-run is data.errors.WorkerLost: the pool lives in data/pool.py.)
 """
 
 
@@ -12,7 +13,3 @@ class DashboardError(Exception):
 
 class LoginRefused(DashboardError, ValueError):
     """The identity provider's token lacks what Tightrope needs (issuer, subject, issue time)."""
-
-
-class WorkerLost(DashboardError):
-    """A worker of the shared pool (dashboard/pool.py) died mid-run; the pool was restarted."""

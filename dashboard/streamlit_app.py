@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import auth
+from dashboard import auth, run_timing
 
 # A file, not a :material/ icon: Streamlit fetches those favicons from fonts.gstatic.com, and a
 # self-hosted tool must not call out (air-gapped installs, and it tells Google who is looking).
@@ -68,5 +68,6 @@ page = st.navigation(
         ),
     ]
 )
-st.title(page.title, anchor=False)
-page.run()
+with run_timing.timed(page.url_path or "overview"):  # the server's own timing of the run
+    st.title(page.title, anchor=False)
+    page.run()

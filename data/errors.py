@@ -4,6 +4,7 @@
     ├── NotFound, CatalogError, CatalogFileError, SeedError, InvalidInput
     │   └── NothingToReplay, SimulationTooLarge          (what-if runs, data/scenario_runs.py)
     ├── SimulatorBusy                                   (every what-if run slot is taken)
+    ├── WorkerLost                                      (a pool worker died mid-run, data/pool.py)
     ├── Conflict, RecommendationChanged, Forbidden, InvalidTransition, Drifted,
     │   BlastRadiusExceeded                             (the decision workflow and guarded writes)
     ├── ParseCancelled                                  (a FOCUS parse stopped on request)
@@ -89,6 +90,10 @@ class SimulationTooLarge(InvalidInput):
 
 class SimulatorBusy(DataError):
     """As many what-if runs as allowed are running; retry shortly."""
+
+
+class WorkerLost(DataError):
+    """A worker of a shared pool (data/pool.py) died mid-run; the pool was restarted: retry."""
 
 
 class Drifted(DataError):

@@ -2,7 +2,8 @@
 
 The page (dashboard/queries/simulator.py caches these) and the API (api/routes/simulation_runs.py)
 load the same usage window and config and call the engine the same way, so one scenario gives one
-answer wherever it is run. `SimulationGate` bounds the CPU an edge spends on runs.
+answer wherever it is run. `SimulationGate` bounds the CPU an edge spends on runs and runs them
+in its own worker pool (data/pool.py), off the edge's request threads.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from data.catalog import load_catalog_for
 from data.errors import NotFound, NothingToReplay, SimulationTooLarge, SimulatorBusy
+from data.pool import ProcessRunner, Runner, usable_cpus
 from data.repos import fleet, fleet_usage, services
 from data.settings import Settings
 from engine.capacity import CapacityConfig
@@ -77,21 +79,27 @@ def replayable(inputs: ServiceInputs | None, service_id: int) -> ServiceInputs:
 
 
 class SimulationGate:
-    """Runs on `catalog`: at most `at_once` at a time, each of at most `max_path_hours`
-    (paths x replayed hours). One per process (its slots are the process's)."""
+    """Runs on `catalog` in `runner`'s workers: at most `at_once` at a time, each of at most
+    `max_path_hours` (paths x replayed hours). One per process (its slots are the process's)."""
 
-    def __init__(self, catalog: Catalog, *, max_path_hours: int, at_once: int) -> None:
+    def __init__(
+        self, catalog: Catalog, runner: Runner, *, max_path_hours: int, at_once: int
+    ) -> None:
         self.catalog = catalog
+        self.runner = runner
         self.max_path_hours = max_path_hours
         self._slots = threading.BoundedSemaphore(at_once)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SimulationGate:
-        """The catalog the pages price with, and the TIGHTROPE_API_SIMULATION* bounds."""
+        """The catalog the pages price with, the TIGHTROPE_API_SIMULATION* bounds, and a pool of
+        one worker per slot, at most one per usable CPU, started at the first run."""
+        at_once = settings.api_simulations_at_once
         return cls(
             load_catalog_for(settings),
+            ProcessRunner(min(at_once, usable_cpus()), warm=False),
             max_path_hours=settings.api_simulation_max_path_hours,
-            at_once=settings.api_simulations_at_once,
+            at_once=at_once,
         )
 
     def check(self, scenario: Scenario) -> None:
@@ -105,11 +113,16 @@ class SimulationGate:
             )
 
     def run(self, inputs: ServiceInputs, scenario: Scenario) -> SimulationResult:
-        """`run_scenario` in a free slot; SimulatorBusy (never waits) when none is free."""
+        """`run_scenario` in a free slot, in a pool worker; SimulatorBusy (never waits) when no
+        slot is free, WorkerLost when the worker died."""
         self.check(scenario)
         if not self._slots.acquire(blocking=False):
             raise SimulatorBusy("the simulator is busy with other runs: retry in a second")
         try:
-            return run_scenario(inputs, scenario, self.catalog)
+            return self.runner.run(run_scenario, inputs, scenario, self.catalog)
         finally:
             self._slots.release()
+
+    def shutdown(self) -> None:
+        """Stop the pool's workers (at the app's shutdown)."""
+        self.runner.shutdown()

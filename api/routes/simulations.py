@@ -1,10 +1,12 @@
 """What-if scenarios: run one, save it, list and read saved ones, promote one.
 
 A run loads the Simulator page's inputs and calls the engine the page's way
-(data.scenario_runs), bounded by the process's SimulationGate; a save runs the scenario again
-and stores what it said. Save and promotion go through data.scenario_actions.ScenarioDesk, the
-service the Simulator page calls (analyst; audited; promoting a scenario already live answers
-its recommendation unchanged). Team scenarios are listed, not run (docs/api.md).
+(data.scenario_runs), bounded by the process's SimulationGate and run in its worker pool (off
+the request threads, so other requests keep the interpreter; decision 032); a save runs the
+scenario again and stores what it said. Save and promotion go through
+data.scenario_actions.ScenarioDesk, the service the Simulator page calls (analyst; audited;
+promoting a scenario already live answers its recommendation unchanged). Team scenarios are
+listed, not run (docs/api.md).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from api.deps import ApiDeps
 from api.problems import Problem
 from api.scenario_schemas import Levers, RunRequest, SaveRequest, SimulationRun
 from data import scenario_runs
-from data.errors import InvalidInput, SimulatorBusy
+from data.errors import InvalidInput, SimulatorBusy, WorkerLost
 from data.repos.simulations import (
     SavedScenario,
     ScenarioSummary,
@@ -40,7 +42,8 @@ TOO_LARGE: dict[int | str, dict[str, Any]] = {
     422: {"description": "Invalid levers, no usage to replay, or a run over the bound."}
 }
 BUSY: dict[int | str, dict[str, Any]] = {
-    429: {"description": "Every simulation slot is busy (Retry-After)."}
+    429: {"description": "Every simulation slot is busy (Retry-After)."},
+    503: {"description": "The run's worker died; the pool was restarted (Retry-After)."},
 }
 
 
@@ -117,6 +120,8 @@ def _run(deps: ApiDeps, body: RunRequest) -> _Ran:
         result = deps.simulator.run(inputs, scenario)
     except SimulatorBusy as error:
         raise Problem(429, "simulator-busy", str(error), {"Retry-After": "1"}) from error
+    except WorkerLost as error:
+        raise Problem(503, "simulation-worker-lost", str(error), {"Retry-After": "1"}) from error
     except (EngineError, ValueError) as error:
         raise InvalidInput(f"this scenario cannot be simulated: {error}") from error
     return _Ran(inputs, end, scenario, summarize(result, inputs.current, scenario))

@@ -12,9 +12,9 @@ from dashboard.components.simulator import charts as simulator_charts
 from dashboard.components.simulator import fleet as simulator_fleet
 from dashboard.components.simulator import levers as simulator_levers
 from dashboard.components.simulator import saved as simulator_saved
-from dashboard.errors import WorkerLost
 from dashboard.queries import fleet as queries
 from dashboard.queries import simulator as simulator_queries
+from data.errors import WorkerLost
 from data.repos import simulations
 from data.scenario_actions import SAVE
 from data.scenario_runs import ServiceInputs

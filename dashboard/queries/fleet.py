@@ -17,7 +17,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 import pandas as pd
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashboard import changes_view, deps, projection
+from dashboard import changes_view, deps, pool, projection
 from dashboard.projection import SlaProjection
 from data.errors import NotFound
 from data.repos import (
@@ -193,7 +193,8 @@ def sla_projection(
     """The SLA engine's replay of current vs proposed over the rule's history window.
 
     None for recommendations without a service config on both sides (commitments). `version`
-    is part of the key so a refreshed recommendation is replayed again.
+    is part of the key so a refreshed recommendation is replayed again. WorkerLost when the
+    pool's worker died (not cached: the next visit replays again).
     """
     with _sessions() as session:
         rec = savings_report.get_recommendation(session, recommendation_id)
@@ -202,7 +203,10 @@ def sla_projection(
         service = services.get_service(session, rec.service_id)
         start, end = _history_window(rec, usage_end)
         usage = fleet_usage.load_usage_windows(session, [rec.service_id], start=start, end=end)
-    return projection.project(usage[rec.service_id], service, rec.current, rec.proposed)
+    # In the shared pool (decision 032): the replay's numpy work off the server's GIL.
+    return pool.shared().run(
+        projection.project, usage[rec.service_id], service, rec.current, rec.proposed
+    )
 
 
 def _history_window(rec: StoredRecommendation, usage_end: datetime) -> tuple[datetime, datetime]:

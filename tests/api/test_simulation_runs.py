@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from streamlit.testing.v1 import AppTest
 
+from data import scenario_runs
 from data.models import AuditEventRow, RecommendationRow, SimulationRow
 from data.repos import services
 from data.workflow import Workflow, WorkflowPolicy
@@ -21,6 +22,7 @@ from tests.api.conftest import Api
 from tests.dashboard.conftest import NOW as PAGE_NOW
 from tests.dashboard.conftest import open_page, seed_small_fleet
 from tests.factories import make_new_service, make_vm_config
+from tests.support import pool_work
 
 PAGE = "app_pages/simulator.py"
 
@@ -216,3 +218,23 @@ def test_a_service_with_nothing_to_replay_or_unknown_is_answered_plainly(
     assert idle_run.status_code == 422
     assert idle_run.json()["type"] == "urn:tightrope:problem:nothing-to-replay"
     assert "no hourly usage in the last 90 days" in idle_run.json()["detail"]
+
+
+def test_a_dead_worker_is_a_503_and_the_next_run_is_answered(
+    api: Api, fleet: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = {"service_id": fleet["etl"], "replicas": 3}
+    real_run = scenario_runs.run_scenario
+    monkeypatch.setattr(scenario_runs, "run_scenario", pool_work.die)  # dies in the API's pool
+
+    with api.client("analyst") as client:
+        lost = client.post("/v1/simulation-runs", json=body)
+        monkeypatch.setattr(scenario_runs, "run_scenario", real_run)
+        again = client.post("/v1/simulation-runs", json=body)
+
+    assert lost.status_code == 503, lost.text
+    assert lost.headers["Retry-After"] == "1"
+    assert lost.json()["type"] == "urn:tightrope:problem:simulation-worker-lost"
+    assert "stopped while running die" in lost.json()["detail"]
+    assert again.status_code == 200, again.text
+    assert again.json()["summary"]["proposed"]["replicas"] == 3

@@ -1,78 +1,33 @@
-"""The shared worker pool, on real worker processes: values round-trip, errors surface, a dead
-worker gives a clear error and the pool serves the next call."""
+"""The dashboard's pool: its size from the settings, and the SLA replay on it (real workers)."""
 
 from __future__ import annotations
 
 import os
-import sys
-import types
 from collections.abc import Iterator
-from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from dashboard import pool, projection
-from dashboard.errors import WorkerLost
-from data.scenario_runs import ServiceInputs, run_scenario
+from data.pool import ProcessRunner
 from data.settings import Settings
-from engine.errors import InsufficientData
-from engine.simulation import Scenario
-from tests.engine.simulation_builders import make_catalog, seasonal_usage
+from tests.engine.simulation_builders import seasonal_usage
 from tests.factories import PROD_SERVICE, make_service, make_vm_config
-from tests.support import pool_work
 
 
 @pytest.fixture(scope="module")
-def runner() -> Iterator[pool.ProcessRunner]:
-    started = pool.ProcessRunner(workers=2)
+def runner() -> Iterator[ProcessRunner]:
+    started = ProcessRunner(workers=1)
     yield started
     started.shutdown()
-
-
-def test_a_call_runs_in_another_process(runner: pool.ProcessRunner) -> None:
-    pid = runner.run(pool_work.worker_pid)
-
-    assert pid != os.getpid()
-
-
-def test_a_simulation_round_trips_as_the_in_process_result(runner: pool.ProcessRunner) -> None:
-    inputs = ServiceInputs(
-        make_service(**PROD_SERVICE), make_vm_config(replicas=4), seasonal_usage(24 * 28)
-    )
-    scenario, catalog = Scenario(growth_pct=30.0, paths=50), make_catalog()
-
-    pooled = runner.run(run_scenario, inputs, scenario, catalog)
-
-    local = run_scenario(inputs, scenario, catalog)
-    assert pooled.config == local.config
-    assert pooled.cost.effective_usd == local.cost.effective_usd
-    assert pooled.sla.hold_probability == local.sla.hold_probability
-    assert pooled.sla.breach_hours_p50 == local.sla.breach_hours_p50
-    np.testing.assert_array_equal(pooled.hourly.utilization.p50, local.hourly.utilization.p50)
-
-
-def test_an_engine_error_in_a_worker_is_raised_as_itself(runner: pool.ProcessRunner) -> None:
-    with pytest.raises(InsufficientData, match="no hours"):
-        runner.run(pool_work.refuse, "no hours")
-
-
-def test_a_dead_worker_is_a_clear_error_and_the_pool_recovers(
-    runner: pool.ProcessRunner,
-) -> None:
-    with pytest.raises(WorkerLost, match="worker stopped while running die"):
-        runner.run(pool_work.die)
-
-    assert runner.run(pool_work.worker_pid) != os.getpid()
 
 
 def test_the_pool_has_one_worker_per_usable_cpu_unless_configured() -> None:
     default = pool.build(Settings(_env_file=None))
     two = pool.build(Settings(_env_file=None, dashboard_pool_workers=2))
     try:
-        assert isinstance(default, pool.ProcessRunner)
-        assert isinstance(two, pool.ProcessRunner)
+        assert isinstance(default, ProcessRunner)
+        assert isinstance(two, ProcessRunner)
         assert default.workers == len(os.sched_getaffinity(0))
         assert two.workers == 2
     finally:
@@ -80,25 +35,7 @@ def test_the_pool_has_one_worker_per_usable_cpu_unless_configured() -> None:
         two.shutdown()
 
 
-def test_workers_start_while_a_page_script_is_the_main_module(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    script = tmp_path / "page.py"
-    script.write_text("raise SystemExit('a worker imported the page script')\n")
-    page_main = types.ModuleType("__main__")
-    page_main.__file__ = str(script)  # as Streamlit installs each run's script
-    monkeypatch.setitem(sys.modules, "__main__", page_main)
-    fresh = pool.ProcessRunner(workers=1)
-    try:
-        pid = fresh.run(pool_work.worker_pid)
-    finally:
-        fresh.shutdown()
-
-    assert pid != os.getpid()
-    assert sys.modules["__main__"] is page_main
-
-
-def test_the_sla_replay_of_a_recommendation_round_trips(runner: pool.ProcessRunner) -> None:
+def test_the_sla_replay_of_a_recommendation_round_trips(runner: ProcessRunner) -> None:
     usage, service = seasonal_usage(24 * 14), make_service(**PROD_SERVICE)
     current, proposed = make_vm_config(replicas=4), make_vm_config(replicas=3)
 

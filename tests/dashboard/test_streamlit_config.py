@@ -44,5 +44,10 @@ def test_error_boxes_offer_no_links_to_outside_search_or_chatbots(config: dict[s
     assert config["client"]["showErrorLinks"] is False
 
 
+def test_no_full_garbage_collection_after_every_script_run(config: dict[str, Any]) -> None:
+    # A full gc.collect(2) per run holds the GIL for every session (decision 032).
+    assert config["runner"]["postScriptGC"] is False
+
+
 def test_config_holds_only_server_and_theme_options(config: dict[str, Any]) -> None:
-    assert set(config) <= {"server", "browser", "client", "theme"}
+    assert set(config) <= {"server", "browser", "client", "runner", "theme"}

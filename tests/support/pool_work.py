@@ -7,8 +7,8 @@ import os
 from engine.errors import InsufficientData
 
 
-def worker_pid() -> int:
-    """The process that ran the call."""
+def worker_pid(*_args: object) -> int:
+    """The process that ran the call (whatever its arguments: it stands in for any function)."""
     return os.getpid()
 
 
@@ -17,6 +17,7 @@ def refuse(reason: str) -> int:
     raise InsufficientData(reason)
 
 
-def die() -> int:
-    """A worker that stops dead (as an OOM kill would), without raising."""
+def die(*_args: object) -> int:
+    """A worker that stops dead (as an OOM kill would), without raising (whatever the call's
+    arguments: it stands in for any pooled function)."""
     os._exit(3)

@@ -14,6 +14,7 @@ from dashboard.components.page import PageStart
 from dashboard.components.recommendations import text
 from dashboard.projection import SlaProjection
 from dashboard.queries import fleet as queries
+from data.errors import WorkerLost
 from data.repos.stored_recommendations import StoredRecommendation
 
 
@@ -21,9 +22,13 @@ def projection_charts(rec: StoredRecommendation, start: PageStart) -> None:
     """Both charts side by side, replayed over the history up to the last usage hour."""
     if rec.sla is None:
         return
-    projection = queries.sla_projection(
-        start.sessions, rec.id, rec.version, start.status.usage_end or start.now
-    )
+    try:
+        projection = queries.sla_projection(
+            start.sessions, rec.id, rec.version, start.status.usage_end or start.now
+        )
+    except WorkerLost as error:
+        st.error(f"The SLA replay did not finish: {error}", icon=":material/error:")
+        return
     if projection is None:
         return
     latency, utilization = st.columns(2)
