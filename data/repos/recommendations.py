@@ -72,7 +72,7 @@ def save_recommendations(
     counts: Counter[str] = Counter()
     for key, rec in proposals.items():
         if key not in suppressed:
-            counts[_upsert(session, live.get(key), rec, now=now)] += 1
+            counts[_upsert(session, live.get(key), key, rec, now=now)] += 1
     superseded = _supersede(live.values(), evaluated, keep=proposals.keys(), now=now)
     session.flush()
     _audit_superseded(session, superseded, now=now)
@@ -109,11 +109,17 @@ def _slot(rec: Recommendation) -> Slot:
 
 
 def _upsert(
-    session: Session, row: RecommendationRow | None, rec: Recommendation, *, now: datetime
+    session: Session,
+    row: RecommendationRow | None,
+    key: str,
+    rec: Recommendation,
+    *,
+    now: datetime,
 ) -> str:
-    """created / updated / unchanged, or duplicates when another scope's row holds the key."""
+    """created / updated / unchanged, or duplicates when another scope's row holds the key
+    (`rec.key`, passed in: it hashes the proposed config, so it is computed once a run)."""
     if row is None:
-        session.add(_new_row(rec, now=now))
+        session.add(_new_row(rec, now=now, key=key))
         return "created"
     if row.scope != rec.scope:
         return "duplicates"
@@ -178,12 +184,12 @@ def _audit_superseded(
         )
 
 
-def _new_row(rec: Recommendation, *, now: datetime) -> RecommendationRow:
+def _new_row(rec: Recommendation, *, now: datetime, key: str | None = None) -> RecommendationRow:
     return RecommendationRow(
         service_id=rec.service_id,
         scope=rec.scope,
         status=OPEN,
-        fingerprint=rec.key,
+        fingerprint=rec.key if key is None else key,
         created_at=now,
         updated_at=now,
         **_values(rec),
