@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from data.errors import InvalidInput
@@ -70,11 +70,16 @@ def save_recommendations(
     suppressed = _suppressed_keys(session, now=now) & proposals.keys()
     live = {row.fingerprint: row for row in _live_rows(session)}
     counts: Counter[str] = Counter()
+    created: list[dict[str, Any]] = []
     for key, rec in proposals.items():
         if key not in suppressed:
-            counts[_upsert(session, live.get(key), rec, now=now)] += 1
+            counts[_upsert(session, live.get(key), key, rec, created=created, now=now)] += 1
     superseded = _supersede(live.values(), evaluated, keep=proposals.keys(), now=now)
     session.flush()
+    if created:
+        # One executemany, no ORM object per new row: building them was most of a fleet
+        # recompute's write time (decision 030). Nothing in this run reads them back.
+        session.execute(insert(RecommendationRow), created)
     _audit_superseded(session, superseded, now=now)
     return SaveReport(
         **{name: counts[name] for name in ("created", "updated", "unchanged", "duplicates")},
@@ -109,11 +114,19 @@ def _slot(rec: Recommendation) -> Slot:
 
 
 def _upsert(
-    session: Session, row: RecommendationRow | None, rec: Recommendation, *, now: datetime
+    session: Session,
+    row: RecommendationRow | None,
+    key: str,
+    rec: Recommendation,
+    *,
+    created: list[dict[str, Any]],
+    now: datetime,
 ) -> str:
-    """created / updated / unchanged, or duplicates when another scope's row holds the key."""
+    """created (its values appended to `created`) / updated / unchanged, or duplicates when
+    another scope's row holds the key (`rec.key`, passed in: it hashes the proposed config,
+    so it is computed once a run)."""
     if row is None:
-        session.add(_new_row(rec, now=now))
+        created.append(_new_values(rec, now=now, key=key))
         return "created"
     if row.scope != rec.scope:
         return "duplicates"
@@ -179,15 +192,20 @@ def _audit_superseded(
 
 
 def _new_row(rec: Recommendation, *, now: datetime) -> RecommendationRow:
-    return RecommendationRow(
-        service_id=rec.service_id,
-        scope=rec.scope,
-        status=OPEN,
-        fingerprint=rec.key,
-        created_at=now,
-        updated_at=now,
+    return RecommendationRow(**_new_values(rec, now=now, key=rec.key))
+
+
+def _new_values(rec: Recommendation, *, now: datetime, key: str) -> dict[str, Any]:
+    """A new open row's columns."""
+    return {
+        "service_id": rec.service_id,
+        "scope": rec.scope,
+        "status": OPEN,
+        "fingerprint": key,
+        "created_at": now,
+        "updated_at": now,
         **_values(rec),
-    )
+    }
 
 
 def _refresh(row: RecommendationRow, rec: Recommendation, *, now: datetime) -> bool:

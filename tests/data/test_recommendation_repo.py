@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -266,6 +266,30 @@ def test_to_json_makes_plain_values() -> None:
     assert plain["config"]["instance_type"] == "m5.large"
     assert plain["nan"] is None
     assert plain["arr"] == [1.5, None]
+
+
+def test_to_json_walks_nested_values_as_asdict_would() -> None:
+    # The walk replaced dataclasses.asdict (decision 030): nested dataclasses, numpy arrays of
+    # several dtypes and containers must come out as the asdict-then-convert form did.
+    hours = np.array(["2026-11-01T00", "2026-11-01T01"], dtype="datetime64[s]")
+    proposed = make_rec(1, replicas=2).proposed
+    assert proposed is not None
+    value = {
+        1: (proposed, {"grid": np.array([[1, 2], [3, 4]], dtype=np.int32)}),
+        "hours": hours,
+        "scalars": [np.float32(0.5), np.int64(3), np.bool_(True), -math.inf, T0],
+        "set": frozenset({"a"}),
+    }
+
+    plain = to_json(value)
+
+    assert plain == {
+        "1": [to_json(asdict(proposed)), {"grid": [[1, 2], [3, 4]]}],
+        "hours": ["2026-11-01T00:00:00", "2026-11-01T01:00:00"],
+        "scalars": [0.5, 3, True, None, T0.isoformat()],
+        "set": ["a"],
+    }
+    assert type(plain["scalars"][1]) is int
 
 
 def _decide(sessions: sessionmaker[Session], status: str, *, until: Any) -> None:
