@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import os
-import signal
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import dask
-import psutil
 import pytest
-from distributed import Client, LocalCluster
-from sqlalchemy import Engine, func, select, text
+from distributed import LocalCluster
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.catalog import load_catalog
 from data.connectors.demo import seed_demo_fleet
 from data.models import RecommendationRow
-from data.repos.usage import USAGE_TABLE
 from data.settings import Settings
 from engine.catalog import Catalog
 from engine.profiles import PROFILES
@@ -32,6 +27,13 @@ from jobs.definitions import default_jobs
 from jobs.errors import ClusterUnusable
 from jobs.recompute import RecomputeReport, _read_contexts, _read_fleet, recompute
 from jobs.runner import RunResult, run_job
+from tests.support.dask_cluster import (
+    Background,
+    UsageLocked,
+    executing_worker_pid,
+    kill,
+    three_workers,
+)
 
 END = datetime(2026, 11, 20, tzinfo=UTC)
 N_SERVICES = 12
@@ -50,9 +52,7 @@ def catalog() -> Catalog:
 @pytest.fixture(scope="module")
 def local_cluster() -> Iterator[LocalCluster]:
     """Three single-threaded worker processes, each under a nanny that restarts it."""
-    with LocalCluster(
-        n_workers=3, threads_per_worker=1, dashboard_address=None, silence_logs=40
-    ) as cluster:
+    with three_workers() as cluster:
         yield cluster
 
 
@@ -148,10 +148,10 @@ def test_a_batch_whose_worker_is_killed_is_retried_and_the_run_completes(
     client = cluster.client()
     before = set(client.run(os.getpid).values())
 
-    with _UsageLocked(db_engine):  # every batch blocks in its usage read until released
-        result = _Background(lambda: _on_cluster(fleet, catalog, cluster))
-        victim = _executing_worker_pid(client)
-        _kill(victim)
+    with UsageLocked(db_engine):  # every batch blocks in its usage read until released
+        result = Background(lambda: _on_cluster(fleet, catalog, cluster))
+        victim = executing_worker_pid(client)
+        kill(victim)
     remote = result.join()
 
     assert repr(remote) == repr(expected)
@@ -171,80 +171,12 @@ def test_a_run_whose_worker_dies_past_its_retries_fails_and_writes_nothing(
     ):
         ctx = JobContext(settings, db_engine, fleet, catalog, clock=lambda: END, cluster=cluster)
         client = cluster.client()
-        with _UsageLocked(db_engine):
-            run = _Background(lambda: run_job(ctx, recompute_job, now=True))
-            _kill(_executing_worker_pid(client))
+        with UsageLocked(db_engine):
+            run = Background(lambda: run_job(ctx, recompute_job, now=True))
+            kill(executing_worker_pid(client))
         result = run.join()
 
     assert isinstance(result, RunResult)
     assert result.status == "failed"
     assert "KilledWorker" in (result.error or "")
     assert _stored(fleet) == 0
-
-
-class _Background:
-    """A call on a thread whose result (or exception) `join` returns (or raises)."""
-
-    def __init__(self, call: object) -> None:
-        self._call, self._out, self._error = call, None, None
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            self._out = self._call()  # type: ignore[operator]
-        except BaseException as error:
-            self._error = error  # type: ignore[assignment]
-
-    def join(self) -> object:
-        self._thread.join(timeout=240)
-        assert not self._thread.is_alive(), "the recompute did not finish"
-        if self._error is not None:
-            raise self._error
-        return self._out
-
-
-class _UsageLocked:
-    """The usage table locked ACCESS EXCLUSIVE by another connection until the block ends."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    def __enter__(self) -> None:
-        self.connection = self.engine.connect()
-        self.transaction = self.connection.begin()
-        self.connection.execute(text(f"LOCK TABLE {USAGE_TABLE.name} IN ACCESS EXCLUSIVE MODE"))
-
-    def __exit__(self, *exc: object) -> None:
-        self.transaction.commit()
-        self.connection.close()
-
-
-def _executing_worker_pid(client: Client) -> int:
-    """The pid of a worker running a batch (blocked on the lock), once there is one."""
-
-    def busy() -> list[int]:
-        states = client.run(_pid_if_executing)
-        return [pid for pid in states.values() if pid is not None]
-
-    wait_until(lambda: bool(busy()), timeout_s=120, what="a worker running a batch")
-    return busy()[0]
-
-
-def _pid_if_executing(dask_worker: object) -> int | None:
-    executing = dask_worker.state.executing  # type: ignore[attr-defined]
-    return os.getpid() if executing else None
-
-
-def _kill(pid: int) -> None:
-    process = psutil.Process(pid)
-    os.kill(pid, signal.SIGKILL)
-    process.wait(timeout=30)
-
-
-def wait_until(ready: Callable[[], bool], *, timeout_s: float, what: str) -> None:
-    """Poll `ready` until it holds; fail naming `what` after timeout_s (never a fixed sleep)."""
-    deadline = time.monotonic() + timeout_s
-    while not ready():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)

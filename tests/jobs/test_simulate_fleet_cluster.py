@@ -23,11 +23,12 @@ from engine.simulation import FleetResult
 from jobs.cluster import FleetCluster
 from jobs.cluster_simulation import Growth, read_fleet, simulate
 from jobs.errors import WorkerFailed
-from tests.jobs.test_recompute_cluster import (
-    _Background,
-    _executing_worker_pid,
-    _kill,
-    _UsageLocked,
+from tests.support.dask_cluster import (
+    Background,
+    UsageLocked,
+    executing_worker_pid,
+    kill,
+    three_workers,
 )
 
 END = datetime(2026, 11, 20, tzinfo=UTC)
@@ -47,9 +48,7 @@ def catalog() -> Catalog:
 @pytest.fixture(scope="module")
 def local_cluster() -> Iterator[LocalCluster]:
     """Three single-threaded worker processes, each under a nanny that restarts it."""
-    with LocalCluster(
-        n_workers=3, threads_per_worker=1, dashboard_address=None, silence_logs=40
-    ) as cluster:
+    with three_workers() as cluster:
         yield cluster
 
 
@@ -113,10 +112,10 @@ def test_a_batch_whose_worker_is_killed_is_retried_and_the_simulation_completes(
     client = cluster.client()
     before = set(client.run(os.getpid).values())
 
-    with _UsageLocked(db_engine):  # every batch blocks in its usage read until released
-        run = _Background(lambda: _simulate(fleet, catalog, cluster))
-        victim = _executing_worker_pid(client)
-        _kill(victim)
+    with UsageLocked(db_engine):  # every batch blocks in its usage read until released
+        run = Background(lambda: _simulate(fleet, catalog, cluster))
+        victim = executing_worker_pid(client)
+        kill(victim)
     remote = run.join()
 
     assert remote == expected
@@ -133,9 +132,9 @@ def test_a_simulation_whose_worker_dies_past_its_retries_fails_cleanly(
         FleetCluster(settings, workers=2, batch_services=BATCH) as cluster,
     ):
         client = cluster.client()
-        with _UsageLocked(db_engine):
-            run = _Background(lambda: _simulate(fleet, catalog, cluster))
-            _kill(_executing_worker_pid(client))
+        with UsageLocked(db_engine):
+            run = Background(lambda: _simulate(fleet, catalog, cluster))
+            kill(executing_worker_pid(client))
         with pytest.raises(WorkerFailed, match="KilledWorker"):
             run.join()
 
