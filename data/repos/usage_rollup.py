@@ -39,7 +39,7 @@ def _rollup_query(window_end: datetime) -> Any:
     """Every service's rollup figures for the 7 × 24 hours before `window_end`."""
     window_start = window_end - timedelta(days=SLA_WINDOW_DAYS)
     p95 = _cpu_p95_cores(window_start, window_end)
-    sla = sla_hours(window_start, window_end)  # the pages' own SLA query: one source of truth
+    sla = sla_hours(window_start, window_end, active_only=False)  # the pages' own query
     return (
         select(
             ServiceRow.id.label("service_id"),

@@ -254,3 +254,17 @@ def test_a_changed_latency_target_makes_the_pages_count_the_hours(
 
     assert counted[2].loc[fleet[0], "sla_status"] == "breaching"
     assert kpis.services_breaching_sla_7d == counted[0]
+
+
+def test_a_service_reactivated_after_the_rollup_shows_its_hours(
+    sessions: sessionmaker[Session], fleet: list[int]
+) -> None:
+    counted = _sla_views(sessions, Filters())
+    with sessions.begin() as session:
+        session.execute(update(ServiceRow).where(ServiceRow.id == fleet[4]).values(active=False))
+    _refresh(sessions)
+    with sessions.begin() as session:
+        session.execute(update(ServiceRow).where(ServiceRow.id == fleet[4]).values(active=True))
+
+    assert counted[2].loc[fleet[4], "sla_status"] == "breaching"
+    _assert_same_sla(_sla_views(sessions, Filters()), counted)
