@@ -15,7 +15,9 @@ class ServiceUsage7dRow(Base):
     the rollup ran): the nearest-rank p95 of hourly mean CPU used, in cores, and the hours
     counted. In cores, not as a share of capacity: an applied change moves the capacity, and
     the page divides by the current one (the same rank, since capacity is one positive factor).
-    A service without hours in the window has a row with `hours` 0 and no p95."""
+    A service without hours in the window has a row with `hours` 0 and no p95.
+    Its SLA hours (`sql.sla_hours`: hours with a latency sample, hours over target) were counted
+    against `latency_p95_target_ms` as it was then; none when the service had no hours."""
 
     __tablename__ = "service_usage_7d"
 
@@ -25,6 +27,9 @@ class ServiceUsage7dRow(Base):
     window_end: Mapped[datetime]
     cpu_used_p95_cores: Mapped[float | None] = mapped_column(Float)
     hours: Mapped[int] = mapped_column(Integer)
+    latency_hours: Mapped[int | None] = mapped_column(Integer)
+    breach_hours: Mapped[int | None] = mapped_column(Integer)
+    latency_p95_target_ms: Mapped[float] = mapped_column(Float)
     computed_at: Mapped[datetime]
 
 

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from data import periods
 from data.models import CostDailyRow, ServiceRow, UsageHourlyRow
+from data.repos import usage_rollup
 from data.repos.sql import (
-    SLA_WINDOW_DAYS,
     as_date,
     as_utc,
     breaches_sla,
@@ -25,7 +25,6 @@ from data.repos.sql import (
     end_of_day,
     read_frame,
     service_columns,
-    sla_hours,
 )
 from engine.units import HOURS_PER_DAY, HOURS_PER_MONTH
 
@@ -208,14 +207,14 @@ def fleet_kpis(
     starts inside that window, the days it covers replace the 30. Change: that window against
     days [today-59, today-30], only when the history covers all of them. Breaches: services
     whose p95 latency exceeded target in more than 1 % of their hours with a latency sample in
-    the 7 × 24 hours before `usage_end` (default: the end of `today`).
+    the 7 × 24 hours before `usage_end` (default: the end of `today`), read from the sidecar's
+    rollup while it covers that window (`usage_rollup.sla_hours_fresh`).
     """
     usage_end = usage_end or end_of_day(today)
     services = session.scalar(
         select(func.count(ServiceRow.id)).where(ServiceRow.active, *filter_conditions(filters))
     )
-    window_start = usage_end - timedelta(days=SLA_WINDOW_DAYS)
-    sla = sla_hours(window_start, usage_end, filter_conditions(filters))
+    sla = usage_rollup.sla_hours_fresh(session, usage_end, filter_conditions(filters))
     breaching = session.scalar(select(func.count()).select_from(sla).where(breaches_sla(sla)))
     return FleetKpis(
         run_rates=_run_rates(session, filters, today),

@@ -67,7 +67,7 @@ def services_table(
     CPU p95 utilization is the 95th percentile (nearest rank) of hourly mean CPU used ÷ current
     CPU capacity over the 7 × 24 hours before `usage_end`: read from the sidecar's rollup when
     it covers every service shown for that window, else ranked from the hourly rows here (the
-    same figure). SLA status follows the breach rule of `fleet.fleet_kpis`.
+    same figure); likewise the SLA hours. SLA status follows the breach rule of `fleet.fleet_kpis`.
     """
     usage_end = usage_end or end_of_day(today)
     usage_start = usage_end - timedelta(days=SLA_WINDOW_DAYS)
@@ -76,12 +76,12 @@ def services_table(
     if service_id is not None:
         where.append(ServiceRow.id == service_id)
     costs = _service_costs(today, service_id)
-    cpu = (
-        usage_rollup.cpu_p95_utilization(usage_end, service_id)
-        if usage_rollup.covers(session, usage_end, where)
-        else _cpu_utilization_p95(usage_start, usage_end, service_id)
-    )
-    sla = sla_hours(usage_start, usage_end, where)
+    if usage_rollup.covers(session, usage_end, where):
+        cpu = usage_rollup.cpu_p95_utilization(usage_end, service_id)
+        sla = usage_rollup.sla_hours_7d(usage_end, where)
+    else:
+        cpu = _cpu_utilization_p95(usage_start, usage_end, service_id)
+        sla = sla_hours(usage_start, usage_end, where)
     config = CapacityConfigRow
     query = (
         select(
@@ -132,12 +132,12 @@ def breaching_services(
 ) -> pd.DataFrame:
     """Services breaching their latency SLA over the 7 × 24 hours before `usage_end`.
 
-    Same rule as `fleet.fleet_kpis`; worst first (share of hours over target), with the monthly
-    run-rate of each (per currency) so the analyst sees what is at stake.
+    Same rule and source as `fleet.fleet_kpis` (the rollup while fresh); worst first (share of
+    hours over target), with the monthly run-rate of each (per currency) so the analyst sees
+    what is at stake.
     """
     usage_end = usage_end or end_of_day(today)
-    window_start = usage_end - timedelta(days=SLA_WINDOW_DAYS)
-    sla = sla_hours(window_start, usage_end, filter_conditions(filters))
+    sla = usage_rollup.sla_hours_fresh(session, usage_end, filter_conditions(filters))
     costs = _service_costs(today)
     share = (sla.c.breach_hours * 100.0 / sla.c.latency_hours).label("breach_share_pct")
     query = (

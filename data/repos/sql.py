@@ -38,8 +38,16 @@ def charged_between(start: date, end: date) -> ColumnElement[bool]:
     return and_(CostDailyRow.charge_date >= start, CostDailyRow.charge_date <= end)
 
 
-def sla_hours(start: datetime, end: datetime, where: Sequence[ColumnElement[bool]] = ()) -> Any:
+def sla_hours(
+    start: datetime,
+    end: datetime,
+    where: Sequence[ColumnElement[bool]] = (),
+    *,
+    active_only: bool = True,
+) -> Any:
     """Per active service matching `where`: hours with a latency sample and hours over target.
+    The sidecar's rollup counts retired services too (`active_only=False`): one may be
+    reactivated before the next rollup.
 
     The services are named by an IN list as well as the join so the planner walks the usage
     primary key (service_id, hour_start) service by service: on SQLite the join alone made it
@@ -47,7 +55,8 @@ def sla_hours(start: datetime, end: datetime, where: Sequence[ColumnElement[bool
     (0.36 s CPU instead of 0.06 s at 1,000 services x 7 days); the result is the same rows.
     """
     over = UsageHourlyRow.latency_p95_ms > ServiceRow.latency_p95_target_ms
-    chosen = select(ServiceRow.id).where(ServiceRow.active, *where).correlate(None)
+    services = [ServiceRow.active, *where] if active_only else list(where)
+    chosen = select(ServiceRow.id).where(*services).correlate(None)
     return (
         select(
             UsageHourlyRow.service_id,
@@ -56,11 +65,10 @@ def sla_hours(start: datetime, end: datetime, where: Sequence[ColumnElement[bool
         )
         .join(ServiceRow, ServiceRow.id == UsageHourlyRow.service_id)
         .where(
-            ServiceRow.active,
             UsageHourlyRow.service_id.in_(chosen),
             UsageHourlyRow.hour_start >= start,
             UsageHourlyRow.hour_start < end,
-            *where,
+            *services,
         )
         .group_by(UsageHourlyRow.service_id)
         .subquery("sla_hours")

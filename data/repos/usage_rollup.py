@@ -1,8 +1,9 @@
-"""The sidecar's per-service 7-day usage rollup (service_usage_7d): written after each usage
-collection, read by the services table while its window ends at the newest usage hour."""
+"""The sidecar's per-service 7-day usage rollup (service_usage_7d): CPU p95 and SLA hours,
+read by the pages while its window ends at the newest usage hour."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,47 +11,62 @@ from sqlalchemy import ColumnElement, and_, delete, exists, func, insert, select
 from sqlalchemy.orm import Session
 
 from data.models import CapacityConfigRow, ServiceRow, ServiceUsage7dRow, UsageHourlyRow
-from data.repos.sql import SLA_WINDOW_DAYS, as_utc
+from data.repos.sql import SLA_WINDOW_DAYS, as_utc, sla_hours
 
 CPU_PERCENTILE = 95
 
 
 def refresh_service_usage_7d(session: Session, *, now: datetime) -> int:
     """Replace the rollup with every service's 7 × 24 hours before the newest usage hour's end
-    (one row per service, `hours` 0 and no p95 when it has none); returns the rows written.
-    One transaction (the caller's): a reader sees the old rollup or the new one, never half."""
+    (one row per service, `hours` 0 and no p95 when it has none; its SLA hours by `sla_hours`,
+    none when it has no hours); returns the rows written. One transaction (the caller's): a
+    reader sees the old rollup or the new one, never half."""
     session.execute(delete(ServiceUsage7dRow))
     newest = as_utc(session.scalar(select(func.max(UsageHourlyRow.hour_start))))
     if newest is None:
         return 0
     window_end = newest + timedelta(hours=1)
-    p95 = _cpu_p95_cores(window_end - timedelta(days=SLA_WINDOW_DAYS), window_end)
-    found = session.execute(
-        select(ServiceRow.id, p95.c.cpu_used_p95_cores, p95.c.hours).outerjoin(
-            p95, p95.c.service_id == ServiceRow.id
-        )
-    ).all()
     rows = [
-        {
-            "service_id": service_id,
-            "window_end": window_end,
-            "cpu_used_p95_cores": cores,
-            "hours": hours or 0,
-            "computed_at": now,
-        }
-        for service_id, cores, hours in found
+        {**row, "hours": row["hours"] or 0, "window_end": window_end, "computed_at": now}
+        for row in session.execute(_rollup_query(window_end)).mappings()
     ]
     if rows:
         session.execute(insert(ServiceUsage7dRow), rows)
     return len(rows)
 
 
-def covers(session: Session, window_end: datetime, where: list[ColumnElement[bool]]) -> bool:
+def _rollup_query(window_end: datetime) -> Any:
+    """Every service's rollup figures for the 7 × 24 hours before `window_end`."""
+    window_start = window_end - timedelta(days=SLA_WINDOW_DAYS)
+    p95 = _cpu_p95_cores(window_start, window_end)
+    sla = sla_hours(window_start, window_end, active_only=False)  # the pages' own query
+    return (
+        select(
+            ServiceRow.id.label("service_id"),
+            p95.c.cpu_used_p95_cores,
+            p95.c.hours,
+            sla.c.latency_hours,
+            sla.c.breach_hours,
+            ServiceRow.latency_p95_target_ms,
+        )
+        .outerjoin(p95, p95.c.service_id == ServiceRow.id)
+        .outerjoin(sla, sla.c.service_id == ServiceRow.id)
+    )
+
+
+def covers(
+    session: Session, window_end: datetime, where: Sequence[ColumnElement[bool]] = ()
+) -> bool:
     """Whether every active service matching `where` has a rollup row for this window: only
     then may a page read it instead of ranking the hours (a stale or missing rollup falls
-    back to the hourly rows, so the figure is the same either way)."""
+    back to the hourly rows, so the figure is the same either way). A row taken under another
+    latency target than the service's current one is not fresh either (its breach hours
+    counted against that target)."""
+    rollup = ServiceUsage7dRow
     fresh = exists().where(
-        ServiceUsage7dRow.service_id == ServiceRow.id, ServiceUsage7dRow.window_end == window_end
+        rollup.service_id == ServiceRow.id,
+        rollup.window_end == window_end,
+        rollup.latency_p95_target_ms == ServiceRow.latency_p95_target_ms,
     )
     missing = select(func.count(ServiceRow.id)).where(ServiceRow.active, *where, ~fresh)
     return session.scalar(missing) == 0
@@ -76,6 +92,34 @@ def cpu_p95_utilization(window_end: datetime, service_id: int | None = None) -> 
         )
         .subquery("cpu_p95")
     )
+
+
+def sla_hours_7d(window_end: datetime, where: Sequence[ColumnElement[bool]] = ()) -> Any:
+    """The rollup's rows in the shape of `sql.sla_hours` over the 7 × 24 hours before
+    `window_end`: (service_id, breach_hours, latency_hours) per active service matching `where`
+    that had hours in the window (only those have a `sla_hours` row)."""
+    rollup = ServiceUsage7dRow
+    return (
+        select(rollup.service_id, rollup.breach_hours, rollup.latency_hours)
+        .join(ServiceRow, ServiceRow.id == rollup.service_id)
+        .where(
+            ServiceRow.active,
+            rollup.window_end == window_end,
+            rollup.latency_hours.is_not(None),
+            *where,
+        )
+        .subquery("sla_hours")
+    )
+
+
+def sla_hours_fresh(
+    session: Session, window_end: datetime, where: Sequence[ColumnElement[bool]] = ()
+) -> Any:
+    """`sla_hours` over the 7 × 24 hours before `window_end`: from the rollup when it covers
+    every service matching `where`, else counted over the hourly rows (the same rows)."""
+    if covers(session, window_end, where):
+        return sla_hours_7d(window_end, where)
+    return sla_hours(window_end - timedelta(days=SLA_WINDOW_DAYS), window_end, where)
 
 
 def _cpu_p95_cores(start: datetime, end: datetime) -> Any:

@@ -1,6 +1,6 @@
-"""The sidecar's 7-day usage rollup (service_usage_7d, decision 031): the services table reads
-it only while it covers the window, and shows the same p95 CPU to the bit as ranking the hourly
-rows; stale or missing, the table ranks the hours itself. SQLite and PostgreSQL."""
+"""The sidecar's 7-day usage rollup (service_usage_7d, decision 031): the pages read it only
+while it covers the window, and show the same p95 CPU and SLA hours to the bit as the hourly
+rows; stale or missing, they count the hours themselves. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.catalog import load_catalog
-from data.models import ServiceUsage7dRow
+from data.models import ServiceRow, ServiceUsage7dRow
 from data.repos import service_views, services, usage
-from data.repos.fleet import Filters
+from data.repos.fleet import Filters, fleet_kpis
 from data.repos.usage_rollup import refresh_service_usage_7d
 from data.settings import Settings
 from jobs.context import JobContext
@@ -32,11 +32,14 @@ SENTINEL_CORES = 1234.5
 
 @pytest.fixture
 def fleet(sessions: sessionmaker[Session]) -> list[int]:
-    """Eight services with random CPU: #6 has no config, #7 only hours older than the window."""
+    """Eight services with random CPU and latency (target 250 ms; from well within to breaching,
+    a fifth of the hours unsampled): #6 has no config, #7 only hours older than the window,
+    #5 no latency sample at all; teams alternate between payments and search."""
     rng = np.random.default_rng(31)
     ids = []
     with sessions.begin() as session:
-        drafts = [make_new_service(f"svc-{i}", team="payments") for i in range(8)]
+        teams = ("payments", "search")
+        drafts = [make_new_service(f"svc-{i}", team=teams[i % 2]) for i in range(8)]
         for i, svc in enumerate(services.add_services(session, drafts, now=FIRST_HOUR)):
             ids.append(svc.id)
             if i != 6:
@@ -45,9 +48,25 @@ def fleet(sessions: sessionmaker[Session]) -> list[int]:
             hours = 24 if i == 7 else HOURS
             cpu = rng.gamma(2.0, 0.7, hours)
             cpu[rng.random(hours) < 0.1] = np.round(cpu[0], 3)  # ties
-            window = make_usage(svc.id, hours=hours, start=FIRST_HOUR, cpu_used_mean_cores=cpu)
+            latency = _latency_ms(rng, hours, centre_ms=150.0 + 20.0 * i, sampled=i != 5)
+            window = make_usage(
+                svc.id,
+                hours=hours,
+                start=FIRST_HOUR,
+                cpu_used_mean_cores=cpu,
+                latency_p95_ms=latency,
+            )
             usage.insert_usage(session, window, source="test")
     return ids
+
+
+def _latency_ms(
+    rng: np.random.Generator, hours: int, *, centre_ms: float, sampled: bool
+) -> np.ndarray:
+    """Hourly p95 latency around `centre_ms`; NaN (no sample) in a fifth of the hours, or all."""
+    latency = rng.normal(centre_ms, 25.0, hours)
+    latency[rng.random(hours) < 0.2] = np.nan
+    return latency if sampled else np.full(hours, np.nan)
 
 
 def _p95(sessions: sessionmaker[Session], usage_end: datetime = USAGE_END) -> pd.Series:
@@ -141,3 +160,111 @@ def test_the_sidecar_job_writes_the_rollup_after_usage_collection(
         stored = session.query(ServiceUsage7dRow).all()
     assert {row.window_end for row in stored} == {USAGE_END}
     assert {row.service_id: row.hours for row in stored}[fleet[7]] == 0
+
+
+SLA_COLUMNS = ["sla_breach_hours_7d", "latency_hours_7d", "sla_status"]
+
+
+def _sla_views(
+    sessions: sessionmaker[Session], filters: Filters, usage_end: datetime = USAGE_END
+) -> tuple[int, pd.DataFrame, pd.DataFrame]:
+    """What the Overview and the Services page show of the SLA: the breach count, the breaching
+    table, and the services table's SLA columns."""
+    with sessions() as session:
+        kpis = fleet_kpis(session, filters=filters, today=TODAY, usage_end=usage_end)
+        breaching = service_views.breaching_services(
+            session, filters=filters, today=TODAY, usage_end=usage_end
+        )
+        table = service_views.services_table(
+            session, filters=filters, today=TODAY, usage_end=usage_end
+        )
+    return kpis.services_breaching_sla_7d, breaching, table.set_index("service_id")[SLA_COLUMNS]
+
+
+def _assert_same_sla(
+    got: tuple[int, pd.DataFrame, pd.DataFrame], want: tuple[int, pd.DataFrame, pd.DataFrame]
+) -> None:
+    assert got[0] == want[0]
+    pd.testing.assert_frame_equal(got[1], want[1], check_exact=True)
+    pd.testing.assert_frame_equal(got[2].sort_index(), want[2].sort_index(), check_exact=True)
+
+
+@pytest.mark.parametrize("team", [None, "search"])
+def test_the_rollup_gives_the_sla_figures_of_the_hourly_rows_to_the_bit(
+    sessions: sessionmaker[Session], fleet: list[int], team: str | None
+) -> None:
+    filters = Filters(teams=(team,)) if team else Filters()
+    counted = _sla_views(sessions, filters)  # no rollup yet: counted over the hours
+
+    _refresh(sessions)
+    from_rollup = _sla_views(sessions, filters)
+
+    _assert_same_sla(from_rollup, counted)
+    statuses = set(counted[2]["sla_status"])
+    assert 0 < counted[0] < len(counted[2])  # some breach, some do not
+    assert {"breaching", "within"} <= statuses
+    assert "no_data" in statuses  # #5 (no samples) and #7 (no hours) are in both
+    assert team is None or set(counted[1]["team"]) == {team}
+
+
+def _spoil_sla(sessions: sessionmaker[Session], service_id: int) -> None:
+    """Every sampled hour over target: a breach the hours do not give."""
+    with sessions.begin() as session:
+        session.execute(
+            update(ServiceUsage7dRow)
+            .where(ServiceUsage7dRow.service_id == service_id)
+            .values(breach_hours=ServiceUsage7dRow.latency_hours)
+        )
+
+
+def test_the_overview_reads_the_breaches_from_the_rollup_while_it_covers_the_window(
+    sessions: sessionmaker[Session], fleet: list[int]
+) -> None:
+    _refresh(sessions)
+    counted = _sla_views(sessions, Filters())
+    within = counted[2].index[counted[2]["sla_status"] == "within"][0]
+    _spoil_sla(sessions, int(within))
+
+    spoiled = _sla_views(sessions, Filters())
+    stale_end = USAGE_END + timedelta(hours=1)
+    with sessions.begin() as session:
+        session.execute(update(ServiceUsage7dRow).values(window_end=stale_end - timedelta(days=1)))
+
+    assert spoiled[0] == counted[0] + 1  # read from the rollup
+    assert within in set(spoiled[1]["service_id"])
+    assert spoiled[2].loc[within, "sla_status"] == "breaching"
+    _assert_same_sla(_sla_views(sessions, Filters()), counted)  # stale: the hours
+
+
+def test_a_changed_latency_target_makes_the_pages_count_the_hours(
+    sessions: sessionmaker[Session], fleet: list[int]
+) -> None:
+    """#0 is well within 250 ms and over 100 ms in every sampled hour: under the new target
+    it breaches, which the rollup (counted against 250 ms) cannot show."""
+    _refresh(sessions)
+    with sessions.begin() as session:
+        session.execute(
+            update(ServiceRow).where(ServiceRow.id == fleet[0]).values(latency_p95_target_ms=100.0)
+        )
+    with sessions() as session:
+        kpis = fleet_kpis(session, filters=Filters(), today=TODAY, usage_end=USAGE_END)
+    with sessions.begin() as session:
+        session.execute(update(ServiceUsage7dRow).values(window_end=FIRST_HOUR))  # now stale
+    counted = _sla_views(sessions, Filters())
+
+    assert counted[2].loc[fleet[0], "sla_status"] == "breaching"
+    assert kpis.services_breaching_sla_7d == counted[0]
+
+
+def test_a_service_reactivated_after_the_rollup_shows_its_hours(
+    sessions: sessionmaker[Session], fleet: list[int]
+) -> None:
+    counted = _sla_views(sessions, Filters())
+    with sessions.begin() as session:
+        session.execute(update(ServiceRow).where(ServiceRow.id == fleet[4]).values(active=False))
+    _refresh(sessions)
+    with sessions.begin() as session:
+        session.execute(update(ServiceRow).where(ServiceRow.id == fleet[4]).values(active=True))
+
+    assert counted[2].loc[fleet[4], "sla_status"] == "breaching"
+    _assert_same_sla(_sla_views(sessions, Filters()), counted)

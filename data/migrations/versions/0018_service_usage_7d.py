@@ -7,7 +7,9 @@ Create Date: 2026-12-07 08:40:00
 Decision 031 (second addendum): the Services page and Service detail showed each service's p95
 CPU utilization ranked over its 7 × 24 hourly rows on every cold visit (0.27 s of SQL at 1,000
 services). The sidecar now writes it after each usage collection; the pages read it while its
-window ends at the newest usage hour, and rank the hours themselves otherwise. Likewise the
+window ends at the newest usage hour, and rank the hours themselves otherwise. The same rows
+hold each service's SLA hours (hours with a latency sample, hours over target), read by the
+Overview's breach count and table and the Services page's SLA status. Likewise the
 fleet's and each team's daily cost series behind the forecasts of the Overview and Budgets
 (decision 025): summed over the fleet's daily cost rows on every cold visit (0.3 s at 1,000
 services), now read from the sidecar's series while the cost rows match its stamp.
@@ -35,6 +37,9 @@ def upgrade() -> None:
         sa.Column("window_end", _WHEN, nullable=False),
         sa.Column("cpu_used_p95_cores", sa.Float(), nullable=True),
         sa.Column("hours", sa.Integer(), nullable=False),
+        sa.Column("latency_hours", sa.Integer(), nullable=True),
+        sa.Column("breach_hours", sa.Integer(), nullable=True),
+        sa.Column("latency_p95_target_ms", sa.Float(), nullable=False),
         sa.Column("computed_at", _WHEN, nullable=False),
         sa.ForeignKeyConstraint(
             ["service_id"], ["service.id"],
