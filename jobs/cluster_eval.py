@@ -19,13 +19,8 @@ from engine.service import Service
 from engine.sla import policy_for
 from engine.usage import UsageWindow
 from jobs import fleet_eval
-from jobs.cluster import CLUSTER_BATCH, FleetCluster, check_shared_database
+from jobs.cluster import CLUSTER_BATCH, FleetCluster, gather_batches
 from jobs.container_recs import with_containers
-from jobs.errors import WorkerFailed
-
-# A task that raises is run again this often; a task whose worker dies is rescheduled by
-# the scheduler itself (distributed.scheduler.allowed-failures, 3 by default).
-RETRIES = 2
 
 Fleet = Sequence[tuple[Service, CapacityConfig]]
 
@@ -66,16 +61,7 @@ def evaluate_on(
 ) -> tuple[Recommendation, ...]:
     """Every batch's offered results, in batch order; WorkerFailed (every task cancelled)
     when a batch still fails after its retries."""
-    check_shared_database(cluster.settings.database_url)
-    client = cluster.client()
-    # The catalog goes to each worker once, not once per task.
-    [shared_catalog] = client.scatter([catalog], broadcast=True)
-    futures = client.map(evaluate_batch, work, catalog=shared_catalog, retries=RETRIES, pure=False)
-    try:
-        results: list[tuple[Recommendation, ...]] = client.gather(futures)
-    except Exception as error:
-        client.cancel(futures)
-        raise WorkerFailed(f"a recompute batch failed on the cluster: {error!r}") from error
+    results = gather_batches(cluster, evaluate_batch, work, catalog, what="a recompute")
     return tuple(rec for result in results for rec in result)
 
 
