@@ -12,7 +12,12 @@ import pyarrow as pa
 
 from data.connectors.focus.aggregate import ROWS, DailyAggregator
 from data.connectors.focus.allocation import METHOD_NAMES, AllocationRules
-from data.connectors.focus.columns import DESCRIPTIVE_MANDATORY, MONEY_COLUMNS, ColumnMap
+from data.connectors.focus.columns import (
+    DESCRIPTIVE_MANDATORY,
+    MONEY_COLUMNS,
+    ColumnMap,
+    wanted_columns,
+)
 from data.connectors.focus.commitments import CommitmentAggregator, CommitmentDay, decoded_days
 from data.connectors.focus.findings import Finding, Findings
 from data.connectors.focus.limits import IngestLimits
@@ -108,7 +113,9 @@ def _parse(
     multiline: bool,
     split: bool,
 ) -> ParsedFile:
-    opened = open_batches(source, limits=limits, multiline=multiline, split=split)
+    # Parquet keeps ResourceId: its strings are checked for NUL per read column (CSV text whole).
+    wanted = wanted_columns(resource_ids=bool(rules.resource_patterns) or source.kind == "parquet")
+    opened = open_batches(source, limits=limits, multiline=multiline, split=split, wanted=wanted)
     findings = Findings(limits.max_findings)
     _check_columns(opened.columns, findings)
     # CSV text was scanned for NUL whole; decoded Parquet strings are checked per batch.
