@@ -32,9 +32,6 @@ MONEY_COLUMNS = ("BilledCost", "EffectiveCost", "ListCost")
 NULL_SPELLINGS = ("", "NULL", "null", "Null")
 _HEADER_BYTES = 1024 * 1024
 _READ_AHEAD_BATCHES = 2
-# Arrow converts 4 MiB blocks (~10k rows here) in cache; the normaliser's work per batch (a
-# dozen Arrow calls per column) is paid per batch, so blocks are joined to ~64k rows first.
-_GATHER_ROWS = 65_536
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +97,9 @@ def _open_csv(
             "unsupported file content: no FOCUS column in the first line; expected a header "
             f"such as BillingPeriodStart,ChargePeriodStart,BilledCost,...{_delimiter_hint(header)}"
         )
-    csv_file = _CsvFile(source, header, columns, wanted, multiline, limits.csv_block_bytes)
+    csv_file = _CsvFile(
+        source, header, columns, wanted, multiline, limits.csv_block_bytes, limits.csv_batch_rows
+    )
     if split:
         batches, bad_lines = _parts(csv_file, limits)
     else:
@@ -117,6 +116,7 @@ class _CsvFile:
     wanted: tuple[str, ...]
     multiline: bool
     block_bytes: int
+    batch_rows: int
 
     def batches(
         self, text: pa.NativeFile, bad_lines: list[BadLine], *, header_line: bool
@@ -144,7 +144,8 @@ class _CsvFile:
                 check_utf8=False,  # the whole text was checked before (`source.inspect`)
             ),
         )
-        return _prepared(_gathered(_renamed(reader, self.columns)))
+        # Arrow converts a 4 MiB block in cache; the normaliser then takes blocks joined.
+        return _prepared(_gathered(_renamed(reader, self.columns), self.batch_rows))
 
 
 def _parts(
@@ -270,14 +271,14 @@ def _read_ahead(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         thread.join()
 
 
-def _gathered(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    """Consecutive batches joined until they hold `_GATHER_ROWS` rows (the last may hold fewer)."""
+def _gathered(batches: Iterator[pa.RecordBatch], rows_wanted: int) -> Iterator[pa.RecordBatch]:
+    """Consecutive batches joined until they hold `rows_wanted` rows (the last may hold fewer)."""
     pending: list[pa.RecordBatch] = []
     rows = 0
     for batch in batches:
         pending.append(batch)
         rows += batch.num_rows
-        if rows >= _GATHER_ROWS:
+        if rows >= rows_wanted:
             yield pa.concat_batches(pending)
             pending, rows = [], 0
     if pending:
