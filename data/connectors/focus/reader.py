@@ -279,10 +279,14 @@ def _gathered(batches: Iterator[pa.RecordBatch], rows_wanted: int) -> Iterator[p
         pending.append(batch)
         rows += batch.num_rows
         if rows >= rows_wanted:
-            yield pa.concat_batches(pending)
+            yield _joined(pending)
             pending, rows = [], 0
     if pending:
-        yield pa.concat_batches(pending)
+        yield _joined(pending)
+
+
+def _joined(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
+    return batches[0] if len(batches) == 1 else pa.concat_batches(batches)
 
 
 def _prepared(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
