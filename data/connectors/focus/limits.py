@@ -40,7 +40,7 @@ class IngestLimits(BaseModel):
     # Arrow's blocks (~10k rows at 4 MiB) joined before the normaliser, whose work per batch
     # (a dozen Arrow calls per column) does not grow with its rows (decision 028, session 7).
     csv_batch_rows: int = Field(
-        default=65_536, ge=1, description="Rows per CSV batch handed to the normaliser."
+        default=16_384, ge=1, description="Rows per CSV batch handed to the normaliser."
     )
     csv_readers: int | None = Field(
         default=None, ge=1, le=8, description="Parallel CSV readers (None: one per CPU, ≤ 4)."
