@@ -1,7 +1,7 @@
 """Benchmark: FOCUS ingest end to end (file → daily allocated costs in the database).
 
 Usage: python bench/bench_focus_ingest.py [ROWS ...] [--postgres URL|auto] [--skip-baseline]
-       [--parts N] [--runs K]
+       [--parts N] [--runs K] [--floor]
 (ROWS defaults to 1,000,000; URL is a server URL without a database, e.g.
 postgresql+psycopg2://postgres@127.0.0.1:5432, where a throwaway database is created and
 dropped; `auto` starts a private cluster from the local PostgreSQL binaries, as the tests do)
@@ -13,7 +13,10 @@ clock) and the yardstick on the same file: DuckDB's bare `read_csv` (types sniff
 `GROUP BY` to the same daily keys with the three money sums, no validation, no database
 write (DuckDB is a dev dependency, the yardstick only: decision 028). A 10k-row file warms
 both paths up first. Each line carries the 1-minute load average; the ratio is DuckDB's
-time over the ingest's (≥ 0.7 is the target: the ingest at most 1.43× DuckDB's time).
+time over the ingest's (≥ 0.7 is the target: the ingest at most 1.43× DuckDB's time), printed
+on wall time and on CPU seconds (which other processes on the machine move far less). With
+--floor each round also times Arrow's own multi-threaded `read_csv` of the columns the ingest
+converts, as text and nothing after: a floor for the ingest's own parse with this parser.
 Peak RSS is sampled from /proc while each path runs (above the process baseline), as anonymous
 memory (heap, Arrow buffers) and in total: the ingest memory-maps the file, whose page-cache
 pages count in total RSS but are not allocations and are reclaimable.
