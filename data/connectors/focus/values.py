@@ -60,18 +60,25 @@ class TextCodes:
         return np.append(self.of(dictionary), _MISSING)[indices]
 
     def of(self, texts: pa.Array) -> IntArray:
-        """The code of each (distinct) text."""
-        found = pc.fill_null(pc.index_in(texts, value_set=self._known), -1)
-        positions = found.to_numpy(zero_copy_only=False).astype(np.int64)
+        """The code of each text (-1 for a null one)."""
+        positions = self._positions(texts)
         new = positions < 0
         if new.any():
-            added = texts.filter(pa.array(new))
-            codes = np.array([self._resolve(text) for text in added.to_pylist()], np.int64)
-            positions[new] = np.arange(codes.size) + self._known_codes.size
-            self._known = pa.concat_arrays([self._known, added])
-            self._known_codes = np.concatenate([self._known_codes, codes])
-        result: IntArray = self._known_codes[positions]
+            # Distinct, in first-seen order (`unique` keeps it): each resolved once, even from
+            # a dictionary that repeats a value.
+            added = pc.unique(texts.filter(pa.array(new)).drop_null())
+            if len(added):
+                codes = np.array([self._resolve(text) for text in added.to_pylist()], np.int64)
+                self._known = pa.concat_arrays([self._known, added])
+                self._known_codes = np.concatenate([self._known_codes, codes])
+                positions = self._positions(texts)
+        result: IntArray = np.append(self._known_codes, _MISSING)[positions]
         return result
+
+    def _positions(self, texts: pa.Array) -> IntArray:
+        """Each text's index among the known ones, -1 where unknown (or null)."""
+        found = pc.fill_null(pc.index_in(texts, value_set=self._known), -1)
+        return found.to_numpy(zero_copy_only=False).astype(np.int64)  # type: ignore[no-any-return]
 
 
 class Interner(Generic[T]):

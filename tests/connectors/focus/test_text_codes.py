@@ -67,3 +67,16 @@ def test_a_chunked_column_is_read_whole() -> None:
     got = codes.codes(pa.chunked_array([["x", "y"], ["y", None, "z"]]))
 
     assert got.tolist() == [101, 102, 102, -1, 103]
+
+
+def test_a_dictionary_repeating_a_value_resolves_it_once() -> None:
+    resolve = Recorder()
+    codes = TextCodes(resolve)
+    dictionary = pa.DictionaryArray.from_arrays(
+        pa.array([0, 1, 2, None, 3], pa.int32()), pa.array(["p", "q", "p", None])
+    )
+
+    got = codes.codes(dictionary)
+
+    assert resolve.calls == ["p", "q"]
+    assert got.tolist() == [101, 102, 101, -1, -1]
