@@ -7,14 +7,13 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
 from data.connectors.focus.text import storable
-from data.connectors.focus.values import Interner, encode, is_null_text, parse_text
+from data.connectors.focus.values import Interner, TextCodes, is_null_text, parse_text
 from engine.arrays import BoolArray, IntArray
 
 UNALLOCATED, BY_TAG, BY_RESOURCE, BY_ACCOUNT = 0, 1, 2, 3
@@ -69,15 +68,15 @@ class Allocator:
         self._teams = {account.strip(): team for account, team in rules.account_teams.items()}
         self.services: Interner[str] = Interner(parse_text)
         self.teams: Interner[str] = Interner(parse_text)
-        self._by_tags: dict[str, int] = {}
-        self._by_resource: dict[str, int] = {}
+        self._by_tags = TextCodes(self._tag_service)
+        self._by_resource = TextCodes(self._resource_service)
         self.unreadable_tags = 0
 
     def allocate(self, batch: pa.RecordBatch) -> RowAllocation:
         rows = batch.num_rows
-        by_tag = self._lookup(batch, "Tags", self._by_tags, self._tag_service)
+        by_tag = self._lookup(batch, "Tags", self._by_tags)
         by_resource = (
-            self._lookup(batch, "ResourceId", self._by_resource, self._resource_service)
+            self._lookup(batch, "ResourceId", self._by_resource)
             if self._patterns
             else np.full(rows, -1, dtype=np.int64)
         )
@@ -90,18 +89,10 @@ class Allocator:
         )
         return RowAllocation(service, team, methods.astype(np.int64), by_tag == UNSTORABLE)
 
-    def _lookup(
-        self, batch: pa.RecordBatch, name: str, cache: dict[str, int], resolve: Any
-    ) -> IntArray:
+    def _lookup(self, batch: pa.RecordBatch, name: str, codes: TextCodes) -> IntArray:
         if name not in batch.schema.names:
             return np.full(batch.num_rows, -1, dtype=np.int64)
-        indices, distinct = encode(batch.column(name))
-        codes = []
-        for text in distinct:
-            if text not in cache:
-                cache[text] = resolve(text)
-            codes.append(cache[text])
-        return np.array([*codes, -1], dtype=np.int64)[indices]
+        return codes.codes(batch.column(name))
 
     def _tag_service(self, text: str) -> int:
         if is_null_text(text):
@@ -134,7 +125,7 @@ class Allocator:
             return team
         for name in ("BillingAccountId", "SubAccountId"):  # the finer account wins
             if name in batch.schema.names:
-                found = self._lookup(batch, name, {}, self._team_of)
+                found = self._lookup(batch, name, TextCodes(self._team_of))
                 team = np.where(found >= 0, found, team)
         return team
 

@@ -116,6 +116,9 @@ def detect_version(present: set[str]) -> str:
     return "1.0"
 
 
-def wanted_columns() -> tuple[str, ...]:
-    """Every 1.2 name the ingest reads, in a stable order."""
-    return tuple(dict.fromkeys(MONEY_COLUMNS + OPTIONAL_COLUMNS))
+def wanted_columns(*, resource_ids: bool = True) -> tuple[str, ...]:
+    """Every 1.2 name the ingest reads, in a stable order; ResourceId only when `resource_ids`
+    (only ResourceId patterns read it: skipping it saves converting and encoding a column of
+    mostly distinct values)."""
+    names = tuple(dict.fromkeys(MONEY_COLUMNS + OPTIONAL_COLUMNS))
+    return names if resource_ids else tuple(name for name in names if name != "ResourceId")

@@ -37,6 +37,11 @@ class IngestLimits(BaseModel):
     csv_block_bytes: int = Field(
         default=4 * 1024**2, ge=4096, description="Bytes of CSV text the parser converts at once."
     )
+    # Arrow's blocks (~10k rows at 4 MiB) joined before the normaliser, whose work per batch
+    # (a dozen Arrow calls per column) does not grow with its rows (decision 028, session 7).
+    csv_batch_rows: int = Field(
+        default=16_384, ge=1, description="Rows per CSV batch handed to the normaliser."
+    )
     csv_readers: int | None = Field(
         default=None, ge=1, le=8, description="Parallel CSV readers (None: one per CPU, ≤ 4)."
     )

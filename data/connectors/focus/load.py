@@ -27,6 +27,7 @@ from data.connectors.focus.scopes import (
 from data.connectors.focus.text import shown
 from data.connectors.focus.totals import currency_totals, filtered
 from data.models import CommitmentDailyRow, DeliveryPartRow, IngestedFileRow
+from data.repos.bulk import bulk_load
 from data.repos.costs import insert_allocated_costs
 
 log = logging.getLogger(__name__)
@@ -71,11 +72,15 @@ def load_parsed(
         replaced |= take_over(
             session, scope, delivery_id=delivery.id, exported_at=exported_at, now=now
         )
-    rows = insert_allocated_costs(
-        session, loaded.cost_columns, service_ids=service_references(session),
-        ingested_file_id=delivery.id,
-    )  # fmt: skip
-    insert_commitment_days(session, loaded.commitments, ingested_file_id=delivery.id)
+    # A page cache for the load (no index dropped: the table may hold years of rows): the
+    # cost rows' index pages then stay in memory instead of spilling through the default
+    # 2 MiB (~0.1 s CPU of ~0.5 s for 47k rows). Durability and the journal are unchanged.
+    with bulk_load(session.connection()):
+        rows = insert_allocated_costs(
+            session, loaded.cost_columns, service_ids=service_references(session),
+            ingested_file_id=delivery.id,
+        )  # fmt: skip
+        insert_commitment_days(session, loaded.commitments, ingested_file_id=delivery.id)
     return IngestReport(
         status="loaded", ingested_file_id=delivery.id, file_name=report.file_name,
         content_sha256=report.content_sha256, rows_read=report.rows_read, cost_rows=rows,

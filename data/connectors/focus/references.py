@@ -46,8 +46,10 @@ def resolved(
 def unknown_references(costs: AllocatedCostColumns, refs: Mapping[str, int]) -> tuple[Finding, ...]:
     """One warning naming the allocation references no service answers to (rows counted)."""
     unknown: Counter[str] = Counter()
+    # Lower-cased once per distinct reference, not per daily row.
+    answered = {ref for ref in set(costs.service_ref) if ref is not None and ref.lower() in refs}
     for ref, rows in zip(costs.service_ref, costs.source_rows, strict=True):
-        if ref is not None and ref.lower() not in refs:
+        if ref is not None and ref not in answered:
             unknown[ref] += rows
     if not unknown:
         return ()

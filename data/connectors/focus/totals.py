@@ -32,12 +32,7 @@ def currency_totals(
     """
     if not len(costs):
         return ()
-    unallocated = pa.array(
-        [
-            ref is None or (known is not None and ref.lower() not in known)
-            for ref in costs.service_ref
-        ]
-    )
+    unallocated = pa.array(_unallocated(costs.service_ref, known), pa.bool_())
     zero = pa.scalar(0, costs.effective_cost.type)
     table = pa.table(
         {
@@ -53,6 +48,12 @@ def currency_totals(
     names = ("billed", "effective", "list", "unallocated", "unallocated_rows", "rows")
     sums = table.group_by("currency").aggregate([(name, "sum") for name in names]).to_pylist()
     return tuple(_currency_total(row) for row in sorted(sums, key=lambda row: row["currency"]))
+
+
+def _unallocated(refs: Sequence[str | None], known: Container[str] | None) -> list[bool]:
+    """Per row: names no service; each distinct reference is lower-cased and looked up once."""
+    answered = {ref: known is None or ref.lower() in known for ref in set(refs) if ref is not None}
+    return [ref is None or not answered[ref] for ref in refs]
 
 
 def _currency_total(sums: dict[str, Any]) -> CurrencyTotal:

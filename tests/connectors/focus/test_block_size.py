@@ -24,9 +24,18 @@ COMMITMENT_COLUMNS = (
 )  # fmt: skip
 BLOCKS = {
     "default": IngestLimits(parallel_csv_bytes=2**40),
-    "small blocks": IngestLimits(parallel_csv_bytes=2**40, csv_block_bytes=8 * 1024),
+    "small blocks": IngestLimits(
+        parallel_csv_bytes=2**40, csv_block_bytes=8 * 1024, csv_batch_rows=1
+    ),
+    "small blocks joined": IngestLimits(
+        parallel_csv_bytes=2**40, csv_block_bytes=8 * 1024, csv_batch_rows=500
+    ),
     "small blocks, parallel parts": IngestLimits(
-        parallel_csv_bytes=1, csv_part_bytes=64 * 1024, csv_readers=2, csv_block_bytes=8 * 1024
+        parallel_csv_bytes=1,
+        csv_part_bytes=64 * 1024,
+        csv_readers=2,
+        csv_block_bytes=8 * 1024,
+        csv_batch_rows=1,
     ),
 }
 
@@ -82,6 +91,7 @@ def test_every_block_size_and_split_stores_the_same_rows_and_totals(tmp_path: Pa
     assert stored["default"]["costs"]
     assert stored["default"]["days"]
     assert stored["small blocks"] == stored["default"]
+    assert stored["small blocks joined"] == stored["default"]
     assert stored["small blocks, parallel parts"] == stored["default"]
 
 
