@@ -7,6 +7,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TypeAlias
 
+from engine.pickling import by_constructor
+
 # A rule's own facts are JSON-shaped (numbers, text, lists, a scenario's fields): they are shown
 # "as computed" and stored as they are, so a rule can add one without a schema change.
 FactValue: TypeAlias = (
@@ -15,6 +17,7 @@ FactValue: TypeAlias = (
 Facts: TypeAlias = tuple[tuple[str, FactValue], ...]
 
 
+@by_constructor
 @dataclass(frozen=True, slots=True)
 class ProfileUsed:
     """The sizing profile a rule applied (engine/profiles.py)."""
@@ -25,6 +28,7 @@ class ProfileUsed:
     memory_headroom_pct: float
 
 
+@by_constructor
 @dataclass(frozen=True, slots=True)
 class HistoryWindow:
     """The hourly history a rule judged: hour starts in UTC (naive), both ends included."""
@@ -33,6 +37,7 @@ class HistoryWindow:
     last_hour_utc: datetime
 
 
+@by_constructor
 @dataclass(frozen=True, slots=True)
 class Explanation:
     """What a reviewer reads under "Why this recommendation"; None where a rule says nothing."""
