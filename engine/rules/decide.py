@@ -34,6 +34,7 @@ from engine.rules.sizing import (
     sla_summary,
     to_money,
 )
+from engine.rules.window_stats import WindowStats, window_stats
 from engine.sla import (
     Candidates,
     CandidateVerdicts,
@@ -66,13 +67,16 @@ class Search:
     detail: Mapping[str, FactValue] = field(default_factory=dict)
 
 
-def no_data(kind: RuleName, ctx: ServiceContext, window: UsageWindow) -> Recommendation | None:
-    """A "not_enough_data" (or "not_applicable" without replicas) result, None when sizable."""
+def no_data(
+    kind: RuleName, ctx: ServiceContext, window: UsageWindow, stats: WindowStats | None = None
+) -> Recommendation | None:
+    """A "not_enough_data" (or "not_applicable" without replicas) result, None when sizable.
+    `stats`: the window's, when the caller has them."""
     if ctx.config.replicas == 0:
         return no_recommendation(
             kind, ctx, "not_applicable", "no replicas running: nothing to size"
         )
-    shortfall = data_shortfall(window, ctx.profile)
+    shortfall = data_shortfall(window, ctx.profile, stats=stats)
     return None if shortfall is None else no_recommendation(kind, ctx, "not_enough_data", shortfall)
 
 
@@ -84,9 +88,12 @@ class Plan:
     window: UsageWindow
     costs_usd: FloatArray  # monthly effective USD of the shortlist
     all_costs_usd: FloatArray  # … and of every candidate searched
+    stats: WindowStats  # the window's, for the confidence band
 
 
-def plan(ctx: ServiceContext, window: UsageWindow, search: Search) -> Plan | Recommendation:
+def plan(
+    ctx: ServiceContext, window: UsageWindow, search: Search, stats: WindowStats | None = None
+) -> Plan | Recommendation:
     """Price the grid and screen it: screen_candidates over every candidate (saturation, error
     risk, memory, availability, N+1 peak — no queueing maths, no per-hour work) keeps the
     SHORTLIST cheapest survivors (the cheapest overall when none survives, so the reasons can be
@@ -101,7 +108,7 @@ def plan(ctx: ServiceContext, window: UsageWindow, search: Search) -> Plan | Rec
     keep = (survivors if len(survivors) else order)[:SHORTLIST]
     detail = {**search.detail, "candidates_searched": len(search.grid)}
     shortlist = replace(search, grid=search.grid.take(keep), detail=detail)
-    return Plan(shortlist, window, costs[keep], costs)
+    return Plan(shortlist, window, costs[keep], costs, stats or window_stats(window, ctx.profile))
 
 
 def judge(ctx: ServiceContext, plans: Sequence[Plan | Recommendation]) -> list[Recommendation]:
@@ -216,7 +223,8 @@ def _verdict_or_raise(
 ) -> list[Recommendation]:
     candidates, window = hearing.judgement.candidates, hearing.window
     now = verdict_at(verdicts, 0, candidates, sla=ctx.service.sla, policy=ctx.policy)
-    band = confidence(window, ctx.config.replicas, ctx.profile)  # the same for every plan
+    stats = hearing.pending[0].stats  # of the plans' window: the latency it lacks is not read
+    band = confidence(window, ctx.config.replicas, ctx.profile, stats=stats)  # every plan's
     cost_now = to_money(config_cost(ctx.config, region=ctx.service.region, catalog=ctx.catalog))
     judged = _Judged(verdicts, candidates, now, band, cost_now, window_facts(window))
     picks = iter(_pick(ctx, window, p, judged, span) for p, span in _offsets(hearing))
