@@ -101,14 +101,21 @@ def plan(
     """
     if not len(search.grid):
         return no_recommendation(search.kind, ctx, "already_optimal", "no candidate fits the usage")
+    stats = stats or window_stats(window, ctx.profile)
     costs = search.grid.monthly_effective_usd(region=ctx.service.region, catalog=ctx.catalog)
     order = np.argsort(costs, kind="stable")
-    ok = screen_candidates(window, search.grid.candidates, sla=ctx.service.sla, policy=ctx.policy)
+    ok = screen_candidates(
+        window,
+        search.grid.candidates,
+        sla=ctx.service.sla,
+        policy=ctx.policy,
+        peaks=stats.screen_peaks,
+    )
     survivors = order[ok[order]]
     keep = (survivors if len(survivors) else order)[:SHORTLIST]
     detail = {**search.detail, "candidates_searched": len(search.grid)}
     shortlist = replace(search, grid=search.grid.take(keep), detail=detail)
-    return Plan(shortlist, window, costs[keep], costs, stats or window_stats(window, ctx.profile))
+    return Plan(shortlist, window, costs[keep], costs, stats)
 
 
 def judge(ctx: ServiceContext, plans: Sequence[Plan | Recommendation]) -> list[Recommendation]:
@@ -385,8 +392,11 @@ def _with_current(
     current: CapacityConfig, shortlists: list[CandidateGrid], head: int | None = None
 ) -> Candidates:
     """The current config as candidate 0, then the shortlists (their first `head` candidates
-    when given) in order."""
-    return Candidates(
+    when given) in order. The shortlists were checked as Candidates when screened (plan) and
+    CapacityConfig checks replicas and zones: only the current size is left to check here."""
+    if not (current.vcpu_per_replica >= 0 and current.memory_gib_per_replica >= 0):
+        raise ValueError("per-replica vCPU and memory must be >= 0")
+    return Candidates.checked_already(
         *(
             np.concatenate(
                 [[getattr(current, name)], *(getattr(g, name)[:head] for g in shortlists)]

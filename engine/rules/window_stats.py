@@ -1,12 +1,13 @@
 """What the sizing rules read of a window, worked out once per service instead of once per rule.
 
 The rules read CPU percentiles per replica (needs: the profile's percentile at the current count
-and at one; confidence: p50 and p95 per replica), the CPU peak, the count of known hours and
-the span in days: before, each read partitioned or scanned the 2,160 hours again (six
-partitions a service at 90 days). One partition at every rank they read gives the same values:
-x ↦ x / r (r ≥ 1) never reverses two hours' order, so the k-th smallest of CPU / r is the k-th
-smallest of CPU divided by r — the same division of the same two numbers, bit for bit — and
-stats.nan_percentiles' interpolation is then applied to those values as it would be.
+and at one; confidence: p50 and p95 per replica), the CPU peak, the count of known hours, the
+span in days and the screen's peaks: before, each read partitioned or scanned the 2,160 hours
+again (six partitions and ten scans a service at 90 days). One partition at every rank they
+read gives the same values: x ↦ x / r (r ≥ 1) never reverses two hours' order, so the k-th
+smallest of CPU / r is the k-th smallest of CPU divided by r — the same division of the same
+two numbers, bit for bit — and stats.nan_percentiles' interpolation is then applied to those
+values as it would be.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 
 from engine.arrays import FloatArray
 from engine.profiles import SizingProfile
+from engine.sla import window_peaks
 from engine.usage import UsageWindow
 
 BAND_PERCENTILES = (50.0, 95.0)  # the confidence band's lower and upper percentiles
@@ -30,7 +32,8 @@ class WindowStats:
     finite_points: int  # hours with a finite CPU sample (data sufficiency, confidence)
     known: int  # hours with a non-NaN CPU sample (the percentiles' n)
     days: float  # UsageWindow.days
-    ordered: FloatArray  # CPU, NaN last, partitioned at the ranks of `percentiles` and the peak
+    ordered: FloatArray  # CPU, NaN last, partitioned at the ranks the rules read and the peak
+    screen_peaks: tuple[np.float64, np.float64] | None  # sla.window_peaks, None without hours
 
     def cpu_percentile(self, percentile: float, replicas: int) -> float:
         """nan_percentile(CPU / max(replicas, 1), percentile), from the partition."""
@@ -64,10 +67,11 @@ def window_stats(window: UsageWindow, profile: SizingProfile) -> WindowStats:
     cpu = window.cpu_used_p95_cores
     finite = int(np.count_nonzero(np.isfinite(cpu)))
     known = int(np.count_nonzero(~np.isnan(cpu)))
+    peaks = window_peaks(window) if window.points else None
     if known == 0:
-        return WindowStats(finite, known, window.days, cpu)
+        return WindowStats(finite, known, window.days, cpu, peaks)
     kth = {known - 1}  # the peak
     for percentile in (profile.cpu_percentile, *BAND_PERCENTILES):
         low = math.floor((known - 1) * percentile / 100.0)
         kth |= {low, min(low + 1, known - 1)}
-    return WindowStats(finite, known, window.days, np.partition(cpu, sorted(kth)))
+    return WindowStats(finite, known, window.days, np.partition(cpu, sorted(kth)), peaks)

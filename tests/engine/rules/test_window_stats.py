@@ -12,6 +12,7 @@ from hypothesis.extra.numpy import arrays
 
 from engine.profiles import PROFILES
 from engine.rules.window_stats import BAND_PERCENTILES, window_stats
+from engine.sla import window_peaks
 from engine.stats import nan_percentiles
 from tests.engine.rules.builders import flat_usage
 
@@ -56,3 +57,7 @@ def test_counts_days_and_peak_are_the_windows(cpu: np.ndarray) -> None:
     assert stats.days == usage.days
     peak = float(np.nanmax(cpu)) if (~np.isnan(cpu)).any() else math.nan
     assert stats.cpu_peak_cores().hex() == peak.hex()
+    assert stats.screen_peaks is not None
+    assert [float(x).hex() for x in stats.screen_peaks] == [
+        float(x).hex() for x in window_peaks(usage)
+    ]
