@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from operator import itemgetter
 from typing import TypeAlias
 
 from engine.pickling import by_constructor
@@ -15,6 +16,7 @@ FactValue: TypeAlias = (
     "bool | int | float | str | Sequence[FactValue] | Mapping[str, FactValue] | None"
 )
 Facts: TypeAlias = tuple[tuple[str, FactValue], ...]
+_name = itemgetter(0)  # a fact's name: the sort key of Explanation.facts
 
 
 @by_constructor
@@ -49,7 +51,7 @@ class Explanation:
     facts: Facts = ()  # kept sorted by name: equal whatever order they were built or stored in
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "facts", tuple(sorted(self.facts, key=lambda fact: fact[0])))
+        object.__setattr__(self, "facts", tuple(sorted(self.facts, key=_name)))
 
     def fact(self, name: str) -> FactValue:
         """The rule's fact `name`, None when it has none."""

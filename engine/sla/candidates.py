@@ -23,8 +23,9 @@ class Candidates:
     def __post_init__(self) -> None:
         # Lean on purpose: this runs for every candidate batch of every service.
         columns = (self.replicas, self.vcpu_per_replica, self.memory_gib_per_replica, self.zones)
-        shape = np.shape(self.replicas)
-        if len(shape) != 1 or any(np.shape(column) != shape for column in columns[1:]):
+        # .shape, not np.shape(): a fifth of the cost (every column must be an array: .min below)
+        shape = self.replicas.shape
+        if len(shape) != 1 or any(column.shape != shape for column in columns[1:]):
             shapes = [np.shape(column) for column in columns]
             raise ValueError(f"candidate arrays must be 1-D and aligned, got shapes {shapes}")
         if shape[0] == 0:
