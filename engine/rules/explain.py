@@ -28,9 +28,12 @@ class WindowFacts:
     empty: bool
 
 
-def window_facts(window: UsageWindow) -> WindowFacts:
-    """The window's WindowFacts."""
-    points = int(np.count_nonzero(np.isfinite(window.cpu_used_p95_cores)))
+def window_facts(window: UsageWindow, *, finite_points: int | None = None) -> WindowFacts:
+    """The window's WindowFacts; `finite_points`: its count of finite CPU hours when the caller
+    has it (WindowStats.finite_points)."""
+    points = finite_points
+    if points is None:
+        points = int(np.count_nonzero(np.isfinite(window.cpu_used_p95_cores)))
     return WindowFacts(points, _history(window), not window.points)
 
 

@@ -1,4 +1,4 @@
-"""CandidateGrid.config_at builds the base with the row's replicas, zones and size, nothing else."""
+"""Values the hot path builds field by field (not dataclasses.replace) keep every field."""
 
 from __future__ import annotations
 
@@ -7,13 +7,25 @@ from dataclasses import fields, replace
 import numpy as np
 
 from engine.capacity import CapacityConfig
+from engine.rules.decide import Search
 from engine.rules.grid import pod_grid, same_size
+from engine.sla import Judgement
 
 
 def test_every_field_of_a_capacity_config_is_built_by_config_at() -> None:
     names = [f.name for f in fields(CapacityConfig)]
 
     assert len(names) == 12, "config_at builds CapacityConfig field by field: add the new one"
+
+
+def test_search_and_judgement_have_the_fields_decide_copies() -> None:
+    search = [f.name for f in fields(Search)]
+    judgement = [f.name for f in fields(Judgement)]
+
+    assert search == ["kind", "grid", "restart_needed", "effort", "detail"]
+    assert judgement == [
+        "usage", "current", "candidates", "sla", "policy", "demand_scale", "hourly"
+    ]  # fmt: skip
 
 
 def test_a_pod_row_is_the_base_with_that_rows_replicas_zones_and_requests() -> None:
