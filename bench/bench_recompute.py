@@ -1,6 +1,7 @@
 """Benchmark: fleet recompute — `recommend` on N synthetic services × 90 days hourly.
 
 Usage: python bench/bench_recompute.py [N] [--profile [tottime]] [--lookback-14] [--workers W]
+                                      [--digest]
 (N defaults to 1,000; W to 1 — jobs.fleet_eval.evaluate, the in-process path recompute runs.
 W > 1 runs the batches on a Dask LocalCluster of W processes: each worker synthesizes its own
 contiguous share of the same fleet before the clock starts — as recompute's workers read their
@@ -10,13 +11,16 @@ of 1.2 GB of synthetic arrays through the scheduler, nor the cluster's start)
 
 Rules size on the whole 90 days (profile lookback 90); --lookback-14 keeps the balanced default.
 
-Prints wall time, peak RSS and the ratio against the numpy lower bound of the same data pass:
-one `np.percentile` over the (N × hours) CPU matrix.
+Prints wall time, CPU seconds, peak RSS and the ratio against the numpy lower bound of the same
+data pass: one `np.percentile` over the (N × hours) CPU matrix. --digest also prints a SHA-256
+over the `repr` of every recommendation, in order: equal digests, equal recommendations (how a
+speed-up is checked to change nothing; decision 029 lists the digests).
 """
 
 from __future__ import annotations
 
 import cProfile
+import hashlib
 import os
 import pstats
 import resource
@@ -107,8 +111,10 @@ def context(
     return ServiceContext(service, config, usage, catalog, profile, policy_for("standard"), NOW)
 
 
-def run(n: int, profile: SizingProfile, workers: int = 1) -> tuple[float, float, dict[str, int]]:
-    """(recompute seconds, numpy lower-bound seconds, outcome counts)."""
+def run(
+    n: int, profile: SizingProfile, workers: int = 1
+) -> tuple[float, float, list[Recommendation]]:
+    """(recompute seconds, numpy lower-bound seconds, the recommendations in order)."""
     fractions = cpu_matrix(n, np.random.default_rng(SEED))
     start = time.perf_counter()
     np.percentile(fractions, 90, axis=1)
@@ -122,10 +128,22 @@ def run(n: int, profile: SizingProfile, workers: int = 1) -> tuple[float, float,
         recs = list(evaluate(contexts))
         wall_s = time.perf_counter() - start
         print(f"recompute CPU time (this process): {time.process_time() - cpu_start:.2f} s")
+    return wall_s, bound_s, recs
+
+
+def outcome_counts(recs: list[Recommendation]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for rec in recs:
         counts[rec.outcome] = counts.get(rec.outcome, 0) + 1
-    return wall_s, bound_s, counts
+    return counts
+
+
+def digest(recs: list[Recommendation]) -> str:
+    """SHA-256 over the repr of every recommendation, in order (first 16 hex digits)."""
+    hashed = hashlib.sha256()
+    for rec in recs:
+        hashed.update(repr(rec).encode())
+    return hashed.hexdigest()[:16]
 
 
 def on_cluster(n: int, profile: SizingProfile, workers: int) -> tuple[float, list[Recommendation]]:
@@ -188,7 +206,7 @@ def main(argv: list[str]) -> None:
         profiler.enable()
     profile = PROFILES["balanced"] if "--lookback-14" in argv else PROFILE_90
     workers = int(argv[argv.index("--workers") + 1]) if "--workers" in argv else 1
-    wall_s, bound_s, counts = run(n, profile, workers)
+    wall_s, bound_s, recs = run(n, profile, workers)
     if profiler:
         profiler.disable()
         order = "tottime" if "tottime" in argv else "cumulative"
@@ -196,7 +214,9 @@ def main(argv: list[str]) -> None:
     rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"services: {n:,} × {HOURS:,} hours, lookback {profile.lookback_days} days")
     print(f"workers: {workers}")
-    print(f"outcomes: {counts}")
+    print(f"outcomes: {outcome_counts(recs)}")
+    if "--digest" in argv:
+        print(f"digest (SHA-256 of every recommendation's repr): {digest(recs)}")
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"recompute wall time: {wall_s:.2f} s   ({1000 * wall_s / n:.2f} ms/service)")
     print(f"load average (1, 5, 15 min) at the end: {load}  (wall times inflate with it)")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from engine.pickling import by_constructor
 from engine.service import Platform
 
 ALWAYS_ON = "always"
 
 
+@by_constructor
 @dataclass(frozen=True, slots=True)
 class CapacityConfig:
     """Capacity of one service; VMs name an instance type, pods name their requests.

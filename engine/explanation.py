@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from operator import itemgetter
 from typing import TypeAlias
+
+from engine.pickling import by_constructor
 
 # A rule's own facts are JSON-shaped (numbers, text, lists, a scenario's fields): they are shown
 # "as computed" and stored as they are, so a rule can add one without a schema change.
@@ -13,8 +16,10 @@ FactValue: TypeAlias = (
     "bool | int | float | str | Sequence[FactValue] | Mapping[str, FactValue] | None"
 )
 Facts: TypeAlias = tuple[tuple[str, FactValue], ...]
+_name = itemgetter(0)  # a fact's name: the sort key of Explanation.facts
 
 
+@by_constructor
 @dataclass(frozen=True, slots=True)
 class ProfileUsed:
     """The sizing profile a rule applied (engine/profiles.py)."""
@@ -25,6 +30,7 @@ class ProfileUsed:
     memory_headroom_pct: float
 
 
+@by_constructor
 @dataclass(frozen=True, slots=True)
 class HistoryWindow:
     """The hourly history a rule judged: hour starts in UTC (naive), both ends included."""
@@ -33,6 +39,7 @@ class HistoryWindow:
     last_hour_utc: datetime
 
 
+@by_constructor
 @dataclass(frozen=True, slots=True)
 class Explanation:
     """What a reviewer reads under "Why this recommendation"; None where a rule says nothing."""
@@ -44,7 +51,7 @@ class Explanation:
     facts: Facts = ()  # kept sorted by name: equal whatever order they were built or stored in
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "facts", tuple(sorted(self.facts, key=lambda fact: fact[0])))
+        object.__setattr__(self, "facts", tuple(sorted(self.facts, key=_name)))
 
     def fact(self, name: str) -> FactValue:
         """The rule's fact `name`, None when it has none."""

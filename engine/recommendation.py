@@ -9,6 +9,7 @@ from typing import Any, Literal, cast
 
 from engine.capacity import CapacityConfig
 from engine.explanation import NO_EXPLANATION, Explanation
+from engine.pickling import by_constructor
 from engine.risk import RISK_LABELS
 
 RuleName = Literal[
@@ -34,6 +35,7 @@ MIN_SAVINGS_USD = 10.0
 RISK_DISCOUNT_DIVISOR = 5
 
 
+@by_constructor
 @dataclass(frozen=True, slots=True)
 class Money:
     """Monthly (730 h) cost of a config: list (on-demand) and effective (after discounts)."""
@@ -42,6 +44,7 @@ class Money:
     effective_usd: float
 
 
+@by_constructor
 @dataclass(frozen=True, slots=True)
 class Risk:
     """Risk 0–4 = the max of its sub-scores (AWS Compute Optimizer's performance-risk scale)."""
@@ -55,6 +58,7 @@ class Risk:
         return RISK_LABELS[self.score]
 
 
+@by_constructor
 @dataclass(frozen=True, slots=True)
 class SlaSummary:
     """The SLA engine's verdict on the proposed config, reduced to what a reviewer reads."""
@@ -68,6 +72,7 @@ class SlaSummary:
     reasons: tuple[str, ...] = ()
 
 
+@by_constructor
 @dataclass(frozen=True, slots=True)
 class Confidence:
     """How much data backs the decision, and a VPA-style lower/upper band on the sized value."""
@@ -79,6 +84,7 @@ class Confidence:
     unit: str = ""
 
 
+@by_constructor
 @dataclass(frozen=True, slots=True)
 class Recommendation:
     """One rule's output for one scope (a service, a team or the fleet)."""

@@ -16,12 +16,13 @@ from engine.rules.off_hours import off_hours
 from engine.rules.offer import offer
 from engine.rules.rightsize import plan_rightsize, rightsize
 from engine.rules.sizing import lookback
+from engine.rules.window_stats import WindowStats, window_stats
 from engine.usage import UsageWindow
 
 __all__ = ["RULES", "Rule", "offer", "recommend", "recommend_commitment", "recommend_many"]
 
 Rule = Callable[[ServiceContext], Recommendation]
-Planner = Callable[[ServiceContext, UsageWindow], Plan | Recommendation]
+Planner = Callable[[ServiceContext, UsageWindow, WindowStats], Plan | Recommendation]
 RULES: tuple[Rule, ...] = (rightsize, horizontal, joint, idle, off_hours)
 # The sizing rules of RULES as planners: recommend() judges their shortlists together.
 _SIZING: tuple[tuple[RuleName, Planner], ...] = (
@@ -55,14 +56,15 @@ def recommend_many(contexts: Sequence[ServiceContext]) -> list[tuple[Recommendat
 
 def _sizing_plans(ctx: ServiceContext) -> list[Plan | Recommendation]:
     window = lookback(ctx.usage, ctx.config, ctx.profile)
-    return [_plan(kind, planner, ctx, window) for kind, planner in _SIZING]
+    stats = window_stats(window, ctx.profile)  # one partition for the three rules
+    return [_plan(kind, planner, ctx, (window, stats)) for kind, planner in _SIZING]
 
 
 def _plan(
-    kind: RuleName, planner: Planner, ctx: ServiceContext, window: UsageWindow
+    kind: RuleName, planner: Planner, ctx: ServiceContext, sized: tuple[UsageWindow, WindowStats]
 ) -> Plan | Recommendation:
     try:
-        return planner(ctx, window)
+        return planner(ctx, *sized)
     except EngineError as error:
         return cannot_evaluate(kind, ctx, error)
 

@@ -34,6 +34,7 @@ from engine.rules.sizing import (
     sla_summary,
     to_money,
 )
+from engine.rules.window_stats import WindowStats, window_stats
 from engine.sla import (
     Candidates,
     CandidateVerdicts,
@@ -66,13 +67,16 @@ class Search:
     detail: Mapping[str, FactValue] = field(default_factory=dict)
 
 
-def no_data(kind: RuleName, ctx: ServiceContext, window: UsageWindow) -> Recommendation | None:
-    """A "not_enough_data" (or "not_applicable" without replicas) result, None when sizable."""
+def no_data(
+    kind: RuleName, ctx: ServiceContext, window: UsageWindow, stats: WindowStats | None = None
+) -> Recommendation | None:
+    """A "not_enough_data" (or "not_applicable" without replicas) result, None when sizable.
+    `stats`: the window's, when the caller has them."""
     if ctx.config.replicas == 0:
         return no_recommendation(
             kind, ctx, "not_applicable", "no replicas running: nothing to size"
         )
-    shortfall = data_shortfall(window, ctx.profile)
+    shortfall = data_shortfall(window, ctx.profile, stats=stats)
     return None if shortfall is None else no_recommendation(kind, ctx, "not_enough_data", shortfall)
 
 
@@ -84,9 +88,12 @@ class Plan:
     window: UsageWindow
     costs_usd: FloatArray  # monthly effective USD of the shortlist
     all_costs_usd: FloatArray  # … and of every candidate searched
+    stats: WindowStats  # the window's, for the confidence band
 
 
-def plan(ctx: ServiceContext, window: UsageWindow, search: Search) -> Plan | Recommendation:
+def plan(
+    ctx: ServiceContext, window: UsageWindow, search: Search, stats: WindowStats | None = None
+) -> Plan | Recommendation:
     """Price the grid and screen it: screen_candidates over every candidate (saturation, error
     risk, memory, availability, N+1 peak — no queueing maths, no per-hour work) keeps the
     SHORTLIST cheapest survivors (the cheapest overall when none survives, so the reasons can be
@@ -94,14 +101,24 @@ def plan(ctx: ServiceContext, window: UsageWindow, search: Search) -> Plan | Rec
     """
     if not len(search.grid):
         return no_recommendation(search.kind, ctx, "already_optimal", "no candidate fits the usage")
+    stats = stats or window_stats(window, ctx.profile)
     costs = search.grid.monthly_effective_usd(region=ctx.service.region, catalog=ctx.catalog)
     order = np.argsort(costs, kind="stable")
-    ok = screen_candidates(window, search.grid.candidates, sla=ctx.service.sla, policy=ctx.policy)
+    ok = screen_candidates(
+        window,
+        search.grid.candidates,
+        sla=ctx.service.sla,
+        policy=ctx.policy,
+        peaks=stats.screen_peaks,
+    )
     survivors = order[ok[order]]
     keep = (survivors if len(survivors) else order)[:SHORTLIST]
     detail = {**search.detail, "candidates_searched": len(search.grid)}
-    shortlist = replace(search, grid=search.grid.take(keep), detail=detail)
-    return Plan(shortlist, window, costs[keep], costs)
+    # Built field by field: dataclasses.replace costs several times as much, three times a service.
+    shortlist = Search(
+        search.kind, search.grid.take(keep), search.restart_needed, search.effort, detail
+    )
+    return Plan(shortlist, window, costs[keep], costs, stats)
 
 
 def judge(ctx: ServiceContext, plans: Sequence[Plan | Recommendation]) -> list[Recommendation]:
@@ -190,7 +207,9 @@ def _hearing(ctx: ServiceContext, plans: Sequence[Plan | Recommendation]) -> _He
 def _heads(ctx: ServiceContext, hearing: _Hearing) -> _Hearing:
     """The hearing on the current config and each shortlist's first (cheapest) candidate."""
     grids = [p.search.grid for p in hearing.pending]
-    judgement = replace(hearing.judgement, candidates=_with_current(ctx.config, grids, 1))
+    j = hearing.judgement  # field by field, as in plan
+    candidates = _with_current(ctx.config, grids, 1)
+    judgement = Judgement(j.usage, j.current, candidates, j.sla, j.policy, j.demand_scale, j.hourly)
     return _Hearing(hearing.window, hearing.pending, judgement, (1,) * len(grids))
 
 
@@ -216,9 +235,11 @@ def _verdict_or_raise(
 ) -> list[Recommendation]:
     candidates, window = hearing.judgement.candidates, hearing.window
     now = verdict_at(verdicts, 0, candidates, sla=ctx.service.sla, policy=ctx.policy)
-    band = confidence(window, ctx.config.replicas, ctx.profile)  # the same for every plan
+    stats = hearing.pending[0].stats  # of the plans' window: the latency it lacks is not read
+    band = confidence(window, ctx.config.replicas, ctx.profile, stats=stats)  # every plan's
     cost_now = to_money(config_cost(ctx.config, region=ctx.service.region, catalog=ctx.catalog))
-    judged = _Judged(verdicts, candidates, now, band, cost_now, window_facts(window))
+    facts = window_facts(window, finite_points=stats.finite_points)
+    judged = _Judged(verdicts, candidates, now, band, cost_now, facts)
     picks = iter(_pick(ctx, window, p, judged, span) for p, span in _offsets(hearing))
     return [next(picks) if isinstance(p, Plan) else p for p in plans]
 
@@ -377,8 +398,11 @@ def _with_current(
     current: CapacityConfig, shortlists: list[CandidateGrid], head: int | None = None
 ) -> Candidates:
     """The current config as candidate 0, then the shortlists (their first `head` candidates
-    when given) in order."""
-    return Candidates(
+    when given) in order. The shortlists were checked as Candidates when screened (plan) and
+    CapacityConfig checks replicas and zones: only the current size is left to check here."""
+    if not (current.vcpu_per_replica >= 0 and current.memory_gib_per_replica >= 0):
+        raise ValueError("per-replica vCPU and memory must be >= 0")
+    return Candidates.checked_already(
         *(
             np.concatenate(
                 [[getattr(current, name)], *(getattr(g, name)[:head] for g in shortlists)]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from engine.context import ServiceContext
 from engine.explanation import Explanation, FactValue, HistoryWindow, ProfileUsed
+from engine.profiles import SizingProfile
 from engine.sla import SlaVerdict
 from engine.usage import UsageWindow
 
@@ -26,9 +28,12 @@ class WindowFacts:
     empty: bool
 
 
-def window_facts(window: UsageWindow) -> WindowFacts:
-    """The window's WindowFacts."""
-    points = int(np.count_nonzero(np.isfinite(window.cpu_used_p95_cores)))
+def window_facts(window: UsageWindow, *, finite_points: int | None = None) -> WindowFacts:
+    """The window's WindowFacts; `finite_points`: its count of finite CPU hours when the caller
+    has it (WindowStats.finite_points)."""
+    points = finite_points
+    if points is None:
+        points = int(np.count_nonzero(np.isfinite(window.cpu_used_p95_cores)))
     return WindowFacts(points, _history(window), not window.points)
 
 
@@ -59,14 +64,18 @@ def explain(
         facts["current_reasons"] = list(current.reasons)
     return Explanation(
         why=why,
-        profile=ProfileUsed(
-            profile.name,
-            profile.cpu_percentile,
-            profile.cpu_headroom_pct,
-            profile.memory_headroom_pct,
-        ),
+        profile=profile_used(profile),
         window=known.history,
         facts=tuple(facts.items()),
+    )
+
+
+@lru_cache(maxsize=64)
+def profile_used(profile: SizingProfile) -> ProfileUsed:
+    """The explanation's record of a profile: one value per profile, shared by every
+    recommendation made with it (a pickled batch of results then carries it once)."""
+    return ProfileUsed(
+        profile.name, profile.cpu_percentile, profile.cpu_headroom_pct, profile.memory_headroom_pct
     )
 
 

@@ -12,6 +12,7 @@ from engine.recommendation import Recommendation
 from engine.rules.decide import Plan, Search, judge, no_data, plan
 from engine.rules.grid import same_size, spread_zones
 from engine.rules.sizing import lookback
+from engine.rules.window_stats import WindowStats, window_stats
 from engine.sla import replicas_needed
 from engine.usage import UsageWindow
 
@@ -29,12 +30,16 @@ def horizontal(ctx: ServiceContext) -> Recommendation:
     return judge(ctx, [plan_horizontal(ctx, window)])[0]
 
 
-def plan_horizontal(ctx: ServiceContext, window: UsageWindow) -> Plan | Recommendation:
-    """`horizontal`'s candidates over `window` (the lookback), priced and screened."""
-    shortfall = no_data("horizontal", ctx, window)
+def plan_horizontal(
+    ctx: ServiceContext, window: UsageWindow, stats: WindowStats | None = None
+) -> Plan | Recommendation:
+    """`horizontal`'s candidates over `window` (the lookback), priced and screened. `stats`: the
+    window's, when the caller has them (recommend_many: once for the three sizing rules)."""
+    stats = stats or window_stats(window, ctx.profile)
+    shortfall = no_data("horizontal", ctx, window, stats)
     if shortfall is not None:
         return shortfall
-    start = target_replicas(ctx, float(np.nanmax(window.cpu_used_p95_cores)))
+    start = target_replicas(ctx, stats.cpu_peak_cores())
     stop = max(2 * ctx.config.replicas + 2, start)
     availability_pct = ctx.service.sla.availability_target_pct
     replicas = np.arange(start, stop + 1, dtype=np.int64)
@@ -46,7 +51,7 @@ def plan_horizontal(ctx: ServiceContext, window: UsageWindow) -> Plan | Recommen
         effort="very low",
         detail={"target_utilization": ctx.profile.target_utilization, "start_replicas": start},
     )
-    return plan(ctx, window, search)
+    return plan(ctx, window, search, stats)
 
 
 def target_replicas(ctx: ServiceContext, peak_cpu_cores: float) -> int:

@@ -12,6 +12,7 @@ from engine.rules.grid import CandidateGrid, pod_grid, spread_zones, vm_grid
 from engine.rules.horizontal import replica_floor
 from engine.rules.rightsize import allowed_families, fitting_rows
 from engine.rules.sizing import MILLICORES_PER_CORE, Needs, lookback, needs, round_memory_gib
+from engine.rules.window_stats import WindowStats, window_stats
 from engine.usage import UsageWindow
 
 # Pods: per-replica CPU = total need / replicas × these steps.
@@ -32,12 +33,16 @@ def joint(ctx: ServiceContext) -> Recommendation:
     return judge(ctx, [plan_joint(ctx, window)])[0]
 
 
-def plan_joint(ctx: ServiceContext, window: UsageWindow) -> Plan | Recommendation:
-    """`joint`'s candidates over `window` (the lookback), priced and screened."""
-    shortfall = no_data("joint", ctx, window)
+def plan_joint(
+    ctx: ServiceContext, window: UsageWindow, stats: WindowStats | None = None
+) -> Plan | Recommendation:
+    """`joint`'s candidates over `window` (the lookback), priced and screened. `stats`: the
+    window's, when the caller has them (recommend_many: once for the three sizing rules)."""
+    stats = stats or window_stats(window, ctx.profile)
+    shortfall = no_data("joint", ctx, window, stats)
     if shortfall is not None:
         return shortfall
-    total = needs(window, 1, ctx.profile, no_memory_gib=ctx.config.memory_capacity_gib)
+    total = needs(window, 1, ctx.profile, no_memory_gib=ctx.config.memory_capacity_gib, stats=stats)
     floor = replica_floor(ctx.config, ctx.service.sla.availability_target_pct)
     replicas = np.arange(floor, max(2 * ctx.config.replicas + 2, floor) + 1, dtype=np.int64)
     if ctx.config.platform == "vm":
@@ -51,7 +56,7 @@ def plan_joint(ctx: ServiceContext, window: UsageWindow) -> Plan | Recommendatio
         effort="medium",
         detail={"cpu_need_cores_total": total.cpu_cores, "memory_need_gib_total": total.memory_gib},
     )
-    return plan(ctx, window, search)
+    return plan(ctx, window, search, stats)
 
 
 def _vm_grid(ctx: ServiceContext, total: Needs, replicas: IntArray) -> CandidateGrid:

@@ -12,6 +12,7 @@ from engine.recommendation import Recommendation
 from engine.rules.decide import Plan, Search, judge, no_data, plan
 from engine.rules.grid import CandidateGrid, pod_grid, vm_grid
 from engine.rules.sizing import Needs, lookback, needs, round_cpu_cores, round_memory_gib
+from engine.rules.window_stats import WindowStats, window_stats
 from engine.usage import UsageWindow
 
 # Pods: the profile target × these steps, so a target the SLA rejects can step up (bounded).
@@ -33,13 +34,17 @@ def rightsize(ctx: ServiceContext) -> Recommendation:
     return judge(ctx, [plan_rightsize(ctx, window)])[0]
 
 
-def plan_rightsize(ctx: ServiceContext, window: UsageWindow) -> Plan | Recommendation:
-    """`rightsize`'s candidates over `window` (the lookback), priced and screened."""
-    shortfall = no_data("rightsize", ctx, window)
+def plan_rightsize(
+    ctx: ServiceContext, window: UsageWindow, stats: WindowStats | None = None
+) -> Plan | Recommendation:
+    """`rightsize`'s candidates over `window` (the lookback), priced and screened. `stats`: the
+    window's, when the caller has them (recommend_many: once for the three sizing rules)."""
+    stats = stats or window_stats(window, ctx.profile)
+    shortfall = no_data("rightsize", ctx, window, stats)
     if shortfall is not None:
         return shortfall
     memory_gib = ctx.config.memory_gib_per_replica
-    need = needs(window, ctx.config.replicas, ctx.profile, no_memory_gib=memory_gib)
+    need = needs(window, ctx.config.replicas, ctx.profile, no_memory_gib=memory_gib, stats=stats)
     grid = _vm_candidates(ctx, need) if ctx.config.platform == "vm" else _pod_candidates(ctx, need)
     search = Search(
         kind="rightsize",
@@ -51,7 +56,7 @@ def plan_rightsize(ctx: ServiceContext, window: UsageWindow) -> Plan | Recommend
             "memory_need_gib_per_replica": need.memory_gib,
         },
     )
-    return plan(ctx, window, search)
+    return plan(ctx, window, search, stats)
 
 
 def _vm_candidates(ctx: ServiceContext, need: Needs) -> CandidateGrid:

@@ -28,8 +28,8 @@ from engine.recommendation import (
     Risk,
     SlaSummary,
 )
+from engine.rules.window_stats import BAND_PERCENTILES, WindowStats, window_stats
 from engine.sla import SlaVerdict
-from engine.stats import nan_percentile, nan_percentiles
 from engine.units import HOURS_PER_DAY, MIB_PER_GIB
 from engine.usage import UsageWindow
 
@@ -73,25 +73,36 @@ def lookback(usage: UsageWindow, config: CapacityConfig, profile: SizingProfile)
     )
 
 
-def data_shortfall(usage: UsageWindow, profile: SizingProfile) -> str | None:
-    """Why the window cannot be sized: fewer than min_points CPU samples or min_days span."""
-    points = int(np.count_nonzero(np.isfinite(usage.cpu_used_p95_cores)))
+def data_shortfall(
+    usage: UsageWindow, profile: SizingProfile, *, stats: WindowStats | None = None
+) -> str | None:
+    """Why the window cannot be sized: fewer than min_points CPU samples or min_days span.
+    `stats`: the window's, when the caller has them (else worked out here)."""
+    stats = stats or window_stats(usage, profile)
+    points = stats.finite_points
     if points < profile.min_points:
         return f"not enough data: {points} of {profile.min_points} points"
-    if usage.days < profile.min_days:
-        return f"not enough data: {usage.days:.1f} of {profile.min_days:g} days"
+    if stats.days < profile.min_days:
+        return f"not enough data: {stats.days:.1f} of {profile.min_days:g} days"
     return None
 
 
 def needs(
-    usage: UsageWindow, replicas: int, profile: SizingProfile, *, no_memory_gib: float = 0.0
+    usage: UsageWindow,
+    replicas: int,
+    profile: SizingProfile,
+    *,
+    no_memory_gib: float = 0.0,
+    stats: WindowStats | None = None,
 ) -> Needs:
     """Per replica: CPU = percentile(p95 cores / replicas, profile pct) × cpu_factor;
     memory = max(GiB / replicas) × memory_factor. NaN hours are ignored; without any memory
     sample the memory max is `no_memory_gib` (callers pass the current size: never shrink blind).
+    `stats`: the window's, when the caller has them.
     """
     per_replica = max(replicas, 1)
-    cpu = nan_percentile(usage.cpu_used_p95_cores / per_replica, profile.cpu_percentile)
+    stats = stats or window_stats(usage, profile)
+    cpu = stats.cpu_percentile(profile.cpu_percentile, per_replica)
     known = np.isfinite(usage.memory_used_max_gib)
     memory = float(np.max(usage.memory_used_max_gib[known])) / per_replica if known.any() else 0.0
     memory = memory if known.any() else no_memory_gib / profile.memory_factor
@@ -110,15 +121,21 @@ def round_memory_gib(gib: float, floor_gib: float) -> float:
     return max(mib / MIB_PER_GIB, floor_gib)
 
 
-def confidence(usage: UsageWindow, replicas: int, profile: SizingProfile) -> Confidence:
-    """Points, days and the VPA-style CPU band per replica (module docstring)."""
-    points = int(np.count_nonzero(np.isfinite(usage.cpu_used_p95_cores)))
-    days = usage.days
+def confidence(
+    usage: UsageWindow,
+    replicas: int,
+    profile: SizingProfile,
+    *,
+    stats: WindowStats | None = None,
+) -> Confidence:
+    """Points, days and the VPA-style CPU band per replica (module docstring). `stats`: the
+    window's, when the caller has them."""
+    stats = stats or window_stats(usage, profile)
+    points, days = stats.finite_points, stats.days
     level = min(days, points / HOURS_PER_DAY)
     if level <= 0:
         return Confidence(points, days, unit="cores per replica")
-    cpu = usage.cpu_used_p95_cores / max(replicas, 1)
-    p50, p95 = nan_percentiles(cpu, (50.0, 95.0))
+    p50, p95 = stats.cpu_percentiles(BAND_PERCENTILES, replicas)
     lower = p50 * profile.cpu_factor * (1.0 + 0.001 / level) ** -2
     upper = p95 * profile.cpu_factor * (1.0 + 1.0 / level)
     return Confidence(points, days, lower, upper, unit="cores per replica")

@@ -15,6 +15,7 @@ from engine.sla.judge import (
     evaluate_many,
     latency_floor_ms,
     screen_candidates,
+    window_peaks,
 )
 from engine.sla.latency import baseline_latency_ms, cpu_seconds_per_request
 from engine.sla.policy import (
@@ -46,4 +47,5 @@ __all__ = [
     "policy_for",
     "replicas_needed",
     "screen_candidates",
+    "window_peaks",
 ]

@@ -231,7 +231,7 @@ def _saturation(one: Judged) -> tuple[FloatArray, IntArray]:
 def _joined(candidates: list[Candidates]) -> Candidates:
     if len(candidates) == 1:
         return candidates[0]
-    return Candidates(
+    return Candidates.checked_already(  # each part was checked when it was made
         *(
             np.concatenate([getattr(c, name) for c in candidates])
             for name in ("replicas", "vcpu_per_replica", "memory_gib_per_replica", "zones")

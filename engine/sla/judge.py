@@ -107,19 +107,25 @@ def _hours_request(judgement: Judgement) -> HoursRequest:
 
 
 def screen_candidates(
-    usage: UsageWindow, candidates: Candidates, *, sla: Sla, policy: SlaPolicy
+    usage: UsageWindow,
+    candidates: Candidates,
+    *,
+    sla: Sla,
+    policy: SlaPolicy,
+    peaks: tuple[np.float64, np.float64] | None = None,
 ) -> BoolArray:
     """evaluate_candidates(...).sizing_ok without the latency model, in O(candidates) work.
 
     Rule: the capacity checks of evaluate_candidates on the window's peaks — saturation, error
     risk, memory, availability and, when required, N+1 (≥ 2 replicas, peak utilization < 1 with
     one replica lost). Latency is not judged: the cheap first pass a sizing rule screens with.
+    `peaks`: the window's `window_peaks` when the caller has them (three rules screen one window).
     """
     if usage.points == 0:
         raise InsufficientData("the usage window has no hours to evaluate")
-    peak_cpu_cores = np.fmax.reduce(usage.cpu_used_p95_cores)
+    peak_cpu_cores, peak_memory_gib = peaks or window_peaks(usage)
     peak = ratio(peak_cpu_cores, candidates.cpu_capacity_cores)
-    memory_peak = ratio(np.fmax.reduce(usage.memory_used_max_gib), candidates.memory_capacity_gib)
+    memory_peak = ratio(peak_memory_gib, candidates.memory_capacity_gib)
     saturation_ok, error_risk, memory_ok, availability_ok = capacity_checks(
         peak, memory_peak, candidates, sla=sla, policy=policy
     )
@@ -128,6 +134,11 @@ def screen_candidates(
         return capacity_ok
     n1_peak = ratio(peak_cpu_cores, candidates.n_plus_one_cpu_capacity_cores)
     return capacity_ok & (candidates.replicas >= 2) & (n1_peak < 1.0)
+
+
+def window_peaks(usage: UsageWindow) -> tuple[np.float64, np.float64]:
+    """The highest hourly p95 CPU (cores) and memory (GiB) of a window with hours, NaN ignored."""
+    return np.fmax.reduce(usage.cpu_used_p95_cores), np.fmax.reduce(usage.memory_used_max_gib)
 
 
 def evaluate(

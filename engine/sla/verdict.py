@@ -74,30 +74,31 @@ def verdict_at(
 ) -> SlaVerdict:
     """Candidate `index` of a batch verdict as an SlaVerdict, reasons included."""
     case = _Case(verdicts, index, candidates, sla, policy)
-    score = int(verdicts.risk_score[index])
+    v, i = verdicts, index  # each field read directly: this runs for every recommendation
+    score = int(v.risk_score[i])
     return SlaVerdict(
-        passes=case.flag("passes"),
-        sizing_ok=case.flag("sizing_ok"),
-        latency_ok=case.flag("latency_ok"),
-        latency_modelled=verdicts.latency_modelled,
-        saturation_ok=case.flag("saturation_ok"),
-        error_risk=case.flag("error_risk"),
-        memory_ok=case.flag("memory_ok"),
-        availability_ok=case.flag("availability_ok"),
-        n_plus_one_ok=case.flag("n_plus_one_ok"),
-        n_plus_one_required=verdicts.n_plus_one_required,
-        hours_within_target_pct=case.value("hours_within_target_pct"),
-        breach_hours=int(verdicts.breach_hours[index]),
-        saturated_hours=int(verdicts.saturated_hours[index]),
-        p95_of_projected_latency_ms=case.value("p95_of_projected_latency_ms"),
-        peak_utilization=case.value("peak_utilization"),
-        memory_peak_utilization=case.value("memory_peak_utilization"),
-        n_plus_one_peak_utilization=case.value("n_plus_one_peak_utilization"),
+        passes=bool(v.passes[i]),
+        sizing_ok=bool(v.sizing_ok[i]),
+        latency_ok=bool(v.latency_ok[i]),
+        latency_modelled=v.latency_modelled,
+        saturation_ok=bool(v.saturation_ok[i]),
+        error_risk=bool(v.error_risk[i]),
+        memory_ok=bool(v.memory_ok[i]),
+        availability_ok=bool(v.availability_ok[i]),
+        n_plus_one_ok=bool(v.n_plus_one_ok[i]),
+        n_plus_one_required=v.n_plus_one_required,
+        hours_within_target_pct=float(v.hours_within_target_pct[i]),
+        breach_hours=int(v.breach_hours[i]),
+        saturated_hours=int(v.saturated_hours[i]),
+        p95_of_projected_latency_ms=float(v.p95_of_projected_latency_ms[i]),
+        peak_utilization=float(v.peak_utilization[i]),
+        memory_peak_utilization=float(v.memory_peak_utilization[i]),
+        n_plus_one_peak_utilization=float(v.n_plus_one_peak_utilization[i]),
         risk_score=score,
         risk_label=risk_label(score),
-        sub_scores=verdicts.sub_scores.at(index),
-        projected_latency_ms=verdicts.projected_latency_ms[index],
-        projected_utilization=verdicts.projected_utilization[index],
+        sub_scores=v.sub_scores.at(i),
+        projected_latency_ms=v.projected_latency_ms[i],
+        projected_utilization=v.projected_utilization[i],
         reasons=_reasons(case),
     )
 
