@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from data.catalog import load_catalog
 from data.connectors.demo import seed_demo_fleet
 from data.models import RecommendationRow
+from data.repos.recommendation_values import PreparedRecommendation, prepare
 from data.settings import Settings
 from engine.catalog import Catalog
 from engine.profiles import PROFILES
-from engine.recommendation import Recommendation
 from jobs import cluster_eval, fleet_eval
 from jobs.cluster import FleetCluster, check_shared_database
 from jobs.container_recs import with_containers
@@ -70,20 +70,23 @@ def cluster(settings: Settings, local_cluster: LocalCluster) -> Iterator[FleetCl
         yield fleet_cluster
 
 
-def _in_process(sessions: sessionmaker[Session], catalog: Catalog) -> tuple[Recommendation, ...]:
+def _in_process(
+    sessions: sessionmaker[Session], catalog: Catalog
+) -> tuple[PreparedRecommendation, ...]:
     fleet, sizings = _read_fleet(sessions, catalog)
     contexts = _read_contexts(sessions, catalog, fleet, profile=PROFILE, now=END)
-    return with_containers(fleet_eval.evaluate(contexts), contexts, sizings)
+    recs = with_containers(fleet_eval.evaluate(contexts), contexts, sizings)
+    return tuple(prepare(rec) for rec in recs)
 
 
 def _on_cluster(
     sessions: sessionmaker[Session], catalog: Catalog, cluster: FleetCluster
-) -> tuple[Recommendation, ...]:
+) -> tuple[PreparedRecommendation, ...]:
     fleet, sizings = _read_fleet(sessions, catalog)
     work = cluster_eval.batches(
         cluster.settings, fleet, sizings, profile=PROFILE, now=END, size=BATCH
     )
-    return cluster_eval.evaluate_on(cluster, work, catalog)
+    return tuple(rec for batch in cluster_eval.evaluate_on(cluster, work, catalog) for rec in batch)
 
 
 def _recompute(
@@ -105,7 +108,7 @@ def test_cluster_batches_give_the_in_process_recommendations(
     remote = _on_cluster(fleet, catalog, cluster)
 
     assert len(remote) == len(local) > N_SERVICES
-    assert repr(remote) == repr(local)  # reprs: equal arrays inside compare elementwise
+    assert remote == local  # every key, outcome, reason and stored column value
 
 
 def test_recompute_on_a_cluster_stores_what_in_process_stored(
@@ -154,7 +157,7 @@ def test_a_batch_whose_worker_is_killed_is_retried_and_the_run_completes(
         kill(victim)
     remote = result.join()
 
-    assert repr(remote) == repr(expected)
+    assert remote == expected
     after = set(client.run(os.getpid).values())
     assert victim in before
     assert victim not in after  # its nanny started a new worker
