@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from data.catalog import load_catalog
 from data.connectors.demo import seed_demo_fleet
-from data.models import RecommendationRow
+from data.models import RecommendationRow, RuleOutcomeRow
 from data.repos.recommendation_values import PreparedRecommendation, prepare
 from data.settings import Settings
 from engine.catalog import Catalog
@@ -24,8 +24,15 @@ from jobs.cluster import FleetCluster, check_shared_database
 from jobs.container_recs import with_containers
 from jobs.context import JobContext
 from jobs.definitions import default_jobs
-from jobs.errors import ClusterUnusable
-from jobs.recompute import RecomputeReport, _read_contexts, _read_fleet, recompute
+from jobs.errors import ClusterUnusable, WorkerFailed
+from jobs.recompute import (
+    RecomputeReport,
+    _read_contexts,
+    _read_fleet,
+    _Tally,
+    _write,
+    recompute,
+)
 from jobs.runner import RunResult, run_job
 from tests.support.dask_cluster import (
     Background,
@@ -97,7 +104,13 @@ def _recompute(
 
 def _stored(sessions: sessionmaker[Session]) -> int:
     with sessions() as session:
-        return int(session.scalar(select(func.count()).select_from(RecommendationRow)) or 0)
+        return _count(session)
+
+
+def _count(
+    session: Session, row: type[RecommendationRow | RuleOutcomeRow] = RecommendationRow
+) -> int:
+    return int(session.scalar(select(func.count()).select_from(row)) or 0)
 
 
 def test_cluster_batches_give_the_in_process_recommendations(
@@ -183,3 +196,23 @@ def test_a_run_whose_worker_dies_past_its_retries_fails_and_writes_nothing(
     assert result.status == "failed"
     assert "KilledWorker" in (result.error or "")
     assert _stored(fleet) == 0
+
+
+def test_a_batch_failing_after_others_were_written_leaves_nothing_written(
+    fleet: sessionmaker[Session], catalog: Catalog
+) -> None:
+    written: list[tuple[int, int]] = []
+
+    def batches(session: Session) -> Iterator[tuple[PreparedRecommendation, ...]]:
+        yield _in_process(fleet, catalog)
+        written.append((_count(session), _count(session, RuleOutcomeRow)))
+        raise WorkerFailed("a recompute batch failed on the cluster: KilledWorker(...)")
+
+    with pytest.raises(WorkerFailed), fleet.begin() as session:
+        _write(session, batches(session), (), _Tally(), now=END)
+
+    [(recommendations, outcomes)] = written
+    assert recommendations > 0  # the first batch was written in the transaction
+    assert outcomes > N_SERVICES
+    with fleet() as session:
+        assert (_count(session), _count(session, RuleOutcomeRow)) == (0, 0)
