@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import pickle
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from collections.abc import Generator, Iterator
+from contextlib import closing, contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import ColumnElement, Engine, Executable, Table, func, insert, literal, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from bench.scratch_databases import postgres_server, scratch_database, sqlite_url
 from data.catalog import load_catalog
@@ -41,10 +43,14 @@ from data.connectors.demo import seed_demo_fleet
 from data.db import make_engine, make_sessions
 from data.migrate import upgrade
 from data.models import Base
+from data.repos.fleet_usage import load_usage_windows
 from data.settings import Settings
+from engine.catalog import Catalog
 from engine.profiles import PROFILES
+from jobs import cluster_eval, fleet_eval
 from jobs.cluster import FleetCluster
-from jobs.recompute import RecomputeReport, recompute
+from jobs.container_recs import with_containers
+from jobs.recompute import RecomputeReport, _read_fleet, recompute
 
 END = datetime(2026, 11, 20, tzinfo=UTC)
 PROFILE = PROFILES["balanced"]
@@ -156,7 +162,7 @@ def _in_process(engine: Engine) -> tuple[RecomputeReport, float]:
     local, cpu_s = _timed(lambda: recompute(sessions, catalog, profile=PROFILE, now=END))
     peak_mib = _peak_rss_mib()
     print(f"in-process on {local.services:,} services: {local.seconds:.2f} s wall, "
-          f"{cpu_s:.2f} s CPU, peak RSS {peak_mib:,.0f} MiB")  # fmt: skip
+          f"{cpu_s:.2f} s CPU, peak RSS {peak_mib:,.0f} MiB, load {_load()}")  # fmt: skip
     return local, cpu_s
 
 
@@ -173,16 +179,67 @@ def _compare(
         client = cluster.client()
         start_s = time.perf_counter() - started
         before = client.run(time.process_time)
-        remote, parent_cpu_s = _timed(
-            lambda: recompute(sessions, catalog, profile=PROFILE, now=END, cluster=cluster)
-        )
+        main_cpu = time.thread_time()
+        with _last_batch_watched() as watch:
+            remote, parent_cpu_s = _timed(
+                lambda: recompute(sessions, catalog, profile=PROFILE, now=END, cluster=cluster)
+            )
+            ended = time.perf_counter()
+        main_cpu_s = time.thread_time() - main_cpu
         workers_cpu_s = _cpu_delta(before, client.run(time.process_time))
         workers_mib = sorted(client.run(_peak_rss_mib).values())
     _check_same(local, remote)
-    print(f"cluster CPU: parent {parent_cpu_s:.2f} s, workers {workers_cpu_s:.2f} s; peak RSS: "
-          f"parent {_peak_rss_mib():,.0f} MiB, workers "
+    print(f"cluster CPU: parent {parent_cpu_s:.2f} s (its main thread {main_cpu_s:.2f} s: "
+          f"reads, commitments, writes; the rest is the Dask client's thread), "
+          f"workers {workers_cpu_s:.2f} s; load {_load()}")  # fmt: skip
+    print(f"parent after the last batch arrived (the write's tail): {ended - watch[0]:.2f} s wall")
+    print(f"peak RSS: parent {_peak_rss_mib():,.0f} MiB, workers "
           f"{', '.join(f'{m:,.0f}' for m in workers_mib)} MiB")  # fmt: skip
+    _print_batch_bytes(sessions, catalog, settings)
     _print(args, local, local_cpu_s, remote, parent_cpu_s + workers_cpu_s, start_s)
+
+
+@contextmanager
+def _last_batch_watched() -> Iterator[list[float]]:
+    """When recompute's stream of batches ran out (perf_counter), in a one-item list."""
+    watch = [float("nan")]
+    original = cluster_eval.evaluate_on
+
+    def watched(*args: Any, **kwargs: Any) -> Generator[Any, None, None]:
+        with closing(original(*args, **kwargs)) as batches:
+            yield from batches
+        watch[0] = time.perf_counter()
+
+    cluster_eval.evaluate_on = watched
+    try:
+        yield watch
+    finally:
+        cluster_eval.evaluate_on = original
+
+
+def _print_batch_bytes(
+    sessions: sessionmaker[Session], catalog: Catalog, settings: Settings
+) -> None:
+    """Pickled bytes of one batch's task and of its results, prepared (what a worker returns)
+    and as engine Recommendations (what workers returned before decision 030's amendment)."""
+    fleet, sizings = _read_fleet(sessions, catalog)
+    [batch, *_] = cluster_eval.batches(settings, fleet, sizings, profile=PROFILE, now=END)
+    prepared = cluster_eval.evaluate_batch(batch, catalog)
+    with sessions() as session:
+        ids = [service.id for service, _ in batch.services]
+        start = END - timedelta(days=PROFILE.lookback_days)
+        windows = load_usage_windows(session, ids, start=start, end=END)
+    contexts = cluster_eval.make_contexts(batch.services, windows, catalog, PROFILE, END)
+    recs = with_containers(fleet_eval.evaluate(contexts), contexts, dict(batch.sizings))
+    n = len(batch.services)
+    sizes = [len(pickle.dumps(x, protocol=5)) for x in (batch, prepared, recs)]
+    print(f"bytes per batch of {n} services: task {sizes[0]:,}, results prepared "
+          f"{sizes[1]:,} (as Recommendations {sizes[2]:,}); the catalog, once per worker: "
+          f"{len(pickle.dumps(catalog, protocol=5)):,}")  # fmt: skip
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def _check_same(local: RecomputeReport, remote: RecomputeReport) -> None:
@@ -226,7 +283,7 @@ def _print(
 ) -> None:
     n, m, w = local.services, remote.services, args.workers
     local_rate, per_worker = n / local.seconds, m / remote.seconds / w
-    print(f"workers: {w}   load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"workers: {w}   load average: {_load()}")
     print(f"local cluster start (workers warmed): {start_s:.2f} s (once per sidecar, not per run)")
     sample = "" if m == n else f" (a sample: the first {n:,} of the {m:,}, see --sample)"
     print(f"in-process: {n:,} services{sample}: {local.seconds:.2f} s wall, "

@@ -133,7 +133,8 @@ def _write(
     writer = RecommendationWriter(session, now=now)
     for batch in batches:
         writer.add(batch)
-        save_rule_outcomes(session, batch, now=now)
+        with session.no_autoflush:  # the live rows' changes wait for `finish`
+            save_rule_outcomes(session, batch, now=now)
         tally.add(batch)
     teams = [prepare(rec) for rec in commitments]
     writer.add(teams)

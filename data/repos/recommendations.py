@@ -105,8 +105,11 @@ class RecommendationWriter:
             self._counts[_upsert(row, key, rec, created=created, now=self.now)] += 1
         if created:
             # One executemany, no ORM object per new row: building them was most of a fleet
-            # recompute's write time (decision 030). Nothing in this run reads them back.
-            self.session.execute(insert(RecommendationRow), created)
+            # recompute's write time (decision 030). Nothing in this run reads them back. No
+            # autoflush: changed live rows wait for `finish`, so their row locks (and their
+            # version checks against an analyst's decision) span the end, not the whole run.
+            with self.session.no_autoflush:
+                self.session.execute(insert(RecommendationRow), created)
 
     def finish(self) -> SaveReport:
         """Supersede what no batch proposed any more; what the whole run did."""
