@@ -13,8 +13,10 @@ that first S of the same fleet (identical copies of the template) and the bench 
 fleet is then cloned on up to N services and recomputed on a LocalCluster of W worker processes
 whose tasks read their own usage. Prints wall and CPU seconds of each, the cluster's start time,
 services per second per worker against the in-process path (target ≥ 80 %), the same ratio by
-CPU seconds (steadier on a busy machine), peak RSS of the parent and the workers, and the load
-average. At N = S the two runs' outcome counts must be equal; above it, every service rule's
+CPU seconds (steadier on a busy machine) and by the workers' CPU alone, the parent's main-thread
+CPU and how long its write ran on after the last batch arrived (batches are written as they
+arrive, decision 030), the pickled bytes of one batch's task and results, peak RSS of the parent
+and the workers, and the load average after each phase. At N = S the two runs' outcome counts must be equal; above it, every service rule's
 counts must be N / S times the reference's (the commitments are per team, not per service).
 """
 
@@ -196,7 +198,7 @@ def _compare(
     print(f"peak RSS: parent {_peak_rss_mib():,.0f} MiB, workers "
           f"{', '.join(f'{m:,.0f}' for m in workers_mib)} MiB")  # fmt: skip
     _print_batch_bytes(sessions, catalog, settings)
-    _print(args, local, local_cpu_s, remote, parent_cpu_s + workers_cpu_s, start_s)
+    _print(args, local, local_cpu_s, remote, (parent_cpu_s, workers_cpu_s), start_s)
 
 
 @contextmanager
@@ -278,10 +280,11 @@ def _print(
     local: RecomputeReport,
     local_cpu_s: float,
     remote: RecomputeReport,
-    remote_cpu_s: float,
+    parent_and_workers_cpu_s: tuple[float, float],
     start_s: float,
 ) -> None:
     n, m, w = local.services, remote.services, args.workers
+    remote_cpu_s = sum(parent_and_workers_cpu_s)
     local_rate, per_worker = n / local.seconds, m / remote.seconds / w
     print(f"workers: {w}   load average: {_load()}")
     print(f"local cluster start (workers warmed): {start_s:.2f} s (once per sidecar, not per run)")
@@ -293,6 +296,9 @@ def _print(
     print(f"throughput per worker vs in-process (wall): {per_worker / local_rate:.0%}")
     cpu_ratio = (local_cpu_s / n) / (remote_cpu_s / m)
     print(f"CPU efficiency vs in-process (CPU s per service): {cpu_ratio:.0%} (target ≥ 80 %)")
+    workers_ratio = (local_cpu_s / n) / (parent_and_workers_cpu_s[1] / m)
+    print(f"  the workers alone: {workers_ratio:.0%} (the parent runs beside them: on a machine "
+          f"with no core to spare it takes theirs, on a cluster it has its own)")  # fmt: skip
 
 
 def _arguments() -> argparse.Namespace:
