@@ -16,8 +16,9 @@ services per second per worker against the in-process path (target ≥ 80 %), th
 CPU seconds (steadier on a busy machine) and by the workers' CPU alone, the parent's main-thread
 CPU and how long its write ran on after the last batch arrived (batches are written as they
 arrive, decision 030), the pickled bytes of one batch's task and results, peak RSS of the parent
-and the workers, and the load average after each phase. At N = S the two runs' outcome counts must be equal; above it, every service rule's
-counts must be N / S times the reference's (the commitments are per team, not per service).
+and the workers, and the load average after each phase. At N = S the two runs' outcome
+counts must be equal; above it, every service rule's counts must be N / S times the
+reference's (the commitments are per team, not per service).
 """
 
 from __future__ import annotations
