@@ -184,6 +184,7 @@ def _compare(
         before = client.run(time.process_time)
         main_cpu = time.thread_time()
         with _last_batch_watched() as watch:
+            began = time.perf_counter()
             remote, parent_cpu_s = _timed(
                 lambda: recompute(sessions, catalog, profile=PROFILE, now=END, cluster=cluster)
             )
@@ -195,7 +196,9 @@ def _compare(
     print(f"cluster CPU: parent {parent_cpu_s:.2f} s (its main thread {main_cpu_s:.2f} s: "
           f"reads, commitments, writes; the rest is the Dask client's thread), "
           f"workers {workers_cpu_s:.2f} s; load {_load()}")  # fmt: skip
-    print(f"parent after the last batch arrived (the write's tail): {ended - watch[0]:.2f} s wall")
+    head_s, tail_s = watch[0] - began, ended - watch[1]
+    print(f"parent alone: {head_s:.2f} s wall before the batches were submitted (the fleet "
+          f"read), {tail_s:.2f} s after the last one arrived (the write's tail)")  # fmt: skip
     print(f"peak RSS: parent {_peak_rss_mib():,.0f} MiB, workers "
           f"{', '.join(f'{m:,.0f}' for m in workers_mib)} MiB")  # fmt: skip
     _print_batch_bytes(sessions, catalog, settings)
@@ -204,14 +207,15 @@ def _compare(
 
 @contextmanager
 def _last_batch_watched() -> Iterator[list[float]]:
-    """When recompute's stream of batches ran out (perf_counter), in a one-item list."""
-    watch = [float("nan")]
+    """When recompute submitted its batches and when their stream ran out (perf_counter)."""
+    watch = [float("nan"), float("nan")]
     original = cluster_eval.evaluate_on
 
     def watched(*args: Any, **kwargs: Any) -> Generator[Any, None, None]:
+        watch[0] = time.perf_counter()
         with closing(original(*args, **kwargs)) as batches:
             yield from batches
-        watch[0] = time.perf_counter()
+        watch[1] = time.perf_counter()
 
     cluster_eval.evaluate_on = watched
     try:
