@@ -13,20 +13,24 @@ that first S of the same fleet (identical copies of the template) and the bench 
 fleet is then cloned on up to N services and recomputed on a LocalCluster of W worker processes
 whose tasks read their own usage. Prints wall and CPU seconds of each, the cluster's start time,
 services per second per worker against the in-process path (target ≥ 80 %), the same ratio by
-CPU seconds (steadier on a busy machine), peak RSS of the parent and the workers, and the load
-average. At N = S the two runs' outcome counts must be equal; above it, every service rule's
-counts must be N / S times the reference's (the commitments are per team, not per service).
+CPU seconds (steadier on a busy machine) and by the workers' CPU alone, the parent's main-thread
+CPU and how long its write ran on after the last batch arrived (batches are written as they
+arrive, decision 030), the pickled bytes of one batch's task and results, peak RSS of the parent
+and the workers, and the load average after each phase. At N = S the two runs' outcome
+counts must be equal; above it, every service rule's counts must be N / S times the
+reference's (the commitments are per team, not per service).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import pickle
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from collections.abc import Generator, Iterator
+from contextlib import closing, contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +38,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import ColumnElement, Engine, Executable, Table, func, insert, literal, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from bench.scratch_databases import postgres_server, scratch_database, sqlite_url
 from data.catalog import load_catalog
@@ -41,10 +46,14 @@ from data.connectors.demo import seed_demo_fleet
 from data.db import make_engine, make_sessions
 from data.migrate import upgrade
 from data.models import Base
+from data.repos.fleet_usage import load_usage_windows
 from data.settings import Settings
+from engine.catalog import Catalog
 from engine.profiles import PROFILES
+from jobs import cluster_eval, fleet_eval
 from jobs.cluster import FleetCluster
-from jobs.recompute import RecomputeReport, recompute
+from jobs.container_recs import with_containers
+from jobs.recompute import RecomputeReport, _read_fleet, recompute
 
 END = datetime(2026, 11, 20, tzinfo=UTC)
 PROFILE = PROFILES["balanced"]
@@ -156,7 +165,7 @@ def _in_process(engine: Engine) -> tuple[RecomputeReport, float]:
     local, cpu_s = _timed(lambda: recompute(sessions, catalog, profile=PROFILE, now=END))
     peak_mib = _peak_rss_mib()
     print(f"in-process on {local.services:,} services: {local.seconds:.2f} s wall, "
-          f"{cpu_s:.2f} s CPU, peak RSS {peak_mib:,.0f} MiB")  # fmt: skip
+          f"{cpu_s:.2f} s CPU, peak RSS {peak_mib:,.0f} MiB, load {_load()}")  # fmt: skip
     return local, cpu_s
 
 
@@ -173,16 +182,71 @@ def _compare(
         client = cluster.client()
         start_s = time.perf_counter() - started
         before = client.run(time.process_time)
-        remote, parent_cpu_s = _timed(
-            lambda: recompute(sessions, catalog, profile=PROFILE, now=END, cluster=cluster)
-        )
+        main_cpu = time.thread_time()
+        with _last_batch_watched() as watch:
+            began = time.perf_counter()
+            remote, parent_cpu_s = _timed(
+                lambda: recompute(sessions, catalog, profile=PROFILE, now=END, cluster=cluster)
+            )
+            ended = time.perf_counter()
+        main_cpu_s = time.thread_time() - main_cpu
         workers_cpu_s = _cpu_delta(before, client.run(time.process_time))
         workers_mib = sorted(client.run(_peak_rss_mib).values())
     _check_same(local, remote)
-    print(f"cluster CPU: parent {parent_cpu_s:.2f} s, workers {workers_cpu_s:.2f} s; peak RSS: "
-          f"parent {_peak_rss_mib():,.0f} MiB, workers "
+    print(f"cluster CPU: parent {parent_cpu_s:.2f} s (its main thread {main_cpu_s:.2f} s: "
+          f"reads, commitments, writes; the rest is the Dask client's thread), "
+          f"workers {workers_cpu_s:.2f} s; load {_load()}")  # fmt: skip
+    head_s, tail_s = watch[0] - began, ended - watch[1]
+    print(f"parent alone: {head_s:.2f} s wall before the batches were submitted (the fleet "
+          f"read), {tail_s:.2f} s after the last one arrived (the write's tail)")  # fmt: skip
+    print(f"peak RSS: parent {_peak_rss_mib():,.0f} MiB, workers "
           f"{', '.join(f'{m:,.0f}' for m in workers_mib)} MiB")  # fmt: skip
-    _print(args, local, local_cpu_s, remote, parent_cpu_s + workers_cpu_s, start_s)
+    _print_batch_bytes(sessions, catalog, settings)
+    _print(args, local, local_cpu_s, remote, (parent_cpu_s, workers_cpu_s), start_s)
+
+
+@contextmanager
+def _last_batch_watched() -> Iterator[list[float]]:
+    """When recompute submitted its batches and when their stream ran out (perf_counter)."""
+    watch = [float("nan"), float("nan")]
+    original = cluster_eval.evaluate_on
+
+    def watched(*args: Any, **kwargs: Any) -> Generator[Any, None, None]:
+        watch[0] = time.perf_counter()
+        with closing(original(*args, **kwargs)) as batches:
+            yield from batches
+        watch[1] = time.perf_counter()
+
+    cluster_eval.evaluate_on = watched
+    try:
+        yield watch
+    finally:
+        cluster_eval.evaluate_on = original
+
+
+def _print_batch_bytes(
+    sessions: sessionmaker[Session], catalog: Catalog, settings: Settings
+) -> None:
+    """Pickled bytes of one batch's task and of its results, prepared (what a worker returns)
+    and as engine Recommendations (what workers returned before decision 030's amendment)."""
+    fleet, sizings = _read_fleet(sessions, catalog)
+    [batch, *_] = cluster_eval.batches(settings, fleet, sizings, profile=PROFILE, now=END)
+    prepared = cluster_eval.evaluate_batch(batch, catalog)
+    with sessions() as session:
+        ids = [service.id for service, _ in batch.services]
+        start = END - timedelta(days=PROFILE.lookback_days)
+        windows = load_usage_windows(session, ids, start=start, end=END)
+    contexts = cluster_eval.make_contexts(batch.services, windows, catalog, PROFILE, END)
+    recs = with_containers(fleet_eval.evaluate(contexts), contexts, dict(batch.sizings))
+    n = len(batch.services)
+    sizes = [len(pickle.dumps(x, protocol=5)) for x in (batch, prepared, recs)]
+    print(f"bytes per batch of {n} services: task {sizes[0]:,}, results prepared "
+          f"{sizes[1]:,} (as Recommendations {sizes[2]:,}); the catalog, once per worker: "
+          f"{len(pickle.dumps(catalog, protocol=5)):,}")  # fmt: skip
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def _check_same(local: RecomputeReport, remote: RecomputeReport) -> None:
@@ -221,12 +285,13 @@ def _print(
     local: RecomputeReport,
     local_cpu_s: float,
     remote: RecomputeReport,
-    remote_cpu_s: float,
+    parent_and_workers_cpu_s: tuple[float, float],
     start_s: float,
 ) -> None:
     n, m, w = local.services, remote.services, args.workers
+    remote_cpu_s = sum(parent_and_workers_cpu_s)
     local_rate, per_worker = n / local.seconds, m / remote.seconds / w
-    print(f"workers: {w}   load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"workers: {w}   load average: {_load()}")
     print(f"local cluster start (workers warmed): {start_s:.2f} s (once per sidecar, not per run)")
     sample = "" if m == n else f" (a sample: the first {n:,} of the {m:,}, see --sample)"
     print(f"in-process: {n:,} services{sample}: {local.seconds:.2f} s wall, "
@@ -236,6 +301,9 @@ def _print(
     print(f"throughput per worker vs in-process (wall): {per_worker / local_rate:.0%}")
     cpu_ratio = (local_cpu_s / n) / (remote_cpu_s / m)
     print(f"CPU efficiency vs in-process (CPU s per service): {cpu_ratio:.0%} (target ≥ 80 %)")
+    workers_ratio = (local_cpu_s / n) / (parent_and_workers_cpu_s[1] / m)
+    print(f"  the workers alone: {workers_ratio:.0%} (the parent runs beside them: on a machine "
+          f"with no core to spare it takes theirs, on a cluster it has its own)")  # fmt: skip
 
 
 def _arguments() -> argparse.Namespace:

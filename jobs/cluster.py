@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -106,17 +106,50 @@ def gather_batches(
     failing after its retries raises WorkerFailed, every task cancelled, before the caller
     writes anything.
     """
+    return list(stream_batches(cluster, task, work, shared, what=what))
+
+
+def stream_batches(
+    cluster: FleetCluster,
+    task: Callable[[Work, Any], Result],
+    work: Sequence[Work],
+    shared: object,
+    *,
+    what: str,
+) -> Generator[Result, None, None]:
+    """As `gather_batches`, but every task is submitted now and the returned iterator yields
+    the results in batch order as they arrive, so the caller can write batch k while later
+    ones run, and holds no finished batch past its turn. WorkerFailed (every task cancelled)
+    is raised by the iterator, when the failed batch's turn comes or earlier."""
     check_shared_database(cluster.settings.database_url)
     client = cluster.client()
     [scattered] = client.scatter([shared], broadcast=True)
     everywhere = [scattered] * len(work)
     futures = client.map(task, work, everywhere, retries=TASK_RETRIES, pure=False)
+    return _in_order(client, futures, what=what)
+
+
+def _in_order(client: Client, futures: list[Any], *, what: str) -> Generator[Result, None, None]:
+    """The futures' results in their order; one finished early waits for its turn. However
+    the iteration ends short (a failed batch, or the caller closing it), the batches not yet
+    yielded are cancelled."""
+    from distributed import as_completed
+
+    position = {future.key: index for index, future in enumerate(futures)}
+    waiting: dict[int, Result] = {}
+    turn = 0
     try:
-        results: list[Result] = client.gather(futures)
+        for future, result in as_completed(futures, with_results=True):
+            waiting[position[future.key]] = result
+            while turn in waiting:
+                futures[turn] = None  # the worker may forget it: nothing refers to it now
+                yield waiting.pop(turn)
+                turn += 1
     except Exception as error:
-        client.cancel(futures)
         raise WorkerFailed(f"{what} batch failed on the cluster: {error!r}") from error
-    return results
+    finally:
+        if left := [future for future in futures if future is not None]:
+            client.cancel(left)
 
 
 def cluster_for(settings: Settings, workers: int) -> FleetCluster | None:

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from data.db import make_engine, make_sessions
 from data.repos.fleet_usage import load_usage_windows
+from data.repos.recommendation_values import PreparedRecommendation, prepare
 from data.settings import Settings
 from engine.capacity import CapacityConfig
 from engine.catalog import Catalog
 from engine.context import ServiceContext
 from engine.kube.container_lines import WorkloadSizing
 from engine.profiles import SizingProfile
-from engine.recommendation import Recommendation
 from engine.service import Service
 from engine.sla import policy_for
 from engine.usage import UsageWindow
 from jobs import fleet_eval
-from jobs.cluster import CLUSTER_BATCH, FleetCluster, gather_batches
+from jobs.cluster import CLUSTER_BATCH, FleetCluster, stream_batches
 from jobs.container_recs import with_containers
 
 Fleet = Sequence[tuple[Service, CapacityConfig]]
@@ -58,15 +58,17 @@ def batches(
 
 def evaluate_on(
     cluster: FleetCluster, work: Sequence[Batch], catalog: Catalog
-) -> tuple[Recommendation, ...]:
-    """Every batch's offered results, in batch order; WorkerFailed (every task cancelled)
-    when a batch still fails after its retries."""
-    results = gather_batches(cluster, evaluate_batch, work, catalog, what="a recompute")
-    return tuple(rec for result in results for rec in result)
+) -> Generator[tuple[PreparedRecommendation, ...], None, None]:
+    """Every batch's offered results, prepared for the write, in batch order as they arrive
+    (`stream_batches`: all submitted now); WorkerFailed (every task cancelled) from the
+    iterator when a batch still fails after its retries."""
+    return stream_batches(cluster, evaluate_batch, work, catalog, what="a recompute")
 
 
-def evaluate_batch(batch: Batch, catalog: Catalog) -> tuple[Recommendation, ...]:
-    """On a worker: read the batch's usage, run every rule and the container rule."""
+def evaluate_batch(batch: Batch, catalog: Catalog) -> tuple[PreparedRecommendation, ...]:
+    """On a worker: read the batch's usage, run every rule and the container rule, and encode
+    the results as the parent stores them (their keys and evidence JSON), so the parent only
+    writes them."""
     start = batch.now - timedelta(days=batch.profile.lookback_days)
     ids = [service.id for service, _ in batch.services]
     # One engine per task: its connection costs milliseconds beside the batch's seconds,
@@ -78,7 +80,8 @@ def evaluate_batch(batch: Batch, catalog: Catalog) -> tuple[Recommendation, ...]
     finally:
         engine.dispose()
     contexts = make_contexts(batch.services, windows, catalog, batch.profile, batch.now)
-    return with_containers(fleet_eval.evaluate(contexts), contexts, dict(batch.sizings))
+    recs = with_containers(fleet_eval.evaluate(contexts), contexts, dict(batch.sizings))
+    return tuple(prepare(rec) for rec in recs)
 
 
 def make_contexts(

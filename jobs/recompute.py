@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter, defaultdict
+from collections.abc import Generator, Iterable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -15,7 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from data import outbox_events
 from data.kube_sizing import workload_sizings
 from data.repos.fleet_usage import load_usage_windows
-from data.repos.recommendations import SaveReport, save_recommendations
+from data.repos.recommendation_values import PreparedRecommendation, prepare
+from data.repos.recommendations import RecommendationWriter, SaveReport
 from data.repos.rule_outcomes import save_rule_outcomes
 from data.repos.services import current_configs, list_services
 from data.repos.usage import to_datetime64
@@ -52,7 +55,21 @@ class RecomputeReport:
     outcomes: dict[str, int]
     saved: SaveReport
     seconds: float
-    no_recommendation: tuple[Recommendation, ...] = field(default=(), repr=False)
+    no_recommendation: tuple[PreparedRecommendation, ...] = field(default=(), repr=False)
+
+
+@dataclass
+class _Tally:
+    """The report's counts, kept batch by batch as the results are written."""
+
+    recommendations: Counter[str] = field(default_factory=Counter)
+    outcomes: Counter[str] = field(default_factory=Counter)
+    no_recommendation: list[PreparedRecommendation] = field(default_factory=list)
+
+    def add(self, recs: Sequence[PreparedRecommendation]) -> None:
+        self.outcomes.update(rec.outcome for rec in recs)
+        self.recommendations.update(rec.kind for rec in recs if rec.outcome == "recommend")
+        self.no_recommendation.extend(rec for rec in recs if rec.outcome != "recommend")
 
 
 def recompute(
@@ -72,32 +89,57 @@ def recompute(
     `high_value_usd`: a webhook event, in the same write transaction, for each recommendation
     created or changed saving at least this much a month (None: none).
     `cluster`: a fleet of more than its batch_services is sent to it in batches whose workers
-    read their own usage (jobs.cluster_eval); a failed batch fails the run before anything
-    is written. Without one (or for a smaller fleet) the engine runs in-process.
+    read their own usage and prepare their results for the write (jobs.cluster_eval); the
+    parent sizes the commitments while they run, then writes each batch as its turn comes,
+    all in the one write transaction: a failed batch rolls it back, so nothing is written.
+    Without one (or for a smaller fleet) the engine runs in-process.
     """
     started = time.perf_counter()
     fleet, sizings = _read_fleet(sessions, catalog)
-    evaluated = _evaluate(
+    batches = _evaluate(
         sessions, catalog, fleet, sizings, profile=profile, now=now, cluster=cluster
     )
-    start = now - timedelta(days=profile.lookback_days)
-    commitments = _team_commitments(fleet, catalog, start=start, end=now)
-    recs = evaluated + commitments
-    with sessions.begin() as session:
-        saved = save_recommendations(session, recs, now=now)
-        save_rule_outcomes(session, evaluated, now=now)
-        if high_value_usd is not None:
-            outbox_events.recomputed_high_value(session, min_savings_usd=high_value_usd, now=now)
+    with closing(batches):
+        start = now - timedelta(days=profile.lookback_days)
+        commitments = _team_commitments(fleet, catalog, start=start, end=now)
+        tally = _Tally()
+        with sessions.begin() as session:
+            saved = _write(session, batches, commitments, tally, now=now)
+            if high_value_usd is not None:
+                outbox_events.recomputed_high_value(
+                    session, min_savings_usd=high_value_usd, now=now
+                )
     report = RecomputeReport(
         services=len(fleet),
-        recommendations=dict(Counter(r.kind for r in recs if r.outcome == "recommend")),
-        outcomes=dict(Counter(r.outcome for r in recs)),
+        recommendations=dict(tally.recommendations),
+        outcomes=dict(tally.outcomes),
         saved=saved,
         seconds=time.perf_counter() - started,
-        no_recommendation=tuple(r for r in recs if r.outcome != "recommend"),
+        no_recommendation=tuple(tally.no_recommendation),
     )
     log.debug("recompute finished: %s", report)  # the caller logs the report at INFO
     return report
+
+
+def _write(
+    session: Session,
+    batches: Iterable[tuple[PreparedRecommendation, ...]],
+    commitments: tuple[Recommendation, ...],
+    tally: _Tally,
+    *,
+    now: datetime,
+) -> SaveReport:
+    """Every batch's results and outcomes as it comes, then the commitments; never commits."""
+    writer = RecommendationWriter(session, now=now)
+    for batch in batches:
+        writer.add(batch)
+        with session.no_autoflush:  # the live rows' changes wait for `finish`
+            save_rule_outcomes(session, batch, now=now)
+        tally.add(batch)
+    teams = [prepare(rec) for rec in commitments]
+    writer.add(teams)
+    tally.add(teams)
+    return writer.finish()
 
 
 def _evaluate(
@@ -109,9 +151,10 @@ def _evaluate(
     profile: SizingProfile,
     now: datetime,
     cluster: FleetCluster | None,
-) -> tuple[Recommendation, ...]:
-    """Every service's offered results (container rule included), in the fleet's order: on
-    the cluster in batches, or in-process on usage read here."""
+) -> Generator[tuple[PreparedRecommendation, ...], None, None]:
+    """Every service's results (container rule included) prepared for the write, in the
+    fleet's order: on the cluster in batches (all submitted before this returns), or
+    in-process on usage read here, as one batch."""
     if cluster is not None and len(fleet) > cluster.batch_services:
         size = cluster.batch_services
         work = cluster_eval.batches(
@@ -119,7 +162,8 @@ def _evaluate(
         )
         return cluster_eval.evaluate_on(cluster, work, catalog)
     contexts = _read_contexts(sessions, catalog, fleet, profile=profile, now=now)
-    return with_containers(fleet_eval.evaluate(contexts), contexts, sizings)
+    recs = with_containers(fleet_eval.evaluate(contexts), contexts, sizings)
+    return (batch for batch in [tuple(prepare(rec) for rec in recs)])
 
 
 def _read_fleet(

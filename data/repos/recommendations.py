@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -16,9 +15,13 @@ from sqlalchemy.orm import Session
 from data.errors import InvalidInput
 from data.models import RecommendationRow
 from data.repos.audit import record_status_change
-from data.repos.explanations import explanation_to_json
-from data.repos.json_values import to_json, to_money
-from engine.recommendation import Money, Recommendation
+from data.repos.recommendation_values import (
+    PreparedRecommendation,
+    Slot,
+    prepare,
+    recommendation_values,
+)
+from engine.recommendation import Recommendation
 
 OPEN = "open"
 RECOMPUTE_ACTOR = "system:recompute"
@@ -28,9 +31,6 @@ LIVE_STATUSES = (OPEN, "postponed")
 # A human said no (or undid it): the same proposal stays away until `suppressed_until`.
 SUPPRESSING_STATUSES = ("rejected", "rolled_back")
 MONEY_TOLERANCE = Decimal("1e-8")
-
-# (service_id, scope, rule): the slot one rule fills for one scope.
-Slot = tuple[int | None, str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +49,7 @@ class SaveReport:
 def save_recommendations(
     session: Session, recs: Sequence[Recommendation], *, now: datetime
 ) -> SaveReport:
-    """Upsert the outcome of one recompute; never commits.
+    """Upsert the outcome of one recompute; never commits (`RecommendationWriter`, all at once).
 
     Rules:
     - only offerable proposals are stored (outcome "recommend" and an SLA verdict that passes,
@@ -64,29 +64,63 @@ def save_recommendations(
     - a key whose latest row is rejected / rolled back with `suppressed_until > now` is not
       re-proposed (counted as suppressed).
     """
-    evaluated = {_slot(rec) for rec in recs}
-    proposals = {rec.key: rec for rec in recs if rec.offerable}
-    refused = sum(1 for rec in recs if rec.outcome == "recommend" and not rec.offerable)
-    suppressed = _suppressed_keys(session, now=now) & proposals.keys()
-    live = {row.fingerprint: row for row in _live_rows(session)}
-    counts: Counter[str] = Counter()
-    created: list[dict[str, Any]] = []
-    for key, rec in proposals.items():
-        if key not in suppressed:
-            counts[_upsert(session, live.get(key), key, rec, created=created, now=now)] += 1
-    superseded = _supersede(live.values(), evaluated, keep=proposals.keys(), now=now)
-    session.flush()
-    if created:
-        # One executemany, no ORM object per new row: building them was most of a fleet
-        # recompute's write time (decision 030). Nothing in this run reads them back.
-        session.execute(insert(RecommendationRow), created)
-    _audit_superseded(session, superseded, now=now)
-    return SaveReport(
-        **{name: counts[name] for name in ("created", "updated", "unchanged", "duplicates")},
-        superseded=len(superseded),
-        suppressed=len(suppressed),
-        refused=refused,
-    )
+    writer = RecommendationWriter(session, now=now)
+    writer.add([prepare(rec) for rec in recs])
+    return writer.finish()
+
+
+class RecommendationWriter:
+    """`save_recommendations` fed batch by batch, in one session's transaction; never commits.
+
+    A cluster recompute adds each batch's prepared results as they arrive, so the parent
+    writes while the workers compute and never holds the whole fleet's results (decision 030).
+    Reads the live rows and the suppressed keys once, at the start; `add` upserts a batch
+    (its new rows in one INSERT); `finish` supersedes the evaluated slots' rows proposed by
+    no batch, with their audit events. A batch's keys never meet another's: a key holds its
+    target (a service in one batch only, or a team's scope).
+    """
+
+    def __init__(self, session: Session, *, now: datetime) -> None:
+        self.session, self.now = session, now
+        self._cooling = _suppressed_keys(session, now=now)
+        self._live = {row.fingerprint: row for row in _live_rows(session)}
+        self._live_slots = {_row_slot(row) for row in self._live.values()}
+        # Only what `finish` compares with the live rows is kept, not every result's slot/key.
+        self._evaluated: set[Slot] = set()
+        self._kept: set[str] = set()
+        self._counts: Counter[str] = Counter()
+
+    def add(self, recs: Sequence[PreparedRecommendation]) -> None:
+        """Upsert one batch's results (a repeated key: its last result, at its first place)."""
+        self._evaluated |= {rec.slot for rec in recs} & self._live_slots
+        proposals = {rec.key: rec for rec in recs if rec.key is not None}
+        self._kept |= proposals.keys() & self._live.keys()
+        self._counts["refused"] += sum(1 for rec in recs if rec.refused)
+        created: list[dict[str, Any]] = []
+        for key, rec in proposals.items():
+            if key in self._cooling:
+                self._counts["suppressed"] += 1
+                continue
+            row = self._live.get(key)
+            self._counts[_upsert(row, key, rec, created=created, now=self.now)] += 1
+        if created:
+            # One executemany, no ORM object per new row: building them was most of a fleet
+            # recompute's write time (decision 030). Nothing in this run reads them back. No
+            # autoflush: changed live rows wait for `finish`, so their row locks (and their
+            # version checks against an analyst's decision) span the end, not the whole run.
+            with self.session.no_autoflush:
+                self.session.execute(insert(RecommendationRow), created)
+
+    def finish(self) -> SaveReport:
+        """Supersede what no batch proposed any more; what the whole run did."""
+        live = self._live.values()
+        superseded = _supersede(live, self._evaluated, keep=self._kept, now=self.now)
+        self.session.flush()
+        _audit_superseded(self.session, superseded, now=self.now)
+        names = ("created", "updated", "unchanged", "duplicates", "suppressed", "refused")
+        return SaveReport(
+            **{name: self._counts[name] for name in names}, superseded=len(superseded)
+        )
 
 
 def insert_recommendation(session: Session, rec: Recommendation, *, now: datetime) -> int:
@@ -109,28 +143,27 @@ def insert_recommendation(session: Session, rec: Recommendation, *, now: datetim
     return row.id
 
 
-def _slot(rec: Recommendation) -> Slot:
-    return (rec.service_id, rec.scope, rec.rule_name)
-
-
 def _upsert(
-    session: Session,
     row: RecommendationRow | None,
     key: str,
-    rec: Recommendation,
+    rec: PreparedRecommendation,
     *,
     created: list[dict[str, Any]],
     now: datetime,
 ) -> str:
     """created (its values appended to `created`) / updated / unchanged, or duplicates when
-    another scope's row holds the key (`rec.key`, passed in: it hashes the proposed config,
-    so it is computed once a run)."""
+    another scope's row holds the key."""
+    assert rec.values is not None  # an offerable result carries its columns
     if row is None:
-        created.append(_new_values(rec, now=now, key=key))
+        created.append(_new_values(rec.service_id, rec.scope, rec.values, now=now, key=key))
         return "created"
     if row.scope != rec.scope:
         return "duplicates"
-    return "updated" if _refresh(row, rec, now=now) else "unchanged"
+    return "updated" if _refresh(row, rec.values, now=now) else "unchanged"
+
+
+def _row_slot(row: RecommendationRow) -> Slot:
+    return (row.service_id, row.scope, row.rule)
 
 
 def _live_rows(session: Session) -> list[RecommendationRow]:
@@ -192,26 +225,31 @@ def _audit_superseded(
 
 
 def _new_row(rec: Recommendation, *, now: datetime) -> RecommendationRow:
-    return RecommendationRow(**_new_values(rec, now=now, key=rec.key))
+    values = _new_values(
+        rec.service_id, rec.scope, recommendation_values(rec), now=now, key=rec.key
+    )
+    return RecommendationRow(**values)
 
 
-def _new_values(rec: Recommendation, *, now: datetime, key: str) -> dict[str, Any]:
+def _new_values(
+    service_id: int | None, scope: str, values: dict[str, Any], *, now: datetime, key: str
+) -> dict[str, Any]:
     """A new open row's columns."""
     return {
-        "service_id": rec.service_id,
-        "scope": rec.scope,
+        "service_id": service_id,
+        "scope": scope,
         "status": OPEN,
         "fingerprint": key,
         "created_at": now,
         "updated_at": now,
-        **_values(rec),
+        **values,
     }
 
 
-def _refresh(row: RecommendationRow, rec: Recommendation, *, now: datetime) -> bool:
+def _refresh(row: RecommendationRow, values: dict[str, Any], *, now: datetime) -> bool:
     """Write the values that changed; True if any did."""
     changed = {
-        name: value for name, value in _values(rec).items() if not _same(getattr(row, name), value)
+        name: value for name, value in values.items() if not _same(getattr(row, name), value)
     }
     for name, value in changed.items():
         setattr(row, name, value)
@@ -225,37 +263,3 @@ def _same(stored: Any, value: Any) -> bool:
         # SQLite keeps NUMERIC as a double, so the 10th decimal may come back off by one unit.
         return abs(stored - value) <= MONEY_TOLERANCE
     return bool(stored == value)
-
-
-def _values(rec: Recommendation) -> dict[str, Any]:
-    """The columns a recompute owns (everything but identity and workflow state); the kind and
-    rule too, since two rules may propose one config (the same key) from one run to the next."""
-    current = rec.cost_current or Money(0.0, 0.0)
-    proposed = rec.cost_proposed or Money(0.0, 0.0)
-    savings_pct = rec.savings_pct
-    return {
-        "kind": rec.kind,
-        "rule": rec.rule_name,
-        "current_config": to_json(rec.current) or {},
-        "proposed_config": to_json(rec.proposed) or {},
-        "monthly_cost_current_list_usd": to_money(current.list_usd),
-        "monthly_cost_current_effective_usd": to_money(current.effective_usd),
-        "monthly_cost_proposed_list_usd": to_money(proposed.list_usd),
-        "monthly_cost_proposed_effective_usd": to_money(proposed.effective_usd),
-        "monthly_savings_usd": to_money(rec.monthly_savings_usd),
-        "savings_pct": savings_pct if math.isfinite(savings_pct) else 0.0,
-        "currency": rec.currency,
-        "risk_score": rec.risk.score,
-        "sla_verdict": {
-            **(to_json(rec.sla) or {}),
-            "risk_sub_scores": to_json(rec.risk.sub_scores),
-        },
-        "explanation": {
-            "reason": rec.reason,
-            "details": to_json(explanation_to_json(rec.explanation)),
-        },
-        "confidence": to_json(rec.confidence) or {},
-        "effort": rec.effort,
-        "restart_needed": rec.restart_needed,
-        "rollback_possible": rec.rollback_possible,
-    }

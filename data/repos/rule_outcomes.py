@@ -5,12 +5,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from data.models import RuleOutcomeRow
-from engine.recommendation import Recommendation
+
+
+class RuleResult(Protocol):
+    """What an outcome row keeps of a rule result (a Recommendation, or a prepared one)."""
+
+    @property
+    def service_id(self) -> int | None: ...
+    @property
+    def rule_name(self) -> str: ...
+    @property
+    def outcome(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +37,7 @@ class RuleOutcome:
     evaluated_at: datetime
 
 
-def save_rule_outcomes(session: Session, recs: Sequence[Recommendation], *, now: datetime) -> int:
+def save_rule_outcomes(session: Session, recs: Sequence[RuleResult], *, now: datetime) -> int:
     """Replace the stored outcomes of every (service, rule) in `recs`; never commits.
 
     Rules: one row per (service, rule) — `kind` holds the rule's name, also for a rule whose

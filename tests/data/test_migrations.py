@@ -16,7 +16,7 @@ from data.db import make_sessions
 from data.migrate import downgrade, upgrade
 from data.models import Base, RecommendationRow
 from data.repos import services
-from data.repos.recommendations import _values
+from data.repos.recommendation_values import recommendation_values
 from engine.recommendation import Money, Recommendation
 from tests.factories import T0, make_new_service, make_vm_config
 
@@ -135,7 +135,7 @@ def _insert_0006(engine: Engine, rows: list[tuple[Recommendation, str]]) -> list
     ids: list[int] = []
     with make_sessions(engine).begin() as session:
         for rec, status in rows:
-            values = {k: v for k, v in _values(rec).items() if k != "rule"}
+            values = {k: v for k, v in recommendation_values(rec).items() if k != "rule"}
             row = {
                 **values, "service_id": rec.service_id, "scope": rec.scope, "status": status,
                 "fingerprint": _kind_key(rec), "created_at": T0, "updated_at": T0, "version": 1,

@@ -14,18 +14,25 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from data.catalog import load_catalog
 from data.connectors.demo import seed_demo_fleet
-from data.models import RecommendationRow
+from data.models import RecommendationRow, RuleOutcomeRow
+from data.repos.recommendation_values import PreparedRecommendation, prepare
 from data.settings import Settings
 from engine.catalog import Catalog
 from engine.profiles import PROFILES
-from engine.recommendation import Recommendation
 from jobs import cluster_eval, fleet_eval
 from jobs.cluster import FleetCluster, check_shared_database
 from jobs.container_recs import with_containers
 from jobs.context import JobContext
 from jobs.definitions import default_jobs
-from jobs.errors import ClusterUnusable
-from jobs.recompute import RecomputeReport, _read_contexts, _read_fleet, recompute
+from jobs.errors import ClusterUnusable, WorkerFailed
+from jobs.recompute import (
+    RecomputeReport,
+    _read_contexts,
+    _read_fleet,
+    _Tally,
+    _write,
+    recompute,
+)
 from jobs.runner import RunResult, run_job
 from tests.support.dask_cluster import (
     Background,
@@ -70,20 +77,23 @@ def cluster(settings: Settings, local_cluster: LocalCluster) -> Iterator[FleetCl
         yield fleet_cluster
 
 
-def _in_process(sessions: sessionmaker[Session], catalog: Catalog) -> tuple[Recommendation, ...]:
+def _in_process(
+    sessions: sessionmaker[Session], catalog: Catalog
+) -> tuple[PreparedRecommendation, ...]:
     fleet, sizings = _read_fleet(sessions, catalog)
     contexts = _read_contexts(sessions, catalog, fleet, profile=PROFILE, now=END)
-    return with_containers(fleet_eval.evaluate(contexts), contexts, sizings)
+    recs = with_containers(fleet_eval.evaluate(contexts), contexts, sizings)
+    return tuple(prepare(rec) for rec in recs)
 
 
 def _on_cluster(
     sessions: sessionmaker[Session], catalog: Catalog, cluster: FleetCluster
-) -> tuple[Recommendation, ...]:
+) -> tuple[PreparedRecommendation, ...]:
     fleet, sizings = _read_fleet(sessions, catalog)
     work = cluster_eval.batches(
         cluster.settings, fleet, sizings, profile=PROFILE, now=END, size=BATCH
     )
-    return cluster_eval.evaluate_on(cluster, work, catalog)
+    return tuple(rec for batch in cluster_eval.evaluate_on(cluster, work, catalog) for rec in batch)
 
 
 def _recompute(
@@ -94,7 +104,13 @@ def _recompute(
 
 def _stored(sessions: sessionmaker[Session]) -> int:
     with sessions() as session:
-        return int(session.scalar(select(func.count()).select_from(RecommendationRow)) or 0)
+        return _count(session)
+
+
+def _count(
+    session: Session, row: type[RecommendationRow | RuleOutcomeRow] = RecommendationRow
+) -> int:
+    return int(session.scalar(select(func.count()).select_from(row)) or 0)
 
 
 def test_cluster_batches_give_the_in_process_recommendations(
@@ -105,7 +121,7 @@ def test_cluster_batches_give_the_in_process_recommendations(
     remote = _on_cluster(fleet, catalog, cluster)
 
     assert len(remote) == len(local) > N_SERVICES
-    assert repr(remote) == repr(local)  # reprs: equal arrays inside compare elementwise
+    assert remote == local  # every key, outcome, reason and stored column value
 
 
 def test_recompute_on_a_cluster_stores_what_in_process_stored(
@@ -154,7 +170,7 @@ def test_a_batch_whose_worker_is_killed_is_retried_and_the_run_completes(
         kill(victim)
     remote = result.join()
 
-    assert repr(remote) == repr(expected)
+    assert remote == expected
     after = set(client.run(os.getpid).values())
     assert victim in before
     assert victim not in after  # its nanny started a new worker
@@ -180,3 +196,23 @@ def test_a_run_whose_worker_dies_past_its_retries_fails_and_writes_nothing(
     assert result.status == "failed"
     assert "KilledWorker" in (result.error or "")
     assert _stored(fleet) == 0
+
+
+def test_a_batch_failing_after_others_were_written_leaves_nothing_written(
+    fleet: sessionmaker[Session], catalog: Catalog
+) -> None:
+    written: list[tuple[int, int]] = []
+
+    def batches(session: Session) -> Iterator[tuple[PreparedRecommendation, ...]]:
+        yield _in_process(fleet, catalog)
+        written.append((_count(session), _count(session, RuleOutcomeRow)))
+        raise WorkerFailed("a recompute batch failed on the cluster: KilledWorker(...)")
+
+    with pytest.raises(WorkerFailed), fleet.begin() as session:
+        _write(session, batches(session), (), _Tally(), now=END)
+
+    [(recommendations, outcomes)] = written
+    assert recommendations > 0  # the first batch was written in the transaction
+    assert outcomes > N_SERVICES
+    with fleet() as session:
+        assert (_count(session), _count(session, RuleOutcomeRow)) == (0, 0)

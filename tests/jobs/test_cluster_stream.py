@@ -1,0 +1,69 @@
+"""jobs.cluster.stream_batches on a real local Dask cluster: batch order, failures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from distributed import LocalCluster, Queue
+
+from data.settings import Settings
+from jobs.cluster import FleetCluster, stream_batches
+from jobs.errors import WorkerFailed
+from tests.support.dask_cluster import three_workers
+
+ON_SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # a file
+
+
+@pytest.fixture(scope="module")
+def local_cluster() -> Iterator[LocalCluster]:
+    with three_workers() as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def cluster(settings: Settings, local_cluster: LocalCluster) -> Iterator[FleetCluster]:
+    joined = settings.model_copy(update={"cluster_address": local_cluster.scheduler_address})
+    with FleetCluster(joined, workers=1) as fleet_cluster:
+        yield fleet_cluster
+
+
+def last_to_finish(work: tuple[int, str], shared: str) -> str:
+    """On a worker: batch 0 returns only after every other batch has said it is done."""
+    index, queue_name = work
+    done = Queue(queue_name)
+    if index == 0:
+        for _ in range(2):  # the two other batches' notes
+            done.get(timeout=120)
+    else:
+        done.put(index)
+    return f"{shared}{index}"
+
+
+def fails_second(work: int, shared: str) -> str:
+    if work == 1:
+        raise ValueError("batch 1 cannot be evaluated")
+    return f"{shared}{work}"
+
+
+@ON_SQLITE
+def test_results_come_in_batch_order_though_the_first_batch_finishes_last(
+    cluster: FleetCluster,
+) -> None:
+    work = [(index, "stream-order") for index in range(3)]
+
+    results = list(stream_batches(cluster, last_to_finish, work, "batch-", what="a test"))
+
+    assert results == ["batch-0", "batch-1", "batch-2"]
+
+
+@ON_SQLITE
+def test_a_batch_failing_past_its_retries_ends_the_stream_with_worker_failed(
+    cluster: FleetCluster,
+) -> None:
+    got: list[str] = []
+
+    with pytest.raises(WorkerFailed, match="a test batch failed on the cluster: ValueError"):
+        got.extend(stream_batches(cluster, fails_second, [0, 1, 2], "batch-", what="a test"))
+
+    assert got in ([], ["batch-0"])  # never a result past the failed batch
