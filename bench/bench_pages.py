@@ -148,11 +148,10 @@ def _visits(name: str, path: str | None, url: str, scratch: Path, warm: int) -> 
     log_path = scratch / f"{name.replace(' ', '_')}.log"
     with chromium() as browser, _server(path is None, url, log_path) as (base_url, pid):
         target = f"{base_url}/{path or ''}"
-        cpu_before, browser_before = _cpu_s(pid), _browser_cpu_s()
-        first = _settle_seconds(browser, target)
+        cpu_before = _cpu_s(pid)
+        first, browser_cpu_s = _settle_seconds(browser, target)
         first_cpu_s = _cpu_s(pid) - cpu_before
-        browser_cpu_s = _browser_cpu_s() - browser_before
-        warm_s = tuple(_settle_seconds(browser, target) for _ in range(warm))
+        warm_s = tuple(_settle_seconds(browser, target)[0] for _ in range(warm))
         cpu_s = _cpu_s(pid) - cpu_before
     return Visits(name, first, warm_s, cpu_s, first_cpu_s, browser_cpu_s)
 
@@ -205,8 +204,10 @@ def _listening_pid(base_url: str) -> int:
     raise ServerError(f"no child process serves port {port}")
 
 
-def _settle_seconds(browser: Any, url: str) -> float:
-    """Navigation → drawn (see DRAWN), in a new session."""
+def _settle_seconds(browser: Any, url: str) -> tuple[float, float]:
+    """Navigation → drawn (see DRAWN), in a new session; and Chromium's CPU seconds from the
+    new session to drawn (read before the session's renderer exits)."""
+    cpu_before = _browser_cpu_s()
     with fresh_page(
         browser, viewport={"width": 1600, "height": 1200}, timeout_ms=TIMEOUT_MS
     ) as page:
@@ -216,9 +217,10 @@ def _settle_seconds(browser: Any, url: str) -> float:
         page.locator("[data-testid=stStatusWidget]").wait_for(state="detached")
         page.wait_for_function(DRAWN, polling=50)
         settled = time.perf_counter() - started
+        cpu_s = _browser_cpu_s() - cpu_before
         if page.locator("[data-testid=stException]").count():
             raise SystemExit(f"{url} shows an exception")
-    return settled
+    return settled, cpu_s
 
 
 def _cpu_s(pid: int) -> float:
@@ -229,8 +231,7 @@ def _cpu_s(pid: int) -> float:
 
 def _browser_cpu_s() -> float:
     """CPU seconds so far of the Chromium processes under this one (browser, renderers, GPU
-    and utility processes); a renderer that exited counts through its reaper's cutime/cstime.
-    Other helpers' browsers on the machine are not under this process, so not counted."""
+    and utility processes). Other helpers' browsers are not under this process."""
     stats: dict[int, tuple[int, str, float]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
