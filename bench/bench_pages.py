@@ -4,10 +4,12 @@ Seeds the demo fleet (default 1,000 services × 90 days, then one recompute) int
 SQLite file, or reuses `--database`; then, for each page and for the floor (bench/floor_page.py,
 one plotly chart), starts a fresh server (`python -m dashboard` with the clock fixed and login
 off on loopback; `streamlit run` for the floor), opens the page in Debian Chromium and times
-navigation → settled (the page's last line "All times UTC." shown and Streamlit's running
-indicator gone): the first visit after the server started, then `--warm` visits in new browser
-sessions. Prints each page's seconds, its ratio to the floor measured in the same run, the CPU
-seconds the server spent (all visits, and the first one's), and the load average. Target
+navigation → drawn (the page's last line "All times UTC." shown, Streamlit's running indicator
+gone, no element still waiting for its code, every chart's SVG and every table's and
+sparkline's canvas there: DRAWN): the first visit after the server started, then `--warm`
+visits in new browser sessions. Prints each page's seconds, its ratio to the floor measured in
+the same run, the CPU seconds the server spent (all visits, and the first one's), Chromium's
+CPU seconds for the first visit, and the load average. Target
 (issue 19): ≤ 2 s first visit on a quiet machine and ≤ 1.5× the floor.
 
     .venv/bin/python bench/bench_pages.py [--services 1000] [--days 90] [--warm 3]
