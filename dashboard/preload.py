@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import pkgutil
 
@@ -27,4 +28,14 @@ def preload() -> int:
     ]
     for name in names:
         importlib.import_module(name)
+    _freeze()
     return len(names)
+
+
+def _freeze() -> None:
+    """Move what the imports made (about 200,000 objects, alive as long as the process) out of
+    the cyclic collector's reach: a full collection set off by a first visit's reads walked all
+    of them (the backlog's first read at 1,000 services: 0.41 s of CPU, 0.19-0.23 s frozen).
+    Garbage the imports left is collected first, so nothing unreachable is frozen."""
+    gc.collect()
+    gc.freeze()

@@ -33,7 +33,8 @@ sessions, status, today = start.sessions, start.status, start.today
 options = queries.filter_options(sessions)
 chosen = filters.sidebar(options, today=today, first_day=status.first_cost_date, with_dates=True)
 everyone = queries.service_list(sessions, Filters())
-matching = queries.service_list(sessions, chosen.filters)
+# Without a filter the matching services are everyone: one read, not the same read twice.
+matching = queries.service_list(sessions, chosen.filters) if chosen.filters.active else everyone
 filters.active_hint(chosen, shown=matching["service_id"].nunique(), total=status.services)
 
 

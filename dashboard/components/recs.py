@@ -19,10 +19,6 @@ RISK_BADGES = {
     score: f"{_RISK_ICONS[score]} {score} {label}" for score, label in enumerate(RISK_LABELS)
 }
 _RISK_COLORS = ("#2E9E5B", "#2E9E5B", "#C98A00", "#D9622B", "#D93F3F")
-_RISK_STYLES = {
-    RISK_BADGES[score]: f"color: {color}; font-weight: 600"
-    for score, color in enumerate(_RISK_COLORS)
-}
 STATUSES = ("open", "postponed", "applied", "rejected", "rolled_back", "superseded", "expired")
 STATUS_LABELS = {
     "open": "Open",
@@ -76,17 +72,24 @@ def status_label(status: str) -> str:
     return STATUS_LABELS.get(status, status)
 
 
-# pandas' Styler costs ~0.1 s per 200 rows × 11 columns on a rerun; above this the badges keep
-# their icon, number and words but lose their colour.
-STYLED_ROWS_MAX = 1000
+def with_risk_tags(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """Only `columns`, plus `risk_tag`: the risk badge as a one-item list that `risk_column`
+    draws as a coloured tag (icon, number and words carry the meaning, the colour repeats it).
 
-
-def styled_backlog(frame: pd.DataFrame, columns: Sequence[str]) -> Any:
-    """Only `columns`, with the risk badge coloured (icon, number and words carry the meaning)."""
+    Why not a pandas Styler colouring `risk_badge`: Streamlit then renders and sends every
+    cell twice (values and display strings) plus a CSS rule per row (0.3 s of the server's CPU
+    at 1,000 rows, so it was skipped above 1,000 and big backlogs lost their colours), and
+    the Styler's first use loads its templates during a page's first visit."""
     visible = frame[list(columns)]
-    if len(visible) > STYLED_ROWS_MAX:
-        return visible
-    return visible.style.map(lambda v: _RISK_STYLES.get(v, ""), subset=["risk_badge"])
+    tags = pd.Series([[badge] for badge in visible["risk_badge"]], index=visible.index)
+    return visible.assign(risk_tag=tags.astype(object))
+
+
+def risk_column(label: str = "Risk", *, help: str | None = None) -> Any:
+    """The `risk_tag` column: each risk's badge in its colour."""
+    return st.column_config.MultiselectColumn(
+        label, options=list(RISK_BADGES.values()), color=list(_RISK_COLORS), help=help
+    )
 
 
 def config_fields(config: Mapping[str, Any] | None) -> dict[str, str]:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from data.errors import NotFound
 from data.models import RecommendationRow, ServiceRow
+from data.repos.backlog_rows import backlog_pairs
 from data.repos.stored_recommendations import StoredRecommendation, to_stored
 from engine.capacity import CapacityConfig
 from engine.recommendation import (
@@ -129,17 +130,17 @@ def backlog(session: Session) -> pd.DataFrame:
     Team-scope (commitment) recommendations have no service: their team comes from the scope
     (`team:payments`), their environment and platform stay empty.
     """
-    return backlog_frame(session.execute(backlog_query()))
+    return backlog_frame(backlog_pairs(session))
 
 
 def service_backlog(session: Session, service_id: int) -> pd.DataFrame:
     """`backlog` narrowed to one service in SQL (the Service detail page reads one service)."""
-    query = backlog_query().where(RecommendationRow.service_id == service_id)
-    return backlog_frame(session.execute(query))
+    return backlog_frame(backlog_pairs(session, service_id=service_id))
 
 
 def backlog_query() -> Select[RecommendationRow, ServiceRow]:
-    """Every recommendation with its service (None for a team-scope one), by id."""
+    """Every recommendation with its service (None for a team-scope one), by id, as ORM rows
+    (the export's snapshot keeps them; the pages read `backlog_pairs`, the same as rows)."""
     return (
         select(RecommendationRow, ServiceRow)
         .outerjoin(ServiceRow, ServiceRow.id == RecommendationRow.service_id)

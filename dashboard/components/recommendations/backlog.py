@@ -163,8 +163,8 @@ def table(frame: pd.DataFrame) -> list[int]:
     ]
     event = st.dataframe(
         # Ids and codes ride along hidden (column_order): what tests and selections key on.
-        recs.styled_backlog(shown, [*columns, "recommendation_id", "kind", "status"]),
-        column_order=columns,
+        recs.with_risk_tags(shown, [*columns, "recommendation_id", "kind", "status"]),
+        column_order=[c if c != "risk_badge" else "risk_tag" for c in columns],
         column_config={
             "service": st.column_config.TextColumn("Service"),
             "team": st.column_config.TextColumn("Team"),
@@ -173,8 +173,8 @@ def table(frame: pd.DataFrame) -> list[int]:
             "change": st.column_config.TextColumn("Current → proposed", width="medium"),
             **recs.money_effect_columns(frame["currency"]),
             "savings_pct": st.column_config.NumberColumn("Savings %", format="%.1f %%"),
-            "risk_badge": st.column_config.TextColumn(
-                "Risk", help="SLA risk 0 (very low) to 4 (high): the worst of five sub-scores."
+            "risk_tag": recs.risk_column(
+                help="SLA risk 0 (very low) to 4 (high): the worst of five sub-scores."
             ),
             "risk_adjusted_savings": recs.money_column(
                 "Risk-adjusted",

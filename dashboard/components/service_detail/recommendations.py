@@ -54,13 +54,13 @@ def _recommendation_table(mine: pd.DataFrame) -> None:
         "link",
     ]
     st.dataframe(
-        recs.styled_backlog(shown, [*columns, "recommendation_id", "kind"]),
-        column_order=columns,
+        recs.with_risk_tags(shown, [*columns, "recommendation_id", "kind"]),
+        column_order=[c if c != "risk_badge" else "risk_tag" for c in columns],
         column_config={
             "action_type": st.column_config.TextColumn("Type"),
             "change": st.column_config.TextColumn("Current → proposed", width="large"),
             **recs.money_effect_columns(mine["currency"]),
-            "risk_badge": st.column_config.TextColumn("Risk"),
+            "risk_tag": recs.risk_column(),
             "status_label": st.column_config.TextColumn("Status"),
             "link": st.column_config.LinkColumn(
                 "Recommendation", display_text=r"rec=(\d+)$", help="Opens it with its plan."
