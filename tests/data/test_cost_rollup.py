@@ -107,7 +107,6 @@ def _exact(sessions: sessionmaker[Session]) -> bool:
 
 
 def _assert_same(found: Any, expected: Any, *, exact: bool) -> None:
-    tolerance: dict[str, float] = {} if exact else {"rtol": 1e-12, "atol": 0.0}
     for found_rate, rate in zip(found["run_rates"], expected["run_rates"], strict=True):
         assert found_rate.billing_currency == rate.billing_currency
         for field in ("effective_cost_last_30d", "effective_cost_prev_30d"):
@@ -119,7 +118,7 @@ def _assert_same(found: Any, expected: Any, *, exact: bool) -> None:
         )
     for name in ("environment", "platform", "top", "trend"):
         pd.testing.assert_frame_equal(
-            found[name], expected[name], check_exact=exact, obj=name, **tolerance
+            found[name], expected[name], check_exact=exact, rtol=1e-12, atol=0.0, obj=name
         )
 
 
