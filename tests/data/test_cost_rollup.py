@@ -6,6 +6,7 @@ SQLite's REAL); otherwise they sum the rows. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import argparse
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -15,11 +16,14 @@ import pytest
 from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from data.__main__ import seed
 from data.catalog import load_catalog
 from data.connectors.focus import AllocationRules, ingest_file
+from data.db import make_engine, make_sessions
 from data.models import CostDailyRow, CostRollupStateRow, ServiceCostDailyRow
 from data.repos import cost_rollup, costs, fleet, services
 from data.repos.fleet import Filters
+from data.repos.sql import as_date
 from data.settings import Settings
 from jobs.context import JobContext
 from jobs.definitions import default_jobs
@@ -228,3 +232,21 @@ def test_the_sidecar_job_writes_the_rollup_beside_the_forecast_series(
     assert written
     assert result.rows is not None
     assert result.rows > written  # the forecasts' series too
+
+
+def test_the_demo_seed_writes_a_fresh_rollup(database_url: str) -> None:
+    """`python -m data seed` (what `make run` shows at once): the Overview reads the rollup."""
+    settings = Settings(
+        database_url=database_url, demo_services=4, demo_days=12, clock_fixed_at=NOW, _env_file=None
+    )
+
+    assert seed(settings, argparse.Namespace(if_empty=False)) == 0
+
+    engine = make_engine(settings)
+    try:
+        with make_sessions(engine)() as session:
+            newest = as_date(session.scalar(select(func.max(CostDailyRow.charge_date))))
+            assert newest is not None
+            assert cost_rollup.fresh(session, newest - timedelta(days=11))
+    finally:
+        engine.dispose()
