@@ -170,8 +170,13 @@ def fleet_status(session: Session) -> FleetStatus:
     if not inspect(session.connection()).has_table(ServiceRow.__tablename__):
         return FleetStatus(schema_ready=False, services=0, cost_date=None, usage_hour=None)
     services = session.scalar(select(func.count(ServiceRow.id)).where(ServiceRow.active)) or 0
+    # Two subqueries, not min() and max() in one select: SQLite answers each alone from the
+    # end of the date index, both together by scanning it (27 ms at 1,000 services).
     first_cost, last_cost = session.execute(
-        select(func.min(CostDailyRow.charge_date), func.max(CostDailyRow.charge_date))
+        select(
+            select(func.min(CostDailyRow.charge_date)).scalar_subquery(),
+            select(func.max(CostDailyRow.charge_date)).scalar_subquery(),
+        )
     ).one()
     usage_hour = session.scalar(select(func.max(UsageHourlyRow.hour_start)))
     return FleetStatus(

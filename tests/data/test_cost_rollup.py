@@ -21,7 +21,7 @@ from data.catalog import load_catalog
 from data.connectors.focus import AllocationRules, ingest_file
 from data.db import make_engine, make_sessions
 from data.models import CostDailyRow, CostRollupStateRow, ServiceCostDailyRow
-from data.repos import cost_rollup, costs, fleet, services
+from data.repos import cost_rollup, costs, fleet, service_views, services, usage
 from data.repos.fleet import Filters
 from data.repos.sql import as_date
 from data.settings import Settings
@@ -30,7 +30,7 @@ from jobs.definitions import default_jobs
 from jobs.runner import run_job
 from tests.connectors.focus.builders import csv_bytes, focus_row
 from tests.data.fleet_world import cost
-from tests.factories import make_new_service
+from tests.factories import make_new_service, make_usage
 
 TODAY = date(2026, 11, 30)
 NOW = datetime(2026, 12, 1, 6, tzinfo=UTC)
@@ -250,3 +250,34 @@ def test_the_demo_seed_writes_a_fresh_rollup(database_url: str) -> None:
             assert cost_rollup.fresh(session, newest - timedelta(days=11))
     finally:
         engine.dispose()
+
+
+def _breaching(sessions: sessionmaker[Session]) -> pd.DataFrame:
+    with sessions() as session:
+        return service_views.breaching_services(session, filters=Filters(), today=TODAY)
+
+
+def test_the_breaching_table_prices_services_from_the_rollup_as_from_the_rows(
+    sessions: sessionmaker[Session], fleet_costs: None
+) -> None:
+    """Its monthly cost per service and currency; over target (250 ms) every hour: svc-1, 4."""
+    with sessions.begin() as session:
+        for service in services.list_services(session):
+            slow = service.slug in ("svc-1", "svc-4")
+            hours = 7 * 24
+            window = make_usage(
+                service.id, hours=hours, start=NOW - timedelta(hours=hours),
+                latency_p95_ms=np.full(hours, 400.0 if slow else 100.0),
+            )  # fmt: skip
+            usage.insert_usage(session, window, source="test")
+    summed = _breaching(sessions)
+
+    _refresh(sessions)
+    read = _breaching(sessions)
+    _spoil(sessions)
+    spoiled = _breaching(sessions)
+
+    assert sorted(set(summed["slug"])) == ["svc-1", "svc-4"]
+    assert len(summed) == 4  # two currencies each
+    pd.testing.assert_frame_equal(read, summed, check_exact=_exact(sessions), rtol=1e-12, atol=0.0)
+    assert spoiled["monthly_effective_cost"].min() > SPOILED  # read from the rollup
