@@ -40,7 +40,7 @@ from data.catalog import load_catalog
 from data.connectors.demo import seed_demo_fleet
 from data.db import make_engine, make_sessions
 from data.migrate import upgrade
-from data.repos import services
+from data.repos import cost_rollup, services
 from data.repos.budget_status import refresh_scope_cost_rollup
 from data.repos.usage_rollup import refresh_service_usage_7d
 from data.settings import Settings
@@ -141,6 +141,7 @@ def _seeded(url: str, n_services: int, days: int) -> int:
     with sessions.begin() as session:  # what the sidecar keeps fresh (a file seeded before 0018)
         refresh_service_usage_7d(session, now=DEMO_END)
         refresh_scope_cost_rollup(session, now=DEMO_END)
+        cost_rollup.refresh(session, now=DEMO_END)
     engine.dispose()
     return min(s.id for s in existing)
 

@@ -56,6 +56,7 @@ def schema_ready(settings: Settings, _args: argparse.Namespace) -> int:
 def seed(settings: Settings, args: argparse.Namespace) -> int:
     """Seed the demo fleet; with --if-empty an existing fleet is left alone."""
     from data.connectors.demo import seed_demo_fleet, seed_if_empty
+    from data.repos import cost_rollup
     from data.repos.budget_status import refresh_scope_cost_rollup
     from data.repos.usage_rollup import refresh_service_usage_7d
 
@@ -76,6 +77,7 @@ def seed(settings: Settings, args: argparse.Namespace) -> int:
         with sessions.begin() as session:
             refresh_service_usage_7d(session, now=settings.clock().now())
             refresh_scope_cost_rollup(session, now=settings.clock().now())
+            cost_rollup.refresh(session, now=settings.clock().now())
     engine.dispose()
     if report is None:
         log.info("database already holds services: demo seed skipped")

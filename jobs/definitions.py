@@ -30,7 +30,7 @@ from data.connectors.prometheus import (
 )
 from data.connectors.prometheus import collect_usage as collect_usage_from
 from data.errors import DataError
-from data.repos import budget_status, usage_rollup
+from data.repos import budget_status, cost_rollup, usage_rollup
 from data.webhooks.retention import prune_outbox
 from data.workflow.expire import expire_stale
 from engine.profiles import PROFILES
@@ -203,9 +203,12 @@ def rollup_usage(ctx: JobContext, window: Window) -> int:
 
 def rollup_costs(ctx: JobContext, window: Window) -> int:
     """The fleet's and each team's daily cost series behind the Overview's and the Budgets
-    page's forecasts (scope_cost_series), after each cost refresh. Rows = series written."""
+    page's forecasts (scope_cost_series), and each service's daily cost behind the Overview's
+    sums (service_cost_daily), after each cost refresh; one transaction, so a page sees both
+    old or both new. Rows = series + service-days written."""
     with ctx.sessions.begin() as session:
-        return budget_status.refresh_scope_cost_rollup(session, now=ctx.clock())
+        series = budget_status.refresh_scope_cost_rollup(session, now=ctx.clock())
+        return series + cost_rollup.refresh(session, now=ctx.clock())
 
 
 def check_budgets(ctx: JobContext, window: Window) -> int:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import deps
@@ -24,7 +26,7 @@ from dashboard.components.changes.realized import month_kpi
 from dashboard.queries import fleet as queries
 from dashboard.queries import realized as realized_queries
 from data.repos import fleet
-from data.repos.fleet import CurrencyRunRate, FleetKpis, FleetStatus
+from data.repos.fleet import CurrencyRunRate, FleetKpis
 
 start = page.begin(
     "What the fleet costs per month, where the money goes, and which services miss their "
@@ -37,6 +39,23 @@ chosen = selection.filters
 fleet_kpis = queries.kpis(sessions, chosen, today, status.usage_end)
 filters.active_hint(selection, shown=fleet_kpis.services, total=status.services)
 team_colors = theme.stable_colors(options.teams)
+NO_COST = "No cost was charged to the filtered services in these dates."
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """A chart ready to draw: its figure, or the reason there is none under its title."""
+
+    key: str
+    title: str
+    figure: go.Figure | None = None
+    missing: str = ""
+
+    def draw(self) -> None:
+        if self.figure is None:
+            charts.no_data(self.title, self.missing)
+        else:
+            charts.show(self.figure, key=self.key)
 
 
 def _sparkline(currency: str) -> tuple[float, ...]:
@@ -148,16 +167,13 @@ def _other_currencies(result: FleetKpis) -> None:
         )
 
 
-def _trend(currency: str) -> None:
+def _trend(currency: str) -> Chart:
     title = "Daily effective cost by team"
     frame = _in_currency(
-        queries.daily_cost_by_team(sessions, chosen, selection.start, selection.end),
-        currency,
-        title,
-        "No cost was charged to the filtered services in these dates.",
+        queries.daily_cost_by_team(sessions, chosen, selection.start, selection.end), currency
     )
     if frame is None:
-        return
+        return Chart("ov_trend", title, missing=NO_COST)
     fig = charts.stacked(
         frame,
         x="charge_date",
@@ -170,19 +186,16 @@ def _trend(currency: str) -> None:
         y_title=formats.money_axis(currency, "day"),
         hover_value=formats.money_hover(currency),
     )
-    charts.show(fig, key="ov_trend")
+    return Chart("ov_trend", title, fig)
 
 
-def _top_services(currency: str) -> None:
+def _top_services(currency: str) -> Chart:
     title = "Top 10 services by effective cost"
     frame = _in_currency(
-        queries.top_services(sessions, chosen, selection.start, selection.end, 10),
-        currency,
-        title,
-        "No service has cost in these dates.",
+        queries.top_services(sessions, chosen, selection.start, selection.end, 10), currency
     )
     if frame is None:
-        return
+        return Chart("ov_top", title, missing="No service has cost in these dates.")
     fig = charts.ranked_bars(
         frame,
         label="name",
@@ -194,20 +207,17 @@ def _top_services(currency: str) -> None:
         value_title=f"Effective cost ({currency})",
         hover_value=formats.money_hover(currency, axis="x"),
     )
-    charts.show(fig, key="ov_top")
+    return Chart("ov_top", title, fig)
 
 
-def _cost_by(dimension: fleet.Dimension, currency: str) -> None:
+def _cost_by(dimension: fleet.Dimension, currency: str) -> Chart:
     label = "environment" if dimension == "environment" else "platform"
-    title = f"Cost by {label}"
+    title, key = f"Cost by {label}", f"ov_by_{dimension}"
     frame = _in_currency(
-        queries.cost_by(sessions, dimension, chosen, selection.start, selection.end),
-        currency,
-        title,
-        "No cost in these dates.",
+        queries.cost_by(sessions, dimension, chosen, selection.start, selection.end), currency
     )
     if frame is None:
-        return
+        return Chart(key, title, missing="No cost in these dates.")
     fig = charts.bars(
         frame,
         x=dimension,
@@ -219,11 +229,10 @@ def _cost_by(dimension: fleet.Dimension, currency: str) -> None:
         hover_value=formats.money_hover(currency, axis="x"),
         colors={fleet.UNALLOCATED: theme.NEUTRAL},
     )
-    charts.show(fig, key=f"ov_by_{dimension}")
+    return Chart(key, title, fig)
 
 
-def _breaching_table(state: FleetStatus) -> None:
-    breaching = queries.breaching_services(sessions, chosen, today, state.usage_end)
+def _breaching_table(breaching: pd.DataFrame) -> None:
     st.markdown("**Services breaching their latency SLA (last 7 days)**")
     if breaching.empty:
         st.success("No filtered service missed its p95 latency target in more than 1 % of hours.")
@@ -258,15 +267,10 @@ def _breaching_table(state: FleetStatus) -> None:
     st.caption("Worst first. Open the Services page to drill into one of them.")
 
 
-def _in_currency(
-    frame: pd.DataFrame, currency: str, title: str, missing: str
-) -> pd.DataFrame | None:
-    """The rows in the chart's currency, or None once the empty chart says why there are none."""
+def _in_currency(frame: pd.DataFrame, currency: str) -> pd.DataFrame | None:
+    """The rows in the chart's currency, or None when there are none (the chart says why)."""
     mine = frame[frame["billing_currency"] == currency]
-    if mine.empty:
-        charts.no_data(title, missing)
-        return None
-    return mine
+    return None if mine.empty else mine
 
 
 def _days_label() -> str:
@@ -274,19 +278,26 @@ def _days_label() -> str:
 
 
 main_rate = fleet_kpis.run_rates[0] if fleet_kpis.run_rates else None
-kpis.kpi_row(_kpi_cards(fleet_kpis, main_rate))
+main_currency = main_rate.billing_currency if main_rate else deps.settings().currency
+# Every read and figure first, then the page in one burst: drawn between slow reads, each chart
+# made the browser load and compile plotly's 4.7 MB bundle (and vega's, the dataframe's) while
+# the script still ran, and every later element waited for it (issue 19: 3-4x the floor page).
+cards = _kpi_cards(fleet_kpis, main_rate)
+trend = _trend(main_currency)
+lower = (
+    _top_services(main_currency),
+    _cost_by("environment", main_currency),
+    _cost_by("platform", main_currency),
+)
+breaching = queries.breaching_services(sessions, chosen, today, status.usage_end)
+kpis.kpi_row(cards)
 _basis_line(main_rate)
 _other_currencies(fleet_kpis)
-main_currency = main_rate.billing_currency if main_rate else deps.settings().currency
-_trend(main_currency)
+trend.draw()
 cost_forecast.section(sessions, main_currency, today)
-left, middle, right = st.columns([2, 1, 1])
-with left:
-    _top_services(main_currency)
-with middle:
-    _cost_by("environment", main_currency)
-with right:
-    _cost_by("platform", main_currency)
-_breaching_table(status)
+for column, chart in zip(st.columns([2, 1, 1]), lower, strict=True):
+    with column:
+        chart.draw()
+_breaching_table(breaching)
 st.divider()
 states.freshness_line(status, now=start.now)

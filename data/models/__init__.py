@@ -23,7 +23,12 @@ from data.models.kubernetes import (
 )
 from data.models.outbox import OutboxEventRow, WebhookDeliveryRow
 from data.models.people import ApiKeyRow, AppUserRow, AuditEventRow
-from data.models.rollups import ScopeCostSeriesRow, ServiceUsage7dRow
+from data.models.rollups import (
+    CostRollupStateRow,
+    ScopeCostSeriesRow,
+    ServiceCostDailyRow,
+    ServiceUsage7dRow,
+)
 from data.models.sizing import KubeContainerSizingRow
 from data.models.workflow import ConfigChangeRow, RecommendationRow, RuleOutcomeRow, SimulationRow
 
@@ -43,6 +48,7 @@ __all__ = [
     "ConfigChangeRow",
     "CostAnomalyRow",
     "CostDailyRow",
+    "CostRollupStateRow",
     "DeliveryPartRow",
     "HandoffRow",
     "IngestedFileRow",
@@ -61,6 +67,7 @@ __all__ = [
     "RecommendationRow",
     "RuleOutcomeRow",
     "ScopeCostSeriesRow",
+    "ServiceCostDailyRow",
     "ServiceRow",
     "ServiceUsage7dRow",
     "SimulationRow",

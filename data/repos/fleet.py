@@ -11,17 +11,16 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Select, case, func, inspect, literal, select
+from sqlalchemy import ColumnElement, Select, Table, case, func, inspect, literal, select
 from sqlalchemy.orm import Session
 
 from data import periods
 from data.models import CostDailyRow, ServiceRow, UsageHourlyRow
-from data.repos import usage_rollup
+from data.repos import cost_rollup, usage_rollup
 from data.repos.sql import (
     as_date,
     as_utc,
     breaches_sla,
-    charged_between,
     end_of_day,
     read_frame,
     service_columns,
@@ -171,8 +170,13 @@ def fleet_status(session: Session) -> FleetStatus:
     if not inspect(session.connection()).has_table(ServiceRow.__tablename__):
         return FleetStatus(schema_ready=False, services=0, cost_date=None, usage_hour=None)
     services = session.scalar(select(func.count(ServiceRow.id)).where(ServiceRow.active)) or 0
+    # Two subqueries, not min() and max() in one select: SQLite answers each alone from the
+    # end of the date index, both together by scanning it (27 ms at 1,000 services).
     first_cost, last_cost = session.execute(
-        select(func.min(CostDailyRow.charge_date), func.max(CostDailyRow.charge_date))
+        select(
+            select(func.min(CostDailyRow.charge_date)).scalar_subquery(),
+            select(func.max(CostDailyRow.charge_date)).scalar_subquery(),
+        )
     ).one()
     usage_hour = session.scalar(select(func.max(UsageHourlyRow.hour_start)))
     return FleetStatus(
@@ -227,38 +231,38 @@ def daily_cost_by_team(
     session: Session, *, filters: Filters, start: date, end: date
 ) -> pd.DataFrame:
     """Effective cost per day, team and currency; unallocated cost is a team of its own."""
+    costs = cost_rollup.source(session, start)
     team = func.coalesce(ServiceRow.team, literal(UNALLOCATED)).label("team")
     query = _cost_query(
+        costs,
         filters,
         start,
         end,
-        CostDailyRow.charge_date,
+        costs.c.charge_date,
         team,
-        CostDailyRow.billing_currency,
-        func.sum(CostDailyRow.effective_cost).label("effective_cost"),
-    ).group_by(CostDailyRow.charge_date, team, CostDailyRow.billing_currency)
-    return read_frame(session, query.order_by(CostDailyRow.charge_date, team))
+        costs.c.billing_currency,
+        func.sum(costs.c.effective_cost).label("effective_cost"),
+    ).group_by(costs.c.charge_date, team, costs.c.billing_currency)
+    return read_frame(session, query.order_by(costs.c.charge_date, team))
 
 
 def top_services_by_cost(
     session: Session, *, filters: Filters, start: date, end: date, limit: int = 10
 ) -> pd.DataFrame:
     """The `limit` services with the highest effective cost over [start, end], per currency."""
-    total = func.sum(CostDailyRow.effective_cost).label("effective_cost")
+    costs = cost_rollup.source(session, start)
+    total = func.sum(costs.c.effective_cost).label("effective_cost")
     query = (
-        select(
-            *service_columns(),
-            CostDailyRow.billing_currency,
-            total,
-        )
-        .join(ServiceRow, CostDailyRow.service_id == ServiceRow.id)
-        .where(charged_between(start, end), *filter_conditions(filters))
+        select(*service_columns(), costs.c.billing_currency, total)
+        .select_from(costs)
+        .join(ServiceRow, costs.c.service_id == ServiceRow.id)
+        .where(cost_rollup.charged_between(costs, start, end), *filter_conditions(filters))
         .group_by(
             ServiceRow.id,
             ServiceRow.slug,
             ServiceRow.name,
             ServiceRow.team,
-            CostDailyRow.billing_currency,
+            costs.c.billing_currency,
         )
         .order_by(total.desc(), ServiceRow.slug)
         .limit(limit)
@@ -272,11 +276,12 @@ def cost_by(
     """Effective cost over [start, end] per environment or platform, per currency."""
     if dimension not in _DIMENSIONS:
         raise ValueError(f"dimension must be one of {sorted(_DIMENSIONS)}, not {dimension!r}")
+    costs = cost_rollup.source(session, start)
     key = func.coalesce(_DIMENSIONS[dimension], literal(UNALLOCATED)).label(dimension)
-    total = func.sum(CostDailyRow.effective_cost).label("effective_cost")
+    total = func.sum(costs.c.effective_cost).label("effective_cost")
     query = (
-        _cost_query(filters, start, end, key, CostDailyRow.billing_currency, total)
-        .group_by(key, CostDailyRow.billing_currency)
+        _cost_query(costs, filters, start, end, key, costs.c.billing_currency, total)
+        .group_by(key, costs.c.billing_currency)
         .order_by(total.desc())
     )
     return read_frame(session, query)
@@ -288,13 +293,15 @@ def _run_rates(session: Session, filters: Filters, today: date) -> tuple[Currenc
     first = first_cost_date(session)
     days = run_rate_days(today, first)
     complete = first is not None and first <= prev_start
-    is_last = CostDailyRow.charge_date >= last_start
-    last = func.sum(case((is_last, CostDailyRow.effective_cost), else_=0)).label("last")
-    prev = func.sum(case((is_last, 0), else_=CostDailyRow.effective_cost)).label("prev")
-    unclaimed = is_last & CostDailyRow.service_id.is_(None)
-    lost = func.sum(case((unclaimed, CostDailyRow.effective_cost), else_=0)).label("unallocated")
-    query = _cost_query(filters, prev_start, today, CostDailyRow.billing_currency, last, prev, lost)
-    rows = session.execute(query.group_by(CostDailyRow.billing_currency)).all()
+    costs = cost_rollup.source(session, prev_start)
+    cost, is_last = costs.c.effective_cost, costs.c.charge_date >= last_start
+    last = func.sum(case((is_last, cost), else_=0)).label("last")
+    prev = func.sum(case((is_last, 0), else_=cost)).label("prev")
+    unclaimed = is_last & costs.c.service_id.is_(None)
+    lost = func.sum(case((unclaimed, cost), else_=0)).label("unallocated")
+    currency = costs.c.billing_currency
+    query = _cost_query(costs, filters, prev_start, today, currency, last, prev, lost)
+    rows = session.execute(query.group_by(currency)).all()
     rates = [
         CurrencyRunRate(
             row[0], float(row[1] or 0), float(row[2] or 0), days, complete, float(row[3] or 0)
@@ -304,15 +311,18 @@ def _run_rates(session: Session, filters: Filters, today: date) -> tuple[Currenc
     return tuple(sorted(rates, key=lambda r: (-r.effective_cost_last_30d, r.billing_currency)))
 
 
-def _cost_query(filters: Filters, start: date, end: date, *columns: Any) -> Select[Any]:
-    """Cost rows in [start, end] joined to their service.
+def _cost_query(
+    costs: Table, filters: Filters, start: date, end: date, *columns: Any
+) -> Select[Any]:
+    """Cost rows (or the sidecar's per-service daily rollup of them) in [start, end] joined to
+    their service.
 
     Without filters the join is outer so unallocated cost (no service) still counts;
     any filter narrows to allocated cost of matching services.
     """
     return (
         select(*columns)
-        .select_from(CostDailyRow)
-        .join(ServiceRow, CostDailyRow.service_id == ServiceRow.id, isouter=not filters.active)
-        .where(charged_between(start, end), *filter_conditions(filters))
+        .select_from(costs)
+        .join(ServiceRow, costs.c.service_id == ServiceRow.id, isouter=not filters.active)
+        .where(cost_rollup.charged_between(costs, start, end), *filter_conditions(filters))
     )

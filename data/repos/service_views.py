@@ -10,11 +10,11 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 import pandas as pd
-from sqlalchemy import and_, func, select
+from sqlalchemy import Table, and_, func, select
 from sqlalchemy.orm import Session
 
 from data.models import CapacityConfigRow, CostDailyRow, ServiceRow, UsageHourlyRow
-from data.repos import usage_rollup
+from data.repos import cost_rollup, usage_rollup
 from data.repos.fleet import (
     RUN_RATE_DAYS,
     Filters,
@@ -138,7 +138,8 @@ def breaching_services(
     """
     usage_end = usage_end or end_of_day(today)
     sla = usage_rollup.sla_hours_fresh(session, usage_end, filter_conditions(filters))
-    costs = _service_costs(today)
+    start = today - timedelta(days=RUN_RATE_DAYS - 1)
+    costs = _service_costs(today, source=cost_rollup.source(session, start))
     share = (sla.c.breach_hours * 100.0 / sla.c.latency_hours).label("breach_share_pct")
     query = (
         select(
@@ -223,23 +224,26 @@ def sla_status(breach_hours: Any, latency_hours: Any) -> SlaStatus:
     return "within"
 
 
-def _service_costs(today: date, service_id: int | None = None) -> Any:
+def _service_costs(
+    today: date, service_id: int | None = None, *, source: Table = cost_rollup.ROWS
+) -> Any:
     """Per service and currency: effective cost of the 30-day run-rate window ending `today`
-    (of `service_id` only, when given)."""
+    (of `service_id` only, when given), summed over `source`: the cost rows, or the sidecar's
+    per-service daily rollup of them while it is fresh (`cost_rollup.source`)."""
     start = today - timedelta(days=RUN_RATE_DAYS - 1)
     which = (
-        CostDailyRow.service_id.is_not(None)
+        source.c.service_id.is_not(None)
         if service_id is None
-        else CostDailyRow.service_id == service_id
+        else source.c.service_id == service_id
     )
     return (
         select(
-            CostDailyRow.service_id,
-            CostDailyRow.billing_currency,
-            func.sum(CostDailyRow.effective_cost).label("effective_cost_30d"),
+            source.c.service_id,
+            source.c.billing_currency,
+            func.sum(source.c.effective_cost).label("effective_cost_30d"),
         )
-        .where(which, charged_between(start, today))
-        .group_by(CostDailyRow.service_id, CostDailyRow.billing_currency)
+        .where(which, cost_rollup.charged_between(source, start, today))
+        .group_by(source.c.service_id, source.c.billing_currency)
         .subquery("service_cost")
     )
 

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.catalog import load_catalog
-from data.models import CostDailyRow, ScopeCostSeriesRow
+from data.models import CostDailyRow, ScopeCostSeriesRow, ServiceCostDailyRow
 from data.repos import budget_status, costs, services
 from data.repos.budget_status import FLEET_KEY, ScopeKey, scope_daily_costs
 from data.settings import Settings
@@ -144,9 +144,12 @@ def test_the_sidecar_job_writes_the_series_after_the_cost_refresh(
 
     assert names.index("refresh_costs") < names.index("rollup_costs")
     assert names.index("rollup_costs") < names.index("check_budgets")
-    assert (result.status, result.rows) == ("success", 10)
     with sessions() as session:
         stored = session.scalars(select(ScopeCostSeriesRow)).all()
+        # The same job writes the Overview's per-service daily cost (test_cost_rollup).
+        service_days = session.scalar(select(func.count()).select_from(ServiceCostDailyRow))
+    assert (result.status, result.rows) == ("success", 10 + (service_days or 0))
+    assert len(stored) == 10
     assert {(row.first_day, row.last_day) for row in stored} == {
         (TODAY - timedelta(days=budget_status.ROLLUP_DAYS - 1), TODAY)
     }
