@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from data.models import CostDailyRow
 from data.repos import costs, services, usage
 from data.repos.costs import DailyCost
 from data.repos.fleet import Filters
@@ -34,6 +36,23 @@ def cost(service_id: int | None, day: date, amount: float, **overrides: object) 
     }
     fields.update(overrides)
     return DailyCost(**fields)  # type: ignore[arg-type]
+
+
+# What a rollup's freshness stamp must notice (decision 031): the pages then sum the rows.
+STAMP_CHANGES = ("insert", "delete", "new service")
+
+
+def change_costs_or_services(session: Session, change: str, *, day: date, now: datetime) -> None:
+    """One of STAMP_CHANGES: a new cost row on `day`, the oldest cost row gone, or a new service."""
+    if change == "insert":
+        costs.insert_daily_costs(session, [cost(None, day, 1.0)])
+    elif change == "delete":
+        oldest = session.scalar(select(func.min(CostDailyRow.id)))
+        session.execute(delete(CostDailyRow).where(CostDailyRow.id == oldest))
+    elif change == "new service":
+        services.add_services(session, [make_new_service("late")], now=now)
+    else:
+        raise ValueError(f"unknown change {change!r}")
 
 
 def days(first: date, count: int) -> list[date]:

@@ -29,7 +29,7 @@ from jobs.context import JobContext
 from jobs.definitions import default_jobs
 from jobs.runner import run_job
 from tests.connectors.focus.builders import csv_bytes, focus_row
-from tests.data.fleet_world import cost
+from tests.data.fleet_world import STAMP_CHANGES, change_costs_or_services, cost
 from tests.factories import make_new_service, make_usage
 
 TODAY = date(2026, 11, 30)
@@ -156,22 +156,17 @@ def test_the_figures_are_read_from_the_rollup_while_the_stamp_holds(
     assert _spoiled(_figures(sessions, Filters(teams=("data",))))
 
 
-@pytest.mark.parametrize("change", ["insert", "delete", "new service", "no rollup"])
+@pytest.mark.parametrize("change", [*STAMP_CHANGES, "no rollup"])
 def test_a_change_to_the_costs_or_services_makes_the_overview_sum_the_rows(
     sessions: sessionmaker[Session], fleet_costs: None, change: str
 ) -> None:
     _refresh(sessions)
     _spoil(sessions)
     with sessions.begin() as session:
-        if change == "insert":
-            costs.insert_daily_costs(session, [cost(None, TODAY, 1.0)])
-        elif change == "delete":
-            oldest = session.scalar(select(func.min(CostDailyRow.id)))
-            session.execute(delete(CostDailyRow).where(CostDailyRow.id == oldest))
-        elif change == "new service":
-            services.add_services(session, [make_new_service("late")], now=NOW)
-        else:
+        if change == "no rollup":
             session.execute(delete(CostRollupStateRow))
+        else:
+            change_costs_or_services(session, change, day=TODAY, now=NOW)
 
     summed = _figures(sessions, Filters())
 

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pytest
-from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.catalog import load_catalog
@@ -21,7 +21,7 @@ from engine.arrays import FloatArray
 from jobs.context import JobContext
 from jobs.definitions import default_jobs
 from jobs.runner import run_job
-from tests.data.fleet_world import cost
+from tests.data.fleet_world import STAMP_CHANGES, change_costs_or_services, cost
 from tests.factories import make_new_service
 
 TODAY = date(2026, 11, 30)
@@ -104,20 +104,14 @@ def test_the_series_are_read_from_the_rollup_while_the_stamp_holds(
     assert _series(sessions)[("team", "search", "EUR")].max() == SPOILED
 
 
-@pytest.mark.parametrize("change", ["insert", "delete", "new service"])
+@pytest.mark.parametrize("change", STAMP_CHANGES)
 def test_a_change_to_the_costs_or_services_makes_the_forecasts_sum_the_rows(
     sessions: sessionmaker[Session], fleet: None, change: str
 ) -> None:
     _refresh(sessions)
     _spoil(sessions)
     with sessions.begin() as session:
-        if change == "insert":
-            costs.insert_daily_costs(session, [cost(None, END, 1.0)])
-        elif change == "delete":
-            oldest = session.scalar(select(func.min(CostDailyRow.id)))
-            session.execute(delete(CostDailyRow).where(CostDailyRow.id == oldest))
-        else:
-            services.add_services(session, [make_new_service("late")], now=NOW)
+        change_costs_or_services(session, change, day=END, now=NOW)
 
     assert np.nanmax(_series(sessions)[("team", "search", "EUR")]) < SPOILED
 
