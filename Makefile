@@ -51,9 +51,10 @@ run: $(VENV)/.runtime
 
 # Tests run on TEST_WORKERS pytest-xdist workers (TEST_WORKERS=0: in this process), one test
 # file per worker at a time so a module's servers start once; each worker has its own
-# PostgreSQL databases and server ports (decision 027).
+# PostgreSQL databases and server ports (decision 027). Files are handed out longest first
+# (tests/support/schedule.py), so both workers finish together.
 TEST_WORKERS ?= 2
-XDIST := $(if $(filter 0,$(TEST_WORKERS)),-p no:xdist,-n $(TEST_WORKERS) --dist loadfile)
+XDIST := $(if $(filter 0,$(TEST_WORKERS)),-p no:xdist,-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -p tests.support.schedule)
 
 test: $(VENV)/.dev
 	$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
