@@ -38,9 +38,9 @@ from engine.recommendation import (
     RuleName,
     worth_making,
 )
-from engine.rules.decide import no_recommendation
 from engine.rules.grid import spread_zones
 from engine.rules.horizontal import replica_floor
+from engine.rules.outcome import no_recommendation
 from engine.rules.sizing import lookback, risk_of, sla_summary
 from engine.sla import Candidates, SlaVerdict, evaluate_candidates
 from engine.sla.verdict import verdict_at

@@ -22,10 +22,11 @@ from engine.context import ServiceContext
 from engine.cost import effective_ratio
 from engine.kube.allocation import cost_split_for
 from engine.recommendation import Recommendation
-from engine.rules.decide import no_data, no_recommendation
+from engine.rules.decide import no_data
 from engine.rules.grid import spread_zones
 from engine.rules.horizontal import replica_floor
 from engine.rules.joint import joint
+from engine.rules.outcome import no_recommendation
 from engine.rules.sizing import lookback
 from engine.sla import Candidates, SlaVerdict, evaluate_candidates
 from engine.sla.verdict import verdict_at

@@ -16,22 +16,16 @@ from engine.cost import config_cost
 from engine.errors import EngineError
 from engine.explanation import FactValue
 from engine.recommendation import (
-    RESTORE_SLA,
-    Confidence,
-    Money,
     Recommendation,
-    RecommendationOutcome,
     RuleName,
-    worth_making,
 )
-from engine.rules.explain import WindowFacts, explain, window_facts
+from engine.rules.explain import window_facts
 from engine.rules.grid import CandidateGrid
+from engine.rules.outcome import Judged, no_recommendation, pick
 from engine.rules.sizing import (
     Effort,
     confidence,
     data_shortfall,
-    risk_of,
-    sla_summary,
     to_money,
 )
 from engine.rules.window_stats import WindowStats, window_stats
@@ -39,10 +33,8 @@ from engine.sla import (
     Candidates,
     CandidateVerdicts,
     Judgement,
-    SlaVerdict,
     cpu_seconds_per_request,
     evaluate_many,
-    latency_floor_ms,
     screen_candidates,
 )
 from engine.sla.verdict import verdict_at
@@ -239,29 +231,13 @@ def _verdict_or_raise(
     band = confidence(window, ctx.config.replicas, ctx.profile, stats=stats)  # every plan's
     cost_now = to_money(config_cost(ctx.config, region=ctx.service.region, catalog=ctx.catalog))
     facts = window_facts(window, finite_points=stats.finite_points)
-    judged = _Judged(verdicts, candidates, now, band, cost_now, facts)
-    picks = iter(_pick(ctx, window, p, judged, span) for p, span in _offsets(hearing))
+    judged = Judged(verdicts, candidates, now, band, cost_now, facts)
+    picks = iter(pick(ctx, window, p, judged, span) for p, span in _offsets(hearing))
     return [next(picks) if isinstance(p, Plan) else p for p in plans]
 
 
 def _decided(plans: Sequence[Plan | Recommendation]) -> Iterator[Recommendation]:
     return (p for p in plans if isinstance(p, Recommendation))
-
-
-@dataclass(frozen=True, slots=True)
-class _Judged:
-    verdicts: CandidateVerdicts
-    candidates: Candidates
-    now: SlaVerdict  # the current config's verdict (candidate 0)
-    band: Confidence  # the same window, replicas and profile for every plan
-    cost_now: Money  # the current config's cost, priced once for every plan
-    window: WindowFacts  # what every plan's explanation says of the window
-
-    def at(self, index: int, ctx: ServiceContext) -> SlaVerdict:
-        """Candidate `index`'s verdict with its reasons, under the service's SLA and policy."""
-        return verdict_at(
-            self.verdicts, index, self.candidates, sla=ctx.service.sla, policy=ctx.policy
-        )
 
 
 def _offsets(hearing: _Hearing) -> list[tuple[Plan, tuple[int, int]]]:
@@ -273,116 +249,6 @@ def _offsets(hearing: _Hearing) -> list[tuple[Plan, tuple[int, int]]]:
 
 def _noting(plan: Plan, note: Mapping[str, FactValue]) -> Plan:
     return replace(plan, search=replace(plan.search, detail={**plan.search.detail, **note}))
-
-
-def _pick(
-    ctx: ServiceContext, window: UsageWindow, plan: Plan, judged: _Judged, span: tuple[int, int]
-) -> Recommendation:
-    """The plan's winner among its first `span[1]` candidates, judged from index `span[0]`
-    (all of them, or only the head when it passes: then it is the winner either way)."""
-    (offset, size), search, costs = span, plan.search, plan.costs_usd
-    passing = np.flatnonzero(judged.verdicts.passes[offset : offset + size])
-    if len(passing) == 0:
-        return _none_passes(ctx, plan, judged, offset)
-    best = int(passing[np.argmin(costs[passing])])
-    chosen = judged.at(offset + best, ctx)
-    cheaper_failing = int(np.sum(plan.all_costs_usd < costs[best]))
-    return _judge(ctx, window, search, best, (judged, chosen, cheaper_failing))
-
-
-def _none_passes(ctx: ServiceContext, plan: Plan, judged: _Judged, offset: int) -> Recommendation:
-    """No shortlisted candidate keeps the SLA: "already_optimal" when the current config does;
-    else "sla_unreachable" — with the latency floor when no capacity at all could meet the
-    target, else the reasons of the shortlisted candidate with the most CPU."""
-    search = plan.search
-    searched = search.detail["candidates_searched"]
-    if judged.now.passes:
-        cheapest = judged.at(offset + int(np.argmin(plan.costs_usd)), ctx)
-        why = f"no candidate of {searched} keeps the SLA: {'; '.join(cheapest.reasons)}"
-        return no_recommendation(search.kind, ctx, "already_optimal", why)
-    target_ms = ctx.service.sla.latency_p95_target_ms
-    floor_ms = latency_floor_ms(judged.verdicts, policy=ctx.policy)
-    if floor_ms > target_ms:
-        why = (
-            f"no configuration meets {target_ms:g} ms: latency floor {floor_ms:,.0f} ms (even"
-            f" unlimited capacity leaves over {ctx.policy.allowed_breach_pct:g} % of hours"
-            f" above {target_ms:g} ms: dependency or code latency, not capacity)"
-        )
-        return no_recommendation(search.kind, ctx, "sla_unreachable", why)
-    best = judged.at(offset + int(np.argmax(search.grid.candidates.cpu_capacity_cores)), ctx)
-    why = f"no candidate of {searched} keeps the SLA: {'; '.join(best.reasons)}"
-    return no_recommendation(search.kind, ctx, "sla_unreachable", why)
-
-
-def _judge(
-    ctx: ServiceContext,
-    window: UsageWindow,
-    search: Search,
-    best: int,
-    found: tuple[_Judged, SlaVerdict, int],
-) -> Recommendation:
-    """The winner, if worth offering: when the current config keeps the SLA, a cut that is
-    cheaper and worth making (≥ 5 % and ≥ $10/month); when it fails, the winner always — a
-    "restore_sla" when it costs as much or more (a cost to pay, not a saving)."""
-    judged = found[0]
-    now, cost_now = judged.now, judged.cost_now
-    proposed = search.grid.config_at(best)
-    cost_new = to_money(config_cost(proposed, region=ctx.service.region, catalog=ctx.catalog))
-    if now.passes and cost_new.effective_usd >= cost_now.effective_usd:
-        reason = f"{ctx.config.describe()} is the cheapest candidate that keeps the SLA"
-        return no_recommendation(search.kind, ctx, "already_optimal", reason)
-    if now.passes and not worth_making(cost_now, cost_new):
-        saved = cost_now.effective_usd - cost_new.effective_usd
-        reason = f"saves only ${saved:.2f}/month (< 5 % or < $10): not worth a change"
-        return no_recommendation(search.kind, ctx, "no_change_worth_making", reason)
-    restores = not now.passes and cost_new.effective_usd >= cost_now.effective_usd
-    return _propose(ctx, window, search, (proposed, cost_new, restores), found)
-
-
-def _propose(
-    ctx: ServiceContext,
-    window: UsageWindow,
-    search: Search,
-    proposal: tuple[CapacityConfig, Money, bool],
-    found: tuple[_Judged, SlaVerdict, int],
-) -> Recommendation:
-    proposed, cost_new, restores = proposal
-    judged, chosen, cheaper_failing = found
-    why = (
-        f"cheapest of {search.detail['candidates_searched']} candidates that passes the SLA engine"
-    )
-    if cheaper_failing:
-        why += f" ({cheaper_failing} cheaper candidates fail it)"
-    if restores:
-        increase = cost_new.effective_usd - judged.cost_now.effective_usd
-        why += f"; restores the SLA the current config fails, for ${increase:,.2f}/month more"
-    change = f"{_describe(ctx.config)} → {_describe(proposed)}"
-    return Recommendation(
-        kind=RESTORE_SLA if restores else search.kind,
-        outcome="recommend",
-        reason=f"restore the SLA: {change}" if restores else change,
-        service_id=ctx.service.id,
-        current=ctx.config,
-        proposed=proposed,
-        cost_current=judged.cost_now,
-        cost_proposed=cost_new,
-        risk=risk_of(chosen),
-        sla=sla_summary(chosen),
-        confidence=judged.band,
-        explanation=explain(ctx, window, search, why=why, current=judged.now, known=judged.window),
-        effort=search.effort,
-        restart_needed=search.restart_needed,
-        rule=search.kind if restores else None,
-    )
-
-
-def no_recommendation(
-    kind: RuleName, ctx: ServiceContext, outcome: RecommendationOutcome, reason: str
-) -> Recommendation:
-    """A rule's answer when it proposes nothing: the outcome and why, on the current config."""
-    return Recommendation(
-        kind=kind, outcome=outcome, reason=reason, service_id=ctx.service.id, current=ctx.config
-    )
 
 
 def _latency_uncalibrated(window: UsageWindow, service_s: float) -> bool:
@@ -414,7 +280,3 @@ def _with_current(
 
 def _without_latency(window: UsageWindow) -> UsageWindow:
     return replace(window, latency_p95_ms=np.full(window.points, np.nan))
-
-
-def _describe(config: CapacityConfig) -> str:
-    return f"{config.describe()} in {config.zones} zone{'s' if config.zones > 1 else ''}"

@@ -8,9 +8,10 @@ from dataclasses import replace
 from engine.context import ServiceContext
 from engine.cost import config_cost
 from engine.recommendation import Recommendation, Risk
-from engine.rules.decide import Search, no_recommendation
+from engine.rules.decide import Search
 from engine.rules.explain import explain
 from engine.rules.grid import CandidateGrid
+from engine.rules.outcome import no_recommendation
 from engine.rules.sizing import confidence, to_money
 from engine.sla import evaluate
 from engine.stats import nan_percentile

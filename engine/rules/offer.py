@@ -55,7 +55,7 @@ def _merge(checked: list[Recommendation], indices: list[int]) -> None:
 
 
 def _answer(rec: Recommendation, outcome: RecommendationOutcome, reason: str) -> Recommendation:
-    """The rule's answer without a proposal (as engine.rules.decide.no_recommendation)."""
+    """The rule's answer without a proposal (as engine.rules.outcome.no_recommendation)."""
     return Recommendation(
         kind=rec.rule_name,
         outcome=outcome,
