@@ -63,7 +63,9 @@ def services_table(
     `service_id` narrows every aggregate to that one service (Service detail): the same row(s)
     the fleet-wide table has for it, reading one service's hours instead of the fleet's.
 
-    Monthly cost is the run-rate rule of `fleet.fleet_kpis` (history coverage is fleet-wide).
+    Monthly cost is the run-rate rule of `fleet.fleet_kpis` (history coverage is fleet-wide),
+    summed from the same source as the Overview's (`cost_rollup.source`: the sidecar's daily
+    rollup while fresh, else the cost rows), so the two pages show the same figure to the bit.
     CPU p95 utilization is the 95th percentile (nearest rank) of hourly mean CPU used ÷ current
     CPU capacity over the 7 × 24 hours before `usage_end`: read from the sidecar's rollup when
     it covers every service shown for that window, else ranked from the hourly rows here (the
@@ -75,7 +77,8 @@ def services_table(
     where = filter_conditions(filters)
     if service_id is not None:
         where.append(ServiceRow.id == service_id)
-    costs = _service_costs(today, service_id)
+    cost_start = today - timedelta(days=RUN_RATE_DAYS - 1)
+    costs = _service_costs(today, service_id, source=cost_rollup.source(session, cost_start))
     if usage_rollup.covers(session, usage_end, where):
         cpu = usage_rollup.cpu_p95_utilization(usage_end, service_id)
         sla = usage_rollup.sla_hours_7d(usage_end, where)

@@ -276,3 +276,30 @@ def test_the_breaching_table_prices_services_from_the_rollup_as_from_the_rows(
     assert len(summed) == 4  # two currencies each
     pd.testing.assert_frame_equal(read, summed, check_exact=_exact(sessions), rtol=1e-12, atol=0.0)
     assert spoiled["monthly_effective_cost"].min() > SPOILED  # read from the rollup
+
+
+def _services_table(sessions: sessionmaker[Session], service_id: int | None) -> pd.DataFrame:
+    with sessions() as session:
+        return service_views.services_table(
+            session, filters=Filters(), today=TODAY, service_id=service_id
+        )[["slug", "billing_currency", "monthly_effective_cost"]]
+
+
+@pytest.mark.parametrize("one_service", [False, True], ids=["fleet", "one service"])
+def test_the_services_table_prices_services_from_the_rollup_as_from_the_rows(
+    sessions: sessionmaker[Session], fleet_costs: None, one_service: bool
+) -> None:
+    """Services (and Service detail's row) read the Overview's source: the same figure on both
+    pages to the bit, whichever source is fresh."""
+    with sessions() as session:
+        service_id = services.list_services(session)[2].id if one_service else None
+    summed = _services_table(sessions, service_id)
+
+    _refresh(sessions)
+    read = _services_table(sessions, service_id)
+    _spoil(sessions)
+    spoiled = _services_table(sessions, service_id)
+
+    assert len(summed) == (2 if one_service else 12)  # two currencies per service
+    pd.testing.assert_frame_equal(read, summed, check_exact=_exact(sessions), rtol=1e-12, atol=0.0)
+    assert spoiled["monthly_effective_cost"].min() > SPOILED  # read from the rollup
