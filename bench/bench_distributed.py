@@ -14,8 +14,10 @@ fleet is then cloned on up to N services and recomputed on a LocalCluster of W w
 whose tasks read their own usage. Prints wall and CPU seconds of each, the cluster's start time,
 services per second per worker against the in-process path (target ≥ 80 %), the same ratio by
 CPU seconds (steadier on a busy machine) and by the workers' CPU alone, the parent's main-thread
-CPU and how long its write ran on after the last batch arrived (batches are written as they
-arrive, decision 030), the pickled bytes of one batch's task and results, peak RSS of the parent
+CPU, how long it ran alone before the first batch was submitted and read on beside the workers
+until the last (the fleet is read in chunks, each chunk's batches submitted as it is read), and
+how long its write ran on after the last batch arrived (batches are written as they arrive,
+decision 030), the pickled bytes of one batch's task and results, peak RSS of the parent
 and the workers, and the load average after each phase. At N = S the two runs' outcome
 counts must be equal; above it, every service rule's counts must be N / S times the
 reference's (the commitments are per team, not per service).
