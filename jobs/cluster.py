@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -112,20 +112,31 @@ def gather_batches(
 def stream_batches(
     cluster: FleetCluster,
     task: Callable[[Work, Any], Result],
-    work: Sequence[Work],
+    work: Iterable[Work],
     shared: object,
     *,
     what: str,
 ) -> Generator[Result, None, None]:
-    """As `gather_batches`, but every task is submitted now and the returned iterator yields
-    the results in batch order as they arrive, so the caller can write batch k while later
-    ones run, and holds no finished batch past its turn. WorkerFailed (every task cancelled)
-    is raised by the iterator, when the failed batch's turn comes or earlier."""
+    """As `gather_batches`, but each batch is submitted as soon as `work` yields it (a lazy
+    `work` that reads the fleet chunk by chunk has the workers start on its first batches
+    while it reads on), all of them before this returns; the returned iterator yields the
+    results in batch order as they arrive, so the caller can write batch k while later ones
+    run, and holds no finished batch past its turn. WorkerFailed (every task cancelled) is
+    raised by the iterator, when the failed batch's turn comes or earlier."""
     check_shared_database(cluster.settings.database_url)
     client = cluster.client()
     [scattered] = client.scatter([shared], broadcast=True)
-    everywhere = [scattered] * len(work)
-    futures = client.map(task, work, everywhere, retries=TASK_RETRIES, pure=False)
+    futures: list[Any] = []
+    try:
+        # extend appends each future as it is made: a failed read still cancels those made
+        futures.extend(
+            client.submit(task, batch, scattered, retries=TASK_RETRIES, pure=False)
+            for batch in work
+        )
+    except BaseException:
+        if futures:  # reading the rest failed: nothing will take these results
+            client.cancel(futures)
+        raise
     return _in_order(client, futures, what=what)
 
 

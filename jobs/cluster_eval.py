@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -57,11 +57,12 @@ def batches(
 
 
 def evaluate_on(
-    cluster: FleetCluster, work: Sequence[Batch], catalog: Catalog
+    cluster: FleetCluster, work: Iterable[Batch], catalog: Catalog
 ) -> Generator[tuple[PreparedRecommendation, ...], None, None]:
     """Every batch's offered results, prepared for the write, in batch order as they arrive
-    (`stream_batches`: all submitted now); WorkerFailed (every task cancelled) from the
-    iterator when a batch still fails after its retries."""
+    (`stream_batches`: each submitted as `work` yields it, all before this returns);
+    WorkerFailed (every task cancelled) from the iterator when a batch still fails after its
+    retries."""
     return stream_batches(cluster, evaluate_batch, work, catalog, what="a recompute")
 
 

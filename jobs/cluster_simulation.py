@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from data.db import make_engine, make_sessions
 from data.repos.fleet_usage import load_usage_windows
-from data.repos.services import current_configs, list_services
+from data.repos.services import configured_fleet
 from data.scenario_runs import HISTORY_DAYS
 from data.settings import Settings
 from engine.capacity import CapacityConfig
@@ -59,10 +59,9 @@ def read_fleet(
 ) -> list[tuple[Service, CapacityConfig]]:
     """Every service with a current config (of `team` when given), by name then id."""
     with sessions.begin() as session:
-        configs = current_configs(session)
-        found = [s for s in list_services(session) if s.id in configs]
-    mine = [s for s in found if team is None or s.team == team]
-    return [(s, configs[s.id]) for s in sorted(mine, key=lambda s: (s.name, s.id))]
+        found = [pair for chunk in configured_fleet(session) for pair in chunk]
+    mine = [(s, config) for s, config in found if team is None or s.team == team]
+    return sorted(mine, key=lambda pair: (pair[0].name, pair[0].id))
 
 
 def simulate(

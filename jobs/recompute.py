@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from collections import Counter, defaultdict
-from collections.abc import Generator, Iterable, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,8 +21,9 @@ from data.repos.fleet_usage import load_usage_windows
 from data.repos.recommendation_values import PreparedRecommendation, prepare
 from data.repos.recommendations import RecommendationWriter, SaveReport
 from data.repos.rule_outcomes import save_rule_outcomes
-from data.repos.services import current_configs, list_services
+from data.repos.services import configured_fleet
 from data.repos.usage import to_datetime64
+from data.settings import Settings
 from engine import rules
 from engine.capacity import CapacityConfig
 from engine.catalog import Catalog
@@ -39,6 +41,8 @@ from jobs.container_recs import with_containers
 log = logging.getLogger(__name__)
 
 TEAM_SCOPE_PREFIX = "team:"
+# Services in the fleet read's chunks, at least (a cluster's are two of its batches).
+FLEET_CHUNK_MIN = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,9 +99,8 @@ def recompute(
     Without one (or for a smaller fleet) the engine runs in-process.
     """
     started = time.perf_counter()
-    fleet, sizings = _read_fleet(sessions, catalog)
-    batches = _evaluate(
-        sessions, catalog, fleet, sizings, profile=profile, now=now, cluster=cluster
+    fleet, batches = _read_and_evaluate(
+        sessions, catalog, profile=profile, now=now, cluster=cluster
     )
     with closing(batches):
         start = now - timedelta(days=profile.lookback_days)
@@ -142,41 +145,75 @@ def _write(
     return writer.finish()
 
 
-def _evaluate(
+Pair = tuple[Service, CapacityConfig]
+Prepared = Generator[tuple[PreparedRecommendation, ...], None, None]
+
+
+def _read_and_evaluate(
     sessions: sessionmaker[Session],
     catalog: Catalog,
-    fleet: cluster_eval.Fleet,
-    sizings: dict[int, WorkloadSizing],
     *,
     profile: SizingProfile,
     now: datetime,
     cluster: FleetCluster | None,
-) -> Generator[tuple[PreparedRecommendation, ...], None, None]:
-    """Every service's results (container rule included) prepared for the write, in the
-    fleet's order: on the cluster in batches (all submitted before this returns), or
-    in-process on usage read here, as one batch."""
-    if cluster is not None and len(fleet) > cluster.batch_services:
-        size = cluster.batch_services
-        work = cluster_eval.batches(
-            cluster.settings, fleet, sizings, profile=profile, now=now, size=size
-        )
-        return cluster_eval.evaluate_on(cluster, work, catalog)
+) -> tuple[list[Pair], Prepared]:
+    """The fleet (`_read_fleet`), and every service's results (container rule included)
+    prepared for the write, in the fleet's order: on the cluster in batches, each chunk's
+    submitted as soon as it is read, so the workers start while the parent reads on (all
+    submitted before this returns); or in-process on usage read here, as one batch."""
+    with sessions.begin() as session:
+        sizings = workload_sizings(session, catalog)
+        size = cluster.batch_services if cluster is not None else 0
+        # A first chunk of two batches or more tells whether the fleet is worth the cluster.
+        chunks = configured_fleet(session, chunk_services=max(2 * size, FLEET_CHUNK_MIN))
+        first = next(chunks, [])
+        if cluster is not None and len(first) > size:
+            fleet: list[Pair] = []
+            work = _batches_as_read(
+                cluster.settings, itertools.chain([first], chunks), fleet, sizings,
+                profile=profile, now=now, size=size,
+            )  # fmt: skip
+            return fleet, cluster_eval.evaluate_on(cluster, work, catalog)
+        fleet = [*first, *itertools.chain.from_iterable(chunks)]
     contexts = _read_contexts(sessions, catalog, fleet, profile=profile, now=now)
-    recs = with_containers(fleet_eval.evaluate(contexts), contexts, sizings)
-    return (batch for batch in [tuple(prepare(rec) for rec in recs)])
+    recs = with_containers(fleet_eval.evaluate(contexts), contexts, _of(fleet, sizings))
+    return fleet, (batch for batch in [tuple(prepare(rec) for rec in recs)])
+
+
+def _batches_as_read(
+    settings: Settings,
+    chunks: Iterable[list[Pair]],
+    fleet: list[Pair],
+    sizings: Mapping[int, WorkloadSizing],
+    *,
+    profile: SizingProfile,
+    now: datetime,
+    size: int,
+) -> Iterator[cluster_eval.Batch]:
+    """Each chunk's batches as the chunk is read, the chunk appended to `fleet` (the
+    commitments are sized on the whole of it once every batch is submitted)."""
+    for chunk in chunks:
+        fleet.extend(chunk)
+        yield from cluster_eval.batches(
+            settings, chunk, sizings, profile=profile, now=now, size=size
+        )
 
 
 def _read_fleet(
     sessions: sessionmaker[Session], catalog: Catalog
-) -> tuple[list[tuple[Service, CapacityConfig]], dict[int, WorkloadSizing]]:
-    """Every active service that has a config, with it; and each discovered Kubernetes
-    workload's container sizing (data.kube_sizing)."""
+) -> tuple[list[Pair], dict[int, WorkloadSizing]]:
+    """Every active service that has a config, with it (by slug, `configured_fleet`); and
+    each discovered Kubernetes workload's container sizing (data.kube_sizing)."""
     with sessions.begin() as session:
-        services = list_services(session)
-        configs = current_configs(session)
         sizings = workload_sizings(session, catalog)
-    fleet = [(service, configs[service.id]) for service in services if service.id in configs]
-    return fleet, {sid: sizing for sid, sizing in sizings.items() if sid in configs}
+        fleet = [pair for chunk in configured_fleet(session) for pair in chunk]
+    return fleet, _of(fleet, sizings)
+
+
+def _of(fleet: Sequence[Pair], sizings: Mapping[int, WorkloadSizing]) -> dict[int, WorkloadSizing]:
+    """The container sizings of the fleet's services."""
+    ids = {service.id for service, _ in fleet}
+    return {sid: sizing for sid, sizing in sizings.items() if sid in ids}
 
 
 def _read_contexts(

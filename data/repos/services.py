@@ -2,18 +2,49 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from data.errors import NotFound
 from data.models import CapacityConfigRow, ServiceRow
 from engine.capacity import CapacityConfig
 from engine.service import Environment, Platform, PolicyClass, Service, Sla
+
+# Services per chunk of `configured_fleet`: a few of recompute's cluster batches (256), so the
+# workers start on the first chunk's batches while the rest of the fleet is read.
+FLEET_CHUNK = 1024
+# The columns the engine reads, in the order `_fleet_pair` unpacks them.
+_FLEET_COLUMNS = (
+    ServiceRow.id,
+    ServiceRow.slug,
+    ServiceRow.name,
+    ServiceRow.team,
+    ServiceRow.owner,
+    ServiceRow.environment,
+    ServiceRow.platform,
+    ServiceRow.provider,
+    ServiceRow.region,
+    ServiceRow.policy_class,
+    ServiceRow.latency_p95_target_ms,
+    ServiceRow.availability_target_pct,
+    ServiceRow.max_error_rate_pct,
+    CapacityConfigRow.instance_type,
+    CapacityConfigRow.replicas,
+    CapacityConfigRow.min_replicas,
+    CapacityConfigRow.zones,
+    CapacityConfigRow.vcpu_per_replica,
+    CapacityConfigRow.memory_gib_per_replica,
+    CapacityConfigRow.cpu_request_cores,
+    CapacityConfigRow.memory_request_gib,
+    CapacityConfigRow.commitment_coverage_pct,
+    CapacityConfigRow.spot_pct,
+    CapacityConfigRow.schedule,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +141,41 @@ def current_configs(session: Session) -> dict[int, CapacityConfig]:
     """Current config of every service that has one, keyed by service id."""
     rows = session.scalars(select(CapacityConfigRow).where(CapacityConfigRow.is_current))
     return {row.service_id: to_config(row) for row in rows}
+
+
+def configured_fleet(
+    session: Session, *, chunk_services: int = FLEET_CHUNK
+) -> Iterator[list[tuple[Service, CapacityConfig]]]:
+    """Every active service that has a current config, with it, ordered by slug (as
+    `list_services`), in chunks of `chunk_services`: one SELECT of the columns the engine
+    reads, streamed, and no ORM object per row, so a caller can start on a chunk while the
+    rest is read (a fleet recompute on a cluster, decision 030)."""
+    current = and_(CapacityConfigRow.service_id == ServiceRow.id, CapacityConfigRow.is_current)
+    query = (
+        select(*_FLEET_COLUMNS)
+        .join(CapacityConfigRow, current)
+        .where(ServiceRow.active)
+        .order_by(ServiceRow.slug)
+        .execution_options(yield_per=chunk_services)
+    )
+    for rows in session.execute(query).partitions():
+        yield [_fleet_pair(row) for row in rows]
+
+
+def _fleet_pair(row: Sequence[Any]) -> tuple[Service, CapacityConfig]:
+    """A `configured_fleet` row as the engine's values (positional: a fleet has 100,000s)."""
+    (id_, slug, name, team, owner, environment, platform, provider, region, policy_class,
+     latency_ms, availability_pct, error_pct, instance_type, *config) = row  # fmt: skip
+    sla = Sla(latency_ms, availability_pct, error_pct)
+    service = Service(id_, slug, name, team, owner, environment, platform, provider, region,
+                      policy_class, sla)  # fmt: skip
+    (replicas, min_replicas, zones, vcpu, memory_gib, cpu_request_cores, memory_request_gib,
+     commitment_pct, spot_pct, schedule) = config  # fmt: skip
+    return service, CapacityConfig(
+        "vm" if instance_type else "kubernetes", replicas, min_replicas, zones, vcpu,
+        memory_gib, instance_type, cpu_request_cores, memory_request_gib, commitment_pct,
+        spot_pct, schedule,
+    )  # fmt: skip
 
 
 def to_service(row: ServiceRow) -> Service:

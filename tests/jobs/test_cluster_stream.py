@@ -67,3 +67,36 @@ def test_a_batch_failing_past_its_retries_ends_the_stream_with_worker_failed(
         got.extend(stream_batches(cluster, fails_second, [0, 1, 2], "batch-", what="a test"))
 
     assert got in ([], ["batch-0"])  # never a result past the failed batch
+
+
+def runs_and_says_so(work: tuple[int, str], shared: str) -> str:
+    """On a worker: note that this batch has started."""
+    index, queue_name = work
+    Queue(queue_name).put(index)
+    return f"{shared}{index}"
+
+
+@ON_SQLITE
+def test_a_batch_is_submitted_as_the_work_yields_it_not_once_the_work_is_read(
+    cluster: FleetCluster,
+) -> None:
+    def work() -> Iterator[tuple[int, str]]:
+        yield 0, "stream-lazy"
+        # Batch 0 must run while the rest is still being read (a fleet read chunk by chunk):
+        # submitted only after the last batch, it would never start and this would time out.
+        assert Queue("stream-lazy").get(timeout=120) == 0
+        yield 1, "stream-lazy"
+
+    results = list(stream_batches(cluster, runs_and_says_so, work(), "batch-", what="a test"))
+
+    assert results == ["batch-0", "batch-1"]
+
+
+@ON_SQLITE
+def test_a_work_failing_midway_raises_its_error_before_any_result(cluster: FleetCluster) -> None:
+    def work() -> Iterator[int]:
+        yield 0
+        raise ValueError("the fleet read failed")
+
+    with pytest.raises(ValueError, match="the fleet read failed"):
+        stream_batches(cluster, fails_second, work(), "batch-", what="a test")
