@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, cast
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session
 
 from data.models import RuleOutcomeRow
+
+_TABLE = cast(Table, RuleOutcomeRow.__table__)  # for the Core insert
 
 
 class RuleResult(Protocol):
@@ -62,7 +64,9 @@ def save_rule_outcomes(session: Session, recs: Sequence[RuleResult], *, now: dat
     if not services:
         return 0
     session.execute(delete(RuleOutcomeRow).where(RuleOutcomeRow.service_id.in_(services)))
-    session.execute(insert(RuleOutcomeRow), list(rows.values()))
+    # Core on the session's connection, as RecommendationWriter.add: the ORM's bulk insert
+    # first re-collects every row's parameters per mapped column (decision 030, session 8).
+    session.connection().execute(insert(_TABLE), list(rows.values()))
     return len(rows)
 
 
