@@ -39,8 +39,9 @@ def p(seconds: list[float], q: int) -> float:
     return statistics.quantiles(seconds, n=100, method="inclusive")[q - 1]
 
 
-def report(phases: list[Phase], *, think_s: float, browser_args: str) -> None:
+def report(phases: list[Phase], *, think_s: float, browser_args: str, placement: str) -> None:
     """Print the definitions, then each N's browser and server figures and their ratios."""
+    print(f"placement: {placement}")
     print(
         f"definitions: browser settle = action → page drawn and idle in Chromium ({browser_args}"
         f" flags); think time {think_s:g} s × U(0.5, 1.5) before each action, seeded per "

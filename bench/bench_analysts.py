@@ -18,8 +18,13 @@ p95 of the same run (target: ≤ 3 at N=10). Also: the server's VmRSS with the s
 connected ((RSS at the largest N − RSS at N=1) ÷ (N − 1) per extra session, target ≤ 10 MiB),
 the CPU seconds of the server + pool workers and of the browsers, and the load average.
 
+`--placement split` (a second measurement, not the headline): the browsers (Playwright and
+every Chromium process) run on CPU 0 only and the server with its pool on the other CPUs, so
+the ten browsers no longer take the server's cores, as on a deployment where each analyst's
+browser runs on their own machine. Other tenants of the machine still share every core.
+
     .venv/bin/python bench/bench_analysts.py [--sessions 1 10] [--rounds 3] [--think-s 3]
-        [--browser-args cheap|default] [--post-script-gc]
+        [--browser-args cheap|default] [--post-script-gc] [--placement shared|split]
 """
 
 from __future__ import annotations
@@ -93,7 +98,16 @@ def main() -> None:
         help="Streamlit's default full GC after every script run (.streamlit/config.toml "
         "turns it off): the before figure of decision 032",
     )
+    parser.add_argument(
+        "--placement",
+        choices=["shared", "split"],
+        default="shared",
+        help="shared: browsers and server on every core (the headline); split: browsers on "
+        "CPU 0, the server and its pool on the others",
+    )
     args = parser.parse_args()
+    if args.placement == "split" and len(os.sched_getaffinity(0)) < 2:
+        parser.error("--placement split needs two CPUs or more")
     browser_args = CHEAP_ARGS if args.browser_args == "cheap" else LAUNCH_ARGS
     with tempfile.TemporaryDirectory() as scratch:
         url = _seeded(Path(scratch))
@@ -101,7 +115,7 @@ def main() -> None:
             asyncio.run(_phase(url, Path(scratch) / f"streamlit-{n}.log", n, args, browser_args))
             for n in args.sessions
         ]
-    report(phases, think_s=args.think_s, browser_args=args.browser_args)
+    report(phases, think_s=args.think_s, browser_args=args.browser_args, placement=_placed(args))
     print(f"full GC after every script run: {'on' if args.post_script_gc else 'off'}")
 
 
@@ -122,8 +136,6 @@ async def _phase(
     url: str, log_path: Path, n: int, args: argparse.Namespace, browser_args: list[str]
 ) -> Phase:
     """A fresh server, one warm-up visit, then `n` sessions at once; measured while connected."""
-    from playwright.async_api import async_playwright
-
     phase = Phase(sessions=n)
     now = DEMO_END + timedelta(hours=1)
     gc_env = {"STREAMLIT_RUNNER_POST_SCRIPT_GC": "true" if args.post_script_gc else "false"}
@@ -131,32 +143,52 @@ async def _phase(
         url, now=now, log_path=log_path, timeout_s=120, env_for_port=lambda _port: gc_env
     ) as base_url:
         server_pid = _server_pid()
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(
-                executable_path=str(CHROMIUM), args=browser_args
-            )
-            pages = [await _open(browser, base_url) for _ in range(n)]
-            await _warm_up(pages[0])
-            cpu_before, load_before = _tree_cpu_s(server_pid), os.getloadavg()[0]
-            own_before = _process_cpu_s(server_pid)
-            all_before = _tree_cpu_s(os.getpid())
-            log_offset = log_path.stat().st_size
-            started = time.perf_counter()
-            await asyncio.gather(
-                *(_analyst(p, k, args.rounds, args.think_s, phase) for k, p in enumerate(pages))
-            )
-            phase.wall_s = time.perf_counter() - started
-            with log_path.open("rb") as log:  # the runs the server logged while measured
-                log.seek(log_offset)
-                phase.runs = run_timing.parse(log.read().decode(errors="replace"))
-            phase.cpu_s = _tree_cpu_s(server_pid) - cpu_before
-            phase.server_own_cpu_s = _process_cpu_s(server_pid) - own_before
-            phase.browser_cpu_s = _tree_cpu_s(os.getpid()) - all_before - phase.cpu_s
-            phase.load = (load_before, os.getloadavg()[0])
-            phase.rss_kib, phase.hwm_kib = _status_kib(server_pid)
-            phase.workers_rss_kib = sum(_status_kib(pid)[0] for pid in _descendants(server_pid))
-            await browser.close()
+        own_cpus = os.sched_getaffinity(0)
+        if args.placement == "split":
+            _pin_tree(server_pid, own_cpus - {min(own_cpus)})
+            _pin_tree(os.getpid(), {min(own_cpus)}, skip=server_pid)
+        try:
+            await _measure(base_url, server_pid, log_path, n, args, browser_args, phase)
+        finally:
+            _pin_tree(os.getpid(), own_cpus, skip=server_pid)
     return phase
+
+
+async def _measure(
+    base_url: str,
+    server_pid: int,
+    log_path: Path,
+    n: int,
+    args: argparse.Namespace,
+    browser_args: list[str],
+    phase: Phase,
+) -> None:
+    """`n` sessions at once against the running server; fills `phase`."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=browser_args)
+        pages = [await _open(browser, base_url) for _ in range(n)]
+        await _warm_up(pages[0])
+        cpu_before, load_before = _tree_cpu_s(server_pid), os.getloadavg()[0]
+        own_before = _process_cpu_s(server_pid)
+        all_before = _tree_cpu_s(os.getpid())
+        log_offset = log_path.stat().st_size
+        started = time.perf_counter()
+        await asyncio.gather(
+            *(_analyst(p, k, args.rounds, args.think_s, phase) for k, p in enumerate(pages))
+        )
+        phase.wall_s = time.perf_counter() - started
+        with log_path.open("rb") as log:  # the runs the server logged while measured
+            log.seek(log_offset)
+            phase.runs = run_timing.parse(log.read().decode(errors="replace"))
+        phase.cpu_s = _tree_cpu_s(server_pid) - cpu_before
+        phase.server_own_cpu_s = _process_cpu_s(server_pid) - own_before
+        phase.browser_cpu_s = _tree_cpu_s(os.getpid()) - all_before - phase.cpu_s
+        phase.load = (load_before, os.getloadavg()[0])
+        phase.rss_kib, phase.hwm_kib = _status_kib(server_pid)
+        phase.workers_rss_kib = sum(_status_kib(pid)[0] for pid in _descendants(server_pid))
+        await browser.close()
 
 
 async def _open(browser: Any, base_url: str) -> Any:
@@ -223,6 +255,27 @@ async def _press_growth(page: Any) -> None:
     await slider.get_by_role("slider").focus()
     await page.keyboard.press("ArrowRight")
     await _settled(page, ("Simulator", "text.gtitle", f"at {growth_pct + 5:+d} % demand"))
+
+
+def _placed(args: argparse.Namespace) -> str:
+    if args.placement == "shared":
+        return "browsers and server on every core (shared)"
+    cpus = sorted(os.sched_getaffinity(0))
+    return f"browsers on CPU {cpus[0]}, server and pool on CPU {cpus[1:]} (split)"
+
+
+def _pin_tree(root: int, cpus: set[int], *, skip: int | None = None) -> None:
+    """Every thread of `root` and of its descendants (but `skip`'s subtree) on `cpus`; what
+    they start later inherits it."""
+    skipped = set() if skip is None else {skip, *_descendants(skip)}
+    for pid in [root, *_descendants(root)]:
+        if pid in skipped:
+            continue
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            try:
+                os.sched_setaffinity(int(task.name), cpus)
+            except OSError:  # the thread or process ended meanwhile
+                continue
 
 
 def _server_pid() -> int:
