@@ -26,6 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import analysts_procs as procs
 from bench import bench_analysts as walk
 from tests.support.browser import CHROMIUM
 from tests.support.streamlit_server import streamlit_server
@@ -38,7 +39,7 @@ async def _profile(url: str, log_path: Path, rounds: int) -> dict[str, list[dict
 
     samples: dict[str, list[dict[str, float]]] = defaultdict(list)
     with streamlit_server(url, now=walk.DEMO_END + timedelta(hours=1), log_path=log_path) as base:
-        server_pid = walk._server_pid()
+        server_pid = procs.server_pid()
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(
                 executable_path=str(CHROMIUM), args=walk.CHEAP_ARGS
@@ -81,10 +82,10 @@ def _count(received: list[int], frame: Any) -> None:
 
 async def _snapshot(cdp: Any, server_pid: int, received: list[int]) -> dict[str, float]:
     metrics = {m["name"]: m["value"] for m in (await cdp.send("Performance.getMetrics"))["metrics"]}
-    server_s = walk._tree_cpu_s(server_pid)
+    server_s = procs.tree_cpu_s(server_pid)
     return {
         **{name: float(metrics[name]) for name in METRICS},
-        "chromium_cpu_s": walk._tree_cpu_s(os.getpid()) - server_s,
+        "chromium_cpu_s": procs.tree_cpu_s(os.getpid()) - server_s,
         "server_cpu_s": server_s,
         "ws_kib": received[0] / 1024,
         "nodes": float(metrics["Nodes"]),
