@@ -21,7 +21,7 @@ class Phase:
     workers_rss_kib: int = 0
     cpu_s: float = 0.0  # the server process and its pool workers
     server_own_cpu_s: float = 0.0  # the server process alone (script threads, event loop)
-    browser_cpu_s: float = 0.0  # Chromium and Playwright: the other tenant of the machine
+    browser_cpu_s: float = 0.0  # the clients (Chromium and Playwright, or protocol sessions)
     wall_s: float = 0.0
     load: tuple[float, float] = (0.0, 0.0)
 
@@ -39,11 +39,13 @@ def p(seconds: list[float], q: int) -> float:
     return statistics.quantiles(seconds, n=100, method="inclusive")[q - 1]
 
 
-def report(phases: list[Phase], *, think_s: float, browser_args: str) -> None:
+def report(phases: list[Phase], *, think_s: float, client: str, placement: str) -> None:
     """Print the definitions, then each N's browser and server figures and their ratios."""
+    print(f"placement: {placement}")
     print(
-        f"definitions: browser settle = action → page drawn and idle in Chromium ({browser_args}"
-        f" flags); think time {think_s:g} s × U(0.5, 1.5) before each action, seeded per "
+        f"definitions: settle = action → page drawn and idle in the client, {client} "
+        "(protocol: rerun request → the run's script_finished received, after all its deltas; "
+        f"nothing drawn); think time {think_s:g} s × U(0.5, 1.5) before each action, seeded per "
         "session, the same in every N; server settle = one script run start → finish, from "
         "the server's log (dashboard/run_timing.py); ratios are to the first N of this run."
     )
@@ -63,24 +65,24 @@ def _browser_lines(phase: Phase, base_p95: float, base_n: int) -> None:
     n = phase.sessions
     for kind, seconds in sorted(phase.seconds.items()):
         print(
-            f"N={n:>2} browser {kind:<15} p50 {p(seconds, 50):6.2f} s  "
+            f"N={n:>2} client  {kind:<15} p50 {p(seconds, 50):6.2f} s  "
             f"p95 {p(seconds, 95):6.2f} s  ({len(seconds)} settles)"
         )
     p95 = p(phase.all_seconds(), 95)
     print(
-        f"N={n:>2} browser all pages      p50 {p(phase.all_seconds(), 50):6.2f} s  "
+        f"N={n:>2} client  all pages      p50 {p(phase.all_seconds(), 50):6.2f} s  "
         f"p95 {p95:6.2f} s  = {p95 / base_p95:.2f}× N={base_n}'s p95; "
         f"wall {phase.wall_s:.1f} s, CPU server+pool {phase.cpu_s:.1f} s, "
-        f"browser {phase.browser_cpu_s:.1f} s, "
+        f"client {phase.browser_cpu_s:.1f} s, "
         f"load {phase.load[0]:.1f}→{phase.load[1]:.1f}; server VmRSS "
         f"{phase.rss_kib / 1024:.0f} MiB (VmHWM {phase.hwm_kib / 1024:.0f} MiB), "
         f"pool workers {phase.workers_rss_kib / 1024:.0f} MiB"
     )
     settles = max(len(phase.all_seconds()), 1)
     print(
-        f"N={n:>2} CPU per browser settle: server process {phase.server_own_cpu_s / settles:.2f}"
+        f"N={n:>2} CPU per client settle: server process {phase.server_own_cpu_s / settles:.2f}"
         f" s + pool workers {(phase.cpu_s - phase.server_own_cpu_s) / settles:.2f} s, "
-        f"browser {phase.browser_cpu_s / settles:.2f} s"
+        f"client {phase.browser_cpu_s / settles:.2f} s"
     )
 
 

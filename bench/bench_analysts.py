@@ -18,8 +18,17 @@ p95 of the same run (target: ≤ 3 at N=10). Also: the server's VmRSS with the s
 connected ((RSS at the largest N − RSS at N=1) ÷ (N − 1) per extra session, target ≤ 10 MiB),
 the CPU seconds of the server + pool workers and of the browsers, and the load average.
 
+`--client protocol` (a second measurement, not the headline): no browser; each session speaks
+Streamlit's websocket protocol (bench/analysts_protocol.py) and a settle ends when the run's
+script_finished arrives, after all its deltas: what the server gives N analysts whose browsers
+run elsewhere. `--placement split` (a third, not the headline either): the browsers
+(Playwright and every Chromium process) run on CPU 0 only and the server with its pool on the
+other CPUs, so the ten browsers no longer take the server's cores. Other tenants of the
+machine still share every core in every mode.
+
     .venv/bin/python bench/bench_analysts.py [--sessions 1 10] [--rounds 3] [--think-s 3]
-        [--browser-args cheap|default] [--post-script-gc]
+        [--browser-args cheap|default] [--post-script-gc] [--client browser|protocol]
+        [--placement shared|split]
 """
 
 from __future__ import annotations
@@ -31,6 +40,7 @@ import random
 import sys
 import tempfile
 import time
+from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,6 +48,8 @@ from typing import Any
 # `make bench` runs this file directly: put the repository root on the import path.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import analysts_procs as procs
+from bench import analysts_protocol as protocol
 from bench.analysts_report import Phase, report
 from dashboard import run_timing
 from data.catalog import load_catalog
@@ -55,7 +67,6 @@ SERVICES = 30
 HISTORY_DAYS = 90
 VIEWPORT = {"width": 1600, "height": 1900}
 TIMEOUT_MS = 240_000  # a loaded 2-core box with 10 sessions is slow; the bench reports, never fails
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # The cheapest Chromium that still draws the pages: no GPU process, no extensions, no
 # animations (Streamlit's and plotly's transitions honour reduced motion), no images, one
 # raster thread, renderers shared by the contexts. Measured beside the default flags in
@@ -93,7 +104,23 @@ def main() -> None:
         help="Streamlit's default full GC after every script run (.streamlit/config.toml "
         "turns it off): the before figure of decision 032",
     )
+    parser.add_argument(
+        "--client",
+        choices=["browser", "protocol"],
+        default="browser",
+        help="browser: Chromium sessions (the headline); protocol: Streamlit's websocket "
+        "messages, no browser (bench/analysts_protocol.py)",
+    )
+    parser.add_argument(
+        "--placement",
+        choices=["shared", "split"],
+        default="shared",
+        help="shared: browsers and server on every core (the headline); split: browsers on "
+        "CPU 0, the server and its pool on the others",
+    )
     args = parser.parse_args()
+    if args.placement == "split" and len(os.sched_getaffinity(0)) < 2:
+        parser.error("--placement split needs two CPUs or more")
     browser_args = CHEAP_ARGS if args.browser_args == "cheap" else LAUNCH_ARGS
     with tempfile.TemporaryDirectory() as scratch:
         url = _seeded(Path(scratch))
@@ -101,7 +128,8 @@ def main() -> None:
             asyncio.run(_phase(url, Path(scratch) / f"streamlit-{n}.log", n, args, browser_args))
             for n in args.sessions
         ]
-    report(phases, think_s=args.think_s, browser_args=args.browser_args)
+    client = f"Chromium ({args.browser_args} flags)" if args.client == "browser" else "protocol"
+    report(phases, think_s=args.think_s, client=client, placement=_placed(args))
     print(f"full GC after every script run: {'on' if args.post_script_gc else 'off'}")
 
 
@@ -122,41 +150,75 @@ async def _phase(
     url: str, log_path: Path, n: int, args: argparse.Namespace, browser_args: list[str]
 ) -> Phase:
     """A fresh server, one warm-up visit, then `n` sessions at once; measured while connected."""
-    from playwright.async_api import async_playwright
-
     phase = Phase(sessions=n)
     now = DEMO_END + timedelta(hours=1)
     gc_env = {"STREAMLIT_RUNNER_POST_SCRIPT_GC": "true" if args.post_script_gc else "false"}
     with streamlit_server(
         url, now=now, log_path=log_path, timeout_s=120, env_for_port=lambda _port: gc_env
     ) as base_url:
-        server_pid = _server_pid()
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(
-                executable_path=str(CHROMIUM), args=browser_args
-            )
-            pages = [await _open(browser, base_url) for _ in range(n)]
-            await _warm_up(pages[0])
-            cpu_before, load_before = _tree_cpu_s(server_pid), os.getloadavg()[0]
-            own_before = _process_cpu_s(server_pid)
-            all_before = _tree_cpu_s(os.getpid())
-            log_offset = log_path.stat().st_size
-            started = time.perf_counter()
-            await asyncio.gather(
-                *(_analyst(p, k, args.rounds, args.think_s, phase) for k, p in enumerate(pages))
-            )
-            phase.wall_s = time.perf_counter() - started
-            with log_path.open("rb") as log:  # the runs the server logged while measured
-                log.seek(log_offset)
-                phase.runs = run_timing.parse(log.read().decode(errors="replace"))
-            phase.cpu_s = _tree_cpu_s(server_pid) - cpu_before
-            phase.server_own_cpu_s = _process_cpu_s(server_pid) - own_before
-            phase.browser_cpu_s = _tree_cpu_s(os.getpid()) - all_before - phase.cpu_s
-            phase.load = (load_before, os.getloadavg()[0])
-            phase.rss_kib, phase.hwm_kib = _status_kib(server_pid)
-            phase.workers_rss_kib = sum(_status_kib(pid)[0] for pid in _descendants(server_pid))
-            await browser.close()
+        server_pid = procs.server_pid()
+        own_cpus = os.sched_getaffinity(0)
+        if args.placement == "split":
+            procs.pin_tree(server_pid, own_cpus - {min(own_cpus)})
+            procs.pin_tree(os.getpid(), {min(own_cpus)}, skip=server_pid)
+        try:
+            await _measure(base_url, server_pid, log_path, n, args, browser_args, phase)
+        finally:
+            procs.pin_tree(os.getpid(), own_cpus, skip=server_pid)
     return phase
+
+
+async def _measure(
+    base_url: str,
+    server_pid: int,
+    log_path: Path,
+    n: int,
+    args: argparse.Namespace,
+    browser_args: list[str],
+    phase: Phase,
+) -> None:
+    """`n` sessions at once against the running server, Chromium's or protocol clients."""
+    from playwright.async_api import async_playwright
+
+    walk = (args.rounds, args.think_s, phase.seconds)
+    if args.client == "protocol":
+        sessions = [await protocol.connect(base_url, "recommendations") for _ in range(n)]
+        await protocol.warm_up(sessions[0])
+        analysts = [protocol.analyst(s, k, *walk) for k, s in enumerate(sessions)]
+        await _timed_phase(analysts, server_pid, log_path, phase)
+        for session in sessions:
+            await session.ws.close()
+        return
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=browser_args)
+        pages = [await _open(browser, base_url) for _ in range(n)]
+        await _warm_up(pages[0])
+        await _timed_phase(
+            [_analyst(p, k, *walk) for k, p in enumerate(pages)], server_pid, log_path, phase
+        )
+        await browser.close()
+
+
+async def _timed_phase(
+    analysts: list[Coroutine[Any, Any, None]], server_pid: int, log_path: Path, phase: Phase
+) -> None:
+    """Run the analysts at once; the server's logged runs, CPU and memory meanwhile."""
+    cpu_before, load_before = procs.tree_cpu_s(server_pid), os.getloadavg()[0]
+    own_before = procs.process_cpu_s(server_pid)
+    all_before = procs.tree_cpu_s(os.getpid())
+    log_offset = log_path.stat().st_size
+    started = time.perf_counter()
+    await asyncio.gather(*analysts)
+    phase.wall_s = time.perf_counter() - started
+    with log_path.open("rb") as log:  # the runs the server logged while measured
+        log.seek(log_offset)
+        phase.runs = run_timing.parse(log.read().decode(errors="replace"))
+    phase.cpu_s = procs.tree_cpu_s(server_pid) - cpu_before
+    phase.server_own_cpu_s = procs.process_cpu_s(server_pid) - own_before
+    phase.browser_cpu_s = procs.tree_cpu_s(os.getpid()) - all_before - phase.cpu_s
+    phase.load = (load_before, os.getloadavg()[0])
+    phase.rss_kib, phase.hwm_kib = procs.status_kib(server_pid)
+    phase.workers_rss_kib = sum(procs.status_kib(pid)[0] for pid in procs.descendants(server_pid))
 
 
 async def _open(browser: Any, base_url: str) -> Any:
@@ -174,7 +236,9 @@ async def _warm_up(page: Any) -> None:
     await _navigate(page, "Recommendations", RECS)
 
 
-async def _analyst(page: Any, k: int, rounds: int, think_s: float, phase: Phase) -> None:
+async def _analyst(
+    page: Any, k: int, rounds: int, think_s: float, seconds: dict[str, list[float]]
+) -> None:
     """Session k's walk; before each timed action it reads the page for its think time (the
     same draws in every N: the generator is seeded by k)."""
     thinking = random.Random(k)
@@ -186,17 +250,17 @@ async def _analyst(page: Any, k: int, rounds: int, think_s: float, phase: Phase)
     await _pick_service(page, k)
     for _ in range(rounds):
         await think()
-        await _timed(phase, "Recommendations", _navigate(page, "Recommendations", RECS))
+        await _timed(seconds, "Recommendations", _navigate(page, "Recommendations", RECS))
         await think()
-        await _timed(phase, "Simulator", _navigate(page, "Simulator", SIMULATOR))
+        await _timed(seconds, "Simulator", _navigate(page, "Simulator", SIMULATOR))
         await think()
-        await _timed(phase, "slider", _press_growth(page))
+        await _timed(seconds, "slider", _press_growth(page))
 
 
-async def _timed(phase: Phase, kind: str, step: Any) -> None:
+async def _timed(seconds: dict[str, list[float]], kind: str, step: Any) -> None:
     started = time.perf_counter()
     await step
-    phase.seconds[kind].append(time.perf_counter() - started)
+    seconds[kind].append(time.perf_counter() - started)
 
 
 async def _navigate(page: Any, link: str, settled: tuple[str, str, str]) -> None:
@@ -225,52 +289,11 @@ async def _press_growth(page: Any) -> None:
     await _settled(page, ("Simulator", "text.gtitle", f"at {growth_pct + 5:+d} % demand"))
 
 
-def _server_pid() -> int:
-    """The dashboard process: this process's child running `-m dashboard`."""
-    for pid in _descendants(os.getpid()):
-        if b"dashboard" in Path(f"/proc/{pid}/cmdline").read_bytes():
-            return pid
-    raise RuntimeError("the dashboard process was not found")
-
-
-def _descendants(root: int) -> list[int]:
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    found, frontier = [], [root]
-    while frontier:
-        children = [pid for pid, parent in parents.items() if parent in frontier]
-        found += children
-        frontier = children
-    return found
-
-
-def _tree_cpu_s(root: int) -> float:
-    """User + system CPU of `root` and its live descendants (the server: its pool workers)."""
-    return sum(_process_cpu_s(pid) for pid in [root, *_descendants(root)])
-
-
-def _process_cpu_s(pid: int) -> float:
-    """User + system CPU of one process, every thread (0 once it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
-
-
-def _status_kib(pid: int) -> tuple[int, int]:
-    values = {"VmRSS:": 0, "VmHWM:": 0}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        parts = line.split()
-        if parts and parts[0] in values:
-            values[parts[0]] = int(parts[1])
-    return values["VmRSS:"], values["VmHWM:"]
+def _placed(args: argparse.Namespace) -> str:
+    if args.placement == "shared":
+        return "browsers and server on every core (shared)"
+    cpus = sorted(os.sched_getaffinity(0))
+    return f"browsers on CPU {cpus[0]}, server and pool on CPU {cpus[1:]} (split)"
 
 
 if __name__ == "__main__":
