@@ -38,6 +38,7 @@ _outside: set[str] = set()  # observed with no test running (collection, session
 _observed_by_file: dict[str, set[str]] = defaultdict(set)  # controller: file -> observations
 _ran: set[str] = set()  # controller: files whose tests reported
 _left_out: list[str] = []
+_digest_at_start: list[str] = []  # the sources this run started on (a record names those)
 
 
 def _observe(what: str) -> None:
@@ -110,9 +111,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """On the xdist controller (which collects nothing), say what the workers leave out."""
+    """On the xdist controller (which collects nothing), say what the workers leave out; when
+    recording, digest the sources now, before an edit made during the run could change them."""
+    if hasattr(session.config, "workerinput"):
+        return
+    if session.config.getoption("record_clock_reads"):
+        _digest_at_start[:] = [sources_digest()]
     record_path = session.config.getoption("skip_calendar_free")
-    if record_path and not hasattr(session.config, "workerinput"):
+    if record_path:
         _calendar_free_files(Path(record_path))
 
 
@@ -179,13 +185,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     record_path = config.getoption("record_clock_reads")
     if not record_path or hasattr(config, "workerinput"):
         return
-    why_not = _why_no_record(config, exitstatus)
+    why_not = _why_no_record(config, exitstatus) or _changed_since_start()
     if why_not:
         _left_out.append(f"no clock-reads record written: {why_not}")
         return
     calendar_free = sorted(f for f in _ran if not _observed_by_file.get(f))
     record = {
-        "sources": sources_digest(),
+        "sources": _digest_at_start[0],
         "calendar_free": calendar_free,
         "observed": {f: sorted(o) for f, o in sorted(_observed_by_file.items()) if o},
     }
@@ -201,6 +207,12 @@ def _why_no_record(config: pytest.Config, exitstatus: int) -> str:
         return "tests were selected with -k or -m (a file may have run in part)"
     outside = sorted(o for seen in _observed_by_file.values() for o in seen if "outside" in o)
     return f"the wall clock was seen outside any test ({outside[0]})" if outside else ""
+
+
+def _changed_since_start() -> str:
+    if sources_digest() != _digest_at_start[0]:
+        return "the sources changed while the tests ran"
+    return ""
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
