@@ -8,6 +8,14 @@ import pytest
 
 from tests.support.clock_reads import REPO_ROOT
 
+POOL = """
+import multiprocessing, os
+from concurrent.futures import ProcessPoolExecutor
+def test_a_pool_worker_runs_a_call():
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        assert pool.submit(os.getpid).result() != os.getpid()
+"""
 FILES = {
     "test_fixed.py": """
 from datetime import UTC, datetime
@@ -38,6 +46,9 @@ import subprocess, sys
 def test_starts_a_process():
     subprocess.run([sys.executable, "-c", "pass"], check=True)
 """,
+    # The second file's pool forks from the fork server the first started: no fork here.
+    "test_pool_1_starts_the_fork_server.py": POOL,
+    "test_pool_2_reuses_it.py": POOL,
 }
 
 
@@ -59,7 +70,7 @@ def test_the_pass_leaves_out_what_the_record_found_calendar_free_on_those_source
 ) -> None:
     record = project.path / "reads.json"
 
-    _run(project, f"--record-clock-reads={record}").assert_outcomes(passed=6)
+    _run(project, f"--record-clock-reads={record}").assert_outcomes(passed=8)
 
     written = json.loads(record.read_text())
     assert written["calendar_free"] == ["test_fixed.py"]
@@ -67,13 +78,15 @@ def test_the_pass_leaves_out_what_the_record_found_calendar_free_on_those_source
         "test_reads.py": ["read SystemClock.now"],
         "test_reads_in_a_fixture.py": ["read SystemClock.now"],
         "test_spawns.py": ["started a process"],
+        "test_pool_1_starts_the_fork_server.py": ["started a process"],
+        "test_pool_2_reuses_it.py": ["started a process"],
     }
     skipping = _run(project, f"--skip-calendar-free={record}")
-    skipping.assert_outcomes(passed=4, deselected=2)
+    skipping.assert_outcomes(passed=6, deselected=2)
     skipping.stdout.fnmatch_lines(["*1 files left out, never saw the wall clock*"])
     record.write_text(json.dumps({**written, "sources": "0" * 64}))
     stale = _run(project, f"--skip-calendar-free={record}")
-    stale.assert_outcomes(passed=6)
+    stale.assert_outcomes(passed=8)
     stale.stdout.fnmatch_lines(["*was made on other sources: every file runs*"])
 
 
@@ -81,7 +94,7 @@ def test_a_failing_or_partial_run_writes_no_record(project: pytest.Pytester) -> 
     record = project.path / "reads.json"
     project.makepyfile(test_fails="def test_fails():\n    assert False\n")
 
-    _run(project, f"--record-clock-reads={record}").assert_outcomes(passed=6, failed=1)
+    _run(project, f"--record-clock-reads={record}").assert_outcomes(passed=8, failed=1)
     _run(project, f"--record-clock-reads={record}", "-k", "fixed").assert_outcomes(passed=2)
 
     assert not record.exists()

@@ -14,6 +14,7 @@ import _posixsubprocess
 import functools
 import hashlib
 import json
+import multiprocessing.process
 import os
 import subprocess
 from collections import defaultdict
@@ -70,6 +71,8 @@ def _install() -> None:
     _watched(SystemClock, "now", "read SystemClock.now")
     _watched(_posixsubprocess, "fork_exec", "started a process")
     _watched(subprocess, "_fork_exec", "started a process")  # subprocess's own reference
+    # A fork server's children are forked by it, not by us: catch every multiprocessing start.
+    _watched(multiprocessing.process.BaseProcess, "start", "started a process")
     for name in ("fork", "posix_spawn", "posix_spawnp"):
         _watched(os, name, "started a process")
 
