@@ -98,3 +98,31 @@ def test_a_failing_or_partial_run_writes_no_record(project: pytest.Pytester) -> 
     _run(project, f"--record-clock-reads={record}", "-k", "fixed").assert_outcomes(passed=2)
 
     assert not record.exists()
+
+
+def test_the_dashboard_pools_workers_are_watched_in_their_own_process(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTHONPATH", str(REPO_ROOT))
+    pool = """
+import os
+from data.clock import system_now
+from data.pool import ProcessRunner
+def test_a_pool_call():
+    runner = ProcessRunner(1)
+    try:
+        assert {call}
+    finally:
+        runner.shutdown()
+"""
+    pytester.makepyfile(
+        test_pool_pure=pool.format(call="runner.run(os.getpid) != os.getpid()"),
+        test_pool_reads=pool.format(call="runner.run(system_now).tzinfo is not None"),
+    )
+    record = pytester.path / "reads.json"
+
+    _run(pytester, f"--record-clock-reads={record}").assert_outcomes(passed=2)
+
+    written = json.loads(record.read_text())
+    assert written["observed"] == {"test_pool_reads.py": ["a pool worker read SystemClock.now"]}
+    assert written["calendar_free"] == ["test_pool_pure.py"]

@@ -14,9 +14,12 @@ import _posixsubprocess
 import functools
 import hashlib
 import json
+import multiprocessing.forkserver
 import multiprocessing.process
+import multiprocessing.resource_tracker
 import os
 import subprocess
+import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Generator, Iterable
 from pathlib import Path
@@ -24,6 +27,7 @@ from typing import Any
 
 import pytest
 
+import data.pool
 from data.clock import SystemClock
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -32,18 +36,31 @@ HASHED_DIRS = ("api", "bench", "dashboard", "data", "deploy", "engine", "jobs", 
 HASHED_FILES = ("Makefile", "alembic.ini", "pyproject.toml", "requirements.txt",
                 "requirements-dev.txt")  # fmt: skip
 PROPERTY = "clock_observed"
+SESSION_PROPERTY = "clock_read_by_session_fixtures"
+READ, STARTED = "read SystemClock.now", "started a process"
+CHILD_MODULE, CHILD_DIR_ENV = "tests.support.clock_reads_child", "CLOCK_READS_CHILD_DIR"
 
 _current: list[str] = []  # the node id of the running test, if one runs
 _seen: dict[str, set[str]] = defaultdict(set)  # node id -> what it did (on this process)
 _outside: set[str] = set()  # observed with no test running (collection, session start)
 _observed_by_file: dict[str, set[str]] = defaultdict(set)  # controller: file -> observations
+_session_fixtures_seen: set[str] = set()  # controller: session fixtures that read the clock
 _ran: set[str] = set()  # controller: files whose tests reported
 _left_out: list[str] = []
 _digest_at_start: list[str] = []  # the sources this run started on (a record names those)
+_session_fixture: list[str] = []  # the session-scoped fixtures being set up, innermost last
+_session_reads: dict[str, set[str]] = defaultdict(set)  # fixture -> clock reads in its setup
+_forkserver: list[bool] = [False]  # whether the running fork server has the worker watch
+_child_dir: list[Path] = []
+_quiet_starts: list[bool] = []  # True while a watched fork server starts
 
 
 def _observe(what: str) -> None:
-    if _current:
+    if what == STARTED and _quiet_starts and _quiet_starts[-1]:
+        return
+    if _session_fixture and what == READ:
+        _session_reads[_session_fixture[-1]].add(what)  # charged to the fixture, see below
+    elif _current:
         _seen[_current[0]].add(what)
     else:
         _outside.add(what)
@@ -68,13 +85,63 @@ def _install() -> None:
     # subprocess and multiprocessing's spawn/forkserver start children through fork_exec (or
     # posix_spawn); multiprocessing's fork context and a bare os.fork through os.fork. (Not
     # caught: a C extension's own fork; playwright's driver starts through subprocess.)
-    _watched(SystemClock, "now", "read SystemClock.now")
-    _watched(_posixsubprocess, "fork_exec", "started a process")
-    _watched(subprocess, "_fork_exec", "started a process")  # subprocess's own reference
-    # A fork server's children are forked by it, not by us: catch every multiprocessing start.
-    _watched(multiprocessing.process.BaseProcess, "start", "started a process")
+    _watched(SystemClock, "now", READ)
+    _watched(_posixsubprocess, "fork_exec", STARTED)
+    _watched(subprocess, "_fork_exec", STARTED)  # subprocess's own reference
     for name in ("fork", "posix_spawn", "posix_spawnp"):
-        _watched(os, name, "started a process")
+        _watched(os, name, STARTED)
+    _watch_pool_workers()
+
+
+def _watch_pool_workers() -> None:
+    """The dashboard pool's workers are forked by a fork server, not by us: preload the watch
+    (clock_reads_child) there, and count any other multiprocessing start as a process."""
+    directory = Path(tempfile.mkdtemp(prefix="tightrope-clock-reads-"))
+    _child_dir[:] = [directory]
+    os.environ[CHILD_DIR_ENV] = str(directory)
+    if CHILD_MODULE not in data.pool.PRELOAD:
+        setattr(data.pool, "PRELOAD", (*data.pool.PRELOAD, CHILD_MODULE))  # noqa: B010
+    server = multiprocessing.forkserver.ForkServer
+    if getattr(server.ensure_running, "_clock_reads_watched", False):
+        return
+    start, ensure_running = multiprocessing.process.BaseProcess.start, server.ensure_running
+
+    def watched_start(self: Any) -> None:
+        start(self)  # first: a fork server starts (ensure_running) within the first start
+        if not (self._start_method == "forkserver" and _forkserver[0]):
+            _observe(STARTED)
+
+    def watched_ensure_running(self: Any) -> None:
+        watched = CHILD_MODULE in self._preload_modules
+        # The server itself only imports its preloads; what it forks is watched through them.
+        _quiet_starts.append(watched)
+        try:
+            ensure_running(self)
+        finally:
+            _quiet_starts.pop()
+        _forkserver[0] = watched
+
+    def quiet_tracker(self: Any) -> None:  # multiprocessing's semaphore tracker: no code of ours
+        _quiet_starts.append(True)
+        try:
+            tracker_running(self)
+        finally:
+            _quiet_starts.pop()
+
+    watched_ensure_running._clock_reads_watched = True  # type: ignore[attr-defined]
+    multiprocessing.process.BaseProcess.start = watched_start  # type: ignore[method-assign]
+    server.ensure_running = watched_ensure_running  # type: ignore[method-assign]
+    tracker = multiprocessing.resource_tracker.ResourceTracker
+    tracker_running = tracker.ensure_running
+    tracker.ensure_running = quiet_tracker  # type: ignore[method-assign]
+
+
+def _drain_child_reports() -> set[str]:
+    found: set[str] = set()
+    for path in _child_dir[0].iterdir() if _child_dir else ():
+        found.update(path.read_text().split("\n"))
+        path.unlink()
+    return found - {""}
 
 
 def sources_digest(root: Path = REPO_ROOT) -> str:
@@ -126,6 +193,19 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 @pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef: pytest.FixtureDef[Any]) -> Generator[None, object, object]:
+    """A clock read while a session fixture is set up is the fixture's, not the test's that
+    happened to need it first (the migrated templates: migration 0007 reads the clock)."""
+    if fixturedef.scope != "session":
+        return (yield)
+    _session_fixture.append(fixturedef.argname)
+    try:
+        return (yield)
+    finally:
+        _session_fixture.pop()
+
+
+@pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(
     item: pytest.Item, nextitem: pytest.Item | None
 ) -> Generator[None, object, object]:
@@ -143,17 +223,23 @@ def pytest_runtest_makereport(
     """Carry what the test observed so far (and anything observed outside a test) on its
     report: under pytest-xdist the controller, which writes the record, runs no test."""
     report: pytest.TestReport = yield
+    _seen[item.nodeid].update(_drain_child_reports())
     observed = sorted(_seen.get(item.nodeid, set()) | {f"outside a test: {o}" for o in _outside})
     _outside.clear()
-    report.user_properties = [*report.user_properties, (PROPERTY, observed)]
+    fixtures = sorted(_session_reads)
+    report.user_properties = [*report.user_properties, (PROPERTY, observed),
+                              (SESSION_PROPERTY, fixtures)]  # fmt: skip
     return report
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     path = report.nodeid.split("::", 1)[0]
     _ran.add(path)
-    observed: Iterable[str] = dict(report.user_properties).get(PROPERTY, ())  # type: ignore[assignment]
+    properties = dict(report.user_properties)
+    observed: Iterable[str] = properties.get(PROPERTY, ())  # type: ignore[assignment]
     _observed_by_file[path].update(observed)
+    fixtures: Iterable[str] = properties.get(SESSION_PROPERTY, ())  # type: ignore[assignment]
+    _session_fixtures_seen.update(fixtures)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -197,6 +283,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         "sources": _digest_at_start[0],
         "calendar_free": calendar_free,
         "observed": {f: sorted(o) for f, o in sorted(_observed_by_file.items()) if o},
+        "session_fixtures_reading_the_clock": sorted(_session_fixtures_seen),
     }
     Path(record_path).parent.mkdir(parents=True, exist_ok=True)
     Path(record_path).write_text(json.dumps(record, indent=1) + "\n")
