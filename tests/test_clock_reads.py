@@ -126,3 +126,31 @@ def test_a_pool_call():
     written = json.loads(record.read_text())
     assert written["observed"] == {"test_pool_reads.py": ["a pool worker read SystemClock.now"]}
     assert written["calendar_free"] == ["test_pool_pure.py"]
+
+
+def test_a_read_between_two_tests_is_charged_to_the_one_before(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a thread left running by a test would do after it ended, made deterministic: a
+    wrapper outside the recorder's reads the clock once the first test's protocol is over."""
+    monkeypatch.setenv("PYTHONPATH", str(REPO_ROOT))
+    pytester.makeconftest("""
+import pytest
+from data.clock import SystemClock
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    result = yield
+    if item.name == "test_first":
+        SystemClock().now()
+    return result
+""")
+    pytester.makepyfile(
+        test_a="def test_first():\n    pass\n", test_b="def test_then():\n    pass\n"
+    )
+    record = pytester.path / "reads.json"
+
+    _run(pytester, f"--record-clock-reads={record}").assert_outcomes(passed=2)
+
+    written = json.loads(record.read_text())
+    assert written["calendar_free"] == ["test_b.py"]
+    assert written["observed"] == {"test_a.py": ["after its test ended: read SystemClock.now"]}

@@ -37,10 +37,13 @@ HASHED_FILES = ("Makefile", "alembic.ini", "pyproject.toml", "requirements.txt",
                 "requirements-dev.txt")  # fmt: skip
 PROPERTY = "clock_observed"
 SESSION_PROPERTY = "clock_read_by_session_fixtures"
+LATE_PROPERTY = "clock_observed_by_earlier_tests"
 READ, STARTED = "read SystemClock.now", "started a process"
 CHILD_MODULE, CHILD_DIR_ENV = "tests.support.clock_reads_child", "CLOCK_READS_CHILD_DIR"
 
 _current: list[str] = []  # the node id of the running test, if one runs
+_last: list[str] = []  # the node id of the test that ran last in this process
+_late: dict[str, set[str]] = defaultdict(set)  # node id -> observed after it ended
 _seen: dict[str, set[str]] = defaultdict(set)  # node id -> what it did (on this process)
 _outside: set[str] = set()  # observed with no test running (collection, session start)
 _observed_by_file: dict[str, set[str]] = defaultdict(set)  # controller: file -> observations
@@ -62,6 +65,8 @@ def _observe(what: str) -> None:
         _session_reads[_session_fixture[-1]].add(what)  # charged to the fixture, see below
     elif _current:
         _seen[_current[0]].add(what)
+    elif _last:  # between tests: a thread the last test (or its fixtures) left running
+        _late[_last[0]].add(f"after its test ended: {what}")
     else:
         _outside.add(what)
 
@@ -214,6 +219,7 @@ def pytest_runtest_protocol(
         return (yield)
     finally:
         _current.clear()
+        _last[:] = [item.nodeid]
 
 
 @pytest.hookimpl(wrapper=True)
@@ -227,8 +233,10 @@ def pytest_runtest_makereport(
     observed = sorted(_seen.get(item.nodeid, set()) | {f"outside a test: {o}" for o in _outside})
     _outside.clear()
     fixtures = sorted(_session_reads)
+    late = {node: sorted(seen) for node, seen in _late.items()}
+    _late.clear()
     report.user_properties = [*report.user_properties, (PROPERTY, observed),
-                              (SESSION_PROPERTY, fixtures)]  # fmt: skip
+                              (SESSION_PROPERTY, fixtures), (LATE_PROPERTY, late)]  # fmt: skip
     return report
 
 
@@ -240,6 +248,9 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     _observed_by_file[path].update(observed)
     fixtures: Iterable[str] = properties.get(SESSION_PROPERTY, ())  # type: ignore[assignment]
     _session_fixtures_seen.update(fixtures)
+    late: dict[str, list[str]] = properties.get(LATE_PROPERTY, {})  # type: ignore[assignment]
+    for node, seen in late.items():
+        _observed_by_file[node.split("::", 1)[0]].update(seen)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
