@@ -67,7 +67,7 @@ def _observe(what: str) -> None:
         _seen[_current[0]].add(what)
     elif _last:  # between tests: a thread the last test (or its fixtures) left running
         _late[_last[0]].add(f"after its test ended: {what}")
-    else:
+    elif what == READ:  # a process before the first test is pytest's (xdist, `uname -p`)
         _outside.add(what)
 
 
