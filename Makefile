@@ -56,20 +56,26 @@ run: $(VENV)/.runtime
 TEST_WORKERS ?= 2
 XDIST := $(if $(filter 0,$(TEST_WORKERS)),-p no:xdist,-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -p tests.support.schedule)
 
+# make test records which test files saw the wall clock (tests/support/clock_reads.py); make
+# test-time re-runs only those, and all of them when the record is missing or was made on
+# other sources.
+CLOCK_READS ?= artifacts/clock-reads.json
 test: $(VENV)/.dev
-	$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) --record-clock-reads=$(CLOCK_READS) $(PYTEST_ARGS)
 
 # The suite must not depend on the calendar: the tiers that read "now" run again with the
 # system clock far from every fixture date (a year end, half an hour before midnight). Browser
 # tests are left out of this pass: their servers already run on a fixed clock, and they cost
-# a third of CI's time (make test runs them).
+# a third of CI's time (make test runs them). So are the files that make test found never
+# reading the wall clock nor starting a process (CLOCK_READS above, decision 027).
 FAKETIME_AT ?= 2027-12-31 23:30:00
 test-time: $(VENV)/.dev
 	@if ! command -v faketime >/dev/null; then \
 	  if [ "$$CI" = "true" ]; then echo "CI=true but faketime is not installed (apt-get install faketime)"; exit 1; fi; \
 	  echo "test-time skipped: faketime is not installed (apt-get install faketime)"; exit 0; \
 	fi
-	faketime '$(FAKETIME_AT)' $(PY) -m pytest $(XDIST) tests/dashboard tests/jobs tests/test_one_clock.py -m "not browser" $(PYTEST_ARGS)
+	faketime '$(FAKETIME_AT)' $(PY) -m pytest $(XDIST) tests/dashboard tests/jobs tests/test_one_clock.py -m "not browser" \
+	  --skip-calendar-free=$(CLOCK_READS) $(PYTEST_ARGS)
 
 test-all: test test-time
 

@@ -27,6 +27,9 @@ from tests.support.prometheus import History, binaries, prometheus_server
 from tests.support.prometheus_history import demo_services, write_openmetrics
 from tests.support.tiers import UNAVAILABLE_REASONS, in_ci, unavailable
 
+# Records which test files see the wall clock (make test) for the faketime pass (make test-time).
+pytest_plugins = ("tests.support.clock_reads", "pytester")
+
 BACKENDS = ("sqlite", "postgresql")
 
 # No per-example deadline anywhere: a shared 2-core machine under load takes seconds for what a

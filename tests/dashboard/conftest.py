@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 import streamlit as st
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from streamlit.testing.v1 import AppTest
 
@@ -76,21 +77,44 @@ def empty_database(tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.Mo
     return url
 
 
-@pytest.fixture
-def seeded_database(empty_database: str) -> str:
-    engine = make_engine(Settings(database_url=empty_database, _env_file=None))
+@pytest.fixture(scope="session")
+def seeded_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small fleet seeded once per session (copied for each test: seeding is the same)."""
+    path = tmp_path_factory.mktemp("seeded") / "seeded.db"
+    shutil.copyfile(sqlite_template, path)
+    engine = make_engine(Settings(database_url=f"sqlite:///{path}", _env_file=None))
     seed_small_fleet(make_sessions(engine))
     engine.dispose()
-    return empty_database
+    return path
+
+
+@pytest.fixture(scope="session")
+def recommended_template(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seeded fleet after one recompute (balanced profile, up to the end of its usage),
+    computed once per session: the recompute reads only the data and `now=USAGE_END`."""
+    path = tmp_path_factory.mktemp("recommended") / "recommended.db"
+    shutil.copyfile(seeded_template, path)
+    engine = make_engine(Settings(database_url=f"sqlite:///{path}", _env_file=None))
+    recompute(make_sessions(engine), load_catalog(), profile=PROFILES["balanced"], now=USAGE_END)
+    engine.dispose()
+    return path
+
+
+def _copy_over(template: Path, url: str) -> str:
+    shutil.copyfile(template, make_url(url).database or "")
+    return url
 
 
 @pytest.fixture
-def recommended_database(seeded_database: str) -> str:
-    """The small fleet after one recompute (balanced profile, up to the end of its usage)."""
-    engine = make_engine(Settings(database_url=seeded_database, _env_file=None))
-    recompute(make_sessions(engine), load_catalog(), profile=PROFILES["balanced"], now=USAGE_END)
-    engine.dispose()
-    return seeded_database
+def seeded_database(empty_database: str, seeded_template: Path) -> str:
+    """The small fleet (seed_small_fleet) in this test's own SQLite file."""
+    return _copy_over(seeded_template, empty_database)
+
+
+@pytest.fixture
+def recommended_database(empty_database: str, recommended_template: Path) -> str:
+    """The small fleet after one recompute, in this test's own SQLite file."""
+    return _copy_over(recommended_template, empty_database)
 
 
 def open_page(page: str, *, timeout_s: float = 60, query: dict[str, str] | None = None) -> AppTest:

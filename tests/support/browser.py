@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -76,7 +77,11 @@ def metric_value(page: Any, label: str) -> Any:
 
 
 def screenshot(page: Any, name: str) -> None:
-    """A full-page PNG in artifacts/screenshots/ (git-ignored) for a human to look at."""
+    """A full-page PNG in artifacts/screenshots/ (git-ignored) for a human to look at; none
+    when TIGHTROPE_TEST_SCREENSHOTS=0 (.ci/run: nobody looks at them there, and each costs a
+    300 ms pause and a full-page encode; no assertion reads them)."""
+    if os.environ.get("TIGHTROPE_TEST_SCREENSHOTS", "1") == "0":
+        return
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.wait_for_timeout(300)  # let plotly finish its transitions
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
