@@ -8,8 +8,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+import numpy.typing as npt
 
-from engine.arrays import FloatArray
+from engine.arrays import BoolArray, FloatArray
 from engine.capacity import CapacityConfig
 from engine.context import ServiceContext
 from engine.cost import config_cost
@@ -103,6 +104,17 @@ def plan(
         policy=ctx.policy,
         peaks=stats.screen_peaks,
     )
+    return shortlisted(window, search, (costs, order, ok), stats)
+
+
+def shortlisted(
+    window: UsageWindow,
+    search: Search,
+    screened: tuple[FloatArray, npt.NDArray[np.intp], BoolArray],
+    stats: WindowStats,
+) -> Plan:
+    """The plan of a priced and screened grid: (costs, their stable order, screen passed)."""
+    costs, order, ok = screened
     survivors = order[ok[order]]
     keep = (survivors if len(survivors) else order)[:SHORTLIST]
     detail = {**search.detail, "candidates_searched": len(search.grid)}
