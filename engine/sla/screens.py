@@ -69,7 +69,7 @@ def checked(parts: list[Candidates]) -> Candidates:
     raises its own error, as checking them one by one does."""
     try:
         if not all(_aligned(p) for p in parts):
-            raise ValueError("a part is misaligned")
+            raise ValueError("parts differ in shape")  # each part then raises its own
         return Candidates(*(np.concatenate([getattr(p, n) for p in parts]) for n in _NAMES))
     except ValueError:
         for part in parts:
