@@ -36,7 +36,7 @@ def test_batch_planning_gives_the_values_of_each_rule_alone() -> None:
 
 
 def _alone(kind: RuleName, rule: Rule, ctx: ServiceContext) -> Recommendation:
-    """The rule on its own (decide.plan, one grid at a time), an EngineError as recommend says it."""
+    """The rule on its own (decide.plan, one grid at a time); an EngineError as recommend says."""
     try:
         return rule(ctx)
     except EngineError as error:
