@@ -8,13 +8,14 @@ from engine.context import ServiceContext
 from engine.errors import EngineError
 from engine.recommendation import Recommendation, RuleName
 from engine.rules.commitment import recommend_commitment
-from engine.rules.decide import Plan, cannot_evaluate, judge_many
-from engine.rules.horizontal import horizontal, plan_horizontal
+from engine.rules.decide import Search, cannot_evaluate, judge_many
+from engine.rules.horizontal import horizontal, search_horizontal
 from engine.rules.idle import idle
-from engine.rules.joint import joint, plan_joint
+from engine.rules.joint import joint, search_joint
 from engine.rules.off_hours import off_hours
 from engine.rules.offer import offer
-from engine.rules.rightsize import plan_rightsize, rightsize
+from engine.rules.planning import Planning, plan_many
+from engine.rules.rightsize import rightsize, search_rightsize
 from engine.rules.sizing import lookback
 from engine.rules.window_stats import WindowStats, window_stats
 from engine.usage import UsageWindow
@@ -22,13 +23,13 @@ from engine.usage import UsageWindow
 __all__ = ["RULES", "Rule", "offer", "recommend", "recommend_commitment", "recommend_many"]
 
 Rule = Callable[[ServiceContext], Recommendation]
-Planner = Callable[[ServiceContext, UsageWindow, WindowStats], Plan | Recommendation]
+Searcher = Callable[[ServiceContext, UsageWindow, WindowStats], Search | Recommendation]
 RULES: tuple[Rule, ...] = (rightsize, horizontal, joint, idle, off_hours)
-# The sizing rules of RULES as planners: recommend() judges their shortlists together.
-_SIZING: tuple[tuple[RuleName, Planner], ...] = (
-    ("rightsize", plan_rightsize),
-    ("horizontal", plan_horizontal),
-    ("joint", plan_joint),
+# The sizing rules of RULES as searches: recommend() plans and judges them together.
+_SIZING: tuple[tuple[RuleName, Searcher], ...] = (
+    ("rightsize", search_rightsize),
+    ("horizontal", search_horizontal),
+    ("joint", search_joint),
 )
 _OTHERS: tuple[tuple[RuleName, Rule], ...] = (("idle", idle), ("off_hours", off_hours))
 
@@ -44,27 +45,35 @@ def recommend(ctx: ServiceContext) -> tuple[Recommendation, ...]:
 
 
 def recommend_many(contexts: Sequence[ServiceContext]) -> list[tuple[Recommendation, ...]]:
-    """`recommend` for many services: the sizing rules' SLA verdicts of every service come from
-    one batched SLA-engine call (engine.rules.decide.judge_many). Same values, in order."""
-    planned = [(ctx, _sizing_plans(ctx)) for ctx in contexts]
-    sized = judge_many(planned)
+    """`recommend` for many services: the sizing rules' grids of every service are screened in
+    one pass (engine.rules.planning.plan_many) and their SLA verdicts come from one batched
+    SLA-engine call (engine.rules.decide.judge_many). Same values, in order."""
+    searched = [_searches(ctx) for ctx in contexts]
+    pending = [one for found in searched for one in found if isinstance(one, Planning)]
+    planned = iter(plan_many(pending))
+    plans = [
+        [next(planned) if isinstance(one, Planning) else one for one in found] for found in searched
+    ]
+    sized = judge_many(list(zip(contexts, plans, strict=True)))
     return [
         (*judged, *(_apply(kind, rule, ctx) for kind, rule in _OTHERS))
-        for (ctx, plans), judged in zip(planned, sized, strict=True)
+        for ctx, judged in zip(contexts, sized, strict=True)
     ]
 
 
-def _sizing_plans(ctx: ServiceContext) -> list[Plan | Recommendation]:
+def _searches(ctx: ServiceContext) -> list[Planning | Recommendation]:
+    """Each sizing rule's search on the service's lookback window (or its answer without one)."""
     window = lookback(ctx.usage, ctx.config, ctx.profile)
     stats = window_stats(window, ctx.profile)  # one partition for the three rules
-    return [_plan(kind, planner, ctx, (window, stats)) for kind, planner in _SIZING]
+    found = (_search(kind, searcher, ctx, (window, stats)) for kind, searcher in _SIZING)
+    return [Planning(ctx, window, one, stats) if isinstance(one, Search) else one for one in found]
 
 
-def _plan(
-    kind: RuleName, planner: Planner, ctx: ServiceContext, sized: tuple[UsageWindow, WindowStats]
-) -> Plan | Recommendation:
+def _search(
+    kind: RuleName, searcher: Searcher, ctx: ServiceContext, sized: tuple[UsageWindow, WindowStats]
+) -> Search | Recommendation:
     try:
-        return planner(ctx, *sized)
+        return searcher(ctx, *sized)
     except EngineError as error:
         return cannot_evaluate(kind, ctx, error)
 

@@ -8,8 +8,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+import numpy.typing as npt
 
-from engine.arrays import FloatArray
+from engine.arrays import BoolArray, FloatArray
 from engine.capacity import CapacityConfig
 from engine.context import ServiceContext
 from engine.cost import config_cost
@@ -41,7 +42,9 @@ from engine.sla.verdict import verdict_at
 from engine.stats import nan_percentile
 from engine.usage import UsageWindow
 
+SPREAD_BOUND = 1e300  # observed values within ±this: the median's interpolation cannot overflow
 SHORTLIST = 6  # candidates that get the full (queueing) verdict
+HEADS: int | None = 1  # candidates per shortlist in judge_many's first round (None: all)
 UNCALIBRATED = (
     "not modelled: CPU-seconds per request × ln 20 exceeds the median observed p95, so the M/M/c"
     " model cannot describe this service; latency left unchecked"
@@ -103,6 +106,17 @@ def plan(
         policy=ctx.policy,
         peaks=stats.screen_peaks,
     )
+    return shortlisted(window, search, (costs, order, ok), stats)
+
+
+def shortlisted(
+    window: UsageWindow,
+    search: Search,
+    screened: tuple[FloatArray, npt.NDArray[np.intp], BoolArray],
+    stats: WindowStats,
+) -> Plan:
+    """The plan of a priced and screened grid: (costs, their stable order, screen passed)."""
+    costs, order, ok = screened
     survivors = order[ok[order]]
     keep = (survivors if len(survivors) else order)[:SHORTLIST]
     detail = {**search.detail, "candidates_searched": len(search.grid)}
@@ -142,12 +156,11 @@ def judge_many(
     judges the current config and each shortlist's head; a service where a head fails is then
     judged on every candidate. On the bench fleet 96 % of services need one round, judged on 4
     candidates instead of ~19."""
-    hearings = [_hearing(ctx, plans) for ctx, plans in services]
-    heads = [_heads(ctx, h) if h else None for (ctx, _), h in zip(services, hearings, strict=True)]
+    heads = [_hearing(ctx, plans) for ctx, plans in services]
     first = _judge_all(heads)
     again = [
-        h if v is not None and not v.passes[1:].all() else None
-        for h, v in zip(hearings, first, strict=True)
+        _everyone(ctx, h) if h is not None and v is not None and not v.passes[1:].all() else None
+        for (ctx, _), h, v in zip(services, heads, first, strict=True)
     ]
     second = _judge_all(again)
     rounds = [
@@ -183,6 +196,8 @@ class _Hearing:
 
 
 def _hearing(ctx: ServiceContext, plans: Sequence[Plan | Recommendation]) -> _Hearing | None:
+    """The first round's hearing: the current config and each shortlist's first HEADS
+    candidates (the cheapest; every candidate when HEADS is None)."""
     pending = [p for p in plans if isinstance(p, Plan)]
     if not pending:
         return None
@@ -190,19 +205,22 @@ def _hearing(ctx: ServiceContext, plans: Sequence[Plan | Recommendation]) -> _He
     if _latency_uncalibrated(window, cpu_seconds_per_request(window)):
         window = _without_latency(window)
         pending = [_noting(p, {"latency_model": UNCALIBRATED}) for p in pending]
-    candidates = _with_current(ctx.config, [p.search.grid for p in pending])
+    grids = [p.search.grid for p in pending]
+    candidates = _with_current(ctx.config, grids, HEADS)
     # hourly=False: a Recommendation keeps the verdict's numbers, never its hourly arrays.
     judgement = Judgement(window, ctx.config, candidates, ctx.service.sla, ctx.policy, hourly=False)
-    return _Hearing(window, pending, judgement, tuple(len(p.search.grid) for p in pending))
+    sizes = tuple(len(g) if HEADS is None else min(len(g), HEADS) for g in grids)
+    return _Hearing(window, pending, judgement, sizes)
 
 
-def _heads(ctx: ServiceContext, hearing: _Hearing) -> _Hearing:
-    """The hearing on the current config and each shortlist's first (cheapest) candidate."""
+def _everyone(ctx: ServiceContext, hearing: _Hearing) -> _Hearing:
+    """The second round's hearing on the current config and every shortlisted candidate
+    (built only for the services a head failed: most services never need it)."""
     grids = [p.search.grid for p in hearing.pending]
     j = hearing.judgement  # field by field, as in plan
-    candidates = _with_current(ctx.config, grids, 1)
+    candidates = _with_current(ctx.config, grids)
     judgement = Judgement(j.usage, j.current, candidates, j.sla, j.policy, j.demand_scale, j.hourly)
-    return _Hearing(hearing.window, hearing.pending, judgement, (1,) * len(grids))
+    return _Hearing(hearing.window, hearing.pending, judgement, tuple(len(g) for g in grids))
 
 
 def _verdict(
@@ -257,7 +275,25 @@ def _latency_uncalibrated(window: UsageWindow, service_s: float) -> bool:
     observed = window.latency_p95_ms[np.isfinite(window.latency_p95_ms)]
     if len(observed) == 0 or not np.isfinite(service_s):
         return False
-    return bool(1000.0 * service_s * math.log(20.0) > nan_percentile(observed, 50.0))
+    model_ms = 1000.0 * service_s * math.log(20.0)
+    settled = _against_median(observed, model_ms)
+    return settled if settled is not None else bool(model_ms > nan_percentile(observed, 50.0))
+
+
+def _against_median(observed: FloatArray, model_ms: float) -> bool | None:
+    """model_ms > the median of `observed` (finite) decided by a count, None when it cannot be:
+    the median interpolates between the order statistics at ranks low and high, so it is at
+    least the low-th and at most the high-th (below + (above − below) · f, f in [0, 1), rounds
+    within them while above − below is finite: the spread bound below keeps it so). More than
+    high values below model_ms put it above the high-th, at most low values at or under the
+    low-th. Why: a partition of every hour per service, for one comparison."""
+    count = len(observed)
+    low = (count - 1) // 2  # math.floor((count − 1) · 50 / 100): the rank's integer part
+    high = min(low + 1, count - 1)
+    below = int(np.count_nonzero(observed < model_ms))
+    if low < below <= high or not np.abs(observed).max() < SPREAD_BOUND:
+        return None
+    return below > high
 
 
 def _with_current(

@@ -36,6 +36,15 @@ def plan_horizontal(
     """`horizontal`'s candidates over `window` (the lookback), priced and screened. `stats`: the
     window's, when the caller has them (recommend_many: once for the three sizing rules)."""
     stats = stats or window_stats(window, ctx.profile)
+    search = search_horizontal(ctx, window, stats)
+    return search if isinstance(search, Recommendation) else plan(ctx, window, search, stats)
+
+
+def search_horizontal(
+    ctx: ServiceContext, window: UsageWindow, stats: WindowStats
+) -> Search | Recommendation:
+    """`horizontal`'s candidate grid over `window`, not yet priced or screened (plan_many does
+    that for a batch), or why there is none."""
     shortfall = no_data("horizontal", ctx, window, stats)
     if shortfall is not None:
         return shortfall
@@ -51,7 +60,7 @@ def plan_horizontal(
         effort="very low",
         detail={"target_utilization": ctx.profile.target_utilization, "start_replicas": start},
     )
-    return plan(ctx, window, search, stats)
+    return search
 
 
 def target_replicas(ctx: ServiceContext, peak_cpu_cores: float) -> int:

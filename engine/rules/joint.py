@@ -39,6 +39,15 @@ def plan_joint(
     """`joint`'s candidates over `window` (the lookback), priced and screened. `stats`: the
     window's, when the caller has them (recommend_many: once for the three sizing rules)."""
     stats = stats or window_stats(window, ctx.profile)
+    search = search_joint(ctx, window, stats)
+    return search if isinstance(search, Recommendation) else plan(ctx, window, search, stats)
+
+
+def search_joint(
+    ctx: ServiceContext, window: UsageWindow, stats: WindowStats
+) -> Search | Recommendation:
+    """`joint`'s candidate grid over `window`, not yet priced or screened (plan_many does
+    that for a batch), or why there is none."""
     shortfall = no_data("joint", ctx, window, stats)
     if shortfall is not None:
         return shortfall
@@ -56,7 +65,7 @@ def plan_joint(
         effort="medium",
         detail={"cpu_need_cores_total": total.cpu_cores, "memory_need_gib_total": total.memory_gib},
     )
-    return plan(ctx, window, search, stats)
+    return search
 
 
 def _vm_grid(ctx: ServiceContext, total: Needs, replicas: IntArray) -> CandidateGrid:

@@ -40,6 +40,15 @@ def plan_rightsize(
     """`rightsize`'s candidates over `window` (the lookback), priced and screened. `stats`: the
     window's, when the caller has them (recommend_many: once for the three sizing rules)."""
     stats = stats or window_stats(window, ctx.profile)
+    search = search_rightsize(ctx, window, stats)
+    return search if isinstance(search, Recommendation) else plan(ctx, window, search, stats)
+
+
+def search_rightsize(
+    ctx: ServiceContext, window: UsageWindow, stats: WindowStats
+) -> Search | Recommendation:
+    """`rightsize`'s candidate grid over `window`, not yet priced or screened (plan_many does
+    that for a batch), or why there is none."""
     shortfall = no_data("rightsize", ctx, window, stats)
     if shortfall is not None:
         return shortfall
@@ -56,7 +65,7 @@ def plan_rightsize(
             "memory_need_gib_per_replica": need.memory_gib,
         },
     )
-    return plan(ctx, window, search, stats)
+    return search
 
 
 def _vm_candidates(ctx: ServiceContext, need: Needs) -> CandidateGrid:

@@ -94,11 +94,11 @@ def summarize(
     position = np.full(len(eligible), -1)
     position[at] = np.arange(len(at))
     mine = np.flatnonzero(position[rows.service] >= 0)
-    hours = _hours(rate[at], cpu[at], baseline[at], min(count, TOP_PAD * top))
+    # Gathered once (a copy of services × hours each), and not at all when every service is in.
+    mine_stack = stack if len(at) == len(eligible) else (rate[at], cpu[at], baseline[at])
+    hours = _hours(*mine_stack, min(count, TOP_PAD * top))
     own = Rows(position[rows.service[mine]], rows.servers[mine], rows.target_ms[mine])
-    done, breach, p95 = _certified(
-        (rate[at], cpu[at], baseline[at]), service_s[at], hours, own, top
-    )
+    done, breach, p95 = _certified(mine_stack, service_s[at], hours, own, top)
     counts = np.full(len(mine), count, dtype=np.int64)
     with np.errstate(divide="ignore", invalid="ignore"):  # hourly_shares' expression, cell for cell
         within = 100.0 * (counts - breach) / counts

@@ -23,7 +23,7 @@ from engine.sla import (
     policy_for,
     summary,
 )
-from engine.sla.utilization import ratio, saturated_counts, saturated_hours
+from engine.sla.utilization import bisected_counts, ratio, saturated_counts, saturated_hours
 from engine.usage import UsageWindow
 from tests.engine.rules.builders import make_ctx
 from tests.factories import make_k8s_config, make_usage, make_vm_config
@@ -130,18 +130,20 @@ def test_a_batch_of_mixed_services_is_summarized_and_stays_exact(
         st.floats(0.0, 10.0, allow_subnormal=False) | st.just(float("nan")), min_size=1, max_size=60
     ),
     capacity=st.lists(
-        st.floats(0.0, 12.0, allow_subnormal=False) | st.just(float("inf")), min_size=1, max_size=10
+        st.floats(0.0, 12.0, allow_subnormal=False) | st.just(float("inf")), min_size=1, max_size=30
     ),
 )
 def test_saturated_counts_equal_the_utilization_matrix(
     cpu: list[float], capacity: list[float]
 ) -> None:
     """Counted by bisection, the saturated hours are those of the candidates × hours ratio,
-    including hours a hair below capacity, capacity 0 and NaN hours."""
+    including hours a hair below capacity, capacity 0 and NaN hours — by the matrix (a few
+    candidates) and by bisection (any number)."""
     used, cap = np.array(cpu), np.array(capacity)
     used = np.concatenate([used, cap[np.isfinite(cap)] * (1 - 1e-16), cap[np.isfinite(cap)]])
     expected = saturated_hours(ratio(used[None, :], cap[:, None]))
     np.testing.assert_array_equal(saturated_counts(used, cap), expected)
+    np.testing.assert_array_equal(bisected_counts(used, cap), expected)
 
 
 def test_recommendations_are_the_same_without_the_summary(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -33,7 +33,7 @@ def test_heads_first_gives_the_values_of_judging_every_candidate(
 
     monkeypatch.setattr(decide, "_judge_all", counting)
     heads_first = recommend_many(contexts)
-    monkeypatch.setattr(decide, "_heads", lambda ctx, hearing: hearing)  # every candidate
+    monkeypatch.setattr(decide, "HEADS", None)  # every candidate in the first round
     every_candidate = recommend_many(contexts)
 
     assert repr(heads_first) == repr(every_candidate)  # repr: NaN fields compare equal
