@@ -40,6 +40,11 @@ def _open(page: str | None = None) -> AppTest:
     return at
 
 
+def _row_titles(figure: dict[str, Any]) -> list[str]:
+    """The titles of a figure's stacked rows (dashboard/components/panels.py), top to bottom."""
+    return [note["text"] for note in figure["layout"].get("annotations", [])]
+
+
 def _texts(at: AppTest) -> str:
     parts = [e.value for kind in ("markdown", "caption", "info", "warning", "success")
              for e in getattr(at, kind)]  # fmt: skip
@@ -204,17 +209,22 @@ def test_service_detail_draws_usage_against_capacity_and_sla() -> None:
     titles = chart_titles(at)
 
     assert at.selectbox(key="detail_service").value is not None
-    assert titles == [
-        "Cost per day by category",
+    assert titles == ["Cost per day by category", "Usage vs capacity and SLA"]
+    usage = figures(at)[1]
+    assert _row_titles(usage) == [
         "CPU used vs capacity",
         "Memory used vs capacity",
         "Requests per second",
         "p95 latency vs SLA target",
         "Error rate vs SLA maximum",
     ]
-    latency = figures(at)[4]
-    assert [t["name"] for t in latency["data"]] == ["p95 latency", "SLA target (p95)"]
-    assert latency["layout"]["yaxis"]["title"]["text"] == "p95 latency (ms)"
+    # Each row keeps its series, unit and reference line on its own y axis.
+    latency = [t["name"] for t in usage["data"] if t["yaxis"] == "y4"]
+    assert latency == ["p95 latency", "SLA target (p95)"]
+    assert usage["layout"]["yaxis4"]["title"]["text"] == "p95 latency (ms)"
+    cpu = [t["name"] for t in usage["data"] if t["yaxis"] == "y"]
+    assert cpu == ["Used (mean)", "Used (p95 in hour)", "Capacity (current config)"]
+    assert {t["xaxis"] for t in usage["data"]} == {"x"}  # one hour axis for every row
     assert "Current configuration" in _texts(at)
 
 
@@ -226,7 +236,11 @@ def test_service_detail_explains_a_chart_without_data() -> None:
 
     at.selectbox(key="detail_service").select_index(etl).run()
 
-    assert "p95 latency vs SLA target" not in chart_titles(at)
+    (usage,) = [
+        f for f in figures(at) if f["layout"]["title"]["text"] == "Usage vs capacity and SLA"
+    ]
+    assert "p95 latency vs SLA target" not in _row_titles(usage)
+    assert "CPU used vs capacity" in _row_titles(usage)
     assert "No latency samples" in _texts(at)
     assert metric_values(at)["Latency SLA (7 d)"][0] == "○ No latency data"
 

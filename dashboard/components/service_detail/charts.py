@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-import streamlit as st
 
-from dashboard.components import charts, formats, theme
+from dashboard.components import charts, formats, panels, theme
 from dashboard.components.charts import Line
 from engine.service import Service
 
@@ -35,24 +34,28 @@ def cost_chart(costs: pd.DataFrame, currency: str | None, range_text: str) -> No
     charts.show(fig, key="detail_cost")
 
 
+USAGE_TITLE = "Usage vs capacity and SLA"
+
+
 @dataclass(frozen=True, slots=True)
 class UsageChart:
-    """One usage chart: its widget key, titles, hover format and lines; `sli` names the SLI
-    whose absence the empty chart explains (None: no samples at all is the only reason)."""
+    """One row of the usage figure: its title, short legend title, y-axis title with the
+    unit, hover format and lines; `sli` names the SLI whose absence the row's empty place
+    explains (None: no samples at all is the only reason)."""
 
-    key: str
     title: str
+    legend_title: str
     y_title: str
     hover_value: str
     series: tuple[Line, ...]
     sli: str | None = None
 
 
-# Resources against the current config's capacity, one row of three.
-RESOURCE_CHARTS = (
+# Resources against the current config's capacity, then the SLIs against the SLA's targets.
+USAGE_CHARTS = (
     UsageChart(
-        "detail_cpu",
         "CPU used vs capacity",
+        "CPU",
         "CPU (cores)",
         "%{y:,.2f} cores",
         (
@@ -62,8 +65,8 @@ RESOURCE_CHARTS = (
         ),
     ),
     UsageChart(
-        "detail_memory",
         "Memory used vs capacity",
+        "Memory",
         "Memory (GiB)",
         "%{y:,.2f} GiB",
         (
@@ -72,18 +75,15 @@ RESOURCE_CHARTS = (
         ),
     ),
     UsageChart(
-        "detail_requests",
         "Requests per second",
+        "Traffic",
         "Requests (req/s)",
         "%{y:,.3~r} req/s",
         (Line("requests_per_s", "Requests (mean in hour)"),),
     ),
-)
-# The SLIs against the SLA's targets, latency wider than errors.
-SLI_CHARTS = (
     UsageChart(
-        "detail_latency",
         "p95 latency vs SLA target",
+        "Latency",
         "p95 latency (ms)",
         "%{y:,.0f} ms",
         (
@@ -93,8 +93,8 @@ SLI_CHARTS = (
         sli="latency",
     ),
     UsageChart(
-        "detail_errors",
         "Error rate vs SLA maximum",
+        "Errors",
         "Error rate (%)",
         "%{y:,.2f} %",
         (
@@ -107,35 +107,39 @@ SLI_CHARTS = (
 
 
 def usage_charts(usage: pd.DataFrame, service: Service, range_text: str) -> None:
-    """CPU, memory, traffic, then latency and errors against the SLA."""
+    """CPU, memory, traffic, latency and errors as the rows of one figure on one hour axis
+    (one figure for the browser to draw, not five); a metric without samples says why below."""
     usage = usage.assign(
         latency_target_ms=service.sla.latency_p95_target_ms,
         error_rate_max_pct=service.sla.max_error_rate_pct,
     )
-    for column, chart in zip(st.columns(3), RESOURCE_CHARTS, strict=True):
-        with column:
-            _usage_chart(usage, chart, range_text)
-    for column, chart in zip(st.columns([2, 1]), SLI_CHARTS, strict=True):
-        with column:
-            _usage_chart(usage, chart, range_text)
+    rows = [_row(usage, chart) for chart in USAGE_CHARTS if _has_samples(usage, chart)]
+    if rows:
+        fig = panels.shared_x(
+            rows,
+            title=USAGE_TITLE,
+            subtitle=f"Hourly, {range_text}; dashed: the current config's capacity and the "
+            "SLA's limits",
+            x_title="Hour (UTC)",
+        )
+        charts.show(fig, key="detail_usage")
+    for chart in USAGE_CHARTS:
+        if not _has_samples(usage, chart):
+            charts.no_data(chart.title, _missing(usage, chart, range_text))
 
 
-def _usage_chart(usage: pd.DataFrame, chart: UsageChart, range_text: str) -> None:
+def _has_samples(usage: pd.DataFrame, chart: UsageChart) -> bool:
     measured = [line for line in chart.series if not line.reference]
-    if usage.empty or all(usage[line.column].isna().all() for line in measured):
-        charts.no_data(chart.title, _missing(usage, chart, range_text))
-        return
+    return not usage.empty and not all(usage[line.column].isna().all() for line in measured)
+
+
+def _row(usage: pd.DataFrame, chart: UsageChart) -> panels.Row:
     drawn = [line for line in chart.series if not usage[line.column].isna().all()]
-    fig = charts.lines(
-        usage,
-        x="hour_start",
-        series=drawn,
-        title=chart.title,
-        x_title="Hour (UTC)",
-        y_title=chart.y_title,
-        hover_value=chart.hover_value,
+    traces = tuple(
+        charts.line_trace(usage, x="hour_start", line=line, rank=i, hover_value=chart.hover_value)
+        for i, line in enumerate(drawn)
     )
-    charts.show(fig, key=chart.key)
+    return panels.Row(chart.title, chart.y_title, chart.legend_title, traces)
 
 
 def _missing(usage: pd.DataFrame, chart: UsageChart, range_text: str) -> str:
