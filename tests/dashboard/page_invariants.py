@@ -81,8 +81,11 @@ def a_service_costs_the_same_everywhere(
     frame = services.dataframe[0].value
     by_name = dict(zip(frame["name"], frame["monthly_effective_cost"], strict=True))
     by_id = dict(zip(frame["service_id"], frame["monthly_effective_cost"], strict=True))
-    (top,) = [f for f in figures(overview) if f["layout"]["title"]["text"].startswith("Top 10")]
-    for trace in top["data"]:
+    (breakdown,) = [
+        f for f in figures(overview) if f["layout"]["title"]["text"] == "Where the money goes"
+    ]
+    assert breakdown["layout"]["annotations"][0]["text"].startswith("Top 10")
+    for trace in (t for t in breakdown["data"] if t["yaxis"] == "y"):  # the top-10 row
         for name, cost in zip(trace["y"], numbers(trace["x"]), strict=True):
             monthly = cost * HOURS_PER_MONTH / (RUN_RATE_DAYS * HOURS_PER_DAY)
             assert abs(monthly - float(by_name[name])) < 1e-6, name

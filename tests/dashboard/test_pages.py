@@ -64,12 +64,25 @@ def test_overview_shows_title_kpis_and_charts() -> None:
     assert chart_titles(at) == [
         "Daily effective cost by team",
         "Daily cost forecast — Fleet (all costs)",
+        "Where the money goes",
+    ]
+    breakdown = figures(at)[2]
+    assert _row_titles(breakdown) == [
         "Top 10 services by effective cost",
         "Cost by environment",
         "Cost by platform",
     ]
-    top = figures(at)[2]
-    assert top["layout"]["title"]["subtitle"]["text"].startswith("USD, Nov 01 – Nov 30")
+    subtitle = breakdown["layout"]["title"]["subtitle"]["text"]
+    assert subtitle.startswith("Effective cost in USD, Nov 01 – Nov 30")
+    # Each row on its own money axis: a service's cost beside an environment's total.
+    rows = {t["yaxis"]: t["xaxis"] for t in breakdown["data"]}
+    assert rows == {"y": "x", "y2": "x2", "y3": "x3"}
+    assert {t["name"] for t in breakdown["data"] if t["yaxis"] == "y"} == {
+        "payments",
+        "search",
+        "data",
+    }
+    assert breakdown["layout"]["xaxis"]["title"]["text"] == "Effective cost (USD)"
     assert "Costs complete through 2026-11-30; usage as of 2026-11-30 23:00 UTC" in _texts(at)
 
 
@@ -88,7 +101,8 @@ def test_a_day_in_progress_changes_no_overview_figure_and_is_named(seeded_databa
 
     metrics = metric_values(at)
     assert metrics["Run-rate per month"] == ("$517", "+13.3 % vs prior 30 d")
-    assert figures(at)[2]["layout"]["title"]["subtitle"]["text"].startswith("USD, Nov 01 – Nov 30")
+    subtitle = figures(at)[2]["layout"]["title"]["subtitle"]["text"]
+    assert subtitle.startswith("Effective cost in USD, Nov 01 – Nov 30")
     trend_days = {day for trace in figures(at)[0]["data"] for day in trace["x"]}
     assert max(trend_days).startswith("2026-11-30")
     # The forecast starts after the last complete day: Dec 1 is forecast, never "actual".

@@ -139,7 +139,7 @@ def _row(usage: pd.DataFrame, chart: UsageChart) -> panels.Row:
         charts.line_trace(usage, x="hour_start", line=line, rank=i, hover_value=chart.hover_value)
         for i, line in enumerate(drawn)
     )
-    return panels.Row(chart.title, chart.y_title, chart.legend_title, traces)
+    return panels.Row(chart.title, chart.y_title, traces, legend_title=chart.legend_title)
 
 
 def _missing(usage: pd.DataFrame, chart: UsageChart, range_text: str) -> str:
