@@ -41,7 +41,7 @@ def shared_x(rows: Sequence[Row], *, title: str, subtitle: str, x_title: str) ->
         hoversubplots="axis",  # the unified hover spans every row, not only the hovered one
         xaxis={"anchor": _name("y", len(rows) - 1), "title": {"text": x_title}},
         legend={"orientation": "v", "x": 1.01, "xanchor": "left", "y": 1.0, "yanchor": "top",
-                "tracegroupgap": 14, "groupclick": "toggleitem"},
+                "tracegroupgap": 14, "groupclick": "toggleitem", "traceorder": "grouped"},
     )  # fmt: skip
     return fig
 

@@ -223,9 +223,10 @@ def test_service_detail_draws_usage_against_capacity_and_sla() -> None:
     titles = chart_titles(at)
 
     assert at.selectbox(key="detail_service").value is not None
-    assert titles == ["Cost per day by category", "Usage vs capacity and SLA"]
-    usage = figures(at)[1]
-    assert _row_titles(usage) == [
+    assert titles == ["Cost and usage vs capacity and SLA"]
+    (drawn,) = figures(at)
+    assert _row_titles(drawn) == [
+        "Cost per day by category",
         "CPU used vs capacity",
         "Memory used vs capacity",
         "Requests per second",
@@ -233,12 +234,16 @@ def test_service_detail_draws_usage_against_capacity_and_sla() -> None:
         "Error rate vs SLA maximum",
     ]
     # Each row keeps its series, unit and reference line on its own y axis.
-    latency = [t["name"] for t in usage["data"] if t["yaxis"] == "y4"]
-    assert latency == ["p95 latency", "SLA target (p95)"]
-    assert usage["layout"]["yaxis4"]["title"]["text"] == "p95 latency (ms)"
-    cpu = [t["name"] for t in usage["data"] if t["yaxis"] == "y"]
+    cost = [t for t in drawn["data"] if t["yaxis"] == "y"]
+    assert {t["type"] for t in cost} == {"bar"}  # a set: at least one category, all bars
+    assert drawn["layout"]["yaxis"]["title"]["text"] == "Effective cost (USD/day)"
+    cpu = [t["name"] for t in drawn["data"] if t["yaxis"] == "y2"]
     assert cpu == ["Used (mean)", "Used (p95 in hour)", "Capacity (current config)"]
-    assert {t["xaxis"] for t in usage["data"]} == {"x"}  # one hour axis for every row
+    latency = [t["name"] for t in drawn["data"] if t["yaxis"] == "y5"]
+    assert latency == ["p95 latency", "SLA target (p95)"]
+    assert drawn["layout"]["yaxis5"]["title"]["text"] == "p95 latency (ms)"
+    assert {t["xaxis"] for t in drawn["data"]} == {"x"}  # one time axis for every row
+    assert drawn["layout"]["hovermode"] == "x unified"
     assert "Current configuration" in _texts(at)
 
 
@@ -251,7 +256,9 @@ def test_service_detail_explains_a_chart_without_data() -> None:
     at.selectbox(key="detail_service").select_index(etl).run()
 
     (usage,) = [
-        f for f in figures(at) if f["layout"]["title"]["text"] == "Usage vs capacity and SLA"
+        f
+        for f in figures(at)
+        if f["layout"]["title"]["text"] == "Cost and usage vs capacity and SLA"
     ]
     assert "p95 latency vs SLA target" not in _row_titles(usage)
     assert "CPU used vs capacity" in _row_titles(usage)

@@ -1,4 +1,4 @@
-"""Service detail charts: cost per day by category, usage against capacity and the SLA."""
+"""Service detail chart: cost per day, usage against capacity and the SLA, as one figure."""
 
 from __future__ import annotations
 
@@ -10,31 +10,39 @@ from dashboard.components import charts, formats, panels, theme
 from dashboard.components.charts import Line
 from engine.service import Service
 
+TITLE = "Cost and usage vs capacity and SLA"
+COST_TITLE = "Cost per day by category"
+_DAY_MS = 86_400_000
+_BAR_SHARE = 0.85  # of its day: a gap between days
 
-def cost_chart(costs: pd.DataFrame, currency: str | None, range_text: str) -> None:
-    """Cost per day, stacked by FOCUS category, in the service's billing currency."""
-    title = "Cost per day by category"
+
+def _cost_row(costs: pd.DataFrame, currency: str | None) -> panels.Row | None:
+    """Cost per day stacked by FOCUS category in the billing currency; None without cost."""
     frame = costs[costs["billing_currency"] == currency]
     if frame.empty or currency is None:
-        charts.no_data(title, f"No cost was allocated to this service from {range_text}.")
-        return
-    fig = charts.stacked(
-        frame,
+        return None
+    # Each day's bar is centred on its noon, so it spans its own day over the hourly rows.
+    noon = pd.to_datetime(frame["charge_date"]) + pd.Timedelta(hours=12)
+    built = charts.stacked(
+        frame.assign(charge_date=noon),
         bars=True,
         x="charge_date",
         y="effective_cost",
         group="service_category",
         colors=theme.category_colors(frame["service_category"]),
-        title=title,
-        subtitle=f"Effective cost in {currency}, stacked by FOCUS service category",
-        x_title="Charge date (UTC)",
+        title=COST_TITLE,
+        x_title="",
         y_title=formats.money_axis(currency, "day"),
         hover_value=formats.money_hover(currency, decimals=2),
     )
-    charts.show(fig, key="detail_cost")
-
-
-USAGE_TITLE = "Usage vs capacity and SLA"
+    traces = tuple(trace.update(width=_BAR_SHARE * _DAY_MS) for trace in built.data)
+    return panels.Row(
+        COST_TITLE,
+        formats.money_axis(currency, "day"),
+        traces,
+        legend_title=f"Cost per day ({currency})",
+        height_px=200,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,23 +114,34 @@ USAGE_CHARTS = (
 )
 
 
-def usage_charts(usage: pd.DataFrame, service: Service, range_text: str) -> None:
-    """CPU, memory, traffic, latency and errors as the rows of one figure on one hour axis
-    (one figure for the browser to draw, not five); a metric without samples says why below."""
+def cost_and_usage(
+    costs: pd.DataFrame,
+    currency: str | None,
+    usage: pd.DataFrame,
+    service: Service,
+    range_text: str,
+) -> None:
+    """Cost per day, then CPU, memory, traffic, latency and errors per hour, as the rows of one
+    figure on one time axis (one figure for the browser to draw, not six); a row without data
+    says why below it."""
     usage = usage.assign(
         latency_target_ms=service.sla.latency_p95_target_ms,
         error_rate_max_pct=service.sla.max_error_rate_pct,
     )
-    rows = [_row(usage, chart) for chart in USAGE_CHARTS if _has_samples(usage, chart)]
+    cost = _cost_row(costs, currency)
+    rows = [cost] if cost is not None else []
+    rows += [_row(usage, chart) for chart in USAGE_CHARTS if _has_samples(usage, chart)]
     if rows:
         fig = panels.shared_x(
             rows,
-            title=USAGE_TITLE,
-            subtitle=f"Hourly, {range_text}; dashed: the current config's capacity and the "
-            "SLA's limits",
-            x_title="Hour (UTC)",
+            title=TITLE,
+            subtitle=f"{range_text}; cost per day by FOCUS service category, usage per hour; "
+            "dashed: the current config's capacity and the SLA's limits",
+            x_title="Time (UTC)",
         )
-        charts.show(fig, key="detail_usage")
+        charts.show(fig.update_layout(barmode="stack", bargap=0.0), key="detail_charts")
+    if cost is None:
+        charts.no_data(COST_TITLE, f"No cost was allocated to this service from {range_text}.")
     for chart in USAGE_CHARTS:
         if not _has_samples(usage, chart):
             charts.no_data(chart.title, _missing(usage, chart, range_text))
