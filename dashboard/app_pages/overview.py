@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -19,6 +20,7 @@ from dashboard.components import (
     formats,
     kpis,
     page,
+    panels,
     states,
     tables,
     theme,
@@ -41,6 +43,7 @@ fleet_kpis = queries.kpis(sessions, chosen, today, status.usage_end)
 filters.active_hint(selection, shown=fleet_kpis.services, total=status.services)
 team_colors = theme.stable_colors(options.teams)
 NO_COST = "No cost was charged to the filtered services in these dates."
+TREND_TITLE = "Daily cost by team, and the forecast"
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,13 +171,18 @@ def _other_currencies(result: FleetKpis) -> None:
         )
 
 
-def _trend(currency: str) -> Chart:
+def _trend(currency: str) -> cost_forecast.Lead:
+    """Daily cost by team, stacked: the row above the forecast in one figure."""
     title = "Daily effective cost by team"
     frame = _in_currency(
         queries.daily_cost_by_team(sessions, chosen, selection.start, selection.end), currency
     )
+    subtitle = (
+        f"{currency} per day: by team (stacked), {_days_label()}; then the forecast to month end"
+    )
+    lead = cost_forecast.Lead(TREND_TITLE, subtitle, None, title, NO_COST)
     if frame is None:
-        return Chart("ov_trend", title, missing=NO_COST)
+        return lead
     fig = charts.stacked(
         frame,
         x="charge_date",
@@ -182,12 +190,18 @@ def _trend(currency: str) -> Chart:
         group="team",
         colors=team_colors,
         title=title,
-        subtitle=f"{currency} per day, stacked; {_days_label()}",
         x_title="Charge date (UTC)",
         y_title=formats.money_axis(currency, "day"),
         hover_value=formats.money_hover(currency),
     )
-    return Chart("ov_trend", title, fig)
+    row = panels.Row(
+        title,
+        formats.money_axis(currency, "day"),
+        tuple(fig.data),
+        legend_title="Teams",
+        x_title="Charge date (UTC)",
+    )
+    return dataclasses.replace(lead, row=row)
 
 
 def _breakdown(currency: str) -> list[Chart]:
@@ -274,8 +288,7 @@ breaching = queries.breaching_services(sessions, chosen, today, status.usage_end
 kpis.kpi_row(cards)
 _basis_line(main_rate)
 _other_currencies(fleet_kpis)
-trend.draw()
-cost_forecast.section(sessions, main_currency, today)
+cost_forecast.section(sessions, main_currency, today, lead=trend)
 for chart in lower:
     chart.draw()
 _breaching_table(breaching)

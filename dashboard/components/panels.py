@@ -46,9 +46,11 @@ def shared_x(rows: Sequence[Row], *, title: str, subtitle: str, x_title: str) ->
     return fig
 
 
-def own_x(rows: Sequence[Row], *, title: str, subtitle: str) -> go.Figure:
+def own_x(
+    rows: Sequence[Row], *, title: str, subtitle: str, hovermode: str = "closest"
+) -> go.Figure:
     """`rows` top to bottom, each on its own x axis (its own scale and title)."""
-    fig = _stack(rows, title=title, subtitle=subtitle, shared=False, hovermode="closest")
+    fig = _stack(rows, title=title, subtitle=subtitle, shared=False, hovermode=hovermode)
     fig.update_layout(legend={"orientation": "v", "x": 1.01, "xanchor": "left", "y": 1.0,
                               "yanchor": "top"})  # fmt: skip
     return fig

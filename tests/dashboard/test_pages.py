@@ -45,6 +45,11 @@ def _row_titles(figure: dict[str, Any]) -> list[str]:
     return [note["text"] for note in figure["layout"].get("annotations", [])]
 
 
+def _trend(at: AppTest) -> list[dict[str, Any]]:
+    """The Overview's daily cost by team: the first figure's top row (the forecast is below)."""
+    return [t for t in figures(at)[0]["data"] if t["yaxis"] == "y"]
+
+
 def _texts(at: AppTest) -> str:
     parts = [e.value for kind in ("markdown", "caption", "info", "warning", "success")
              for e in getattr(at, kind)]  # fmt: skip
@@ -61,12 +66,12 @@ def test_overview_shows_title_kpis_and_charts() -> None:
     assert metrics["30-day change"][0] == "+13.3 %"
     assert metrics["Services"][0] == "3"
     assert metrics["Services breaching SLA (7 d)"] == ("1", "33.3 % of services")
-    assert chart_titles(at) == [
+    assert chart_titles(at) == ["Daily cost by team, and the forecast", "Where the money goes"]
+    assert _row_titles(figures(at)[0]) == [
         "Daily effective cost by team",
         "Daily cost forecast — Fleet (all costs)",
-        "Where the money goes",
     ]
-    breakdown = figures(at)[2]
+    breakdown = figures(at)[1]
     assert _row_titles(breakdown) == [
         "Top 10 services by effective cost",
         "Cost by environment",
@@ -101,12 +106,12 @@ def test_a_day_in_progress_changes_no_overview_figure_and_is_named(seeded_databa
 
     metrics = metric_values(at)
     assert metrics["Run-rate per month"] == ("$517", "+13.3 % vs prior 30 d")
-    subtitle = figures(at)[2]["layout"]["title"]["subtitle"]["text"]
+    subtitle = figures(at)[1]["layout"]["title"]["subtitle"]["text"]
     assert subtitle.startswith("Effective cost in USD, Nov 01 – Nov 30")
-    trend_days = {day for trace in figures(at)[0]["data"] for day in trace["x"]}
+    trend_days = {day for trace in _trend(at) for day in trace["x"]}
     assert max(trend_days).startswith("2026-11-30")
     # The forecast starts after the last complete day: Dec 1 is forecast, never "actual".
-    (actual,) = [t for t in figures(at)[1]["data"] if t["name"] == "Actual"]
+    (actual,) = [t for t in figures(at)[0]["data"] if t["name"] == "Actual"]
     assert actual["x"][-1] == "2026-11-30"
     assert "2026-12-01 is still in progress: its partial cost is left out" in _texts(at)
 
@@ -115,13 +120,13 @@ def test_a_day_in_progress_changes_no_overview_figure_and_is_named(seeded_databa
 def test_overview_trend_is_a_stacked_area_per_team_with_unified_hover() -> None:
     at = _open()
 
-    trend = figures(at)[0]
+    trend, layout = _trend(at), figures(at)[0]["layout"]
 
-    assert {trace["name"] for trace in trend["data"]} == {"payments", "search", "data"}
-    assert all(trace["stackgroup"] == "total" for trace in trend["data"])
-    assert trend["layout"]["hovermode"] == "x unified"
-    assert trend["layout"]["yaxis"]["title"]["text"] == "Effective cost (USD/day)"
-    assert trend["layout"]["legend"]["orientation"] == "h"
+    assert {trace["name"] for trace in trend} == {"payments", "search", "data"}
+    assert all(trace["stackgroup"] == "total" for trace in trend)
+    assert layout["hovermode"] == "x unified"
+    assert layout["yaxis"]["title"]["text"] == "Effective cost (USD/day)"
+    assert trend[0]["legendgrouptitle"]["text"] == "Teams"  # the forecast's entries follow
 
 
 @pytest.mark.usefixtures("seeded_database")
