@@ -13,7 +13,7 @@ from dashboard.components import theme
 # Each plotly figure costs Chromium 0.3-0.5 s of CPU to draw whatever its point count (issue
 # 19), so charts read together are the rows of one figure, not one figure each.
 _TITLE_PX = 26  # a row's title, above it
-_X_AXIS_PX = 56  # a row's own x axis (ticks and title) under it
+_X_AXIS_PX = 72  # a row's own x axis under it: ticks, a date axis's year line, its title
 _MARGIN_TOP_PX = 84 + _TITLE_PX  # the figure's title and subtitle, then the first row's title
 _ROW_TITLE_FONT = {"size": 14, "weight": 600}
 
