@@ -15,6 +15,7 @@ CPU seconds for the first visit, and the load average. Target
     .venv/bin/python bench/bench_pages.py [--services 1000] [--days 90] [--warm 3]
         [--database sqlite:////tmp/pages.db]   # reuse a seeded file (seeded if empty)
         [--profile]                            # cProfile each page's script run (AppTest)
+        [--pages "Overview,Service detail"]    # only these pages (the floor is always run)
 """
 
 from __future__ import annotations
@@ -102,6 +103,8 @@ def main() -> None:
             "Services": "services",
             "Service detail": f"service?service={service_id}",
         }
+        if args.pages:
+            paths = {name: paths[name] for name in args.pages.split(",")}
         print(f"load average before: {_load()}")
         results = [_visits("floor", None, url, Path(scratch), args.warm)]
         for name, path in paths.items():
@@ -117,6 +120,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--warm", type=int, default=3)
     parser.add_argument("--database", default=None)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--pages", default=None, help="comma-separated page names")
     return parser.parse_args()
 
 

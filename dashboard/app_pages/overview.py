@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -12,12 +13,14 @@ import streamlit as st
 from dashboard import deps
 from dashboard.components import (
     basis,
+    breakdown,
     charts,
     cost_forecast,
     filters,
     formats,
     kpis,
     page,
+    panels,
     states,
     tables,
     theme,
@@ -40,6 +43,7 @@ fleet_kpis = queries.kpis(sessions, chosen, today, status.usage_end)
 filters.active_hint(selection, shown=fleet_kpis.services, total=status.services)
 team_colors = theme.stable_colors(options.teams)
 NO_COST = "No cost was charged to the filtered services in these dates."
+TREND_TITLE = "Daily cost by team, and the forecast"
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,13 +171,18 @@ def _other_currencies(result: FleetKpis) -> None:
         )
 
 
-def _trend(currency: str) -> Chart:
+def _trend(currency: str) -> cost_forecast.Lead:
+    """Daily cost by team, stacked: the row above the forecast in one figure."""
     title = "Daily effective cost by team"
     frame = _in_currency(
         queries.daily_cost_by_team(sessions, chosen, selection.start, selection.end), currency
     )
+    subtitle = (
+        f"{currency} per day: by team (stacked), {_days_label()}; then the forecast to month end"
+    )
+    lead = cost_forecast.Lead(TREND_TITLE, subtitle, None, title, NO_COST)
     if frame is None:
-        return Chart("ov_trend", title, missing=NO_COST)
+        return lead
     fig = charts.stacked(
         frame,
         x="charge_date",
@@ -181,55 +190,45 @@ def _trend(currency: str) -> Chart:
         group="team",
         colors=team_colors,
         title=title,
-        subtitle=f"{currency} per day, stacked; {_days_label()}",
         x_title="Charge date (UTC)",
         y_title=formats.money_axis(currency, "day"),
         hover_value=formats.money_hover(currency),
     )
-    return Chart("ov_trend", title, fig)
-
-
-def _top_services(currency: str) -> Chart:
-    title = "Top 10 services by effective cost"
-    frame = _in_currency(
-        queries.top_services(sessions, chosen, selection.start, selection.end, 10), currency
+    row = panels.Row(
+        title,
+        formats.money_axis(currency, "day"),
+        tuple(fig.data),
+        legend_title="Teams",
+        x_title="Charge date (UTC)",
     )
-    if frame is None:
-        return Chart("ov_top", title, missing="No service has cost in these dates.")
-    fig = charts.ranked_bars(
-        frame,
-        label="name",
-        value="effective_cost",
-        group="team",
-        colors=team_colors,
-        title=title,
-        subtitle=f"{currency}, {_days_label()}, coloured by team",
-        value_title=f"Effective cost ({currency})",
-        hover_value=formats.money_hover(currency, axis="x"),
-    )
-    return Chart("ov_top", title, fig)
+    return dataclasses.replace(lead, row=row)
 
 
-def _cost_by(dimension: fleet.Dimension, currency: str) -> Chart:
+def _breakdown(currency: str) -> list[Chart]:
+    """Top services, cost by environment and by platform as one figure (one for the browser
+    to draw, not three); a part without cost says why under it."""
+    top = queries.top_services(sessions, chosen, selection.start, selection.end, 10)
+    parts = (
+        breakdown.Part(breakdown.TOP_TITLE, _in_currency(top, currency),
+                       "No service has cost in these dates.", "name"),
+        _cost_by("environment", currency),
+        _cost_by("platform", currency),
+    )  # fmt: skip
+    fig = breakdown.figure(*parts, currency=currency, days=_days_label(), team_colors=team_colors)
+    drawn = [] if fig is None else [Chart("ov_breakdown", breakdown.TITLE, fig)]
+    return drawn + [
+        Chart(f"ov_missing_{i}", part.title, missing=part.missing)
+        for i, part in enumerate(parts)
+        if part.frame is None
+    ]
+
+
+def _cost_by(dimension: fleet.Dimension, currency: str) -> breakdown.Part:
     label = "environment" if dimension == "environment" else "platform"
-    title, key = f"Cost by {label}", f"ov_by_{dimension}"
-    frame = _in_currency(
-        queries.cost_by(sessions, dimension, chosen, selection.start, selection.end), currency
+    frame = queries.cost_by(sessions, dimension, chosen, selection.start, selection.end)
+    return breakdown.Part(
+        f"Cost by {label}", _in_currency(frame, currency), "No cost in these dates.", dimension
     )
-    if frame is None:
-        return Chart(key, title, missing="No cost in these dates.")
-    fig = charts.bars(
-        frame,
-        x=dimension,
-        y="effective_cost",
-        title=title,
-        subtitle=f"{currency}, {_days_label()}",
-        x_title="",
-        y_title=f"Effective cost ({currency})",
-        hover_value=formats.money_hover(currency, axis="x"),
-        colors={fleet.UNALLOCATED: theme.NEUTRAL},
-    )
-    return Chart(key, title, fig)
 
 
 def _breaching_table(breaching: pd.DataFrame) -> None:
@@ -284,20 +283,14 @@ main_currency = main_rate.billing_currency if main_rate else deps.settings().cur
 # the script still ran, and every later element waited for it (issue 19: 3-4x the floor page).
 cards = _kpi_cards(fleet_kpis, main_rate)
 trend = _trend(main_currency)
-lower = (
-    _top_services(main_currency),
-    _cost_by("environment", main_currency),
-    _cost_by("platform", main_currency),
-)
+lower = _breakdown(main_currency)
 breaching = queries.breaching_services(sessions, chosen, today, status.usage_end)
 kpis.kpi_row(cards)
 _basis_line(main_rate)
 _other_currencies(fleet_kpis)
-trend.draw()
-cost_forecast.section(sessions, main_currency, today)
-for column, chart in zip(st.columns([2, 1, 1]), lower, strict=True):
-    with column:
-        chart.draw()
+cost_forecast.section(sessions, main_currency, today, lead=trend)
+for chart in lower:
+    chart.draw()
 _breaching_table(breaching)
 st.divider()
 states.freshness_line(status, now=start.now)

@@ -171,11 +171,10 @@ if currency is None and not costs.empty:
     currency = str(costs["billing_currency"].mode().iloc[0])
 kpis.kpi_row(_kpi_cards(row, costs, currency))
 _config_card(service, config)
-detail_charts.cost_chart(costs, currency, _range_text())
 usage = queries.service_usage(
     sessions, service_id, _midnight(chosen.start), _midnight(chosen.end + timedelta(days=1))
 )
-detail_charts.usage_charts(usage, service, _range_text())
+detail_charts.cost_and_usage(costs, currency, usage, service, _range_text())
 detail_recommendations.show(sessions, service_id)
 st.divider()
 states.freshness_line(status, now=start.now)

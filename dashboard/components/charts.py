@@ -186,28 +186,34 @@ def lines(
     hover_value: str,
 ) -> go.Figure:
     """Measured series as solid lines and references (capacity, targets) as dashed lines."""
-    fig = go.Figure()
-    for i, line in enumerate(series):
-        color = line.color or (theme.NEUTRAL if line.reference else theme.PALETTE[i])
-        if line.underlay:
-            color = _translucent(color, alpha=0.45) or color
-        fig.add_trace(
-            go.Scatter(
-                x=frame[x],
-                y=frame[line.column],
-                name=line.label,
-                mode="lines",
-                line={
-                    "color": color,
-                    "width": 5 if line.underlay else 2,
-                    "dash": "dash" if line.reference else "solid",
-                },
-                hovertemplate=f"{line.label}: {hover_value}<extra></extra>",
-                connectgaps=False,
-            )
-        )
+    fig = go.Figure(
+        [line_trace(frame, x=x, line=line, rank=i, hover_value=hover_value)
+         for i, line in enumerate(series)]
+    )  # fmt: skip
     return theme.style(
         fig, title=title, subtitle=subtitle, x_title=x_title, y_title=y_title, height=320
+    )
+
+
+def line_trace(
+    frame: pd.DataFrame, *, x: str, line: Line, rank: int, hover_value: str
+) -> go.Scatter:
+    """One series: solid when measured, dashed when a reference; `rank` picks its colour."""
+    color = line.color or (theme.NEUTRAL if line.reference else theme.PALETTE[rank])
+    if line.underlay:
+        color = _translucent(color, alpha=0.45) or color
+    return go.Scatter(
+        x=frame[x],
+        y=frame[line.column],
+        name=line.label,
+        mode="lines",
+        line={
+            "color": color,
+            "width": 5 if line.underlay else 2,
+            "dash": "dash" if line.reference else "solid",
+        },
+        hovertemplate=f"{line.label}: {hover_value}<extra></extra>",
+        connectgaps=False,
     )
 
 

@@ -3,13 +3,14 @@ the month (80 % and 95 % bands) and its month-end total, the figure the Budgets 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import plotly.graph_objects as go
 import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashboard.components import charts, forecast_bands, formats, theme
+from dashboard.components import charts, forecast_bands, formats, panels, theme
 from dashboard.queries import budgets as budget_queries
 from data.repos.cost_outlook import ScopeOutlook
 
@@ -37,7 +38,13 @@ def figure(view: ScopeOutlook) -> go.Figure:
     hover = formats.money_hover(currency) + "<extra>%{fullData.name}</extra>"
     fig = go.Figure()
     fig.add_scatter(
-        x=seen, y=list(view.actual_daily_cost), name="Actual", mode="lines", hovertemplate=hover
+        x=seen,
+        y=list(view.actual_daily_cost),
+        name="Actual",
+        mode="lines",
+        # Set, not the colourway's first: under the Overview's team row it would move on.
+        line={"color": theme.PALETTE[0]},
+        hovertemplate=hover,
     )
     if ahead:
         forecast_bands.add_forecast(fig, ahead, out.projected_daily_cost, out.daily, hover=hover)
@@ -65,25 +72,50 @@ def month_end_line(view: ScopeOutlook) -> str:
     )
 
 
-def show(view: ScopeOutlook | None, *, key: str) -> None:
-    if view is None:
-        charts.no_data("Daily cost forecast", "This scope has no cost in this currency yet.")
-        return
-    st.markdown(month_end_line(view))
-    charts.show(figure(view), key=key)
-    st.caption(
-        "Forecast (modelled): robust trend + weekday effects; shaded bands hold the day's cost "
-        "with 80 % and 95 % probability, calibrated on this scope's own past forecast errors."
-    )
+CAPTION = (
+    "Forecast (modelled): robust trend + weekday effects; shaded bands hold the day's cost "
+    "with 80 % and 95 % probability, calibrated on this scope's own past forecast errors."
+)
 
 
-def section(sessions: sessionmaker[Session], currency: str, as_of: date) -> None:
-    """A scope picker (fleet, team, service) and its forecast, in `currency` up to `as_of`."""
+@dataclass(frozen=True, slots=True)
+class Lead:
+    """What the Overview draws above the forecast in the same figure: the figure's title and
+    subtitle, and the cost trend's row (None: the reason there is none, under its title)."""
+
+    title: str
+    subtitle: str
+    row: panels.Row | None
+    row_title: str
+    missing: str
+
+
+def section(sessions: sessionmaker[Session], currency: str, as_of: date, *, lead: Lead) -> None:
+    """A scope picker (fleet, team, service), then `lead`'s trend and the scope's forecast in
+    `currency` up to `as_of` as the two rows of one figure (one for the browser to draw)."""
     choices = scope_choices(budget_queries.budget_scopes(sessions))
     scope_type, scope_key = st.selectbox(
         "Forecast for", choices, format_func=label, key="ov_forecast_scope"
     )
-    show(
-        budget_queries.scope_outlook(sessions, scope_type, scope_key, currency, as_of),
-        key="ov_forecast",
+    view = budget_queries.scope_outlook(sessions, scope_type, scope_key, currency, as_of)
+    if view is not None:
+        st.markdown(month_end_line(view))
+    rows = [row for row in (lead.row, None if view is None else _row(view)) if row is not None]
+    if rows:
+        fig = panels.own_x(rows, title=lead.title, subtitle=lead.subtitle, hovermode="x unified")
+        charts.show(fig, key="ov_forecast")
+    if lead.row is None:
+        charts.no_data(lead.row_title, lead.missing)
+    if view is None:
+        charts.no_data("Daily cost forecast", "This scope has no cost in this currency yet.")
+    else:
+        st.caption(CAPTION)
+
+
+def _row(view: ScopeOutlook) -> panels.Row:
+    """The forecast as a row (its bands keep their own legend groups: edge and fill toggle
+    together)."""
+    fig = figure(view)
+    return panels.Row(
+        fig.layout.title.text, fig.layout.yaxis.title.text, tuple(fig.data), x_title="Day (UTC)"
     )

@@ -62,10 +62,10 @@ def render_pages() -> dict[str, AppTest]:
 def run_rate_is_the_sum_of_its_chart(overview: AppTest, *, now: datetime) -> None:
     """The run-rate card is the daily cost chart (30 days ending the as-of day) × 730 / 720,
     and that chart holds no day still in progress."""
-    trend = figures(overview)[0]
-    days = {day for trace in trend["data"] for day in trace["x"]}
+    trend = [t for t in figures(overview)[0]["data"] if t["yaxis"] == "y"]  # the forecast's below
+    days = {day for trace in trend for day in trace["x"]}
     assert max(days)[:10] < f"{now:%Y-%m-%d}", f"a day in progress is charted: {max(days)}"
-    total = sum(sum(numbers(trace["y"])) for trace in trend["data"])
+    total = sum(sum(numbers(trace["y"])) for trace in trend)
     if len(days) < RUN_RATE_DAYS:
         return  # a younger history: the card scales the days it covers, checked elsewhere
     expected = formats.money_compact(
@@ -81,8 +81,11 @@ def a_service_costs_the_same_everywhere(
     frame = services.dataframe[0].value
     by_name = dict(zip(frame["name"], frame["monthly_effective_cost"], strict=True))
     by_id = dict(zip(frame["service_id"], frame["monthly_effective_cost"], strict=True))
-    (top,) = [f for f in figures(overview) if f["layout"]["title"]["text"].startswith("Top 10")]
-    for trace in top["data"]:
+    (breakdown,) = [
+        f for f in figures(overview) if f["layout"]["title"]["text"] == "Where the money goes"
+    ]
+    assert breakdown["layout"]["annotations"][0]["text"].startswith("Top 10")
+    for trace in (t for t in breakdown["data"] if t["yaxis"] == "y"):  # the top-10 row
         for name, cost in zip(trace["y"], numbers(trace["x"]), strict=True):
             monthly = cost * HOURS_PER_MONTH / (RUN_RATE_DAYS * HOURS_PER_DAY)
             assert abs(monthly - float(by_name[name])) < 1e-6, name

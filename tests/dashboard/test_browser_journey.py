@@ -102,7 +102,7 @@ def test_analyst_drills_from_overview_to_one_service(
     from playwright.sync_api import expect
 
     page.goto(dashboard_url)
-    _wait_for_chart(page, "Daily effective cost by team")
+    _wait_for_chart(page, "Daily cost by team, and the forecast")
     expect(page.locator("[data-testid=stMetric]")).to_have_count(5)
     expect(metric_value(page, "Run-rate per month")).to_have_text(expected["run_rate"])
     expect(metric_value(page, "Services")).to_have_text(expected["services"])
@@ -112,7 +112,7 @@ def test_analyst_drills_from_overview_to_one_service(
     expect(metric_value(page, "Services")).to_have_text(expected["team_services"])
     expect(metric_value(page, "Run-rate per month")).to_have_text(expected["team_run_rate"])
     assert expected["team_run_rate"] != expected["run_rate"]
-    _wait_for_chart(page, "Daily effective cost by team")
+    _wait_for_chart(page, "Daily cost by team, and the forecast")
     screenshot(page, "02-overview-team-filter")
 
     page.locator("[data-testid=stSidebarNavLink]").filter(has_text="Services").click()
@@ -123,11 +123,12 @@ def test_analyst_drills_from_overview_to_one_service(
     screenshot(page, "03-services")
 
     _click_grid_row(page, grid, row=2)
-    _wait_for_chart(page, "p95 latency vs SLA target")
+    _wait_for_chart(page, "Cost and usage vs capacity and SLA")
     picker = page.get_by_role("combobox", name="Service", exact=True)
     expect(picker).to_have_value(re.compile(f"^{re.escape(expected['team_names'][2])} · "))
-    for title in ("CPU used vs capacity", "Memory used vs capacity", "Cost per day by category"):
-        _wait_for_chart(page, title)
+    for row in ("Cost per day by category", "CPU used vs capacity", "p95 latency vs SLA target"):
+        # The figure's rows are titled by annotations, drawn once each.
+        expect(page.locator("text.annotation-text").filter(has_text=row)).to_have_count(1)
     expect(page.get_by_text("SLA target (p95)").first).to_be_visible()
     screenshot(page, "04-service-detail")
     expect(page.get_by_text("Why no recommendation")).to_be_attached()
@@ -141,7 +142,7 @@ def test_services_csv_export_downloads_every_listed_service(
     page: Any, dashboard_url: str, expected: dict[str, Any]
 ) -> None:
     page.goto(dashboard_url)
-    _wait_for_chart(page, "Daily effective cost by team")
+    _wait_for_chart(page, "Daily cost by team, and the forecast")
     page.locator("[data-testid=stSidebarNavLink]").filter(has_text="Services").click()
     page.locator("[data-testid=stDataFrame]").first.wait_for()
     settle(page)

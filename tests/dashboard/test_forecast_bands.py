@@ -27,8 +27,15 @@ def sessions(seeded_database: str) -> Iterator[sessionmaker[Session]]:
 
 
 def _forecast_figure(figs: list[dict[str, Any]], title_start: str) -> dict[str, Any]:
-    (fig,) = [f for f in figs if f["layout"]["title"]["text"].startswith(title_start)]
+    """The figure titled `title_start`…, or holding a row so titled (the Overview's forecast is
+    the row under its cost trend)."""
+    (fig,) = [f for f in figs if any(t.startswith(title_start) for t in _titles(f))]
     return fig
+
+
+def _titles(fig: dict[str, Any]) -> list[str]:
+    rows = [note["text"] for note in fig["layout"].get("annotations", [])]
+    return [fig["layout"]["title"]["text"], *rows]
 
 
 def _traces(fig: dict[str, Any], name: str) -> list[dict[str, Any]]:

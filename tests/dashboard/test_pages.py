@@ -40,6 +40,16 @@ def _open(page: str | None = None) -> AppTest:
     return at
 
 
+def _row_titles(figure: dict[str, Any]) -> list[str]:
+    """The titles of a figure's stacked rows (dashboard/components/panels.py), top to bottom."""
+    return [note["text"] for note in figure["layout"].get("annotations", [])]
+
+
+def _trend(at: AppTest) -> list[dict[str, Any]]:
+    """The Overview's daily cost by team: the first figure's top row (the forecast is below)."""
+    return [t for t in figures(at)[0]["data"] if t["yaxis"] == "y"]
+
+
 def _texts(at: AppTest) -> str:
     parts = [e.value for kind in ("markdown", "caption", "info", "warning", "success")
              for e in getattr(at, kind)]  # fmt: skip
@@ -56,15 +66,28 @@ def test_overview_shows_title_kpis_and_charts() -> None:
     assert metrics["30-day change"][0] == "+13.3 %"
     assert metrics["Services"][0] == "3"
     assert metrics["Services breaching SLA (7 d)"] == ("1", "33.3 % of services")
-    assert chart_titles(at) == [
+    assert chart_titles(at) == ["Daily cost by team, and the forecast", "Where the money goes"]
+    assert _row_titles(figures(at)[0]) == [
         "Daily effective cost by team",
         "Daily cost forecast — Fleet (all costs)",
+    ]
+    breakdown = figures(at)[1]
+    assert _row_titles(breakdown) == [
         "Top 10 services by effective cost",
         "Cost by environment",
         "Cost by platform",
     ]
-    top = figures(at)[2]
-    assert top["layout"]["title"]["subtitle"]["text"].startswith("USD, Nov 01 – Nov 30")
+    subtitle = breakdown["layout"]["title"]["subtitle"]["text"]
+    assert subtitle.startswith("Effective cost in USD, Nov 01 – Nov 30")
+    # Each row on its own money axis: a service's cost beside an environment's total.
+    rows = {t["yaxis"]: t["xaxis"] for t in breakdown["data"]}
+    assert rows == {"y": "x", "y2": "x2", "y3": "x3"}
+    assert {t["name"] for t in breakdown["data"] if t["yaxis"] == "y"} == {
+        "payments",
+        "search",
+        "data",
+    }
+    assert breakdown["layout"]["xaxis"]["title"]["text"] == "Effective cost (USD)"
     assert "Costs complete through 2026-11-30; usage as of 2026-11-30 23:00 UTC" in _texts(at)
 
 
@@ -83,11 +106,12 @@ def test_a_day_in_progress_changes_no_overview_figure_and_is_named(seeded_databa
 
     metrics = metric_values(at)
     assert metrics["Run-rate per month"] == ("$517", "+13.3 % vs prior 30 d")
-    assert figures(at)[2]["layout"]["title"]["subtitle"]["text"].startswith("USD, Nov 01 – Nov 30")
-    trend_days = {day for trace in figures(at)[0]["data"] for day in trace["x"]}
+    subtitle = figures(at)[1]["layout"]["title"]["subtitle"]["text"]
+    assert subtitle.startswith("Effective cost in USD, Nov 01 – Nov 30")
+    trend_days = {day for trace in _trend(at) for day in trace["x"]}
     assert max(trend_days).startswith("2026-11-30")
     # The forecast starts after the last complete day: Dec 1 is forecast, never "actual".
-    (actual,) = [t for t in figures(at)[1]["data"] if t["name"] == "Actual"]
+    (actual,) = [t for t in figures(at)[0]["data"] if t["name"] == "Actual"]
     assert actual["x"][-1] == "2026-11-30"
     assert "2026-12-01 is still in progress: its partial cost is left out" in _texts(at)
 
@@ -96,13 +120,13 @@ def test_a_day_in_progress_changes_no_overview_figure_and_is_named(seeded_databa
 def test_overview_trend_is_a_stacked_area_per_team_with_unified_hover() -> None:
     at = _open()
 
-    trend = figures(at)[0]
+    trend, layout = _trend(at), figures(at)[0]["layout"]
 
-    assert {trace["name"] for trace in trend["data"]} == {"payments", "search", "data"}
-    assert all(trace["stackgroup"] == "total" for trace in trend["data"])
-    assert trend["layout"]["hovermode"] == "x unified"
-    assert trend["layout"]["yaxis"]["title"]["text"] == "Effective cost (USD/day)"
-    assert trend["layout"]["legend"]["orientation"] == "h"
+    assert {trace["name"] for trace in trend} == {"payments", "search", "data"}
+    assert all(trace["stackgroup"] == "total" for trace in trend)
+    assert layout["hovermode"] == "x unified"
+    assert layout["yaxis"]["title"]["text"] == "Effective cost (USD/day)"
+    assert trend[0]["legendgrouptitle"]["text"] == "Teams"  # the forecast's entries follow
 
 
 @pytest.mark.usefixtures("seeded_database")
@@ -204,7 +228,9 @@ def test_service_detail_draws_usage_against_capacity_and_sla() -> None:
     titles = chart_titles(at)
 
     assert at.selectbox(key="detail_service").value is not None
-    assert titles == [
+    assert titles == ["Cost and usage vs capacity and SLA"]
+    (drawn,) = figures(at)
+    assert _row_titles(drawn) == [
         "Cost per day by category",
         "CPU used vs capacity",
         "Memory used vs capacity",
@@ -212,9 +238,17 @@ def test_service_detail_draws_usage_against_capacity_and_sla() -> None:
         "p95 latency vs SLA target",
         "Error rate vs SLA maximum",
     ]
-    latency = figures(at)[4]
-    assert [t["name"] for t in latency["data"]] == ["p95 latency", "SLA target (p95)"]
-    assert latency["layout"]["yaxis"]["title"]["text"] == "p95 latency (ms)"
+    # Each row keeps its series, unit and reference line on its own y axis.
+    cost = [t for t in drawn["data"] if t["yaxis"] == "y"]
+    assert {t["type"] for t in cost} == {"bar"}  # a set: at least one category, all bars
+    assert drawn["layout"]["yaxis"]["title"]["text"] == "Effective cost (USD/day)"
+    cpu = [t["name"] for t in drawn["data"] if t["yaxis"] == "y2"]
+    assert cpu == ["Used (mean)", "Used (p95 in hour)", "Capacity (current config)"]
+    latency = [t["name"] for t in drawn["data"] if t["yaxis"] == "y5"]
+    assert latency == ["p95 latency", "SLA target (p95)"]
+    assert drawn["layout"]["yaxis5"]["title"]["text"] == "p95 latency (ms)"
+    assert {t["xaxis"] for t in drawn["data"]} == {"x"}  # one time axis for every row
+    assert drawn["layout"]["hovermode"] == "x unified"
     assert "Current configuration" in _texts(at)
 
 
@@ -226,7 +260,13 @@ def test_service_detail_explains_a_chart_without_data() -> None:
 
     at.selectbox(key="detail_service").select_index(etl).run()
 
-    assert "p95 latency vs SLA target" not in chart_titles(at)
+    (usage,) = [
+        f
+        for f in figures(at)
+        if f["layout"]["title"]["text"] == "Cost and usage vs capacity and SLA"
+    ]
+    assert "p95 latency vs SLA target" not in _row_titles(usage)
+    assert "CPU used vs capacity" in _row_titles(usage)
     assert "No latency samples" in _texts(at)
     assert metric_values(at)["Latency SLA (7 d)"][0] == "○ No latency data"
 

@@ -1,58 +1,69 @@
-"""Service detail charts: cost per day by category, usage against capacity and the SLA."""
+"""Service detail chart: cost per day, usage against capacity and the SLA, as one figure."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import pandas as pd
-import streamlit as st
 
-from dashboard.components import charts, formats, theme
+from dashboard.components import charts, formats, panels, theme
 from dashboard.components.charts import Line
 from engine.service import Service
 
+TITLE = "Cost and usage vs capacity and SLA"
+COST_TITLE = "Cost per day by category"
+_DAY_MS = 86_400_000
+_BAR_SHARE = 0.85  # of its day: a gap between days
 
-def cost_chart(costs: pd.DataFrame, currency: str | None, range_text: str) -> None:
-    """Cost per day, stacked by FOCUS category, in the service's billing currency."""
-    title = "Cost per day by category"
+
+def _cost_row(costs: pd.DataFrame, currency: str | None) -> panels.Row | None:
+    """Cost per day stacked by FOCUS category in the billing currency; None without cost."""
     frame = costs[costs["billing_currency"] == currency]
     if frame.empty or currency is None:
-        charts.no_data(title, f"No cost was allocated to this service from {range_text}.")
-        return
-    fig = charts.stacked(
-        frame,
+        return None
+    # Each day's bar is centred on its noon, so it spans its own day over the hourly rows.
+    noon = pd.to_datetime(frame["charge_date"]) + pd.Timedelta(hours=12)
+    built = charts.stacked(
+        frame.assign(charge_date=noon),
         bars=True,
         x="charge_date",
         y="effective_cost",
         group="service_category",
         colors=theme.category_colors(frame["service_category"]),
-        title=title,
-        subtitle=f"Effective cost in {currency}, stacked by FOCUS service category",
-        x_title="Charge date (UTC)",
+        title=COST_TITLE,
+        x_title="",
         y_title=formats.money_axis(currency, "day"),
         hover_value=formats.money_hover(currency, decimals=2),
     )
-    charts.show(fig, key="detail_cost")
+    traces = tuple(trace.update(width=_BAR_SHARE * _DAY_MS) for trace in built.data)
+    return panels.Row(
+        COST_TITLE,
+        formats.money_axis(currency, "day"),
+        traces,
+        legend_title=f"Cost per day ({currency})",
+        height_px=200,
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class UsageChart:
-    """One usage chart: its widget key, titles, hover format and lines; `sli` names the SLI
-    whose absence the empty chart explains (None: no samples at all is the only reason)."""
+    """One row of the usage figure: its title, short legend title, y-axis title with the
+    unit, hover format and lines; `sli` names the SLI whose absence the row's empty place
+    explains (None: no samples at all is the only reason)."""
 
-    key: str
     title: str
+    legend_title: str
     y_title: str
     hover_value: str
     series: tuple[Line, ...]
     sli: str | None = None
 
 
-# Resources against the current config's capacity, one row of three.
-RESOURCE_CHARTS = (
+# Resources against the current config's capacity, then the SLIs against the SLA's targets.
+USAGE_CHARTS = (
     UsageChart(
-        "detail_cpu",
         "CPU used vs capacity",
+        "CPU",
         "CPU (cores)",
         "%{y:,.2f} cores",
         (
@@ -62,8 +73,8 @@ RESOURCE_CHARTS = (
         ),
     ),
     UsageChart(
-        "detail_memory",
         "Memory used vs capacity",
+        "Memory",
         "Memory (GiB)",
         "%{y:,.2f} GiB",
         (
@@ -72,18 +83,15 @@ RESOURCE_CHARTS = (
         ),
     ),
     UsageChart(
-        "detail_requests",
         "Requests per second",
+        "Traffic",
         "Requests (req/s)",
         "%{y:,.3~r} req/s",
         (Line("requests_per_s", "Requests (mean in hour)"),),
     ),
-)
-# The SLIs against the SLA's targets, latency wider than errors.
-SLI_CHARTS = (
     UsageChart(
-        "detail_latency",
         "p95 latency vs SLA target",
+        "Latency",
         "p95 latency (ms)",
         "%{y:,.0f} ms",
         (
@@ -93,8 +101,8 @@ SLI_CHARTS = (
         sli="latency",
     ),
     UsageChart(
-        "detail_errors",
         "Error rate vs SLA maximum",
+        "Errors",
         "Error rate (%)",
         "%{y:,.2f} %",
         (
@@ -106,36 +114,51 @@ SLI_CHARTS = (
 )
 
 
-def usage_charts(usage: pd.DataFrame, service: Service, range_text: str) -> None:
-    """CPU, memory, traffic, then latency and errors against the SLA."""
+def cost_and_usage(
+    costs: pd.DataFrame,
+    currency: str | None,
+    usage: pd.DataFrame,
+    service: Service,
+    range_text: str,
+) -> None:
+    """Cost per day, then CPU, memory, traffic, latency and errors per hour, as the rows of one
+    figure on one time axis (one figure for the browser to draw, not six); a row without data
+    says why below it."""
     usage = usage.assign(
         latency_target_ms=service.sla.latency_p95_target_ms,
         error_rate_max_pct=service.sla.max_error_rate_pct,
     )
-    for column, chart in zip(st.columns(3), RESOURCE_CHARTS, strict=True):
-        with column:
-            _usage_chart(usage, chart, range_text)
-    for column, chart in zip(st.columns([2, 1]), SLI_CHARTS, strict=True):
-        with column:
-            _usage_chart(usage, chart, range_text)
+    cost = _cost_row(costs, currency)
+    rows = [cost] if cost is not None else []
+    rows += [_row(usage, chart) for chart in USAGE_CHARTS if _has_samples(usage, chart)]
+    if rows:
+        fig = panels.shared_x(
+            rows,
+            title=TITLE,
+            subtitle=f"{range_text}; cost per day by FOCUS service category, usage per hour; "
+            "dashed: the current config's capacity and the SLA's limits",
+            x_title="Time (UTC)",
+        )
+        charts.show(fig.update_layout(barmode="stack", bargap=0.0), key="detail_charts")
+    if cost is None:
+        charts.no_data(COST_TITLE, f"No cost was allocated to this service from {range_text}.")
+    for chart in USAGE_CHARTS:
+        if not _has_samples(usage, chart):
+            charts.no_data(chart.title, _missing(usage, chart, range_text))
 
 
-def _usage_chart(usage: pd.DataFrame, chart: UsageChart, range_text: str) -> None:
+def _has_samples(usage: pd.DataFrame, chart: UsageChart) -> bool:
     measured = [line for line in chart.series if not line.reference]
-    if usage.empty or all(usage[line.column].isna().all() for line in measured):
-        charts.no_data(chart.title, _missing(usage, chart, range_text))
-        return
+    return not usage.empty and not all(usage[line.column].isna().all() for line in measured)
+
+
+def _row(usage: pd.DataFrame, chart: UsageChart) -> panels.Row:
     drawn = [line for line in chart.series if not usage[line.column].isna().all()]
-    fig = charts.lines(
-        usage,
-        x="hour_start",
-        series=drawn,
-        title=chart.title,
-        x_title="Hour (UTC)",
-        y_title=chart.y_title,
-        hover_value=chart.hover_value,
+    traces = tuple(
+        charts.line_trace(usage, x="hour_start", line=line, rank=i, hover_value=chart.hover_value)
+        for i, line in enumerate(drawn)
     )
-    charts.show(fig, key=chart.key)
+    return panels.Row(chart.title, chart.y_title, traces, legend_title=chart.legend_title)
 
 
 def _missing(usage: pd.DataFrame, chart: UsageChart, range_text: str) -> str:
