@@ -77,8 +77,7 @@ def services_table(
     where = filter_conditions(filters)
     if service_id is not None:
         where.append(ServiceRow.id == service_id)
-    cost_start = today - timedelta(days=RUN_RATE_DAYS - 1)
-    costs = _service_costs(today, service_id, source=cost_rollup.source(session, cost_start))
+    costs = _run_rate_costs(session, today, service_id)
     if usage_rollup.covers(session, usage_end, where):
         cpu = usage_rollup.cpu_p95_utilization(usage_end, service_id)
         sla = usage_rollup.sla_hours_7d(usage_end, where)
@@ -141,8 +140,7 @@ def breaching_services(
     """
     usage_end = usage_end or end_of_day(today)
     sla = usage_rollup.sla_hours_fresh(session, usage_end, filter_conditions(filters))
-    start = today - timedelta(days=RUN_RATE_DAYS - 1)
-    costs = _service_costs(today, source=cost_rollup.source(session, start))
+    costs = _run_rate_costs(session, today)
     share = (sla.c.breach_hours * 100.0 / sla.c.latency_hours).label("breach_share_pct")
     query = (
         select(
@@ -225,6 +223,13 @@ def sla_status(breach_hours: Any, latency_hours: Any) -> SlaStatus:
     if int(breach_hours) * 100 > int(latency_hours) * SLA_BREACH_TOLERANCE_PCT:
         return "breaching"
     return "within"
+
+
+def _run_rate_costs(session: Session, today: date, service_id: int | None = None) -> Any:
+    """`_service_costs` from the Overview's source: the sidecar's daily rollup while it is
+    fresh for the run-rate window, else the cost rows (the same figure to the bit on both)."""
+    start = today - timedelta(days=RUN_RATE_DAYS - 1)
+    return _service_costs(today, service_id, source=cost_rollup.source(session, start))
 
 
 def _service_costs(
