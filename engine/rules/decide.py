@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -84,6 +84,20 @@ class Plan:
     costs_usd: FloatArray  # monthly effective USD of the shortlist
     all_costs_usd: FloatArray  # … and of every candidate searched
     stats: WindowStats  # the window's, for the confidence band
+
+
+def plan_by(
+    search: Callable[[ServiceContext, UsageWindow, WindowStats], Search | Recommendation],
+    ctx: ServiceContext,
+    window: UsageWindow,
+    stats: WindowStats | None = None,
+) -> Plan | Recommendation:
+    """A sizing rule's candidates over `window` (the lookback): `search`'s grid priced and
+    screened, or why there is none. `stats`: the window's, when the caller has them
+    (recommend_many: once for the three sizing rules)."""
+    stats = stats or window_stats(window, ctx.profile)
+    found = search(ctx, window, stats)
+    return found if isinstance(found, Recommendation) else plan(ctx, window, found, stats)
 
 
 def plan(

@@ -9,10 +9,10 @@ import numpy as np
 from engine.capacity import CapacityConfig
 from engine.context import ServiceContext
 from engine.recommendation import Recommendation
-from engine.rules.decide import Plan, Search, judge, no_data, plan
+from engine.rules.decide import Plan, Search, judge, no_data, plan_by
 from engine.rules.grid import same_size, spread_zones
 from engine.rules.sizing import lookback
-from engine.rules.window_stats import WindowStats, window_stats
+from engine.rules.window_stats import WindowStats
 from engine.sla import replicas_needed
 from engine.usage import UsageWindow
 
@@ -33,11 +33,8 @@ def horizontal(ctx: ServiceContext) -> Recommendation:
 def plan_horizontal(
     ctx: ServiceContext, window: UsageWindow, stats: WindowStats | None = None
 ) -> Plan | Recommendation:
-    """`horizontal`'s candidates over `window` (the lookback), priced and screened. `stats`: the
-    window's, when the caller has them (recommend_many: once for the three sizing rules)."""
-    stats = stats or window_stats(window, ctx.profile)
-    search = search_horizontal(ctx, window, stats)
-    return search if isinstance(search, Recommendation) else plan(ctx, window, search, stats)
+    """`horizontal`'s candidates over `window`, priced and screened (`decide.plan_by`)."""
+    return plan_by(search_horizontal, ctx, window, stats)
 
 
 def search_horizontal(

@@ -7,12 +7,12 @@ import numpy as np
 from engine.arrays import IntArray
 from engine.context import ServiceContext
 from engine.recommendation import Recommendation
-from engine.rules.decide import Plan, Search, judge, no_data, plan
+from engine.rules.decide import Plan, Search, judge, no_data, plan_by
 from engine.rules.grid import CandidateGrid, pod_grid, spread_zones, vm_grid
 from engine.rules.horizontal import replica_floor
 from engine.rules.rightsize import allowed_families, fitting_rows
 from engine.rules.sizing import MILLICORES_PER_CORE, Needs, lookback, needs, round_memory_gib
-from engine.rules.window_stats import WindowStats, window_stats
+from engine.rules.window_stats import WindowStats
 from engine.usage import UsageWindow
 
 # Pods: per-replica CPU = total need / replicas × these steps.
@@ -36,11 +36,8 @@ def joint(ctx: ServiceContext) -> Recommendation:
 def plan_joint(
     ctx: ServiceContext, window: UsageWindow, stats: WindowStats | None = None
 ) -> Plan | Recommendation:
-    """`joint`'s candidates over `window` (the lookback), priced and screened. `stats`: the
-    window's, when the caller has them (recommend_many: once for the three sizing rules)."""
-    stats = stats or window_stats(window, ctx.profile)
-    search = search_joint(ctx, window, stats)
-    return search if isinstance(search, Recommendation) else plan(ctx, window, search, stats)
+    """`joint`'s candidates over `window`, priced and screened (`decide.plan_by`)."""
+    return plan_by(search_joint, ctx, window, stats)
 
 
 def search_joint(

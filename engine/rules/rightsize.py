@@ -9,10 +9,10 @@ from engine.arrays import FloatArray
 from engine.catalog import Catalog, InstanceSpec
 from engine.context import ServiceContext
 from engine.recommendation import Recommendation
-from engine.rules.decide import Plan, Search, judge, no_data, plan
+from engine.rules.decide import Plan, Search, judge, no_data, plan_by
 from engine.rules.grid import CandidateGrid, pod_grid, vm_grid
 from engine.rules.sizing import Needs, lookback, needs, round_cpu_cores, round_memory_gib
-from engine.rules.window_stats import WindowStats, window_stats
+from engine.rules.window_stats import WindowStats
 from engine.usage import UsageWindow
 
 # Pods: the profile target × these steps, so a target the SLA rejects can step up (bounded).
@@ -37,11 +37,8 @@ def rightsize(ctx: ServiceContext) -> Recommendation:
 def plan_rightsize(
     ctx: ServiceContext, window: UsageWindow, stats: WindowStats | None = None
 ) -> Plan | Recommendation:
-    """`rightsize`'s candidates over `window` (the lookback), priced and screened. `stats`: the
-    window's, when the caller has them (recommend_many: once for the three sizing rules)."""
-    stats = stats or window_stats(window, ctx.profile)
-    search = search_rightsize(ctx, window, stats)
-    return search if isinstance(search, Recommendation) else plan(ctx, window, search, stats)
+    """`rightsize`'s candidates over `window`, priced and screened (`decide.plan_by`)."""
+    return plan_by(search_rightsize, ctx, window, stats)
 
 
 def search_rightsize(
