@@ -6,20 +6,20 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import uvicorn
+if TYPE_CHECKING:
+    from data.api_key_actions import ApiKeyDesk
+    from data.settings import Settings
 
-from api.app import create_app
-from data.api_key_actions import ApiKeyDesk
-from data.db import make_engine, make_sessions
-from data.errors import DataError
-from data.logs import configure_logging
-from data.settings import Settings
-from data.workflow import WorkflowPolicy
+# Each command imports what it runs when it runs: `--help` and `keys` skip the web stack.
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    from data.logs import configure_logging
+    from data.settings import Settings
+
     settings = Settings()
     configure_logging(settings)
     if args.command == "openapi":
@@ -46,6 +46,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(settings: Settings) -> int:
+    import uvicorn
+
+    from api.app import create_app
+    from data.db import make_engine, make_sessions
+
     engine = make_engine(settings)
     try:
         app = create_app(settings, make_sessions(engine))
@@ -57,6 +62,9 @@ def _serve(settings: Settings) -> int:
 
 def _openapi(settings: Settings) -> int:
     """The schema needs no database: the app is built over a session factory never used."""
+    from api.app import create_app
+    from data.db import make_engine, make_sessions
+
     engine = make_engine(settings)
     try:
         schema = create_app(settings, make_sessions(engine)).openapi()
@@ -68,6 +76,11 @@ def _openapi(settings: Settings) -> int:
 
 def _keys(settings: Settings, args: argparse.Namespace) -> int:
     """As the configured local actor (admin unless TIGHTROPE_ROLES says otherwise), audited."""
+    from data.api_key_actions import ApiKeyDesk
+    from data.db import make_engine, make_sessions
+    from data.errors import DataError
+    from data.workflow import WorkflowPolicy
+
     engine = make_engine(settings)
     desk = ApiKeyDesk(make_sessions(engine), WorkflowPolicy.from_settings(settings))
     actor, now = settings.local_actor, settings.clock().now()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +47,17 @@ class Widget:
     fragment_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class LoggedRun:
+    """A full run the session asked for (a fragment run logs no line), timed or not, and the
+    server log's size when it was asked and when it finished: its own line lies between."""
+
+    page: str
+    timed: bool
+    log_from: int
+    log_to: int
+
+
 @dataclass
 class ProtocolSession:
     """One analyst's websocket: the pages by name, the widgets drawn, the values it chose."""
@@ -58,6 +69,10 @@ class ProtocolSession:
     chosen: dict[str, WidgetState] = field(default_factory=dict)  # by widget id
     texts: list[str] = field(default_factory=list)  # the last run's chart specs and metrics
     drawn: list[str] = field(default_factory=list)  # the last run's widget labels
+    log_size: Callable[[], int] | None = None  # set: each full run is recorded in `logged`
+    timed: bool = False  # whether the walk times the runs it asks for now
+    page_name: str = ""
+    logged: list[LoggedRun] = field(default_factory=list)
 
     async def rerun(self, *, page: str | None = None, fragment_id: str = "") -> float:
         """Ask for a run (a page, or the current one with the chosen widget values); the
@@ -71,10 +86,15 @@ class ProtocolSession:
         state.widget_states.widgets.extend(self.chosen.values())
         state.fragment_id = fragment_id
         self.texts, self.drawn = [], []
+        self.page_name = page or self.page_name
+        log_from = self.log_size() if self.log_size else 0
         started = time.perf_counter()
         await self.ws.send(BackMsg(rerun_script=state).SerializeToString())
         await self._until_finished()
-        return time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        if self.log_size and not fragment_id:
+            self.logged.append(LoggedRun(self.page_name, self.timed, log_from, self.log_size()))
+        return seconds
 
     async def _until_finished(self) -> None:
         while True:
@@ -172,8 +192,9 @@ async def analyst(
         await asyncio.sleep(think_s * thinking.uniform(0.5, 1.5))
         seconds[kind].append(await step)
 
-    await navigate(session, "simulator", SIMULATED)
+    await navigate(session, "simulator", SIMULATED)  # the opening: not timed
     await pick(session, "Service", k)
+    session.timed = True
     for _ in range(rounds):
         await timed("Recommendations", navigate(session, "recommendations", RECOMMENDED))
         await timed("Simulator", navigate(session, "simulator", SIMULATED))

@@ -6,6 +6,7 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from bench.analysts_protocol import LoggedRun
 from dashboard.run_timing import ScriptRun
 
 
@@ -24,6 +25,8 @@ class Phase:
     browser_cpu_s: float = 0.0  # the clients (Chromium and Playwright, or protocol sessions)
     wall_s: float = 0.0
     load: tuple[float, float] = (0.0, 0.0)
+    run_offsets: list[int] = field(default_factory=list)  # each run's line's place in the log
+    logged: list[LoggedRun] = field(default_factory=list)  # the runs protocol clients asked for
 
     def all_seconds(self) -> list[float]:
         return [s for kind in self.seconds.values() for s in kind]
@@ -39,6 +42,28 @@ def p(seconds: list[float], q: int) -> float:
     return statistics.quantiles(seconds, n=100, method="inclusive")[q - 1]
 
 
+def tagged_runs(phase: Phase) -> tuple[list[ScriptRun], list[ScriptRun], int]:
+    """The logged runs the clients timed, the untimed ones (each session's opening), and how
+    many lines either could be. Each full run a client asked for owns one line of its page,
+    written between the log's size when it asked and when the run finished; lines go to the
+    asked runs earliest end first (a valid assignment whenever one exists)."""
+    lines = list(zip(phase.run_offsets, phase.runs, strict=True))
+    timed_of: dict[int, bool] = {}
+    for asked in sorted(phase.logged, key=lambda run: run.log_to):
+        for i, (at, run) in enumerate(lines):
+            if i not in timed_of and run.page == asked.page and asked.log_from <= at < asked.log_to:
+                timed_of[i] = asked.timed
+                break
+    either = sum(
+        len({a.timed for a in phase.logged if a.page == run.page and a.log_from <= at < a.log_to})
+        > 1
+        for at, run in lines
+    )
+    timed = [run for i, (_, run) in enumerate(lines) if timed_of.get(i) is True]
+    untimed = [run for i, (_, run) in enumerate(lines) if timed_of.get(i) is False]
+    return timed, untimed, either
+
+
 def report(phases: list[Phase], *, think_s: float, client: str, placement: str) -> None:
     """Print the definitions, then each N's browser and server figures and their ratios."""
     print(f"placement: {placement}")
@@ -52,9 +77,12 @@ def report(phases: list[Phase], *, think_s: float, client: str, placement: str) 
     base = phases[0]
     base_browser = p(base.all_seconds(), 95)
     base_server = p([r.wall_s for r in base.finished_runs()], 95)
+    base_timed = p([r.wall_s for r in tagged_runs(base)[0] if r.finished], 95)
     for phase in phases:
         _browser_lines(phase, base_browser, base.sessions)
         _server_lines(phase, base_server, base.sessions)
+        if phase.logged:
+            _tagged_lines(phase, base_timed, base.sessions)
     last = phases[-1]
     if last.sessions > base.sessions:
         extra = (last.rss_kib - base.rss_kib) / (last.sessions - base.sessions) / 1024
@@ -104,4 +132,17 @@ def _server_lines(phase: Phase, base_p95: float, base_n: int) -> None:
         f"  = {p(walls, 95) / base_p95:.2f}× N={base_n}'s p95; {len(finished)} runs finished, "
         f"{len(phase.runs) - len(finished)} interrupted; script-thread CPU "
         f"{cpu_s / max(len(finished), 1):.2f} s a run"
+    )
+
+
+def _tagged_lines(phase: Phase, base_p95: float, base_n: int) -> None:
+    timed, untimed, either = tagged_runs(phase)
+    walls = [r.wall_s for r in timed if r.finished]
+    opening = [r.wall_s for r in untimed if r.finished]
+    print(
+        f"N={phase.sessions:>2} server  timed runs     p50 {p(walls, 50):6.2f} s  "
+        f"p95 {p(walls, 95):6.2f} s  = {p(walls, 95) / base_p95:.2f}× N={base_n}'s; opening "
+        f"runs p50 {p(opening, 50):.2f} s p95 {p(opening, 95):.2f} s; {len(timed)} timed, "
+        f"{len(untimed)} opening, {len(phase.runs) - len(timed) - len(untimed)} unmatched of "
+        f"{len(phase.runs)} lines, {either} could be either; {len(phase.logged)} runs asked"
     )

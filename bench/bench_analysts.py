@@ -37,6 +37,7 @@ import argparse
 import asyncio
 import os
 import random
+import re
 import sys
 import tempfile
 import time
@@ -184,8 +185,11 @@ async def _measure(
     if args.client == "protocol":
         sessions = [await protocol.connect(base_url, "recommendations") for _ in range(n)]
         await protocol.warm_up(sessions[0])
+        for session in sessions:  # from here, tag which logged run is a timed one
+            session.log_size = lambda: log_path.stat().st_size
         analysts = [protocol.analyst(s, k, *walk) for k, s in enumerate(sessions)]
         await _timed_phase(analysts, server_pid, log_path, phase)
+        phase.logged = [run for session in sessions for run in session.logged]
         for session in sessions:
             await session.ws.close()
         return
@@ -212,7 +216,10 @@ async def _timed_phase(
     phase.wall_s = time.perf_counter() - started
     with log_path.open("rb") as log:  # the runs the server logged while measured
         log.seek(log_offset)
-        phase.runs = run_timing.parse(log.read().decode(errors="replace"))
+        logged = log.read()
+    phase.runs = run_timing.parse(logged.decode(errors="replace"))
+    line = re.compile(run_timing.LINE.pattern.encode())  # where each run's line is in the log
+    phase.run_offsets = [log_offset + m.start() for m in line.finditer(logged)]
     phase.cpu_s = procs.tree_cpu_s(server_pid) - cpu_before
     phase.server_own_cpu_s = procs.process_cpu_s(server_pid) - own_before
     phase.browser_cpu_s = procs.tree_cpu_s(os.getpid()) - all_before - phase.cpu_s

@@ -7,21 +7,18 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from data.audit_cli import add_audit_commands
-from data.billing_cli import add_commands
-from data.catalog import load_catalog_for
-from data.cli import run
-from data.db import make_engine, make_sessions
-from data.kube_cli import add_kube_commands
-from data.kube_stats_cli import add_kube_stats_commands
-from data.migrate import alembic_config, migrate_to_head
-from data.service_catalog import import_services, read_catalog_file
-from data.settings import Settings
+from data.cli import Lazy, run
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from data.settings import Settings
 
 log = logging.getLogger("tightrope.cli")
+CLI_SOURCE = "cli"  # the route `ingest` records unless --source names another
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def migrate(settings: Settings, _args: argparse.Namespace) -> int:
+    from data.migrate import migrate_to_head
+
     migrate_to_head(settings)
     return 0
 
@@ -38,6 +37,9 @@ def schema_ready(settings: Settings, _args: argparse.Namespace) -> int:
     on it while the migrate Job runs, and never migrates itself (it has no owner rights)."""
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
+
+    from data.db import make_engine
+    from data.migrate import alembic_config
 
     engine = make_engine(settings)
     try:
@@ -55,7 +57,9 @@ def schema_ready(settings: Settings, _args: argparse.Namespace) -> int:
 
 def seed(settings: Settings, args: argparse.Namespace) -> int:
     """Seed the demo fleet; with --if-empty an existing fleet is left alone."""
+    from data.catalog import load_catalog_for
     from data.connectors.demo import seed_demo_fleet, seed_if_empty
+    from data.db import make_engine, make_sessions
     from data.repos import cost_rollup
     from data.repos.budget_status import refresh_scope_cost_rollup
     from data.repos.usage_rollup import refresh_service_usage_7d
@@ -100,6 +104,10 @@ def bootstrap(settings: Settings, args: argparse.Namespace) -> int:
 
 def import_services_command(settings: Settings, args: argparse.Namespace) -> int:
     """Catalogue the services of a JSON catalog file (new slugs only)."""
+    from data.catalog import load_catalog_for
+    from data.db import make_engine, make_sessions
+    from data.service_catalog import import_services, read_catalog_file
+
     engine = make_engine(settings)
     try:
         report = import_services(
@@ -139,11 +147,59 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "bootstrap", help="migrate; seed if empty when TIGHTROPE_DEMO=true"
     ).set_defaults(handler=bootstrap)
-    add_commands(commands)
-    add_audit_commands(commands)
-    add_kube_commands(commands)
-    add_kube_stats_commands(commands)
+    _add_billing_commands(commands)
+    _add_audit_commands(commands)
+    _add_kube_commands(commands)
     return parser
+
+
+# The subcommands below run code that imports most of the product (connectors, pandas,
+# pyarrow); their handlers are `Lazy`, so only the subcommand that runs imports its module.
+def _add_billing_commands(commands: Any) -> None:
+    """`ingest` and `billing-api pull` (data/billing_cli.py)."""
+    ingest = commands.add_parser(
+        "ingest", help="validate and ingest FOCUS files or directories now (decision 011)"
+    )
+    ingest.add_argument("paths", nargs="+", metavar="PATH", help="files and directories")
+    ingest.add_argument("--dry-run", action="store_true", help="validate only: nothing written")
+    ingest.add_argument("--source", default=CLI_SOURCE, help="the route recorded (default: cli)")
+    ingest.set_defaults(handler=Lazy("data.billing_cli", "ingest_command"))
+    api = commands.add_parser("billing-api", help="the billing REST API (docs/billing_api.md)")
+    pull = api.add_subparsers(required=True).add_parser("pull", help="back-fill billing months")
+    pull.add_argument("--from", dest="first", required=True, metavar="YYYY-MM")
+    pull.add_argument("--to", dest="last", required=True, metavar="YYYY-MM")
+    pull.set_defaults(handler=Lazy("data.billing_cli", "pull_command"))
+
+
+def _add_audit_commands(commands: Any) -> None:
+    """`audit verify` (data/audit_cli.py)."""
+    audit = commands.add_parser("audit", help="the audit trail (docs/database.md)")
+    verify = audit.add_subparsers(required=True).add_parser(
+        "verify", help="check the hash chain; exit 1 at the first broken link"
+    )
+    verify.set_defaults(handler=Lazy("data.audit_cli", "verify_command"))
+
+
+def _add_kube_commands(commands: Any) -> None:
+    """`discover`, `export-krr` (data/kube_cli.py) and `kube-stats` (data/kube_stats_cli.py)."""
+    parser = commands.add_parser(
+        "discover", help="Kubernetes workloads and nodes from kube-state-metrics in Prometheus"
+    )
+    parser.set_defaults(handler=Lazy("data.kube_cli", "discover_command"))
+    export = commands.add_parser(
+        "export-krr", help="container sizing of discovered workloads as Robusta KRR's JSON"
+    )
+    export.add_argument("--out", type=Path, required=True, help="file to write ('-': stdout)")
+    export.add_argument(
+        "--values", choices=("krr", "proposed"), default="krr",
+        help="krr: the KRR-comparable floor (diff it against `krr simple -f json`); "
+        "proposed: Tightrope's SLA-targeted requests",
+    )  # fmt: skip
+    export.set_defaults(handler=Lazy("data.kube_cli", "export_krr_command"))
+    stats = commands.add_parser(
+        "kube-stats", help="hourly usage and container sizing statistics of discovered workloads"
+    )
+    stats.set_defaults(handler=Lazy("data.kube_stats_cli", "kube_stats_command"))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Iterator
-from typing import Any, TextIO
+from typing import TextIO
 
 from sqlalchemy import Connection, Engine, select
 
@@ -18,15 +18,6 @@ from data.settings import Settings
 log = logging.getLogger(__name__)
 
 _BATCH_ROWS = 1_000  # events held in memory at once, however long the trail
-
-
-def add_audit_commands(commands: Any) -> None:
-    """Register `audit verify` on `python -m data`'s subcommands."""
-    audit = commands.add_parser("audit", help="the audit trail (docs/database.md)")
-    verify = audit.add_subparsers(required=True).add_parser(
-        "verify", help="check the hash chain; exit 1 at the first broken link"
-    )
-    verify.set_defaults(handler=verify_command)
 
 
 def verify_command(settings: Settings, _args: argparse.Namespace, out: TextIO | None = None) -> int:

@@ -44,26 +44,9 @@ from data.db import make_engine, make_sessions
 from data.settings import Settings
 
 log = logging.getLogger("tightrope.cli")
-CLI_SOURCE = "cli"
 _OK = frozenset({"loaded", "already_ingested", "outdated"})
 _WORDS = {"already_ingested": "unchanged", "outdated": "older"}
 _MAX_MONTHS = 120
-
-
-def add_commands(commands: Any) -> None:
-    """Register `ingest` and `billing-api pull` on `python -m data`'s subcommands."""
-    ingest = commands.add_parser(
-        "ingest", help="validate and ingest FOCUS files or directories now (decision 011)"
-    )
-    ingest.add_argument("paths", nargs="+", metavar="PATH", help="files and directories")
-    ingest.add_argument("--dry-run", action="store_true", help="validate only: nothing written")
-    ingest.add_argument("--source", default=CLI_SOURCE, help="the route recorded (default: cli)")
-    ingest.set_defaults(handler=ingest_command)
-    api = commands.add_parser("billing-api", help="the billing REST API (docs/billing_api.md)")
-    pull = api.add_subparsers(required=True).add_parser("pull", help="back-fill billing months")
-    pull.add_argument("--from", dest="first", required=True, metavar="YYYY-MM")
-    pull.add_argument("--to", dest="last", required=True, metavar="YYYY-MM")
-    pull.set_defaults(handler=pull_command)
 
 
 def ingest_command(settings: Settings, args: argparse.Namespace, out: TextIO | None = None) -> int:

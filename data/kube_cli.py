@@ -13,8 +13,7 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,23 +27,6 @@ from data.settings import Settings
 
 log = logging.getLogger("tightrope.cli")
 ACTOR = "system:kube-discovery"
-
-
-def add_kube_commands(commands: Any) -> None:
-    parser = commands.add_parser(
-        "discover", help="Kubernetes workloads and nodes from kube-state-metrics in Prometheus"
-    )
-    parser.set_defaults(handler=discover_command)
-    export = commands.add_parser(
-        "export-krr", help="container sizing of discovered workloads as Robusta KRR's JSON"
-    )
-    export.add_argument("--out", type=Path, required=True, help="file to write ('-': stdout)")
-    export.add_argument(
-        "--values", choices=("krr", "proposed"), default="krr",
-        help="krr: the KRR-comparable floor (diff it against `krr simple -f json`); "
-        "proposed: Tightrope's SLA-targeted requests",
-    )  # fmt: skip
-    export.set_defaults(handler=export_krr_command)
 
 
 def export_krr_command(settings: Settings, args: argparse.Namespace) -> int:

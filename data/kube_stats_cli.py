@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from typing import Any, TextIO
+from typing import TextIO
 
 from data.connectors.kube.runs import StatsConfig, StatsReport
 from data.connectors.kube.sizing import collect_sizing
@@ -20,13 +20,6 @@ from data.kube_cli import prometheus_and_database
 from data.settings import Settings
 
 log = logging.getLogger("tightrope.cli")
-
-
-def add_kube_stats_commands(commands: Any) -> None:
-    parser = commands.add_parser(
-        "kube-stats", help="hourly usage and container sizing statistics of discovered workloads"
-    )
-    parser.set_defaults(handler=kube_stats_command)
 
 
 def kube_stats_command(settings: Settings, _args: argparse.Namespace) -> int:

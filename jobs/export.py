@@ -6,15 +6,9 @@ import argparse
 import logging
 import sys
 from pathlib import Path
-from typing import get_args
 
 from data.db import make_engine, make_sessions
-from data.exports.recommendations import (
-    STATUSES,
-    ExportFormat,
-    ExportSchema,
-    export_recommendations,
-)
+from data.exports.recommendations import export_recommendations
 from data.settings import Settings
 
 log = logging.getLogger("tightrope.jobs")
@@ -39,25 +33,3 @@ def run_export(settings: Settings, args: argparse.Namespace) -> int:
     log.info("exported %d recommendations (%s, schema %s) to %s", export.count, args.format,
              args.schema, args.output or "stdout")  # fmt: skip
     return 0
-
-
-def add_export_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """`export recommendations --format json|yaml|csv [--schema ...] [--status ...] [--output]`."""
-    export = commands.add_parser("export", help="export data (machine-readable)")
-    what = export.add_subparsers(required=True)
-    recs = what.add_parser("recommendations", help="every recommendation, best savings first")
-    recs.add_argument("--format", required=True, choices=get_args(ExportFormat))
-    recs.add_argument(
-        "--schema",
-        choices=get_args(ExportSchema),
-        default="tightrope",
-        help="tightrope (default) or aws-coh: AWS Cost Optimization Hub's fields (docs/exports.md)",
-    )
-    recs.add_argument(
-        "--status",
-        action="append",
-        choices=STATUSES,
-        help="only recommendations in this status (repeat for several; default: all)",
-    )
-    recs.add_argument("--output", help="write to this file instead of stdout")
-    recs.set_defaults(handler=run_export)

@@ -14,11 +14,6 @@ from engine.sla.latency import LATENCY_QUANTILE
 BATCH = 64  # services judged together: ~40 candidate rows × 336 hours each
 
 
-def default_workers() -> int:
-    """One worker per CPU this process may use (at least 1)."""
-    return max(len(os.sched_getaffinity(0)), 1)
-
-
 def warm_worker() -> int:
     """Import the engine and build its queueing tables in a worker process before its first
     batch, so the first run is not charged seconds of start-up; returns the worker's pid."""

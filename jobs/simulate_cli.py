@@ -14,7 +14,6 @@ from data.settings import Settings
 from engine.simulation import FleetResult
 from jobs import cluster_simulation
 from jobs.cluster import cluster_for
-from jobs.fleet_eval import default_workers
 
 log = logging.getLogger("tightrope.jobs")
 
@@ -58,16 +57,3 @@ def summary(result: FleetResult, *, team: str | None) -> str:
         if not outcome.sla_holds
     )
     return "\n".join(lines)
-
-
-def add_simulate_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """The `simulate-fleet` subcommand on `python -m jobs`."""
-    parser = commands.add_parser(
-        "simulate-fleet", help="replay the fleet under a demand growth (who breaks, what it costs)"
-    )
-    parser.add_argument("--growth-pct", type=float, required=True, help="demand growth, %%")
-    parser.add_argument("--team", default=None, help="only this team's services")
-    parser.add_argument(
-        "--workers", type=int, default=default_workers(), help="engine processes (a local cluster)"
-    )
-    parser.set_defaults(handler=run_simulate_fleet)

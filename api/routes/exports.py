@@ -11,13 +11,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from api.auth import Caller, Deps
-from data.exports.recommendations import (
-    MEDIA_TYPES,
-    ExportFormat,
-    ExportSchema,
-    ExportStatus,
-    export_recommendations,
-)
+from data.exports.recommendations import export_recommendations
+from data.exports.vocabulary import MEDIA_TYPES, ExportFormat, ExportSchema, ExportStatus
 
 router = APIRouter(prefix="/v1", tags=["exports"])
 CONTENT: dict[int | str, dict[str, Any]] = {

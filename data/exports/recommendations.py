@@ -10,7 +10,7 @@ import json
 import math
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any, Literal, cast, get_args
+from typing import Any, cast
 
 import pandas as pd
 import yaml
@@ -20,22 +20,16 @@ from data.errors import InvalidInput
 from data.exports.coh import COH_FIELDS, coh_csv_row, coh_record
 from data.exports.csv_cells import to_csv_bytes
 from data.exports.tightrope import tightrope_record, tightrope_table
+from data.exports.vocabulary import (
+    FORMATS,
+    MEDIA_TYPES,
+    SCHEMAS,
+    STATUSES,
+    ExportFormat,
+    ExportSchema,
+)
 from data.repos.backlog_snapshot import BacklogSnapshot, backlog_snapshot
 from data.repos.savings_report import counted_in_open_savings
-
-ExportFormat = Literal["json", "yaml", "csv"]
-ExportSchema = Literal["tightrope", "aws-coh"]
-FORMATS: tuple[ExportFormat, ...] = get_args(ExportFormat)
-SCHEMAS: tuple[ExportSchema, ...] = get_args(ExportSchema)
-ExportStatus = Literal[
-    "open", "postponed", "applied", "rejected", "rolled_back", "superseded", "expired"
-]
-STATUSES: tuple[ExportStatus, ...] = get_args(ExportStatus)
-MEDIA_TYPES: dict[ExportFormat, str] = {
-    "json": "application/json",
-    "yaml": "application/yaml",  # RFC 9512
-    "csv": "text/csv; charset=utf-8",
-}
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
 from data.api_key_actions import ApiKeyDesk
-from data.exports.recommendations import FORMATS, SCHEMAS
+from data.exports.vocabulary import FORMATS, SCHEMAS
 from data.settings import Settings
 from data.workflow import WorkflowPolicy
 from tests.api.conftest import Api

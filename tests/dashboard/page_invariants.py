@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from streamlit.testing.v1 import AppTest
 
 from dashboard.components import formats
-from data.models import CostDailyRow, IngestedFileRow, RecommendationRow
+from data.models import ApiKeyRow, CostDailyRow, IngestedFileRow, RecommendationRow
 from data.repos.savings_report import get_recommendation
 from engine.units import HOURS_PER_DAY, HOURS_PER_MONTH
 from tests.dashboard.conftest import APP_PATH, figures, metric_values, numbers
@@ -25,7 +25,7 @@ from tests.dashboard.conftest import APP_PATH, figures, metric_values, numbers
 # selected service) is read from the live session state, which the next page would replace.
 PAGES = (
     "overview", "services", "recommendations", "changes", "simulator", "budgets",
-    "data_sources", "service_detail",
+    "data_sources", "api_keys", "service_detail",
 )  # fmt: skip
 RUN_RATE_DAYS = 30
 
@@ -43,6 +43,7 @@ def check_all(sessions: sessionmaker[Session], *, now: datetime) -> None:
         open_savings_are_the_open_recommendations(shown["recommendations"], session)
         stored_cost_is_the_deliveries_in_force(session)
         open_recommendations_keep_their_sla(session)
+        api_keys_are_the_stored_keys(shown["api_keys"], session)
 
 
 def render_pages() -> dict[str, AppTest]:
@@ -149,6 +150,19 @@ def open_recommendations_keep_their_sla(session: Session) -> None:
         if rec.sla is not None and not rec.sla.passes
     ]
     assert failing == [], f"open recommendations failing their own SLA verdict: {failing}"
+
+
+def api_keys_are_the_stored_keys(page: AppTest, session: Session) -> None:
+    """The API keys page lists every stored key once, with its state, and the walk's actor
+    (an admin) may create and revoke: nothing on the page is locked or refused."""
+    stored = {
+        name: "revoked" if revoked_at else "active"
+        for name, revoked_at in session.execute(select(ApiKeyRow.name, ApiKeyRow.revoked_at))
+    }
+    table = page.dataframe[0].value  # the walk's template holds keys (page_walk.seed_template)
+    assert sorted(zip(table["name"], table["state"], strict=True)) == sorted(stored.items())
+    assert not page.button(key="apikey_create").disabled
+    assert not any("needs the admin role" in str(c.value) for c in page.caption)
 
 
 def realized_this_month_is_the_same_everywhere(overview: AppTest, changes: AppTest) -> None:

@@ -18,7 +18,8 @@ from data.catalog import load_catalog
 from data.connectors.demo import seed_demo_fleet
 from data.errors import InvalidInput
 from data.exports import coh
-from data.exports.recommendations import FORMATS, SCHEMAS, export_recommendations
+from data.exports.recommendations import export_recommendations
+from data.exports.vocabulary import FORMATS, SCHEMAS
 from data.repos.savings_report import backlog, backlog_totals
 from engine.profiles import PROFILES
 from engine.recommendation import Money, Recommendation, RecommendationKind

@@ -30,6 +30,7 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import select
 
+from data.api_key_actions import ApiKeyDesk
 from data.catalog import load_catalog
 from data.connectors.demo import seed_demo_fleet
 from data.connectors.demo.live import extend_demo_usage
@@ -66,6 +67,10 @@ class PageWalk(RuleBasedStateMachine):
         self.now = DEMO_END + timedelta(hours=1)
         self.deliveries = 0
         self.monkeypatch.setenv("TIGHTROPE_DATABASE_URL", self.url)
+        # The pages act as the walk's actor, an admin: the API keys page's create and revoke
+        # need that role, every other page's actions less.
+        self.monkeypatch.setenv("TIGHTROPE_LOCAL_ACTOR", ACTOR)
+        self.monkeypatch.setenv("TIGHTROPE_ROLES", f'{{"{ACTOR}": "admin"}}')
 
     def teardown(self) -> None:
         self.engine.dispose()
@@ -153,6 +158,12 @@ def seed_template(database_url: str) -> str:
     seed_demo_fleet(sessions, load_catalog(), seed=SEED, n_services=SERVICES, days=DAYS,
                     end=DEMO_END)  # fmt: skip
     recompute(sessions, load_catalog(), profile=PROFILES["balanced"], now=DEMO_END)
+    keys = ApiKeyDesk(
+        sessions, WorkflowPolicy()
+    )  # one key in use, one revoked: the list shows both
+    keys.create(ACTOR, name="walk-ci", role="approver", now=DEMO_END)
+    keys.create(ACTOR, name="walk-old", role="viewer", now=DEMO_END)
+    keys.revoke(ACTOR, name="walk-old", now=DEMO_END)
     engine.dispose()
     return database_url
 
