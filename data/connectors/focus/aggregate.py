@@ -1,4 +1,4 @@
-"""Daily sums per dimension code: partial group-bys per batch, one final group-by per file."""
+"""Daily sums per dimension code: pending rows folded into running sums as the file streams."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from engine.arrays import IntArray
 
 ROWS = "source_rows"
 PACKED = "packed_key"
-_PENDING_ROWS = 1_000_000
 # Small non-negative codes share one int64 group key (low bits first): grouping on 7 keys
 # instead of 13 is ~4× faster. The charge day takes the bits above (days since 1970).
 _PACKED_BITS = (
@@ -32,15 +31,22 @@ _UNPACKED = tuple(
 class DailyAggregator:
     """Sums exact decimal money by every key code; rows with errors are left out.
 
-    Coded rows wait in `_pending` until ~1M have gathered, then are summed in one group-by: a
-    batch of ~40k rows touches nearly as many daily keys as it has rows, so summing each batch
-    on its own would group every row twice for no reduction. Memory stays bounded (~100 B a row).
+    Coded rows wait in `_pending`, then are summed together with the running sums in one
+    group-by: a batch touches nearly as many daily keys as it has rows, so summing each batch
+    on its own would group every row twice for no reduction. They are summed once at least
+    `sum_rows` and at least as many rows as the running sums hold have gathered: the
+    group-bys then run while the readers still parse, the one left when the stream ends (on
+    one core, before anything is written: 1M rows there were ~0.13 s CPU of a ~0.6 s serial
+    tail) is small, and the running sums are grouped again at most as often as new rows
+    (≤ 2× the rows grouped, however many keys a file has). Memory stays bounded (~100 B a
+    pending row).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, sum_rows: int) -> None:
+        self._sum_rows = sum_rows
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
-        self._partials: list[pa.Table] = []
+        self._sums: pa.Table | None = None
 
     def add(self, coded: CodedBatch) -> None:
         keep = coded.ok
@@ -51,13 +57,14 @@ class DailyAggregator:
         rows = pa.array(np.ones(int(keep.sum()), dtype=np.int64))
         self._pending.append(pa.table({**columns, **money, ROWS: rows}))
         self._pending_rows += len(rows)
-        if self._pending_rows >= _PENDING_ROWS:
+        summed_rows = 0 if self._sums is None else self._sums.num_rows
+        if self._pending_rows >= max(self._sum_rows, summed_rows):
             self._flush()
 
     def result(self) -> pa.Table:
         """One row per distinct key: KEY_COLUMNS codes, the money sums and source row counts."""
         self._flush()
-        table = _summed(pa.concat_tables(self._partials)) if self._partials else _summed(_empty())
+        table = self._sums if self._sums is not None else _summed(_empty())
         unpacked = unpack(table.column(PACKED).to_numpy())
         for name, codes in unpacked.items():
             table = table.append_column(name, pa.array(codes))
@@ -65,7 +72,8 @@ class DailyAggregator:
 
     def _flush(self) -> None:
         if self._pending:
-            self._partials.append(_summed(pa.concat_tables(self._pending)))
+            tables = self._pending if self._sums is None else [self._sums, *self._pending]
+            self._sums = _summed(pa.concat_tables(tables))
             self._pending, self._pending_rows = [], 0
 
 
@@ -101,7 +109,8 @@ def _summed(table: pa.Table) -> pa.Table:
     sums = [(name, "sum") for name in (*MONEY_COLUMNS, ROWS)]
     keys = [*_UNPACKED, PACKED]
     grouped = table.group_by(keys, use_threads=False).aggregate(sums)
-    return grouped.rename_columns([name.removesuffix("_sum") for name in grouped.column_names])
+    grouped = grouped.rename_columns([name.removesuffix("_sum") for name in grouped.column_names])
+    return grouped.select(table.column_names)  # the input's order: summed again with new rows
 
 
 def _empty() -> pa.Table:

@@ -42,6 +42,11 @@ class IngestLimits(BaseModel):
     csv_batch_rows: int = Field(
         default=16_384, ge=1, description="Rows per CSV batch handed to the normaliser."
     )
+    # Rows summed at once, with the running sums, while the stream goes on: what is pending
+    # when it ends is summed after the parse, on one core (decision 028, session 9).
+    sum_rows: int = Field(
+        default=131_072, ge=1, description="Rows gathered before the daily sums take them in."
+    )
     csv_readers: int | None = Field(
         default=None, ge=1, le=8, description="Parallel CSV readers (None: one per CPU, ≤ 4)."
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
@@ -21,7 +21,7 @@ from data.connectors.focus.columns import (
 from data.connectors.focus.commitments import CommitmentAggregator, CommitmentDay, decoded_days
 from data.connectors.focus.findings import Finding, Findings
 from data.connectors.focus.limits import IngestLimits
-from data.connectors.focus.normalise import Normaliser
+from data.connectors.focus.normalise import KEY_COLUMNS, Normaliser
 from data.connectors.focus.reader import OpenedFile, csv_header, open_batches, split_csv
 from data.connectors.focus.report import ValidationReport
 from data.connectors.focus.source import SourceFile
@@ -30,6 +30,7 @@ from data.connectors.focus.text import locate_nul
 from data.connectors.focus.totals import currency_totals, partitions
 from data.errors import MalformedFile, MissingColumns, ParseCancelled
 from data.repos.costs import AllocatedCost, AllocatedCostColumns
+from engine.arrays import IntArray
 
 MONEY = ("BilledCost", "EffectiveCost", "ListCost")
 
@@ -120,7 +121,7 @@ def _parse(
     _check_columns(opened.columns, findings)
     # CSV text was scanned for NUL whole; decoded Parquet strings are checked per batch.
     normaliser = Normaliser(rules, findings, check_text=source.kind == "parquet")
-    aggregator, commitments = DailyAggregator(), CommitmentAggregator()
+    aggregator, commitments = DailyAggregator(limits.sum_rows), CommitmentAggregator()
     rows = _stream(opened, normaliser, aggregator, commitments, cancelled)
     _file_findings(opened, normaliser, findings)
     costs = _decode(aggregator.result(), normaliser)
@@ -203,14 +204,24 @@ def _file_findings(opened: OpenedFile, normaliser: Normaliser, findings: Finding
 def _decode(table: pa.Table, normaliser: Normaliser) -> AllocatedCostColumns:
     """Codes back to values, column by column; money stays Arrow decimals. Rows go out in
     day order: the covering index on cost_daily leads with the date, so the insert appends
-    to its B-tree instead of touching a random page per row."""
-    table = table.sort_by([("charge_day", "ascending"), ("billing_currency", "ascending")])
-    days = pa.array(table.column("charge_day").to_numpy().astype(np.int32), pa.date32())
-    columns: dict[str, Any] = {"charge_date": days.to_pylist()}
+    to its B-tree instead of touching a random page per row. Then by every other key code
+    (given in file order), so the order — and the ids the rows get — does not depend on how
+    the rows were batched and summed."""
+    table = table.sort_by([(name, "ascending") for name in KEY_COLUMNS])
+    columns: dict[str, Any] = {"charge_date": _dates(table.column("charge_day").to_numpy())}
     columns |= {name: _values(table, name, values) for name, values in _lookups(normaliser).items()}
     columns |= {_FIELD[name]: table.column(name).combine_chunks() for name in MONEY}
     columns["source_rows"] = table.column(ROWS).to_pylist()
     return AllocatedCostColumns(**columns)
+
+
+def _dates(days: IntArray) -> list[date]:
+    """Days since 1970 as dates, each distinct day converted once: a file spans a few dozen
+    days, and Arrow's per-value date32 → date conversion was ~0.8 µs a row (~35 ms of the
+    serial tail for 47k daily rows)."""
+    distinct, codes = np.unique(days, return_inverse=True)
+    lookup = np.array(pa.array(distinct.astype(np.int32), pa.date32()).to_pylist(), dtype=object)
+    return lookup[codes].tolist()  # type: ignore[no-any-return]
 
 
 _FIELD = {"BilledCost": "billed_cost", "EffectiveCost": "effective_cost", "ListCost": "list_cost"}

@@ -1,4 +1,4 @@
-"""How much CSV the parser converts at once (decision 028) changes nothing that is stored."""
+"""How much CSV the parser converts and sums at once (decision 028) changes nothing stored."""
 
 from __future__ import annotations
 
@@ -29,6 +29,10 @@ BLOCKS = {
     ),
     "small blocks joined": IngestLimits(
         parallel_csv_bytes=2**40, csv_block_bytes=8 * 1024, csv_batch_rows=500
+    ),
+    # Summed with the running sums every few batches, while the stream goes on (session 9).
+    "small blocks summed often": IngestLimits(
+        parallel_csv_bytes=2**40, csv_block_bytes=8 * 1024, csv_batch_rows=1, sum_rows=1
     ),
     "small blocks, parallel parts": IngestLimits(
         parallel_csv_bytes=1,
@@ -92,6 +96,7 @@ def test_every_block_size_and_split_stores_the_same_rows_and_totals(tmp_path: Pa
     assert stored["default"]["days"]
     assert stored["small blocks"] == stored["default"]
     assert stored["small blocks joined"] == stored["default"]
+    assert stored["small blocks summed often"] == stored["default"]
     assert stored["small blocks, parallel parts"] == stored["default"]
 
 
