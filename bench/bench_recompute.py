@@ -26,6 +26,7 @@ import pstats
 import resource
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -171,7 +172,8 @@ def on_cluster(n: int, profile: SizingProfile, workers: int) -> tuple[float, lis
         ]
         # Collected as recompute collects them (jobs.cluster.in_order: in order, the cyclic GC
         # off while ~50,000 results are unpickled), not by client.gather.
-        recs = [rec for result in in_order(client, futures, what="bench") for rec in result]
+        results: Iterator[tuple[Recommendation, ...]] = in_order(client, futures, what="bench")
+        recs = [rec for result in results for rec in result]
         wall_s = time.perf_counter() - start
         workers_cpu_s = sum(client.run(_cpu_s).values()) - cpu_before
     print(f"recompute CPU time (this process): {time.process_time() - cpu_start:.2f} s")

@@ -1,4 +1,4 @@
-"""judge_many's CPU-seconds per request, worked out per batch, are each window's own, bit for bit."""
+"""judge_many's CPU-seconds per request, worked out per batch: each window's own, bit for bit."""
 
 from __future__ import annotations
 
