@@ -26,6 +26,7 @@ import pstats
 import resource
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,7 +45,7 @@ from engine.recommendation import Recommendation
 from engine.service import Service, Sla
 from engine.sla import policy_for
 from engine.usage import UsageWindow
-from jobs.cluster import CLUSTER_BATCH, local_cluster
+from jobs.cluster import CLUSTER_BATCH, in_order, local_cluster
 from jobs.fleet_eval import evaluate, warm_worker
 
 DAYS = 90
@@ -169,7 +170,10 @@ def on_cluster(n: int, profile: SizingProfile, workers: int) -> tuple[float, lis
             for address, spans in zip(addresses, batches, strict=True)
             for a0, a1 in spans
         ]
-        recs = [rec for result in client.gather(futures) for rec in result]
+        # Collected as recompute collects them (jobs.cluster.in_order: in order, the cyclic GC
+        # off while ~50,000 results are unpickled), not by client.gather.
+        results: Iterator[tuple[Recommendation, ...]] = in_order(client, futures, what="bench")
+        recs = [rec for result in results for rec in result]
         wall_s = time.perf_counter() - start
         workers_cpu_s = sum(client.run(_cpu_s).values()) - cpu_before
     print(f"recompute CPU time (this process): {time.process_time() - cpu_start:.2f} s")

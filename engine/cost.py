@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -75,6 +76,14 @@ def replica_list_usd_per_hour(config: CapacityConfig, *, region: str, catalog: C
     """On-demand USD per hour of one replica: instance price, or priced pod requests."""
     if config.platform == "vm":
         instance_type = config.instance_type or ""  # CapacityConfig guarantees one for a VM
+        # One known type priced in the region: its grid cell, read directly — the value the
+        # array path below reads, without building a one-name array (this runs for every
+        # current config and every winner). Anything else takes that path and its errors.
+        row = catalog.instance_types.row_of.get(instance_type)
+        if row is not None:
+            price = float(catalog.on_demand_usd_per_hour_grid[row, catalog.region_column(region)])
+            if not math.isnan(price):
+                return price
         return float(instance_hourly_usd(np.array([instance_type]), region, catalog)[0])
     usd_per_core_hour, usd_per_gib_hour = catalog.k8s_usd_per_hour(region)
     cpu_cores = config.cpu_request_cores or 0.0

@@ -138,10 +138,10 @@ def stream_batches(
         if futures:  # reading the rest failed: nothing will take these results
             client.cancel(futures)
         raise
-    return _in_order(client, futures, what=what)
+    return in_order(client, futures, what=what)
 
 
-def _in_order(client: Client, futures: list[Any], *, what: str) -> Generator[Result, None, None]:
+def in_order(client: Client, futures: list[Any], *, what: str) -> Generator[Result, None, None]:
     """The futures' results in their order; one finished early waits for its turn. However
     the iteration ends short (a failed batch, or the caller closing it), the batches not yet
     yielded are cancelled."""

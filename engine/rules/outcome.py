@@ -50,14 +50,12 @@ def pick(
 ) -> Recommendation:
     """The plan's winner among its first `span[1]` candidates, judged from index `span[0]`
     (all of them, or only the head when it passes: then it is the winner either way)."""
-    (offset, size), search, costs = span, plan.search, plan.costs_usd
+    (offset, size), costs = span, plan.costs_usd
     passing = np.flatnonzero(judged.verdicts.passes[offset : offset + size])
     if len(passing) == 0:
         return _none_passes(ctx, plan, judged, offset)
     best = int(passing[np.argmin(costs[passing])])
-    chosen = judged.at(offset + best, ctx)
-    cheaper_failing = int(np.sum(plan.all_costs_usd < costs[best]))
-    return _judge(ctx, window, search, best, (judged, chosen, cheaper_failing))
+    return _judge(ctx, window, plan, best, (judged, offset + best))
 
 
 def _none_passes(ctx: ServiceContext, plan: Plan, judged: Judged, offset: int) -> Recommendation:
@@ -87,14 +85,15 @@ def _none_passes(ctx: ServiceContext, plan: Plan, judged: Judged, offset: int) -
 def _judge(
     ctx: ServiceContext,
     window: UsageWindow,
-    search: Search,
+    plan: Plan,
     best: int,
-    found: tuple[Judged, SlaVerdict, int],
+    found: tuple[Judged, int],
 ) -> Recommendation:
-    """The winner, if worth offering: when the current config keeps the SLA, a cut that is
-    cheaper and worth making (≥ 5 % and ≥ $10/month); when it fails, the winner always — a
-    "restore_sla" when it costs as much or more (a cost to pay, not a saving)."""
-    judged = found[0]
+    """The winner (`best` in the plan's shortlist, `found[1]` among the judged), if worth
+    offering: when the current config keeps the SLA, a cut that is cheaper and worth making
+    (≥ 5 % and ≥ $10/month); when it fails, the winner always — a "restore_sla" when it costs
+    as much or more (a cost to pay, not a saving)."""
+    judged, search = found[0], plan.search
     now, cost_now = judged.now, judged.cost_now
     proposed = search.grid.config_at(best)
     cost_new = to_money(config_cost(proposed, region=ctx.service.region, catalog=ctx.catalog))
@@ -106,7 +105,13 @@ def _judge(
         reason = f"saves only ${saved:.2f}/month (< 5 % or < $10): not worth a change"
         return no_recommendation(search.kind, ctx, "no_change_worth_making", reason)
     restores = not now.passes and cost_new.effective_usd >= cost_now.effective_usd
-    return _propose(ctx, window, search, (proposed, cost_new, restores), found)
+    # The winner's verdict (with its reasons) and the count of cheaper candidates only now: a
+    # fifth of the winners stop above, where neither is shown.
+    chosen = judged.at(found[1], ctx)
+    cheaper_failing = int(np.sum(plan.all_costs_usd < plan.costs_usd[best]))
+    return _propose(
+        ctx, window, search, (proposed, cost_new, restores), (judged, chosen, cheaper_failing)
+    )
 
 
 def _propose(

@@ -103,9 +103,8 @@ def needs(
     per_replica = max(replicas, 1)
     stats = stats or window_stats(usage, profile)
     cpu = stats.cpu_percentile(profile.cpu_percentile, per_replica)
-    known = np.isfinite(usage.memory_used_max_gib)
-    memory = float(np.max(usage.memory_used_max_gib[known])) / per_replica if known.any() else 0.0
-    memory = memory if known.any() else no_memory_gib / profile.memory_factor
+    peak = stats.memory_max_gib  # the max of the finite memory hours, read once per service
+    memory = peak / per_replica if peak is not None else no_memory_gib / profile.memory_factor
     return Needs(cpu * profile.cpu_factor, memory * profile.memory_factor, cpu, memory)
 
 

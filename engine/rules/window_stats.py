@@ -34,6 +34,7 @@ class WindowStats:
     days: float  # UsageWindow.days
     ordered: FloatArray  # CPU, NaN last, partitioned at the ranks the rules read and the peak
     screen_peaks: tuple[np.float64, np.float64] | None  # sla.window_peaks, None without hours
+    memory_max_gib: float | None = None  # the largest finite memory hour (None: none is)
 
     def cpu_percentile(self, percentile: float, replicas: int) -> float:
         """nan_percentile(CPU / max(replicas, 1), percentile), from the partition."""
@@ -68,10 +69,13 @@ def window_stats(window: UsageWindow, profile: SizingProfile) -> WindowStats:
     finite = int(np.count_nonzero(np.isfinite(cpu)))
     known = int(np.count_nonzero(~np.isnan(cpu)))
     peaks = window_peaks(window) if window.points else None
+    memory = window.memory_used_max_gib[np.isfinite(window.memory_used_max_gib)]
+    memory_max = float(np.max(memory)) if len(memory) else None  # sizing.needs' rule, once
     if known == 0:
-        return WindowStats(finite, known, window.days, cpu, peaks)
+        return WindowStats(finite, known, window.days, cpu, peaks, memory_max)
     kth = {known - 1}  # the peak
     for percentile in (profile.cpu_percentile, *BAND_PERCENTILES):
         low = math.floor((known - 1) * percentile / 100.0)
         kth |= {low, min(low + 1, known - 1)}
-    return WindowStats(finite, known, window.days, np.partition(cpu, sorted(kth)), peaks)
+    ordered = np.partition(cpu, sorted(kth))
+    return WindowStats(finite, known, window.days, ordered, peaks, memory_max)

@@ -257,13 +257,15 @@ def _baselines(
         n or ("" if seen else "no p95 latency observations")
         for n, seen in zip(notes, observed, strict=True)
     ]
-    baseline = np.full(stack.rate.shape, np.nan)
     todo = np.flatnonzero([n == "" for n in notes])
-    if len(todo):
-        current = np.array([requests[i].current_servers for i in todo])
-        baseline[todo] = baseline_rows(
-            stack.rate[todo], stack.latency[todo], service_s[todo], current
-        )
+    current = np.array([requests[i].current_servers for i in todo])
+    if len(todo) == len(requests):  # every service (the usual batch): no gather, no scatter
+        baseline = baseline_rows(stack.rate, stack.latency, service_s, current)
+    else:
+        baseline = np.full(stack.rate.shape, np.nan)
+        if len(todo):
+            rows = (stack.rate[todo], stack.latency[todo], service_s[todo], current)
+            baseline[todo] = baseline_rows(*rows)
     known = _any_per_row(~np.isnan(baseline))
     notes = [
         n or ("" if k else "no p95 latency observations") for n, k in zip(notes, known, strict=True)

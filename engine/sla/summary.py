@@ -144,16 +144,20 @@ def _buckets(
 ) -> tuple[FloatArray, FloatArray]:
     """Per service and bucket of equal λ width (up to the highest λ outside M), the highest λ
     and the highest baseline of the hours outside M in it (0 and −inf for an empty bucket)."""
-    services = rate.shape[0]
+    services, spare = rate.shape[0], BUCKETS + 1
     top_rate = np.where(outside, rate, 0.0).max(axis=1, keepdims=True)
     width = np.where(top_rate > 0, top_rate, 1.0) / BUCKETS
     bucket = np.minimum(rate / width, BUCKETS - 1).astype(np.intp)
-    flat = (np.arange(services)[:, None] * BUCKETS + bucket)[outside]
-    rate_hi = np.zeros(services * BUCKETS)
-    baseline_hi = np.full(services * BUCKETS, -np.inf)
-    np.maximum.at(rate_hi, flat, rate[outside])
-    np.maximum.at(baseline_hi, flat, baseline[outside])
-    return rate_hi.reshape(services, BUCKETS), baseline_hi.reshape(services, BUCKETS)
+    # M's hours go to a spare bucket per service, dropped below: the maxima of the others are
+    # the same values, without compressing three services × hours matrices by the mask.
+    flat = np.where(outside, bucket, BUCKETS)
+    flat += np.arange(services)[:, None] * spare
+    rate_hi = np.zeros(services * spare)
+    baseline_hi = np.full(services * spare, -np.inf)
+    np.maximum.at(rate_hi, flat.ravel(), rate.ravel())
+    np.maximum.at(baseline_hi, flat.ravel(), baseline.ravel())
+    kept = slice(0, BUCKETS)
+    return rate_hi.reshape(services, spare)[:, kept], baseline_hi.reshape(services, spare)[:, kept]
 
 
 def _certified(

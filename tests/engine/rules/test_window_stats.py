@@ -61,3 +61,26 @@ def test_counts_days_and_peak_are_the_windows(cpu: np.ndarray) -> None:
     assert [float(x).hex() for x in stats.screen_peaks] == [
         float(x).hex() for x in window_peaks(usage)
     ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    memory=arrays(
+        np.float64,
+        st.integers(1, 300),
+        elements=st.one_of(
+            st.floats(0.0, 1e4), st.sampled_from([math.nan, math.inf, -math.inf, 0.0, -0.0])
+        ),
+    )
+)
+def test_memory_max_is_the_largest_finite_hour_as_needs_read_it(memory: np.ndarray) -> None:
+    usage = flat_usage(len(memory), memory_gib=memory)
+
+    stats = window_stats(usage, PROFILES["balanced"])
+
+    finite = memory[np.isfinite(memory)]
+    if len(finite) == 0:
+        assert stats.memory_max_gib is None
+    else:
+        assert stats.memory_max_gib is not None
+        assert stats.memory_max_gib.hex() == float(np.max(finite)).hex()
