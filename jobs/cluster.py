@@ -157,11 +157,19 @@ def in_order(client: Client, futures: list[Any], *, what: str) -> Generator[Resu
     gc.disable()
     try:
         for future, result in as_completed(futures, with_results=True):
+            if future.status != "finished":  # as_completed raises only errors; it yields a
+                # cancelled or lost batch with its CancelledError as if that were the result
+                raise WorkerFailed(
+                    f"{what} batch {position[future.key]} was {future.status} on the cluster: "
+                    f"{result!r}"
+                )
             waiting[position[future.key]] = result
             while turn in waiting:
                 futures[turn] = None  # the worker may forget it: nothing refers to it now
                 yield waiting.pop(turn)
                 turn += 1
+    except WorkerFailed:
+        raise
     except Exception as error:
         raise WorkerFailed(f"{what} batch failed on the cluster: {error!r}") from error
     finally:
