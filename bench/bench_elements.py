@@ -7,7 +7,7 @@ order, each in a fresh browser context, and reads Chromium's CPU seconds and the
 navigation to drawn (bench_pages' criterion). Prints, per page and variant, the medians and what
 dropping the kind saved against the whole page in the same rounds.
 
-    .venv/bin/python bench/bench_elements.py --database sqlite:////tmp/pages.db
+    .venv/bin/python bench/bench_elements.py [--database sqlite:////tmp/pages.db]
         [--rounds 5] [--pages "Overview,Service detail"] [--variants "plotly,metric,..."]
 
 Variants are kinds (bench/ablation/sitecustomize.py KINDS, plus `sparkline`, `sidebar`, `nav`),
@@ -46,7 +46,8 @@ def main() -> None:
     )
     variants = args.variants.split(",") if args.variants else list(VARIANTS)
     with tempfile.TemporaryDirectory(prefix="tightrope-elements-") as scratch:
-        service_id = _seeded(args.database, 1000, 90)
+        url = args.database or f"sqlite:///{scratch}/pages.db"  # seeded when empty
+        service_id = _seeded(url, 1000, 90)
         paths = {
             "Overview": "?",
             "Recommendations": "recommendations?",
@@ -55,14 +56,14 @@ def main() -> None:
         }
         for name in args.pages.split(","):
             print(f"{name}: load average before {_load()}", flush=True)
-            cpu, wall = _page(paths[name], args.database, Path(scratch), variants, args.rounds)
+            cpu, wall = _page(paths[name], url, Path(scratch), variants, args.rounds)
             print(f"{name}: load average after {_load()}")
             _report(name, variants, cpu, wall)
 
 
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", required=True)
+    parser.add_argument("--database", default=None)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--pages", default="Overview,Service detail,Recommendations,Services")
     parser.add_argument("--variants", default=None, help="comma-separated; default: all")
