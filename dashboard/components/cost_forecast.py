@@ -17,29 +17,13 @@ from data.repos.cost_outlook import ScopeOutlook
 FLEET_LABEL = "Fleet (all costs)"
 
 
-SCOPE_KINDS = {"fleet": FLEET_LABEL, "team": "A team", "service": "A service"}
-
-
-def pick_scope(scopes: dict[str, list[str]]) -> tuple[str, str]:
-    """(scope type, key): the kind of scope first, then, for a team or a service, its name.
-
-    Two pickers, not one of the fleet, every team and every service: a selectbox builds every
-    option in the browser when it is drawn, and 1,009 options cost each Overview visit about a
-    second of Chromium CPU (issue 19; bench/bench_elements.py). A service's picker is drawn
-    only when someone asks for a service.
-    """
-    kinds = [kind for kind in SCOPE_KINDS if kind == "fleet" or scopes.get(kind)]
-    left, right = st.columns([1, 2])
-    kind: str = left.selectbox(
-        "Forecast for", kinds, format_func=SCOPE_KINDS.__getitem__, key="ov_forecast_kind"
-    )
-    if kind == "fleet":
-        return ("fleet", "")
-    # Not "Team" or "Service": the sidebar's filters are named so.
-    name: str = right.selectbox(
-        f"{kind.capitalize()} to forecast", scopes[kind], key=f"ov_forecast_{kind}"
-    )
-    return (kind, name)
+def scope_choices(scopes: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """(scope type, key) pairs: the fleet first, then teams, then services."""
+    return [
+        ("fleet", ""),
+        *(("team", team) for team in scopes.get("team", [])),
+        *(("service", slug) for slug in scopes.get("service", [])),
+    ]
 
 
 def label(choice: tuple[str, str]) -> str:
@@ -109,7 +93,10 @@ class Lead:
 def section(sessions: sessionmaker[Session], currency: str, as_of: date, *, lead: Lead) -> None:
     """A scope picker (fleet, team, service), then `lead`'s trend and the scope's forecast in
     `currency` up to `as_of` as the two rows of one figure (one for the browser to draw)."""
-    scope_type, scope_key = pick_scope(budget_queries.budget_scopes(sessions))
+    choices = scope_choices(budget_queries.budget_scopes(sessions))
+    scope_type, scope_key = st.selectbox(
+        "Forecast for", choices, format_func=label, key="ov_forecast_scope"
+    )
     view = budget_queries.scope_outlook(sessions, scope_type, scope_key, currency, as_of)
     if view is not None:
         st.markdown(month_end_line(view))

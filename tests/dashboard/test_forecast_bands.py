@@ -79,8 +79,7 @@ def test_overview_and_budgets_show_one_month_end_figure(sessions: sessionmaker[S
             now=NOW,
         )
     overview = open_page("app_pages/overview.py")
-    overview.selectbox(key="ov_forecast_kind").set_value("team").run()
-    overview.selectbox(key="ov_forecast_team").set_value("search").run()
+    overview.selectbox(key="ov_forecast_scope").set_value(("team", "search")).run()
     (shown,) = [m.value for m in overview.markdown if "Month-end forecast" in m.value]
 
     page = open_page("app_pages/budgets.py")
