@@ -149,7 +149,7 @@ def _install() -> None:
             kwargs["position"] = "hidden"
         return navigation(pages, **kwargs)
 
-    streamlit.navigation = hidden_navigation
+    setattr(streamlit, "navigation", hidden_navigation)  # noqa: B010 (Final in the stubs)
 
 
 if os.environ.get("TIGHTROPE_BENCH_ELEMENTS") == "1":
