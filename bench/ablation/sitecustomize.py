@@ -123,6 +123,7 @@ def _wrap(kind: str, name: str, original: Any) -> Any:
         if (
             kind in dropped
             or name in dropped
+            or f"key:{kwargs.get('key')}" in dropped  # one element by its key: `key:ov_forecast`
             or ("sidebar" in dropped and in_sidebar and kind != "containers")
         ):
             text = args[0] if args else kwargs.get("body", "")
