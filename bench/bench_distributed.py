@@ -55,7 +55,7 @@ from engine.profiles import PROFILES
 from jobs import cluster_eval, fleet_eval
 from jobs.cluster import FleetCluster
 from jobs.container_recs import with_containers
-from jobs.recompute import RecomputeReport, _read_fleet, recompute
+from jobs.recompute import RecomputeReport, read_fleet, recompute
 
 END = datetime(2026, 11, 20, tzinfo=UTC)
 PROFILE = PROFILES["balanced"]
@@ -243,7 +243,7 @@ def _print_batch_bytes(
 ) -> None:
     """Pickled bytes of one batch's task and of its results, prepared (what a worker returns)
     and as engine Recommendations (what workers returned before decision 030's amendment)."""
-    fleet, sizings = _read_fleet(sessions, catalog)
+    fleet, sizings = read_fleet(sessions, catalog)
     [batch, *_] = cluster_eval.batches(settings, fleet, sizings, profile=PROFILE, now=END)
     prepared = cluster_eval.evaluate_batch(batch, catalog)
     with sessions() as session:

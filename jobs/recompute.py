@@ -157,7 +157,7 @@ def _read_and_evaluate(
     now: datetime,
     cluster: FleetCluster | None,
 ) -> tuple[list[Pair], Prepared]:
-    """The fleet (`_read_fleet`), and every service's results (container rule included)
+    """The fleet (as `read_fleet` reads it), and every service's results (container rule included)
     prepared for the write, in the fleet's order: on the cluster in batches, each chunk's
     submitted as soon as it is read, so the workers start while the parent reads on (all
     submitted before this returns); or in-process on usage read here, as one batch."""
@@ -199,11 +199,13 @@ def _batches_as_read(
         )
 
 
-def _read_fleet(
+def read_fleet(
     sessions: sessionmaker[Session], catalog: Catalog
 ) -> tuple[list[Pair], dict[int, WorkloadSizing]]:
     """Every active service that has a config, with it (by slug, `configured_fleet`); and
-    each discovered Kubernetes workload's container sizing (data.kube_sizing)."""
+    each discovered Kubernetes workload's container sizing (data.kube_sizing), read whole:
+    for the tests and benches that run both paths on one fleet (recompute itself reads it in
+    chunks, submitting each chunk's batches as it goes)."""
     with sessions.begin() as session:
         sizings = workload_sizings(session, catalog)
         fleet = [pair for chunk in configured_fleet(session) for pair in chunk]

@@ -28,9 +28,9 @@ from jobs.errors import ClusterUnusable, WorkerFailed
 from jobs.recompute import (
     RecomputeReport,
     _read_contexts,
-    _read_fleet,
     _Tally,
     _write,
+    read_fleet,
     recompute,
 )
 from jobs.runner import RunResult, run_job
@@ -80,7 +80,7 @@ def cluster(settings: Settings, local_cluster: LocalCluster) -> Iterator[FleetCl
 def _in_process(
     sessions: sessionmaker[Session], catalog: Catalog
 ) -> tuple[PreparedRecommendation, ...]:
-    fleet, sizings = _read_fleet(sessions, catalog)
+    fleet, sizings = read_fleet(sessions, catalog)
     contexts = _read_contexts(sessions, catalog, fleet, profile=PROFILE, now=END)
     recs = with_containers(fleet_eval.evaluate(contexts), contexts, sizings)
     return tuple(prepare(rec) for rec in recs)
@@ -89,7 +89,7 @@ def _in_process(
 def _on_cluster(
     sessions: sessionmaker[Session], catalog: Catalog, cluster: FleetCluster
 ) -> tuple[PreparedRecommendation, ...]:
-    fleet, sizings = _read_fleet(sessions, catalog)
+    fleet, sizings = read_fleet(sessions, catalog)
     work = cluster_eval.batches(
         cluster.settings, fleet, sizings, profile=PROFILE, now=END, size=BATCH
     )
@@ -145,7 +145,7 @@ def test_an_in_memory_sqlite_database_is_refused_with_its_reason() -> None:
 def test_local_cluster_evaluate_matches_in_process(
     fleet: sessionmaker[Session], catalog: Catalog
 ) -> None:
-    fleet_, _ = _read_fleet(fleet, catalog)
+    fleet_, _ = read_fleet(fleet, catalog)
     contexts = _read_contexts(fleet, catalog, fleet_, profile=PROFILE, now=END) * 12
 
     shipped = fleet_eval.evaluate(contexts, workers=2)
