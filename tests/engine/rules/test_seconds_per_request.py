@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -30,16 +31,7 @@ def windows(draw: st.DrawFn) -> UsageWindow | None:
     cpu = draw(arrays(np.float64, hours, elements=hour_values))
     rate = draw(arrays(np.float64, hours, elements=hour_values))
     usage = flat_usage(hours, rps=rate)
-    return UsageWindow(
-        service_id=usage.service_id,
-        hour_start=usage.hour_start,
-        cpu_used_mean_cores=cpu,
-        cpu_used_p95_cores=usage.cpu_used_p95_cores,
-        memory_used_max_gib=usage.memory_used_max_gib,
-        requests_per_s=usage.requests_per_s,
-        latency_p95_ms=usage.latency_p95_ms,
-        error_rate_pct=usage.error_rate_pct,
-    )
+    return dataclasses.replace(usage, cpu_used_mean_cores=cpu)
 
 
 @settings(max_examples=200, deadline=None)
