@@ -13,7 +13,7 @@ from data.connectors.focus.values import MONEY_TYPE, prepared
 MONEY = ("BilledCost", "EffectiveCost", "ListCost")
 _AMOUNT = st.one_of(
     st.none(),
-    st.decimals(min_value=-10**6, max_value=10**6, places=11, allow_nan=False).map(str),
+    st.decimals(min_value=-(10**6), max_value=10**6, places=11, allow_nan=False).map(str),
 )
 
 
