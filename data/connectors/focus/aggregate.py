@@ -49,12 +49,10 @@ class DailyAggregator:
         self._sums: pa.Table | None = None
 
     def add(self, coded: CodedBatch) -> None:
-        keep = coded.ok
-        columns = {name: pa.array(coded.keys[name][keep]) for name in _UNPACKED}
-        columns[PACKED] = pa.array(pack({name: codes[keep] for name, codes in coded.keys.items()}))
-        mask = pa.array(keep)
-        money = {name: amounts.filter(mask) for name, amounts in coded.money.items()}
-        rows = pa.array(np.ones(int(keep.sum()), dtype=np.int64))
+        keys, money = _kept(coded)
+        columns = {name: pa.array(keys[name]) for name in _UNPACKED}
+        columns[PACKED] = pa.array(pack(keys))
+        rows = pa.array(np.ones(len(columns[PACKED]), dtype=np.int64))
         self._pending.append(pa.table({**columns, **money, ROWS: rows}))
         self._pending_rows += len(rows)
         summed_rows = 0 if self._sums is None else self._sums.num_rows
@@ -75,6 +73,17 @@ class DailyAggregator:
             tables = self._pending if self._sums is None else [self._sums, *self._pending]
             self._sums = _summed(pa.concat_tables(tables))
             self._pending, self._pending_rows = [], 0
+
+
+def _kept(coded: CodedBatch) -> tuple[dict[str, IntArray], dict[str, pa.Array]]:
+    """The keys and money of the rows free of errors; a batch without errors (the usual
+    case) is taken as it is, not copied through a mask."""
+    keep = coded.ok
+    if keep.all():
+        return coded.keys, coded.money
+    mask = pa.array(keep)
+    keys = {name: codes[keep] for name, codes in coded.keys.items()}
+    return keys, {name: amounts.filter(mask) for name, amounts in coded.money.items()}
 
 
 def pack(keys: dict[str, IntArray]) -> IntArray:

@@ -171,15 +171,29 @@ def prepared(batch: pa.RecordBatch, money_columns: tuple[str, ...]) -> pa.Record
     here, so the reader's thread does it while the normaliser works on the previous batch.
     """
     arrays = []
+    cast: list[tuple[pa.Array, pa.Array]] = []  # (text, decimals) of the money cast so far
     for name, column in zip(batch.schema.names, batch.columns, strict=True):
         if not pa.types.is_string(column.type):
             arrays.append(column)
         elif name in money_columns:
-            exact = _cast(column)
+            exact = _cast_again(column, cast)
             arrays.append(column if exact is None else exact)
         else:
             arrays.append(pc.dictionary_encode(column))
     return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
+
+
+def _cast_again(column: pa.Array, cast: list[tuple[pa.Array, pa.Array]]) -> pa.Array | None:
+    """`_cast`, reusing an earlier money column's decimals when its text is the same in every
+    row: on-demand usage bills what it costs (BilledCost = EffectiveCost), and comparing the
+    text (~1 ms per million rows) is ~40× cheaper than parsing it again as decimals."""
+    for text, exact in cast:
+        if column.equals(text):
+            return exact
+    exact = _cast(column)
+    if exact is not None:
+        cast.append((column, exact))
+    return exact
 
 
 def _cast(array: pa.Array) -> pa.Array | None:
