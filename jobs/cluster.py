@@ -25,14 +25,20 @@ CLUSTER_BATCH = 256
 # A task that raises is run again this often; a task whose worker dies is rescheduled by
 # the scheduler itself (distributed.scheduler.allowed-failures, 3 by default).
 TASK_RETRIES = 2
+MMAP_THRESHOLD_BYTES = 32 * 2**20
+TRIM_THRESHOLD_BYTES = 256 * 2**20
 _QUIET_WORKERS = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.tick.interval": "1s",
     "distributed.admin.system-monitor.interval": "5s",
     "distributed.worker.memory.monitor-interval": "1s",
     # Dask's default 64 KiB trim threshold also turns off glibc's adaptive mmap threshold, so
-    # every numpy array over 128 KiB is mmapped and page-faulted afresh on each batch.
-    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+    # every numpy array over 128 KiB is mmapped and page-faulted afresh on each batch. The
+    # adaptive threshold still left ~30 page faults per service (a batch's matrices freed
+    # to the kernel and faulted in again by the next): arrays up to 32 MiB (glibc's cap) come
+    # from the heap, and up to 256 MiB of freed heap is kept for the next batch (decision 029).
+    "distributed.nanny.pre-spawn-environ.MALLOC_MMAP_THRESHOLD_": MMAP_THRESHOLD_BYTES,
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": TRIM_THRESHOLD_BYTES,
 }
 
 

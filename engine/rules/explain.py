@@ -82,5 +82,6 @@ def profile_used(profile: SizingProfile) -> ProfileUsed:
 def _history(window: UsageWindow) -> HistoryWindow | None:
     if not window.points:
         return None
-    first, last = (hour.astype("datetime64[s]").item() for hour in window.hour_start[[0, -1]])
+    hours = window.hour_start  # the two ends as scalars: no gathered copy for two values
+    first, last = (hour.astype("datetime64[s]").item() for hour in (hours[0], hours[-1]))
     return HistoryWindow(first, last)

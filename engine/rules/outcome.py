@@ -50,11 +50,16 @@ def pick(
 ) -> Recommendation:
     """The plan's winner among its first `span[1]` candidates, judged from index `span[0]`
     (all of them, or only the head when it passes: then it is the winner either way)."""
-    (offset, size), costs = span, plan.costs_usd
-    passing = np.flatnonzero(judged.verdicts.passes[offset : offset + size])
+    offset, size = span
+    passes = judged.verdicts.passes[offset : offset + size]
+    if size == 1:  # the first round's head (most plans): it wins if it passes, without numpy
+        if not passes[0]:
+            return _none_passes(ctx, plan, judged, offset)
+        return _judge(ctx, window, plan, 0, (judged, offset))
+    passing = np.flatnonzero(passes)
     if len(passing) == 0:
         return _none_passes(ctx, plan, judged, offset)
-    best = int(passing[np.argmin(costs[passing])])
+    best = int(passing[np.argmin(plan.costs_usd[passing])])
     return _judge(ctx, window, plan, best, (judged, offset + best))
 
 
@@ -108,7 +113,7 @@ def _judge(
     # The winner's verdict (with its reasons) and the count of cheaper candidates only now: a
     # fifth of the winners stop above, where neither is shown.
     chosen = judged.at(found[1], ctx)
-    cheaper_failing = int(np.sum(plan.all_costs_usd < plan.costs_usd[best]))
+    cheaper_failing = int(np.count_nonzero(plan.all_costs_usd < plan.costs_usd[best]))
     return _propose(
         ctx, window, search, (proposed, cost_new, restores), (judged, chosen, cheaper_failing)
     )
