@@ -30,6 +30,10 @@ TRIM_THRESHOLD_BYTES = 256 * 2**20
 _QUIET_WORKERS = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.tick.interval": "1s",
+    # The active memory manager drops all but one copy of data no queued task waits for: the
+    # catalog broadcast to every worker could end on one, and lost with it (a killed worker)
+    # it cancels every batch still to run. A local cluster keeps every copy.
+    "distributed.scheduler.active-memory-manager.start": False,
     "distributed.admin.system-monitor.interval": "5s",
     "distributed.worker.memory.monitor-interval": "1s",
     # Dask's default 64 KiB trim threshold also turns off glibc's adaptive mmap threshold, so

@@ -67,12 +67,15 @@ class UsageLocked:
 def executing_worker_pid(client: Client) -> int:
     """The pid of a worker running a batch (blocked on the lock), once there is one."""
 
-    def busy() -> list[int]:
-        states = client.run(_pid_if_executing)
-        return [pid for pid in states.values() if pid is not None]
+    seen: list[int] = []
 
-    wait_until(lambda: bool(busy()), timeout_s=120, what="a worker running a batch")
-    return busy()[0]
+    def busy() -> bool:
+        states = client.run(_pid_if_executing)
+        seen[:] = [pid for pid in states.values() if pid is not None]
+        return bool(seen)
+
+    wait_until(busy, timeout_s=120, what="a worker running a batch")
+    return seen[0]
 
 
 def _pid_if_executing(dask_worker: object) -> int | None:
