@@ -51,12 +51,7 @@ def pick(
     """The plan's winner among its first `span[1]` candidates, judged from index `span[0]`
     (all of them, or only the head when it passes: then it is the winner either way)."""
     offset, size = span
-    passes = judged.verdicts.passes[offset : offset + size]
-    if size == 1:  # the first round's head (most plans): it wins if it passes, without numpy
-        if not passes[0]:
-            return _none_passes(ctx, plan, judged, offset)
-        return _judge(ctx, window, plan, 0, (judged, offset))
-    passing = np.flatnonzero(passes)
+    passing = np.flatnonzero(judged.verdicts.passes[offset : offset + size])
     if len(passing) == 0:
         return _none_passes(ctx, plan, judged, offset)
     best = int(passing[np.argmin(plan.costs_usd[passing])])
