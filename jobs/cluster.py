@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 from collections.abc import Callable, Generator, Iterable, Sequence
 from types import TracebackType
@@ -13,6 +12,7 @@ from sqlalchemy import make_url
 from data.settings import Settings
 from jobs import fleet_eval
 from jobs.errors import ClusterUnusable, WorkerFailed
+from jobs.gc_pause import cyclic_gc_paused
 
 if TYPE_CHECKING:  # imported when first used: `import distributed` costs 1-2 s of CPU
     from distributed import Client, LocalCluster
@@ -161,30 +161,26 @@ def in_order(client: Client, futures: list[Any], *, what: str) -> Generator[Resu
     waiting: dict[int, Result] = {}
     turn = 0
     # The client unpickles ~5 results per service; over half that CPU was the cyclic GC
-    # rescanning the parent's heap (results hold no cycles, so nothing waits for it: decision
-    # 029, session 8). Re-enabled however the iteration ends, if it was on.
-    collecting = gc.isenabled()
-    gc.disable()
+    # rescanning the parent's heap (decision 029, session 8).
     try:
-        for future, result in as_completed(futures, with_results=True):
-            if future.status != "finished":  # as_completed raises only errors; it yields a
-                # cancelled or lost batch with its CancelledError as if that were the result
-                raise WorkerFailed(
-                    f"{what} batch {position[future.key]} was {future.status} on the cluster: "
-                    f"{result!r}"
-                )
-            waiting[position[future.key]] = result
-            while turn in waiting:
-                futures[turn] = None  # the worker may forget it: nothing refers to it now
-                yield waiting.pop(turn)
-                turn += 1
+        with cyclic_gc_paused():
+            for future, result in as_completed(futures, with_results=True):
+                if future.status != "finished":  # as_completed raises only errors: it yields a
+                    # cancelled or lost batch with its CancelledError as if that were the result
+                    raise WorkerFailed(
+                        f"{what} batch {position[future.key]} was {future.status} on the "
+                        f"cluster: {result!r}"
+                    )
+                waiting[position[future.key]] = result
+                while turn in waiting:
+                    futures[turn] = None  # the worker may forget it: nothing refers to it now
+                    yield waiting.pop(turn)
+                    turn += 1
     except WorkerFailed:
         raise
     except Exception as error:
         raise WorkerFailed(f"{what} batch failed on the cluster: {error!r}") from error
     finally:
-        if collecting:
-            gc.enable()
         if left := [future for future in futures if future is not None]:
             client.cancel(left)
 
