@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -154,3 +156,16 @@ def pytest_runtest_protocol(item, nextitem):
     written = json.loads(record.read_text())
     assert written["calendar_free"] == ["test_b.py"]
     assert written["observed"] == {"test_a.py": ["after its test ended: read SystemClock.now"]}
+
+
+def test_a_run_leaves_no_report_directory_behind(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each pytest process (every xdist worker too) makes one for the pool workers' reports."""
+    # A short TMPDIR: the fork server's socket path must fit AF_UNIX's 108 bytes.
+    with tempfile.TemporaryDirectory(dir="/tmp", prefix="tr-") as scratch:
+        monkeypatch.setenv("TMPDIR", scratch)
+
+        _run(project, "-k", "pool or fixed").assert_outcomes(passed=4, deselected=4)
+
+        assert list(Path(scratch).glob("tightrope-clock-reads-*")) == []

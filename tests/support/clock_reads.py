@@ -18,6 +18,7 @@ import multiprocessing.forkserver
 import multiprocessing.process
 import multiprocessing.resource_tracker
 import os
+import shutil
 import subprocess
 import tempfile
 from collections import defaultdict
@@ -183,6 +184,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     _install()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The pool workers' report directory goes with the process that made it: each pytest
+    process (every xdist worker too) makes one, and 177 were left in /tmp after a session."""
+    if _child_dir:
+        shutil.rmtree(_child_dir.pop(), ignore_errors=True)
+        os.environ.pop(CHILD_DIR_ENV, None)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
