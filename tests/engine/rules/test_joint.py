@@ -38,7 +38,7 @@ def test_joint_screens_every_candidate_in_one_call_then_judges_a_shortlist(
 ) -> None:
     screened: list[int] = []
     judged: list[int] = []
-    original_screen, original_judge = sla.screen_candidates, sla.evaluate_many
+    original_screen, original_judge = sla.screen_candidates, deciding.evaluate_many_rows
 
     def counting_screen(*args: Any, **kwargs: Any) -> Any:
         screened.append(len(args[1]))
@@ -49,7 +49,7 @@ def test_joint_screens_every_candidate_in_one_call_then_judges_a_shortlist(
         return original_judge(*args, **kwargs)
 
     monkeypatch.setattr(deciding, "screen_candidates", counting_screen)
-    monkeypatch.setattr(deciding, "evaluate_many", counting_judge)
+    monkeypatch.setattr(deciding, "evaluate_many_rows", counting_judge)
     ctx = make_ctx(
         make_vm_config(replicas=4, min_replicas=1, zones=1), flat_usage(cpu_p95_cores=2.0)
     )
