@@ -41,6 +41,8 @@ class Judgement:
     # back candidates × 0) — all a fleet recompute keeps; the per-hour work then shrinks to
     # the hours that decide the shares (engine/sla/summary.py), with the same values.
     hourly: bool = True
+    # The usage's cpu_seconds_per_request when the caller has it (HoursRequest.service_s).
+    service_s: float | None = None
 
 
 def evaluate_candidates(
@@ -111,6 +113,7 @@ def _hours_request(judgement: Judgement) -> HoursRequest:
         target_ms=np.concatenate([np.full(n, target_ms), np.full(n, n1_target_ms)]),
         demand_scale=scale,
         hourly=judgement.hourly,
+        service_s=judgement.service_s,
     )
 
 
