@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -133,6 +132,9 @@ class CandidateVerdicts:
     latency_floor_ms: FloatArray | None = None
 
 
+RowColumn = list[bool] | list[int] | list[float]  # a verdict column as Python scalars
+
+
 @dataclass(frozen=True, slots=True)
 class VerdictRows:
     """A batch's per-candidate verdict columns as Python lists, and where one service's
@@ -143,6 +145,6 @@ class VerdictRows:
     once per batch (`tolist`) each read is a list index instead of a numpy scalar made and
     converted, and `tolist` gives the same bool, int and float values."""
 
-    columns: Mapping[str, list[Any]]
+    columns: Mapping[str, RowColumn]
     sub_scores: Mapping[str, list[int]]
     start: int

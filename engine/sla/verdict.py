@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from engine.risk import risk_label
 
 if TYPE_CHECKING:
+    import numpy.typing as npt
+
     from engine.arrays import FloatArray
     from engine.service import Sla
-    from engine.sla.candidates import Candidates, CandidateVerdicts, VerdictRows
+    from engine.sla.candidates import Candidates, CandidateVerdicts, RowColumn, VerdictRows
     from engine.sla.policy import SlaPolicy
+
+    _Column = RowColumn | npt.NDArray[np.generic]  # a verdict field per candidate
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +63,7 @@ class _Case:
     candidates: Candidates
     sla: Sla
     policy: SlaPolicy
-    columns: Mapping[str, Any]  # the verdicts' per-candidate fields: arrays, or VerdictRows' lists
+    columns: Mapping[str, _Column]  # the verdicts' per-candidate fields: arrays or lists
     at: int  # the candidate's position in `columns`
 
     def value(self, name: str) -> float:
@@ -84,7 +88,7 @@ def verdict_at(
     verdicts' columns as lists (checks.verdict_rows_many), read instead of the arrays: the
     same values (a list's element is the array's element as a Python scalar)."""
     if rows is None:
-        columns: Mapping[str, Any] = {name: getattr(verdicts, name) for name in _COLUMNS}
+        columns: Mapping[str, _Column] = {name: getattr(verdicts, name) for name in _COLUMNS}
         at, sub_scores = index, verdicts.sub_scores.at(index)
     else:
         columns, at = rows.columns, rows.start + index

@@ -9,14 +9,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.capacity import CapacityConfig
-from engine.service import Sla
+from engine.service import PolicyClass, Sla
 from engine.sla import Candidates, Judgement, evaluate_many, policy_for
 from engine.sla.judge import evaluate_many_rows
 from engine.sla.verdict import verdict_at
 from tests.engine.test_sla_summary import wavy_usage
 
 SLAS = (Sla(300.0, 99.9, 1.0), Sla(90.0, 99.0, 1.0), Sla(150.0, 99.99, 0.5))
-POLICIES = ("latency-critical", "standard", "batch")
+POLICIES: tuple[PolicyClass, ...] = ("latency-critical", "standard", "batch")
 
 
 def mixed_grid(cores: float, rng: np.random.Generator) -> Candidates:

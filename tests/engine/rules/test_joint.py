@@ -9,6 +9,7 @@ import pytest
 import engine.rules.decide as deciding
 from engine import sla
 from engine.rules.joint import joint
+from engine.sla.judge import evaluate_many_rows
 from engine.units import HOURS_PER_MONTH
 from tests.engine.rules.builders import flat_usage, make_ctx
 from tests.factories import make_k8s_config, make_vm_config
@@ -38,7 +39,7 @@ def test_joint_screens_every_candidate_in_one_call_then_judges_a_shortlist(
 ) -> None:
     screened: list[int] = []
     judged: list[int] = []
-    original_screen, original_judge = sla.screen_candidates, deciding.evaluate_many_rows
+    original_screen, original_judge = sla.screen_candidates, evaluate_many_rows
 
     def counting_screen(*args: Any, **kwargs: Any) -> Any:
         screened.append(len(args[1]))

@@ -25,12 +25,20 @@ def _by_the_rule(usage: UsageWindow, schedule: str, days: int) -> UsageWindow:
     keep = usage.hour_start >= first
     off = ~running_mask(schedule, usage.hour_start[keep])
     kept = usage.rows(keep)
-    values = {
-        f.name: np.where(off, np.nan, getattr(kept, f.name))
-        for f in fields(UsageWindow)
-        if f.name not in ("service_id", "hour_start")
-    }
-    return replace(kept, **values)
+
+    def blanked(values: np.ndarray) -> np.ndarray:
+        return np.where(off, np.nan, values)
+
+    return UsageWindow(
+        kept.service_id,
+        kept.hour_start,
+        blanked(kept.cpu_used_mean_cores),
+        blanked(kept.cpu_used_p95_cores),
+        blanked(kept.memory_used_max_gib),
+        blanked(kept.requests_per_s),
+        blanked(kept.latency_p95_ms),
+        blanked(kept.error_rate_pct),
+    )
 
 
 @settings(max_examples=150, deadline=None)
