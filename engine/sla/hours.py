@@ -117,7 +117,7 @@ def _group(requests: list[HoursRequest]) -> list[HoursResult]:
     service_s = _service_seconds(requests, stack)
     baseline, notes = _baselines(stack, service_s, requests)
     modelled = np.array([note == "" for note in notes])
-    rows = np.concatenate([np.full(len(r.servers), i) for i, r in enumerate(requests)])
+    rows = np.repeat(np.arange(len(requests)), [len(r.servers) for r in requests])
     servers = np.concatenate([r.servers for r in requests])
     targets = np.concatenate([r.target_ms for r in requests])
     summary = _summarized(requests, stack, (service_s, baseline, modelled), rows, servers, targets)
