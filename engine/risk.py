@@ -57,10 +57,10 @@ class RiskScores:
 
     def at(self, index: int) -> dict[str, int]:
         """One candidate's sub-scores by name."""
-        return {name: int(getattr(self, name)[index]) for name in SUB_SCORES}
+        return {name: int(getattr(self, name)[index]) for name in _SUB_SCORES}
 
 
-SUB_SCORES = tuple(f.name for f in fields(RiskScores))  # dataclasses.fields() is slow per call
+_SUB_SCORES = tuple(f.name for f in fields(RiskScores))  # dataclasses.fields() is slow per call
 
 
 def risk_label(score: int) -> str:

@@ -34,10 +34,9 @@ from engine.sla import (
     Candidates,
     CandidateVerdicts,
     Judgement,
+    evaluate_many,
     screen_candidates,
 )
-from engine.sla.candidates import VerdictRows
-from engine.sla.judge import evaluate_many_rows
 from engine.sla.latency import service_seconds_rows
 from engine.sla.verdict import verdict_at
 from engine.stats import nan_percentile
@@ -178,7 +177,7 @@ def judge_many(
     heads = [_hearing(ctx, plans, s) for (ctx, plans), s in zip(services, seconds, strict=True)]
     first = _judge_all(heads)
     again = [
-        _everyone(ctx, h) if h is not None and v is not None and not v[0].passes[1:].all() else None
+        _everyone(ctx, h) if h is not None and v is not None and not v.passes[1:].all() else None
         for (ctx, _), h, v in zip(services, heads, first, strict=True)
     ]
     second = _judge_all(again)
@@ -192,13 +191,10 @@ def judge_many(
     ]
 
 
-_Found = tuple[CandidateVerdicts, VerdictRows]  # a service's verdicts and its rows of the batch
-
-
-def _judge_all(hearings: list[_Hearing | None]) -> list[_Found | None]:
-    """One evaluate_many_rows call for the hearings given (None: nothing to judge)."""
+def _judge_all(hearings: list[_Hearing | None]) -> list[CandidateVerdicts | None]:
+    """One evaluate_many call for the hearings given (None: nothing to judge)."""
     judgements = [h.judgement for h in hearings if h is not None]
-    verdicts = iter(evaluate_many_rows(judgements) if judgements else [])
+    verdicts = iter(evaluate_many(judgements) if judgements else [])
     return [None if h is None else next(verdicts) for h in hearings]
 
 
@@ -278,7 +274,7 @@ def _verdict(
     ctx: ServiceContext,
     plans: Sequence[Plan | Recommendation],
     hearing: _Hearing,
-    verdicts: _Found,
+    verdicts: CandidateVerdicts,
 ) -> list[Recommendation]:
     try:
         return _verdict_or_raise(ctx, plans, hearing, verdicts)
@@ -292,16 +288,15 @@ def _verdict_or_raise(
     ctx: ServiceContext,
     plans: Sequence[Plan | Recommendation],
     hearing: _Hearing,
-    found: _Found,
+    verdicts: CandidateVerdicts,
 ) -> list[Recommendation]:
-    (verdicts, rows), candidates, window = found, hearing.judgement.candidates, hearing.window
-    sla, policy = ctx.service.sla, ctx.policy
-    now = verdict_at(verdicts, 0, candidates, sla=sla, policy=policy, rows=rows)
+    candidates, window = hearing.judgement.candidates, hearing.window
+    now = verdict_at(verdicts, 0, candidates, sla=ctx.service.sla, policy=ctx.policy)
     stats = hearing.pending[0].stats  # of the plans' window: the latency it lacks is not read
     band = confidence(window, ctx.config.replicas, ctx.profile, stats=stats)  # every plan's
     cost_now = to_money(config_cost(ctx.config, region=ctx.service.region, catalog=ctx.catalog))
     facts = window_facts(window, finite_points=stats.finite_points)
-    judged = Judged(verdicts, candidates, now, band, cost_now, facts, rows)
+    judged = Judged(verdicts, candidates, now, band, cost_now, facts)
     picks = iter(pick(ctx, window, p, judged, span) for p, span in _offsets(hearing))
     return [next(picks) if isinstance(p, Plan) else p for p in plans]
 

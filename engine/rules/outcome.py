@@ -22,7 +22,6 @@ from engine.recommendation import (
 from engine.rules.explain import WindowFacts, explain
 from engine.rules.sizing import risk_of, sla_summary, to_money
 from engine.sla import Candidates, CandidateVerdicts, SlaVerdict, latency_floor_ms
-from engine.sla.candidates import VerdictRows
 from engine.sla.verdict import verdict_at
 from engine.usage import UsageWindow
 
@@ -38,17 +37,11 @@ class Judged:
     band: Confidence  # the same window, replicas and profile for every plan
     cost_now: Money  # the current config's cost, priced once for every plan
     window: WindowFacts  # what every plan's explanation says of the window
-    rows: VerdictRows | None = None  # the verdicts' columns as lists, when judged in a batch
 
     def at(self, index: int, ctx: ServiceContext) -> SlaVerdict:
         """Candidate `index`'s verdict with its reasons, under the service's SLA and policy."""
         return verdict_at(
-            self.verdicts,
-            index,
-            self.candidates,
-            sla=ctx.service.sla,
-            policy=ctx.policy,
-            rows=self.rows,
+            self.verdicts, index, self.candidates, sla=ctx.service.sla, policy=ctx.policy
         )
 
 

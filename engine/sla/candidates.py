@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -130,21 +129,3 @@ class CandidateVerdicts:
     projected_latency_ms: FloatArray
     projected_utilization: FloatArray
     latency_floor_ms: FloatArray | None = None
-
-
-RowColumn = list[bool] | list[int] | list[float]  # a verdict column as Python scalars
-
-
-@dataclass(frozen=True, slots=True)
-class VerdictRows:
-    """A batch's per-candidate verdict columns as Python lists, and where one service's
-    candidates start in them (checks.verdict_rows_many). `columns` has CandidateVerdicts'
-    per-candidate field names, `sub_scores` RiskScores' (in its field order).
-
-    Why: a recommendation reads ~20 fields of ~3 of its service's candidates; from lists made
-    once per batch (`tolist`) each read is a list index instead of a numpy scalar made and
-    converted, and `tolist` gives the same bool, int and float values."""
-
-    columns: Mapping[str, RowColumn]
-    sub_scores: Mapping[str, list[int]]
-    start: int

@@ -21,7 +21,7 @@ from engine import risk
 from engine.arrays import BoolArray, FloatArray, IntArray
 from engine.risk import RiskScores
 from engine.service import Sla
-from engine.sla.candidates import Candidates, CandidateVerdicts, VerdictRows
+from engine.sla.candidates import Candidates, CandidateVerdicts
 from engine.sla.hours import HoursResult
 from engine.sla.latency import SATURATED_UTILIZATION
 from engine.sla.policy import REDUNDANT_AVAILABILITY_PCT, SlaPolicy, replicas_needed
@@ -53,13 +53,11 @@ class _Checks:
     memory_peak: FloatArray
 
 
-def verdict_rows_many(
+def verdicts_many(
     judged: Sequence[Judged], *, sla: Sla, policy: SlaPolicy
-) -> list[tuple[CandidateVerdicts, VerdictRows]]:
+) -> list[CandidateVerdicts]:
     """Each service's CandidateVerdicts under one SLA and policy (the rules of
-    judge.evaluate_candidates), the checks run once over all their candidates; with each, its
-    rows of the joined columns as lists (VerdictRows: what verdict.verdict_at reads per
-    candidate without making numpy scalars)."""
+    judge.evaluate_candidates), the checks run once over all their candidates."""
     sizes = [len(j.candidates) for j in judged]
     candidates = _joined([j.candidates for j in judged])
     checks = _checks(judged, candidates, sizes, sla=sla, policy=policy)
@@ -73,14 +71,11 @@ def verdict_rows_many(
     spans = zip(judged, starts[:-1], starts[1:], strict=True)
     hourly = [_saturation(one, below[a:b]) for one, a, b in spans]
     columns["saturated_hours"] = _concatenate([saturated for _, saturated in hourly])
-    lists = {name: values.tolist() for name, values in columns.items()}
-    score_lists = {name: getattr(scores, name).tolist() for name in risk.SUB_SCORES}
     out, start = [], 0
     for one, size, (utilization, _) in zip(judged, sizes, hourly, strict=True):
         rows = slice(start, start + size)
-        verdicts = _verdicts_at(one, rows, (columns, scores), utilization, sla=sla)
-        out.append((verdicts, VerdictRows(lists, score_lists, start)))
         start = rows.stop
+        out.append(_verdicts_at(one, rows, (columns, scores), utilization, sla=sla))
     return out
 
 

@@ -19,8 +19,8 @@ from engine.arrays import BoolArray, FloatArray
 from engine.capacity import CapacityConfig
 from engine.errors import InsufficientData
 from engine.service import Sla
-from engine.sla.candidates import Candidates, CandidateVerdicts, VerdictRows
-from engine.sla.checks import Judged, capacity_checks, verdict_rows_many
+from engine.sla.candidates import Candidates, CandidateVerdicts
+from engine.sla.checks import Judged, capacity_checks, verdicts_many
 from engine.sla.hours import HoursRequest, hours_many
 from engine.sla.policy import REDUNDANT_AVAILABILITY_PCT, SlaPolicy
 from engine.sla.utilization import ratio
@@ -72,27 +72,19 @@ def evaluate_candidates(
 def evaluate_many(judgements: Sequence[Judgement]) -> list[CandidateVerdicts]:
     """evaluate_candidates for many services, in order, with their per-hour work batched
     (engine/sla/hours.py): the same values, at a fraction of the cost per service."""
-    return [verdicts for verdicts, _ in evaluate_many_rows(judgements)]
-
-
-def evaluate_many_rows(
-    judgements: Sequence[Judgement],
-) -> list[tuple[CandidateVerdicts, VerdictRows]]:
-    """evaluate_many, each service's verdicts with its VerdictRows (the batch's columns as
-    lists: verdict_at(..., rows=) reads a candidate's fields from them)."""
     requests = [_hours_request(j) for j in judgements]
     hours = hours_many(requests)
     groups: defaultdict[tuple[Sla, SlaPolicy], list[int]] = defaultdict(list)
     for index, judgement in enumerate(judgements):
         groups[(judgement.sla, judgement.policy)].append(index)
-    out: list[tuple[CandidateVerdicts, VerdictRows] | None] = [None] * len(judgements)
+    out: list[CandidateVerdicts | None] = [None] * len(judgements)
     for (sla, policy), indices in groups.items():
         judged = [Judged(judgements[i].candidates, hours[i], judgements[i].hourly) for i in indices]
-        for index, found in zip(
-            indices, verdict_rows_many(judged, sla=sla, policy=policy), strict=True
+        for index, verdicts in zip(
+            indices, verdicts_many(judged, sla=sla, policy=policy), strict=True
         ):
-            out[index] = found
-    return [found for found in out if found is not None]
+            out[index] = verdicts
+    return [v for v in out if v is not None]
 
 
 def _hours_request(judgement: Judgement) -> HoursRequest:

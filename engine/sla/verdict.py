@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -11,14 +11,10 @@ import numpy as np
 from engine.risk import risk_label
 
 if TYPE_CHECKING:
-    import numpy.typing as npt
-
     from engine.arrays import FloatArray
     from engine.service import Sla
-    from engine.sla.candidates import Candidates, CandidateVerdicts, RowColumn, VerdictRows
+    from engine.sla.candidates import Candidates, CandidateVerdicts
     from engine.sla.policy import SlaPolicy
-
-    _Column = RowColumn | npt.NDArray[np.generic]  # a verdict field per candidate
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,66 +55,50 @@ class _Case:
     """What the reason rules read: one candidate of a batch, and the rules it was judged by."""
 
     verdicts: CandidateVerdicts
-    index: int  # in `candidates` (and the verdicts' arrays)
+    index: int
     candidates: Candidates
     sla: Sla
     policy: SlaPolicy
-    columns: Mapping[str, _Column]  # the verdicts' per-candidate fields: arrays or lists
-    at: int  # the candidate's position in `columns`
 
     def value(self, name: str) -> float:
         """Field `name` of the batch verdict at this candidate, as a float."""
-        return float(self.columns[name][self.at])
+        return float(getattr(self.verdicts, name)[self.index])
 
     def flag(self, name: str) -> bool:
         """Field `name` of the batch verdict at this candidate, as a bool."""
-        return bool(self.columns[name][self.at])
+        return bool(getattr(self.verdicts, name)[self.index])
 
 
 def verdict_at(
-    verdicts: CandidateVerdicts,
-    index: int,
-    candidates: Candidates,
-    *,
-    sla: Sla,
-    policy: SlaPolicy,
-    rows: VerdictRows | None = None,
+    verdicts: CandidateVerdicts, index: int, candidates: Candidates, *, sla: Sla, policy: SlaPolicy
 ) -> SlaVerdict:
-    """Candidate `index` of a batch verdict as an SlaVerdict, reasons included. `rows`: the
-    verdicts' columns as lists (checks.verdict_rows_many), read instead of the arrays: the
-    same values (a list's element is the array's element as a Python scalar)."""
-    if rows is None:
-        columns: Mapping[str, _Column] = {name: getattr(verdicts, name) for name in _COLUMNS}
-        at, sub_scores = index, verdicts.sub_scores.at(index)
-    else:
-        columns, at = rows.columns, rows.start + index
-        sub_scores = {name: int(values[at]) for name, values in rows.sub_scores.items()}
-    case = _Case(verdicts, index, candidates, sla, policy, columns, at)
-    c, v = columns, verdicts  # each field read directly: this runs for every recommendation
-    score = int(c["risk_score"][at])
+    """Candidate `index` of a batch verdict as an SlaVerdict, reasons included."""
+    case = _Case(verdicts, index, candidates, sla, policy)
+    v, i = verdicts, index  # each field read directly: this runs for every recommendation
+    score = int(v.risk_score[i])
     return SlaVerdict(
-        passes=bool(c["passes"][at]),
-        sizing_ok=bool(c["sizing_ok"][at]),
-        latency_ok=bool(c["latency_ok"][at]),
+        passes=bool(v.passes[i]),
+        sizing_ok=bool(v.sizing_ok[i]),
+        latency_ok=bool(v.latency_ok[i]),
         latency_modelled=v.latency_modelled,
-        saturation_ok=bool(c["saturation_ok"][at]),
-        error_risk=bool(c["error_risk"][at]),
-        memory_ok=bool(c["memory_ok"][at]),
-        availability_ok=bool(c["availability_ok"][at]),
-        n_plus_one_ok=bool(c["n_plus_one_ok"][at]),
+        saturation_ok=bool(v.saturation_ok[i]),
+        error_risk=bool(v.error_risk[i]),
+        memory_ok=bool(v.memory_ok[i]),
+        availability_ok=bool(v.availability_ok[i]),
+        n_plus_one_ok=bool(v.n_plus_one_ok[i]),
         n_plus_one_required=v.n_plus_one_required,
-        hours_within_target_pct=float(c["hours_within_target_pct"][at]),
-        breach_hours=int(c["breach_hours"][at]),
-        saturated_hours=int(c["saturated_hours"][at]),
-        p95_of_projected_latency_ms=float(c["p95_of_projected_latency_ms"][at]),
-        peak_utilization=float(c["peak_utilization"][at]),
-        memory_peak_utilization=float(c["memory_peak_utilization"][at]),
-        n_plus_one_peak_utilization=float(c["n_plus_one_peak_utilization"][at]),
+        hours_within_target_pct=float(v.hours_within_target_pct[i]),
+        breach_hours=int(v.breach_hours[i]),
+        saturated_hours=int(v.saturated_hours[i]),
+        p95_of_projected_latency_ms=float(v.p95_of_projected_latency_ms[i]),
+        peak_utilization=float(v.peak_utilization[i]),
+        memory_peak_utilization=float(v.memory_peak_utilization[i]),
+        n_plus_one_peak_utilization=float(v.n_plus_one_peak_utilization[i]),
         risk_score=score,
         risk_label=risk_label(score),
-        sub_scores=sub_scores,
-        projected_latency_ms=v.projected_latency_ms[index],
-        projected_utilization=v.projected_utilization[index],
+        sub_scores=v.sub_scores.at(i),
+        projected_latency_ms=v.projected_latency_ms[i],
+        projected_utilization=v.projected_utilization[i],
         reasons=_reasons(case),
     )
 
@@ -197,7 +177,7 @@ def _n_plus_one_reason(case: _Case) -> str | None:
     if not peak < 1.0:
         return f"N+1: with {_replicas(left)} peak CPU utilization reaches {_pct(peak)}{suffix}"
     limit_ms = case.sla.latency_p95_target_ms * case.policy.n_plus_one_latency_factor
-    breach_pct = 100.0 - case.value("n_plus_one_hours_within_pct")
+    breach_pct = 100.0 - float(case.verdicts.n_plus_one_hours_within_pct[case.index])
     return (
         f"N+1: with {_replicas(left)} p95 latency above {limit_ms:g} ms in {breach_pct:.1f} %"
         f" of hours (allowed {case.policy.allowed_breach_pct:.1f} %){suffix}"
@@ -229,25 +209,4 @@ _REASON_RULES: tuple[Callable[[_Case], str | None], ...] = (
     _memory_reason,
     _availability_reason,
     _n_plus_one_reason,
-)
-
-# The per-candidate fields verdict_at and the reasons read (the lists of VerdictRows).
-_COLUMNS = (
-    "passes",
-    "sizing_ok",
-    "latency_ok",
-    "saturation_ok",
-    "error_risk",
-    "memory_ok",
-    "availability_ok",
-    "n_plus_one_ok",
-    "hours_within_target_pct",
-    "breach_hours",
-    "saturated_hours",
-    "p95_of_projected_latency_ms",
-    "peak_utilization",
-    "memory_peak_utilization",
-    "n_plus_one_peak_utilization",
-    "n_plus_one_hours_within_pct",
-    "risk_score",
 )

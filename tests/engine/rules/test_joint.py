@@ -9,7 +9,6 @@ import pytest
 import engine.rules.decide as deciding
 from engine import sla
 from engine.rules.joint import joint
-from engine.sla.judge import evaluate_many_rows
 from engine.units import HOURS_PER_MONTH
 from tests.engine.rules.builders import flat_usage, make_ctx
 from tests.factories import make_k8s_config, make_vm_config
@@ -39,7 +38,7 @@ def test_joint_screens_every_candidate_in_one_call_then_judges_a_shortlist(
 ) -> None:
     screened: list[int] = []
     judged: list[int] = []
-    original_screen, original_judge = sla.screen_candidates, evaluate_many_rows
+    original_screen, original_judge = sla.screen_candidates, sla.evaluate_many
 
     def counting_screen(*args: Any, **kwargs: Any) -> Any:
         screened.append(len(args[1]))
@@ -50,7 +49,7 @@ def test_joint_screens_every_candidate_in_one_call_then_judges_a_shortlist(
         return original_judge(*args, **kwargs)
 
     monkeypatch.setattr(deciding, "screen_candidates", counting_screen)
-    monkeypatch.setattr(deciding, "evaluate_many_rows", counting_judge)
+    monkeypatch.setattr(deciding, "evaluate_many", counting_judge)
     ctx = make_ctx(
         make_vm_config(replicas=4, min_replicas=1, zones=1), flat_usage(cpu_p95_cores=2.0)
     )
