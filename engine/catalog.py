@@ -192,8 +192,13 @@ class Catalog:
         return index.astype(np.int64)
 
     def spec(self, name: str) -> InstanceSpec:
-        """The spec of one instance type; UnknownInstanceType if it is not in the catalog."""
-        return self.instance_types.spec_at(int(self.type_index([name])[0]))
+        """The spec of one instance type; UnknownInstanceType if it is not in the catalog.
+        Kept in `memo` once made (an immutable value of immutable columns): the VM rules ask
+        for the current type's spec twice per service, ~10 µs of numpy reads each."""
+        key = ("spec", name)
+        if (known := self.memo.get(key)) is None:
+            known = self.memo[key] = self.instance_types.spec_at(int(self.type_index([name])[0]))
+        return known
 
     def on_demand_usd_per_hour(self, names: Names, region: str) -> NDArray[np.float64]:
         """On-demand USD/hour of each type in a region; NaN where the type is not offered there."""

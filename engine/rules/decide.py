@@ -249,7 +249,11 @@ def _hearing(
     grids = [p.search.grid for p in pending]
     candidates = _with_current(ctx.config, grids, HEADS)
     # hourly=False: a Recommendation keeps the verdict's numbers, never its hourly arrays.
-    judgement = Judgement(window, ctx.config, candidates, ctx.service.sla, ctx.policy, hourly=False)
+    sla, policy = ctx.service.sla, ctx.policy
+    # service_s: of this window's mean CPU and traffic, which a blanked latency leaves as they are
+    judgement = Judgement(
+        window, ctx.config, candidates, sla, policy, hourly=False, service_s=service_s
+    )
     sizes = tuple(len(g) if HEADS is None else min(len(g), HEADS) for g in grids)
     return _Hearing(window, pending, judgement, sizes)
 
@@ -260,7 +264,9 @@ def _everyone(ctx: ServiceContext, hearing: _Hearing) -> _Hearing:
     grids = [p.search.grid for p in hearing.pending]
     j = hearing.judgement  # field by field, as in plan
     candidates = _with_current(ctx.config, grids)
-    judgement = Judgement(j.usage, j.current, candidates, j.sla, j.policy, j.demand_scale, j.hourly)
+    judgement = Judgement(
+        j.usage, j.current, candidates, j.sla, j.policy, j.demand_scale, j.hourly, j.service_s
+    )
     return _Hearing(hearing.window, hearing.pending, judgement, tuple(len(g) for g in grids))
 
 

@@ -103,13 +103,16 @@ def _pod_grid(ctx: ServiceContext, total: Needs, replicas: IntArray) -> Candidat
     cpu = np.sort(np.concatenate([current_cpu, cpu], axis=1), axis=1)
     distinct = np.ones(cpu.shape, dtype=bool)
     distinct[:, 1:] = cpu[:, 1:] != cpu[:, :-1]
-    r = np.broadcast_to(replicas[:, None], cpu.shape)[distinct]
+    # Row by row, each count (and its memory) once per distinct CPU step: what masking the
+    # rows broadcast over the steps gives, without broadcast_to's Python-level cost.
+    per_count = np.count_nonzero(distinct, axis=1)
+    r = np.repeat(replicas, per_count)
     memory_gib = np.array(
         [
             round_memory_gib(total.memory_gib / n, profile.memory_floor_gib)
             for n in replicas.tolist()
         ]
     )
-    memory = np.broadcast_to(memory_gib[:, None], cpu.shape)[distinct]
+    memory = np.repeat(memory_gib, per_count)
     zones = spread_zones(ctx.config, r, ctx.service.sla.availability_target_pct)
     return pod_grid(ctx.config, r, zones, cpu[distinct], memory)

@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 
 from engine.arrays import FloatArray
-from engine.capacity import CapacityConfig
+from engine.capacity import ALWAYS_ON, CapacityConfig
 from engine.cost import (
     ConfigCost,
     running_mask,
@@ -52,6 +52,11 @@ def lookback(usage: UsageWindow, config: CapacityConfig, profile: SizingProfile)
     if usage.points == 0:
         return usage
     first = usage.hour_start[-1] - np.timedelta64(profile.lookback_days * HOURS_PER_DAY - 1, "h")
+    # Always on with every hour from `first` on: the test below would keep all and blank none.
+    # One min instead of a mask, a gathered copy of the hours and a schedule mask per service
+    # (a NaT hour makes the min NaT, which compares False: the general path decides then).
+    if config.schedule == ALWAYS_ON and usage.hour_start.min() >= first:
+        return usage
     keep = usage.hour_start >= first
     off = ~running_mask(config.schedule, usage.hour_start[keep])
     if keep.all() and not off.any():  # the whole window, always on: nothing to cut or blank

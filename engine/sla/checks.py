@@ -9,6 +9,7 @@ same element-wise expressions — so the same values, cell for cell, as one serv
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,7 @@ from engine.risk import RiskScores
 from engine.service import Sla
 from engine.sla.candidates import Candidates, CandidateVerdicts
 from engine.sla.hours import HoursResult
+from engine.sla.latency import SATURATED_UTILIZATION
 from engine.sla.policy import REDUNDANT_AVAILABILITY_PCT, SlaPolicy, replicas_needed
 from engine.sla.utilization import ratio, saturated_counts, saturated_hours
 
@@ -62,7 +64,12 @@ def verdicts_many(
     columns, scores = _columns(checks, candidates, sla=sla, policy=policy)
     columns["breach_hours"] = _joined_share(judged, "breach_hours", first=True)
     columns["p95_of_projected_latency_ms"] = _joined_share(judged, "p95_ms", first=True)
-    hourly = [_saturation(j) for j in judged]
+    # No saturated hour where the peak hour is below capacity: x ↦ x / capacity keeps the hours'
+    # order and no hour exceeds the peak (a NaN peak is not below: counted).
+    below = columns["peak_utilization"] < SATURATED_UTILIZATION
+    starts = list(itertools.accumulate(sizes, initial=0))
+    spans = zip(judged, starts[:-1], starts[1:], strict=True)
+    hourly = [_saturation(one, below[a:b]) for one, a, b in spans]
     columns["saturated_hours"] = _concatenate([saturated for _, saturated in hourly])
     out, start = [], 0
     for one, size, (utilization, _) in zip(judged, sizes, hourly, strict=True):
@@ -219,13 +226,19 @@ def _verdicts_at(
     )
 
 
-def _saturation(one: Judged) -> tuple[FloatArray, IntArray]:
-    """(utilization candidates × hours, or × 0 without `hourly`; saturated hours per candidate)."""
+def _saturation(one: Judged, below_peak: BoolArray) -> tuple[FloatArray, IntArray]:
+    """(utilization candidates × hours, or × 0 without `hourly`; saturated hours per candidate).
+    `below_peak`: per candidate, its peak utilization is below saturation (then none saturates,
+    and without `hourly` nothing is counted for it)."""
     capacity, cpu = one.candidates.cpu_capacity_cores, one.hours.cpu_cores
     if one.hourly:
         utilization = ratio(cpu[None, :], capacity[:, None])
         return utilization, saturated_hours(utilization)
-    return np.empty((len(capacity), 0)), saturated_counts(cpu, capacity)
+    counts = np.zeros(len(capacity), dtype=np.int64)
+    maybe = np.flatnonzero(~below_peak)
+    if len(maybe):  # each candidate's count is its own: counting a subset changes none
+        counts[maybe] = saturated_counts(cpu, capacity[maybe])
+    return np.empty((len(capacity), 0)), counts
 
 
 def _joined(candidates: list[Candidates]) -> Candidates:

@@ -48,6 +48,9 @@ class HoursRequest:
     # False: only the rows' shares are wanted, not their hourly projection (a fleet recompute):
     # engine/sla/summary.py computes them from the hours that decide them, exactly.
     hourly: bool = True
+    # The window's cpu_seconds_per_request when the caller has it (the rules work it out for
+    # their calibration check): not worked out again from the window's hours.
+    service_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +95,6 @@ def hours_many(requests: Sequence[HoursRequest]) -> list[HoursResult]:
 class _Stack:
     rate: FloatArray  # (services × hours), unscaled
     scale: FloatArray  # (services × hours), or (services × 1) ones when `unit`
-    cpu_mean: FloatArray
     cpu_p95: FloatArray
     latency: FloatArray
     memory: FloatArray
@@ -112,10 +114,10 @@ def _scaled(stack: _Stack, values: FloatArray, rows: IntArray | None = None) -> 
 
 def _group(requests: list[HoursRequest]) -> list[HoursResult]:
     stack = _stack(requests)
-    service_s = service_seconds_rows(stack.cpu_mean, stack.rate)
+    service_s = _service_seconds(requests, stack)
     baseline, notes = _baselines(stack, service_s, requests)
     modelled = np.array([note == "" for note in notes])
-    rows = np.concatenate([np.full(len(r.servers), i) for i, r in enumerate(requests)])
+    rows = np.repeat(np.arange(len(requests)), [len(r.servers) for r in requests])
     servers = np.concatenate([r.servers for r in requests])
     targets = np.concatenate([r.target_ms for r in requests])
     summary = _summarized(requests, stack, (service_s, baseline, modelled), rows, servers, targets)
@@ -229,11 +231,21 @@ def _stack(requests: list[HoursRequest]) -> _Stack:
         rate=rows("requests_per_s"),
         scale=np.ones((len(requests), 1)) if unit else np.stack([r.demand_scale for r in requests]),
         unit=unit,
-        cpu_mean=rows("cpu_used_mean_cores"),
         cpu_p95=rows("cpu_used_p95_cores"),
         latency=rows("latency_p95_ms"),
         memory=rows("memory_used_max_gib"),
     )
+
+
+def _service_seconds(requests: list[HoursRequest], stack: _Stack) -> FloatArray:
+    """Each request's cpu_seconds_per_request: the callers' when every one gave it (a float
+    from service_seconds_rows' row, the value this row would get: its rule is row by row),
+    else service_seconds_rows over the stacked mean CPU."""
+    given = [r.service_s for r in requests]
+    if all(s is not None for s in given):
+        return np.array(given, dtype=np.float64)
+    cpu_mean = np.stack([r.usage.cpu_used_mean_cores for r in requests])
+    return service_seconds_rows(cpu_mean, stack.rate)
 
 
 def _unit_scale(scale: FloatArray) -> bool:

@@ -8,6 +8,7 @@ vectorized over candidates × hours.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,6 +42,8 @@ class Judgement:
     # back candidates × 0) — all a fleet recompute keeps; the per-hour work then shrinks to
     # the hours that decide the shares (engine/sla/summary.py), with the same values.
     hourly: bool = True
+    # The usage's cpu_seconds_per_request when the caller has it (HoursRequest.service_s).
+    service_s: float | None = None
 
 
 def evaluate_candidates(
@@ -88,9 +91,13 @@ def _hours_request(judgement: Judgement) -> HoursRequest:
     usage, candidates = judgement.usage, judgement.candidates
     if usage.points == 0:
         raise InsufficientData("the usage window has no hours to evaluate")
-    scale = np.broadcast_to(np.asarray(judgement.demand_scale, dtype=np.float64), (usage.points,))
-    if not np.all(scale >= 0):
-        raise ValueError("demand_scale must be >= 0")
+    given = judgement.demand_scale
+    if isinstance(given, float) and given == 1.0:  # the default: a recompute's every judgement
+        scale = _unit_scale(usage.points)
+    else:
+        scale = np.broadcast_to(np.asarray(given, dtype=np.float64), (usage.points,))
+        if not np.all(scale >= 0):
+            raise ValueError("demand_scale must be >= 0")
     target_ms = judgement.sla.latency_p95_target_ms
     n1_target_ms = target_ms * judgement.policy.n_plus_one_latency_factor
     n = len(candidates)
@@ -103,7 +110,16 @@ def _hours_request(judgement: Judgement) -> HoursRequest:
         target_ms=np.concatenate([np.full(n, target_ms), np.full(n, n1_target_ms)]),
         demand_scale=scale,
         hourly=judgement.hourly,
+        service_s=judgement.service_s,
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _unit_scale(points: int) -> FloatArray:
+    """The scalar scale 1.0 broadcast over `points` hours (read-only, stride 0: what
+    hours._unit_scale recognizes), made once per window length and known to be >= 0. Why:
+    broadcasting and checking it cost ~10 µs per judgement, twice per service in a recompute."""
+    return np.broadcast_to(np.asarray(1.0, dtype=np.float64), (points,))
 
 
 def screen_candidates(

@@ -103,6 +103,20 @@ def test_spec_returns_the_row_of_one_type() -> None:
     assert spec == InstanceSpec("m6g.large", 2.0, 8.0, "m6g", 6, "arm64", "General purpose")
 
 
+def test_a_spec_is_made_once_and_an_unknown_name_raises_every_time() -> None:
+    catalog = make_catalog()
+
+    first = catalog.spec("m6g.large")
+
+    assert catalog.spec("m6g.large") is first
+    assert catalog.spec("m6g.large") == catalog.instance_types.spec_at(
+        int(catalog.type_index(["m6g.large"])[0])
+    )
+    for _ in range(2):
+        with pytest.raises(UnknownInstanceType):
+            catalog.spec("z1d.large")
+
+
 def test_on_demand_prices_are_vectorised_with_nan_where_not_offered() -> None:
     catalog = make_catalog()
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import fields, replace
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.sla import CandidateVerdicts, evaluate_many
 from engine.sla.hours import _unit_scale
+from engine.sla.judge import _unit_scale as _unit_scale_view
 from tests.engine.test_sla_summary import judgement, wavy_usage
 
 
@@ -43,3 +45,22 @@ def test_only_a_broadcast_one_is_a_unit_scale() -> None:
     assert not _unit_scale(np.broadcast_to(np.float64(2.0), (48,)))
     assert not _unit_scale(np.ones(48))  # read hour by hour: multiplied (the same values)
     assert _unit_scale(np.empty(0))
+
+
+def test_the_default_scale_is_one_shared_read_only_view_per_window_length() -> None:
+    """judge._hours_request's unit scale: stride 0 (hours reads it as unit without its hours),
+    read-only (shared by every judgement of a window length), 1.0 everywhere."""
+    scale = _unit_scale_view(48)
+
+    assert scale is _unit_scale_view(48)
+    assert scale.shape == (48,)
+    assert _unit_scale(scale)
+    assert not scale.flags.writeable
+    assert (scale == 1.0).all()
+
+
+@pytest.mark.parametrize("scale", [-1.0, -0.5, np.float64(-2.0)])
+def test_a_negative_scalar_scale_is_still_refused(scale: float) -> None:
+    usage = wavy_usage(3, 48, 1.0, 0.1)
+    with pytest.raises(ValueError, match="demand_scale must be >= 0"):
+        evaluate_many([replace(judgement(usage, 1.0, 200.0, 1.0), demand_scale=scale)])

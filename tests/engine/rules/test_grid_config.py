@@ -24,7 +24,7 @@ def test_search_and_judgement_have_the_fields_decide_copies() -> None:
 
     assert search == ["kind", "grid", "restart_needed", "effort", "detail"]
     assert judgement == [
-        "usage", "current", "candidates", "sla", "policy", "demand_scale", "hourly"
+        "usage", "current", "candidates", "sla", "policy", "demand_scale", "hourly", "service_s"
     ]  # fmt: skip
 
 
