@@ -152,8 +152,8 @@ def on_cluster(n: int, profile: SizingProfile, workers: int) -> tuple[float, lis
     their share of the fleet, synthesized there before the clock starts."""
     from distributed import Client
 
-    with local_cluster(workers) as cluster, Client(cluster) as client:
-        client.run(warm_worker)
+    with local_cluster(workers) as cluster, Client(cluster, direct_to_workers=True) as client:
+        client.run(warm_worker)  # as FleetCluster connects to its local cluster
         addresses = sorted(client.scheduler_info()["workers"])
         shares = np.array_split(np.arange(n), len(addresses))
         ready = [

@@ -73,7 +73,11 @@ class FleetCluster:
             address = self.settings.cluster_address
             if address is None:
                 self._local = local_cluster(self.workers)
-                self._client = Client(self._local)
+                # Results straight from the worker that holds them, not relayed through the
+                # scheduler (its own process here): one read of each batch in this process
+                # instead of two and a write. A remote scheduler's workers may not be
+                # reachable from here: Dask's default (through the scheduler) stays for them.
+                self._client = Client(self._local, direct_to_workers=True)
             else:
                 self._client = Client(address)
             self._client.run(fleet_eval.warm_worker)  # a worker restarted later warms lazily
