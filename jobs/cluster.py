@@ -126,6 +126,13 @@ class Whole(Generic[Result]):
     def __reduce__(self) -> tuple[type[Whole[Result]], tuple[Result]]:
         return Whole, (self.value,)
 
+    def __sizeof__(self) -> int:
+        # What a worker's memory accounting (spilling, reports) sees: the value's size as
+        # Dask measures it, as if it were not wrapped. Imported here: only workers ask.
+        from dask.sizeof import sizeof
+
+        return int(sizeof(self.value))
+
 
 def _run_whole(task: Callable[..., Result], *args: Any) -> Whole[Result]:
     return Whole(task(*args))

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 
 import pytest
+from dask.sizeof import sizeof
 from distributed import LocalCluster, Queue
 
 from data.settings import Settings
-from jobs.cluster import FleetCluster, in_order, stream_batches, submit_whole
+from jobs.cluster import FleetCluster, Whole, in_order, stream_batches, submit_whole
 from jobs.errors import WorkerFailed
 from tests.support.dask_cluster import three_workers
 
@@ -83,6 +85,12 @@ def test_a_batchs_result_travels_as_one_pickle(cluster: FleetCluster) -> None:
 
     assert first == ["batch-0"]
     assert first is second
+
+
+def test_a_wrapped_result_counts_as_its_value_in_a_workers_memory() -> None:
+    value = tuple(f"recommendation {index}" for index in range(1_000))
+
+    assert sys.getsizeof(Whole(value)) >= sizeof(value)
 
 
 def runs_and_says_so(work: tuple[int, str], shared: str) -> str:
