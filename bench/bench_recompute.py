@@ -45,7 +45,7 @@ from engine.recommendation import Recommendation
 from engine.service import Service, Sla
 from engine.sla import policy_for
 from engine.usage import UsageWindow
-from jobs.cluster import CLUSTER_BATCH, in_order, local_cluster
+from jobs.cluster import CLUSTER_BATCH, in_order, local_cluster, submit_whole
 from jobs.fleet_eval import evaluate, warm_worker
 
 DAYS = 90
@@ -152,8 +152,8 @@ def on_cluster(n: int, profile: SizingProfile, workers: int) -> tuple[float, lis
     their share of the fleet, synthesized there before the clock starts."""
     from distributed import Client
 
-    with local_cluster(workers) as cluster, Client(cluster) as client:
-        client.run(warm_worker)
+    with local_cluster(workers) as cluster, Client(cluster, direct_to_workers=True) as client:
+        client.run(warm_worker)  # as FleetCluster connects to its local cluster
         addresses = sorted(client.scheduler_info()["workers"])
         shares = np.array_split(np.arange(n), len(addresses))
         ready = [
@@ -166,12 +166,12 @@ def on_cluster(n: int, profile: SizingProfile, workers: int) -> tuple[float, lis
         cpu_before = sum(client.run(_cpu_s).values())
         start, cpu_start = time.perf_counter(), time.process_time()
         futures = [
-            client.submit(_evaluate_held, a0, a1, workers=[address], pure=False)
+            submit_whole(client, _evaluate_held, a0, a1, workers=[address])
             for address, spans in zip(addresses, batches, strict=True)
             for a0, a1 in spans
         ]
-        # Collected as recompute collects them (jobs.cluster.in_order: in order, the cyclic GC
-        # off while ~50,000 results are unpickled), not by client.gather.
+        # Shipped and collected as recompute's batches are (jobs.cluster: each batch's results
+        # one pickle; in order, the cyclic GC off while they are unpickled), not client.gather.
         results: Iterator[tuple[Recommendation, ...]] = in_order(client, futures, what="bench")
         recs = [rec for result in results for rec in result]
         wall_s = time.perf_counter() - start

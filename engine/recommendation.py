@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from typing import Any, Literal, cast
 
 from engine.capacity import CapacityConfig
@@ -33,6 +34,12 @@ MIN_SAVINGS_USD = 10.0
 # risk-adjusted savings = monthly savings × (1 − risk / RISK_DISCOUNT_DIVISOR): risk 0 keeps it
 # all, risk 4 ("high") keeps a fifth, so a safe $100 outranks a risky $400.
 RISK_DISCOUNT_DIVISOR = 5
+# A config's fields by name, read in one call: its dict for the key without `asdict`, which
+# deep-copies every leaf (a third of preparing a result for the write; decision 029).
+_CONFIG_FIELDS = tuple(f.name for f in fields(CapacityConfig))
+_config_values = attrgetter(*_CONFIG_FIELDS)
+# json.dumps(..., sort_keys=True) builds an encoder per call; this one encodes the same text.
+_KEY_JSON = json.JSONEncoder(sort_keys=True)
 
 
 @by_constructor
@@ -152,13 +159,17 @@ class Recommendation:
         """Stable identity of the proposal — its target and the proposed config — by which
         recompute upserts, dedupes and suppresses. Neither the rule nor the kind is part of it:
         two rules proposing one config propose one change, and rejecting it rejects both."""
-        proposed = asdict(self.proposed) if self.proposed else None
-        return proposal_key(self.target, proposed)
+        proposed = self.proposed
+        if proposed is None:
+            return proposal_key(self.target, None)
+        return proposal_key(
+            self.target, dict(zip(_CONFIG_FIELDS, _config_values(proposed), strict=True))
+        )
 
 
 def proposal_key(target: int | str, proposed: dict[str, Any] | None) -> str:
     """sha256 of the JSON [target, proposed config] (keys sorted), first 32 hex digits."""
-    payload = json.dumps([target, proposed], sort_keys=True)
+    payload = _KEY_JSON.encode([target, proposed])
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 

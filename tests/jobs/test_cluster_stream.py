@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 
 import pytest
+from dask.sizeof import sizeof
 from distributed import LocalCluster, Queue
 
 from data.settings import Settings
-from jobs.cluster import FleetCluster, in_order, stream_batches
+from jobs.cluster import FleetCluster, Whole, in_order, stream_batches, submit_whole
 from jobs.errors import WorkerFailed
 from tests.support.dask_cluster import three_workers
 
@@ -69,6 +71,28 @@ def test_a_batch_failing_past_its_retries_ends_the_stream_with_worker_failed(
     assert got in ([], ["batch-0"])  # never a result past the failed batch
 
 
+def one_list_twice(work: int, shared: str) -> tuple[list[str], list[str]]:
+    """On a worker: a result whose two elements are one object."""
+    one = [f"{shared}{work}"]
+    return one, one
+
+
+@ON_SQLITE
+def test_a_batchs_result_travels_as_one_pickle(cluster: FleetCluster) -> None:
+    # Dask pickles a tuple result element by element (one pickle per recommendation, nothing
+    # shared between them): as one pickle, an object the elements share arrives once.
+    [(first, second)] = stream_batches(cluster, one_list_twice, [0], "batch-", what="a test")
+
+    assert first == ["batch-0"]
+    assert first is second
+
+
+def test_a_wrapped_result_counts_as_its_value_in_a_workers_memory() -> None:
+    value = (b"x" * 1_000_000,)  # Dask samples longer collections: measured anew, they differ
+
+    assert sys.getsizeof(Whole(value)) >= sizeof(value)
+
+
 def runs_and_says_so(work: tuple[int, str], shared: str) -> str:
     """On a worker: note that this batch has started."""
     index, queue_name = work
@@ -117,7 +141,7 @@ def test_a_batch_cancelled_on_the_cluster_ends_the_stream_with_worker_failed(
     # input lost with a worker) came back with its CancelledError in place of the result.
     client = cluster.client()
     futures = [
-        client.submit(waits_for_its_note, (index, "stream-cancel"), "batch-", pure=False)
+        submit_whole(client, waits_for_its_note, (index, "stream-cancel"), "batch-")
         for index in range(2)
     ]
     client.cancel([futures[1]])
