@@ -62,10 +62,10 @@ class Chart:
             charts.show(self.figure, key=self.key)
 
 
-def _sparkline(currency: str) -> tuple[float, ...]:
+def _sparkline(currency: str) -> tuple[tuple[float, ...], tuple[str, ...]]:
     daily = queries.daily_cost_by_team(sessions, chosen, today - timedelta(days=29), today)
     mine = daily[daily["billing_currency"] == currency]
-    return tuple(mine.groupby("charge_date")["effective_cost"].sum().tolist())
+    return kpis.daily_money(mine.groupby("charge_date")["effective_cost"].sum(), currency)
 
 
 def _kpi_cards(result: FleetKpis, rate: CurrencyRunRate | None) -> list[kpis.Kpi]:
@@ -83,6 +83,7 @@ def _kpi_cards(result: FleetKpis, rate: CurrencyRunRate | None) -> list[kpis.Kpi
 
 def _run_rate_card(rate: CurrencyRunRate) -> kpis.Kpi:
     change, currency = rate.change_30d_pct, rate.billing_currency
+    points, labels = _sparkline(currency)
     return kpis.Kpi(
         "Run-rate per month",
         formats.money_compact(rate.monthly_run_rate, currency),
@@ -94,7 +95,8 @@ def _run_rate_card(rate: CurrencyRunRate) -> kpis.Kpi:
             f"{currency}, for the filtered services. Fewer than 30 days only while the "
             "cost history is younger than that."
         ),
-        chart_data=_sparkline(currency),
+        chart_data=points,
+        chart_labels=labels,
     )
 
 
