@@ -292,3 +292,34 @@ def test_unmigrated_database_explains_how_to_migrate(
 
     assert "no Tightrope tables" in _texts(at)
     assert "make run" in _texts(at)
+
+
+@pytest.mark.usefixtures("seeded_database")
+def test_charge_dates_are_picked_as_from_and_to_and_kept_across_pages() -> None:
+    at = _open()
+    days = at.selectbox(key="flt_date_from").options  # newest first
+    at.selectbox(key="flt_date_from").select_index(len(days) - 1).run()
+    first = at.selectbox(key="flt_date_from").value
+    to = at.selectbox(key="flt_date_to").value
+
+    at.switch_page("app_pages/service_detail.py").run()
+
+    assert not at.exception
+    assert at.selectbox(key="flt_date_from").value == first
+    assert at.selectbox(key="flt_date_to").value == to
+    assert f"{first:%Y-%m-%d}" == days[-1]
+
+
+@pytest.mark.usefixtures("seeded_database")
+def test_a_to_before_the_from_reads_as_the_same_range_the_other_way() -> None:
+    at = _open()
+    days = at.selectbox(key="flt_date_from").options
+    at.selectbox(key="flt_date_from").select_index(0).run()  # the newest day
+    at.selectbox(key="flt_date_to").select_index(len(days) - 1).run()  # the oldest
+
+    start, end = at.session_state["filter_dates"]
+
+    assert not at.exception
+    assert start < end
+    assert f"{start:%Y-%m-%d}" == days[-1]
+    assert f"{end:%Y-%m-%d}" == days[0]
