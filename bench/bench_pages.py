@@ -60,8 +60,8 @@ SETTLED_TEXT = "All times UTC."
 TIMEOUT_MS = 120_000
 # Drawn: no element still waiting for its lazily loaded code (Streamlit shows a skeleton in
 # its place), every plotly chart drawn (its SVG), every table's and sparkline's canvas there.
-# A KPI card's own SVG sparkline (dashboard/components/sparkline.py) is markdown HTML, drawn
-# once Streamlit's lazily loaded rehype-raw plugin is there: its card is waited for by key.
+# (A KPI card's SVG sparkline is markdown HTML: Streamlit shows a skeleton in its place
+# until its lazily loaded rehype-raw plugin is there, so the skeleton rule covers it.)
 # The caption alone was not enough: it shows while the charts' and tables' code still loads
 # (the floor's one chart was drawn seconds after its caption, under load).
 DRAWN = """() => {
@@ -69,8 +69,7 @@ DRAWN = """() => {
   return all("[data-testid=stSkeleton]").length === 0
     && all("[data-testid=stPlotlyChart]").every((e) => e.querySelector(".main-svg"))
     && all("[data-testid=stDataFrame]").every((e) => e.querySelector("canvas"))
-    && all("[data-testid=stMetricChart]").every((e) => e.querySelector("canvas, svg"))
-    && all("[class*=st-key-kpi_spark]").every((e) => e.querySelector("svg.tr-spark"));
+    && all("[data-testid=stMetricChart]").every((e) => e.querySelector("canvas, svg"));
 }"""
 BUDGET_S = 2.0
 BUDGET_RATIO = 1.5

@@ -34,20 +34,19 @@ def kpi_row(kpis: Sequence[Kpi]) -> None:
     not fit goes to the next line. Equal-width columns cut text instead ("$1…" on a laptop
     with the sidebar open, where five columns get ~100 px each)."""
     with st.container(horizontal=True, wrap=True, gap="medium"):
-        for i, kpi in enumerate(kpis):
+        for kpi in kpis:
             if kpi.chart_data:
-                _card_with_sparkline(kpi, key=f"kpi_spark_{i}")
+                _card_with_sparkline(kpi)
             else:
                 _metric(kpi, border=True)
 
 
-def _card_with_sparkline(kpi: Kpi, *, key: str) -> None:
+def _card_with_sparkline(kpi: Kpi) -> None:
     """The card's border is a container's, holding the metric and our SVG sparkline below
     it: st.metric's own chart_data draws with vega-lite, a ~0.8 MB chunk a first visit loads,
-    parses and compiles for this one line (issue 19; decision 031, session 10). The key
-    marks the card (`st-key-kpi_spark_*`) for bench_pages, which waits for its SVG."""
+    parses and compiles for this one line (issue 19; decision 031, session 10)."""
     assert kpi.chart_data is not None
-    with st.container(border=True, width="stretch", height="stretch", gap=None, key=key):
+    with st.container(border=True, width="stretch", height="stretch", gap=None):
         _metric(kpi, border=False)
         labels = kpi.chart_labels or tuple(f"{v:,.0f}" for v in kpi.chart_data)
         st.markdown(
