@@ -60,6 +60,8 @@ SETTLED_TEXT = "All times UTC."
 TIMEOUT_MS = 120_000
 # Drawn: no element still waiting for its lazily loaded code (Streamlit shows a skeleton in
 # its place), every plotly chart drawn (its SVG), every table's and sparkline's canvas there.
+# (A KPI card's SVG sparkline is markdown HTML: Streamlit shows a skeleton in its place
+# until its lazily loaded rehype-raw plugin is there, so the skeleton rule covers it.)
 # The caption alone was not enough: it shows while the charts' and tables' code still loads
 # (the floor's one chart was drawn seconds after its caption, under load).
 DRAWN = """() => {

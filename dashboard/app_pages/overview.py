@@ -13,6 +13,7 @@ import streamlit as st
 from dashboard import deps
 from dashboard.components import (
     basis,
+    breaching_table,
     breakdown,
     charts,
     cost_forecast,
@@ -22,7 +23,6 @@ from dashboard.components import (
     page,
     panels,
     states,
-    tables,
     theme,
 )
 from dashboard.components.changes.realized import month_kpi
@@ -62,10 +62,10 @@ class Chart:
             charts.show(self.figure, key=self.key)
 
 
-def _sparkline(currency: str) -> tuple[float, ...]:
+def _sparkline(currency: str) -> tuple[tuple[float, ...], tuple[str, ...]]:
     daily = queries.daily_cost_by_team(sessions, chosen, today - timedelta(days=29), today)
     mine = daily[daily["billing_currency"] == currency]
-    return tuple(mine.groupby("charge_date")["effective_cost"].sum().tolist())
+    return kpis.daily_money(mine.groupby("charge_date")["effective_cost"].sum(), currency)
 
 
 def _kpi_cards(result: FleetKpis, rate: CurrencyRunRate | None) -> list[kpis.Kpi]:
@@ -83,6 +83,7 @@ def _kpi_cards(result: FleetKpis, rate: CurrencyRunRate | None) -> list[kpis.Kpi
 
 def _run_rate_card(rate: CurrencyRunRate) -> kpis.Kpi:
     change, currency = rate.change_30d_pct, rate.billing_currency
+    points, labels = _sparkline(currency)
     return kpis.Kpi(
         "Run-rate per month",
         formats.money_compact(rate.monthly_run_rate, currency),
@@ -94,7 +95,8 @@ def _run_rate_card(rate: CurrencyRunRate) -> kpis.Kpi:
             f"{currency}, for the filtered services. Fewer than 30 days only while the "
             "cost history is younger than that."
         ),
-        chart_data=_sparkline(currency),
+        chart_data=points,
+        chart_labels=labels,
     )
 
 
@@ -231,41 +233,6 @@ def _cost_by(dimension: fleet.Dimension, currency: str) -> breakdown.Part:
     )
 
 
-def _breaching_table(breaching: pd.DataFrame) -> None:
-    st.markdown("**Services breaching their latency SLA (last 7 days)**")
-    if breaching.empty:
-        st.success("No filtered service missed its p95 latency target in more than 1 % of hours.")
-        return
-    st.dataframe(
-        breaching,
-        column_order=[
-            "name",
-            "team",
-            "environment",
-            "latency_p95_target_ms",
-            "breach_share_pct",
-            "sla_breach_hours_7d",
-            "monthly_effective_cost",
-        ],
-        hide_index=True,
-        key="ov_breaching",
-        column_config={
-            "name": st.column_config.TextColumn("Service"),
-            "team": st.column_config.TextColumn("Team"),
-            "environment": st.column_config.TextColumn("Env"),
-            "latency_p95_target_ms": st.column_config.NumberColumn("p95 target", format="%.0f ms"),
-            "breach_share_pct": st.column_config.NumberColumn(
-                "Hours over target", format="%.1f %%"
-            ),
-            "sla_breach_hours_7d": st.column_config.NumberColumn("Breach hours", format="%d h"),
-            "monthly_effective_cost": st.column_config.NumberColumn(
-                "Monthly cost", format=tables.money_format(breaching["billing_currency"])
-            ),
-        },
-    )
-    st.caption("Worst first. Open the Services page to drill into one of them.")
-
-
 def _in_currency(frame: pd.DataFrame, currency: str) -> pd.DataFrame | None:
     """The rows in the chart's currency, or None when there are none (the chart says why)."""
     mine = frame[frame["billing_currency"] == currency]
@@ -291,6 +258,6 @@ _other_currencies(fleet_kpis)
 cost_forecast.section(sessions, main_currency, today, lead=trend)
 for chart in lower:
     chart.draw()
-_breaching_table(breaching)
+breaching_table.show(breaching)
 st.divider()
 states.freshness_line(status, now=start.now)

@@ -71,6 +71,7 @@ def _remember() -> None:
 
 def _kpi_cards(row: pd.Series, costs: pd.DataFrame, currency: str | None) -> list[kpis.Kpi]:
     daily = costs[costs["billing_currency"] == currency].groupby("charge_date")["effective_cost"]
+    points, labels = kpis.daily_money(daily.sum(), currency or "")
     monthly = row["monthly_effective_cost"]
     hours = row["latency_hours_7d"]
     breach = row["sla_breach_hours_7d"]
@@ -83,7 +84,8 @@ def _kpi_cards(row: pd.Series, costs: pd.DataFrame, currency: str | None) -> lis
             else f"{formats.money(float(monthly), currency)} /mo",
             help="Effective cost of the last 30 days (fewer while the cost history is younger) "
             "scaled to a 730-hour month, every category. " + basis.BILLED_HELP,
-            chart_data=tuple(daily.sum().tolist()) or None,
+            chart_data=points or None,
+            chart_labels=labels,
         ),
         kpis.Kpi(
             "CPU p95 utilization (7 d)",

@@ -27,12 +27,12 @@ STORE_DATES = "filter_dates"
 KEY_TEAMS = "flt_teams"
 KEY_ENVIRONMENTS = "flt_environments"
 KEY_PLATFORMS = "flt_platforms"
-KEY_DATES = "flt_dates"
+KEY_DATE_FROM = "flt_date_from"
+KEY_DATE_TO = "flt_date_to"
 _PAIRS = (
     (KEY_TEAMS, STORE_TEAMS),
     (KEY_ENVIRONMENTS, STORE_ENVIRONMENTS),
     (KEY_PLATFORMS, STORE_PLATFORMS),
-    (KEY_DATES, STORE_DATES),
 )
 
 
@@ -154,34 +154,42 @@ def _stored_dates(today: date, first_day: date | None) -> tuple[date, date]:
 
 
 def _date_range(today: date, first_day: date) -> tuple[date, date]:
-    if len(st.session_state.get(KEY_DATES, ())) != 1:  # keep a half-picked range as it is
-        st.session_state[KEY_DATES] = _stored_dates(today, first_day)
-    picked = st.date_input(
-        "Charge dates (UTC)",
-        min_value=first_day,
-        max_value=today,
-        key=KEY_DATES,
+    """From and To as two selectboxes over the days with cost, newest first (type to find a
+    day: "2026-11"). Not st.date_input: its calendar is a lazily loaded chunk of its own that
+    cost each first visit ~0.2 s of the browser's CPU, where these reuse the selectbox code the
+    pages load anyway (issue 19; decision 031, session 10)."""
+    start, end = _stored_dates(today, first_day)
+    days = [today - timedelta(days=i) for i in range(max(0, (today - first_day).days) + 1)]
+    st.session_state[KEY_DATE_FROM] = start
+    st.session_state[KEY_DATE_TO] = end
+    # One above the other: side by side, the sidebar cut the dates short ("2026-10-2…").
+    picked_from = st.selectbox(
+        "From (UTC)",
+        days,
+        key=KEY_DATE_FROM,
+        format_func=_day,
         on_change=_save_dates,
-        args=(today,),
-        help="Days shown by the charts. KPIs always cover the 30 days to the newest data.",
+        help="Charge dates shown by the charts. KPIs always cover the 30 days to the newest data.",
     )
-    return _complete_range(picked, today)
+    picked_to = st.selectbox(
+        "To (UTC)", days, key=KEY_DATE_TO, format_func=_day, on_change=_save_dates
+    )
+    return _ordered(picked_from, picked_to)
 
 
-def _complete_range(picked: Any, today: date) -> tuple[date, date]:
-    # While a range is being picked the widget returns only its first day.
-    values = [v for v in (picked if isinstance(picked, tuple | list) else (picked,)) if v]
-    if not values:
-        return st.session_state.get(STORE_DATES, (today, today))  # type: ignore[no-any-return]
-    start = values[0]
-    end = values[1] if len(values) > 1 else today
-    return start, end
+def _day(day: date) -> str:
+    return f"{day:%Y-%m-%d}"
 
 
-def _save_dates(today: date) -> None:
-    picked = st.session_state[KEY_DATES]
-    if isinstance(picked, tuple | list) and len(picked) == 2:
-        st.session_state[STORE_DATES] = _complete_range(picked, today)
+def _ordered(first: date, second: date) -> tuple[date, date]:
+    """A To before the From is read as the same range the other way round."""
+    return (first, second) if first <= second else (second, first)
+
+
+def _save_dates() -> None:
+    st.session_state[STORE_DATES] = _ordered(
+        st.session_state[KEY_DATE_FROM], st.session_state[KEY_DATE_TO]
+    )
 
 
 def _clear() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard.components import formats
+from dashboard.components import formats, markdown_table
 from engine.recommendation import is_savings_kind
 from engine.risk import RISK_LABELS
 
@@ -19,6 +19,10 @@ RISK_BADGES = {
     score: f"{_RISK_ICONS[score]} {score} {label}" for score, label in enumerate(RISK_LABELS)
 }
 _RISK_COLORS = ("#2E9E5B", "#2E9E5B", "#C98A00", "#D9622B", "#D93F3F")
+# The same scale in Streamlit's badge colours, for tables drawn as markdown.
+_RISK_BADGE_COLORS: tuple[markdown_table.BadgeColor, ...] = (
+    "green", "green", "yellow", "orange", "red",
+)  # fmt: skip
 STATUSES = ("open", "postponed", "applied", "rejected", "rolled_back", "superseded", "expired")
 STATUS_LABELS = {
     "open": "Open",
@@ -66,6 +70,11 @@ class FieldChange:
 
 def risk_badge(score: int) -> str:
     return RISK_BADGES[int(score)]
+
+
+def risk_badge_markdown(score: int) -> str:
+    """The risk badge as a coloured markdown badge (icon, number and words inside)."""
+    return markdown_table.badge(RISK_BADGES[int(score)], _RISK_BADGE_COLORS[int(score)])
 
 
 def status_label(status: str) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.components import breaching_table
 from data.repos import costs, services
 from data.repos.costs import DailyCost
 from tests.dashboard.conftest import (
@@ -292,3 +293,61 @@ def test_unmigrated_database_explains_how_to_migrate(
 
     assert "no Tightrope tables" in _texts(at)
     assert "make run" in _texts(at)
+
+
+@pytest.mark.usefixtures("seeded_database")
+def test_charge_dates_are_picked_as_from_and_to_and_kept_across_pages() -> None:
+    at = _open()
+    days = at.selectbox(key="flt_date_from").options  # newest first
+    at.selectbox(key="flt_date_from").select_index(len(days) - 1).run()
+    first = at.selectbox(key="flt_date_from").value
+    to = at.selectbox(key="flt_date_to").value
+
+    at.switch_page("app_pages/service_detail.py").run()
+
+    assert not at.exception
+    assert at.selectbox(key="flt_date_from").value == first
+    assert at.selectbox(key="flt_date_to").value == to
+    assert f"{first:%Y-%m-%d}" == days[-1]
+
+
+@pytest.mark.usefixtures("seeded_database")
+def test_a_to_before_the_from_reads_as_the_same_range_the_other_way() -> None:
+    at = _open()
+    days = at.selectbox(key="flt_date_from").options
+    at.selectbox(key="flt_date_from").select_index(0).run()  # the newest day
+    at.selectbox(key="flt_date_to").select_index(len(days) - 1).run()  # the oldest
+
+    start, end = at.session_state["filter_dates"]
+
+    assert not at.exception
+    assert start < end
+    assert f"{start:%Y-%m-%d}" == days[-1]
+    assert f"{end:%Y-%m-%d}" == days[0]
+
+
+@pytest.mark.usefixtures("seeded_database")
+def test_overview_lists_the_worst_breaching_services_without_the_grid() -> None:
+    at = _open()
+
+    table = next(m.value for m in at.markdown if m.value.startswith("| Service |"))
+
+    assert "Checkout API" in table
+    assert "Search API" not in table
+    assert not at.dataframe  # ten rows or fewer need no grid
+    assert not at.toggle
+    assert "Worst first: 1 of 1." in _texts(at)
+
+
+@pytest.mark.usefixtures("seeded_database")
+def test_overview_shows_every_breaching_service_sortable_on_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(breaching_table, "FIRST_SHOWN", 0)  # the seed has one breaching service
+    at = _open()
+    assert not at.dataframe
+
+    at.toggle(key="ov_breaching_all").set_value(True).run()
+
+    assert at.dataframe[0].value["name"].tolist() == ["Checkout API"]
+    assert "Worst first: 1 of 1." in _texts(at)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -462,15 +463,30 @@ def _open_service(at: AppTest, name: str) -> AppTest:
     return at
 
 
+def _markdown_table(at: AppTest, first_header: str) -> list[dict[str, str]]:
+    """The rows of the markdown table whose first column is `first_header`, as the analyst
+    reads them (escapes resolved): Service detail draws its short tables as markdown."""
+    body = next(m.value for m in at.markdown if m.value.startswith(f"| {first_header} |"))
+    header, _, *lines = body.splitlines()
+
+    def cells(line: str) -> list[str]:
+        parts = re.split(r"(?<!\\)\|", line.strip())[1:-1]
+        return [re.sub(r"\\(.)", r"\1", part.strip()).replace("\u2060", "") for part in parts]
+
+    names = cells(header)
+    return [dict(zip(names, cells(line), strict=True)) for line in lines]
+
+
 def test_service_detail_lists_its_recommendations_and_opens_one(
     sessions: sessionmaker[Session],
 ) -> None:
     rec_id = _rec_id(sessions, "Nightly ETL", "joint")
     at = _open_service(_open("app_pages/service_detail.py"), "Nightly ETL")
-    table = at.dataframe[0].value
-    assert sorted(table["kind"]) == ["restore_sla", "restore_sla"]
-    assert sorted(table["cost_increase"].round(2)) == [118.26, 140.16]
-    assert f"/recommendations?rec={rec_id}" in table["link"].tolist()
+    table = _markdown_table(at, "Type")
+    assert [row["Type"] for row in table] == ["Restore SLA", "Restore SLA"]
+    assert sorted(row["Cost increase (USD/mo)"] for row in table) == ["+118", "+140"]
+    assert {row["Savings (USD/mo)"] for row in table} == {""}
+    assert f"#{rec_id}" in [row["Recommendation"] for row in table]
 
     at.selectbox(key="detail_rec_open").set_value(rec_id).run()
 
@@ -492,10 +508,14 @@ def test_service_detail_says_why_a_rule_proposed_nothing(
     at = _open_service(_open("app_pages/service_detail.py"), "Search API")
 
     assert "No recommendation for this service" in at.info[0].value
-    reasons = at.dataframe[-1].value
+    reasons = _markdown_table(at, "Rule")
     assert expected  # the fixture's recompute stored why (no e2 prices in us-east-1)
-    assert sorted(reasons["reason"]) == expected
-    assert set(reasons["verdict"]) <= {"Does not apply", "Not enough data", "Already optimal"}
+    assert sorted(row["Reason"] for row in reasons) == expected
+    assert {row["Outcome"] for row in reasons} <= {
+        "Does not apply",
+        "Not enough data",
+        "Already optimal",
+    }
 
 
 @pytest.mark.usefixtures("recommended_database")
@@ -504,12 +524,12 @@ def test_service_detail_says_when_no_configuration_keeps_the_sla() -> None:
     at = _open_service(_open("app_pages/service_detail.py"), "Checkout API")
 
     assert "No recommendation for this service" in at.info[0].value
-    reasons = at.dataframe[-1].value.set_index("rule")
-    sizing = reasons.loc[["Rightsize", "Scale in/out", "Rightsize and scale"]]
-    assert set(sizing["verdict"]) == {"No candidate keeps the SLA"}
+    reasons = {row["Rule"]: row for row in _markdown_table(at, "Rule")}
+    sizing = [reasons[rule] for rule in ("Rightsize", "Scale in/out", "Rightsize and scale")]
+    assert {row["Outcome"] for row in sizing} == {"No candidate keeps the SLA"}
     assert all(
-        r.startswith("no configuration meets 250 ms: latency floor 400 ms")
-        for r in sizing["reason"]
+        row["Reason"].startswith("no configuration meets 250 ms: latency floor 400 ms")
+        for row in sizing
     )
 
 

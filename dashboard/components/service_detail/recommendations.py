@@ -7,7 +7,7 @@ import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard import deps
-from dashboard.components import downloads, formats, recs, selection
+from dashboard.components import downloads, formats, markdown_table, recs, selection
 from dashboard.queries import fleet as queries
 from dashboard.queries import realized
 from data.repos import savings_report
@@ -40,35 +40,9 @@ def show(sessions: sessionmaker[Session], service_id: int) -> None:
 def _recommendation_table(mine: pd.DataFrame) -> None:
     shown = recs.with_money_effect(mine).assign(
         change=mine["current_summary"] + " → " + mine["proposed_summary"],
-        risk_badge=mine["risk_score"].map(recs.risk_badge),
         status_label=mine["status"].map(recs.status_label),
-        link="/recommendations?rec=" + mine["recommendation_id"].astype(str),
     )
-    columns = [
-        "action_type",
-        "change",
-        "savings",
-        "cost_increase",
-        "risk_badge",
-        "status_label",
-        "link",
-    ]
-    st.dataframe(
-        recs.with_risk_tags(shown, [*columns, "recommendation_id", "kind"]),
-        column_order=[c if c != "risk_badge" else "risk_tag" for c in columns],
-        column_config={
-            "action_type": st.column_config.TextColumn("Type"),
-            "change": st.column_config.TextColumn("Current → proposed", width="large"),
-            **recs.money_effect_columns(mine["currency"]),
-            "risk_tag": recs.risk_column(),
-            "status_label": st.column_config.TextColumn("Status"),
-            "link": st.column_config.LinkColumn(
-                "Recommendation", display_text=r"rec=(\d+)$", help="Opens it with its plan."
-            ),
-        },
-        hide_index=True,
-        key="detail_recs",
-    )
+    st.markdown(_recommendation_markdown(shown))
     labels = {
         int(rid): f"#{rid} · {action} · {change}"
         for rid, action, change in shown[["recommendation_id", "action_type", "change"]].itertuples(
@@ -94,6 +68,48 @@ def _recommendation_table(mine: pd.DataFrame) -> None:
     )
 
 
+def _recommendation_markdown(shown: pd.DataFrame) -> str:
+    """The service's few recommendations as a table (a handful of rows: at most one per rule
+    and config, so nothing to sort or scroll). No link in it: markdown bodies hold no links
+    (test_stored_text_escaped); "Open a recommendation" below opens one by its number."""
+    unit = _money_unit(shown["currency"])
+    columns = (
+        markdown_table.Column("Type"),
+        markdown_table.Column("Current → proposed"),
+        markdown_table.Column(f"Savings ({unit}/mo)", "right"),
+        markdown_table.Column(f"Cost increase ({unit}/mo)", "right"),
+        markdown_table.Column("Risk"),
+        markdown_table.Column("Status"),
+        markdown_table.Column("Recommendation"),
+    )
+    fields = ["action_type", "change", "savings", "cost_increase", "risk_score", "status_label"]
+    rows = (
+        (
+            markdown_table.text(action),
+            markdown_table.text(change),
+            _signed(savings),
+            _signed(increase),
+            recs.risk_badge_markdown(int(risk)),
+            markdown_table.text(status),
+            markdown_table.text(f"#{int(rid)}"),
+        )
+        for action, change, savings, increase, risk, status, rid in shown[
+            [*fields, "recommendation_id"]
+        ].itertuples(index=False, name=None)
+    )
+    return markdown_table.table(columns, rows)
+
+
+def _money_unit(currencies: pd.Series) -> str:
+    present = sorted(str(c) for c in currencies.dropna().unique())
+    return present[0] if len(present) == 1 else "mixed currencies"
+
+
+def _signed(amount: float) -> str:
+    """`+649` / `-8`, empty when the column does not apply (a restore has no savings)."""
+    return "" if pd.isna(amount) else markdown_table.text(f"{amount:+,.0f}")
+
+
 def _no_recommendation_reasons(sessions: sessionmaker[Session], service_id: int) -> None:
     outcomes = queries.rule_outcomes(sessions, service_id)
     quiet = outcomes[outcomes["outcome"] != "recommend"] if not outcomes.empty else outcomes
@@ -111,20 +127,24 @@ def _no_recommendation_reasons(sessions: sessionmaker[Session], service_id: int)
         rule=quiet["kind"].map(lambda k: savings_report.ACTION_TYPES.get(k, k)),
         verdict=quiet["outcome"].map(lambda o: OUTCOME_WORDS.get(o, o)),
     )
-    st.dataframe(
-        shown,
-        column_order=["rule", "verdict", "reason", "evaluated_at"],
-        column_config={
-            "rule": st.column_config.TextColumn("Rule"),
-            "verdict": st.column_config.TextColumn("Outcome"),
-            "reason": st.column_config.TextColumn("Reason", width="large"),
-            "evaluated_at": st.column_config.DatetimeColumn(
-                "Evaluated (UTC)", format="YYYY-MM-DD HH:mm"
-            ),
-        },
-        hide_index=True,
-        key="detail_rule_outcomes",
+    columns = (
+        markdown_table.Column("Rule"),
+        markdown_table.Column("Outcome"),
+        markdown_table.Column("Reason"),
+        markdown_table.Column("Evaluated (UTC)"),
     )
+    rows = (
+        (
+            markdown_table.text(rule),
+            markdown_table.text(verdict),
+            markdown_table.text(reason),
+            markdown_table.text(formats.when(evaluated_at)),
+        )
+        for rule, verdict, reason, evaluated_at in shown[
+            ["rule", "verdict", "reason", "evaluated_at"]
+        ].itertuples(index=False, name=None)
+    )
+    st.markdown(markdown_table.table(columns, rows))
     exported = shown[["rule", "verdict", "reason", "evaluated_at"]].rename(
         columns={
             "rule": "Rule",
