@@ -8,6 +8,16 @@ import streamlit as st
 from dashboard.components import formats, markdown_table, tables
 
 FIRST_SHOWN = 10  # what st.dataframe showed before scrolling, at its default height
+# The columns shown, in order, by the markdown table and the grid alike.
+_SHOWN = (
+    "name",
+    "team",
+    "environment",
+    "latency_p95_target_ms",
+    "breach_share_pct",
+    "sla_breach_hours_7d",
+    "monthly_effective_cost",
+)
 _COLUMNS = (
     markdown_table.Column("Service"),
     markdown_table.Column("Team"),
@@ -46,16 +56,7 @@ def show(breaching: pd.DataFrame) -> None:
 
 
 def _rows(frame: pd.DataFrame) -> list[tuple[str, ...]]:
-    fields = [
-        "name",
-        "team",
-        "environment",
-        "latency_p95_target_ms",
-        "breach_share_pct",
-        "sla_breach_hours_7d",
-        "monthly_effective_cost",
-        "billing_currency",
-    ]
+    fields = [*_SHOWN, "billing_currency"]
     return [
         (
             markdown_table.text(name),
@@ -75,15 +76,7 @@ def _rows(frame: pd.DataFrame) -> list[tuple[str, ...]]:
 def _grid(breaching: pd.DataFrame) -> None:
     st.dataframe(
         breaching,
-        column_order=[
-            "name",
-            "team",
-            "environment",
-            "latency_p95_target_ms",
-            "breach_share_pct",
-            "sla_breach_hours_7d",
-            "monthly_effective_cost",
-        ],
+        column_order=list(_SHOWN),
         hide_index=True,
         key="ov_breaching",
         column_config={
