@@ -1,4 +1,4 @@
-"""The fleet's rules in batches: in-process (the reference), or shipped to a local Dask cluster."""
+"""The fleet's rules in batches (the recompute's engine step, in-process or in a cluster worker)."""
 
 from __future__ import annotations
 
@@ -30,27 +30,13 @@ def warm_worker() -> int:
     return os.getpid()
 
 
-def evaluate(contexts: Sequence[ServiceContext], *, workers: int = 1) -> tuple[Recommendation, ...]:
-    """rules.recommend for every context as offered (rules.offer), flattened in order.
-
-    In-process when workers <= 1 or the contexts fill fewer than two batches. Otherwise on a
-    Dask LocalCluster of `workers` processes started for this call, the contexts shipped to
-    it as values: the bench's way of spreading contexts it synthesized. Recompute itself
-    sends batches that read their own usage from the database (jobs.cluster_eval). The same
-    values, in the same order. (recommend never raises for one service: a rule the engine
-    cannot run is that rule's "not_applicable" value.)"""
+def evaluate(contexts: Sequence[ServiceContext]) -> tuple[Recommendation, ...]:
+    """rules.recommend for every context as offered (rules.offer), flattened in order, in
+    BATCH-service batches in this process. (A cluster runs this per batch in its workers:
+    jobs.cluster_eval. recommend never raises for one service: a rule the engine cannot run is
+    that rule's "not_applicable" value.)"""
     starts = range(0, len(contexts), BATCH)
-    if workers <= 1 or len(starts) < 2:
-        return tuple(rec for a in starts for rec in evaluate_range(contexts[a : a + BATCH]))
-    from distributed import Client  # 1-2 s to import: only when used
-
-    from jobs.cluster import local_cluster  # imports this module: not at the top
-
-    parts = [list(contexts[a : a + BATCH]) for a in starts]
-    with local_cluster(workers) as cluster, Client(cluster) as client:
-        client.run(warm_worker)
-        results = client.gather(client.map(evaluate_range, parts, pure=False))
-    return tuple(rec for result in results for rec in result)
+    return tuple(rec for a in starts for rec in evaluate_range(contexts[a : a + BATCH]))
 
 
 def evaluate_range(contexts: Sequence[ServiceContext]) -> tuple[Recommendation, ...]:

@@ -18,9 +18,11 @@ from data.models import RecommendationRow, RuleOutcomeRow
 from data.repos.recommendation_values import PreparedRecommendation, prepare
 from data.settings import Settings
 from engine.catalog import Catalog
+from engine.context import ServiceContext
 from engine.profiles import PROFILES
+from engine.recommendation import Recommendation
 from jobs import cluster_eval, fleet_eval
-from jobs.cluster import FleetCluster, check_shared_database
+from jobs.cluster import FleetCluster, check_shared_database, gather_batches
 from jobs.container_recs import with_containers
 from jobs.context import JobContext
 from jobs.definitions import default_jobs
@@ -142,15 +144,21 @@ def test_an_in_memory_sqlite_database_is_refused_with_its_reason() -> None:
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # one cluster start
-def test_local_cluster_evaluate_matches_in_process(
-    fleet: sessionmaker[Session], catalog: Catalog
+def test_results_shipped_from_the_cluster_equal_the_in_process_ones(
+    fleet: sessionmaker[Session], catalog: Catalog, cluster: FleetCluster
 ) -> None:
     fleet_, _ = read_fleet(fleet, catalog)
     contexts = _read_contexts(fleet, catalog, fleet_, profile=PROFILE, now=END) * 12
+    parts = [contexts[a : a + fleet_eval.BATCH] for a in range(0, len(contexts), fleet_eval.BATCH)]
 
-    shipped = fleet_eval.evaluate(contexts, workers=2)
+    shipped = gather_batches(cluster, _evaluate_part, parts, None, what="a test")
 
-    assert repr(shipped) == repr(fleet_eval.evaluate(contexts))
+    assert len(parts) > 1
+    assert repr(tuple(r for part in shipped for r in part)) == repr(fleet_eval.evaluate(contexts))
+
+
+def _evaluate_part(part: list[ServiceContext], _: None) -> tuple[Recommendation, ...]:
+    return fleet_eval.evaluate(part)
 
 
 @ON_POSTGRES
