@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from datetime import datetime
 from decimal import Decimal
@@ -12,9 +13,6 @@ import numpy as np
 
 # Leaves returned as they are; checked first since they are most of a value's nodes.
 _PLAIN = frozenset((str, int, bool, type(None)))
-# `dataclasses.fields` builds its tuple on every call: a recompute prepares ~20,000 configs,
-# verdicts and bands per 4,000 services (decision 029, session 10).
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 _MONEY_QUANTUM = Decimal("1e-10")  # what a money column keeps: 10 decimal places
 
 
@@ -38,8 +36,7 @@ def to_json(value: Any) -> Any:
         # tolist() gives each element's .item() in one call.
         return [to_json(v) for v in value.tolist()]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        names = _FIELD_NAMES.get(kind) or _field_names(kind)
-        return {name: to_json(getattr(value, name)) for name in names}
+        return {name: to_json(getattr(value, name)) for name in _field_names(kind)}
     if isinstance(value, np.generic):
         return to_json(value.item())
     if isinstance(value, float) and not math.isfinite(value):
@@ -49,9 +46,11 @@ def to_json(value: Any) -> Any:
     return value
 
 
+@functools.cache
 def _field_names(kind: type) -> tuple[str, ...]:
-    names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(kind))
-    return names
+    """`dataclasses.fields` builds its tuple on every call: a recompute prepares ~20,000
+    configs, verdicts and bands per 4,000 services (decision 029, session 10)."""
+    return tuple(f.name for f in dataclasses.fields(kind))
 
 
 def to_money(usd: float) -> Decimal:
