@@ -36,7 +36,7 @@ def to_json(value: Any) -> Any:
         # tolist() gives each element's .item() in one call.
         return [to_json(v) for v in value.tolist()]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {name: to_json(getattr(value, name)) for name in _field_names(kind)}
+        return {name: to_json(getattr(value, name)) for name in _field_names(type(value))}
     if isinstance(value, np.generic):
         return to_json(value.item())
     if isinstance(value, float) and not math.isfinite(value):
