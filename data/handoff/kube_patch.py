@@ -1,11 +1,12 @@
 """A Kubernetes change as strategic-merge patches: the workload's container requests (and the
-limits a new request would exceed), its replicas, and its HPA's min/max when they change."""
+limits a new request would exceed), its replicas, and its HPA's min/max when they change; and
+the patches undoing one exactly."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from engine.capacity import CapacityConfig
@@ -74,6 +75,50 @@ def patches(
         found.append(_document(workload, "HorizontalPodAutoscaler", "autoscaling/v2",
                                workload.hpa.name, hpa))  # fmt: skip
     return found
+
+
+def rollback_patches(
+    workload: Workload, applied_basis: CapacityConfig, applied_target: CapacityConfig
+) -> list[dict[str, Any]]:
+    """The patches undoing `patches(workload, applied_basis, applied_target)`, exactly.
+
+    `workload` is the apply's snapshot: every container's requests go back to what it had,
+    and every limit and HPA maximum the apply raised goes back to its own value (a raised
+    limit left behind would make the rollback a different workload from the one applied)."""
+    basis = replace(applied_target, cpu_request_cores=applied_basis.cpu_request_cores,
+                    memory_request_gib=applied_basis.memory_request_gib)  # fmt: skip
+    found = patches(workload, basis, applied_basis)
+    applied = patches(workload, applied_basis, applied_target)
+    originals = {c.name: c for c in workload.containers}
+    for entry, raised in zip(containers_of(found), containers_of(applied), strict=True):
+        # only the limits the apply raised change, back to the container's own values
+        entry["resources"].pop("limits", None)
+        limits = raised["resources"].get("limits")
+        if limits:
+            entry["resources"]["limits"] = _original_limits(originals[entry["name"]], limits)
+    raised_max = len(applied) > 1 and "maxReplicas" in applied[1]["spec"]
+    if workload.hpa is not None and raised_max:
+        _hpa_document(found, workload)["spec"]["maxReplicas"] = workload.hpa.max_replicas
+    return found
+
+
+def _original_limits(container: Container, raised: dict[str, str]) -> dict[str, str]:
+    """The container's own values of the limits the apply raised (a raised one was set)."""
+    found = {}
+    if "cpu" in raised and container.cpu_limit_cores is not None:
+        found["cpu"] = cpu_quantity(container.cpu_limit_cores)
+    if "memory" in raised and container.memory_limit_gib is not None:
+        found["memory"] = memory_quantity(container.memory_limit_gib)
+    return found
+
+
+def _hpa_document(documents: list[dict[str, Any]], workload: Workload) -> dict[str, Any]:
+    """The HPA patch among `documents`, added (empty) when the rollback had none."""
+    if len(documents) == 1:
+        assert workload.hpa is not None
+        documents.append(_document(workload, "HorizontalPodAutoscaler", "autoscaling/v2",
+                                   workload.hpa.name, {}))  # fmt: skip
+    return documents[1]
 
 
 def _ratio(before: float | None, after: float | None) -> float:

@@ -78,11 +78,10 @@ def _manifest(
     workload = _workload(session, change, service, action)
     if workload is None:
         raise InvalidPatch(f"{service.name} has no discovered workload to patch")
-    basis = before
-    if action == "rollback":  # restore the containers as the apply found them, exactly
-        basis = dataclasses.replace(before, cpu_request_cores=after.cpu_request_cores,
-                                    memory_request_gib=after.memory_request_gib)  # fmt: skip
-    documents = kube_patch.patches(workload, basis, after)
+    if action == "rollback":  # restore the workload as the apply found it, exactly
+        documents = kube_patch.rollback_patches(workload, after, before)
+    else:
+        documents = kube_patch.patches(workload, before, after)
     for document in documents:
         validate_patch(document, version)
     return yaml.safe_dump_all(documents, sort_keys=False), dataclasses.asdict(workload)

@@ -184,10 +184,38 @@ def test_rollback_commits_the_reverse_patch(
         ("app", {"cpu": "750m", "memory": "1536Mi"}),
         ("envoy", {"cpu": "250m", "memory": "512Mi"}),
     ]
+    containers = patch["spec"]["template"]["spec"]["containers"]
+    assert all("limits" not in c["resources"] for c in containers)  # the apply raised none
     assert [(v.action, v.status) for v in _views(sessions, rec.id)] == [
         ("apply", "handed_off"),
         ("rollback", "handed_off"),
     ]
+
+
+def test_rollback_puts_back_the_limit_the_apply_raised(
+    sessions: sessionmaker[Session], settings: Settings, tmp_path: Path
+) -> None:
+    repo = bare_repository(tmp_path / "gitops.git")
+    rec = kube_rec(sessions, memory_request_gib=8.0)  # the app's 1.5 of 2 GiB → 6 GiB > its 4
+    workflow = flow(sessions, gitops(settings, repo))
+    applied = workflow.apply(ADMIN, rec.id, expected_version=rec.version, now=NOW)
+    workflow.rollback(ADMIN, applied.change_id or 0, now=NOW + timedelta(hours=1))
+
+    def app(branch: str) -> dict[str, dict[str, str]]:
+        (patch,) = yaml.safe_load_all(git_show(repo, f"{branch}:tightrope/{SLUG}/patch.yaml"))
+        resources: dict[str, dict[str, str]] = patch["spec"]["template"]["spec"]["containers"][0][
+            "resources"
+        ]
+        return resources
+
+    assert app(f"tightrope/{SLUG}-{rec.id}") == {
+        "requests": {"cpu": "375m", "memory": "6144Mi"},
+        "limits": {"memory": "6144Mi"},
+    }
+    assert app(f"tightrope/{SLUG}-{rec.id}-rollback") == {
+        "requests": {"cpu": "750m", "memory": "1536Mi"},
+        "limits": {"memory": "4096Mi"},
+    }
 
 
 def test_pushing_the_same_hand_off_again_is_harmless(tmp_path: Path) -> None:

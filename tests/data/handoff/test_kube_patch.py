@@ -56,6 +56,54 @@ def test_an_hpa_gets_the_new_floor_and_the_workload_no_replicas() -> None:
     validate_patch(hpa, VERSION)
 
 
+def test_a_rollback_restores_the_requests_and_every_limit_the_apply_raised() -> None:
+    (patch,) = kube_patch.rollback_patches(_deployment(), BEFORE, AFTER)
+
+    assert patch["spec"]["replicas"] == 4
+    assert kube_patch.containers_of([patch]) == [
+        # the apply raised the memory limit to 1152Mi; the rollback puts its own 1 GiB back
+        {"name": "app", "resources": {"requests": {"cpu": "750m", "memory": "1536Mi"},
+                                      "limits": {"memory": "1024Mi"}}},
+        {"name": "envoy", "resources": {"requests": {"cpu": "250m", "memory": "512Mi"}}},
+    ]  # fmt: skip
+    validate_patch(patch, VERSION)
+
+
+def test_a_rollback_restores_the_hpa_floor_and_the_maximum_the_apply_raised() -> None:
+    workload = _deployment(hpa=Hpa("checkout", min_replicas=2, max_replicas=3))
+    target = replace(AFTER, replicas=5, min_replicas=3)
+
+    deployment, hpa = kube_patch.rollback_patches(workload, BEFORE, target)
+
+    assert "replicas" not in deployment["spec"]
+    assert hpa["spec"] == {"minReplicas": 2, "maxReplicas": 3}
+    validate_patch(hpa, VERSION)
+
+
+def test_a_rollback_adds_the_hpa_patch_when_only_its_maximum_was_raised() -> None:
+    workload = _deployment(hpa=Hpa("checkout", min_replicas=2, max_replicas=3))
+    target = replace(BEFORE, replicas=5)  # the floor unchanged: only the maximum moved
+
+    applied = kube_patch.patches(workload, BEFORE, target)
+    undone = kube_patch.rollback_patches(workload, BEFORE, target)
+
+    assert applied[1]["spec"] == {"maxReplicas": 5}
+    assert undone[1]["kind"] == "HorizontalPodAutoscaler"
+    assert undone[1]["spec"] == {"maxReplicas": 3}
+
+
+def test_a_rollback_leaves_limits_the_apply_did_not_touch() -> None:
+    app = Container("app", 0.75, 1.5, cpu_limit_cores=2.0, memory_limit_gib=4.0)
+    workload = _deployment(containers=(app, SIDECAR))
+    bigger = replace(BEFORE, memory_request_gib=3.0)  # 3 GiB: the app's request under its 4 GiB
+
+    (applied,) = kube_patch.patches(workload, BEFORE, bigger)
+    (undone,) = kube_patch.rollback_patches(workload, BEFORE, bigger)
+
+    assert "limits" not in kube_patch.containers_of([applied])[0]["resources"]
+    assert "limits" not in kube_patch.containers_of([undone])[0]["resources"]
+
+
 def test_a_cronjob_patches_its_job_template() -> None:
     (patch,) = kube_patch.patches(_deployment(kind="CronJob"), BEFORE, AFTER)
 

@@ -91,9 +91,12 @@ def kube_service(
     return service_id
 
 
-def kube_rec(sessions: sessionmaker[Session], *, hpa: bool = False) -> StoredRecommendation:
+def kube_rec(
+    sessions: sessionmaker[Session], *, hpa: bool = False, memory_request_gib: float = 1.5
+) -> StoredRecommendation:
+    """A recommendation for shop/checkout: 3 replicas, half the CPU, the pod's memory given."""
     service_id = kube_service(sessions, hpa=hpa)
-    changes = {"replicas": 3, "cpu_request_cores": 0.5, "memory_request_gib": 1.5}
+    changes = {"replicas": 3, "cpu_request_cores": 0.5, "memory_request_gib": memory_request_gib}
     verdict = SlaSummary(
         passes=True,
         projected_p95_ms=180.0,
