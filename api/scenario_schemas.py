@@ -1,4 +1,5 @@
-"""Request and response bodies of what-if runs: the Simulator page's levers, as JSON.
+"""Request and response bodies of what-if runs: the Simulator page's levers (and its team view's
+growth), as JSON.
 
 Every lever left out (or null) keeps the service's current value, as an untouched slider does.
 The engine's Scenario checks the combination (one count lever, shares within 100 %, ...).
@@ -60,3 +61,29 @@ class SimulationRun(BaseModel):
     usage_end: datetime
     scenario: dict[str, Any]
     summary: dict[str, Any]
+
+
+class TeamRunRequest(BaseModel):
+    """A team under a demand growth, as the Simulator page's team view runs it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    team: str = Field(min_length=1, max_length=200)
+    growth_pct: float = Field(
+        gt=-100, le=MAX_GROWTH_PCT, description="Demand growth, every service"
+    )
+
+
+class TeamSaveRequest(TeamRunRequest):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class TeamSimulationRun(BaseModel):
+    """A team run's answer: what a saved team scenario keeps, and every service's outcome."""
+
+    model_config = ConfigDict(frozen=True)
+
+    team: str
+    usage_end: datetime
+    summary: dict[str, Any]
+    outcomes: list[dict[str, Any]]

@@ -1,16 +1,19 @@
-"""One service's what-if run: the Simulator page's inputs and engine call, shared by every edge.
+"""What-if runs: the Simulator page's inputs and engine calls, shared by every edge.
 
-The page (dashboard/queries/simulator.py caches these) and the API (api/routes/simulation_runs.py)
-load the same usage window and config and call the engine the same way, so one scenario gives one
-answer wherever it is run. `SimulationGate` bounds the CPU an edge spends on runs and runs them
+The page (dashboard/queries/simulator.py caches these) and the API (api/routes/simulations.py,
+team_simulations.py) load the same usage windows and configs and call the engine the same way
+(a service's scenario, or a team under a demand growth), so one scenario gives one answer
+wherever it is run. `SimulationGate` bounds the CPU an edge spends on runs and runs them
 in its own worker pool (data/pool.py), off the edge's request threads.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import ParamSpec, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -22,10 +25,19 @@ from data.settings import Settings
 from engine.capacity import CapacityConfig
 from engine.catalog import Catalog
 from engine.service import Service
-from engine.simulation import Scenario, SimulationResult, simulate
+from engine.simulation import (
+    FleetMember,
+    FleetResult,
+    Scenario,
+    SimulationResult,
+    simulate,
+    simulate_fleet,
+)
 from engine.usage import UsageWindow
 
 HISTORY_DAYS = 90  # the window the page replays at most
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +71,25 @@ def load_service_inputs(session: Session, service_id: int, end: datetime) -> Ser
         return None
     usage = fleet_usage.load_usage_windows(session, [service_id], start=start, end=end)
     return ServiceInputs(service, current, usage[service_id])
+
+
+def load_team_members(session: Session, team: str, end: datetime) -> tuple[FleetMember, ...]:
+    """The team's services that have a config and usage in the last HISTORY_DAYS before `end`,
+    by name, with that usage (the team view's members)."""
+    configs = services.current_configs(session)
+    mine = [s for s in services.list_services(session) if s.team == team and s.id in configs]
+    start = end - timedelta(days=HISTORY_DAYS)
+    usage = fleet_usage.load_usage_windows(session, [s.id for s in mine], start=start, end=end)
+    return tuple(
+        FleetMember(service=s, current=configs[s.id], usage=usage[s.id])
+        for s in sorted(mine, key=lambda s: s.name)
+        if usage[s.id].points > 0
+    )
+
+
+def run_team(members: tuple[FleetMember, ...], growth_pct: float, catalog: Catalog) -> FleetResult:
+    """The team under a demand growth (`simulate_fleet`: who breaks, what keeps them whole)."""
+    return simulate_fleet(members, growth_pct=growth_pct, catalog=catalog)
 
 
 def run_scenario(inputs: ServiceInputs, scenario: Scenario, catalog: Catalog) -> SimulationResult:
@@ -116,12 +147,26 @@ class SimulationGate:
         """`run_scenario` in a free slot, in a pool worker; SimulatorBusy (never waits) when no
         slot is free, WorkerLost when the worker died."""
         self.check(scenario)
+        return self._in_slot(run_scenario, inputs, scenario, self.catalog)
+
+    def _in_slot(self, work: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
         if not self._slots.acquire(blocking=False):
             raise SimulatorBusy("the simulator is busy with other runs: retry in a second")
         try:
-            return self.runner.run(run_scenario, inputs, scenario, self.catalog)
+            return self.runner.run(work, *args, **kwargs)
         finally:
             self._slots.release()
+
+    def run_team(self, members: tuple[FleetMember, ...], growth_pct: float) -> FleetResult:
+        """`run_team` in a free slot, in a pool worker, bounded as a run is: a team replays
+        each member's hours (one path each), at most `max_path_hours` of them in all."""
+        hours = sum(m.usage.points for m in members)
+        if hours > self.max_path_hours:
+            raise SimulationTooLarge(
+                f"{len(members)} services x their hours = {hours:,} replayed hours, over this "
+                f"server's {self.max_path_hours:,}: simulate a smaller team"
+            )
+        return self._in_slot(run_team, members, growth_pct, self.catalog)
 
     def shutdown(self) -> None:
         """Stop the pool's workers (at the app's shutdown)."""

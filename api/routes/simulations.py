@@ -1,18 +1,20 @@
-"""What-if scenarios: run one, save it, list and read saved ones, promote one.
+"""What-if scenarios: run one (a service's or a team's), save it, list and read saved ones,
+promote one.
 
 A run loads the Simulator page's inputs and calls the engine the page's way
 (data.scenario_runs), bounded by the process's SimulationGate and run in its worker pool (off
 the request threads, so other requests keep the interpreter; decision 032); a save runs the
 scenario again and stores what it said. Save and promotion go through
 data.scenario_actions.ScenarioDesk, the service the Simulator page calls (analyst; audited;
-promoting a scenario already live answers its recommendation unchanged). Team scenarios are
-listed, not run (docs/api.md).
+promoting a scenario already live answers its recommendation unchanged).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -22,20 +24,29 @@ from api import schemas
 from api.auth import Caller, Deps
 from api.deps import ApiDeps
 from api.problems import Problem
-from api.scenario_schemas import Levers, RunRequest, SaveRequest, SimulationRun
+from api.scenario_schemas import (
+    Levers,
+    RunRequest,
+    SaveRequest,
+    SimulationRun,
+    TeamRunRequest,
+    TeamSaveRequest,
+    TeamSimulationRun,
+)
 from data import scenario_runs
-from data.errors import InvalidInput, SimulatorBusy, WorkerLost
+from data.errors import InvalidInput, NothingToReplay, SimulatorBusy, WorkerLost
 from data.repos.simulations import (
     SavedScenario,
     ScenarioSummary,
     get_scenario,
     list_scenarios,
     summarize,
+    summarize_team,
 )
 from data.scenario_actions import ScenarioDesk
 from data.scenario_runs import ServiceInputs
 from engine.errors import EngineError
-from engine.simulation import Scenario
+from engine.simulation import FleetResult, Scenario
 
 router = APIRouter(prefix="/v1", tags=["simulations"])
 TOO_LARGE: dict[int | str, dict[str, Any]] = {
@@ -70,6 +81,36 @@ def save(body: SaveRequest, response: Response, deps: Deps, who: Caller) -> sche
     saved_id = desk.save(
         who.actor, name=body.name, scenario=ran.scenario, summary=ran.summary,
         service_id=body.service_id, team=ran.inputs.service.team, now=deps.now(),
+    )  # fmt: skip
+    response.headers["Location"] = f"/v1/simulations/{saved_id}"
+    return _read(deps, saved_id)
+
+
+@router.post("/team-simulation-runs", responses={**TOO_LARGE, **BUSY})
+def run_team(body: TeamRunRequest, deps: Deps, _who: Caller) -> TeamSimulationRun:
+    """Run a team under a demand growth, as the Simulator page's team view does; nothing stored."""
+    usage_end, result = _run_team(deps, body)
+    return TeamSimulationRun(
+        team=body.team, usage_end=usage_end,
+        summary=_plain(dataclasses.asdict(summarize_team(result))),
+        outcomes=[_plain(dataclasses.asdict(o)) for o in result.outcomes],
+    )  # fmt: skip
+
+
+@router.post(
+    "/team-simulations",
+    status_code=201,
+    responses={**TOO_LARGE, **BUSY, 403: {"description": "No role"}},
+)
+def save_team(
+    body: TeamSaveRequest, response: Response, deps: Deps, who: Caller
+) -> schemas.Simulation:
+    """Run a team scenario and save it with what the run said (analyst), as the page does."""
+    _, result = _run_team(deps, body)
+    desk = ScenarioDesk(deps.sessions, deps.policy.for_principal(who))
+    saved_id = desk.save(
+        who.actor, name=body.name, scenario=Scenario(growth_pct=result.growth_pct),
+        summary=summarize_team(result), service_id=None, team=body.team, now=deps.now(),
     )  # fmt: skip
     response.headers["Location"] = f"/v1/simulations/{saved_id}"
     return _read(deps, saved_id)
@@ -116,15 +157,36 @@ def _run(deps: ApiDeps, body: RunRequest) -> _Ran:
         loaded = scenario_runs.load_service_inputs(session, body.service_id, end)
     inputs = scenario_runs.replayable(loaded, body.service_id)
     scenario = _scenario(body, inputs)
-    try:
+    with _gated():
         result = deps.simulator.run(inputs, scenario)
+    return _Ran(inputs, end, scenario, summarize(result, inputs.current, scenario))
+
+
+def _run_team(deps: ApiDeps, body: TeamRunRequest) -> tuple[datetime, FleetResult]:
+    """The team view's members (NothingToReplay when none) and the gated run."""
+    with deps.sessions() as session:
+        end = scenario_runs.usage_end(session, deps.now())
+        members = scenario_runs.load_team_members(session, body.team, end)
+    if not members:
+        raise NothingToReplay(
+            f"no service of team {body.team!r} has a config and hourly usage in the last "
+            f"{scenario_runs.HISTORY_DAYS} days to replay"
+        )
+    with _gated():
+        return end, deps.simulator.run_team(members, body.growth_pct)
+
+
+@contextmanager
+def _gated() -> Iterator[None]:
+    """The gate's and the engine's refusals as the problems a client can act on."""
+    try:
+        yield
     except SimulatorBusy as error:
         raise Problem(429, "simulator-busy", str(error), {"Retry-After": "1"}) from error
     except WorkerLost as error:
         raise Problem(503, "simulation-worker-lost", str(error), {"Retry-After": "1"}) from error
     except (EngineError, ValueError) as error:
         raise InvalidInput(f"this scenario cannot be simulated: {error}") from error
-    return _Ran(inputs, end, scenario, summarize(result, inputs.current, scenario))
 
 
 def _scenario(body: RunRequest, inputs: ServiceInputs) -> Scenario:

@@ -11,7 +11,7 @@ clears them (`forget_saved`).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from dashboard import deps, pool
 from data import scenario_runs
 from data.catalog import load_catalog_for
-from data.repos import fleet_usage, services, simulations
+from data.repos import services, simulations
 from data.repos.simulations import SavedScenario
-from data.scenario_runs import HISTORY_DAYS, ServiceInputs
+from data.scenario_runs import ServiceInputs
 from engine.catalog import Catalog
 from engine.simulation import (
     FleetMember,
@@ -29,7 +29,6 @@ from engine.simulation import (
     MonthlyCost,
     Scenario,
     SimulationResult,
-    simulate_fleet,
 )
 
 Sessions = sessionmaker[Session]
@@ -87,24 +86,14 @@ def fleet_result(
 ) -> FleetResult:
     """The team under a demand growth (`simulate_fleet`), in the shared pool."""
     members = team_members(_sessions, team, usage_end)
-    return pool.shared().run(simulate_fleet, members, growth_pct=growth_pct, catalog=catalog())
+    return pool.shared().run(scenario_runs.run_team, members, growth_pct, catalog())
 
 
 @deps.cached_query()
 def team_members(_sessions: Sessions, team: str, usage_end: datetime) -> tuple[FleetMember, ...]:
     """The team's services that have a config and usage, with their last HISTORY_DAYS."""
-    start = usage_end - timedelta(days=HISTORY_DAYS)
     with _sessions() as session:
-        configs = services.current_configs(session)
-        mine = [s for s in services.list_services(session) if s.team == team and s.id in configs]
-        usage = fleet_usage.load_usage_windows(
-            session, [s.id for s in mine], start=start, end=usage_end
-        )
-    return tuple(
-        FleetMember(service=s, current=configs[s.id], usage=usage[s.id])
-        for s in sorted(mine, key=lambda s: s.name)
-        if usage[s.id].points > 0
-    )
+        return scenario_runs.load_team_members(session, team, usage_end)
 
 
 @deps.cached_query()

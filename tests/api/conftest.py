@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -41,10 +42,17 @@ def api_settings(settings: Settings) -> Settings:
 
 @pytest.fixture
 def api(api_settings: Settings, sessions: sessionmaker[Session]) -> Iterator[Api]:
-    desk = ApiKeyDesk(sessions, WorkflowPolicy.from_settings(api_settings))
+    with serve_api(api_settings, sessions) as served:
+        yield served
+
+
+@contextmanager
+def serve_api(settings: Settings, sessions: sessionmaker[Session]) -> Iterator[Api]:
+    """The API on `settings`, served until the block ends, with a key per role."""
+    desk = ApiKeyDesk(sessions, WorkflowPolicy.from_settings(settings))
     keys = {
-        role: desk.create(api_settings.local_actor, name=f"{role}-bot", role=role, now=NOW).secret
+        role: desk.create(settings.local_actor, name=f"{role}-bot", role=role, now=NOW).secret
         for role in ROLES
     }
-    with serving(create_app(api_settings, sessions)) as base_url:
+    with serving(create_app(settings, sessions)) as base_url:
         yield Api(base_url, keys)

@@ -17,14 +17,16 @@ from streamlit.testing.v1 import AppTest
 from data import scenario_runs
 from data.models import AuditEventRow, RecommendationRow, SimulationRow
 from data.repos import services
+from data.settings import Settings
 from data.workflow import Workflow, WorkflowPolicy
-from tests.api.conftest import Api
+from tests.api.conftest import Api, serve_api
 from tests.dashboard.conftest import NOW as PAGE_NOW
 from tests.dashboard.conftest import open_page, seed_small_fleet
 from tests.factories import make_new_service, make_vm_config
 from tests.support import pool_work
 
 PAGE = "app_pages/simulator.py"
+RUN_TEAM = "/v1/team-simulation-runs"
 
 
 @pytest.fixture
@@ -238,3 +240,81 @@ def test_a_dead_worker_is_a_503_and_the_next_run_is_answered(
     assert "stopped while running die" in lost.json()["detail"]
     assert again.status_code == 200, again.text
     assert again.json()["summary"]["proposed"]["replicas"] == 3
+
+
+def _page_saves_team(team: str, growth_pct: int, name: str) -> None:
+    at = open_page(PAGE, timeout_s=90)
+    at.segmented_control(key="sim_mode").set_value("A team").run()
+    at.selectbox(key="sim_team").set_value(team).run()
+    at.slider(key="sim_fleet_growth_pct").set_value(growth_pct).run()
+    at.text_input(key="sim_team_save_name").input(name).run()
+    at.button(key="sim_team_save").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+
+
+def test_a_team_run_answers_what_the_team_view_saved_and_a_save_writes_what_it_writes(
+    api: Api, sessions: sessionmaker[Session], fleet: dict[str, int]
+) -> None:
+    _page_saves_team("payments", 100, "payments doubles")
+    (page_row,) = _saved_rows(sessions)
+    body = {"team": "payments", "growth_pct": 100}
+
+    with api.client("viewer") as client:  # a run stores nothing: a viewer may run one
+        answer = client.post("/v1/team-simulation-runs", json=body)
+        page_saved = client.get(f"/v1/simulations/{page_row.id}")
+    with api.client("analyst") as client:
+        saved = client.post("/v1/team-simulations", json={**body, "name": "payments doubles"})
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["summary"] == page_saved.json()["summary"]
+    assert answer.json()["summary"]["services"] == len(answer.json()["outcomes"]) > 0
+    breaking = [o["slug"] for o in answer.json()["outcomes"] if not o["sla_holds"]]
+    assert breaking == answer.json()["summary"]["breaking"]
+    assert saved.status_code == 201, saved.text
+    assert saved.headers["Location"] == f"/v1/simulations/{saved.json()['id']}"
+    page_row, api_row = _saved_rows(sessions)
+    assert _row(api_row, "id", "created_by", "created_at") == _row(
+        page_row, "id", "created_by", "created_at"
+    )
+    page_event, api_event = _events(sessions, "scenario_save")
+    assert (page_event.actor, api_event.actor) == ("local-admin", "apikey:analyst-bot")
+    assert _event(api_event, api_row.id) == _event(page_event, page_row.id)
+
+
+def test_a_team_nobody_can_replay_or_a_viewer_saving_is_refused_and_nothing_stored(
+    api: Api, sessions: sessionmaker[Session], fleet: dict[str, int]
+) -> None:
+    with api.client("analyst") as client:
+        nobody = client.post("/v1/team-simulation-runs", json={"team": "ghosts", "growth_pct": 10})
+        too_much = client.post(
+            "/v1/team-simulation-runs", json={"team": "data", "growth_pct": 5000}
+        )
+    with api.client("viewer") as client:
+        refused = client.post(
+            "/v1/team-simulations", json={"team": "data", "growth_pct": 10, "name": "mine"}
+        )
+
+    assert nobody.status_code == 422, nobody.text
+    assert nobody.json()["type"] == "urn:tightrope:problem:nothing-to-replay"
+    assert "team 'ghosts'" in nobody.json()["detail"]
+    assert (too_much.status_code, too_much.json()["type"]) == (
+        422, "urn:tightrope:problem:invalid-request")  # fmt: skip
+    assert refused.status_code == 403
+    assert _saved_rows(sessions) == []
+
+
+def test_a_team_too_large_for_the_server_is_refused_before_any_work(
+    api_settings: Settings,
+    sessions: sessionmaker[Session],
+    fleet: dict[str, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(scenario_runs, "run_team", pool_work.die)  # any work would be a 503
+    small = api_settings.model_copy(update={"api_simulation_max_path_hours": 24})
+
+    with serve_api(small, sessions) as api, api.client("analyst") as client:
+        answer = client.post("/v1/team-simulation-runs", json={"team": "payments", "growth_pct": 9})
+
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["type"] == "urn:tightrope:problem:simulation-too-large"
+    assert "replayed hours, over this server's 24" in answer.json()["detail"]
