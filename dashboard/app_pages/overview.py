@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import deps
@@ -52,7 +51,7 @@ class Chart:
 
     key: str
     title: str
-    figure: go.Figure | None = None
+    figure: theme.Spec | None = None
     missing: str = ""
 
     def draw(self) -> None:
@@ -185,21 +184,18 @@ def _trend(currency: str) -> cost_forecast.Lead:
     lead = cost_forecast.Lead(TREND_TITLE, subtitle, None, title, NO_COST)
     if frame is None:
         return lead
-    fig = charts.stacked(
+    traces = charts.stacked_traces(
         frame,
         x="charge_date",
         y="effective_cost",
         group="team",
         colors=team_colors,
-        title=title,
-        x_title="Charge date (UTC)",
-        y_title=formats.money_axis(currency, "day"),
         hover_value=formats.money_hover(currency),
     )
     row = panels.Row(
         title,
         formats.money_axis(currency, "day"),
-        tuple(fig.data),
+        tuple(traces),
         legend_title="Teams",
         x_title="Charge date (UTC)",
     )
