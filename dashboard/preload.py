@@ -6,6 +6,9 @@ import gc
 import importlib
 import pkgutil
 
+from sqlalchemy.orm import configure_mappers
+from streamlit import delta_generator
+
 import dashboard
 
 # Run by Streamlit (page scripts draw on import) or the launcher itself: never imported here.
@@ -13,6 +16,8 @@ SCRIPTS = ("dashboard.__main__", "dashboard.streamlit_app", "dashboard.app_pages
 # The Simulator's modules declare st.cache_data at import, which before the runtime exists
 # warns and checks against a throwaway store: left to the Simulator's first visit.
 LEFT = ("dashboard.queries.simulator", "dashboard.components.simulator")
+# Imported by Streamlit on a first visit: Pillow reads the page icon (st.set_page_config).
+ON_FIRST_VISIT = ("PIL.Image",)
 
 
 def preload() -> int:
@@ -26,10 +31,26 @@ def preload() -> int:
         for info in pkgutil.walk_packages(dashboard.__path__, "dashboard.")
         if not info.name.startswith(SCRIPTS + LEFT) and info.name not in SCRIPTS
     ]
-    for name in names:
+    for name in (*names, *ON_FIRST_VISIT):
         importlib.import_module(name)
+    _once_per_process()
     _freeze()
     return len(names)
+
+
+def _once_per_process() -> None:
+    """What the first visit's script run did once for the whole process (issue 19: ~0.1 s of
+    its CPU, measured with py-spy on the server at 1,000 services).
+
+    - SQLAlchemy configures the ORM mappers on their first query (~20 ms).
+    - Streamlit's first element asks whether the script runs outside `streamlit run`, to warn
+      if so: `env_util.is_repl()` walks `inspect.stack()`, which maps every module in
+      sys.modules to its real path and reads each frame's source (~80-130 ms with the modules
+      imported above). This process serves through Streamlit's runtime (the launcher runs
+      `streamlit run`), so there is nothing to warn about: the check is marked done.
+    """
+    configure_mappers()
+    delta_generator._use_warning_has_been_displayed = True
 
 
 def _freeze() -> None:
