@@ -7,7 +7,6 @@ import html
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
 import plotly.graph_objects as go
 
 # Trace fields that carry data-derived text: legend names, categories, hover and label text.
@@ -77,9 +76,12 @@ def _plain_trace(trace: Any) -> None:
 def _has_text(value: Any) -> bool:
     if isinstance(value, str):
         return True
-    dtype = getattr(value, "dtype", None)  # numpy arrays, pandas Series and Index
-    if isinstance(dtype, np.dtype):
-        return dtype.kind in "OUS"
+    # numpy arrays, pandas Series and Index: by their dtype, never element by element (2,160
+    # timestamps a row). pandas' own dtypes have a kind too: "M" for tz-aware datetimes, "O"
+    # for strings and categories.
+    kind = getattr(getattr(value, "dtype", None), "kind", None)
+    if isinstance(kind, str):
+        return kind in "OUS"
     return isinstance(value, Iterable) and any(isinstance(item, str) for item in value)
 
 

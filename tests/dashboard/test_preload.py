@@ -60,3 +60,34 @@ def test_preload_does_what_the_first_script_run_did_once_per_process() -> None:
     assert found["mappers_configured"] is True
     assert found["use_warning_checked"] is True
     assert "PIL.Image" in found["modules"]
+
+
+FIRST_VISITS = """
+import json, sys
+from dashboard.preload import preload
+preload()
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file("dashboard/streamlit_app.py", default_timeout=120)
+before = set(sys.modules)
+at.run()
+for page in ("service_detail", "recommendations", "services"):
+    at.switch_page(f"app_pages/{page}.py").run()
+assert not at.exception, [e.message for e in at.exception]
+new = set(sys.modules) - before
+print(json.dumps(sorted(m for m in new if not m.startswith("dashboard.app_pages."))))
+"""
+
+
+def test_the_first_visits_import_nothing_the_preload_did_not(recommended_database: str) -> None:
+    """Overview, Service detail, Recommendations and Services run after preload() import no
+    module (but their own scripts): whatever a first visit would import is imported before the
+    server listens (a Streamlit, plotly or pandas upgrade that adds a lazy import fails here)."""
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_VISITS],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
