@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import deps
@@ -52,7 +51,7 @@ class Chart:
 
     key: str
     title: str
-    figure: go.Figure | None = None
+    figure: theme.Spec | None = None
     missing: str = ""
 
     def draw(self) -> None:
@@ -185,21 +184,18 @@ def _trend(currency: str) -> cost_forecast.Lead:
     lead = cost_forecast.Lead(TREND_TITLE, subtitle, None, title, NO_COST)
     if frame is None:
         return lead
-    fig = charts.stacked(
+    traces = charts.stacked_traces(
         frame,
         x="charge_date",
         y="effective_cost",
         group="team",
         colors=team_colors,
-        title=title,
-        x_title="Charge date (UTC)",
-        y_title=formats.money_axis(currency, "day"),
         hover_value=formats.money_hover(currency),
     )
     row = panels.Row(
         title,
         formats.money_axis(currency, "day"),
-        tuple(fig.data),
+        tuple(traces),
         legend_title="Teams",
         x_title="Charge date (UTC)",
     )
@@ -209,12 +205,14 @@ def _trend(currency: str) -> cost_forecast.Lead:
 def _breakdown(currency: str) -> list[Chart]:
     """Top services, cost by environment and by platform as one figure (one for the browser
     to draw, not three); a part without cost says why under it."""
-    top = queries.top_services(sessions, chosen, selection.start, selection.end, 10)
+    # One read for the three parts: each service's cost over the dates, then summed here.
+    costs = queries.service_costs(sessions, chosen, selection.start, selection.end)
+    top = fleet.top_services(costs, 10)
     parts = (
         breakdown.Part(breakdown.TOP_TITLE, _in_currency(top, currency),
                        "No service has cost in these dates.", "name"),
-        _cost_by("environment", currency),
-        _cost_by("platform", currency),
+        _cost_by(costs, "environment", currency),
+        _cost_by(costs, "platform", currency),
     )  # fmt: skip
     fig = breakdown.figure(*parts, currency=currency, days=_days_label(), team_colors=team_colors)
     drawn = [] if fig is None else [Chart("ov_breakdown", breakdown.TITLE, fig)]
@@ -225,9 +223,9 @@ def _breakdown(currency: str) -> list[Chart]:
     ]
 
 
-def _cost_by(dimension: fleet.Dimension, currency: str) -> breakdown.Part:
+def _cost_by(costs: pd.DataFrame, dimension: fleet.Dimension, currency: str) -> breakdown.Part:
     label = "environment" if dimension == "environment" else "platform"
-    frame = queries.cost_by(sessions, dimension, chosen, selection.start, selection.end)
+    frame = fleet.costs_by(costs, dimension)
     return breakdown.Part(
         f"Cost by {label}", _in_currency(frame, currency), "No cost in these dates.", dimension
     )

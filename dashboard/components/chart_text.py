@@ -7,7 +7,6 @@ import html
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
 import plotly.graph_objects as go
 
 # Trace fields that carry data-derived text: legend names, categories, hover and label text.
@@ -43,6 +42,26 @@ def plain_figure(fig: go.Figure) -> go.Figure:
     return fig
 
 
+def plain_spec(spec: dict[str, Any]) -> dict[str, Any]:
+    """A figure in plotly's JSON form with every text escaped as `plain_figure` escapes a
+    go.Figure's (traces, layout titles, category lists); `spec` is not changed."""
+    data = [_plain_trace_dict(trace) for trace in spec["data"]]
+    return {**spec, "data": data, "layout": _plain_titles(spec["layout"])}
+
+
+def _plain_trace_dict(trace: dict[str, Any]) -> dict[str, Any]:
+    out = dict(trace)
+    for field in _TEXT_FIELDS:
+        value = out.get(field)
+        if value is not None and _has_text(value):
+            out[field] = plain(value) if isinstance(value, str) else _plain_all(value)
+    for field in _TEMPLATE_FIELDS:
+        value = out.get(field)
+        if isinstance(value, str):
+            out[field] = template(value)
+    return out
+
+
 def _plain_trace(trace: Any) -> None:
     for field in _TEXT_FIELDS:
         value = getattr(trace, field, None)
@@ -57,8 +76,12 @@ def _plain_trace(trace: Any) -> None:
 def _has_text(value: Any) -> bool:
     if isinstance(value, str):
         return True
-    if isinstance(value, np.ndarray):
-        return value.dtype.kind in "OUS"
+    # numpy arrays, pandas Series and Index: by their dtype, never element by element (2,160
+    # timestamps a row). pandas' own dtypes have a kind too: "M" for tz-aware datetimes, "O"
+    # for strings and categories.
+    kind = getattr(getattr(value, "dtype", None), "kind", None)
+    if isinstance(kind, str):
+        return kind in "OUS"
     return isinstance(value, Iterable) and any(isinstance(item, str) for item in value)
 
 
@@ -69,7 +92,9 @@ def _plain_all(values: Iterable[Any]) -> list[Any]:
 def _plain_titles(layout: dict[str, Any]) -> dict[str, Any]:
     """The layout's text entries (titles, subtitles, axis titles, annotations), escaped; the
     template (theme) is left out: it holds no stored text."""
-    return {key: _escape_texts(value) for key, value in layout.items() if key != "template"}
+    return {
+        key: value if key == "template" else _escape_texts(value) for key, value in layout.items()
+    }
 
 
 def _escape_texts(value: Any) -> Any:

@@ -13,7 +13,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard.components import formats, theme
-from dashboard.components.chart_text import plain_figure
+from dashboard.components.chart_text import plain_figure, plain_spec
+from dashboard.components.theme import Spec, Trace
 
 _PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 SATURATED_LABEL = "Saturated (ρ ≥ 1)"
@@ -36,7 +37,7 @@ class Line:
     underlay: bool = False
 
 
-def stacked(
+def stacked_traces(
     frame: pd.DataFrame,
     *,
     bars: bool = False,
@@ -44,134 +45,96 @@ def stacked(
     y: str,
     group: str,
     colors: Mapping[str, str],
-    title: str,
-    subtitle: str | None = None,
-    x_title: str,
-    y_title: str,
     hover_value: str,
-) -> go.Figure:
-    """One series per group, stacked: filled areas (the largest group at the bottom) or, with
-    `bars`, bars per x (e.g. cost per day by FOCUS service category)."""
+) -> list[Trace]:
+    """One series per group, for stacking: filled areas (the largest group at the bottom) or,
+    with `bars`, bars per x (e.g. cost per day by FOCUS service category)."""
     wide = _wide(frame, x=x, y=y, group=group)
     trace = _stacked_bar if bars else _stacked_area
-    fig = go.Figure(
-        [
-            trace(str(name), wide.index, wide[name], colors.get(str(name)), hover_value)
-            for name in wide.columns
-        ]
-    )
-    fig.update_layout(legend_traceorder="normal")  # legend in the stacking order
-    if bars:
-        fig.update_layout(barmode="stack", bargap=0.15)
-    return theme.style(fig, title=title, subtitle=subtitle, x_title=x_title, y_title=y_title)
+    return [
+        trace(str(name), wide.index, wide[name], colors.get(str(name)), hover_value)
+        for name in wide.columns
+    ]
 
 
 def _stacked_area(
     name: str, xs: pd.Index, ys: pd.Series, color: str | None, hover_value: str
-) -> go.Scatter:
-    return go.Scatter(
-        x=xs,
-        y=ys,
-        name=name,
-        mode="lines",
-        stackgroup="total",
-        showlegend=True,
-        line={"width": 0.5, "color": color},
-        fillcolor=_translucent(color),
-        hovertemplate=f"{name}: {hover_value}<extra></extra>",
-    )
+) -> Trace:
+    return {
+        "type": "scatter",
+        "x": xs,
+        "y": ys,
+        "name": name,
+        "mode": "lines",
+        "stackgroup": "total",
+        "showlegend": True,
+        "line": {"width": 0.5, "color": color},
+        "fillcolor": _translucent(color),
+        "hovertemplate": f"{name}: {hover_value}<extra></extra>",
+    }
 
 
 def _stacked_bar(
     name: str, xs: pd.Index, ys: pd.Series, color: str | None, hover_value: str
-) -> go.Bar:
-    return go.Bar(
-        x=xs,
-        y=ys,
-        name=name,
-        marker_color=color,
-        hovertemplate=f"{name}: {hover_value}<extra></extra>",
-    )
+) -> Trace:
+    return {
+        "type": "bar",
+        "x": xs,
+        "y": ys,
+        "name": name,
+        "marker": {"color": color},
+        "hovertemplate": f"{name}: {hover_value}<extra></extra>",
+    }
 
 
-def ranked_bars(
+def ranked_bar_traces(
     frame: pd.DataFrame,
     *,
     label: str,
     value: str,
     group: str,
     colors: Mapping[str, str],
-    title: str,
-    subtitle: str | None = None,
-    value_title: str,
     hover_value: str,
-) -> go.Figure:
-    """Horizontal bars, largest on top, coloured (and legended) by group."""
-    fig = go.Figure()
+) -> tuple[list[Trace], list[str]]:
+    """Horizontal bars coloured (and legended) by group, and the labels from the smallest to
+    the largest: the category order that puts the largest on top."""
     order = frame.sort_values(value, ascending=True)[label].tolist()
-    for name, part in frame.groupby(group, sort=True):
-        fig.add_trace(
-            go.Bar(
-                x=part[value],
-                y=part[label],
-                name=str(name),
-                orientation="h",
-                marker_color=colors.get(str(name)),
-                hovertemplate=f"%{{y}} ({name}): {hover_value}<extra></extra>",
-            )
-        )
-    fig.update_layout(barmode="stack", yaxis={"categoryorder": "array", "categoryarray": order})
-    fig.update_xaxes(rangemode="tozero")
-    styled = theme.style(
-        fig,
-        title=title,
-        subtitle=subtitle,
-        x_title=value_title,
-        y_title="",
-        hovermode="closest",
-        height=400,
-    )
-    # In a narrow column a horizontal legend wraps onto the subtitle: stack it on the right.
-    styled.update_layout(legend={"orientation": "v", "x": 1.0, "xanchor": "left", "y": 1.0})
-    return styled
+    traces = [
+        {
+            "type": "bar",
+            "x": part[value],
+            "y": part[label],
+            "name": str(name),
+            "orientation": "h",
+            "marker": {"color": colors.get(str(name))},
+            "hovertemplate": f"%{{y}} ({name}): {hover_value}<extra></extra>",
+        }
+        for name, part in frame.groupby(group, sort=True)
+    ]
+    return traces, order
 
 
-def bars(
+def bar_trace(
     frame: pd.DataFrame,
     *,
     x: str,
     y: str,
-    title: str,
-    subtitle: str | None = None,
-    x_title: str,
-    y_title: str,
     hover_value: str,
     colors: Mapping[str, str] | None = None,
-) -> go.Figure:
+) -> Trace:
     """Horizontal bars, one per row of `frame`, largest on top; `x` labels, `y` values."""
     ordered = frame.sort_values(y, ascending=True)
     keys = [str(v) for v in ordered[x]]
     palette = colors or {}
-    fig = go.Figure(
-        go.Bar(
-            x=ordered[y],
-            y=keys,
-            orientation="h",
-            marker_color=[palette.get(key, theme.PALETTE[0]) for key in keys],
-            hovertemplate=f"%{{y}}: {hover_value}<extra></extra>",
-            showlegend=False,
-        )
-    )
-    fig.update_xaxes(rangemode="tozero")
-    return theme.style(
-        fig,
-        title=title,
-        subtitle=subtitle,
-        x_title=y_title,
-        y_title=x_title,
-        hovermode="closest",
-        height=400,
-    )
+    return {
+        "type": "bar",
+        "x": ordered[y],
+        "y": keys,
+        "orientation": "h",
+        "marker": {"color": [palette.get(key, theme.PALETTE[0]) for key in keys]},
+        "hovertemplate": f"%{{y}}: {hover_value}<extra></extra>",
+        "showlegend": False,
+    }
 
 
 def lines(
@@ -195,26 +158,25 @@ def lines(
     )
 
 
-def line_trace(
-    frame: pd.DataFrame, *, x: str, line: Line, rank: int, hover_value: str
-) -> go.Scatter:
+def line_trace(frame: pd.DataFrame, *, x: str, line: Line, rank: int, hover_value: str) -> Trace:
     """One series: solid when measured, dashed when a reference; `rank` picks its colour."""
     color = line.color or (theme.NEUTRAL if line.reference else theme.PALETTE[rank])
     if line.underlay:
         color = _translucent(color, alpha=0.45) or color
-    return go.Scatter(
-        x=frame[x],
-        y=frame[line.column],
-        name=line.label,
-        mode="lines",
-        line={
+    return {
+        "type": "scatter",
+        "x": frame[x],
+        "y": frame[line.column],
+        "name": line.label,
+        "mode": "lines",
+        "line": {
             "color": color,
             "width": 5 if line.underlay else 2,
             "dash": "dash" if line.reference else "solid",
         },
-        hovertemplate=f"{line.label}: {hover_value}<extra></extra>",
-        connectgaps=False,
-    )
+        "hovertemplate": f"{line.label}: {hover_value}<extra></extra>",
+        "connectgaps": False,
+    }
 
 
 def saturation_top(*values: npt.ArrayLike) -> float:
@@ -254,9 +216,11 @@ def finite_or_gap(values: npt.ArrayLike) -> npt.NDArray[np.float64]:
     return shown
 
 
-def show(fig: go.Figure, *, key: str) -> None:
-    """Draw `fig`, its stored text (names, scopes, categories) escaped: plotly draws HTML."""
-    st.plotly_chart(plain_figure(fig), key=key, config=_PLOTLY_CONFIG)
+def show(fig: go.Figure | Spec, *, key: str) -> None:
+    """Draw `fig`, its stored text (names, scopes, categories) escaped: plotly draws HTML. A
+    spec (plotly's JSON form) is validated once, by st.plotly_chart."""
+    plain = plain_spec(fig) if isinstance(fig, dict) else plain_figure(fig)
+    st.plotly_chart(plain, key=key, config=_PLOTLY_CONFIG)
 
 
 def no_data(title: str, reason: str) -> None:

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import plotly.graph_objects as go
 import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard.components import charts, forecast_bands, formats, panels, theme
+from dashboard.components.theme import Trace
 from dashboard.queries import budgets as budget_queries
 from data.repos.cost_outlook import ScopeOutlook
 
@@ -30,31 +30,25 @@ def label(choice: tuple[str, str]) -> str:
     return FLEET_LABEL if choice[0] == "fleet" else f"{choice[0]} · {choice[1]}"
 
 
-def figure(view: ScopeOutlook) -> go.Figure:
+def traces(view: ScopeOutlook) -> list[Trace]:
     """Actual daily cost of the last weeks, then the forecast line and its bands to month end."""
     currency, out = view.currency, view.outlook
     seen = [view.first_shown + timedelta(days=i) for i in range(view.actual_daily_cost.size)]
     ahead = [view.last_day + timedelta(days=i + 1) for i in range(out.projected_daily_cost.size)]
     hover = formats.money_hover(currency) + "<extra>%{fullData.name}</extra>"
-    fig = go.Figure()
-    fig.add_scatter(
-        x=seen,
-        y=list(view.actual_daily_cost),
-        name="Actual",
-        mode="lines",
+    actual = {
+        "type": "scatter",
+        "x": seen,
+        "y": list(view.actual_daily_cost),
+        "name": "Actual",
+        "mode": "lines",
         # Set, not the colourway's first: under the Overview's team row it would move on.
-        line={"color": theme.PALETTE[0]},
-        hovertemplate=hover,
-    )
-    if ahead:
-        forecast_bands.add_forecast(fig, ahead, out.projected_daily_cost, out.daily, hover=hover)
-    return theme.style(
-        fig,
-        title=f"Daily cost forecast — {label((view.scope_type, view.scope_key))}",
-        subtitle="complete days only (today's partial cost is not counted); forecast is modelled",
-        x_title="Day (UTC)",
-        y_title=formats.money_axis(currency, "day"),
-    )
+        "line": {"color": theme.PALETTE[0]},
+        "hovertemplate": hover,
+    }
+    if not ahead:
+        return [actual]
+    return [actual, *forecast_bands.traces(ahead, out.projected_daily_cost, out.daily, hover=hover)]
 
 
 def month_end_line(view: ScopeOutlook) -> str:
@@ -115,7 +109,9 @@ def section(sessions: sessionmaker[Session], currency: str, as_of: date, *, lead
 def _row(view: ScopeOutlook) -> panels.Row:
     """The forecast as a row (its bands keep their own legend groups: edge and fill toggle
     together)."""
-    fig = figure(view)
     return panels.Row(
-        fig.layout.title.text, fig.layout.yaxis.title.text, tuple(fig.data), x_title="Day (UTC)"
+        f"Daily cost forecast — {label((view.scope_type, view.scope_key))}",
+        formats.money_axis(view.currency, "day"),
+        tuple(traces(view)),
+        x_title="Day (UTC)",
     )

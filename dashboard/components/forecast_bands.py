@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 import plotly.graph_objects as go
 
@@ -25,7 +26,20 @@ def add_forecast(
     hover: str,
     anchor: tuple[date, float] | None = None,
 ) -> None:
-    """The 95 % band, the 80 % band inside it, then the dotted point line over `days`.
+    """`traces` added to `fig`."""
+    fig.add_traces(traces(days, point, bands, hover=hover, anchor=anchor))
+
+
+def traces(
+    days: Sequence[date],
+    point: FloatArray,
+    bands: Bands,
+    *,
+    hover: str,
+    anchor: tuple[date, float] | None = None,
+) -> list[dict[str, Any]]:
+    """The 95 % band, the 80 % band inside it, then the dotted point line over `days`, in
+    plotly's JSON form.
 
     `anchor` (the last actual day and value) starts the line and bands there, so the forecast
     visibly continues the actual series instead of floating beside it.
@@ -40,16 +54,20 @@ def add_forecast(
         x = [anchor[0], *x]
         line = [anchor[1], *line]
         edges = {k: ([anchor[1], *lo], [anchor[1], *hi]) for k, (lo, hi) in edges.items()}
+    drawn: list[dict[str, Any]] = []
     for level, (low, high) in edges.items():
         name = BAND_NAMES[level]
-        fig.add_scatter(
-            x=x, y=high, mode="lines", line={"width": 0}, name=name, legendgroup=name,
-            showlegend=False, hovertemplate=hover,
-        )  # fmt: skip
-        fig.add_scatter(
-            x=x, y=low, mode="lines", line={"width": 0}, fill="tonexty",
-            fillcolor=_FILLS[level], name=name, legendgroup=name, hovertemplate=hover,
-        )  # fmt: skip
-    fig.add_scatter(
-        x=x, y=line, name=FORECAST_NAME, mode="lines", line={"dash": "dot"}, hovertemplate=hover
-    )
+        drawn.append({
+            "type": "scatter", "x": x, "y": high, "mode": "lines", "line": {"width": 0},
+            "name": name, "legendgroup": name, "showlegend": False, "hovertemplate": hover,
+        })  # fmt: skip
+        drawn.append({
+            "type": "scatter", "x": x, "y": low, "mode": "lines", "line": {"width": 0},
+            "fill": "tonexty", "fillcolor": _FILLS[level], "name": name, "legendgroup": name,
+            "hovertemplate": hover,
+        })  # fmt: skip
+    drawn.append({
+        "type": "scatter", "x": x, "y": line, "name": FORECAST_NAME, "mode": "lines",
+        "line": {"dash": "dot"}, "hovertemplate": hover,
+    })  # fmt: skip
+    return drawn

@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import plotly.graph_objects as go
-
 from dashboard.components import theme
+from dashboard.components.theme import Spec, Trace
 
 # Each plotly figure costs Chromium 0.3-0.5 s of CPU to draw whatever its point count (issue
 # 19), so charts read together are the rows of one figure, not one figure each.
@@ -21,12 +20,12 @@ _ROW_TITLE_FONT = {"size": 14, "weight": 600}
 @dataclass(frozen=True, slots=True)
 class Row:
     """One row: its title (drawn above it), axis titles with their units, the legend group's
-    title (None: the row's traces stay out of the legend's groups), its traces, its height and
-    any further settings of its x and y axes (e.g. a category order)."""
+    title (None: the row's traces stay out of the legend's groups), its traces (plotly's JSON
+    form), its height and any further settings of its x and y axes (e.g. a category order)."""
 
     title: str
     y_title: str
-    traces: tuple[go.Scatter | go.Bar, ...]
+    traces: tuple[Trace, ...]
     legend_title: str | None = None
     x_title: str = ""
     height_px: int = 170
@@ -34,37 +33,34 @@ class Row:
     y_axis: dict[str, Any] = field(default_factory=dict)
 
 
-def shared_x(rows: Sequence[Row], *, title: str, subtitle: str, x_title: str) -> go.Figure:
+def shared_x(rows: Sequence[Row], *, title: str, subtitle: str, x_title: str) -> Spec:
     """`rows` top to bottom on one x axis; hovering an x lists every row's values at it."""
-    fig = _stack(rows, title=title, subtitle=subtitle, shared=True, hovermode="x unified")
-    fig.update_layout(
-        hoversubplots="axis",  # the unified hover spans every row, not only the hovered one
-        xaxis={"anchor": _name("y", len(rows) - 1), "title": {"text": x_title}},
-        legend={"orientation": "v", "x": 1.01, "xanchor": "left", "y": 1.0, "yanchor": "top",
-                "tracegroupgap": 14, "groupclick": "toggleitem", "traceorder": "grouped"},
-    )  # fmt: skip
-    return fig
+    spec = _stack(rows, title=title, subtitle=subtitle, shared=True, hovermode="x unified")
+    return with_layout(spec, {
+        "hoversubplots": "axis",  # the unified hover spans every row, not only the hovered one
+        "xaxis": {"anchor": _name("y", len(rows) - 1), "title": {"text": x_title}},
+        "legend": {"orientation": "v", "x": 1.01, "xanchor": "left", "y": 1.0, "yanchor": "top",
+                   "tracegroupgap": 14, "groupclick": "toggleitem", "traceorder": "grouped"},
+    })  # fmt: skip
 
 
-def own_x(
-    rows: Sequence[Row], *, title: str, subtitle: str, hovermode: str = "closest"
-) -> go.Figure:
+def own_x(rows: Sequence[Row], *, title: str, subtitle: str, hovermode: str = "closest") -> Spec:
     """`rows` top to bottom, each on its own x axis (its own scale and title)."""
-    fig = _stack(rows, title=title, subtitle=subtitle, shared=False, hovermode=hovermode)
-    fig.update_layout(legend={"orientation": "v", "x": 1.01, "xanchor": "left", "y": 1.0,
-                              "yanchor": "top"})  # fmt: skip
-    return fig
+    spec = _stack(rows, title=title, subtitle=subtitle, shared=False, hovermode=hovermode)
+    return with_layout(spec, {"legend": {"orientation": "v", "x": 1.01, "xanchor": "left",
+                                         "y": 1.0, "yanchor": "top"}})  # fmt: skip
 
 
-def _stack(
-    rows: Sequence[Row], *, title: str, subtitle: str, shared: bool, hovermode: str
-) -> go.Figure:
+def with_layout(spec: Spec, extra: dict[str, Any]) -> Spec:
+    """`spec` with `extra` merged into its layout (as update_layout would)."""
+    return {**spec, "layout": theme.merged(spec["layout"], extra)}
+
+
+def _stack(rows: Sequence[Row], *, title: str, subtitle: str, shared: bool, hovermode: str) -> Spec:
     gap_px = _TITLE_PX + (18 if shared else _X_AXIS_PX)
     plot_px = sum(row.height_px for row in rows) + (len(rows) - 1) * gap_px
     bottom_px = _X_AXIS_PX
-    fig = go.Figure([t for i, row in enumerate(rows) for t in _placed(row, i, shared=shared)])
-    theme.style(
-        fig,
+    layout = theme.layout(
         title=title,
         subtitle=subtitle,
         x_title=rows[0].x_title,
@@ -73,24 +69,23 @@ def _stack(
         height=plot_px + _MARGIN_TOP_PX + bottom_px,
     )
     domains = _domains([row.height_px for row in rows], plot_px, gap_px)
-    fig.update_layout(_axes(rows, domains, shared=shared))
-    fig.update_layout(
-        margin={"t": _MARGIN_TOP_PX},
-        annotations=[_row_title(row, top) for row, (_, top) in zip(rows, domains, strict=True)],
-    )
-    return fig
+    layout = theme.merged(layout, _axes(rows, domains, shared=shared))
+    layout = theme.merged(layout, {
+        "margin": {"t": _MARGIN_TOP_PX},
+        "annotations": [_row_title(row, top) for row, (_, top) in zip(rows, domains, strict=True)],
+    })  # fmt: skip
+    data = [t for i, row in enumerate(rows) for t in _placed(row, i, shared=shared)]
+    return {"data": data, "layout": layout}
 
 
-def _placed(row: Row, index: int, *, shared: bool) -> list[go.Scatter | go.Bar]:
+def _placed(row: Row, index: int, *, shared: bool) -> list[Trace]:
     """The row's traces on its y axis and its (or the shared) x axis, in one legend group."""
-    group = row.legend_title is not None
+    axes = {"xaxis": "x" if shared else _name("x", index), "yaxis": _name("y", index)}
+    if row.legend_title is None:
+        return [{**trace, **axes} for trace in row.traces]
+    group = {**axes, "legendgroup": _name("y", index)}
     return [
-        trace.update(
-            xaxis="x" if shared else _name("x", index),
-            yaxis=_name("y", index),
-            legendgroup=_name("y", index) if group else trace.legendgroup,
-            legendgrouptitle_text=row.legend_title if group and i == 0 else None,
-        )
+        {**trace, **group, **({"legendgrouptitle": {"text": row.legend_title}} if i == 0 else {})}
         for i, trace in enumerate(row.traces)
     ]
 

@@ -80,19 +80,8 @@ def daily_cost_by_team(
 
 
 @deps.cached_query()
-def top_services(
-    _sessions: Sessions, filters: Filters, start: date, end: date, limit: int = 10
-) -> pd.DataFrame:
-    return _read(
-        _sessions, fleet.top_services_by_cost, filters=filters, start=start, end=end, limit=limit
-    )
-
-
-@deps.cached_query()
-def cost_by(
-    _sessions: Sessions, dimension: fleet.Dimension, filters: Filters, start: date, end: date
-) -> pd.DataFrame:
-    return _read(_sessions, fleet.cost_by, dimension, filters=filters, start=start, end=end)
+def service_costs(_sessions: Sessions, filters: Filters, start: date, end: date) -> pd.DataFrame:
+    return _read(_sessions, fleet.service_costs, filters=filters, start=start, end=end)
 
 
 @deps.cached_query()

@@ -246,28 +246,64 @@ def daily_cost_by_team(
     return read_frame(session, query.order_by(costs.c.charge_date, team))
 
 
+def service_costs(session: Session, *, filters: Filters, start: date, end: date) -> pd.DataFrame:
+    """Effective cost over [start, end] per service and currency, with the service's slug,
+    name, team, environment and platform; without filters also the unallocated cost (a row
+    whose service columns are empty). One scan of the days for the Overview's three breakdowns
+    (`top_services`, `costs_by`): summed per service first, then joined to the 1,000 services,
+    not each of the 30,000 day rows (issue 19: 43 -> 12 ms at 1,000 services)."""
+    costs = cost_rollup.source(session, start)
+    summed = (
+        select(
+            costs.c.service_id,
+            costs.c.billing_currency,
+            func.sum(costs.c.effective_cost).label("effective_cost"),
+        )
+        .where(cost_rollup.charged_between(costs, start, end))
+        .group_by(costs.c.service_id, costs.c.billing_currency)
+        .subquery()
+    )
+    query = (
+        select(
+            *service_columns(),
+            ServiceRow.environment,
+            ServiceRow.platform,
+            summed.c.billing_currency,
+            summed.c.effective_cost,
+        )
+        .select_from(summed)
+        .join(ServiceRow, summed.c.service_id == ServiceRow.id, isouter=not filters.active)
+        .where(*filter_conditions(filters))
+    )
+    return read_frame(session, query)
+
+
+def top_services(costs: pd.DataFrame, limit: int = 10) -> pd.DataFrame:
+    """The `limit` services (of `service_costs`) with the highest cost, per currency: service
+    id, slug, name, team, currency and cost, the highest first (then by slug)."""
+    mine = costs[costs["service_id"].notna()]
+    top = mine.sort_values(["effective_cost", "slug"], ascending=[False, True], kind="stable")
+    columns = ["service_id", "slug", "name", "team", "billing_currency", "effective_cost"]
+    return top.head(limit)[columns].astype({"service_id": "int64"}).reset_index(drop=True)
+
+
+def costs_by(costs: pd.DataFrame, dimension: Dimension) -> pd.DataFrame:
+    """`service_costs` summed per environment or platform and currency, the highest first;
+    unallocated cost (and a service without one) under UNALLOCATED."""
+    if dimension not in _DIMENSIONS:
+        raise ValueError(f"dimension must be one of {sorted(_DIMENSIONS)}, not {dimension!r}")
+    keyed = costs.assign(**{dimension: costs[dimension].fillna(UNALLOCATED)})
+    grouped = keyed.groupby([dimension, "billing_currency"], sort=False)["effective_cost"]
+    summed = grouped.sum().reset_index()
+    ordered = summed.sort_values("effective_cost", ascending=False, kind="stable")
+    return ordered.reset_index(drop=True)
+
+
 def top_services_by_cost(
     session: Session, *, filters: Filters, start: date, end: date, limit: int = 10
 ) -> pd.DataFrame:
     """The `limit` services with the highest effective cost over [start, end], per currency."""
-    costs = cost_rollup.source(session, start)
-    total = func.sum(costs.c.effective_cost).label("effective_cost")
-    query = (
-        select(*service_columns(), costs.c.billing_currency, total)
-        .select_from(costs)
-        .join(ServiceRow, costs.c.service_id == ServiceRow.id)
-        .where(cost_rollup.charged_between(costs, start, end), *filter_conditions(filters))
-        .group_by(
-            ServiceRow.id,
-            ServiceRow.slug,
-            ServiceRow.name,
-            ServiceRow.team,
-            costs.c.billing_currency,
-        )
-        .order_by(total.desc(), ServiceRow.slug)
-        .limit(limit)
-    )
-    return read_frame(session, query)
+    return top_services(service_costs(session, filters=filters, start=start, end=end), limit)
 
 
 def cost_by(
@@ -276,15 +312,7 @@ def cost_by(
     """Effective cost over [start, end] per environment or platform, per currency."""
     if dimension not in _DIMENSIONS:
         raise ValueError(f"dimension must be one of {sorted(_DIMENSIONS)}, not {dimension!r}")
-    costs = cost_rollup.source(session, start)
-    key = func.coalesce(_DIMENSIONS[dimension], literal(UNALLOCATED)).label(dimension)
-    total = func.sum(costs.c.effective_cost).label("effective_cost")
-    query = (
-        _cost_query(costs, filters, start, end, key, costs.c.billing_currency, total)
-        .group_by(key, costs.c.billing_currency)
-        .order_by(total.desc())
-    )
-    return read_frame(session, query)
+    return costs_by(service_costs(session, filters=filters, start=start, end=end), dimension)
 
 
 def _run_rates(session: Session, filters: Filters, today: date) -> tuple[CurrencyRunRate, ...]:

@@ -1,4 +1,7 @@
-"""panels: stacked rows of one figure keep their own axes, titles and order, and never overlap."""
+"""panels: stacked rows of one figure keep their own axes, titles and order, and never overlap.
+
+The figures are plotly's JSON form; read here through go.Figure, which also validates them as
+st.plotly_chart does."""
 
 from __future__ import annotations
 
@@ -14,7 +17,10 @@ def _rows(count: int) -> list[panels.Row]:
         panels.Row(
             f"Row {i}",
             f"Unit {i}",
-            (go.Scatter(x=[1, 2], y=[i, i + 1], name=f"a{i}"), go.Scatter(x=[1, 2], y=[0, 1])),
+            (
+                {"type": "scatter", "x": [1, 2], "y": [i, i + 1], "name": f"a{i}"},
+                {"type": "scatter", "x": [1, 2], "y": [0, 1]},
+            ),
             legend_title=f"G{i}",
             height_px=100 + 50 * i,
         )
@@ -23,7 +29,7 @@ def _rows(count: int) -> list[panels.Row]:
 
 
 def test_shared_x_puts_every_row_on_one_x_axis_under_its_own_title_and_unit() -> None:
-    fig = panels.shared_x(_rows(3), title="T", subtitle="S", x_title="Hour (UTC)")
+    fig = go.Figure(panels.shared_x(_rows(3), title="T", subtitle="S", x_title="Hour (UTC)"))
 
     assert [t.yaxis for t in fig.data] == ["y", "y", "y2", "y2", "y3", "y3"]
     assert {t.xaxis for t in fig.data} == {"x"}
@@ -42,7 +48,7 @@ def test_shared_x_puts_every_row_on_one_x_axis_under_its_own_title_and_unit() ->
 
 
 def test_rows_run_top_to_bottom_without_overlap_and_keep_their_heights() -> None:
-    fig = panels.own_x(_rows(3), title="T", subtitle="S")
+    fig = go.Figure(panels.own_x(_rows(3), title="T", subtitle="S"))
 
     domains = [tuple(fig.layout[f"yaxis{s}"].domain) for s in ("", "2", "3")]
     assert domains[0][1] == 1.0

@@ -23,19 +23,16 @@ def _cost_row(costs: pd.DataFrame, currency: str | None) -> panels.Row | None:
         return None
     # Each day's bar is centred on its noon, so it spans its own day over the hourly rows.
     noon = pd.to_datetime(frame["charge_date"]) + pd.Timedelta(hours=12)
-    built = charts.stacked(
+    built = charts.stacked_traces(
         frame.assign(charge_date=noon),
         bars=True,
         x="charge_date",
         y="effective_cost",
         group="service_category",
         colors=theme.category_colors(frame["service_category"]),
-        title=COST_TITLE,
-        x_title="",
-        y_title=formats.money_axis(currency, "day"),
         hover_value=formats.money_hover(currency, decimals=2),
     )
-    traces = tuple(trace.update(width=_BAR_SHARE * _DAY_MS) for trace in built.data)
+    traces = tuple({**trace, "width": _BAR_SHARE * _DAY_MS} for trace in built)
     return panels.Row(
         COST_TITLE,
         formats.money_axis(currency, "day"),
@@ -132,14 +129,16 @@ def cost_and_usage(
     rows = [cost] if cost is not None else []
     rows += [_row(usage, chart) for chart in USAGE_CHARTS if _has_samples(usage, chart)]
     if rows:
-        fig = panels.shared_x(
+        spec = panels.shared_x(
             rows,
             title=TITLE,
             subtitle=f"{range_text}; cost per day by FOCUS service category, usage per hour; "
             "dashed: the current config's capacity and the SLA's limits",
             x_title="Time (UTC)",
         )
-        charts.show(fig.update_layout(barmode="stack", bargap=0.0), key="detail_charts")
+        charts.show(
+            panels.with_layout(spec, {"barmode": "stack", "bargap": 0.0}), key="detail_charts"
+        )
     if cost is None:
         charts.no_data(COST_TITLE, f"No cost was allocated to this service from {range_text}.")
     for chart in USAGE_CHARTS:
