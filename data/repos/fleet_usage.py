@@ -10,9 +10,22 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import BigInteger, ColumnElement, Connection, Integer, cast, func, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Float,
+    Integer,
+    Select,
+    cast,
+    func,
+    literal,
+    select,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.util.typing import TupleAny
 
+from data.repos.bulk import copy_out_columns
 from data.repos.usage import USAGE_METRICS, USAGE_TABLE
 from engine.usage import UsageWindow
 
@@ -21,6 +34,8 @@ from engine.usage import UsageWindow
 _FETCH_ROWS = 65_536
 # unixepoch() (SQLite ≥ 3.38) costs half of strftime('%s') per row.
 _UNIXEPOCH = sqlite3.sqlite_version_info >= (3, 38)
+# PostgreSQL's binary COPY of (service_id, epoch seconds, *metrics): big-endian, fixed-width.
+_PG_COLUMNS = (">i8", ">i8", *(">f8" for _ in USAGE_METRICS))
 
 
 def load_usage_windows(
@@ -34,11 +49,7 @@ def load_usage_windows(
     ids = sorted(set(service_ids))
     if not ids:
         return {}
-    values = _fetch(session.connection(), ids, start=start, end=end)
-    owners = values[:, 0].astype(np.int64)
-    hours = values[:, 1].astype(np.int64).astype("datetime64[s]")
-    # One contiguous array per metric, so each service's slice is a plain view.
-    metrics = values[:, 2:].T.copy()
+    owners, hours, metrics = _fetch(session.connection(), ids, start=start, end=end)
     windows = {service_id: _empty(service_id) for service_id in ids}
     for service_id, lo, hi in _runs(owners):
         windows[service_id] = UsageWindow(
@@ -49,29 +60,49 @@ def load_usage_windows(
     return windows
 
 
-def _fetch(
-    connection: Connection, ids: list[int], *, start: datetime, end: datetime
-) -> npt.NDArray[np.float64]:
-    """(service_id, hour epoch seconds, *metrics) rows ordered by service, then hour, as one
-    float64 array (ids and epoch seconds are exact in a double; NULL → NaN).
+Columns = tuple[npt.NDArray[np.int64], npt.NDArray[np.datetime64], npt.NDArray[np.float64]]
 
-    The hour is converted to epoch seconds by the database and the rows are taken from the
-    driver's cursor as plain tuples, a chunk at a time: SQLAlchemy's per-row work (parsing
-    SQLite's timestamp text, the UTC type's replace(), a Row per row) and numpy walking Row
+
+def _fetch(connection: Connection, ids: list[int], *, start: datetime, end: datetime) -> Columns:
+    """The rows ordered by service, then hour, as columns: service ids, hours (datetime64[s])
+    and the metrics (one contiguous row per metric, NULL → NaN, so each service's slice is a
+    plain view).
+
+    The hour is converted to epoch seconds by the database, and no SQLAlchemy Row is built:
+    parsing SQLite's timestamp text per row, the UTC type's replace() and numpy walking Row
     objects were three quarters of a fleet recompute's usage read (decision 030, session 11).
     """
     table = USAGE_TABLE.c
-    query = (
-        select(table.service_id, _epoch_s(connection), *(table[name] for name in USAGE_METRICS))
-        .where(table.service_id.in_(ids), table.hour_start >= start, table.hour_start < end)
-        .order_by(table.service_id, table.hour_start)
-    )
-    result = connection.execute(query)  # SQLAlchemy still binds the parameters
+    where = (table.service_id.in_(ids), table.hour_start >= start, table.hour_start < end)
+    order = (table.service_id, table.hour_start)
+    if connection.dialect.name == "postgresql":
+        # NaN for NULL in SQL: every field fixed-width, the whole result one binary COPY.
+        nan = literal(float("nan"), Float)
+        query = select(
+            cast(table.service_id, BigInteger),
+            _epoch_s(connection),
+            *(func.coalesce(table[name], nan) for name in USAGE_METRICS),
+        )
+        owners, epoch_s, *metrics = copy_out_columns(
+            connection, query.where(*where).order_by(*order), _PG_COLUMNS
+        )
+        return owners, epoch_s.astype("datetime64[s]"), np.stack(metrics)
+    query = select(table.service_id, _epoch_s(connection), *(table[n] for n in USAGE_METRICS))
+    values = _driver_rows(connection, query.where(*where).order_by(*order))
+    # ids and epoch seconds are exact in a double
+    hours = values[:, 1].astype(np.int64).astype("datetime64[s]")
+    return values[:, 0].astype(np.int64), hours, values[:, 2:].T.copy()
+
+
+def _driver_rows(connection: Connection, query: Select[*TupleAny]) -> npt.NDArray[np.float64]:
+    """The rows as one float64 array, taken from the driver's cursor as plain tuples a chunk
+    at a time (SQLAlchemy still binds the parameters)."""
+    result = connection.execute(query)
     try:
         chunks = [np.array(rows, dtype=np.float64) for rows in _chunks(result.cursor)]
     finally:
         result.close()
-    width = 2 + len(USAGE_METRICS)
+    width = len(query.selected_columns)
     return np.concatenate(chunks) if chunks else np.empty((0, width), dtype=np.float64)
 
 
