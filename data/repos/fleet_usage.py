@@ -50,14 +50,16 @@ def load_usage_windows(
     if not ids:
         return {}
     owners, hours, metrics = _fetch(session.connection(), ids, start=start, end=end)
-    windows = {service_id: _empty(service_id) for service_id in ids}
-    for service_id, lo, hi in _runs(owners):
-        windows[service_id] = UsageWindow(
+    read = {
+        service_id: UsageWindow(
             service_id=service_id,
             hour_start=hours[lo:hi],
             **{name: metrics[i, lo:hi] for i, name in enumerate(USAGE_METRICS)},
         )
-    return windows
+        for service_id, lo, hi in _runs(owners)
+    }
+    # An empty window only where one is missing (building 10,000 first cost 0.2 s).
+    return {sid: read[sid] if sid in read else _empty(sid) for sid in ids}
 
 
 Columns = tuple[npt.NDArray[np.int64], npt.NDArray[np.datetime64], npt.NDArray[np.float64]]
