@@ -8,10 +8,17 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Index, Table, text
+import numpy as np
+from sqlalchemy import Connection, Index, Select, Table, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.util.typing import TupleAny
 
-from data.repos.copy_binary import BinaryColumn, ChunkReader, binary_copy_chunks
+from data.repos.copy_binary import (
+    BinaryColumn,
+    ChunkReader,
+    binary_copy_chunks,
+    decode_fixed_rows,
+)
 
 # Page cache for one bulk load (KiB, SQLite's negative form): the indexes of a table taking
 # millions of rows stay in memory instead of spilling pages through the default 2 MiB cache.
@@ -79,6 +86,27 @@ def copy_columns(connection: Connection, table: Table, columns: Mapping[str, Bin
     statement = f"COPY {table.name} ({names}) FROM STDIN WITH (FORMAT binary)"
     reader = ChunkReader(binary_copy_chunks(list(columns.values())))
     _copy(connection, statement, reader, size=_COPY_READ_BYTES)
+
+
+def copy_out_columns(
+    connection: Connection, query: Select[*TupleAny], dtypes: Sequence[str]
+) -> list[np.ndarray]:
+    """A PostgreSQL query's result as numpy columns, through one binary COPY TO: every
+    selected column must be fixed-width and NOT NULL (`dtypes`, big-endian; a NULL raises
+    ValueError: coalesce it in the query). No Python object per value: reading a fleet's
+    usage (3.4 M rows) as driver tuples cost seconds (decision 030, session 11)."""
+    compiled = query.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        # The driver binds the parameters (COPY takes none of its own): values, not text.
+        select_sql = cursor.mogrify(str(compiled), compiled.params).decode()
+    finally:
+        cursor.close()
+    buffer = io.BytesIO()
+    _copy(connection, f"COPY ({select_sql}) TO STDOUT WITH (FORMAT binary)", buffer)
+    return decode_fixed_rows(buffer.getbuffer(), dtypes)
 
 
 def _copy(connection: Connection, statement: str, source: Any, size: int = 8192) -> None:

@@ -88,6 +88,38 @@ def _big_endian(values: np.ndarray, dtype: str) -> np.ndarray:
     return converted.view(np.uint8).reshape(len(converted), -1)
 
 
+def decode_fixed_rows(stream: bytes | memoryview, dtypes: Sequence[str]) -> list[np.ndarray]:
+    """The columns of a binary COPY TO stream whose fields are all fixed-width and never NULL
+    (`dtypes`: their big-endian numpy types, e.g. ">i8", ">f8"), in native byte order.
+
+    Every row then has the same layout, so the whole stream is one structured array: no
+    Python object per value. A stream of any other shape (a NULL, another width or field
+    count, a header extension) raises ValueError rather than being misread.
+    """
+    view = memoryview(stream)
+    if len(view) < len(_HEADER) + len(_TRAILER) or bytes(view[:11]) != _HEADER[:11]:
+        raise ValueError("not a PostgreSQL binary COPY stream")
+    if bytes(view[11:19]) != bytes(8) or bytes(view[-2:]) != _TRAILER:
+        raise ValueError("binary COPY stream with flags, a header extension or no trailer")
+    fields = [("count", ">i2")]
+    for i, dtype in enumerate(dtypes):
+        fields += [(f"length{i}", ">i4"), (f"value{i}", dtype)]
+    layout = np.dtype(fields)
+    body = view[len(_HEADER) : len(view) - len(_TRAILER)]
+    if len(body) % layout.itemsize:
+        raise ValueError("binary COPY rows are not all fixed-width (a NULL?)")
+    rows = np.frombuffer(body, dtype=layout)
+    widths = [np.dtype(dtype).itemsize for dtype in dtypes]
+    if (rows["count"] != len(dtypes)).any() or any(
+        (rows[f"length{i}"] != width).any() for i, width in enumerate(widths)
+    ):
+        raise ValueError("binary COPY rows do not have the expected fields")
+    return [
+        rows[f"value{i}"].astype(np.dtype(dtype).newbyteorder("="))
+        for i, dtype in enumerate(dtypes)
+    ]
+
+
 class ChunkReader:
     """A file-like `read(size)` over an iterator of byte chunks (what copy_expert reads)."""
 
