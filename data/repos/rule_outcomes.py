@@ -64,7 +64,11 @@ def save_rule_outcomes(session: Session, recs: Sequence[RuleResult], *, now: dat
     services = sorted({service_id for service_id, _ in rows})
     if not services:
         return 0
-    session.execute(delete(RuleOutcomeRow).where(RuleOutcomeRow.service_id.in_(services)))
+    # Core, not an ORM delete: that one also walks the session's whole identity map to
+    # expire matching objects, and a recompute's session holds every live recommendation
+    # (a batch at a time: O(batches × live rows), decision 030 session 11). No rule outcome
+    # is loaded as an object in that session; a caller that loads some must expire them.
+    session.connection().execute(delete(_TABLE).where(_TABLE.c.service_id.in_(services)))
     # On the session's connection, as RecommendationWriter.add: the ORM's bulk insert first
     # re-collects every row's parameters per mapped column (decision 030, session 8), and on
     # SQLite Core binds each row's values again (session 11): ~4 rows a service.
