@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from data.errors import InvalidInput
 from data.models import RecommendationRow
-from data.repos.bulk import insert_dicts
 from data.repos.audit import record_status_change
+from data.repos.bulk import insert_dicts
 from data.repos.recommendation_values import (
     PreparedRecommendation,
     Slot,
