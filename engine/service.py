@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from engine.pickling import by_constructor
+
 Environment = Literal["prod", "staging", "dev"]
 Platform = Literal["vm", "kubernetes"]
 PolicyClass = Literal["latency-critical", "standard", "batch", "dev"]
@@ -14,6 +16,8 @@ PLATFORMS: tuple[Platform, ...] = ("vm", "kubernetes")
 POLICY_CLASSES: tuple[PolicyClass, ...] = ("latency-critical", "standard", "batch", "dev")
 
 
+# Pickled by constructor: every cluster batch ships 256 services to a worker (decision 030).
+@by_constructor
 @dataclass(frozen=True, slots=True)
 class Sla:
     """What the service promises: p95 latency, availability and error-rate ceilings."""
@@ -23,6 +27,7 @@ class Sla:
     max_error_rate_pct: float
 
 
+@by_constructor
 @dataclass(frozen=True, slots=True)
 class Service:
     """A catalogued service; `id` is the database key, `slug` the stable human key."""

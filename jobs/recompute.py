@@ -240,9 +240,12 @@ def _team_commitments(
     """One commitment recommendation per team, sized on the team's hourly on-demand spend."""
     hours = _hour_grid(start, end)
     spend: defaultdict[str, npt.NDArray[np.float64]] = defaultdict(lambda: np.zeros(len(hours)))
+    masks: dict[str, npt.NDArray[np.float64]] = {}  # a fleet has few schedules: each built once
     for service, config in fleet:
         try:
-            spend[service.team] += on_demand_usd_per_hour(service, config, catalog, hours)
+            spend[service.team] += on_demand_usd_per_hour(
+                service, config, catalog, hours, masks=masks
+            )
         except EngineError as error:
             log.warning("commitment spend skips service %s: %s", service.slug, error)
     discount_pct = catalog.discounts.one_year_pct
@@ -259,8 +262,12 @@ def on_demand_usd_per_hour(
     config: CapacityConfig,
     catalog: Catalog,
     hours: npt.NDArray[np.datetime64],
+    *,
+    masks: dict[str, npt.NDArray[np.float64]] | None = None,
 ) -> npt.NDArray[np.float64]:
-    """A service's on-demand spend in each hour: list rate × uncovered share × running mask.
+    """A service's on-demand spend in each hour: list rate × uncovered share × running mask
+    (`masks`: schedule → its mask over `hours` as 0/1 floats, filled as met, for a caller
+    that sums many services over the same hours).
 
     The rate is `running_cost` (the rate while running), not `config_cost`, which already
     averages the schedule over the week and would count off hours twice with the mask. Spot
@@ -268,7 +275,10 @@ def on_demand_usd_per_hour(
     """
     rate = running_cost(config, region=service.region, catalog=catalog).list_usd_per_hour
     uncovered = max(0.0, 1.0 - (config.commitment_coverage_pct + config.spot_pct) / 100.0)
-    return rate * uncovered * running_mask(config.schedule, hours).astype(np.float64)
+    masks = {} if masks is None else masks
+    if config.schedule not in masks:
+        masks[config.schedule] = running_mask(config.schedule, hours).astype(np.float64)
+    return rate * uncovered * masks[config.schedule]
 
 
 def _hour_grid(start: datetime, end: datetime) -> npt.NDArray[np.datetime64]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Index, Select, Table, text
+from sqlalchemy import Connection, Index, Select, Table, insert, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.util.typing import TupleAny
 
@@ -44,6 +44,46 @@ def insert_columns(
     # Table and column names come from the schema, never from input: no injection path.
     statement = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608
     connection.exec_driver_sql(statement, rows)
+
+
+def insert_dicts(
+    connection: Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    repeated: Collection[str] = (),
+) -> None:
+    """One executemany of `rows` (every row the same keys in the same order) as a Core
+    `insert(table)` would store them. On SQLite the values are bound here, column by column
+    (the `repeated` columns once per distinct value: a run's timestamp, a status) and go to
+    the driver as tuples: Core's per-row parameter building and type processing was most of
+    a fleet recompute's write in the cluster's parent (decision 030, session 11). Scalar
+    column defaults are filled as Core fills them. Other backends: the Core insert."""
+    if not rows:
+        return
+    if connection.dialect.name != "sqlite":
+        connection.execute(insert(table), list(rows))
+        return
+    columns: dict[str, list[Any]] = {}
+    for name in rows[0]:
+        values = [row[name] for row in rows]
+        processor = processor_of(connection, table, name)
+        if processor is not None:
+            values = (
+                processed_once(values, processor)
+                if name in repeated
+                else [processor(value) for value in values]
+            )
+        columns[name] = values
+    for column in table.columns:
+        if column.name in columns or column.default is None:
+            continue
+        if not column.default.is_scalar:
+            raise ValueError(f"{table.name}.{column.name}: give its value (a callable default)")
+        default = column.default.arg  # type: ignore[attr-defined]
+        processor = processor_of(connection, table, column.name)
+        columns[column.name] = [default if processor is None else processor(default)] * len(rows)
+    insert_columns(connection, table, columns)
 
 
 def processor_of(connection: Connection, table: Table, name: str) -> Callable[[Any], Any] | None:

@@ -9,12 +9,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from data.errors import InvalidInput
 from data.models import RecommendationRow
 from data.repos.audit import record_status_change
+from data.repos.bulk import insert_dicts
 from data.repos.recommendation_values import (
     PreparedRecommendation,
     Slot,
@@ -32,6 +33,8 @@ LIVE_STATUSES = (OPEN, "postponed")
 SUPPRESSING_STATUSES = ("rejected", "rolled_back")
 MONEY_TOLERANCE = Decimal("1e-8")
 _TABLE = cast(Table, RecommendationRow.__table__)  # for Core inserts (`add`)
+# A new row's columns whose values repeat across a run's rows: bound once per distinct value.
+_REPEATED = ("scope", "status", "kind", "rule", "currency", "effort", "created_at", "updated_at")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,12 +109,13 @@ class RecommendationWriter:
             self._counts[_upsert(row, key, rec, created=created, now=self.now)] += 1
         if created:
             # One executemany, no ORM object per new row: building them was most of a fleet
-            # recompute's write time (decision 030). Nothing in this run reads them back. Core
-            # on the session's connection, not the ORM's bulk insert, which first re-collects
-            # every row's parameters per mapped column (a third of the insert's CPU); and a
-            # Core statement does not autoflush: changed live rows wait for `finish`, so their
-            # row locks (and version checks against an analyst's decision) span the end only.
-            self.session.connection().execute(insert(_TABLE), created)
+            # recompute's write time (decision 030). Nothing in this run reads them back. On
+            # the session's connection, not the ORM's bulk insert, which first re-collects
+            # every row's parameters per mapped column (a third of the insert's CPU), nor
+            # Core's per-row binding on SQLite (`insert_dicts`); and neither autoflushes:
+            # changed live rows wait for `finish`, so their row locks (and version checks
+            # against an analyst's decision) span the end only.
+            insert_dicts(self.session.connection(), _TABLE, created, repeated=_REPEATED)
 
     def finish(self) -> SaveReport:
         """Supersede what no batch proposed any more; what the whole run did."""

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, cast
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session
 
 from data.models import RuleOutcomeRow
+from data.repos.bulk import insert_dicts
 
-_TABLE = cast(Table, RuleOutcomeRow.__table__)  # for the Core insert
+_TABLE = cast(Table, RuleOutcomeRow.__table__)  # for the bulk insert
 
 
 class RuleResult(Protocol):
@@ -63,10 +64,18 @@ def save_rule_outcomes(session: Session, recs: Sequence[RuleResult], *, now: dat
     services = sorted({service_id for service_id, _ in rows})
     if not services:
         return 0
-    session.execute(delete(RuleOutcomeRow).where(RuleOutcomeRow.service_id.in_(services)))
-    # Core on the session's connection, as RecommendationWriter.add: the ORM's bulk insert
-    # first re-collects every row's parameters per mapped column (decision 030, session 8).
-    session.connection().execute(insert(_TABLE), list(rows.values()))
+    # Core, not an ORM delete: that one also walks the session's whole identity map to
+    # expire matching objects, and a recompute's session holds every live recommendation
+    # (a batch at a time: O(batches × live rows), decision 030 session 11). No rule outcome
+    # is loaded as an object in that session; a caller that loads some must expire them.
+    session.connection().execute(delete(_TABLE).where(_TABLE.c.service_id.in_(services)))
+    # On the session's connection, as RecommendationWriter.add: the ORM's bulk insert first
+    # re-collects every row's parameters per mapped column (decision 030, session 8), and on
+    # SQLite Core binds each row's values again (session 11): ~4 rows a service.
+    insert_dicts(
+        session.connection(), _TABLE, list(rows.values()),
+        repeated=("kind", "outcome", "evaluated_at"),
+    )  # fmt: skip
     return len(rows)
 
 
