@@ -44,7 +44,6 @@ LAYOUT: dict[str, Any] = {
     "xaxis": {"automargin": True},
     "yaxis": {"automargin": True, "rangemode": "tozero"},
 }
-TEMPLATE = go.layout.Template(layout=LAYOUT)
 # A figure in plotly's JSON form ({"data": [trace, ...], "layout": {...}}, each trace a dict with
 # its "type"): what st.plotly_chart validates once. Building go objects instead validates every
 # trace, each update_layout and the template again (issue 19: ~0.2 s of the Overview's first run).
@@ -79,23 +78,14 @@ def style(
     height: int = 360,
     subtitle: str | None = None,
 ) -> go.Figure:
-    """Apply the template and the chart's own titles (units belong in the axis titles).
-
-    The layout is also set explicitly: Streamlit's chart theme swaps the template for its own
-    (light/dark aware) one, and the explicit values survive that swap.
-    """
-    fig.update_layout(
-        template=TEMPLATE,
-        **LAYOUT,
-        height=height,
-    )
-    fig.update_layout(
-        title={"text": title, "subtitle": {"text": subtitle or ""}},
-        hovermode=hovermode,
-        xaxis_title=x_title,
-        yaxis_title=y_title,
-    )
-    return fig
+    """Apply the template and the chart's own titles (units belong in the axis titles): the
+    go.Figure form of `layout`, for the charts still built as go objects."""
+    return fig.update_layout(
+        layout(
+            title=title, x_title=x_title, y_title=y_title, hovermode=hovermode,
+            height=height, subtitle=subtitle,
+        )
+    )  # fmt: skip
 
 
 def layout(
@@ -107,8 +97,9 @@ def layout(
     height: int = 360,
     subtitle: str | None = None,
 ) -> dict[str, Any]:
-    """What `style` makes of a figure's layout, as a plain dict: the template, every explicit
-    value of it, and the chart's own titles."""
+    """A figure's layout as a plain dict: the template, every explicit value of it, and the
+    chart's own titles. The values are set explicitly beside the template: Streamlit's chart
+    theme swaps the template for its own (light/dark aware) one, and they survive that swap."""
     return {
         "template": {"layout": LAYOUT},
         **LAYOUT,

@@ -1,5 +1,5 @@
-"""theme.layout and theme.merged: the plain-dict figures (plotly's JSON form) the Overview and
-Service detail build are what the go.Figure path made of the same calls."""
+"""theme.layout and theme.merged: the plain-dict layouts (plotly's JSON form) every chart is built
+with, and their merge as plotly's update_layout merges."""
 
 from __future__ import annotations
 
@@ -8,20 +8,30 @@ import plotly.graph_objects as go
 from dashboard.components import theme
 
 
-def test_layout_is_what_style_makes_of_a_figure() -> None:
+def test_a_styled_figure_keeps_every_theme_value_beside_its_titles() -> None:
+    """The theme's values set explicitly (they outlive Streamlit's swap of the template), the
+    titles merged into the theme's title and axis settings, the template carrying the same."""
     titles = {"title": "T <b>", "subtitle": "S", "x_title": "X (UTC)", "y_title": "Y ($)"}
 
-    styled = theme.style(go.Figure(), **titles, hovermode="closest", height=300)
-    plain = go.Figure(layout=theme.layout(**titles, hovermode="closest", height=300))
+    styled = theme.style(go.Figure(), **titles, hovermode="closest", height=300).layout
 
-    assert plain.layout.to_plotly_json() == styled.layout.to_plotly_json()
+    assert (styled.title.text, styled.title.subtitle.text) == ("T <b>", "S")
+    assert (styled.title.x, styled.title.font.size) == (0, 16)
+    assert (styled.xaxis.title.text, styled.yaxis.title.text) == ("X (UTC)", "Y ($)")
+    assert (styled.yaxis.rangemode, styled.xaxis.automargin) == ("tozero", True)
+    assert (styled.hovermode, styled.height) == ("closest", 300)
+    assert list(styled.colorway) == list(theme.PALETTE)
+    assert styled.margin.to_plotly_json() == theme.LAYOUT["margin"]
+    assert list(styled.template.layout.colorway) == list(theme.PALETTE)
 
 
-def test_layout_without_a_subtitle_is_what_style_makes() -> None:
-    styled = theme.style(go.Figure(), title="T", x_title="", y_title="Y")
+def test_layout_without_a_subtitle_has_an_empty_one() -> None:
+    styled = go.Figure(layout=theme.layout(title="T", x_title="", y_title="Y")).layout
 
-    assert (
-        go.Figure(layout=theme.layout(title="T", x_title="", y_title="Y")).layout == styled.layout
+    assert (styled.title.text, styled.title.subtitle.text, styled.hovermode) == (
+        "T",
+        "",
+        "x unified",
     )
 
 
