@@ -58,9 +58,14 @@ def insert_dicts(
     (the `repeated` columns once per distinct value: a run's timestamp, a status) and go to
     the driver as tuples: Core's per-row parameter building and type processing was most of
     a fleet recompute's write in the cluster's parent (decision 030, session 11). Scalar
-    column defaults are filled as Core fills them. Other backends: the Core insert."""
+    column defaults are filled as Core fills them; a column left out whose default is a
+    callable is refused (ValueError) on every backend. Other backends: the Core insert."""
     if not rows:
         return
+    given = set(rows[0])
+    for column in table.columns:  # on every backend, so a caller is right on both or neither
+        if column.name not in given and column.default is not None and not column.default.is_scalar:
+            raise ValueError(f"{table.name}.{column.name}: give its value (a callable default)")
     if connection.dialect.name != "sqlite":
         connection.execute(insert(table), list(rows))
         return
@@ -78,8 +83,6 @@ def insert_dicts(
     for column in table.columns:
         if column.name in columns or column.default is None:
             continue
-        if not column.default.is_scalar:
-            raise ValueError(f"{table.name}.{column.name}: give its value (a callable default)")
         default = column.default.arg  # type: ignore[attr-defined]
         processor = processor_of(connection, table, column.name)
         columns[column.name] = [default if processor is None else processor(default)] * len(rows)

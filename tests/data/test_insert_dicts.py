@@ -70,11 +70,9 @@ def test_nothing_to_insert(db_engine: Engine) -> None:
     assert _stored(db_engine, "") == []
 
 
-def test_a_missing_callable_default_is_refused_on_sqlite(db_engine: Engine) -> None:
+def test_a_missing_callable_default_is_refused_on_every_backend(db_engine: Engine) -> None:
     row = _row("c1", "1", restart=False)
-    del row["sla_verdict"]  # default=dict: Core would call it per row
-    with db_engine.begin() as connection:
-        if connection.dialect.name != "sqlite":
-            pytest.skip("other backends take the Core insert")
-        with pytest.raises(ValueError, match="sla_verdict"):
-            insert_dicts(connection, TABLE, [row])
+    del row["sla_verdict"]  # default=dict: Core would call it per row, SQLite's binding cannot
+    with db_engine.begin() as connection, pytest.raises(ValueError, match="sla_verdict"):
+        insert_dicts(connection, TABLE, [row])
+    assert _stored(db_engine, "") == []
