@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import actions, changes_view, deps, realized_view
-from dashboard.components import downloads, filters, formats, kpis, page, recs, states
+from dashboard.components import downloads, filters, formats, kpis, page, recs, states, tables
 from dashboard.components.changes import realized as realized_section
 from dashboard.queries import fleet as queries
 from dashboard.queries import handoffs
@@ -102,7 +102,7 @@ def _changes_table(frame: pd.DataFrame) -> None:
             for when, who in zip(frame["rolled_back_at"], frame["rolled_back_by"], strict=True)
         ],
     )
-    st.dataframe(
+    tables.grid(
         shown.drop(columns=["before_config", "after_config"]),
         column_order=[
             "applied_at",
@@ -310,7 +310,7 @@ def _audit_table(trail: pd.DataFrame, total: int) -> None:
             icon=":material/manage_search:",
         )
     else:
-        st.dataframe(
+        tables.grid(
             trail.assign(
                 target=trail["target_type"].str.replace("_", " ") + " #" + trail["target_id"]
             ),

@@ -95,7 +95,7 @@ def _table(frame: pd.DataFrame, state: FleetStatus) -> None:
     if frame["billing_currency"].nunique() > 1:
         columns = list(tables.SERVICE_COLUMNS)
     shown = [c if c != "sla_label" else "sla_badge" for c in columns]
-    event = st.dataframe(
+    event = tables.grid(
         # Only the shown columns go to the browser, with the id a selection needs and the
         # label the badge draws (what tests and the export read).
         tables.with_sla_badges(frame[[*columns, "service_id"]]),

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import actions, deps
+from dashboard.components import tables
 from data.api_key_actions import MANAGE_KEYS, ApiKeyDesk
 from data.errors import DataError
 from data.repos.api_keys import ApiKey
@@ -34,7 +35,7 @@ def show_keys(keys: list[ApiKey]) -> None:
         }
         for k in keys
     ]  # fmt: skip
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    tables.grid(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 
 def show_new_secret() -> None:

@@ -74,7 +74,7 @@ def _rows(frame: pd.DataFrame) -> list[tuple[str, ...]]:
 
 
 def _grid(breaching: pd.DataFrame) -> None:
-    st.dataframe(
+    tables.grid(
         breaching,
         column_order=list(_SHOWN),
         hide_index=True,

@@ -54,6 +54,15 @@ _EXPORT_LABELS = {
 }
 
 
+def grid(data: Any, **kwargs: Any) -> Any:
+    """`st.dataframe` with a missing value shown as — like every other table and card.
+
+    Streamlit's default draws a grey "None" (an empty Cost increase read as a value); every
+    grid in the dashboard goes through here (tests/dashboard/test_grids.py holds it).
+    """
+    return st.dataframe(data, placeholder="—", **kwargs)
+
+
 def percent_bar(label: str, *, help: str | None = None) -> Any:
     """A 0–100 % progress bar column, one decimal (utilization, budget spent, P(SLA holds))."""
     return st.column_config.ProgressColumn(

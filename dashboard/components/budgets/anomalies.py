@@ -53,7 +53,7 @@ def show(frame: pd.DataFrame, *, since: date, today: date) -> None:
             icon=":material/query_stats:",
         )
         return
-    st.dataframe(
+    tables.grid(
         frame,
         column_order=[
             "charge_date",

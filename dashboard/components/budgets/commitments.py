@@ -33,7 +33,7 @@ def show(frame: pd.DataFrame, *, start: date, end: date) -> None:
         )
         return
     money = tables.money_format(frame["billing_currency"])
-    st.dataframe(
+    tables.grid(
         frame.assign(
             name=frame["commitment_discount_name"].fillna(frame["commitment_discount_id"])
         ),

@@ -78,7 +78,7 @@ def budgets_frame(views: Sequence[BudgetView]) -> pd.DataFrame:
 def show_table(frame: pd.DataFrame, *, month: date) -> None:
     """The budgets of the month, money in each budget's own currency, with a CSV export."""
     shown = frame.assign(forecast_range=_ranges(frame))
-    st.dataframe(
+    tables.grid(
         shown.style.map(lambda v: _STATE_STYLES.get(v, ""), subset=["state_label"]),
         column_order=[
             "scope",

@@ -47,7 +47,7 @@ def month_kpi(month: RealizedMonth) -> kpis.Kpi:
 def realized_table(frame: pd.DataFrame) -> None:
     """Per change: predicted vs realized with its band (or why not yet), and the SLA."""
     st.markdown("**Realized savings and SLA after apply**, newest first")
-    st.dataframe(
+    tables.grid(
         frame.assign(sla=frame["sla_breached"].map(_sla_label)),
         column_order=_ORDER,
         column_config=_columns(frame),

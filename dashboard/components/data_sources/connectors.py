@@ -239,7 +239,7 @@ def _source_table(
     if frame.empty and empty is not None:
         st.info(empty[0], icon=empty[1])
     else:
-        st.dataframe(frame, column_config=columns, hide_index=True, key=key)
+        tables.grid(frame, column_config=columns, hide_index=True, key=key)
     export_button(
         frame,
         label=f"Export {label} (CSV)",
@@ -257,7 +257,7 @@ def show_ingested(files: Sequence[IngestedFile]) -> None:
             icon=":material/upload_file:",
         )
     else:
-        st.dataframe(frame, column_config=_INGESTED_COLUMNS, hide_index=True, key="ds_ingested")
+        tables.grid(frame, column_config=_INGESTED_COLUMNS, hide_index=True, key="ds_ingested")
     export_button(
         frame,
         label="Export ingested files (CSV)",
@@ -302,7 +302,7 @@ def show_stale_recommendations(
     )
     with st.expander(f"Recommendations on stale data ({counted.stale})"):
         frame = stale_frame(recs)
-        st.dataframe(
+        tables.grid(
             frame,
             column_config={
                 "recommendation": st.column_config.LinkColumn(

@@ -13,7 +13,7 @@ import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard import actions, deps
-from dashboard.components import formats
+from dashboard.components import formats, tables
 from dashboard.components.data_sources.common import (
     BADGE_HELP,
     ago,
@@ -148,7 +148,7 @@ def show_jobs(
 ) -> None:
     """The jobs table, its export, a Run now button per job and the last click's outcome."""
     frame = jobs_frame(statuses, now=now, refresh_interval_minutes=refresh_interval_minutes)
-    st.dataframe(
+    tables.grid(
         frame,
         column_config=_COLUMNS,
         hide_index=True,

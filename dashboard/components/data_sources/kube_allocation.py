@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
-from dashboard.components import formats
+from dashboard.components import formats, tables
 from dashboard.components.data_sources.common import plural
 from data.repos.kube_allocation import ClusterAllocation
 
@@ -82,7 +82,7 @@ def show_kube_allocation(allocations: Sequence[ClusterAllocation]) -> None:
         st.info(NOT_YET, icon=":material/deployed_code:")
         return
     st.markdown(BASIS_NOTE)
-    st.dataframe(clusters_frame(allocations), column_config=_CLUSTER_COLUMNS, hide_index=True,
+    tables.grid(clusters_frame(allocations), column_config=_CLUSTER_COLUMNS, hide_index=True,
                  key="ds_kube_alloc_clusters")  # fmt: skip
     unpriced = sum(a.unpriced_node_hours for a in allocations)
     if unpriced:
@@ -98,5 +98,5 @@ def show_kube_allocation(allocations: Sequence[ClusterAllocation]) -> None:
             "the nodes' capacity): there the cost is split by share and nothing is idle."
         )
     st.markdown("**Top workloads**, by allocated cost")
-    st.dataframe(top_frame(allocations), column_config=_TOP_COLUMNS, hide_index=True,
+    tables.grid(top_frame(allocations), column_config=_TOP_COLUMNS, hide_index=True,
                  key="ds_kube_alloc_top")  # fmt: skip

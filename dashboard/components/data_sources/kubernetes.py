@@ -8,7 +8,7 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from dashboard.components import formats
+from dashboard.components import formats, tables
 from dashboard.components.data_sources.common import ago, export_button, plural, when
 from data.repos.kube_summary import DiscoverySummary
 
@@ -74,15 +74,15 @@ def show_kubernetes(summary: DiscoverySummary | None, *, now: datetime) -> None:
     left, right = st.columns(2)
     with left:
         st.markdown("**Workloads found**, by kind")
-        st.dataframe(found_frame(summary), hide_index=True, key="ds_kube_found")
+        tables.grid(found_frame(summary), hide_index=True, key="ds_kube_found")
     with right:
         st.markdown("**Nodes**, by instance type")
-        st.dataframe(nodes_frame(summary), hide_index=True, key="ds_kube_nodes")
+        tables.grid(nodes_frame(summary), hide_index=True, key="ds_kube_nodes")
     skipped = skipped_frame(summary)
     if skipped.empty:
         st.caption("Nothing skipped: every pod belonged to a supported workload.")
         return
     st.markdown("**Skipped**, with the reason")
-    st.dataframe(skipped, column_config=_SKIPPED_COLUMNS, hide_index=True, key="ds_kube_skipped")
+    tables.grid(skipped, column_config=_SKIPPED_COLUMNS, hide_index=True, key="ds_kube_skipped")
     export_button(skipped, label="Export skipped (CSV)", file_name="tightrope-kube-skipped.csv",
                   key="ds_kube_skipped_export")  # fmt: skip

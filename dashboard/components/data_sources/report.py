@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard.components import formats
+from dashboard.components import formats, tables
 from dashboard.components.data_sources.common import export_button, plural
 from data.connectors.focus import ValidationReport
 
@@ -199,5 +199,5 @@ def _table(
     frame: pd.DataFrame, columns: dict[str, Any], *, key: str, label: str, file_name: str
 ) -> None:
     """One part of the report: its grid, and its CSV export below it."""
-    st.dataframe(frame, column_config=columns, hide_index=True, key=key)
+    tables.grid(frame, column_config=columns, hide_index=True, key=key)
     export_button(frame, label=label, file_name=file_name, key=f"{key}_export")

@@ -10,7 +10,7 @@ import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard import actions, deps
-from dashboard.components import formats
+from dashboard.components import formats, tables
 from dashboard.components.data_sources.common import ago, when
 from dashboard.queries import data_sources as data_sources_queries
 from data.errors import DataError
@@ -75,7 +75,7 @@ def show_webhooks(sessions: sessionmaker[Session], settings: Settings, *, now: d
         st.info("No webhook delivery yet.", icon=":material/outbox:")
     else:
         frame = deliveries_frame(deliveries, now=now)
-        st.dataframe(frame, column_config=_COLUMNS, hide_index=True, key="ds_webhooks")
+        tables.grid(frame, column_config=_COLUMNS, hide_index=True, key="ds_webhooks")
     dead = [d for d in deliveries if d.status == "dead"]
     if dead:
         _retry(sessions, dead)

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import actions, deps
-from dashboard.components import downloads, filters, formats, kpis, recs
+from dashboard.components import downloads, filters, formats, kpis, recs, tables
 from dashboard.components.recommendations import text
 from dashboard.queries import realized
 from data.repos import savings_report
@@ -161,7 +161,7 @@ def table(frame: pd.DataFrame) -> list[int]:
         "team",
         "effort",
     ]
-    event = st.dataframe(
+    event = tables.grid(
         # Ids and codes ride along hidden (column_order): what tests and selections key on.
         recs.with_risk_tags(shown, [*columns, "recommendation_id", "kind", "status"]),
         column_order=[c if c != "risk_badge" else "risk_tag" for c in columns],

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard.components import formats
+from dashboard.components import formats, tables
 from data.repos.stored_recommendations import StoredRecommendation
 
 UNSET = "unset"
@@ -34,7 +34,7 @@ def show(rec: StoredRecommendation) -> None:
         return
     with st.container(border=True):
         st.markdown("**Containers: requests and limits now and proposed**")
-        st.dataframe(container_frame(rows), hide_index=True, key="rec_containers")
+        tables.grid(container_frame(rows), hide_index=True, key="rec_containers")
         st.caption(formats.escape_markdown(_window_text(rec)))
         hpa = rec.explanation.fact("hpa")
         if isinstance(hpa, Mapping):
@@ -80,7 +80,7 @@ def hpa_frame(hpa: Mapping[str, Any]) -> pd.DataFrame:
 
 def _hpa(hpa: Mapping[str, Any]) -> None:
     st.markdown("**HorizontalPodAutoscaler, sized with the pod**")
-    st.dataframe(hpa_frame(hpa), hide_index=True, key="rec_hpa", width="content")
+    tables.grid(hpa_frame(hpa), hide_index=True, key="rec_hpa", width="content")
     peak = formats.cores(_float(hpa.get("peak_demand_cores")))
     now, after = _float(hpa.get("mean_replicas_current")), _float(hpa.get("mean_replicas_proposed"))
     st.caption(

@@ -9,7 +9,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from dashboard import actions, auth, deps
-from dashboard.components import formats, recs
+from dashboard.components import formats, recs, tables
 from dashboard.components.recommendations import text
 from data.repos.stored_recommendations import StoredRecommendation
 from data.workflow.states import DECIDABLE
@@ -259,7 +259,7 @@ def _bulk_plan(chosen_rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _show_bulk_plan(plan: pd.DataFrame) -> None:
-    st.dataframe(
+    tables.grid(
         plan,
         column_order=[
             "service",

@@ -9,7 +9,7 @@ import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard import actions, deps
-from dashboard.components import basis, formats, kpis, recs
+from dashboard.components import basis, formats, kpis, recs, tables
 from dashboard.components.page import PageStart
 from dashboard.components.recommendations import charts as rec_charts
 from dashboard.components.recommendations import containers, decisions, text
@@ -175,7 +175,7 @@ def _verdict(rec: StoredRecommendation, target: float | None) -> None:
             ]
         )
         if not scores.empty:
-            st.dataframe(scores, hide_index=True, key="rec_sub_scores", width="content")
+            tables.grid(scores, hide_index=True, key="rec_sub_scores", width="content")
 
 
 def latency_target(sessions: sessionmaker[Session], rec: StoredRecommendation) -> float | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.components import downloads, formats, kpis, recs
+from dashboard.components import downloads, formats, kpis, recs, tables
 from data.repos.simulations import SavedScenario
 from engine.simulation import FleetResult
 
@@ -71,7 +71,7 @@ def show(result: FleetResult, *, team: str) -> None:
         ]
     )
     table = frame(result)
-    st.dataframe(
+    tables.grid(
         table,
         column_config={
             key: st.column_config.NumberColumn(label, format="%,.0f")
@@ -133,7 +133,7 @@ def show_saved(saved: tuple[SavedScenario, ...], *, team: str) -> None:
             icon=":material/bookmark:",
         )
         return
-    st.dataframe(
+    tables.grid(
         table,
         column_config={
             "growth_pct": st.column_config.NumberColumn(

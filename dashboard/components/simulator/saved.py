@@ -107,7 +107,7 @@ def show(
             icon=":material/bookmark:",
         )
         return
-    st.dataframe(
+    tables.grid(
         table.sort_values("monthly_effective_usd"),
         column_order=list(COLUMNS),
         column_config=_column_config(),
@@ -129,7 +129,7 @@ def show(
     chosen = table[table["id"].isin(picked)]
     if len(chosen) >= 2:
         wide = side_by_side(chosen)
-        st.dataframe(
+        tables.grid(
             wide, hide_index=True, key="sim_compare_table", height=ROW_PX * (len(wide) + 1) + 3
         )
     else:
