@@ -22,6 +22,7 @@ from data.models import SimulationRow
 from data.repos.json_values import to_json
 from engine.capacity import CapacityConfig
 from engine.simulation import FleetResult, Scenario, SimulationResult
+from engine.sla.latency import p95_of_hours
 
 MAX_NAME_CHARS = 200
 
@@ -57,9 +58,14 @@ class ScenarioSummary:
     risk_score: int
     risk_label: str
     risk_sub_scores: dict[str, int]
-    projected_p95_ms: float  # 95th percentile of the replay's hourly p95 (finite hours)
+    # The replay's hourly p95 at its 95th percentile by nearest rank, saturated hours included
+    # (engine.sla.latency.p95_of_hours, a verdict's rule): +inf when it saturates that often.
+    projected_p95_ms: float
     hours_within_target_pct: float
     peak_utilization: float
+    # JSON has no infinity (to_json stores null, as for "not modelled"): what tells them apart.
+    # Summaries saved before it was kept read as False.
+    projected_p95_saturated: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +99,7 @@ def summarize(
 ) -> ScenarioSummary:
     """Reduce a simulation result to the figures a saved scenario keeps."""
     hourly, sla, cost, delta = result.hourly, result.sla, result.cost, result.delta
-    latency = hourly.replay_latency_p95_ms[np.isfinite(hourly.replay_latency_p95_ms)]
+    p95_ms = p95_of_hours(hourly.replay_latency_p95_ms)
     judged = int(np.count_nonzero(~np.isnan(hourly.replay_latency_p95_ms)))
     return ScenarioSummary(
         current=current,
@@ -123,11 +129,12 @@ def summarize(
         risk_score=sla.risk_score,
         risk_label=sla.risk_label,
         risk_sub_scores=dict(sla.risk_sub_scores),
-        projected_p95_ms=float(np.percentile(latency, 95.0)) if latency.size else math.nan,
+        projected_p95_ms=p95_ms,
         hours_within_target_pct=(
             100.0 * (1.0 - sla.breach_hours_replay / judged) if judged else math.nan
         ),
         peak_utilization=_nanmax(hourly.replay_utilization),
+        projected_p95_saturated=p95_ms == math.inf,
     )
 
 
@@ -242,7 +249,7 @@ def _team_summary(stored: dict[str, Any]) -> TeamSummary | None:
 def _summary(stored: dict[str, Any]) -> ScenarioSummary | None:
     """JSON → ScenarioSummary (nulls written for NaN come back as NaN); None if not one."""
     names = {field.name for field in fields(ScenarioSummary)}
-    if set(stored) != names:
+    if not names - {"projected_p95_saturated"} <= set(stored) <= names:
         return None
     values = dict(stored)
     values["current"] = CapacityConfig(**stored["current"])
@@ -250,6 +257,8 @@ def _summary(stored: dict[str, Any]) -> ScenarioSummary | None:
     values["risk_sub_scores"] = {str(k): int(v) for k, v in stored["risk_sub_scores"].items()}
     for name in ("projected_p95_ms", "hours_within_target_pct", "peak_utilization"):
         values[name] = math.nan if stored[name] is None else float(stored[name])
+    if values.get("projected_p95_saturated"):
+        values["projected_p95_ms"] = math.inf
     return ScenarioSummary(**values)
 
 

@@ -173,6 +173,14 @@ def hourly_shares(projected_ms: FloatArray, target_ms: FloatArray) -> HourlyShar
     return HourlyShare(within, breach.astype(np.int64), _nearest_rank_p95(projected_ms, counts))
 
 
+def p95_of_hours(hourly_ms: FloatArray) -> float:
+    """One series' p95 by hourly_shares' rule: nearest rank over the modelled (non-NaN) hours,
+    saturated (inf) hours included — so a run saturated in more than 5 % of them is unbounded.
+    NaN when no hour is modelled. What a verdict and a saved scenario both report."""
+    values = np.asarray(hourly_ms, dtype=np.float64)[None, :]
+    return float(_nearest_rank_p95(values, np.sum(~np.isnan(values), axis=1))[0])
+
+
 def _nearest_rank_p95(values: FloatArray, counts: IntArray) -> FloatArray:
     rows, hours = values.shape
     if rows == 0 or hours == 0:

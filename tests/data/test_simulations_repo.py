@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from data.catalog import load_catalog
 from data.errors import Drifted, InvalidInput, NotFound
+from data.models import SimulationRow
 from data.repos import promotions, services, simulations, stored_recommendations, usage
 from data.repos.promotions import proposal_kind
 from data.repos.simulations import ScenarioSummary, TeamSummary
@@ -253,3 +254,54 @@ def test_a_scenario_that_breaks_the_sla_is_not_promoted(sessions: sessionmaker[S
         promotions.promote_to_recommendation(session, saved_id, now=NOW)
     with sessions() as session:
         assert stored_recommendations.list_recommendations(session) == []
+
+
+def test_a_saturating_scenario_reads_back_unbounded_not_as_a_normal_p95(
+    sessions: sessionmaker[Session],
+) -> None:
+    service_id = _add_service(sessions)
+    one_replica = Scenario(growth_pct=300.0, replicas=1, horizon_days=14, paths=20)
+    summary = _summary(sessions, service_id, one_replica)
+    saved_id = _save(sessions, service_id, one_replica, name="one replica at +300 %")
+
+    with sessions() as session:
+        saved = simulations.get_scenario(session, saved_id)
+
+    # The finite hours alone gave a p95 that looked like any healthy scenario's.
+    assert summary.projected_p95_ms == math.inf
+    assert summary.projected_p95_saturated
+    assert saved.summary is not None
+    assert saved.summary.projected_p95_ms == math.inf
+
+
+def test_a_scenario_within_capacity_keeps_its_finite_p95(sessions: sessionmaker[Session]) -> None:
+    service_id = _add_service(sessions)
+    two_replicas = Scenario(replicas=2, horizon_days=14, paths=20)
+    summary = _summary(sessions, service_id, two_replicas)
+    saved_id = _save(sessions, service_id, two_replicas)
+
+    with sessions() as session:
+        saved = simulations.get_scenario(session, saved_id)
+
+    assert math.isfinite(summary.projected_p95_ms)
+    assert not summary.projected_p95_saturated
+    assert saved.summary is not None
+    assert saved.summary.projected_p95_ms == pytest.approx(summary.projected_p95_ms)
+
+
+def test_a_summary_saved_before_the_saturation_flag_still_reads(
+    sessions: sessionmaker[Session],
+) -> None:
+    service_id = _add_service(sessions)
+    saved_id = _save(sessions, service_id, Scenario(replicas=2, horizon_days=14, paths=20))
+    with sessions.begin() as session:
+        row = session.get(SimulationRow, saved_id)
+        assert row is not None
+        row.summary = {k: v for k, v in row.summary.items() if k != "projected_p95_saturated"}
+
+    with sessions() as session:
+        saved = simulations.get_scenario(session, saved_id)
+
+    assert saved.summary is not None
+    assert not saved.summary.projected_p95_saturated
+    assert math.isfinite(saved.summary.projected_p95_ms)
